@@ -1,0 +1,5 @@
+"""Allow `python -m wellbot`."""
+
+from wellbot.cli import main
+
+raise SystemExit(main())
