@@ -1,0 +1,181 @@
+"""The clinic file: who the clinic is, what it offers, and its rules.
+
+A TOML file a clinic manager can edit. This module validates the sections
+every feature needs (identity, services, news topics); feature modules read
+their own sections through `Clinic.section()` and validate them in their
+`check` hooks, so `wellbot check` and start-up catch every mistake once.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from wellbot.errors import ConfigError
+
+KEY_PATTERN = re.compile(r"^[a-z0-9_]{1,24}$")  # short: keys travel inside callback_data
+
+
+@dataclass(frozen=True)
+class Service:
+    """Something the clinic offers, as listed in `[[services]]`."""
+
+    key: str
+    name: str
+    duration_minutes: int
+    description: str
+    preparation: str = ""
+    bookable: bool = True  # False: the bot says "call us" instead of booking
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A health-news topic patients can subscribe to."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The validated clinic file."""
+
+    path: Path
+    name: str
+    address: str
+    phone: str
+    emergency_number: str
+    timezone: ZoneInfo
+    website: str
+    services: tuple[Service, ...]
+    topics: tuple[Topic, ...]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def directory(self) -> Path:
+        """Folder of the clinic file: relative paths inside it resolve from here."""
+        return self.path.parent
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A feature's own table from the file, or an empty one."""
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(self._where(name), "must be a table")
+        return value
+
+    def service(self, key: str) -> Service | None:
+        """The service with this key, or None if the clinic no longer offers it."""
+        return next((s for s in self.services if s.key == key), None)
+
+    def topic(self, key: str) -> Topic | None:
+        """The news topic with this key, or None."""
+        return next((t for t in self.topics if t.key == key), None)
+
+    def _where(self, name: str) -> str:
+        return f"{self.path} [{name}]"
+
+
+def load_clinic(path: Path) -> Clinic:
+    """Read and validate a clinic file; raise ConfigError naming the problem."""
+    where = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("WELLBOT_CLINIC", f"no clinic file at {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, f"is not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(where, f"cannot be read: {exc}") from None
+    info = _table(raw, "clinic", where)
+    return Clinic(
+        path=path,
+        name=_text(info, "name", f"{where} [clinic]"),
+        address=_text(info, "address", f"{where} [clinic]"),
+        phone=_text(info, "phone", f"{where} [clinic]"),
+        emergency_number=_text(info, "emergency_number", f"{where} [clinic]"),
+        timezone=_zone(info, f"{where} [clinic]"),
+        website=str(info.get("website", "")),
+        services=_services(raw, where),
+        topics=_topics(raw, where),
+        raw=raw,
+    )
+
+
+def _table(raw: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    value = raw.get(name)
+    if not isinstance(value, dict):
+        raise ConfigError(where, f"needs a [{name}] table")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, where: str) -> str:
+    value = table.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(where, f"`{key}` is required and must be non-empty text")
+    return value.strip()
+
+
+def _zone(info: dict[str, Any], where: str) -> ZoneInfo:
+    name = _text(info, "timezone", where)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(where, f"timezone {name!r} is not an IANA time zone such as 'Europe/Berlin'") from None
+
+
+def _key(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not KEY_PATTERN.match(value):
+        raise ConfigError(where, f"key {value!r} must be 1-24 characters of a-z, 0-9 or _")
+    return value
+
+
+def _services(raw: dict[str, Any], where: str) -> tuple[Service, ...]:
+    entries = raw.get("services", [])
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(where, "needs at least one [[services]] entry")
+    services: list[Service] = []
+    for index, entry in enumerate(entries, start=1):
+        here = f"{where} [[services]] #{index}"
+        if not isinstance(entry, dict):
+            raise ConfigError(here, "must be a table")
+        key = _key(entry.get("key"), here)
+        if any(s.key == key for s in services):
+            raise ConfigError(here, f"duplicate service key {key!r}")
+        duration = entry.get("duration_minutes")
+        if not isinstance(duration, int) or isinstance(duration, bool) or not 5 <= duration <= 480:
+            raise ConfigError(here, "`duration_minutes` must be a whole number from 5 to 480")
+        bookable = entry.get("bookable", True)
+        if not isinstance(bookable, bool):
+            raise ConfigError(here, "`bookable` must be true or false")
+        services.append(
+            Service(
+                key=key,
+                name=_text(entry, "name", here),
+                duration_minutes=duration,
+                description=_text(entry, "description", here),
+                preparation=str(entry.get("preparation", "")).strip(),
+                bookable=bookable,
+            )
+        )
+    return tuple(services)
+
+
+def _topics(raw: dict[str, Any], where: str) -> tuple[Topic, ...]:
+    news = raw.get("news", {})
+    entries = news.get("topics", []) if isinstance(news, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(where, "needs [news] topics = [...] with at least one topic")
+    topics: list[Topic] = []
+    for index, entry in enumerate(entries, start=1):
+        here = f"{where} [news] topics #{index}"
+        if not isinstance(entry, dict):
+            raise ConfigError(here, "must be an inline table like {key = \"...\", label = \"...\"}")
+        key = _key(entry.get("key"), here)
+        if any(t.key == key for t in topics):
+            raise ConfigError(here, f"duplicate topic key {key!r}")
+        topics.append(Topic(key=key, label=_text(entry, "label", here)))
+    return tuple(topics)

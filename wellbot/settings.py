@@ -1,0 +1,116 @@
+"""Operator settings, read once from an environment mapping and validated.
+
+Every setting is documented in README.md ("Configuration"); a test keeps the
+table and `SETTINGS` in step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wellbot.errors import ConfigError
+from wellbot.resources import example_clinic_file
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE = "wellbot.db"
+DEFAULT_LOG_LEVEL = "INFO"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# name -> one-line description; the README's configuration table must list each.
+SETTINGS: dict[str, str] = {
+    "TELEGRAM_BOT_TOKEN": "Bot token from @BotFather; required by `wellbot run`.",
+    "WELLBOT_DATABASE": "SQLite database file (default `wellbot.db` in the working directory).",
+    "WELLBOT_STAFF_IDS": "Comma-separated Telegram user ids with staff rights.",
+    "WELLBOT_API_URL": "Bot API base URL in python-telegram-bot's `base_url` form.",
+    "WELLBOT_CLINIC": "Path to the clinic file (default: the bundled example clinic).",
+    "WELLBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO).",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator configures through the environment."""
+
+    token: str | None
+    database: Path
+    staff_ids: frozenset[int]
+    api_url: str
+    clinic_path: Path
+    log_level: str
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Validate the environment; raise ConfigError naming the first bad setting."""
+        return cls(
+            token=_token(environ.get("TELEGRAM_BOT_TOKEN")),
+            database=Path(environ.get("WELLBOT_DATABASE") or DEFAULT_DATABASE),
+            staff_ids=_staff_ids(environ.get("WELLBOT_STAFF_IDS", "")),
+            api_url=_api_url(environ.get("WELLBOT_API_URL") or DEFAULT_API_URL),
+            clinic_path=_clinic_path(environ.get("WELLBOT_CLINIC")),
+            log_level=_log_level(environ.get("WELLBOT_LOG_LEVEL") or DEFAULT_LOG_LEVEL),
+            extra={k: v for k, v in environ.items() if k.startswith("WELLBOT_")},
+        )
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError for commands that must talk to Telegram."""
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN", "is not set; get a token from @BotFather (see README)")
+        return self.token
+
+    def is_staff(self, user_id: int | None) -> bool:
+        """True only for configured staff user ids."""
+        return user_id is not None and user_id in self.staff_ids
+
+    @property
+    def log_level_number(self) -> int:
+        """The logging module's number for the configured level."""
+        return logging.getLevelName(self.log_level)
+
+
+def _token(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    value = value.strip()
+    bot_id, _, secret = value.partition(":")
+    if not bot_id.isdigit() or len(secret) < 20:
+        # Never echo the value: it is a secret even when malformed.
+        raise ConfigError("TELEGRAM_BOT_TOKEN", "does not look like a bot token (expected <digits>:<secret>)")
+    return value
+
+
+def _staff_ids(value: str) -> frozenset[int]:
+    ids = set()
+    for part in value.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError("WELLBOT_STAFF_IDS", f"{part!r} is not a numeric Telegram user id (usernames are not accepted)")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _api_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError("WELLBOT_API_URL", f"{value!r} must start with http:// or https://")
+    return value
+
+
+def _clinic_path(value: str | None) -> Path:
+    if not value:
+        return example_clinic_file()
+    path = Path(value)
+    if not path.is_file():
+        raise ConfigError("WELLBOT_CLINIC", f"no clinic file at {value}")
+    return path
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError("WELLBOT_LOG_LEVEL", f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
