@@ -1,0 +1,99 @@
+"""Core schema: patients, conversation state, visits and news subscriptions.
+
+Feature migrations (0010_*, 0020_*, ...) build on these tables. Times are UTC
+text (`YYYY-MM-DDTHH:MM:SSZ`).
+"""
+
+from sqlite_utils import Migrations
+
+migrations = Migrations("wellbot.core")
+
+
+@migrations()
+def create_patients(db):
+    """One row per Telegram user who has talked to the bot."""
+    db.execute(
+        """
+        create table patients (
+            user_id integer primary key,
+            chat_id integer not null,
+            status text not null default 'active' check (status in ('active', 'blocked')),
+            created_at text not null,
+            last_seen_at text not null,
+            blocked_at text
+        )
+        """
+    )
+
+
+@migrations()
+def create_flows(db):
+    """Where each user is in a multi-step flow, so a restart loses no conversation."""
+    db.execute(
+        """
+        create table flows (
+            user_id integer primary key references patients(user_id) on delete cascade,
+            flow text not null,
+            step text not null,
+            token text not null,
+            data text not null default '{}',
+            updated_at text not null
+        )
+        """
+    )
+
+
+@migrations()
+def create_visits(db):
+    """Booked visits; booking and reminders add their own tables around it."""
+    db.execute(
+        """
+        create table visits (
+            id integer primary key,
+            user_id integer references patients(user_id) on delete set null,
+            service_key text not null,
+            start_utc text not null,
+            end_utc text not null,
+            status text not null default 'booked'
+                check (status in ('booked', 'cancelled', 'attended', 'no_show')),
+            patient_name text,
+            patient_phone text,
+            created_at text not null,
+            updated_at text not null,
+            confirmed_at text,
+            cancelled_at text,
+            cancelled_by text
+        )
+        """
+    )
+    db.execute("create index visits_by_start on visits(start_utc)")
+    db.execute("create index visits_by_user on visits(user_id, start_utc)")
+
+
+@migrations()
+def create_subscriptions(db):
+    """Current health-news state per patient, kept consistent with consent events."""
+    db.execute(
+        """
+        create table subscriptions (
+            user_id integer primary key references patients(user_id) on delete cascade,
+            status text not null check (status in ('subscribed', 'paused', 'unsubscribed')),
+            topics text not null default '[]',
+            updated_at text not null
+        )
+        """
+    )
+
+
+@migrations()
+def create_worker_state(db):
+    """Small facts the worker records for `wellbot status` (heartbeat, last poll)."""
+    db.execute(
+        """
+        create table worker_state (
+            key text primary key,
+            value text not null,
+            updated_at text not null
+        )
+        """
+    )

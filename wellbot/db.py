@@ -1,0 +1,95 @@
+"""The SQLite database: opened safely, migrated by named migrations only.
+
+SQLite is the one source of truth: scheduler jobs, conversation state and
+caches are rebuilt from it after a restart. The connection belongs to the
+event-loop thread; never `await` inside `db.atomic()` (another update's
+writes would join the open transaction).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sqlite3
+from pathlib import Path
+from types import ModuleType
+
+from sqlite_utils import Database, Migrations
+
+from wellbot.errors import ConfigError
+from wellbot.resources import migrations_dir
+
+OWNER_ONLY = 0o600
+BUSY_TIMEOUT_MS = 5000
+
+
+def open_database(path: Path | str, *, migrate: bool = True) -> Database:
+    """Open (creating owner-only) the database, turn on WAL and foreign keys, apply migrations."""
+    if str(path) == ":memory:":
+        db = Database(memory=True)
+    else:
+        path = Path(path)
+        _create_owner_only(path)
+        try:
+            db = Database(sqlite3.connect(str(path), check_same_thread=True))
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.enable_wal()
+        except sqlite3.Error as exc:
+            raise ConfigError("WELLBOT_DATABASE", f"cannot open {path}: {exc}") from None
+    db.execute("PRAGMA foreign_keys = ON")
+    if migrate:
+        apply_migrations(db)
+    return db
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create the file readable by its owner only, before SQLite opens it."""
+    if path.exists():
+        return
+    if not path.parent.is_dir():
+        raise ConfigError("WELLBOT_DATABASE", f"folder {path.parent} does not exist")
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY)
+    os.close(fd)
+
+
+def migration_sets() -> list[Migrations]:
+    """Every migration set in `migrations/`, in file-name order."""
+    sets = []
+    for file in sorted(migrations_dir().glob("[0-9]*.py")):
+        module = _load(file)
+        migrations = getattr(module, "migrations", None)
+        if not isinstance(migrations, Migrations):
+            raise RuntimeError(f"{file.name} defines no `migrations = Migrations(...)`")
+        sets.append(migrations)
+    return sets
+
+
+def _load(file: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"wellbot_migrations_{file.stem}", file)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pending_migrations(db: Database) -> list[str]:
+    """Names (set/name) of migrations not yet applied."""
+    return [f"{m.name}/{p.name}" for m in migration_sets() for p in m.pending(db)]
+
+
+def apply_migrations(db: Database) -> list[str]:
+    """Apply pending migrations in order; return what was applied. Idempotent."""
+    applied = []
+    for migrations in migration_sets():
+        names = [p.name for p in migrations.pending(db)]
+        migrations.apply(db)
+        applied.extend(f"{migrations.name}/{name}" for name in names)
+    return applied
+
+
+def schema_version(db: Database) -> str:
+    """The last applied migration, as `set/name`, or 'empty'."""
+    if not db["_sqlite_migrations"].exists():
+        return "empty"
+    row = next(db.query("select migration_set, name from _sqlite_migrations order by id desc limit 1"), None)
+    return f"{row['migration_set']}/{row['name']}" if row else "empty"
