@@ -1,0 +1,168 @@
+"""Composition root: builds the dependencies and the PTB Application.
+
+Features are listed in FEATURES, in one place; their order is the order of
+the main menu ties and of /help. Everything else (handler order, staff
+checks) is applied by `wellbot.router`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import Conflict, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
+from telegram.constants import ParseMode
+
+from wellbot import front_door, router
+from wellbot.clinic import Clinic, load_clinic
+from wellbot.clock import Clock, SystemClock
+from wellbot.db import open_database
+from wellbot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.features import Feature, all_commands
+from wellbot.flows import FlowStore
+from wellbot.messaging import reply
+from wellbot.render import Renderer
+from wellbot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_UPDATES = 64
+RATE_LIMIT_RETRIES = 3
+CONNECT_TIMEOUT = 10.0
+
+# The features, in menu/help order. Guards run before any handler.
+FEATURES: list[Feature] = [
+    front_door.FEATURE,
+]
+GUARDS: list[router.Guard] = []
+
+
+def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None,
+               features: list[Feature] | None = None) -> Deps:
+    """Load the clinic, open and migrate the database, wire the renderer."""
+    clinic = clinic or load_clinic(settings.clinic_path)
+    clock = clock or SystemClock(clinic.timezone)
+    db = open_database(settings.database)
+    renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic))
+    deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
+                flows=FlowStore(db, clock), features=list(features if features is not None else FEATURES))
+    for feature in deps.features:
+        for check in feature.checks:
+            check(deps)
+    return deps
+
+
+def _override_dirs(clinic: Clinic) -> list:
+    """A clinic may override any template from a `templates` folder it names."""
+    folder = clinic.section("templates").get("folder")
+    return [clinic.directory / folder] if folder else []
+
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Processes different users' updates concurrently, each user's strictly in order.
+
+    Flows expect a user's messages in order; patients should not wait for
+    each other (nor for a staff member's slow command).
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[Any, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Await the update's handlers under its user's lock."""
+        key = _user_key(update)
+        lock = self._locks[key]
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and not lock._waiters:  # forget idle users' locks
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        """Nothing to allocate."""
+
+    async def shutdown(self) -> None:
+        """Nothing to free."""
+
+
+def _user_key(update: object) -> Any:
+    if isinstance(update, Update) and update.effective_user:
+        return update.effective_user.id
+    return None
+
+
+def build_application(deps: Deps, *, base_url: str | None = None, token: str | None = None,
+                      rate_limiter: bool = True) -> Application:
+    """The PTB Application with every feature installed; nothing is started."""
+    builder = (
+        ApplicationBuilder()
+        .token(token or deps.settings.require_token())
+        .base_url(base_url or deps.settings.api_url)
+        .context_types(ContextTypes(context=WellbotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.clinic.timezone))
+        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+    application = builder.build()
+    application.bot_data[DEPS_KEY] = deps
+    router.install(application, deps.features, GUARDS)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    """Publish the command lists, then start each feature's background work."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    await publish_commands(application, deps)
+    for feature in deps.features:
+        for hook in feature.startup:
+            await hook(application)
+
+
+async def _post_stop(application: Application) -> None:
+    """Let features stop their background work before the bot goes."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    for feature in deps.features:
+        for hook in feature.shutdown:
+            await hook(application)
+
+
+async def publish_commands(application: Application, deps: Deps) -> None:
+    """setMyCommands: patients see patient commands; each staff chat sees all. Failure is not fatal."""
+    commands = all_commands(deps.features)
+    patient = [BotCommand(c.name, c.description) for c in commands if not c.staff]
+    everyone = [BotCommand(c.name, c.description) for c in commands]
+    try:
+        await application.bot.set_my_commands(patient, scope=BotCommandScopeDefault())
+        for staff_id in sorted(deps.settings.staff_ids):
+            await application.bot.set_my_commands(everyone, scope=BotCommandScopeChat(staff_id))
+    except TelegramError as exc:
+        log.warning("could not publish the command list (the bot works without it): %s", exc)
+
+
+async def on_error(update: object, context: WellbotContext) -> None:
+    """Log what failed without personal data, and tell the user nothing was changed."""
+    error = context.error
+    if isinstance(error, Conflict):
+        log.error("another process is polling with this bot token (Telegram 409 Conflict): "
+                  "stop the other worker or delete its webhook; this worker keeps retrying")
+        return
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update failed update_id=%s error=%s", update_id, type(error).__name__,
+              exc_info=(type(error), error, error.__traceback__) if log.isEnabledFor(logging.DEBUG) else None)
+    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+        try:
+            await reply(update, context, "error")
+        except TelegramError:
+            log.warning("could not tell the user about the failure update_id=%s", update_id)

@@ -1,0 +1,38 @@
+"""`wellbot check`: everything the worker validates at start, plus templates."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from wellbot.settings import Settings
+
+
+def run_checks(settings: Settings, build_deps: Callable[[Settings], object]) -> Iterator[str]:
+    """Yield one line per passed check; raise ConfigError on the first problem."""
+    yield "settings: ok"
+    with tempfile.TemporaryDirectory() as scratch:
+        # A throwaway database: check must not create or migrate the real one.
+        deps = build_deps(replace(settings, database=Path(scratch) / "check.db"))
+        yield f"clinic file: ok ({deps.clinic.path}, {len(deps.clinic.services)} services)"
+        yield "feature checks: ok"
+        names = deps.renderer.check_all()
+        yield f"templates: ok ({len(names)} rendered with sample data)"
+        deps.db.close()
+    warning = database_permission_warning(settings.database)
+    if warning:
+        yield warning
+
+
+def database_permission_warning(path: Path) -> str | None:
+    """A warning line if the database file is readable by anyone but its owner."""
+    if not path.exists():
+        return None
+    mode = os.stat(path).st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return f"warning: {path} is readable by other users (mode {stat.filemode(mode)}); run: chmod 600 {path}"
+    return None

@@ -1,0 +1,113 @@
+"""The `wellbot` command: thin wrappers over plain functions.
+
+Every subcommand has help text with an example (a test checks it). Problems
+an operator can fix print one line naming the setting and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+
+from telegram import Update
+
+from wellbot import __version__
+from wellbot.errors import ConfigError
+from wellbot.logs import setup_logging
+from wellbot.settings import Settings
+
+log = logging.getLogger("wellbot")
+
+EXIT_CONFIG = 2
+
+# name -> (help, example, function(args, settings) -> exit code, configure(parser))
+Subcommand = tuple[str, str, Callable[[argparse.Namespace, Settings], int], Callable[[argparse.ArgumentParser], None]]
+SUBCOMMANDS: dict[str, Subcommand] = {}
+
+
+def subcommand(name: str, help_: str, example: str,
+               configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None):
+    """Register a CLI subcommand with its help and example."""
+    def wrap(func: Callable[[argparse.Namespace, Settings], int]):
+        SUBCOMMANDS[name] = (help_, example, func, configure)
+        return func
+    return wrap
+
+
+@subcommand("run", "Run the long-polling worker (applies pending migrations first).",
+            "TELEGRAM_BOT_TOKEN=123:abc... wellbot run")
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Start the worker until SIGTERM or SIGINT."""
+    from wellbot.app import build_application, build_deps
+
+    settings.require_token()
+    deps = build_deps(settings)
+    application = build_application(deps)
+    log.info("worker starting clinic=%s database=%s staff=%d", deps.clinic.path.name,
+             settings.database, len(settings.staff_ids))
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    log.info("worker stopped")
+    return 0
+
+
+@subcommand("migrate", "Apply pending database migrations (safe to run twice).",
+            "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot migrate")
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply migrations and say what ran."""
+    from wellbot.db import apply_migrations, open_database, schema_version
+
+    db = open_database(settings.database, migrate=False)
+    applied = apply_migrations(db)
+    print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {name}" for name in applied))
+    print(f"schema version: {schema_version(db)}")
+    return 0
+
+
+@subcommand("check", "Validate the settings, the clinic file and every template, then exit.",
+            "WELLBOT_CLINIC=./my-clinic/clinic.toml wellbot check")
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Run every validation the worker runs at start, on a throwaway database."""
+    from wellbot.app import build_deps
+    from wellbot.checks import run_checks
+
+    for line in run_checks(settings, build_deps):
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="wellbot",
+        description="A Telegram bot for a pain-management and acupuncture clinic. "
+                    "Settings come from the environment (see README).",
+    )
+    parser.add_argument("--version", action="version", version=f"wellbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_, example, _func, configure) in SUBCOMMANDS.items():
+        child = sub.add_parser(name, help=help_, description=help_, epilog=f"Example:\n  {example}",
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        configure(child)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Entry point of the `wellbot` command; returns the exit code."""
+    environ = os.environ if environ is None else environ
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_CONFIG
+    try:
+        settings = Settings.from_env(environ)
+        setup_logging(settings.log_level_number, [settings.token or ""])
+        return SUBCOMMANDS[args.command][2](args, settings)
+    except ConfigError as exc:
+        print(f"wellbot: error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130

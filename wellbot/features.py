@@ -1,0 +1,81 @@
+"""How a feature declares itself: commands, buttons, menu items, flows.
+
+Each feature module exposes one `FEATURE`; `wellbot.app` lists them in one
+place, and `wellbot.router` turns the declarations into PTB handlers with the
+staff check applied centrally, so no staff command or button can forget it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import Application, BaseHandler
+
+if TYPE_CHECKING:
+    from wellbot.deps import Deps, WellbotContext
+
+Handler = Callable[[Update, "WellbotContext"], Awaitable[None]]
+ButtonHandler = Callable[[Update, "WellbotContext", list[str]], Awaitable[None]]
+Hook = Callable[[Application], Awaitable[None]]
+Check = Callable[["Deps"], None]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command, listed in /help, setMyCommands and the README."""
+
+    name: str
+    description: str
+    handler: Handler
+    staff: bool = False
+    usage: str = ""  # arguments shown in /help, e.g. "[words]"
+
+
+@dataclass(frozen=True)
+class ButtonRoute:
+    """Inline buttons whose callback_data starts with `prefix`."""
+
+    prefix: str
+    handler: ButtonHandler
+    staff: bool = False
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry of the /start main menu; `key` doubles as its deep-link payload."""
+
+    key: str
+    label: str
+    handler: Handler
+    order: int = 50
+
+
+@dataclass
+class Feature:
+    """Everything one feature adds to the bot."""
+
+    name: str
+    commands: list[Command] = field(default_factory=list)
+    buttons: list[ButtonRoute] = field(default_factory=list)
+    menu: list[MenuItem] = field(default_factory=list)
+    deep_links: dict[str, Handler] = field(default_factory=dict)
+    flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> typed-input handler
+    free_text: Handler | None = None  # what plain text outside any flow means (one feature at most)
+    handlers: list[tuple[BaseHandler, int]] = field(default_factory=list)  # extra PTB handlers, with group
+    startup: list[Hook] = field(default_factory=list)  # run after the bot is initialised
+    shutdown: list[Hook] = field(default_factory=list)  # run before the bot stops
+    checks: list[Check] = field(default_factory=list)  # validate clinic sections/content; raise ConfigError
+
+
+def all_commands(features: list[Feature]) -> list[Command]:
+    """Every command, in feature order; names are unique."""
+    commands: list[Command] = []
+    for feature in features:
+        for command in feature.commands:
+            if any(c.name == command.name for c in commands):
+                raise ValueError(f"command /{command.name} declared twice")
+            commands.append(command)
+    return commands

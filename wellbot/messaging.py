@@ -1,0 +1,79 @@
+"""Sending rendered templates: the one place messages leave the bot.
+
+Renders through the shared Renderer, splits long texts, and turns a 403
+(the patient blocked the bot) into a recorded fact instead of an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+
+from wellbot import patients
+from wellbot.deps import Deps, WellbotContext
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+NOT_MODIFIED = "message is not modified"
+
+
+async def send_html(bot: Any, deps: Deps, chat_id: int, parts: list[str], keyboard: Markup = None,
+                    **options: Any) -> Message | None:
+    """Send pre-rendered parts (keyboard on the last); None if the chat blocked the bot."""
+    message = None
+    try:
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            message = await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML,
+                                             reply_markup=keyboard if last else None,
+                                             disable_web_page_preview=True, **options)
+    except Forbidden:
+        patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden")
+        return None
+    return message
+
+
+async def send(bot: Any, deps: Deps, chat_id: int, template: str, *, keyboard: Markup = None,
+               **values: Any) -> Message | None:
+    """Render `template` and send it to a chat."""
+    return await send_html(bot, deps, chat_id, deps.renderer.render_parts(template, **values), keyboard)
+
+
+async def reply(update: Update, context: WellbotContext, template: str, *, keyboard: Markup = None,
+                **values: Any) -> Message | None:
+    """Render `template` and send it to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await send(context.bot, context.deps, chat.id, template, keyboard=keyboard, **values)
+
+
+async def show(update: Update, context: WellbotContext, template: str, *,
+               keyboard: InlineKeyboardMarkup | None = None, **values: Any) -> Message | None:
+    """Edit the pressed message in place (for button flows), or reply if there is none."""
+    query = update.callback_query
+    parts = context.deps.renderer.render_parts(template, **values)
+    if query is None or query.message is None or len(parts) > 1 or not hasattr(query.message, "text"):
+        return await send_html(context.bot, context.deps, update.effective_chat.id, parts, keyboard)
+    try:
+        edited = await query.edit_message_text(parts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard,
+                                               disable_web_page_preview=True)
+    except BadRequest as exc:
+        if NOT_MODIFIED in str(exc).lower():
+            return None  # the same screen again: nothing to change
+        raise
+    return edited if isinstance(edited, Message) else None
+
+
+async def answer(update: Update, context: WellbotContext, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the pressed button once (a toast if `text`); later calls are ignored."""
+    query = update.callback_query
+    if query is None or context.answered:
+        return
+    context.answered = True
+    await query.answer(text=text[:200] if text else None, show_alert=alert)

@@ -1,0 +1,63 @@
+"""Who has talked to the bot, and whether they can still be messaged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from wellbot.clock import to_db
+from wellbot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+ACTIVE = "active"
+BLOCKED = "blocked"
+
+# Called as listener(db, user_id, source) after a patient is marked blocked,
+# inside the same transaction: features record their own consequences.
+BlockedListener = Callable[[Database, int, str], None]
+blocked_listeners: list[BlockedListener] = []
+
+
+def touch(db: Database, clock: Clock, user_id: int, chat_id: int) -> None:
+    """Record that a user wrote to the bot (creating their row on first contact)."""
+    now = to_db(clock.now())
+    db.execute(
+        """
+        insert into patients (user_id, chat_id, status, created_at, last_seen_at)
+        values (?, ?, 'active', ?, ?)
+        on conflict(user_id) do update set chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at
+        """,
+        [user_id, chat_id, now, now],
+    )
+
+
+def is_blocked(db: Database, user_id: int) -> bool:
+    """True if the user has blocked the bot."""
+    row = next(db.query("select status from patients where user_id = ?", [user_id]), None)
+    return row is not None and row["status"] == BLOCKED
+
+
+def mark_blocked(db: Database, clock: Clock, user_id: int, source: str) -> bool:
+    """Mark a patient as having blocked the bot; return False if already marked."""
+    with db.atomic():
+        changed = db.execute(
+            "update patients set status = 'blocked', blocked_at = ? where user_id = ? and status != 'blocked'",
+            [to_db(clock.now()), user_id],
+        ).rowcount
+        if changed:
+            for listener in blocked_listeners:
+                listener(db, user_id, source)
+    if changed:
+        log.info("patient marked blocked user_id=%s source=%s", user_id, source)
+    return bool(changed)
+
+
+def mark_active(db: Database, user_id: int) -> bool:
+    """Mark a patient reachable again (they came back); return True if they were blocked."""
+    return bool(
+        db.execute("update patients set status = 'active', blocked_at = null where user_id = ? and status = 'blocked'",
+                   [user_id]).rowcount
+    )

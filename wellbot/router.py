@@ -1,0 +1,147 @@
+"""Turns feature declarations into PTB handlers, in one explicit order.
+
+Order matters and is pinned here (and by tests): the guard runs first for
+every update; then commands; then buttons; then typed input, which goes to
+the user's current flow, else to the free-text feature (the FAQ), else to a
+helpful "I didn't catch that".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from wellbot import callbacks, keyboards, patients
+from wellbot.deps import Deps, WellbotContext
+from wellbot.features import ButtonRoute, Command, Feature, Handler, all_commands
+from wellbot.messaging import answer, reply
+
+log = logging.getLogger(__name__)
+
+GUARD_GROUP = -10
+MAIN_GROUP = 0
+MENU_PREFIX = "menu"
+
+# Guards run before anything else and may stop an update (flood control,
+# group chats). Features append to this list; each returns True to stop.
+Guard = Callable[[Update, WellbotContext], "object"]
+
+
+def install(application: Application, features: list[Feature], guards: list[Guard]) -> None:
+    """Add every handler the features declare to `application`."""
+    application.add_handler(TypeHandler(Update, _guard_runner(guards)), group=GUARD_GROUP)
+    for command in all_commands(features):
+        application.add_handler(
+            CommandHandler(command.name, _command_runner(command), filters=filters.ChatType.PRIVATE),
+            group=MAIN_GROUP,
+        )
+    routes = {route.prefix: route for feature in features for route in feature.buttons}
+    menu = {item.key: item for feature in features for item in feature.menu}
+    application.add_handler(CallbackQueryHandler(_button_runner(routes, menu)), group=MAIN_GROUP)
+    flows = {name: handler for feature in features for name, handler in feature.flows.items()}
+    free_text = [f.free_text for f in features if f.free_text]
+    if len(free_text) > 1:
+        raise ValueError("only one feature may handle free text")
+    typed = (filters.TEXT & ~filters.COMMAND) | filters.CONTACT
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & typed,
+                       _input_runner(flows, free_text[0] if free_text else None)),
+        group=MAIN_GROUP,
+    )
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & filters.COMMAND, _unknown_command),
+        group=MAIN_GROUP,
+    )
+    for feature in features:
+        for handler, group in feature.handlers:
+            application.add_handler(handler, group=group)
+
+
+def _guard_runner(guards: list[Guard]) -> Handler:
+    async def run_guards(update: Update, context: WellbotContext) -> None:
+        """Record the patient, then let each guard stop the update."""
+        user, chat = update.effective_user, update.effective_chat
+        if user and chat and chat.type == chat.PRIVATE and not user.is_bot:
+            deps = context.deps
+            patients.touch(deps.db, deps.clock, user.id, chat.id)
+        for guard in guards:
+            if await guard(update, context):
+                raise ApplicationHandlerStop
+
+    return run_guards
+
+
+def _command_runner(command: Command) -> Handler:
+    async def run_command(update: Update, context: WellbotContext) -> None:
+        """Run a command, refusing staff commands to everyone else."""
+        if command.staff and not context.deps.settings.is_staff(update.effective_user.id):
+            log.info("staff command refused command=%s user_id=%s", command.name, update.effective_user.id)
+            await reply(update, context, "staff_only")
+            return
+        await command.handler(update, context)
+
+    return run_command
+
+
+def _button_runner(routes: dict[str, ButtonRoute], menu: dict) -> Handler:
+    async def run_button(update: Update, context: WellbotContext) -> None:
+        """Route a pressed button by prefix; staff buttons re-check the presser every time."""
+        query = update.callback_query
+        try:
+            prefix, parts = callbacks.decode(query.data)
+            if prefix == MENU_PREFIX and parts and parts[0] in menu:
+                await answer(update, context)
+                await menu[parts[0]].handler(update, context)
+                return
+            route = routes.get(prefix)
+            if route is None:
+                raise callbacks.CallbackDataError(f"unknown prefix {prefix!r}")
+            if route.staff and not context.deps.settings.is_staff(update.effective_user.id):
+                log.info("staff button refused prefix=%s user_id=%s", prefix, update.effective_user.id)
+                await answer(update, context, context.deps.renderer.render("staff_only_toast"), alert=True)
+                return
+            await route.handler(update, context, parts)
+        except callbacks.CallbackDataError as exc:
+            log.info("unusable button user_id=%s reason=%s", update.effective_user.id, exc)
+            await answer(update, context, context.deps.renderer.render("stale_button_toast"), alert=True)
+        finally:
+            await answer(update, context)
+
+    return run_button
+
+
+def _input_runner(flows: dict[str, Handler], free_text: Handler | None) -> Handler:
+    async def run_input(update: Update, context: WellbotContext) -> None:
+        """Send typed text to the user's flow, else to the free-text feature."""
+        state = context.deps.flows.get(update.effective_user.id)
+        if state is not None and state.flow in flows:
+            await flows[state.flow](update, context)
+        elif free_text is not None and update.message.text:
+            await free_text(update, context)
+        else:
+            await reply(update, context, "unknown_text", keyboard=main_menu(context.deps))
+
+    return run_input
+
+
+def main_menu(deps: Deps) -> InlineKeyboardMarkup:
+    """The /start menu: every feature's menu items, in their declared order."""
+    items = sorted((item for feature in deps.features for item in feature.menu), key=lambda item: item.order)
+    return keyboards.column((item.label, callbacks.encode(MENU_PREFIX, item.key)) for item in items)
+
+
+async def _unknown_command(update: Update, context: WellbotContext) -> None:
+    """Answer a command the bot does not know with a pointer to /help."""
+    name = update.message.text.split()[0].lstrip("/").split("@")[0]
+    await reply(update, context, "unknown_command", command=name[:64])
