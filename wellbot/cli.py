@@ -7,6 +7,7 @@ an operator can fix print one line naming the setting and exit with code 2.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
@@ -26,6 +27,8 @@ EXIT_CONFIG = 2
 # name -> (help, example, function(args, settings) -> exit code, configure(parser))
 Subcommand = tuple[str, str, Callable[[argparse.Namespace, Settings], int], Callable[[argparse.ArgumentParser], None]]
 SUBCOMMANDS: dict[str, Subcommand] = {}
+# Feature modules that register subcommands of their own when imported.
+PLUGIN_MODULES: list[str] = []
 
 
 def subcommand(name: str, help_: str, example: str,
@@ -78,8 +81,15 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _load_plugins() -> None:
+    """Import the feature modules whose import registers more subcommands."""
+    for module in PLUGIN_MODULES:
+        importlib.import_module(module)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
+    _load_plugins()
     parser = argparse.ArgumentParser(
         prog="wellbot",
         description="A Telegram bot for a pain-management and acupuncture clinic. "
