@@ -14,9 +14,9 @@ from collections.abc import Awaitable
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
-from telegram.constants import ParseMode
 
 from wellbot import front_door, router
 from wellbot.clinic import Clinic, load_clinic

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from sqlite_utils import Database
 from telegram import Update
 from telegram.ext import Application, BaseHandler
 
@@ -21,6 +23,11 @@ Handler = Callable[[Update, "WellbotContext"], Awaitable[None]]
 ButtonHandler = Callable[[Update, "WellbotContext", list[str]], Awaitable[None]]
 Hook = Callable[[Application], Awaitable[None]]
 Check = Callable[["Deps"], None]
+# Personal-data hooks, called with the database and a patient's user id.
+Export = Callable[[Database, int], dict[str, Any]]  # this feature's data about the patient (for /mydata)
+Erase = Callable[[Database, int, datetime], None]  # erase/anonymise it (for /forget), inside a transaction
+Purge = Callable[[Database, datetime], int]  # delete records older than the cutoff; return rows removed
+StatusLines = Callable[[Database, datetime], list[tuple[str, str]]]  # (label, value) pairs for `wellbot status`
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,11 @@ class Feature:
     startup: list[Hook] = field(default_factory=list)  # run after the bot is initialised
     shutdown: list[Hook] = field(default_factory=list)  # run before the bot stops
     checks: list[Check] = field(default_factory=list)  # validate clinic sections/content; raise ConfigError
+    start_notes: list[Handler] = field(default_factory=list)  # run by /start after the greeting
+    status: list[StatusLines] = field(default_factory=list)
+    export_data: Export | None = None
+    erase_data: Erase | None = None
+    purge: Purge | None = None
 
 
 def all_commands(features: list[Feature]) -> list[Command]:

@@ -25,6 +25,9 @@ async def start(update: Update, context: WellbotContext) -> None:
             return
     await reply(update, context, "start", first_name=update.effective_user.first_name,
                 keyboard=main_menu(context.deps))
+    for feature in context.deps.features:
+        for note in feature.start_notes:
+            await note(update, context)
 
 
 async def show_help(update: Update, context: WellbotContext) -> None:

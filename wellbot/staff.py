@@ -1,0 +1,29 @@
+"""Messages to the clinic's staff: every configured staff member's private chat."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.error import TelegramError
+
+from wellbot.deps import Deps
+from wellbot.messaging import Markup, send
+
+log = logging.getLogger(__name__)
+
+
+async def notify_staff(bot: Any, deps: Deps, template: str, *, keyboard: Markup = None, **values: Any) -> int:
+    """Send a rendered template to every staff member; return how many got it.
+
+    A failure to reach one staff member is logged and does not stop the others.
+    """
+    delivered = 0
+    for staff_id in sorted(deps.settings.staff_ids):
+        try:
+            if await send(bot, deps, staff_id, template, keyboard=keyboard, **values):
+                delivered += 1
+        except TelegramError as exc:
+            log.warning("staff notification failed staff_id=%s template=%s error=%s", staff_id, template,
+                        type(exc).__name__)
+    return delivered
