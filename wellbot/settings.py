@@ -89,7 +89,8 @@ def _staff_ids(value: str) -> frozenset[int]:
         if not part:
             continue
         if not part.lstrip("-").isdigit():
-            raise ConfigError("WELLBOT_STAFF_IDS", f"{part!r} is not a numeric Telegram user id (usernames are not accepted)")
+            raise ConfigError("WELLBOT_STAFF_IDS",
+                              f"{part!r} is not a numeric Telegram user id (usernames are not accepted)")
         ids.add(int(part))
     return frozenset(ids)
 
