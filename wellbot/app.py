@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, router
+from wellbot import front_door, guards, privacy, router
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
@@ -38,8 +38,10 @@ CONNECT_TIMEOUT = 10.0
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
     front_door.FEATURE,
+    privacy.FEATURE,
 ]
 GUARDS: list[router.Guard] = []
+GUARDS += guards.GUARDS  # abuse guards: no-user updates, groups, flood, text length
 
 
 def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic | None = None,

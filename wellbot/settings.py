@@ -27,6 +27,7 @@ SETTINGS: dict[str, str] = {
     "WELLBOT_API_URL": "Bot API base URL in python-telegram-bot's `base_url` form.",
     "WELLBOT_CLINIC": "Path to the clinic file (default: the bundled example clinic).",
     "WELLBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO).",
+    "WELLBOT_STAFF_GROUP_ID": "Optional Telegram group id (negative) where the bot also posts staff notifications.",
 }
 
 
@@ -41,6 +42,7 @@ class Settings:
     clinic_path: Path
     log_level: str
     extra: Mapping[str, str] = field(default_factory=dict)
+    staff_group_id: int | None = None  # the one group the bot stays in; staff notifications go there too
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -53,6 +55,7 @@ class Settings:
             clinic_path=_clinic_path(environ.get("WELLBOT_CLINIC")),
             log_level=_log_level(environ.get("WELLBOT_LOG_LEVEL") or DEFAULT_LOG_LEVEL),
             extra={k: v for k, v in environ.items() if k.startswith("WELLBOT_")},
+            staff_group_id=_staff_group_id(environ.get("WELLBOT_STAFF_GROUP_ID", "")),
         )
 
     def require_token(self) -> str:
@@ -93,6 +96,16 @@ def _staff_ids(value: str) -> frozenset[int]:
                               f"{part!r} is not a numeric Telegram user id (usernames are not accepted)")
         ids.add(int(part))
     return frozenset(ids)
+
+
+def _staff_group_id(value: str) -> int | None:
+    value = value.strip()
+    if not value:
+        return None
+    if not value.startswith("-") or not value[1:].isdigit():
+        raise ConfigError("WELLBOT_STAFF_GROUP_ID",
+                          f"{value!r} is not a Telegram group id (group ids are negative, e.g. -1001234567890)")
+    return int(value)
 
 
 def _api_url(value: str) -> str:

@@ -1,4 +1,4 @@
-"""Messages to the clinic's staff: every configured staff member's private chat."""
+"""Messages to the clinic's staff: every staff member's private chat, and the staff group if set."""
 
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ log = logging.getLogger(__name__)
 
 
 async def notify_staff(bot: Any, deps: Deps, template: str, *, keyboard: Markup = None, **values: Any) -> int:
-    """Send a rendered template to every staff member; return how many got it.
+    """Send a rendered template to every staff member (and the staff group); return how many got it.
 
     A failure to reach one staff member is logged and does not stop the others.
     """
     delivered = 0
-    for staff_id in sorted(deps.settings.staff_ids):
+    chats = sorted(deps.settings.staff_ids)
+    if deps.settings.staff_group_id is not None:
+        chats.append(deps.settings.staff_group_id)
+    for staff_id in chats:
         try:
             if await send(bot, deps, staff_id, template, keyboard=keyboard, **values):
                 delivered += 1

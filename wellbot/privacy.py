@@ -1,0 +1,155 @@
+"""Privacy: /privacy, /mydata, /forget, the retention job and polite media replies.
+
+Thin Telegram handlers over `wellbot.personal_data`, which walks every
+feature's personal-data hooks; the clinic's rules come from the `[privacy]`
+table of the clinic file.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import InputFile, Message, Update
+from telegram.ext import Application, MessageHandler, filters
+
+from wellbot import callbacks, keyboards, personal_data
+from wellbot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.features import ButtonRoute, Command, Feature
+from wellbot.messaging import reply, show
+from wellbot.router import MAIN_GROUP
+
+log = logging.getLogger(__name__)
+
+PREFIX = "priv"
+ERASE = "erase"
+KEEP = "keep"
+FORGET_FLOW = "privacy_forget"
+CONFIRM_STEP = "confirm"
+ERASE_LABEL = "Yes, erase my data"
+KEEP_LABEL = "No, keep my data"
+EXPORT_FILENAME = "my-data-{date}.json"
+RETENTION_JOB = "privacy_retention"
+RETENTION_INTERVAL = timedelta(days=1)
+RETENTION_FIRST_RUN = timedelta(minutes=1)  # soon after start, not in the middle of start-up
+
+
+def policy(deps: Deps) -> personal_data.Policy:
+    """The clinic's `[privacy]` rules (validated at start by `check_policy`)."""
+    return personal_data.load_policy(deps.clinic.section(personal_data.SECTION))
+
+
+def check_policy(deps: Deps) -> None:
+    """Fail start-up and `wellbot check` on a malformed `[privacy]` table."""
+    personal_data.load_policy(deps.clinic.section(personal_data.SECTION),
+                              f"{deps.clinic.path} [{personal_data.SECTION}]")
+
+
+async def show_privacy(update: Update, context: WellbotContext) -> None:
+    """Say what is stored, why, for how long, and how to get or erase it."""
+    rules = policy(context.deps)
+    await reply(update, context, "privacy_info", past_visits_days=rules.past_visits_days,
+                delivery_records_days=rules.delivery_records_days,
+                anonymise=rules.visit_erasure == personal_data.ANONYMISE)
+
+
+async def send_my_data(update: Update, context: WellbotContext) -> None:
+    """Send the patient everything the bot holds about them as a JSON document."""
+    deps, user_id = context.deps, update.effective_user.id
+    now = deps.clock.now()
+    document = personal_data.export(deps.db, deps.features, user_id, now)
+    filename = EXPORT_FILENAME.format(date=now.astimezone(deps.clinic.timezone).date().isoformat())
+    log.info("personal data exported user_id=%s", user_id)
+    await context.bot.send_document(update.effective_chat.id,
+                                    InputFile(personal_data.export_json(document), filename=filename),
+                                    caption=deps.renderer.render("privacy_mydata"))
+
+
+async def ask_to_forget(update: Update, context: WellbotContext) -> None:
+    """Ask for confirmation before erasing anything."""
+    state = context.deps.flows.start(update.effective_user.id, FORGET_FLOW, CONFIRM_STEP)
+    await reply(update, context, "privacy_forget_confirm", keyboard=_confirm_keyboard(state.token),
+                anonymise=policy(context.deps).visit_erasure == personal_data.ANONYMISE)
+
+
+def _confirm_keyboard(token: str):
+    return keyboards.inline([[(ERASE_LABEL, callbacks.encode(PREFIX, ERASE, token)),
+                              (KEEP_LABEL, callbacks.encode(PREFIX, KEEP, token))]])
+
+
+async def on_confirm_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Erase or keep, if the button belongs to the presser's live /forget (never by ids in the data)."""
+    deps, user_id = context.deps, update.effective_user.id
+    if len(parts) != 2 or parts[0] not in (ERASE, KEEP):
+        raise callbacks.CallbackDataError("unknown privacy action")
+    if deps.flows.current(user_id, FORGET_FLOW, parts[1]) is None:
+        raise callbacks.CallbackDataError("not this user's live /forget")
+    if parts[0] == KEEP:
+        deps.flows.clear(user_id)
+        await show(update, context, "privacy_forget_kept")
+        return
+    hooks = personal_data.erase(deps.db, deps.features, user_id, deps.clock.now(), policy(deps))
+    log.info("personal data erased hooks=%s", ",".join(hooks) or "-")
+    await show(update, context, "privacy_forgotten")
+
+
+async def on_typed_while_confirming(update: Update, context: WellbotContext) -> None:
+    """Typed text during /forget: point at the buttons (nothing is erased by typing)."""
+    state = context.deps.flows.get(update.effective_user.id)
+    await reply(update, context, "privacy_forget_pending", keyboard=_confirm_keyboard(state.token))
+
+
+async def reply_to_media(update: Update, context: WellbotContext) -> None:
+    """Stickers, photos, voice, video and files: a polite note that only typed text is read."""
+    await reply(update, context, "privacy_media", kind=media_kind(update.message))
+
+
+def media_kind(message: Message) -> str:
+    """A word for what the patient sent, for the reply."""
+    if message.sticker:
+        return "sticker"
+    if message.photo:
+        return "photo"
+    if message.voice or message.audio or message.video_note:
+        return "voice"
+    if message.video or message.animation:
+        return "video"
+    return "file"
+
+
+MEDIA = (filters.Sticker.ALL | filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
+         | filters.VIDEO_NOTE | filters.ANIMATION | filters.Document.ALL)
+
+
+async def schedule_retention(application: Application) -> None:
+    """Run the retention purge daily (first shortly after start)."""
+    application.job_queue.run_repeating(run_retention, interval=RETENTION_INTERVAL, first=RETENTION_FIRST_RUN,
+                                        name=RETENTION_JOB)
+
+
+async def run_retention(context: WellbotContext) -> None:
+    """Purge records older than the clinic's retention limits."""
+    deps: Deps = context.application.bot_data[DEPS_KEY]
+    removed = personal_data.purge(deps.db, deps.features, deps.clock.now(), policy(deps))
+    log.info("retention purge removed %s", " ".join(f"{name}={count}" for name, count in removed.items()) or "-")
+
+
+def _status(db, now) -> list[tuple[str, str]]:
+    return [("erasures carried out", str(personal_data.erasure_count(db)))]
+
+
+FEATURE = Feature(
+    name="privacy",
+    commands=[
+        Command("privacy", "What we store about you, and why", show_privacy),
+        Command("mydata", "Get a copy of your data", send_my_data),
+        Command("forget", "Erase your data", ask_to_forget),
+    ],
+    buttons=[ButtonRoute(PREFIX, on_confirm_button)],
+    flows={FORGET_FLOW: on_typed_while_confirming},
+    handlers=[(MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & MEDIA, reply_to_media),
+               MAIN_GROUP)],
+    startup=[schedule_retention],
+    checks=[check_policy],
+    status=[_status],
+)
