@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_CONFIG
     try:
         settings = Settings.from_env(environ)
-        setup_logging(settings.log_level_number, [settings.token or ""])
+        setup_logging(settings.log_level_number, [settings.token or ""], settings.log_format)
         return SUBCOMMANDS[args.command][2](args, settings)
     except ConfigError as exc:
         print(f"wellbot: error: {exc}", file=sys.stderr)
