@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, router
+from wellbot import front_door, heartbeat, router
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
@@ -38,6 +38,7 @@ CONNECT_TIMEOUT = 10.0
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
     front_door.FEATURE,
+    heartbeat.FEATURE,
 ]
 GUARDS: list[router.Guard] = []
 
@@ -109,6 +110,8 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.clinic.timezone))
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .connect_timeout(CONNECT_TIMEOUT)
+        # getUpdates through a request that records each successful poll for `wellbot status`.
+        .get_updates_request(heartbeat.PollRecordingRequest(deps.db, deps.clock))
         .post_init(_post_init)
         .post_stop(_post_stop)
     )
