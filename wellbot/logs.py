@@ -104,6 +104,17 @@ def make_formatter(fmt: str, secrets: list[str]) -> logging.Formatter:
     return JsonFormatter(secrets) if fmt == JSON else TextFormatter(secrets)
 
 
+def add_secret(secret: str) -> None:
+    """Redact one more secret (known only after start, such as a derived webhook secret) everywhere."""
+    if not secret:
+        return
+    for handler in logging.getLogger().handlers:
+        for part in (handler.formatter, *handler.filters):
+            secrets = getattr(part, "secrets", None)
+            if isinstance(secrets, list) and secret not in secrets:
+                secrets.append(secret)
+
+
 def setup_logging(level: int, secrets: list[str], fmt: str = TEXT, stream: TextIO | None = None) -> logging.Handler:
     """Configure the root logger once for the worker and CLI; return its handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
