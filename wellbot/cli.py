@@ -30,6 +30,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 # Feature modules that register subcommands of their own when imported.
 PLUGIN_MODULES: list[str] = [
     "wellbot.ops",  # backup, export, status
+    "wellbot.chat",  # chat
 ]
 
 
