@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import defaultdict
 from collections.abc import Awaitable
 from typing import Any
@@ -154,6 +155,16 @@ async def publish_commands(application: Application, deps: Deps) -> None:
         log.warning("could not publish the command list (the bot works without it): %s", exc)
 
 
+def database_reason(error: sqlite3.Error) -> str:
+    """A stable key for why SQLite refused: read_only, disk_full, locked or other."""
+    text = str(error).lower()
+    for needle, reason in (("readonly", "read_only"), ("read-only", "read_only"), ("full", "disk_full"),
+                           ("locked", "locked"), ("busy", "locked")):
+        if needle in text:
+            return reason
+    return "other"
+
+
 async def on_error(update: object, context: WellbotContext) -> None:
     """Log what failed without personal data, and tell the user nothing was changed."""
     error = context.error
@@ -162,6 +173,10 @@ async def on_error(update: object, context: WellbotContext) -> None:
                   "stop the other worker or delete its webhook; this worker keeps retrying")
         return
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, sqlite3.Error):
+        # A stable reason key, not SQLite's message: enough for the operator, nothing from the update.
+        log.error("database refused the update update_id=%s reason=%s (read_only: make WELLBOT_DATABASE and its "
+                  "folder writable by the bot; disk_full: free space)", update_id, database_reason(error))
     log.error("update failed update_id=%s error=%s", update_id, type(error).__name__,
               exc_info=(type(error), error, error.__traceback__) if log.isEnabledFor(logging.DEBUG) else None)
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":

@@ -307,14 +307,17 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     tz = load_clinic(settings.clinic_path).timezone
     db = open_existing(settings)
-    print(PERSONAL_DATA_WARNING.format(what=EXPORTS[args.what]), file=sys.stderr)
-    if args.output is None:
-        count = export_csv(db, args.what, sys.stdout, tz)
-    else:
-        if args.output.exists() and not args.force:
-            raise OpsError("export", f"{args.output} already exists; choose another name or add --force")
-        with _staged(args.output) as partial, open(partial, "w", newline="", encoding="utf-8") as out:
-            count = export_csv(db, args.what, out, tz)
+    try:
+        print(PERSONAL_DATA_WARNING.format(what=EXPORTS[args.what]), file=sys.stderr)
+        if args.output is None:
+            count = export_csv(db, args.what, sys.stdout, tz)
+        else:
+            if args.output.exists() and not args.force:
+                raise OpsError("export", f"{args.output} already exists; choose another name or add --force")
+            with _staged(args.output) as partial, open(partial, "w", newline="", encoding="utf-8") as out:
+                count = export_csv(db, args.what, out, tz)
+    finally:
+        db.close()
     print(f"exported {count} {args.what}", file=sys.stderr)
     return 0
 
@@ -327,6 +330,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from wellbot.clock import SystemClock
 
     db = open_existing(settings)
-    report = status_report(db, SystemClock(ZoneInfo("UTC")).now(), FEATURES)
+    try:
+        report = status_report(db, SystemClock(ZoneInfo("UTC")).now(), FEATURES)
+    finally:
+        db.close()
     print(format_status(report))
     return 0 if report.healthy else EXIT_UNHEALTHY
