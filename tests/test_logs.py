@@ -22,7 +22,7 @@ def _record(msg, *args, level=logging.INFO, exc_info=None):
 def restore_logging():
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    noisy = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler")}
+    noisy = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler", "telegram")}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
@@ -87,3 +87,96 @@ def test_log_format_setting_is_validated():
     with pytest.raises(ConfigError) as error:
         Settings.from_env({"WELLBOT_LOG_FORMAT": "xml"})
     assert error.value.where == "WELLBOT_LOG_FORMAT"
+
+
+# --- a whole conversation through the real bot ------------------------------------------------------------------
+
+FIRST_NAME = "Zelda"
+PHONE = "+1 555 0199"
+SECRET_TEXT = "my lower back hurts since Tuesday"
+
+
+class _RawCounter(logging.Handler):
+    """Sees each record before the redacting handler does, to prove the token was really there."""
+
+    def __init__(self, needle):
+        super().__init__(logging.DEBUG)
+        self.needle, self.hits = needle, 0
+
+    def emit(self, record):
+        self.hits += self.needle in record.getMessage()
+
+
+async def _converse(bot):
+    user = bot.user(1001, FIRST_NAME, last_name="Quist", username="zq_patient")
+    await user.send("/start")
+    start = await user.wait_for(f"Hello, {FIRST_NAME}")
+    for label in start.button_labels():  # every main-menu entry the installed features offer
+        await user.press(user.messages[0], label)
+        await bot.settle()
+    await user.send(SECRET_TEXT)
+    await user.send(f"call me on {PHONE}")
+    await user.send_contact(PHONE)
+    await user.send("/nosuchcommand please")
+    await user.send("/help")
+    await user.send("/cancel")
+    await bot.settle()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_a_conversation_logs_no_text_names_or_phones_at_info(bot, fmt, restore_logging):
+    out = io.StringIO()
+    setup_logging(logging.INFO, [bot.env["TELEGRAM_BOT_TOKEN"]], fmt, stream=out)
+    await _converse(bot)
+    logged = out.getvalue()
+    assert "user_id=1001" in logged or '"user_id": "1001"' in logged, "the conversation was logged by id"
+    for secret in (FIRST_NAME, "Quist", "zq_patient", "lower back", "Tuesday", PHONE, PHONE.replace(" ", ""),
+                   "0199", "please", bot.env["TELEGRAM_BOT_TOKEN"]):
+        assert secret not in logged, secret
+    if fmt == "json":
+        assert all(json.loads(line)["event"] for line in logged.splitlines())
+
+
+async def test_the_token_never_appears_even_at_debug_with_http_logging_on(bot, restore_logging):
+    token = bot.env["TELEGRAM_BOT_TOKEN"]
+    out = io.StringIO()
+    handler = setup_logging(logging.DEBUG, [token], "text", stream=out)
+    counter = _RawCounter(token)
+    logging.getLogger().handlers.insert(0, counter)
+    for name in ("httpx", "httpcore", "telegram"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    try:
+        await _converse(bot)
+    finally:
+        logging.getLogger().removeHandler(counter)
+        logging.getLogger("telegram").setLevel(logging.NOTSET)
+    assert counter.hits > 0, "httpx logged URLs with the token: the redaction was exercised"
+    assert token not in out.getvalue() and REDACTED in out.getvalue()
+    assert handler in logging.getLogger().handlers
+
+
+def _update(data):
+    from telegram import Update
+
+    return Update.de_json(data, None)
+
+
+@pytest.mark.parametrize("payload, described", [
+    ({"message": {"text": "/start book", "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}},
+     "kind=command command=start"),
+    ({"message": {"text": "/zelda_quist_5550199"}}, "kind=command command=unknown"),
+    ({"message": {"text": "my back hurts"}}, "kind=text"),
+    ({"message": {"contact": {"phone_number": "+15550199", "first_name": "Zelda"}}}, "kind=contact"),
+    ({"callback_query": {"id": "1", "chat_instance": "1", "data": "menu:book",
+                         "from": {"id": 1, "is_bot": False, "first_name": "Zelda"}}}, "kind=button button=menu"),
+    ({"callback_query": {"id": "1", "chat_instance": "1", "data": "Zelda:forged",
+                         "from": {"id": 1, "is_bot": False, "first_name": "Zelda"}}}, "kind=button button=unknown"),
+])
+def test_each_update_is_described_without_anything_typed(payload, described):
+    from wellbot.heartbeat import describe_update
+
+    base = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
+            "from": {"id": 1, "is_bot": False, "first_name": "Zelda"}}
+    if "message" in payload:
+        payload = {"message": {**base, **payload["message"]}}
+    assert describe_update(_update({"update_id": 1, **payload}), {"start", "help"}, {"menu"}) == described

@@ -1,9 +1,12 @@
-"""The worker's pulse in `worker_state`: heartbeat, last successful poll, start and stop.
+"""The worker's pulse: heartbeat, last successful poll, start and stop, one log line per update.
 
 `wellbot status` reads these rows from another process, so a worker that is
 running but stuck (its event loop blocked, its network gone) shows up as a
 stale heartbeat or an old last poll rather than as silence. Recording never
 stops the worker: a failed write (disk full, read-only file) is logged.
+
+Each update gets one INFO line with ids and its kind only (the command name
+only if the bot knows it: anything a patient types stays out of the log).
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
-from telegram.ext import Application
+from telegram import Update
+from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
+from wellbot import callbacks
 from wellbot.clock import Clock, to_db
 from wellbot.deps import Deps, WellbotContext
-from wellbot.features import Feature
+from wellbot.features import Feature, all_commands
+from wellbot.router import MENU_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ POLLING = "polling"
 HEARTBEAT_SECONDS = 30
 POLL_RECORD_SECONDS = 5  # a busy bot polls many times a second; one write per few seconds is enough
 JOB_NAME = "wellbot-heartbeat"
+LOG_GROUP = -20  # before the guards (-10), so even an update a guard stops is logged
 
 
 def record(db: Database, key: str, value: str, now: datetime) -> bool:
@@ -110,4 +117,30 @@ async def stop_heartbeat(application: Application) -> None:
     record(deps.db, STOPPED, str(os.getpid()), deps.clock.now())
 
 
-FEATURE = Feature(name="heartbeat", startup=[start_heartbeat], shutdown=[stop_heartbeat])
+def describe_update(update: Update, known_commands: set[str], known_prefixes: set[str]) -> str:
+    """`kind=... [command=...|button=...]` for an update, with nothing the user typed or forged."""
+    if update.callback_query is not None:
+        prefix = (update.callback_query.data or "").split(callbacks.SEPARATOR, 1)[0]
+        return f"kind=button button={prefix if prefix in known_prefixes else 'unknown'}"
+    message = update.message
+    if message is not None and message.text and message.text.startswith("/"):
+        name = message.text[1:].split(maxsplit=1)[0].split("@", 1)[0] if len(message.text) > 1 else ""
+        return f"kind=command command={name if name in known_commands else 'unknown'}"
+    if message is not None:
+        return "kind=" + ("contact" if message.contact else "text" if message.text else "message")
+    return "kind=" + next((name for name in ("edited_message", "my_chat_member", "chat_member")
+                           if getattr(update, name, None) is not None), "other")
+
+
+async def log_update(update: Update, context: WellbotContext) -> None:
+    """One INFO line per update: ids and kind, never its text."""
+    features = context.deps.features
+    commands = {command.name for command in all_commands(features)}
+    prefixes = {route.prefix for feature in features for route in feature.buttons} | {MENU_PREFIX}
+    user = update.effective_user
+    log.info("update received update_id=%s user_id=%s %s", update.update_id, user.id if user else None,
+             describe_update(update, commands, prefixes))
+
+
+FEATURE = Feature(name="heartbeat", startup=[start_heartbeat], shutdown=[stop_heartbeat],
+                  handlers=[(TypeHandler(Update, log_update), LOG_GROUP)])
