@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -177,10 +179,18 @@ async def on_error(update: object, context: WellbotContext) -> None:
         # A stable reason key, not SQLite's message: enough for the operator, nothing from the update.
         log.error("database refused the update update_id=%s reason=%s (read_only: make WELLBOT_DATABASE and its "
                   "folder writable by the bot; disk_full: free space)", update_id, database_reason(error))
-    log.error("update failed update_id=%s error=%s", update_id, type(error).__name__,
-              exc_info=(type(error), error, error.__traceback__) if log.isEnabledFor(logging.DEBUG) else None)
+    # The exception's message may quote patient text, so INFO+ gets its type
+    # and where it was raised; the full traceback only at DEBUG.
+    log.error("update failed update_id=%s error=%s at=%s", update_id, type(error).__name__, _where(error))
+    log.debug("traceback of update_id=%s", update_id, exc_info=(type(error), error, error.__traceback__))
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         try:
             await reply(update, context, "error")
         except TelegramError:
             log.warning("could not tell the user about the failure update_id=%s", update_id)
+
+
+def _where(error: BaseException | None) -> str:
+    """file:line of the innermost frame of a traceback."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
