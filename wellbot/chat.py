@@ -301,5 +301,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, reader: TextIO | None
         chat = chat_settings(settings, user_id=args.user, as_staff=args.as_staff, database=database,
                              clinic=args.clinic)
         session = ChatSession(chat, user_id=args.user, first_name=args.name, ansi=_isatty(writer))
-        asyncio.run(run_chat(session, reader, writer))
+        try:
+            asyncio.run(run_chat(session, reader, writer))
+        except BrokenPipeError:  # output piped into `head` and closed: nothing left to say
+            return 0
     return 0
