@@ -1,0 +1,157 @@
+"""Finding the FAQ entry a patient means, in their own words. No Telegram imports.
+
+A question goes through four small steps: red flags are spotted first (the
+handler answers those before anything else); misspelt words are repaired
+towards the FAQ's own vocabulary (a trigram index narrows the candidates,
+difflib picks); the clinic's everyday-word synonyms add the words the
+answers use ("needles" -> acupuncture); then SQLite FTS5 ranks the entries
+with bm25, weighting the question above alternative phrasings, tags and the
+answer. The gap between the scores decides between one answer, a few
+choices, or none.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlite_utils import Database
+
+from wellbot.faq.content import normalize, words
+
+# bm25 column weights: entry_id (not indexed), question, phrasings, tags, answer.
+WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
+SEARCH_LIMIT = 5
+MAX_CHOICES = 3
+CLEAR_RATIO = 1.4  # the best must score this many times the runner-up to be answered outright
+CLOSE_FRACTION = 0.55  # runners-up within this fraction of the best are offered as choices
+MIN_TYPO_WORD = 4
+TYPO_CUTOFF = 0.78  # difflib ratio a repaired word must reach
+TYPO_CANDIDATES = 15
+MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
+
+STOPWORDS = frozenset(
+    """
+    a about after again all am an and any are as at be been before being both but by can can't could couldn't
+    did do does doing don't for from get got had has have having he her here hers him his how i i'd i'll i'm
+    i've if in into is it it's its just let me might more most must my myself no nor not now of off on once
+    only or other our ours out over own please same she should so some such tell than that that's the their
+    them then there these they this those through to too under until up us very was we were what what's when
+    where which while who whom why will with would you you're your yours know want need like really ok okay
+    hi hello thanks thank anything something someone there's still also way kind sort bit lot
+    """.split()
+)
+
+
+class Kind(Enum):
+    """What a search found."""
+
+    ANSWER = "answer"  # one clear best match
+    CHOICES = "choices"  # a few close candidates
+    NONE = "none"  # nothing relevant
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked entry: higher score is better."""
+
+    entry_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The decision for one query and the entries behind it."""
+
+    kind: Kind
+    hits: tuple[Hit, ...] = ()
+
+
+def find_red_flag(text: str, phrases: tuple[str, ...] | list[str]) -> str | None:
+    """The first red-flag phrase the text contains (word starts must match; endings may vary)."""
+    flat = " ".join(words(text)) if text else ""
+    spaced = normalize(text or "")
+    for phrase in phrases:
+        target = normalize(phrase)
+        pattern = r"(?<![^\W_])" + re.escape(target)
+        if re.search(pattern, spaced) or re.search(pattern, flat):
+            return phrase
+    return None
+
+
+def search(db: Database, text: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
+    """Entries matching the text, best first."""
+    terms = query_terms(db, text)
+    if not terms:
+        return []
+    match = " OR ".join(_quote(term) for term in terms)
+    rows = db.execute(
+        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score from faq_fts"
+        " where faq_fts match ? order by score desc limit ?",
+        [match, limit],
+    ).fetchall()
+    return [Hit(entry_id, score) for entry_id, score in rows]
+
+
+def decide(hits: list[Hit]) -> Outcome:
+    """One answer if the best clearly leads, else up to three close choices, else none."""
+    if not hits or hits[0].score <= 0:
+        return Outcome(Kind.NONE)
+    best = hits[0]
+    if len(hits) == 1 or best.score >= hits[1].score * CLEAR_RATIO:
+        return Outcome(Kind.ANSWER, (best,))
+    close = tuple(h for h in hits[:MAX_CHOICES] if h.score >= best.score * CLOSE_FRACTION)
+    return Outcome(Kind.CHOICES, close)
+
+
+def find(db: Database, text: str) -> Outcome:
+    """Search and decide in one call."""
+    return decide(search(db, text))
+
+
+def query_terms(db: Database, text: str) -> list[str]:
+    """The words to search for: repaired, expanded with synonyms, without stopwords, de-duplicated."""
+    tokens = [repair(db, token) for token in words(text)[:MAX_QUERY_WORDS]]
+    terms = [t for t in tokens if t not in STOPWORDS]
+    terms.extend(w for w in expand(db, tokens) if w not in STOPWORDS)
+    return list(dict.fromkeys(terms))
+
+
+def expand(db: Database, tokens: list[str]) -> list[str]:
+    """Words the clinic's synonyms add for everyday phrases found in the tokens."""
+    padded = f" {' '.join(tokens)} "
+    added: list[str] = []
+    for phrase, meaning in db.execute("select phrase, meaning from faq_synonyms").fetchall():
+        if f" {phrase} " in padded:
+            added.extend(meaning.split())
+    return added
+
+
+def repair(db: Database, token: str) -> str:
+    """The vocabulary word a misspelt token most likely meant, or the token itself."""
+    if len(token) < MIN_TYPO_WORD or not token.isalpha() or token in STOPWORDS or _indexed(db, token):
+        return token
+    grams = [token[i : i + 3] for i in range(len(token) - 2)]
+    rows = db.execute(
+        "select word from faq_vocab where faq_vocab match ? order by rank limit ?",
+        [" OR ".join(_quote(g) for g in grams), TYPO_CANDIDATES],
+    ).fetchall()
+    best, best_ratio = token, TYPO_CUTOFF
+    for (word,) in rows:
+        ratio = difflib.SequenceMatcher(None, token, word).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = word, ratio
+    return best
+
+
+def _indexed(db: Database, token: str) -> bool:
+    """Whether the word (after stemming) occurs in any entry, or is an everyday phrase word."""
+    hit = db.execute("select 1 from faq_fts where faq_fts match ? limit 1", [_quote(token)]).fetchone()
+    return hit is not None
+
+
+def _quote(term: str) -> str:
+    """An FTS5 string literal: user words never reach FTS5's query syntax."""
+    return '"' + term.replace('"', '""') + '"'
