@@ -24,12 +24,16 @@ from wellbot.faq.content import normalize, words
 # bm25 column weights: entry_id (not indexed), question, phrasings, tags, answer.
 WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
 SEARCH_LIMIT = 5
+RERANK_POOL = 12  # bm25's best entries that the coverage bonus re-orders
+COVERAGE_WEIGHT = 2.0  # an entry whose question the patient's words cover fully scores 3x
+STEM_PREFIX = 5  # words sharing their first letters (up to this many) count as the same word
 MAX_CHOICES = 3
 CLEAR_RATIO = 1.4  # the best must score this many times the runner-up to be answered outright
 CLOSE_FRACTION = 0.55  # runners-up within this fraction of the best are offered as choices
 MIN_TYPO_WORD = 4
-TYPO_CUTOFF = 0.78  # difflib ratio a repaired word must reach
+TYPO_CUTOFF = 0.75  # difflib ratio a repaired word must reach
 TYPO_CANDIDATES = 15
+MAX_LENGTH_CHANGE = 2
 MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
 
 STOPWORDS = frozenset(
@@ -40,7 +44,7 @@ STOPWORDS = frozenset(
     only or other our ours out over own please same she should so some such tell than that that's the their
     them then there these they this those through to too under until up us very was we were what what's when
     where which while who whom why will with would you you're your yours know want need like really ok okay
-    hi hello thanks thank anything something someone there's still also way kind sort bit lot
+    hi hello help thanks thank anything something someone there's still also way kind sort bit lot
     """.split()
 )
 
@@ -88,11 +92,34 @@ def search(db: Database, text: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
         return []
     match = " OR ".join(_quote(term) for term in terms)
     rows = db.execute(
-        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score from faq_fts"
-        " where faq_fts match ? order by score desc limit ?",
-        [match, limit],
+        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score, question, phrasings"
+        " from faq_fts where faq_fts match ? order by score desc limit ?",
+        [match, RERANK_POOL],
     ).fetchall()
-    return [Hit(entry_id, score) for entry_id, score in rows]
+    hits = [Hit(entry_id, score * (1 + COVERAGE_WEIGHT * coverage(terms, [question, *phrasings.splitlines()])))
+            for entry_id, score, question, phrasings in rows]
+    return sorted(hits, key=lambda hit: -hit.score)[:limit]
+
+
+def coverage(terms: list[str], questions: list[str]) -> float:
+    """How much of the entry's best-fitting question the patient's words cover (0 to 1).
+
+    bm25 favours long questions that repeat a word; a patient who typed
+    "what is pain management" means the short question made of exactly those
+    words, not the comparison that mentions them twice.
+    """
+    stems = {_stem(term) for term in terms}
+    best = 0.0
+    for question in questions:
+        content = {_stem(word) for word in words(question) if word not in STOPWORDS}
+        if content:
+            best = max(best, len(content & stems) / len(content))
+    return best
+
+
+def _stem(word: str) -> str:
+    """A crude stem (the first letters): enough to equate "injection" and "injections"."""
+    return word[:STEM_PREFIX]
 
 
 def decide(hits: list[Hit]) -> Outcome:
@@ -140,6 +167,8 @@ def repair(db: Database, token: str) -> str:
     ).fetchall()
     best, best_ratio = token, TYPO_CUTOFF
     for (word,) in rows:
+        if word[0] != token[0] or abs(len(word) - len(token)) > MAX_LENGTH_CHANGE:
+            continue  # typos rarely touch the first letter; this keeps "weather" from becoming "rather"
         ratio = difflib.SequenceMatcher(None, token, word).ratio()
         if ratio > best_ratio:
             best, best_ratio = word, ratio
@@ -147,7 +176,7 @@ def repair(db: Database, token: str) -> str:
 
 
 def _indexed(db: Database, token: str) -> bool:
-    """Whether the word (after stemming) occurs in any entry, or is an everyday phrase word."""
+    """Whether the word (after stemming) occurs in any entry, so needs no repair."""
     hit = db.execute("select 1 from faq_fts where faq_fts match ? limit 1", [_quote(token)]).fetchone()
     return hit is not None
 

@@ -8,15 +8,11 @@ effect with the next message. No Telegram imports.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from wellbot.clinic import Clinic
-from wellbot.faq.content import Content, FaqSettings, faq_settings, load_content, words
-
-log = logging.getLogger(__name__)
+from wellbot.faq.content import Content, words
 
 MIN_TYPO_WORD = 4  # shorter words are too ambiguous to repair
 TABLES = ("faq_fts", "faq_vocab", "faq_entries", "faq_synonyms", "faq_topics")
@@ -32,21 +28,6 @@ class StoredEntry:
     answer_html: str
     service_key: str | None
     clinical: bool
-
-
-def settings_for(clinic: Clinic) -> FaqSettings:
-    """The clinic's `[faq]` settings, validated."""
-    return faq_settings(clinic.section("faq"), clinic.directory, f"{clinic.path} [faq]")
-
-
-def load_from_clinic(db: Database, clinic: Clinic) -> Content:
-    """Validate the clinic's FAQ folder completely, then replace the stored FAQ with it."""
-    settings = settings_for(clinic)
-    content = load_content(settings.folder, (s.key for s in clinic.services), required=settings.folder_required)
-    replace_content(db, content)
-    log.info("faq loaded entries=%d topics=%d synonyms=%d", len(content.entries), len(content.topics),
-             len(content.synonyms))
-    return content
 
 
 def replace_content(db: Database, content: Content) -> None:
