@@ -1,5 +1,5 @@
 """FAQ tables: entries and topics as loaded from the clinic's FAQ folder, a
-full-text index over them, and a trigram index of their words for typos.
+full-text index over them, and their vocabulary for repairing typos.
 
 The files are the clinic's copy; these tables are what the worker searches.
 `wellbot faq reload` (or SIGHUP) replaces all of them in one transaction.
@@ -50,7 +50,7 @@ def create_faq_tables(db):
 
 @migrations()
 def create_faq_search_indexes(db):
-    """FTS5 with Porter stemming over the entries, and a trigram index of words for typo repair."""
+    """FTS5 with Porter stemming over the entries, and their words by first letter and length for typo repair."""
     db.execute(
         """
         create virtual table faq_fts using fts5(
@@ -59,4 +59,13 @@ def create_faq_search_indexes(db):
         )
         """
     )
-    db.execute("create virtual table faq_vocab using fts5(word, tokenize = 'trigram')")
+    db.execute(
+        """
+        create table faq_vocab (
+            word text primary key,
+            first text not null,
+            length integer not null
+        )
+        """
+    )
+    db.execute("create index faq_vocab_by_shape on faq_vocab(first, length)")

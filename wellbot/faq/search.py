@@ -2,12 +2,13 @@
 
 A question goes through four small steps: red flags are spotted first (the
 handler answers those before anything else); misspelt words are repaired
-towards the FAQ's own vocabulary (a trigram index narrows the candidates,
-difflib picks); the clinic's everyday-word synonyms add the words the
-answers use ("needles" -> acupuncture); then SQLite FTS5 ranks the entries
-with bm25, weighting the question above alternative phrasings, tags and the
-answer. The gap between the scores decides between one answer, a few
-choices, or none.
+towards the FAQ's own vocabulary (words with the same first letter and a
+similar length are the candidates, difflib picks); the clinic's everyday-word
+synonyms add the words the answers use ("needles" -> acupuncture); SQLite
+FTS5 ranks the entries with bm25, weighting the question above alternative
+phrasings, tags and the answer, and a coverage bonus lifts questions made of
+the patient's own words. The gap between the scores decides between one
+answer, a few choices, or none.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ CLEAR_RATIO = 1.4  # the best must score this many times the runner-up to be ans
 CLOSE_FRACTION = 0.55  # runners-up within this fraction of the best are offered as choices
 MIN_TYPO_WORD = 4
 TYPO_CUTOFF = 0.75  # difflib ratio a repaired word must reach
-TYPO_CANDIDATES = 15
-MAX_LENGTH_CHANGE = 2
+MAX_LENGTH_CHANGE = 2  # letters a typo may add or drop
 MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
 
 STOPWORDS = frozenset(
@@ -160,19 +160,13 @@ def repair(db: Database, token: str) -> str:
     """The vocabulary word a misspelt token most likely meant, or the token itself."""
     if len(token) < MIN_TYPO_WORD or not token.isalpha() or token in STOPWORDS or _indexed(db, token):
         return token
-    grams = [token[i : i + 3] for i in range(len(token) - 2)]
+    # Typos rarely touch the first letter, and that rule keeps "weather" from becoming "rather".
     rows = db.execute(
-        "select word from faq_vocab where faq_vocab match ? order by rank limit ?",
-        [" OR ".join(_quote(g) for g in grams), TYPO_CANDIDATES],
+        "select word from faq_vocab where first = ? and length between ? and ?",
+        [token[0], len(token) - MAX_LENGTH_CHANGE, len(token) + MAX_LENGTH_CHANGE],
     ).fetchall()
-    best, best_ratio = token, TYPO_CUTOFF
-    for (word,) in rows:
-        if word[0] != token[0] or abs(len(word) - len(token)) > MAX_LENGTH_CHANGE:
-            continue  # typos rarely touch the first letter; this keeps "weather" from becoming "rather"
-        ratio = difflib.SequenceMatcher(None, token, word).ratio()
-        if ratio > best_ratio:
-            best, best_ratio = word, ratio
-    return best
+    matches = difflib.get_close_matches(token, [word for (word,) in rows], n=1, cutoff=TYPO_CUTOFF)
+    return matches[0] if matches else token
 
 
 def _indexed(db: Database, token: str) -> bool:

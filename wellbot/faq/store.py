@@ -49,7 +49,8 @@ def replace_content(db: Database, content: Content) -> None:
             [(e.id, e.question, "\n".join(e.phrasings), " ".join(e.tags), e.answer_text) for e in content.entries],
         )
         db.conn.executemany("insert into faq_synonyms (phrase, meaning) values (?, ?)", list(content.synonyms.items()))
-        db.conn.executemany("insert into faq_vocab (word) values (?)", [(w,) for w in sorted(vocabulary)])
+        db.conn.executemany("insert into faq_vocab (word, first, length) values (?, ?, ?)",
+                            [(w, w[0], len(w)) for w in sorted(vocabulary)])
 
 
 def _vocabulary(content: Content) -> set[str]:
