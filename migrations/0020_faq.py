@@ -69,3 +69,15 @@ def create_faq_search_indexes(db):
         """
     )
     db.execute("create index faq_vocab_by_shape on faq_vocab(first, length)")
+    # Each word under itself and every one-letter deletion of it: a misspelt word
+    # one edit away (a letter dropped, added, changed or two swapped) shares a key
+    # with its word, so most typos are repaired with one indexed look-up.
+    db.execute(
+        """
+        create table faq_vocab_edits (
+            variant text not null,
+            word text not null,
+            primary key (variant, word)
+        ) without rowid
+        """
+    )

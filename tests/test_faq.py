@@ -1,11 +1,19 @@
 """The FAQ feature: content validation, loading into SQLite, reloads, the CLI, and the bot end to end."""
 
+import asyncio
+import os
 import shutil
+import signal
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 
+from tests.harness import Harness
+from wellbot import callbacks
 from wellbot.app import build_deps
 from wellbot.cli import main
 from wellbot.errors import ConfigError
@@ -207,3 +215,196 @@ def test_faq_reload_command_loads_and_refuses_broken_content(clinic_dir, tmp_pat
     deps = deps_for(clinic_dir, tmp_path)
     assert store.entry(deps.db, "reschedule") is not None, "a refused reload keeps the previous FAQ"
     deps.db.close()
+
+
+# --- The bot, end to end ---------------------------------------------------
+
+START = datetime(2026, 6, 10, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+DISCLAIMER_START = "General information only, not medical advice"
+
+
+def data_of(message, label: str) -> str:
+    """The callback_data of the button whose label contains `label`."""
+    return next(b["callback_data"] for row in message.buttons() for b in row if label in b["text"])
+
+
+@pytest_asyncio.fixture
+async def clinic_bot(devserver, clinic_dir, tmp_path):
+    """A running worker whose clinic folder (and FAQ) the test may edit."""
+    harness = Harness(devserver, tmp_path / "bot.db", START, clinic_path=clinic_dir / "clinic.toml")
+    await harness.start()
+    yield harness
+    await harness.stop()
+    assert devserver.unanswered_callbacks() == [], "every pressed button must be answered"
+
+
+async def test_browse_topic_question_answer_and_back(bot):
+    patient = bot.user(2001)
+    await patient.send("/faq")
+    screen = await patient.next_message()
+    assert "Questions & answers" in screen.text
+    assert screen.button_labels() == ["Acupuncture and Chinese medicine", "Pain management",
+                                      "Interventional procedures", "Your visit"]
+    await patient.press(screen, "Acupuncture and Chinese medicine")
+    screen = await patient.wait_for("Choose a question")
+    assert "What is cupping therapy?" in screen.button_labels()
+    await patient.press(screen, "What is cupping therapy?")
+    screen = await patient.wait_for("suction")
+    assert screen.text.startswith("What is cupping therapy?")
+    assert screen.text.rstrip().splitlines()[-1].startswith(DISCLAIMER_START)
+    assert data_of(screen, "Book a visit") == callbacks.encode("book", "start", "cupping")
+    await patient.press(screen, "Back")
+    screen = await patient.wait_for("Choose a question")
+    assert "What is cupping therapy?" in screen.button_labels()
+    assert len(patient.messages) == 1, "browsing edits one message in place"
+
+
+async def test_practical_answer_has_no_medical_note_and_books_without_a_service(bot):
+    patient = bot.user(2002)
+    await patient.send("what should I bring to my first appointment")
+    answer = await patient.next_message()
+    assert answer.text.startswith("What should I bring to my first visit?")
+    assert DISCLAIMER_START not in answer.text
+    assert data_of(answer, "Book a visit") == callbacks.encode("book", "start")
+
+
+async def test_long_topics_are_paged(bot):
+    patient = bot.user(2003)
+    await patient.send("/faq")
+    await patient.press(await patient.next_message(), "Interventional procedures")
+    first = await patient.wait_for("page 1 of 2")
+    questions = [b for row in first.buttons() for b in row if b["callback_data"].startswith("faq:a:")]
+    assert len(questions) == 6
+    await patient.press(first, "Next")
+    second = await patient.wait_for("page 2 of 2")
+    assert "What are trigger-point injections?" in second.button_labels()
+    assert "Next »" not in second.button_labels()
+    await patient.press(second, "Previous")
+    await patient.wait_for("page 1 of 2")
+
+
+async def test_free_text_with_one_clear_match_gets_the_answer(bot):
+    patient = bot.user(2004)
+    await patient.send("shots in my back")
+    answer = await patient.next_message()
+    assert answer.text.startswith("What is an epidural steroid injection?")
+    assert data_of(answer, "Book a visit") == "book:start:epidural"
+
+
+async def test_close_candidates_are_offered_as_up_to_three_buttons(bot):
+    patient = bot.user(2005)
+    await patient.send("/faq injections")
+    choices = await patient.next_message()
+    assert "Which one did you mean?" in choices.text
+    questions = [label for label in choices.button_labels() if label != "All topics"]
+    assert 2 <= len(questions) <= 3
+    await patient.press(choices, questions[0])
+    answer = await patient.wait_for(questions[0])
+    assert answer.message_id == choices.message_id and "Book a visit" in answer.button_labels()
+
+
+async def test_no_match_apologises_with_the_phone_and_the_topics(bot):
+    patient = bot.user(2006)
+    await patient.send("who won the game last night")
+    reply = await patient.next_message()
+    assert "couldn't find" in reply.text and "+1 555 0100" in reply.text
+    assert "Pain management" in reply.button_labels()
+
+
+async def test_fts_syntax_from_a_patient_is_just_text(bot):
+    patient = bot.user(2007)
+    await patient.send('/faq "AND (')
+    assert "couldn't find" in (await patient.next_message()).text
+
+
+async def test_red_flag_gets_the_emergency_number_before_anything_else(bot):
+    patient = bot.user(2008)
+    await patient.send("I have chest pain after acupuncture, is that normal?")
+    urgent = await patient.next_message()
+    assert "911" in urgent.text and "urgent" in urgent.text
+    follow_up = await patient.next_message()  # then the FAQ's answer or choices, as usual
+    assert "acupuncture" in (follow_up.text + " ".join(follow_up.button_labels())).lower()
+
+
+async def test_red_flag_without_a_match_gets_only_the_urgent_message(bot):
+    patient = bot.user(2009)
+    await patient.send("I feel suicidal")
+    assert "911" in (await patient.next_message()).text
+    await bot.settle()
+    assert len(patient.messages) == 1
+
+
+async def test_red_flag_in_faq_words_comes_first_too(bot):
+    patient = bot.user(2010)
+    await patient.send("/faq sudden numbness in my leg")
+    assert "911" in (await patient.next_message()).text
+
+
+async def test_menu_item_and_deep_link_open_the_topics(bot):
+    patient = bot.user(2011)
+    await patient.send("/start faq")
+    assert "Choose a topic" in (await patient.next_message()).text
+    await patient.send("/start")
+    menu = await patient.next_message()
+    await patient.press(menu, "Questions & answers")
+    screen = await patient.wait_for("Choose a topic")
+    assert "Your visit" in screen.button_labels()
+
+
+@pytest.mark.parametrize("data", ["faq:zz", "faq:t:pain:x", "faq:a", "faq:p:-"])
+async def test_forged_faq_buttons_are_answered_as_stale(bot, data):
+    patient = bot.user(2012)
+    await patient.send("/faq")
+    screen = await patient.next_message()
+    before = store.entry_count(bot.db)
+    await patient.press_data(screen.message_id, data)
+    await bot.settle()
+    assert "no longer active" in patient.callback_answers[-1]["text"]
+    assert store.entry_count(bot.db) == before
+    assert patient.last().text == screen.text
+
+
+async def test_pressing_a_question_twice_shows_it_once(bot):
+    patient = bot.user(2013)
+    await patient.send("/faq")
+    screen = await patient.next_message()
+    await patient.press_data(screen.message_id, "faq:a:cupping")
+    await patient.press_data(screen.message_id, "faq:a:cupping")
+    await bot.settle()
+    assert len(patient.messages) == 1 and patient.last().text.startswith("What is cupping therapy?")
+    assert len(patient.callback_answers) == 2
+
+
+async def test_cli_reload_takes_effect_at_once_and_old_buttons_say_so(clinic_bot, clinic_dir, tmp_path):
+    patient = clinic_bot.user(2014)
+    await patient.send("what is moxibustion")
+    old = await patient.next_message()
+    (faq_dir(clinic_dir) / "moxibustion.md").unlink()
+    (faq_dir(clinic_dir) / "driver.md").write_text(ENTRY)
+    env = {**clinic_bot.env}
+    assert main(["faq", "reload"], env) == 0
+    await patient.send("do I need a driver after a nerve block")
+    assert (await patient.next_message()).text.startswith("Can I drive home after a nerve block?")
+    await patient.press_data(old.message_id, "faq:a:moxibustion")
+    await patient.wait_for("Choose a topic")
+    assert "changed" in patient.callback_answers[-1]["text"]
+
+
+async def test_sighup_reloads_and_a_broken_folder_keeps_the_faq(clinic_bot, clinic_dir):
+    patient = clinic_bot.user(2015)
+    (faq_dir(clinic_dir) / "driver.md").write_text(ENTRY)
+    os.kill(os.getpid(), signal.SIGHUP)
+    await asyncio.sleep(0.05)
+    await patient.send("/faq do I need a driver")
+    assert (await patient.next_message()).text.startswith("Can I drive home after a nerve block?")
+    (faq_dir(clinic_dir) / "broken.md").write_text("no front matter")
+    os.kill(os.getpid(), signal.SIGHUP)
+    await asyncio.sleep(0.05)
+    await patient.send("/faq do I need a driver")
+    assert (await patient.next_message()).text.startswith("Can I drive home after a nerve block?")
+
+
+async def test_sighup_handler_is_removed_when_the_worker_stops(clinic_bot):
+    await clinic_bot.stop()
+    handlers = asyncio.get_running_loop()._signal_handlers  # what add_signal_handler filled
+    assert signal.SIGHUP not in handlers

@@ -11,7 +11,7 @@ from wellbot.clinic import load_clinic
 from wellbot.db import open_database
 from wellbot.faq import search, store
 from wellbot.faq.content import DEFAULT_RED_FLAGS, Content, load_content
-from wellbot.faq.search import Hit, Kind, coverage, decide, find, find_red_flag, query_terms, repair
+from wellbot.faq.search import Hit, Kind, _content_stems, coverage, decide, find, find_red_flag, query_terms, repair
 from wellbot.resources import example_clinic_file
 
 QUESTIONS = Path(__file__).with_name("faq_questions.toml")
@@ -112,10 +112,16 @@ def test_decide_by_score_gaps():
 
 
 def test_coverage_prefers_the_question_made_of_the_patients_words():
-    terms = ["pain", "managment"]
-    assert coverage(terms, ["What is pain management?"]) == 1.0
-    assert coverage(terms, ["How is pain management different from interventional pain management?"]) < 1.0
-    assert coverage(terms, []) == 0.0
+    stems = {_content_stems(word).pop() for word in ["pain", "managment"]}
+    assert coverage(stems, [_content_stems("What is pain management?")]) == 1.0
+    long_question = _content_stems("How is pain management different from interventional pain management?")
+    assert coverage(stems, [long_question]) < 1.0
+    assert coverage(stems, []) == 0.0
+
+
+@pytest.mark.parametrize("text", ["who won the game last night", "I feel tired"])
+def test_words_found_only_deep_in_answers_do_not_count(faq_db, text):
+    assert find(faq_db, text).kind is Kind.NONE
 
 
 @pytest.mark.parametrize("text", [

@@ -2,8 +2,9 @@
 
 A question goes through four small steps: red flags are spotted first (the
 handler answers those before anything else); misspelt words are repaired
-towards the FAQ's own vocabulary (words with the same first letter and a
-similar length are the candidates, difflib picks); the clinic's everyday-word
+towards the FAQ's own vocabulary (words one edit away come from an index of
+one-letter deletions; failing that, words of the same first letter and a
+similar length; difflib picks); the clinic's everyday-word
 synonyms add the words the answers use ("needles" -> acupuncture); SQLite
 FTS5 ranks the entries with bm25, weighting the question above alternative
 phrasings, tags and the answer, and a coverage bonus lifts questions made of
@@ -21,6 +22,7 @@ from enum import Enum
 from sqlite_utils import Database
 
 from wellbot.faq.content import normalize, words
+from wellbot.faq.store import one_deletion_keys
 
 # bm25 column weights: entry_id (not indexed), question, phrasings, tags, answer.
 WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
@@ -44,7 +46,7 @@ STOPWORDS = frozenset(
     only or other our ours out over own please same she should so some such tell than that that's the their
     them then there these they this those through to too under until up us very was we were what what's when
     where which while who whom why will with would you you're your yours know want need like really ok okay
-    hi hello help thanks thank anything something someone there's still also way kind sort bit lot
+    hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
     """.split()
 )
 
@@ -92,29 +94,33 @@ def search(db: Database, text: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
         return []
     match = " OR ".join(_quote(term) for term in terms)
     rows = db.execute(
-        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score, question, phrasings"
+        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score, question, phrasings, tags"
         " from faq_fts where faq_fts match ? order by score desc limit ?",
         [match, RERANK_POOL],
     ).fetchall()
-    hits = [Hit(entry_id, score * (1 + COVERAGE_WEIGHT * coverage(terms, [question, *phrasings.splitlines()])))
-            for entry_id, score, question, phrasings in rows]
+    stems = {_stem(term) for term in terms}
+    hits = []
+    for entry_id, score, question, phrasings, tags in rows:
+        asked = [_content_stems(text) for text in (question, *phrasings.splitlines())]
+        if not stems & set().union(*asked, _content_stems(tags)):
+            continue  # a word found only deep in an answer ("feel", "last") is not what was asked
+        hits.append(Hit(entry_id, score * (1 + COVERAGE_WEIGHT * coverage(stems, asked))))
     return sorted(hits, key=lambda hit: -hit.score)[:limit]
 
 
-def coverage(terms: list[str], questions: list[str]) -> float:
+def coverage(stems: set[str], questions: list[set[str]]) -> float:
     """How much of the entry's best-fitting question the patient's words cover (0 to 1).
 
     bm25 favours long questions that repeat a word; a patient who typed
     "what is pain management" means the short question made of exactly those
     words, not the comparison that mentions them twice.
     """
-    stems = {_stem(term) for term in terms}
-    best = 0.0
-    for question in questions:
-        content = {_stem(word) for word in words(question) if word not in STOPWORDS}
-        if content:
-            best = max(best, len(content & stems) / len(content))
-    return best
+    return max((len(question & stems) / len(question) for question in questions if question), default=0.0)
+
+
+def _content_stems(text: str) -> set[str]:
+    """The stems of a text's words, stopwords left out."""
+    return {_stem(word) for word in words(text) if word not in STOPWORDS}
 
 
 def _stem(word: str) -> str:
@@ -160,13 +166,29 @@ def repair(db: Database, token: str) -> str:
     """The vocabulary word a misspelt token most likely meant, or the token itself."""
     if len(token) < MIN_TYPO_WORD or not token.isalpha() or token in STOPWORDS or _indexed(db, token):
         return token
-    # Typos rarely touch the first letter, and that rule keeps "weather" from becoming "rather".
+    candidates = _one_edit_away(db, token) or _same_shape(db, token)
+    # Typos rarely touch the first letter; the rule keeps "weather" from becoming "rather".
+    candidates = [word for word in candidates if word[0] == token[0]]
+    matches = difflib.get_close_matches(token, candidates, n=1, cutoff=TYPO_CUTOFF)
+    return matches[0] if matches else token
+
+
+def _one_edit_away(db: Database, token: str) -> list[str]:
+    """Vocabulary words one edit from the token, through their shared deletion keys (fast, indexed)."""
+    keys = sorted(one_deletion_keys(token))
+    rows = db.execute(
+        f"select distinct word from faq_vocab_edits where variant in ({', '.join('?' * len(keys))})", keys
+    ).fetchall()
+    return [word for (word,) in rows]
+
+
+def _same_shape(db: Database, token: str) -> list[str]:
+    """Words with the same first letter and a similar length: the slower path for worse typos."""
     rows = db.execute(
         "select word from faq_vocab where first = ? and length between ? and ?",
         [token[0], len(token) - MAX_LENGTH_CHANGE, len(token) + MAX_LENGTH_CHANGE],
     ).fetchall()
-    matches = difflib.get_close_matches(token, [word for (word,) in rows], n=1, cutoff=TYPO_CUTOFF)
-    return matches[0] if matches else token
+    return [word for (word,) in rows]
 
 
 def _indexed(db: Database, token: str) -> bool:

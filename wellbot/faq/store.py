@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from wellbot.faq.content import Content, words
 
 MIN_TYPO_WORD = 4  # shorter words are too ambiguous to repair
-TABLES = ("faq_fts", "faq_vocab", "faq_entries", "faq_synonyms", "faq_topics")
+TABLES = ("faq_fts", "faq_vocab_edits", "faq_vocab", "faq_entries", "faq_synonyms", "faq_topics")
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,13 @@ def replace_content(db: Database, content: Content) -> None:
         db.conn.executemany("insert into faq_synonyms (phrase, meaning) values (?, ?)", list(content.synonyms.items()))
         db.conn.executemany("insert into faq_vocab (word, first, length) values (?, ?, ?)",
                             [(w, w[0], len(w)) for w in sorted(vocabulary)])
+        db.conn.executemany("insert or ignore into faq_vocab_edits (variant, word) values (?, ?)",
+                            [(variant, w) for w in sorted(vocabulary) for variant in one_deletion_keys(w)])
+
+
+def one_deletion_keys(word: str) -> set[str]:
+    """The word itself and every string made by deleting one of its letters."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
 
 
 def _vocabulary(content: Content) -> set[str]:
