@@ -192,6 +192,17 @@ def test_answers_that_would_not_fit_a_message_fail_the_check(clinic_dir, tmp_pat
     deps.db.close()
 
 
+def test_a_start_with_broken_files_keeps_the_loaded_faq_but_a_first_start_refuses(clinic_dir, tmp_path):
+    settings = Settings.from_env(env_for(clinic_dir, tmp_path))
+    build_deps(settings).db.close()  # a first start loads the FAQ
+    (faq_dir(clinic_dir) / "broken.md").write_text("no front matter")
+    deps = build_deps(settings)
+    assert store.entry(deps.db, "cupping") is not None
+    deps.db.close()
+    with pytest.raises(ConfigError, match="broken.md"):
+        build_deps(replace(settings, database=tmp_path / "empty.db"))
+
+
 # --- Command line ----------------------------------------------------------
 
 def test_check_validates_the_faq_files(clinic_dir, tmp_path, capsys):

@@ -207,8 +207,19 @@ async def unwatch_sighup(application: Application) -> None:
 
 
 def check_and_load(deps: Deps) -> None:
-    """At start and in `wellbot check`: validate the [faq] table and the folder, then load it."""
-    loading.reload(deps)
+    """At start and in `wellbot check`: validate the [faq] table and the folder, then load it.
+
+    A broken folder fails `wellbot check` (whose database is empty) and a
+    first start, but never takes down a worker that has a FAQ loaded already:
+    it keeps answering from that one.
+    """
+    loading.settings_for(deps.clinic)  # the table itself must be right: handlers read it
+    try:
+        loading.reload(deps)
+    except ConfigError as exc:
+        if store.entry_count(deps.db) == 0:
+            raise
+        log.error("faq files have a problem, answering from the FAQ loaded before: %s", exc)
 
 
 FEATURE = Feature(
