@@ -9,8 +9,7 @@ import sys
 import pytest
 from telegram import Update
 
-from wellbot import callbacks, keyboards
-from wellbot.app import FEATURES
+from wellbot import callbacks, front_door, keyboards
 from wellbot.chat import (
     DEMO_PHONE,
     ChatSession,
@@ -112,7 +111,7 @@ DEMO = Feature(name="demo", menu=[MenuItem("demo", "Demo menu", _open_demo)],
 async def session(tmp_path):
     settings = Settings.from_env({"WELLBOT_DATABASE": str(tmp_path / "chat.db")})
     chat = ChatSession(chat_settings(settings, user_id=1001, as_staff=False, database=tmp_path / "chat.db",
-                                     clinic=None), features=[*FEATURES, DEMO])
+                                     clinic=None), features=[front_door.FEATURE, DEMO])
     await chat.start()
     yield chat
     await chat.stop()

@@ -26,6 +26,7 @@ from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
 from wellbot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.faq import handlers as faq
 from wellbot.features import Feature, all_commands
 from wellbot.flows import FlowStore
 from wellbot.messaging import reply
@@ -42,6 +43,7 @@ CONNECT_TIMEOUT = 10.0
 FEATURES: list[Feature] = [
     front_door.FEATURE,
     heartbeat.FEATURE,
+    faq.FEATURE,
 ]
 GUARDS: list[router.Guard] = []
 

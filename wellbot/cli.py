@@ -31,6 +31,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 PLUGIN_MODULES: list[str] = [
     "wellbot.ops",  # backup, export, status
     "wellbot.chat",  # chat
+    "wellbot.faq.cli",  # faq reload
 ]
 
 
