@@ -15,6 +15,7 @@ from wellbot import patients
 from wellbot.clock import ManualClock
 from wellbot.db import open_database
 from wellbot.subscriptions import logic
+from wellbot.subscriptions.handlers import consent_wording
 from wellbot.subscriptions.logic import Action, Origin, Outcome, State, Status
 
 TZ = ZoneInfo("America/New_York")
@@ -200,3 +201,356 @@ def test_topic_masks_round_trip(chosen):
     mask = logic.mask_of(tuple(chosen), KEYS)
     assert logic.valid_mask(mask, KEYS)
     assert set(logic.topics_of(mask, KEYS)) == chosen
+
+
+# ----- end to end through the bot ---------------------------------------------------------------
+
+YES = "Yes, send me health news"
+ALL_LABELS = ["Acupuncture and traditional Chinese medicine", "Pain management", "Interventional procedures",
+              "Wellness tips", "Clinic news"]
+BLOCKED_403 = "Forbidden: bot was blocked by the user"
+
+
+def data_of(message, label: str) -> str:
+    """The callback_data of the button whose label contains `label`."""
+    return next(b["callback_data"] for row in message.buttons() for b in row if label in b["text"])
+
+
+def subscription(bot, user_id: int) -> tuple[str, list[str]] | None:
+    """The core subscriptions row the newsletter reads, as (status, topics)."""
+    row = next(bot.db.query("select status, topics from subscriptions where user_id = ?", [user_id]), None)
+    return (row["status"], json.loads(row["topics"])) if row else None
+
+
+def actions(bot, user_id: int) -> list[str]:
+    """The consent events written for a user, oldest first."""
+    return [e["action"] for e in events(bot.db, user_id)]
+
+
+async def subscribe_via_bot(bot, patient):
+    """/subscribe and the explicit yes, with every topic on; return the edited consent message."""
+    await patient.send("/subscribe")
+    consent = await patient.next_message()
+    await patient.press(consent, YES)
+    await patient.wait_for("Thank you")
+    return consent
+
+
+async def send_news(bot, user_id: int):
+    """What the newsletter does: a news message carrying the footer buttons."""
+    from wellbot.keyboards import inline
+    from wellbot.messaging import send
+    from wellbot.subscriptions import news_footer_buttons
+    return await send(bot.app.bot, bot.deps, user_id, "sub_topics", keyboard=inline(news_footer_buttons()))
+
+
+async def test_1_subscribe_explains_what_how_often_how_to_stop_and_stores_nothing_before_yes(bot):
+    patient = bot.user(1101)
+    await patient.send("/subscribe")
+    consent = await patient.next_message()
+    for label in ALL_LABELS:
+        assert label in consent.text
+    assert "How often: About twice a month, never more than once a week." in consent.text
+    assert "/unsubscribe" in consent.text and "Unsubscribe under any news message" in consent.text
+    assert consent.button_labels() == [f"✅ {label}" for label in ALL_LABELS] + [YES, "No, thanks"]
+    await bot.settle()
+    assert subscription(bot, 1101) is None and actions(bot, 1101) == []
+
+
+async def test_1_2_toggled_topics_and_an_explicit_yes_record_one_consent_event_with_the_wording(bot):
+    patient = bot.user(1102)
+    await patient.send("/subscribe")
+    consent = await patient.next_message()
+    await patient.press(consent, "Interventional procedures")
+    await patient.wait_for("Health news from")
+    assert "⬜ Interventional procedures" in consent.button_labels()
+    await patient.press(consent, "Clinic news")
+    await bot.settle()
+    assert subscription(bot, 1102) is None  # toggling is not consent
+    await patient.press(consent, YES)
+    done = await patient.wait_for("Thank you")
+    assert done.message_id == consent.message_id  # the consent screen becomes the /news screen
+    assert "Pain management" in done.text and "Clinic news" not in done.text
+    assert subscription(bot, 1102) == ("subscribed", ["tcm", "pain", "wellness"])
+    [event] = events(bot.db, 1102)
+    assert (event["action"], event["purpose"], event["source"]) == ("subscribe", "health_news", "button")
+    assert (event["chat_id"], event["message_id"]) == (1102, consent.message_id)
+    assert event["created_at"] == "2026-06-10T13:00:00Z"
+    wording = next(bot.db.query("select template, text from consent_texts where hash = ?", [event["text_hash"]]))
+    assert wording["template"] == "sub_consent"
+    assert wording["text"] == consent_wording(bot.deps)  # the exact text shown, HTML as sent
+    assert "<b>How often:</b> About twice a month" in wording["text"]
+    assert patient.callback_answers[-1]["text"] == "You're subscribed. Thank you!"
+
+
+async def test_1_menu_item_and_deep_link_open_the_consent_screen(bot):
+    patient = bot.user(1103)
+    await patient.send("/start")
+    greeting = await patient.next_message()
+    await patient.press(greeting, "Health news")
+    assert YES in (await patient.next_message()).button_labels()
+    await patient.send("/start news")
+    assert "Health news from" in (await patient.next_message()).text
+
+
+async def test_1_no_thanks_and_no_topics_store_nothing(bot):
+    patient = bot.user(1104)
+    await patient.send("/subscribe")
+    consent = await patient.next_message()
+    await patient.press_data(consent.message_id, data_of(consent, YES).rsplit(":", 1)[0] + ":0")
+    await bot.settle()
+    assert patient.callback_answers[-1]["text"] == "Choose at least one topic first."
+    await patient.press(consent, "No, thanks")
+    assert "nothing was stored" in (await patient.wait_for("No problem")).text
+    assert subscription(bot, 1104) is None and actions(bot, 1104) == []
+
+
+async def test_3_news_changes_topics_with_one_event_and_saving_the_same_topics_writes_none(bot):
+    patient = bot.user(1105)
+    await subscribe_via_bot(bot, patient)
+    await patient.send("/news")
+    screen = await patient.next_message()
+    assert screen.button_labels() == ["Change topics", "Pause", "Unsubscribe"]
+    await patient.press(screen, "Change topics")
+    editor = await patient.wait_for("Choose your health-news topics")
+    await patient.press(editor, "Wellness tips")
+    await patient.wait_for("Choose your health-news topics")
+    save = data_of(editor, "Save topics")
+    await patient.press_data(editor.message_id, save)
+    await patient.wait_for("You get news on")
+    await patient.press_data(editor.message_id, save)  # the same Save again, from the stale keyboard
+    await bot.settle()
+    assert patient.callback_answers[-2]["text"] == "Topics saved."
+    assert patient.callback_answers[-1]["text"] == "No change: those are already your topics."
+    assert subscription(bot, 1105) == ("subscribed", ["tcm", "pain", "interventional", "clinic"])
+    assert actions(bot, 1105) == ["subscribe", "topics"]
+
+
+async def test_3_pause_and_resume_from_news_write_one_event_each(bot):
+    patient = bot.user(1106)
+    await subscribe_via_bot(bot, patient)
+    await patient.send("/news")
+    screen = await patient.next_message()
+    pause = data_of(screen, "Pause")
+    await patient.press(screen, "Pause")
+    paused = await patient.wait_for("paused")
+    assert paused.button_labels() == ["Change topics", "Resume news", "Unsubscribe"]
+    await patient.press_data(screen.message_id, pause)  # a repeated Pause
+    await bot.settle()
+    assert patient.callback_answers[-1]["text"] == "Health news is already paused."
+    assert subscription(bot, 1106)[0] == "paused"
+    await patient.press(paused, "Resume news")
+    await patient.wait_for("You get news on")
+    assert actions(bot, 1106) == ["subscribe", "pause", "resume"]
+    assert logic.recipients(bot.db, "pain") == [1106]
+
+
+async def test_3_unsubscribe_command_works_at_once_with_one_confirmation(bot):
+    patient = bot.user(1107)
+    await subscribe_via_bot(bot, patient)
+    await patient.send("/unsubscribe")
+    confirmation = await patient.next_message()
+    assert "You're unsubscribed from health news" in confirmation.text
+    assert "Visit confirmations and reminders are not affected" in confirmation.text
+    assert subscription(bot, 1107) == ("unsubscribed", [])
+    [_, event] = events(bot.db, 1107)
+    assert (event["action"], event["source"]) == ("unsubscribe", "command")
+    await patient.send("/unsubscribe")
+    assert "already unsubscribed" in (await patient.next_message()).text
+    await bot.settle()
+    assert actions(bot, 1107) == ["subscribe", "unsubscribe"]
+
+
+async def test_3_news_footer_unsubscribe_sends_one_confirmation_and_a_repeat_only_a_toast(bot):
+    patient = bot.user(1108)
+    await subscribe_via_bot(bot, patient)
+    news = await send_news(bot, 1108)
+    message = await patient.next_message()
+    assert message.message_id == news.message_id
+    assert message.button_labels() == ["Unsubscribe", "Manage topics"]
+    await patient.press(message, "Unsubscribe")
+    confirmation = await patient.next_message()
+    assert "You're unsubscribed" in confirmation.text
+    await patient.press(message, "Unsubscribe")
+    await bot.settle()
+    assert patient.last().message_id == confirmation.message_id  # no second message
+    assert patient.callback_answers[-1]["text"] == "You're already unsubscribed. Nothing more to do."
+    assert message.edits == 0  # the news message itself is left alone
+    assert actions(bot, 1108) == ["subscribe", "unsubscribe"]
+    assert logic.recipients(bot.db, "pain") == []
+
+
+async def test_3_news_footer_manage_topics_shows_the_news_screen(bot):
+    patient = bot.user(1109)
+    await subscribe_via_bot(bot, patient)
+    await send_news(bot, 1109)
+    message = await patient.next_message()
+    await patient.press(message, "Manage topics")
+    screen = await patient.next_message()
+    assert "You get news on" in screen.text
+    assert screen.button_labels() == ["Change topics", "Pause", "Unsubscribe"]
+
+
+async def test_3_news_when_not_subscribed_offers_the_consent_screen(bot):
+    patient = bot.user(1110)
+    await patient.send("/news")
+    screen = await patient.next_message()
+    assert "You are not subscribed" in screen.text
+    await patient.press(screen, "Subscribe")
+    assert YES in (await patient.wait_for("Health news from")).button_labels()
+
+
+async def test_4_unsubscribing_never_stops_service_messages(bot):
+    patient = bot.user(1111)
+    await subscribe_via_bot(bot, patient)
+    await patient.send("/unsubscribe")
+    await patient.next_message()
+    assert not patients.is_blocked(bot.db, 1111)  # reachability for visit messages is untouched
+    from wellbot.messaging import send
+    reminder = await send(bot.app.bot, bot.deps, 1111, "sub_declined")  # any service message still arrives
+    assert reminder is not None and (await patient.next_message()).message_id == reminder.message_id
+
+
+async def test_4_the_main_menu_and_start_never_require_a_subscription(bot):
+    patient = bot.user(1112)
+    await patient.send("/start")
+    greeting = await patient.next_message()
+    await bot.settle()
+    assert "Health news" in greeting.button_labels()
+    assert patient.last().message_id == greeting.message_id  # no subscription prompt pushed on anyone
+    assert subscription(bot, 1112) is None
+
+
+async def test_5_blocking_pauses_news_with_one_event_and_start_offers_resume(bot):
+    patient = bot.user(1113)
+    await subscribe_via_bot(bot, patient)
+    patient.block()
+    await bot.settle()
+    assert patients.is_blocked(bot.db, 1113)
+    assert subscription(bot, 1113)[0] == "paused"
+    assert logic.recipients(bot.db, "pain") == []  # not messaged again
+    assert await send_news(bot, 1113) is None  # a later 403 is the same block: no second event
+    [_, blocked] = events(bot.db, 1113)
+    assert (blocked["action"], blocked["source"]) == ("blocked", "my_chat_member")
+    await patient.send("/start")  # writing unblocks (my_chat_member "member"), then /start
+    await patient.wait_for("Hello")
+    note = await patient.wait_for("Welcome back")
+    assert "paused" in note.text and note.button_labels() == ["Resume news"]
+    assert not patients.is_blocked(bot.db, 1113)
+    resume = data_of(note, "Resume news")
+    await patient.press(note, "Resume news")
+    await patient.wait_for("You get news on")
+    await patient.press_data(note.message_id, resume)  # a repeated Resume
+    await bot.settle()
+    assert patient.callback_answers[-1]["text"] == "You're already getting health news."
+    assert actions(bot, 1113) == ["subscribe", "blocked", "resume"]
+    assert logic.recipients(bot.db, "pain") == [1113]
+    await patient.send("/start")
+    await patient.wait_for("Hello")
+    await bot.settle()
+    assert "Welcome back" not in patient.last().text  # the note is only for a block-paused subscription
+
+
+async def test_5_a_403_on_any_send_marks_the_patient_blocked_and_pauses_news(bot):
+    patient = bot.user(1114)
+    await subscribe_via_bot(bot, patient)
+    bot.server.fail_next("sendMessage", status=403, description=BLOCKED_403)
+    assert await send_news(bot, 1114) is None
+    assert patients.is_blocked(bot.db, 1114)
+    assert subscription(bot, 1114)[0] == "paused"
+    [_, blocked] = events(bot.db, 1114)
+    assert (blocked["action"], blocked["source"]) == ("blocked", "send_forbidden")
+
+
+async def test_5_unblocking_alone_reactivates_the_patient_but_news_waits_for_resume(bot):
+    patient = bot.user(1115)
+    await subscribe_via_bot(bot, patient)
+    patient.block()
+    await bot.settle()
+    patient.unblock()
+    await bot.settle()
+    assert not patients.is_blocked(bot.db, 1115)
+    assert subscription(bot, 1115)[0] == "paused"
+    assert actions(bot, 1115) == ["subscribe", "blocked"]
+
+
+async def test_5_blocking_without_a_subscription_writes_no_consent_event(bot):
+    patient = bot.user(1116)
+    await patient.send("/start")
+    await patient.next_message()
+    patient.block()
+    await bot.settle()
+    assert patients.is_blocked(bot.db, 1116)
+    assert actions(bot, 1116) == [] and subscription(bot, 1116) is None
+
+
+async def test_6_a_double_tapped_yes_subscribes_once(bot):
+    patient = bot.user(1117)
+    await patient.send("/subscribe")
+    consent = await patient.next_message()
+    yes = data_of(consent, YES)
+    await patient.press_data(consent.message_id, yes)
+    await patient.press_data(consent.message_id, yes)
+    await bot.settle()
+    assert actions(bot, 1117) == ["subscribe"]
+    assert patient.callback_answers[-1]["text"] == "You're already subscribed to health news."
+
+
+async def test_6_an_old_consent_screen_pressed_while_subscribed_changes_nothing(bot):
+    patient = bot.user(1118)
+    await patient.send("/subscribe")
+    old = await patient.next_message()
+    old_yes = data_of(old, YES)
+    await subscribe_via_bot(bot, patient)
+    await patient.press_data(old.message_id, old_yes)
+    screen = await patient.wait_for("You get news on")
+    assert screen.message_id == old.message_id
+    assert actions(bot, 1118) == ["subscribe"]
+
+
+async def test_6_a_yes_on_outdated_wording_subscribes_nobody_and_shows_the_current_screen(bot):
+    patient = bot.user(1119)
+    await patient.send("/subscribe")
+    consent = await patient.next_message()
+    _, _, _, mask = data_of(consent, YES).split(":")
+    await patient.press_data(consent.message_id, f"sub:yes:{'0' * 16}:{mask}")
+    await bot.settle()
+    assert patient.callback_answers[-1]["text"] == "The details have changed. Please read them again and confirm."
+    assert subscription(bot, 1119) is None and actions(bot, 1119) == []
+
+
+async def test_6_forged_sub_buttons_are_answered_and_change_nothing(bot):
+    patient = bot.user(1120)
+    await patient.send("/subscribe")
+    consent = await patient.next_message()
+    key = data_of(consent, YES).split(":")[2]
+    for forged in (f"sub:yes:{key}:999", "sub:yes", "sub:et:zzzz:1", "sub:frobnicate", f"sub:tg:{key}:x"):
+        await patient.press_data(consent.message_id, forged)
+        await bot.settle()
+        assert "no longer active" in patient.callback_answers[-1]["text"], forged
+    assert subscription(bot, 1120) is None and actions(bot, 1120) == []
+
+
+async def test_6_stale_unsubscribe_before_ever_subscribing_says_so(bot):
+    patient = bot.user(1121)
+    await patient.send("/start")
+    greeting = await patient.next_message()
+    await patient.press_data(greeting.message_id, "sub:off")
+    await bot.settle()
+    assert patient.callback_answers[-1]["text"] == "You're not subscribed to health news."
+    assert actions(bot, 1121) == []
+
+
+async def test_7_subscribers_shows_counts_by_status_and_topic_to_staff_only(bot):
+    for user_id in (1122, 1123):
+        await subscribe_via_bot(bot, bot.user(user_id))
+    await bot.user(1123).send("/unsubscribe")
+    await bot.user(1123).next_message()
+    patient = bot.user(1124)
+    await patient.send("/subscribers")
+    assert "staff" in (await patient.next_message()).text.lower()
+    staff = bot.staff()
+    await staff.send("/subscribers")
+    text = (await staff.next_message()).text
+    assert "Subscribed: 1 (1 reachable" in text and "Unsubscribed: 1" in text and "Paused: 0" in text
+    assert "Pain management: 1" in text
