@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,10 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wellbot import patients
+from wellbot.clinic import load_clinic
 from wellbot.clock import ManualClock
 from wellbot.db import open_database
-from wellbot.subscriptions import logic
-from wellbot.subscriptions.handlers import consent_wording
+from wellbot.errors import ConfigError
+from wellbot.keyboards import inline
+from wellbot.messaging import send
+from wellbot.resources import example_clinic_file
+from wellbot.subscriptions import logic, news_footer_buttons
+from wellbot.subscriptions.handlers import check_news_settings, consent_wording
 from wellbot.subscriptions.logic import Action, Origin, Outcome, State, Status
 
 TZ = ZoneInfo("America/New_York")
@@ -238,9 +245,6 @@ async def subscribe_via_bot(bot, patient):
 
 async def send_news(bot, user_id: int):
     """What the newsletter does: a news message carrying the footer buttons."""
-    from wellbot.keyboards import inline
-    from wellbot.messaging import send
-    from wellbot.subscriptions import news_footer_buttons
     return await send(bot.app.bot, bot.deps, user_id, "sub_topics", keyboard=inline(news_footer_buttons()))
 
 
@@ -406,7 +410,6 @@ async def test_4_unsubscribing_never_stops_service_messages(bot):
     await patient.send("/unsubscribe")
     await patient.next_message()
     assert not patients.is_blocked(bot.db, 1111)  # reachability for visit messages is untouched
-    from wellbot.messaging import send
     reminder = await send(bot.app.bot, bot.deps, 1111, "sub_declined")  # any service message still arrives
     assert reminder is not None and (await patient.next_message()).message_id == reminder.message_id
 
@@ -554,3 +557,29 @@ async def test_7_subscribers_shows_counts_by_status_and_topic_to_staff_only(bot)
     text = (await staff.next_message()).text
     assert "Subscribed: 1 (1 reachable" in text and "Unsubscribed: 1" in text and "Paused: 0" in text
     assert "Pain management: 1" in text
+
+
+async def test_6_saving_topics_from_a_stale_editor_after_unsubscribing_changes_nothing(bot):
+    patient = bot.user(1125)
+    await subscribe_via_bot(bot, patient)
+    await patient.send("/news")
+    screen = await patient.next_message()
+    await patient.press(screen, "Change topics")
+    editor = await patient.wait_for("Choose your health-news topics")
+    save = data_of(editor, "Save topics")
+    await patient.send("/unsubscribe")
+    await patient.next_message()
+    await patient.press_data(editor.message_id, save)
+    shown = await patient.wait_for("You are not subscribed")
+    assert shown.message_id == editor.message_id
+    assert patient.callback_answers[-1]["text"] == "You're not subscribed to health news."
+    assert actions(bot, 1125) == ["subscribe", "unsubscribe"]
+
+
+@pytest.mark.parametrize("frequency", ["", 42, "x" * 201])
+def test_a_bad_news_frequency_is_a_config_error(frequency):
+    clinic = load_clinic(example_clinic_file())
+    broken = replace(clinic, raw={**clinic.raw, "news": {**clinic.raw["news"], "frequency": frequency}})
+    check_news_settings(SimpleNamespace(clinic=clinic))
+    with pytest.raises(ConfigError, match="frequency"):
+        check_news_settings(SimpleNamespace(clinic=broken))

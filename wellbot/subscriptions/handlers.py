@@ -73,10 +73,12 @@ def check_news_settings(deps: Deps) -> None:
 
 
 def _keys(deps: Deps) -> tuple[str, ...]:
+    """The clinic's topic keys, in order: bit i of a topic mask is keys[i]."""
     return tuple(topic.key for topic in deps.clinic.topics)
 
 
 def _labels(deps: Deps, keys: tuple[str, ...]) -> list[str]:
+    """Labels of the chosen topics, in the clinic's order (unknown keys are skipped)."""
     return [topic.label for topic in deps.clinic.topics if topic.key in keys]
 
 
