@@ -85,10 +85,14 @@ def _labels(deps: Deps, keys: tuple[str, ...]) -> list[str]:
 # ----- screens -------------------------------------------------------------------
 
 
+def consent_values(deps: Deps) -> dict:
+    """What the consent screen shows: every topic and how often; nothing personal."""
+    return {"topics": [t.label for t in deps.clinic.topics], "frequency": frequency(deps)}
+
+
 def consent_wording(deps: Deps) -> str:
     """The consent screen's text: the same for everyone, so its hash names a version."""
-    return deps.renderer.render(CONSENT_TEMPLATE, topics=[t.label for t in deps.clinic.topics],
-                                frequency=frequency(deps))
+    return deps.renderer.render(CONSENT_TEMPLATE, **consent_values(deps))
 
 
 def consent_keyboard(deps: Deps, key: str, mask: int) -> InlineKeyboardMarkup:
@@ -167,8 +171,7 @@ async def open_news(update: Update, context: WellbotContext) -> None:
         await show_manage(update, context)
         return
     _, keyboard = consent_screen(deps)
-    await reply(update, context, CONSENT_TEMPLATE, keyboard=keyboard, topics=[t.label for t in deps.clinic.topics],
-                frequency=frequency(deps))
+    await reply(update, context, CONSENT_TEMPLATE, keyboard=keyboard, **consent_values(deps))
     log.info("consent screen shown user_id=%s", update.effective_user.id)
 
 
@@ -234,7 +237,7 @@ async def press_toggle(update: Update, context: WellbotContext, parts: list[str]
         await _refresh_consent(update, context, mask)
         return
     await show(update, context, CONSENT_TEMPLATE, keyboard=consent_keyboard(deps, parts[0], mask),
-               topics=[t.label for t in deps.clinic.topics], frequency=frequency(deps))
+               **consent_values(deps))
 
 
 async def press_yes(update: Update, context: WellbotContext, parts: list[str]) -> None:
@@ -261,8 +264,7 @@ async def _refresh_consent(update: Update, context: WellbotContext, mask: int) -
     deps = context.deps
     await _toast(update, context, "subscribe", "wording_changed")
     _, keyboard = consent_screen(deps, mask)
-    await show(update, context, CONSENT_TEMPLATE, keyboard=keyboard, topics=[t.label for t in deps.clinic.topics],
-               frequency=frequency(deps))
+    await show(update, context, CONSENT_TEMPLATE, keyboard=keyboard, **consent_values(deps))
 
 
 async def press_no(update: Update, context: WellbotContext, parts: list[str]) -> None:
@@ -277,8 +279,7 @@ async def press_new(update: Update, context: WellbotContext, parts: list[str]) -
         await press_back(update, context, parts)
         return
     _, keyboard = consent_screen(deps)
-    await show(update, context, CONSENT_TEMPLATE, keyboard=keyboard, topics=[t.label for t in deps.clinic.topics],
-               frequency=frequency(deps))
+    await show(update, context, CONSENT_TEMPLATE, keyboard=keyboard, **consent_values(deps))
 
 
 async def press_edit(update: Update, context: WellbotContext, parts: list[str]) -> None:
