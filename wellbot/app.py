@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -160,10 +162,18 @@ async def on_error(update: object, context: WellbotContext) -> None:
                   "stop the other worker or delete its webhook; this worker keeps retrying")
         return
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update failed update_id=%s error=%s", update_id, type(error).__name__,
-              exc_info=(type(error), error, error.__traceback__) if log.isEnabledFor(logging.DEBUG) else None)
+    # The exception's message may quote patient text, so INFO+ gets its type
+    # and where it was raised; the full traceback only at DEBUG.
+    log.error("update failed update_id=%s error=%s at=%s", update_id, type(error).__name__, _where(error))
+    log.debug("traceback of update_id=%s", update_id, exc_info=(type(error), error, error.__traceback__))
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         try:
             await reply(update, context, "error")
         except TelegramError:
             log.warning("could not tell the user about the failure update_id=%s", update_id)
+
+
+def _where(error: BaseException | None) -> str:
+    """file:line of the innermost frame of a traceback."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
