@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, heartbeat, router
+from wellbot import front_door, heartbeat, router, subscriptions
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
@@ -44,6 +44,7 @@ FEATURES: list[Feature] = [
     front_door.FEATURE,
     heartbeat.FEATURE,
     faq.FEATURE,
+    subscriptions.FEATURE,
 ]
 GUARDS: list[router.Guard] = []
 
