@@ -7,11 +7,10 @@ import stat
 
 import pytest
 
+from tests.harness import TOKEN as HARNESS_TOKEN
 from wellbot.cli import main
 from wellbot.db import open_database
-from wellbot.logs import RedactFilter
-
-TOKEN = "123456:SECRETsecretSECRETsecret_0123456789"
+from wellbot.logs import REDACTED, setup_logging
 
 
 @pytest.fixture
@@ -41,22 +40,34 @@ def test_check_warns_when_the_database_is_readable_by_others(tmp_path, capsys):
     assert f"chmod 600 {path}" in out
 
 
-def test_redaction_covers_messages_arguments_and_tracebacks():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.addFilter(RedactFilter([TOKEN]))
-    logger = logging.getLogger("wellbot.test_secrets")
-    logger.addHandler(handler)
-    logger.propagate = False
-    try:
-        logger.warning("url=%s", f"https://api.telegram.org/bot{TOKEN}/getMe")
-        try:
-            raise ConnectionError(f"cannot reach https://api.telegram.org/bot{TOKEN}/getUpdates")
-        except ConnectionError:
-            logger.exception("poll failed")
-    finally:
-        logger.removeHandler(handler)
-    text = stream.getvalue()
-    assert TOKEN not in text
-    assert text.count("[redacted]") == 2
-    assert "ConnectionError" in text, "the traceback itself is still logged"
+@pytest.fixture
+def restore_logging():
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "telegram", "apscheduler")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
+
+
+async def test_a_debug_session_never_logs_or_writes_the_token(bot, tmp_path, restore_logging):
+    out = io.StringIO()
+    setup_logging(logging.DEBUG, [HARNESS_TOKEN], stream=out)
+    logging.getLogger("httpx").setLevel(logging.DEBUG)  # puts the token in every request URL it logs
+    patient = bot.user(3001, "Ada")
+    await patient.send("/start")
+    await patient.next_message()
+    await patient.send("/mydata")
+    await patient.next_message()
+    await patient.send("/forget")
+    await patient.press(await patient.next_message(), "Yes")
+    await patient.wait_for("erased")
+    await bot.settle()
+    logged = out.getvalue()
+    assert "getUpdates" in logged and REDACTED in logged, "the session was logged, with the token redacted"
+    assert HARNESS_TOKEN not in logged
+    secret = HARNESS_TOKEN.split(":", 1)[1].encode()
+    written = [path for path in tmp_path.rglob("*") if path.is_file() and secret in path.read_bytes()]
+    assert written == [], "no file the bot wrote holds the token"

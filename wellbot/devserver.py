@@ -827,6 +827,17 @@ class BotAPIServer:
             self._poller.wake.set()
         return update_id
 
+    def enqueue_raw(self, update: dict) -> int:
+        """Queue a hand-made update such as {"channel_post": {...}} exactly as given (for fuzz tests).
+
+        Nothing is validated or recorded: malformed updates are the point.
+        Returns the update_id given to it (0 if allowed_updates excludes its kind).
+        """
+        kinds = [key for key in update if key != "update_id"]
+        if len(kinds) != 1:
+            raise ValueError(f"an update has exactly one kind besides update_id, got {kinds}")
+        return self._enqueue(kinds[0], update[kinds[0]])
+
     def _is_allowed(self, kind: str) -> bool:
         """Whether getUpdates currently delivers updates of this kind."""
         if self._allowed is None:
