@@ -199,3 +199,116 @@ def test_a_visit_feature_gets_the_visit_cutoff_and_owns_visit_purging(db):
     assert calls == [NOW - timedelta(days=730)]
     assert removed == {"booking": 0}, "the core leaves visits to the feature that purges them"
     assert db.execute("select count(*) from visits").fetchone()[0] == 3
+
+
+# --- the bot, end to end ---------------------------------------------------
+
+async def test_privacy_command_states_what_why_how_long_and_how(bot):
+    patient = bot.user(2001, "Ada")
+    await patient.send("/privacy")
+    text = (await patient.next_message()).text
+    for expected in ("What I store", "Telegram user id", "phone number", "730 days", "90 days", "/mydata",
+                     "/forget", "without your name"):
+        assert expected in text, expected
+
+
+async def test_mydata_sends_the_patients_data_as_a_json_document(bot):
+    patient = bot.user(2002, "Ada")
+    other = bot.user(2003, "Bo")
+    await other.send("/start")
+    await other.next_message()
+    await patient.send("/start")
+    await patient.next_message()
+    _visit(bot.db, 2002, NOW - timedelta(days=2), name="Ada Lovelace")
+    await patient.send("/mydata")
+    message = await patient.next_message()
+    assert message.document["filename"] == "my-data-2026-06-10.json"
+    assert "everything I hold about you" in message.text
+    document = json.loads(message.document["content"])
+    assert document["patient"]["user_id"] == 2002
+    assert [v["patient_name"] for v in document["visits"]] == ["Ada Lovelace"]
+    assert {f.name for f in bot.deps.features if f.export_data} <= set(document["features"])
+    assert "2003" not in message.document["content"].decode()
+
+
+async def _ask_to_forget(patient):
+    await patient.send("/forget")
+    message = await patient.next_message()
+    assert message.button_labels() == ["Yes, erase my data", "No, keep my data"]
+    return message
+
+
+async def test_forget_after_confirmation_erases_and_records_only_that_it_happened(bot):
+    patient = bot.user(2004, "Ada")
+    await patient.send("/start")
+    await patient.next_message()
+    _visit(bot.db, 2004, NOW - timedelta(days=2), name="Ada Lovelace")
+    confirm = await _ask_to_forget(patient)
+    assert _count(bot.db, "patients", 2004) == 1, "nothing is erased before the confirmation"
+    await patient.press(confirm, "Yes")
+    assert "your data has been erased" in (await patient.wait_for("erased")).text
+    await bot.settle()
+    for table in ("patients", "flows", "subscriptions", "visits"):
+        assert _count(bot.db, table, 2004) == 0, table
+    assert [r["patient_name"] for r in bot.db.query("select patient_name from visits")] == [None]
+    erasures = list(bot.db.query("select * from erasures"))
+    assert len(erasures) == 1 and "2004" not in json.dumps(erasures)
+    assert json.loads(erasures[0]["hooks_run"]) == [f.name for f in bot.deps.features if f.erase_data]
+
+
+async def test_forget_twice_pressed_erases_once_and_the_old_button_is_stale(bot):
+    patient = bot.user(2005)
+    confirm = await _ask_to_forget(patient)
+    data = confirm.buttons()[0][0]["callback_data"]
+    await patient.press(confirm, "Yes")
+    await patient.wait_for("erased")
+    await patient.press_data(confirm.message_id, data)  # a double tap, or an old copy of the button
+    await bot.settle()
+    assert bot.db.execute("select count(*) from erasures").fetchone()[0] == 1
+    assert "no longer active" in patient.callback_answers[-1]["text"]
+
+
+async def test_forget_can_be_declined_and_typing_erases_nothing(bot):
+    patient = bot.user(2006)
+    confirm = await _ask_to_forget(patient)
+    await patient.send("yes please erase")
+    assert "Nothing has been erased yet" in (await patient.next_message()).text
+    await patient.press(confirm, "No")
+    assert "Nothing was erased" in (await patient.wait_for("Nothing was erased")).text
+    await bot.settle()
+    assert _count(bot.db, "patients", 2006) == 1 and _count(bot.db, "flows", 2006) == 0
+    assert bot.db.execute("select count(*) from erasures").fetchone()[0] == 0
+
+
+async def test_forged_or_foreign_forget_buttons_do_nothing(bot):
+    alice, mallory = bot.user(2007, "Alice"), bot.user(2008, "Mallory")
+    confirm = await _ask_to_forget(alice)
+    token = bot.deps.flows.get(2007).token
+    await mallory.send("/start")
+    greeting = await mallory.next_message()
+    for data in (f"priv:erase:{token}", "priv:erase", "priv:erase:000000", f"priv:nuke:{token}"):
+        await mallory.press_data(greeting.message_id, data)  # Alice's live token, pressed by Mallory
+    await bot.settle()
+    assert _count(bot.db, "patients", 2007) == 1 and bot.deps.flows.get(2007) is not None
+    assert _count(bot.db, "patients", 2008) == 1
+    assert all("no longer active" in a["text"] for a in mallory.callback_answers)
+    assert len(mallory.messages) == 1, "no message besides the toast"
+    assert bot.db.execute("select count(*) from erasures").fetchone()[0] == 0
+    await alice.press(confirm, "No")
+    await alice.wait_for("Nothing was erased")
+
+
+async def test_retention_job_is_scheduled_daily_and_purges(bot):
+    from types import SimpleNamespace
+
+    from wellbot import privacy
+
+    [job] = bot.app.job_queue.get_jobs_by_name(privacy.RETENTION_JOB)
+    assert job.trigger.interval == timedelta(days=1)
+    patient = bot.user(2009)
+    await patient.send("/start")
+    await patient.next_message()
+    _visit(bot.db, 2009, bot.clock.now() - timedelta(days=731), name="old")
+    _visit(bot.db, 2009, bot.clock.now() - timedelta(days=700), name="recent")
+    await privacy.run_retention(SimpleNamespace(application=bot.app))
+    assert [r["patient_name"] for r in bot.db.query("select patient_name from visits")] == ["recent"]
