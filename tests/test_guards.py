@@ -54,3 +54,135 @@ def test_staff_group_setting():
         with pytest.raises(ConfigError) as error:
             Settings.from_env({"WELLBOT_STAFF_GROUP_ID": bad})
         assert error.value.where == "WELLBOT_STAFF_GROUP_ID"
+
+
+# --- the bot, end to end ---------------------------------------------------
+
+import pytest_asyncio  # noqa: E402
+
+from tests.conftest import DEFAULT_START  # noqa: E402
+from tests.harness import Harness  # noqa: E402
+from wellbot.guards import FLOOD_SERVICE, MAX_TEXT_LENGTH  # noqa: E402
+from wellbot.staff import notify_staff  # noqa: E402
+
+STAFF_GROUP = -5002
+
+
+@pytest.fixture
+def errors(bot):
+    """Every exception that reaches the application's error handlers."""
+    seen = []
+
+    async def record(update, context):
+        seen.append(context.error)
+
+    bot.app.add_error_handler(record)
+    return seen
+
+
+def _sends_to(server, chat_id):
+    return [c for c in server.calls if c.method.lower().startswith("send") and c.params.get("chat_id") == chat_id]
+
+
+async def test_a_flood_gets_one_warning_then_silence_until_it_calms(bot, errors):
+    clock = FakeTime()
+    bot.deps.services[FLOOD_SERVICE] = FloodControl(now=clock)
+    patient = bot.user(4001)
+    for _ in range(25):
+        await patient.send("/help")
+    await bot.settle()
+    texts = [m.text for m in patient.messages]
+    assert len(texts) == 21
+    assert sum("What I can do" in t for t in texts) == 20
+    assert "sending messages very quickly" in texts[-1]
+    await patient.press_data(patient.messages[0].message_id, "faq:x")  # still ignored, but answered
+    await bot.settle()
+    assert len(patient.messages) == 21
+    clock.now += 11
+    await patient.send("/help")
+    assert "What I can do" in (await patient.next_message()).text
+    assert errors == []
+
+
+async def test_long_typed_text_is_refused_for_patients_but_not_staff(bot):
+    patient = bot.user(4002)
+    await patient.send("x" * (MAX_TEXT_LENGTH + 1))
+    assert f"under {MAX_TEXT_LENGTH} characters" in (await patient.next_message()).text
+    await patient.send("é" * MAX_TEXT_LENGTH)
+    assert "too long" not in (await patient.next_message()).text
+    staff = bot.staff()
+    await staff.send("x" * 4000)
+    assert "too long" not in (await staff.next_message()).text
+
+
+async def test_media_gets_a_polite_reply_and_nothing_is_kept(bot):
+    patient = bot.user(4003)
+    await patient.send_sticker()
+    assert "Thanks for the sticker" in (await patient.next_message()).text
+    await patient.send_photo(caption="my MRI")
+    assert "did not keep your photo" in (await patient.next_message()).text
+    await patient.send_voice()
+    assert "did not keep your voice" in (await patient.next_message()).text
+    await patient.send_document()
+    assert "did not keep your file" in (await patient.next_message()).text
+
+
+async def test_in_a_group_the_bot_says_it_works_in_private_chats_and_leaves(bot, errors):
+    patient = bot.user(4004)
+    group = bot.server.group(-5001, "Family")
+    await group.send(patient, "/start")
+    assert "only work in private chats" in (await group.next_message()).text
+    await bot.settle()
+    assert group.left
+    await group.send(patient, "/start")  # a bot that left sees nothing
+    await bot.settle()
+    assert len(group.messages) == 1 and errors == []
+    assert _count_patients(bot, -5001) == 0, "a group is not a patient"
+
+
+async def test_added_to_a_group_the_bot_leaves_at_once(bot, errors):
+    group = bot.server.group(-5003, "Book club")
+    member = {"status": "member", "user": {"id": bot.server.bot_id, "is_bot": True, "first_name": "Wellbot"}}
+    left = dict(member, status="left")
+    bot.server.enqueue_raw({"my_chat_member": {
+        "chat": group.chat_json(), "from": {"id": 4005, "is_bot": False, "first_name": "Al"}, "date": 0,
+        "old_chat_member": left, "new_chat_member": member}})
+    assert "only work in private chats" in (await group.next_message()).text
+    await bot.settle()
+    assert group.left and errors == []
+
+
+async def test_channel_posts_and_updates_without_a_user_are_ignored_quietly(bot, errors):
+    channel = {"id": -100777, "type": "channel", "title": "News"}
+    bot.server.enqueue_raw({"channel_post": {"message_id": 1, "chat": channel, "date": 0, "text": "/start"}})
+    bot.server.enqueue_raw({"edited_channel_post": {"message_id": 1, "chat": channel, "date": 0, "edit_date": 1,
+                                                    "text": "/help"}})
+    # A message posted in a group on behalf of a channel: no `from` at all.
+    bot.server.enqueue_raw({"message": {"message_id": 2, "chat": {"id": -100778, "type": "supergroup", "title": "G"},
+                                        "sender_chat": channel, "date": 0, "text": "/start"}})
+    await bot.settle()
+    assert _sends_to(bot.server, -100777) == [] and _sends_to(bot.server, -100778) == [] and errors == []
+
+
+def _count_patients(bot, user_id):
+    return bot.db.execute("select count(*) from patients where user_id = ?", [user_id]).fetchone()[0]
+
+
+@pytest_asyncio.fixture
+async def staff_group_bot(devserver, tmp_path):
+    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START,
+                      env={"WELLBOT_STAFF_GROUP_ID": str(STAFF_GROUP)})
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+async def test_the_staff_group_is_kept_and_gets_staff_notifications(staff_group_bot):
+    bot = staff_group_bot
+    group = bot.server.group(STAFF_GROUP, "Front desk")
+    staff = bot.staff()
+    await group.send(staff, "/start")
+    await bot.settle()
+    assert not group.left and group.messages == []
+    assert await notify_staff(bot.app.bot, bot.deps, "privacy_mydata") == 2
+    assert "everything I hold" in group.last().text and "everything I hold" in staff.last().text
