@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 NOT_MODIFIED = "message is not modified"
+# The pressed message is gone or cannot be edited (deleted, or too old): show the screen as a new message.
+NOT_EDITABLE = ("message to edit not found", "message can't be edited", "there is no text in the message to edit")
 
 
 async def send_html(bot: Any, deps: Deps, chat_id: int, parts: list[str], keyboard: Markup = None,
@@ -58,14 +60,19 @@ async def show(update: Update, context: WellbotContext, template: str, *,
     """Edit the pressed message in place (for button flows), or reply if there is none."""
     query = update.callback_query
     parts = context.deps.renderer.render_parts(template, **values)
-    if query is None or query.message is None or len(parts) > 1 or not hasattr(query.message, "text"):
+    message = query.message if query is not None else None
+    if (message is None or len(parts) > 1 or not hasattr(message, "text")
+            or not getattr(message, "is_accessible", True)):  # too old (Telegram sends date 0): send anew
         return await send_html(context.bot, context.deps, update.effective_chat.id, parts, keyboard)
     try:
         edited = await query.edit_message_text(parts[0], parse_mode=ParseMode.HTML, reply_markup=keyboard,
                                                disable_web_page_preview=True)
     except BadRequest as exc:
-        if NOT_MODIFIED in str(exc).lower():
+        reason = str(exc).lower()
+        if NOT_MODIFIED in reason:
             return None  # the same screen again: nothing to change
+        if any(gone in reason for gone in NOT_EDITABLE):
+            return await send_html(context.bot, context.deps, update.effective_chat.id, parts, keyboard)
         raise
     return edited if isinstance(edited, Message) else None
 
