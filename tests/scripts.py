@@ -7,6 +7,8 @@ the ownership, injection and fuzz tests cover it with no other change.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 
 from wellbot.devserver import SimUser
@@ -92,3 +94,13 @@ def callback_data_seen(user: SimUser) -> list[str]:
                 if data and data not in seen:
                     seen.append(data)
     return seen
+
+
+async def settle_answered(bot, timeout: float = 5.0) -> None:
+    """Settle, then wait until every pressed button was answered (a handler may still be thinking)."""
+    await bot.settle()
+    deadline = time.monotonic() + timeout
+    while bot.server.unanswered_callbacks():
+        assert time.monotonic() < deadline, "a pressed button was never answered"
+        await asyncio.sleep(0.01)
+    await bot.settle()

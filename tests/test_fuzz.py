@@ -19,7 +19,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.scripts import no_flood_limit
+from tests.scripts import no_flood_limit, settle_answered
 from wellbot.app import FEATURES
 from wellbot.devserver import _command_entities
 from wellbot.features import all_commands
@@ -104,10 +104,10 @@ async def test_random_and_malformed_updates_never_crash_the_bot(bot, caplog, kin
         else:
             bot.server.enqueue_raw(update)
         await bot.settle()
+    await settle_answered(bot)
     assert errors == [], f"{kind} {text!r} {data!r} raised {errors!r}"
-    assert bot.server.unanswered_callbacks() == []
-    if reply_due:
-        assert user.history, f"no reply to {kind} {text[:40]!r}"
+    if reply_due and not user.history:
+        await user.next_message()  # settle() can return while a slow handler is still thinking
     for foreign in (-100_999, -100_998):
         assert not [c for c in bot.server.calls if c.params.get("chat_id") == foreign]
     if len(text.strip()) >= 8 and not text.startswith("/"):

@@ -1,10 +1,15 @@
 """Abuse guards: flood control, typed-text caps, media, groups and updates without a user."""
 
 import pytest
+import pytest_asyncio
 
+from tests.conftest import DEFAULT_START
+from tests.harness import Harness
+from tests.scripts import settle_answered
 from wellbot.errors import ConfigError
-from wellbot.guards import FloodControl, Verdict
+from wellbot.guards import FLOOD_SERVICE, MAX_TEXT_LENGTH, FloodControl, Verdict
 from wellbot.settings import Settings
+from wellbot.staff import notify_staff
 
 
 class FakeTime:
@@ -58,13 +63,6 @@ def test_staff_group_setting():
 
 # --- the bot, end to end ---------------------------------------------------
 
-import pytest_asyncio  # noqa: E402
-
-from tests.conftest import DEFAULT_START  # noqa: E402
-from tests.harness import Harness  # noqa: E402
-from wellbot.guards import FLOOD_SERVICE, MAX_TEXT_LENGTH  # noqa: E402
-from wellbot.staff import notify_staff  # noqa: E402
-
 STAFF_GROUP = -5002
 
 
@@ -90,13 +88,14 @@ async def test_a_flood_gets_one_warning_then_silence_until_it_calms(bot, errors)
     patient = bot.user(4001)
     for _ in range(25):
         await patient.send("/help")
+    await patient.wait_for("sending messages very quickly")
     await bot.settle()
     texts = [m.text for m in patient.messages]
     assert len(texts) == 21
     assert sum("What I can do" in t for t in texts) == 20
     assert "sending messages very quickly" in texts[-1]
     await patient.press_data(patient.messages[0].message_id, "faq:x")  # still ignored, but answered
-    await bot.settle()
+    await settle_answered(bot)
     assert len(patient.messages) == 21
     clock.now += 11
     await patient.send("/help")

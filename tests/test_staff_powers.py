@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from tests.conftest import DEFAULT_START
 from tests.harness import Harness
-from tests.scripts import JOURNEYS, callback_data_seen, dump, no_flood_limit, run_journey
+from tests.scripts import JOURNEYS, callback_data_seen, dump, no_flood_limit, run_journey, settle_answered
 from wellbot import callbacks, keyboards
 from wellbot.app import FEATURES
 from wellbot.features import ButtonRoute, Command, Feature, all_commands
@@ -94,7 +94,7 @@ async def test_every_staff_button_refuses_a_patient_whatever_the_data(guarded, p
         before, seen, answers = dump(guarded.db), len(patient.history), len(patient.callback_answers)
         for message_id in (greeting.message_id, 10_000):  # on a real message, and on one long gone
             await patient.press_data(message_id, data)
-        await guarded.settle()
+        await settle_answered(guarded)
         assert len(patient.callback_answers) == answers + 2
         assert all(REFUSAL in a["text"] for a in patient.callback_answers[answers:]), data
         assert len(patient.history) == seen, f"{data}: no message, only the toast"
@@ -116,7 +116,7 @@ async def test_buttons_on_staff_messages_do_nothing_for_a_patient(guarded, comma
     for data in staff_buttons:
         before, answers = dump(guarded.db), len(patient.callback_answers)
         await patient.press_data(patient.last().message_id, data)  # the forwarded copy in the patient's chat
-        await guarded.settle()
+        await settle_answered(guarded)
         assert REFUSAL in patient.callback_answers[answers]["text"]
         assert dump(guarded.db) == before
         assert len(patient.history) == 1 and len(staff.history) == staff_seen, "no message to anyone"
@@ -167,7 +167,7 @@ async def test_another_patients_buttons_reveal_and_change_nothing(guarded):
     for data in pressable:
         await intruder.press_data(owner.last().message_id, data)
         await intruder.press_data(intruder.last().message_id, data)
-        await guarded.settle()
+        await settle_answered(guarded)
     assert dump(guarded.db, only_user=PATIENT) == before, "the owner's rows did not change"
     shown = " ".join([m.text for m in intruder.history] + [a.get("text") or "" for a in intruder.callback_answers])
     assert OWNER_NAME not in shown and OWNER_PHONE not in shown and str(PATIENT) not in shown
