@@ -312,3 +312,15 @@ async def test_retention_job_is_scheduled_daily_and_purges(bot):
     _visit(bot.db, 2009, bot.clock.now() - timedelta(days=700), name="recent")
     await privacy.run_retention(SimpleNamespace(application=bot.app))
     assert [r["patient_name"] for r in bot.db.query("select patient_name from visits")] == ["recent"]
+
+
+def test_check_refuses_a_malformed_privacy_table(tmp_path, capsys):
+    from wellbot.cli import main
+    from wellbot.resources import example_clinic_file
+
+    source = example_clinic_file()
+    clinic = tmp_path / "clinic.toml"
+    clinic.write_text(source.read_text().replace('visit_erasure = "anonymise"', 'visit_erasure = "shred"'))
+    (tmp_path / "faq").symlink_to(source.parent / "faq")
+    assert main(["check"], {"WELLBOT_CLINIC": str(clinic), "WELLBOT_DATABASE": str(tmp_path / "x.db")}) == 2
+    assert "[privacy]: `visit_erasure` must be one of anonymise, delete" in capsys.readouterr().err
