@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, router
+from wellbot import front_door, reminders, router
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
@@ -38,6 +38,7 @@ CONNECT_TIMEOUT = 10.0
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
     front_door.FEATURE,
+    reminders.FEATURE,
 ]
 GUARDS: list[router.Guard] = []
 
