@@ -199,7 +199,10 @@ class Dispatcher:
             else:
                 if message is None:  # 403: send_html has marked the patient blocked
                     return store.BLOCKED, "forbidden", attempt, None
-                return store.SENT, "sent" if attempt == 1 else f"sent_after_{last}", attempt, message.message_id
+                outcome = "sent" if attempt == 1 else f"sent_after_{last}"
+                if row["claims"] > 1:  # the idempotency key's second claim: a crash may have sent it already
+                    outcome = "resent_after_crash"
+                return store.SENT, outcome, attempt, message.message_id
             if attempt < MAX_ATTEMPTS:
                 await self.sleep(wait)
         return store.FAILED, f"gave_up_{last}", MAX_ATTEMPTS, None
