@@ -209,6 +209,7 @@ async def test_a_change_made_in_an_update_rearms_the_job_after_the_update(bot):
     assert dispatcher.armed_for == at(2026, 6, 10, 10, 0)  # the staff confirm-by alert, 3 h before
     [job] = bot.app.job_queue.get_jobs_by_name("reminders-dispatcher")
     assert job.next_t is not None
+    assert job.job.misfire_grace_time is None, "a late wake must still run, never be dropped"
 
 
 async def test_one_job_whatever_the_number_of_reminders(bot):

@@ -83,7 +83,9 @@ class Dispatcher:
         if due is not None:
             delay = min(max((due - self.deps.clock.now()).total_seconds(), 0.0), SAFETY_INTERVAL_SECONDS)
         self._cancel_job()
-        self._job = self.application.job_queue.run_once(self._on_job, when=delay, name=JOB_NAME)
+        # APScheduler drops a job more than 1 s late by default; this one must always run.
+        self._job = self.application.job_queue.run_once(self._on_job, when=delay, name=JOB_NAME,
+                                                        job_kwargs={"misfire_grace_time": None})
         self.armed_for = due
 
     def wake_for(self, due: datetime | None) -> None:
