@@ -85,8 +85,15 @@ def rows(bot, visit_id: int) -> dict[tuple[str, int], dict]:
             for r in bot.db.query("select * from reminders where visit_id = ? order by id", [visit_id])}
 
 
-def texts(user) -> list[str]:
-    return [m.text for m in user.messages]
+async def toasts(bot, count: int) -> list[str]:
+    """The last `count` button answers, once every pressed button has been answered."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while bot.server.unanswered_callbacks() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+    await bot.settle()
+    answers = [c.params.get("text") or "" for c in bot.server.calls if c.method.lower() == "answercallbackquery"]
+    return answers[-count:]
 
 
 # ----- timing and content ------------------------------------------------------------------
@@ -228,7 +235,7 @@ async def test_confirm_records_once_and_stops_the_staff_alert(bot):
     await run_at(bot, at(2026, 6, 11, 10, 0))
     message = user.last()
     await user.press(message, "Confirm")
-    await bot.settle()
+    await user.wait_for("You have confirmed this visit")
     confirmed_at = bot.db.execute("select confirmed_at from visits where id = ?", [visit_id]).fetchone()[0]
     assert confirmed_at == to_db(at(2026, 6, 11, 10, 0))
     assert "You have confirmed this visit" in user.last().text
@@ -237,7 +244,7 @@ async def test_confirm_records_once_and_stops_the_staff_alert(bot):
 
     bot.clock.advance(timedelta(minutes=5))
     await user.press_data(message.message_id, callbacks.encode("rem", "cf", visit_id))  # a second tap
-    await bot.settle()
+    assert await toasts(bot, 1) == ["You have already confirmed this visit."]
     assert bot.db.execute("select confirmed_at from visits where id = ?", [visit_id]).fetchone()[0] == confirmed_at
 
     await run_at(bot, at(2026, 6, 12, 7, 0))
@@ -250,10 +257,10 @@ async def test_confirm_of_another_patients_visit_or_forged_data_changes_nothing(
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
     await run_at(bot, at(2026, 6, 11, 10, 0))
     await other.send("/start")
-    await bot.settle()
+    await other.wait_for("Welcome")
     for data in (callbacks.encode("rem", "cf", visit_id), "rem:cf:notanumber", "rem:zz:1", "rem"):
         await other.press_data(other.last().message_id, data)
-    await bot.settle()
+    assert all("no longer active" in toast for toast in await toasts(bot, 4))
     assert bot.db.execute("select confirmed_at from visits where id = ?", [visit_id]).fetchone()[0] is None
     assert owner.last().button_labels()[0] == "✅ Confirm"
 
@@ -264,7 +271,7 @@ async def test_a_cancelled_visit_cannot_be_confirmed(bot):
     await run_at(bot, at(2026, 6, 11, 10, 0))
     cancel(bot, visit_id)
     await user.press(user.last(), "Confirm")
-    await bot.settle()
+    assert "can no longer be confirmed" in (await toasts(bot, 1))[0]
     assert bot.db.execute("select confirmed_at from visits where id = ?", [visit_id]).fetchone()[0] is None
 
 
@@ -444,20 +451,20 @@ async def test_checkin_answers_are_stored_once_and_shown_to_staff_as_a_trend(bot
     assert checkin.button_labels() == [str(n) for n in range(11)]
     reminder_id = rows(bot, first)[("checkin", 1440)]["id"]
     await user.press(checkin, callbacks.encode("rem", "ci", reminder_id, 6))
-    await bot.settle()
-    assert "noted your pain today as 6" in user.last().text
+    await user.wait_for("noted your pain today as 6")
     await user.press_data(checkin.message_id, callbacks.encode("rem", "ci", reminder_id, 2))  # a second tap
+    assert await toasts(bot, 1) == ["You already answered this check-in (6 out of 10)."]
     await other.send("/start")
-    await bot.settle()
+    await other.wait_for("Welcome")
     await other.press_data(other.last().message_id, callbacks.encode("rem", "ci", reminder_id, 9))  # forged
     await other.press_data(other.last().message_id, callbacks.encode("rem", "ci", reminder_id, 11))
-    await bot.settle()
+    assert all("no longer active" in toast for toast in await toasts(bot, 2))
     assert [r["score"] for r in bot.db.query("select score from checkins")] == [6]
 
     second = book(bot, at(2026, 6, 17, 11, 0))
     await run_at(bot, at(2026, 6, 18, 12, 0))
     await user.press(user.last(), callbacks.encode("rem", "ci", rows(bot, second)[("checkin", 1440)]["id"], 3))
-    await bot.settle()
+    await user.wait_for("noted your pain today as 3")
 
     await staff.send("/checkins")
     reply = await staff.wait_for("Pain after visits")
@@ -468,8 +475,7 @@ async def test_checkin_answers_are_stored_once_and_shown_to_staff_as_a_trend(bot
     await staff.send("/checkins bob")
     assert "Usage" in (await staff.wait_for("Usage")).text
     await user.send("/checkins")
-    await bot.settle()
-    assert "Pain after visits" not in user.last().text
+    assert "Pain after visits" not in (await user.wait_for("only for the clinic's staff")).text
 
 
 async def test_no_checkin_after_a_no_show(bot):
@@ -496,7 +502,7 @@ async def test_status_purge_and_personal_data_hooks(bot):
     await run_at(bot, at(2026, 6, 11, 12, 0))
     reminder_id = rows(bot, visit_id)[("checkin", 1440)]["id"]
     await user.press(user.last(), callbacks.encode("rem", "ci", reminder_id, 5))
-    await bot.settle()
+    await user.wait_for("noted your pain today as 5")
     assert FEATURE.export_data(bot.db, PATIENT) == {
         "checkins": [{"visit_id": visit_id, "score": 5, "answered_at": "2026-06-11T16:00:00Z"}]}
 
