@@ -35,6 +35,7 @@ def policy_from_clinic(clinic: Clinic) -> Policy:
 
 
 def _duration(value: Any, where: str, key: str) -> int:
+    """Minutes, or a ConfigError naming the key."""
     try:
         return parse_offset(value)
     except ValueError as exc:

@@ -94,6 +94,7 @@ class Dispatcher:
             self.arm()
 
     def _cancel_job(self) -> None:
+        """Remove the armed job, if it has not run yet."""
         job, self._job = self._job, None
         if job is not None and not job.removed:
             try:
@@ -123,6 +124,7 @@ class Dispatcher:
         return handled
 
     def _running(self) -> bool:
+        """False once the worker is stopping: claim nothing new."""
         return not self._stopping and self.application.running
 
     async def _deliver_batch(self, batch: list[dict]) -> None:
@@ -130,6 +132,7 @@ class Dispatcher:
         gate = asyncio.Semaphore(SEND_CONCURRENCY)
 
         async def one(row: dict) -> None:
+            """Deliver one row when a slot is free."""
             async with gate:
                 if not self._running():
                     store.release(self.deps.db, [row["id"]], self.deps.clock.now())
@@ -173,6 +176,7 @@ class Dispatcher:
             await self._alert_blocked(row, visit)
 
     def _render(self, row: dict, visit: dict) -> tuple[list[str], object]:
+        """The message parts and buttons for a patient reminder or check-in."""
         values = views.visit_values(self.deps, visit)
         if row["kind"] == CHECKIN:
             return (self.deps.renderer.render_parts("rem_checkin", **values), views.checkin_keyboard(row["id"]))

@@ -208,12 +208,14 @@ def patient_checkins(db: Database, user_id: int) -> list[dict]:
 
 
 def _scores(db: Database, user_id: int, limit: int) -> list[int]:
+    """A patient's last `limit` scores, oldest first."""
     rows = db.execute("select score from checkins where user_id = ? order by answered_at desc, id desc limit ?",
                       [user_id, limit]).fetchall()
     return [score for (score,) in reversed(rows)]
 
 
 def _patient_name(db: Database, user_id: int) -> str:
+    """The name the patient gave at their latest booking, or ""."""
     row = db.execute("select patient_name from visits where user_id = ? and patient_name is not null "
                      "order by start_utc desc limit 1", [user_id]).fetchone()
     return row[0] if row else ""
