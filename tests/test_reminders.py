@@ -220,9 +220,11 @@ async def test_a_change_made_in_an_update_rearms_the_job_after_the_update(bot):
 
 
 async def test_one_job_whatever_the_number_of_reminders(bot):
+    jobs_before = len(bot.app.job_queue.jobs())
     for day in range(12, 22):
         book(bot, at(2026, 6, day, 10, 0), user_id=PATIENT + day)
-    assert len(bot.app.job_queue.jobs()) == 1
+    assert len(bot.app.job_queue.jobs()) == jobs_before
+    assert len(bot.app.job_queue.get_jobs_by_name("reminders-dispatcher")) == 1
     assert bot.db.execute("select count(*) from reminders where status = 'pending'").fetchone()[0] == 40
 
 
