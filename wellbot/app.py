@@ -19,6 +19,7 @@ from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
 from wellbot import front_door, router
+from wellbot.booking import feature as booking
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
@@ -38,6 +39,7 @@ CONNECT_TIMEOUT = 10.0
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
     front_door.FEATURE,
+    booking.FEATURE,  # /book, /visits, staff schedule, waitlist
 ]
 GUARDS: list[router.Guard] = []
 

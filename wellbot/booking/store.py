@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -268,3 +268,84 @@ def purge_visits(db: Database, cutoff: datetime) -> int:
         db.execute("delete from booking_blocks where end_utc < ?", [to_db(cutoff)])
         db.execute("delete from booking_waitlist where last_day < ?", [cutoff.date().isoformat()])
     return removed
+
+
+# ---- waitlist -----------------------------------------------------------------------------------
+
+OFFER_OPEN, OFFER_CLAIMED, OFFER_GONE, OFFER_EXPIRED = "open", "claimed", "gone", "expired"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A freed time offered to one waitlisted patient."""
+
+    id: int
+    waitlist_id: int
+    user_id: int
+    service_key: str
+    start: datetime
+    expires_at: datetime
+    status: str
+
+
+def join_waitlist(db: Database, user_id: int, service_key: str, first: date, last: date, now: datetime) -> int:
+    """Wait for a time for `service_key` between two local dates; the same wish twice is kept once."""
+    with db.atomic():
+        row = next(db.query("select id from booking_waitlist where user_id = ? and service_key = ? and first_day = ? "
+                            "and last_day = ? and status = 'waiting'",
+                            [user_id, service_key, first.isoformat(), last.isoformat()]), None)
+        if row:
+            return row["id"]
+        return db.execute("insert into booking_waitlist (user_id, service_key, first_day, last_day, created_at) "
+                          "values (?, ?, ?, ?, ?)",
+                          [user_id, service_key, first.isoformat(), last.isoformat(), to_db(now)]).lastrowid
+
+
+def waiting_for(db: Database, service_key: str, day: date) -> list[dict]:
+    """Waitlist entries wanting `service_key` on `day`, first come first."""
+    return list(db.query("select * from booking_waitlist where status = 'waiting' and service_key = ? "
+                         "and first_day <= ? and last_day >= ? order by created_at, id",
+                         [service_key, day.isoformat(), day.isoformat()]))
+
+
+def create_offer(db: Database, waitlist_id: int, start: datetime, expires_at: datetime, now: datetime) -> int:
+    """Record an offer of `start` to one waitlist entry."""
+    return db.execute("insert into booking_offers (waitlist_id, start_utc, expires_at, created_at) values (?, ?, ?, ?)",
+                      [waitlist_id, to_db(start), to_db(expires_at), to_db(now)]).lastrowid
+
+
+_OFFER_SELECT = ("select o.id, o.waitlist_id, w.user_id, w.service_key, o.start_utc, o.expires_at, o.status "
+                 "from booking_offers o join booking_waitlist w on w.id = o.waitlist_id ")
+
+
+def _offer(row: dict) -> Offer:
+    return Offer(row["id"], row["waitlist_id"], row["user_id"], row["service_key"], from_db(row["start_utc"]),
+                 from_db(row["expires_at"]), row["status"])
+
+
+def get_offer(db: Database, offer_id: int) -> Offer | None:
+    """One offer with its patient and service."""
+    row = next(db.query(_OFFER_SELECT + "where o.id = ?", [offer_id]), None)
+    return _offer(row) if row else None
+
+
+def settle_offers(db: Database, service_key: str, start: datetime, claimed_by: int | None,
+                  full: bool) -> list[Offer]:
+    """A time was booked: the booker's offer is done; if the time is now full the others are gone (returned)."""
+    with db.atomic():
+        rows = [_offer(r) for r in db.query(_OFFER_SELECT + "where o.status = 'open' and o.start_utc = ? "
+                                            "and w.service_key = ?", [to_db(start), service_key])]
+        if not full:
+            rows = [o for o in rows if o.user_id == claimed_by]
+        others = [o for o in rows if o.user_id != claimed_by]
+        for offer in rows:
+            status = OFFER_CLAIMED if offer.user_id == claimed_by else OFFER_GONE
+            db.execute("update booking_offers set status = ? where id = ?", [status, offer.id])
+            if status == OFFER_CLAIMED:
+                db.execute("update booking_waitlist set status = 'booked' where id = ?", [offer.waitlist_id])
+    return others
+
+
+def expire_offer(db: Database, offer_id: int) -> None:
+    """Mark an offer whose claim time ran out."""
+    db.execute("update booking_offers set status = 'expired' where id = ? and status = 'open'", [offer_id])
