@@ -28,13 +28,18 @@ def create_slot_claims(db):
 
 @migrations()
 def create_booking_requests(db):
-    """The booking flow's token per confirmed booking: pressing Confirm twice books once."""
+    """The booking flow's token per confirmed booking: pressing Confirm twice books once.
+
+    Keyed by user too: flow tokens are short and only unique per user.
+    """
     db.execute(
         """
         create table booking_requests (
-            token text primary key,
+            user_id integer not null,
+            token text not null,
             visit_id integer not null references visits(id) on delete cascade,
-            created_at text not null
+            created_at text not null,
+            primary key (user_id, token)
         )
         """
     )

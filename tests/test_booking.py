@@ -173,6 +173,7 @@ def test_export_erase_and_purge(db):
     visit = store.get_visit(db, visit_id)
     assert (visit.user_id, visit.patient_name, visit.patient_phone) == (None, None, None)
     assert visit.service_key == "consult" and visit.start == at(10)
+    assert db.execute("select count(*) from booking_requests where user_id = 1").fetchone()[0] == 0
     assert store.purge_visits(db, at(10)) == 0
     assert store.purge_visits(db, at(12)) == 1
     assert db.execute("select count(*) from booking_claims").fetchone()[0] == 0
@@ -712,3 +713,8 @@ async def test_claim_buttons_expire(bot):
 
 def store_offer_id(bot) -> int:
     return next(bot.db.query("select id from booking_offers order by id desc limit 1"))["id"]
+
+
+def test_the_same_flow_token_for_two_patients_books_both(db):
+    book(db, user=1, token="abc123")
+    assert book(db, user=2, start=at(14), token="abc123")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from wellbot.booking.rules import Rules, rules_from_clinic
@@ -12,6 +13,7 @@ from wellbot.deps import Deps
 RULES_KEY = "booking.rules"
 STAMP_FORMAT = "%Y%m%d%H%M"  # a UTC start time inside callback_data (12 characters)
 DAY_FORMAT = "%Y%m%d"
+TIME_RANGE = re.compile(r"^(\d{2}:\d{2})-(\d{2}:\d{2})$")
 
 
 def rules_of(deps: Deps) -> Rules:
@@ -98,9 +100,11 @@ def parse_local_range(day_text: str, range_text: str, tz) -> tuple[datetime, dat
     from wellbot.booking.availability import local_instant
 
     day = parse_date(day_text)
+    match = TIME_RANGE.match(range_text.strip())
     try:
-        first, last = range_text.split("-")
-        start_wall, end_wall = time.fromisoformat(first.strip()), time.fromisoformat(last.strip())
+        if not match:
+            raise ValueError
+        start_wall, end_wall = time.fromisoformat(match[1]), time.fromisoformat(match[2])
     except ValueError:
         raise InputError("range") from None
     start, end = local_instant(day, start_wall, tz), local_instant(day, end_wall, tz)

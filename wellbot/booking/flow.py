@@ -258,7 +258,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
     deps = context.deps
     state = deps.flows.current(update.effective_user.id, FLOW, parts[1])
     if state is None:
-        if action == "ok" and store.visit_for_token(deps.db, parts[1]) is not None:
+        if action == "ok" and store.visit_for_token(deps.db, update.effective_user.id, parts[1]) is not None:
             await answer(update, context, deps.renderer.render("book_already_toast"))
             return
         raise CallbackDataError("stale booking button")

@@ -116,14 +116,14 @@ def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes:
                 " created_at, updated_at) values (?, ?, ?, ?, 'booked', ?, ?, ?, ?)",
                 [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now)],
             ).lastrowid
-            db.execute("insert into booking_requests (token, visit_id, created_at) values (?, ?, ?)",
-                       [token, visit_id, to_db(now)])
+            db.execute("insert into booking_requests (user_id, token, visit_id, created_at) values (?, ?, ?, ?)",
+                       [user_id, token, visit_id, to_db(now)])
             if count_upcoming(db, user_id, now, exclude=visit_id) >= rules.max_upcoming_per_patient:
                 raise TooManyVisits()
             _claim(db, rules, tz, visit_id, start, end, now)
             visit_events.visit_changed(db, visit_id, visit_events.BOOKED, now)
     except sqlite3.IntegrityError:
-        existing = visit_for_token(db, token)
+        existing = visit_for_token(db, user_id, token)
         if existing is not None:
             raise AlreadyBooked(existing) from None
         raise SlotUnavailable() from None
@@ -151,9 +151,10 @@ def _claim(db: Database, rules: Rules, tz: ZoneInfo, visit_id: int, start: datet
         )
 
 
-def visit_for_token(db: Database, token: str) -> int | None:
-    """The visit a booking request created, if it was confirmed."""
-    row = next(db.query("select visit_id from booking_requests where token = ?", [token]), None)
+def visit_for_token(db: Database, user_id: int, token: str) -> int | None:
+    """The visit this patient's booking request created, if it was confirmed."""
+    row = next(db.query("select visit_id from booking_requests where user_id = ? and token = ?",
+                        [user_id, token]), None)
     return row["visit_id"] if row else None
 
 
@@ -255,6 +256,7 @@ def erase_visits(db: Database, user_id: int, now: datetime) -> None:
     db.execute("update visits set patient_name = null, patient_phone = null, user_id = null, updated_at = ? "
                "where user_id = ?", [to_db(now), user_id])
     db.execute("delete from booking_waitlist where user_id = ?", [user_id])
+    db.execute("delete from booking_requests where user_id = ?", [user_id])
 
 
 def purge_visits(db: Database, cutoff: datetime) -> int:
