@@ -445,6 +445,7 @@ async def confirm(update: Update, context: WellbotContext, state: Flow, args: li
     """Book (or move) the visit; a lost race shows the nearest free times instead."""
     if state.step != SUMMARY or "start" not in state.data:
         raise CallbackDataError("confirm out of step")
+    await answer(update, context)  # stop the button spinning now: booking writes to disk first
     deps = context.deps
     service = bookable_service(deps, state.data.get("service"))
     if service is None:
@@ -467,7 +468,7 @@ async def confirm(update: Update, context: WellbotContext, state: Flow, args: li
         return
     except store.AlreadyBooked:
         deps.flows.clear(state.user_id)
-        await answer(update, context, deps.renderer.render("book_already_toast"))
+        await show(update, context, "book_already_toast")
         return
     deps.flows.clear(state.user_id)
     log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, state.user_id, service.key)
