@@ -22,6 +22,7 @@ from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
 from wellbot import front_door, heartbeat, router, subscriptions
+from wellbot.booking import feature as booking
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
@@ -45,6 +46,7 @@ FEATURES: list[Feature] = [
     heartbeat.FEATURE,
     faq.FEATURE,
     subscriptions.FEATURE,
+    booking.FEATURE,  # /book, /visits, staff schedule, waitlist
 ]
 GUARDS: list[router.Guard] = []
 
