@@ -8,11 +8,15 @@ triggered with `run_due()` after moving the clock, never by sleeping.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import pytest_asyncio
 
+from tests.conftest import DEFAULT_START
+from tests.harness import Harness
 from wellbot import callbacks, patients, visit_events
 from wellbot.clinic import load_clinic
 from wellbot.clock import from_db, to_db
@@ -550,3 +554,50 @@ def test_the_example_clinic_table_is_read():
 def test_bad_reminder_settings_name_the_problem(tmp_path, table, problem):
     with pytest.raises(ConfigError, match=problem):
         policy_from_clinic(write_clinic(tmp_path, table))
+
+
+# ----- with the real booking feature -------------------------------------------------------------
+
+
+@pytest_asyncio.fixture
+async def two_day_bot(devserver, tmp_path):
+    """A worker whose clinic reminds two days ahead, outside booking's 24-hour cancellation window."""
+    folder = tmp_path / "clinic"
+    shutil.copytree(example_clinic_file().parent, folder)
+    clinic = folder / "clinic.toml"
+    text = clinic.read_text(encoding="utf-8").replace('offsets = ["24h", "2h"]', 'offsets = ["2d", "2h"]')
+    clinic.write_text(text, encoding="utf-8")
+    harness = Harness(devserver, tmp_path / "bot.db", DEFAULT_START, clinic_path=clinic)
+    await harness.start()
+    yield harness
+    await harness.stop()
+    assert devserver.unanswered_callbacks() == [], "every pressed button must be answered"
+
+
+async def test_cancel_from_a_reminder_goes_through_booking_and_stops_the_rest(two_day_bot):
+    bot = two_day_bot
+    user = bot.user(PATIENT)
+    visit_id = book(bot, at(2026, 6, 15, 10, 0))
+    await run_at(bot, at(2026, 6, 13, 10, 0))
+    assert "Monday 15 June 2026 at 10:00" in user.last().text
+    await user.press(user.last(), "Cancel visit")
+    await user.press(await user.wait_for("Cancel your"), "Yes, cancel it")  # booking asks first
+    await bot.settle()
+    assert bot.db.execute("select status from visits where id = ?", [visit_id]).fetchone()[0] == "cancelled"
+    assert {r["status"] for key, r in rows(bot, visit_id).items() if key != ("reminder", 2880)} == {"cancelled"}
+    count = len(user.messages)
+    for when in (at(2026, 6, 15, 7, 0), at(2026, 6, 15, 8, 0), at(2026, 6, 16, 11, 0)):
+        await run_at(bot, when)
+    assert len(user.messages) == count
+
+
+async def test_a_confirmed_visit_shows_as_confirmed_in_today(bot):
+    user, staff = bot.user(PATIENT), bot.staff()
+    book(bot, at(2026, 6, 11, 15, 0))
+    await run_at(bot, at(2026, 6, 10, 15, 0))
+    await user.press(user.last(), "Confirm")
+    await user.wait_for("You have confirmed this visit")
+    bot.clock.set(at(2026, 6, 11, 8, 0))
+    await staff.send("/today")
+    agenda = await staff.wait_for("Ada Tester")
+    assert "✅ confirmed" in agenda.text
