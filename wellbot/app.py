@@ -21,7 +21,8 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, guards, heartbeat, privacy, router, subscriptions
+from wellbot import front_door, guards, heartbeat, privacy, reminders, router, subscriptions
+from wellbot.booking import feature as booking
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
@@ -45,6 +46,8 @@ FEATURES: list[Feature] = [
     heartbeat.FEATURE,
     faq.FEATURE,
     subscriptions.FEATURE,
+    booking.FEATURE,  # /book, /visits, staff schedule, waitlist
+    reminders.FEATURE,
     privacy.FEATURE,
 ]
 GUARDS: list[router.Guard] = []
@@ -199,3 +202,24 @@ def _where(error: BaseException | None) -> str:
     """file:line of the innermost frame of a traceback."""
     frames = traceback.extract_tb(error.__traceback__) if error is not None else []
     return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+
+
+async def start_polling(application: Application, poll_timeout: int) -> None:
+    """Start an Application step by step, as run_polling does (for `wellbot chat` and tests)."""
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+
+
+async def stop_polling(application: Application) -> None:
+    """Stop an Application started by start_polling, the way SIGTERM does, and close its database."""
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_stop:
+        await application.post_stop(application)
+    await application.shutdown()
+    application.bot_data[DEPS_KEY].db.close()

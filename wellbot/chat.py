@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from telegram import Update
 from telegram.ext import Application
 
 from wellbot.cli import subcommand
@@ -156,30 +155,21 @@ class ChatSession:
 
     async def start(self) -> None:
         """Start the server and the bot, exactly as `wellbot run` builds it."""
-        from wellbot.app import build_application, build_deps
+        from wellbot.app import build_application, build_deps, start_polling
 
         await self.server.start()
         self.user = self.server.user(self.user_id, self.first_name)
         deps = build_deps(replace(self.settings, api_url=self.server.base_url), features=self.features)
         self.app = build_application(deps, base_url=self.server.base_url, token=FAKE_TOKEN)
-        await self.app.initialize()
-        if self.app.post_init:
-            await self.app.post_init(self.app)
-        await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+        await start_polling(self.app, POLL_TIMEOUT)
 
     async def stop(self) -> None:
         """Stop the bot the way SIGTERM does, then the server."""
+        from wellbot.app import stop_polling
+
         app, self.app = self.app, None
         if app is not None:
-            if app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            if app.post_stop:
-                await app.post_stop(app)
-            await app.shutdown()
-            app.bot_data["deps"].db.close()
+            await stop_polling(app)
         await self.server.stop()
 
     def _choices_message(self) -> SentMessage | None:
