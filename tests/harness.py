@@ -19,11 +19,13 @@ from wellbot.clinic import load_clinic
 from wellbot.clock import ManualClock
 from wellbot.deps import Deps
 from wellbot.devserver import BotAPIServer, SimUser
+from wellbot.guards import FLOOD_SERVICE, FloodControl
 from wellbot.resources import example_clinic_file
 from wellbot.settings import Settings
 
 TOKEN = "123456:TEST-token-for-the-local-server-only"
 STAFF_ID = 900
+UNLIMITED_RATE = 1_000_000
 POLL_TIMEOUT = 1  # seconds a getUpdates may hang: keeps shutdown quick
 
 
@@ -51,6 +53,9 @@ class Harness:
         """Build and start a worker, as `wellbot run` would."""
         settings = Settings.from_env(self.env)
         self.deps = build_deps(settings, clock=self.clock)
+        # Simulated patients type faster than any person: flood control would cut them off.
+        # Its own tests (test_guards.py) install a real limiter.
+        self.deps.services[FLOOD_SERVICE] = FloodControl(limit=UNLIMITED_RATE)
         self.app = build_application(self.deps)
         await start_polling(self.app, POLL_TIMEOUT)
 

@@ -30,9 +30,13 @@ class Send:
 
 @dataclass(frozen=True)
 class Press:
-    """The patient presses the button whose label contains this, on the bot's latest message with one."""
+    """The patient presses the button whose label contains this, on the bot's latest message with one.
+
+    `optional`: skip when there is no such button (hostile input may be refused a step earlier).
+    """
 
     label: str
+    optional: bool = False
 
 
 Step = Send | Press
@@ -43,6 +47,8 @@ JOURNEYS: list[tuple[str, list[Step]]] = [
     ("front door", [Send("/start"), Send("/help"), Send("{text}")]),
     ("faq", [Send("/faq"), Send("/faq {text}")]),
     ("subscriptions", [Send("/subscribe"), Press("Yes, send me health news"), Send("/news")]),
+    ("booking", [Send("/book"), Press("Acupuncture"), Press("Thu 11 Jun"), Press("10:00"), Send("{text}"),
+                 Send("+1 555 0142"), Press("Confirm", optional=True), Send("/visits")]),
     ("privacy", [Send("/privacy"), Send("/mydata"), Send("/forget"), Send("{text}"), Press("No, keep")]),
 ]
 
@@ -79,6 +85,8 @@ async def run_journey(bot, user: SimUser, steps: list[Step], text: str = "hello"
         else:
             message = next((m for m in reversed(user.messages)
                             if any(step.label in label for label in m.button_labels())), None)
+            if message is None and step.optional:
+                continue
             assert message is not None, f"no button {step.label!r} in the chat"
             await user.press(message, step.label)
         await bot.settle()

@@ -163,6 +163,8 @@ async def test_another_patients_buttons_reveal_and_change_nothing(guarded):
     intruder = await _greeted(guarded, OTHER)
     pressable = callback_data_seen(owner)
     assert any(data.startswith("priv:erase:") for data in pressable)
+    visits = guarded.db.execute("select count(*) from visits where user_id = ?", [PATIENT]).fetchone()[0]
+    assert visits == 1, "the journeys left the owner a visit whose buttons name its id"
     before = dump(guarded.db, only_user=PATIENT)
     for data in pressable:
         await intruder.press_data(owner.last().message_id, data)

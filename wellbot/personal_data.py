@@ -34,6 +34,8 @@ EXPORT_FORMAT = 1  # bump when the /mydata document's shape changes
 # Features whose records are visit records: their `purge` hook gets the
 # past-visits cutoff. Every other feature's records (reminders sent, news
 # deliveries) are delivery records and get the delivery-records cutoff.
+# Their hooks run after every other feature's, because those find a
+# patient's rows through `visits.user_id`, which the visit owner clears.
 VISIT_RECORD_FEATURES = frozenset({"booking"})
 
 
@@ -102,6 +104,11 @@ def export_json(document: dict[str, Any]) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
+def _visit_owners_last(features: Iterable[Feature]) -> list[Feature]:
+    """Features in their order, the visit-record owners moved to the end."""
+    return sorted(features, key=lambda feature: feature.name in VISIT_RECORD_FEATURES)
+
+
 def _one(db: Database, sql: str, user_id: int) -> dict[str, Any] | None:
     return next(db.query(sql, [user_id]), None)
 
@@ -109,7 +116,8 @@ def _one(db: Database, sql: str, user_id: int) -> dict[str, Any] | None:
 def erase(db: Database, features: Iterable[Feature], user_id: int, now: datetime, policy: Policy) -> list[str]:
     """Erase one patient's personal data in one transaction; return the features whose hooks ran.
 
-    Feature hooks run first (while the patient row still exists to join on).
+    Feature hooks run first (while the patient row still exists to join on),
+    the visit-record owner's last (the others find rows through its visits).
     Core visits are then handled per policy only where no hook already did:
     the core touches only visit rows still linked to this user, so a booking
     hook that anonymised or deleted its visits leaves nothing to double-do.
@@ -118,7 +126,7 @@ def erase(db: Database, features: Iterable[Feature], user_id: int, now: datetime
     hooks_run: list[str] = []
     stamp = to_db(now)
     with db.atomic():
-        for feature in features:
+        for feature in _visit_owners_last(features):
             if feature.erase_data is not None:
                 feature.erase_data(db, user_id, now)
                 hooks_run.append(feature.name)
@@ -142,7 +150,7 @@ def purge(db: Database, features: Iterable[Feature], now: datetime, policy: Poli
     its own rows point at a visit and must go first).
     """
     removed: dict[str, int] = {}
-    features = list(features)
+    features = _visit_owners_last(features)
     for feature in features:
         if feature.purge is None:
             continue
