@@ -16,7 +16,7 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
 from wellbot import front_door, router
 from wellbot.clinic import Clinic, load_clinic
@@ -26,6 +26,7 @@ from wellbot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.features import Feature, all_commands
 from wellbot.flows import FlowStore
 from wellbot.messaging import reply
+from wellbot.ratelimit import BulkAwareRateLimiter
 from wellbot.render import Renderer
 from wellbot.settings import Settings
 
@@ -113,7 +114,8 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .post_stop(_post_stop)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # AIORateLimiter for interactive traffic; the newsletter engine paces itself and bypasses it.
+        builder = builder.rate_limiter(BulkAwareRateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
     router.install(application, deps.features, GUARDS)

@@ -1,0 +1,413 @@
+"""The delivery engine: one paced, resumable sender for every bulk send.
+
+Modelled on listmonk's manager: the sender sees a narrow store
+(`next_campaign`, `next_batch`, `mark_*`) and a messenger (`push`), and keeps
+pacing, retries and the error threshold here, in one place. No Telegram
+imports: the messenger adapter maps Bot API errors to `Outcome`s.
+
+Guarantees:
+- every (campaign, recipient) has a delivery row before its send; the row is
+  marked `sending` just before the push and `sent`/`blocked`/`failed` after,
+  so a resumed campaign never pushes a finished row again;
+- global pacing at `rate` messages per second by fixed spacing (a token
+  bucket of depth one: bursts are what make a strict server answer 429),
+  and at most one message per chat per `per_chat_interval`;
+- a 429 pauses every send for `retry_after`, and the refused delivery is
+  retried (not counted as a failure);
+- network errors and 5xx are retried with exponential backoff a bounded
+  number of times; past the error threshold the campaign pauses and staff
+  are told why;
+- a graceful stop finishes the pushes in flight; a hard crash can leave rows
+  in `sending`, which are marked `uncertain` and not resent (Telegram has no
+  idempotency key: we prefer a rare missing copy to a duplicate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RATE = 29.0  # messages/s: just under Telegram's ~30/s so interactive replies still fit
+PAID_RATE = 900.0  # with allow_paid_broadcast Telegram allows up to 1000/s
+PER_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
+MAX_ATTEMPTS = 4  # pushes per delivery for network errors and 5xx, then it fails
+BACKOFF_BASE = 0.5  # seconds before the first retry; doubles each time
+BACKOFF_MAX = 30.0
+ERROR_THRESHOLD = 20  # failed deliveries in one run before the campaign pauses
+CONSECUTIVE_ERROR_LIMIT = 10  # transient errors in a row: the API is down, stop hammering it
+MAX_IN_FLIGHT = 16  # concurrent pushes: enough to hide network latency at 30/s
+BATCH_SIZE = 200
+IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
+
+
+class Outcome(Enum):
+    """What one push came to."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403 or chat not found: the recipient is gone
+    RETRY_AFTER = "retry_after"  # 429: everybody waits
+    TRANSIENT = "transient"  # network error or 5xx: retry with backoff
+    FAILED = "failed"  # the message itself was refused (400): retrying will not help
+
+
+class Status(Enum):
+    """Campaign states; the store persists them."""
+
+    DRAFT = "draft"
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The messenger's answer for one delivery."""
+
+    outcome: Outcome
+    retry_after: float = 0.0
+    error: str = ""
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message to one recipient, as the store hands it out."""
+
+    id: int
+    campaign_id: int
+    user_id: int
+    chat_id: int
+    text: str
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """The campaign the engine is working on."""
+
+    id: int
+    kind: str
+    status: str
+
+
+class Store(Protocol):
+    """Where campaigns and delivery rows live (SQLite in production)."""
+
+    def next_campaign(self) -> Campaign | None: ...
+    def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]: ...
+    def mark_sending(self, delivery_id: int) -> None: ...
+    def mark_sent(self, delivery: Delivery, message_id: int | None) -> None: ...
+    def mark_blocked(self, delivery: Delivery) -> None: ...
+    def mark_failed(self, delivery_id: int, error: str) -> None: ...
+    def mark_pending(self, delivery_id: int, error: str) -> None: ...
+    def finish(self, campaign_id: int, status: Status, reason: str = "") -> None: ...
+    def counts(self, campaign_id: int) -> dict[str, int]: ...
+
+
+class Messenger(Protocol):
+    """Pushes one message; never raises for Bot API errors."""
+
+    async def push(self, delivery: Delivery) -> PushResult: ...
+
+
+class Reporter(Protocol):
+    """Tells staff how a campaign goes; failures here never stop a send."""
+
+    async def progress(self, campaign: Campaign, counts: dict[str, int], rate: float) -> None: ...
+    async def finished(self, campaign: Campaign, counts: dict[str, int], status: Status, reason: str) -> None: ...
+
+
+class Pacer:
+    """Global fixed spacing plus a per-chat interval and a shared 429 pause. Pure; time is injected."""
+
+    def __init__(self, rate: float, per_chat_interval: float = PER_CHAT_INTERVAL,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self.per_chat_interval = per_chat_interval
+        self.now = now
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+        self._chat_ready: dict[int, float] = {}
+
+    def wait_global(self) -> float:
+        """Seconds until the next message to anyone may go."""
+        return max(self._next_slot, self._paused_until) - self.now()
+
+    def wait_chat(self, chat_id: int) -> float:
+        """Seconds until this chat may get another message."""
+        return self._chat_ready.get(chat_id, 0.0) - self.now()
+
+    def take(self, chat_id: int) -> None:
+        """Record a send now; the next slot is one interval later (never earlier: no catch-up bursts)."""
+        now = self.now()
+        self._next_slot = max(self._next_slot, now) + self.interval
+        self._chat_ready[chat_id] = now + self.per_chat_interval
+        if len(self._chat_ready) > 4096:  # forget chats whose interval has passed
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+
+    def pause(self, seconds: float) -> None:
+        """Hold every send for `seconds` (a 429's retry_after), then restart spacing from there."""
+        self._paused_until = max(self._paused_until, self.now() + seconds)
+        self._next_slot = max(self._next_slot, self._paused_until)
+
+
+def backoff(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX) -> float:
+    """Seconds to wait before retry number `attempts` (1-based): base, 2*base, 4*base... capped."""
+    return min(cap, base * 2 ** max(0, attempts - 1))
+
+
+@dataclass
+class EngineConfig:
+    """Tunables; tests and benchmarks change them, production uses the settings."""
+
+    rate: float = DEFAULT_RATE
+    per_chat_interval: float = PER_CHAT_INTERVAL
+    max_attempts: int = MAX_ATTEMPTS
+    backoff_base: float = BACKOFF_BASE
+    error_threshold: int = ERROR_THRESHOLD
+    consecutive_error_limit: int = CONSECUTIVE_ERROR_LIMIT
+    max_in_flight: int = MAX_IN_FLIGHT
+    batch_size: int = BATCH_SIZE
+    progress_every: float = 3.0  # seconds between progress reports
+
+
+@dataclass
+class _Run:
+    """Bookkeeping for one campaign run."""
+
+    campaign: Campaign
+    after_id: int = 0
+    batch: list[Delivery] = field(default_factory=list)
+    exhausted: bool = False
+    retries: list[tuple[float, int, Delivery]] = field(default_factory=list)  # (due, seq, delivery) heap
+    in_flight: set[asyncio.Task] = field(default_factory=set)
+    failures: int = 0
+    consecutive_errors: int = 0
+    pause_reason: str = ""
+    seq: int = 0
+    sent: int = 0
+    started: float = 0.0
+    report_task: asyncio.Task | None = None
+
+
+class Engine:
+    """Sends queued campaigns one at a time, forever, until stopped."""
+
+    def __init__(self, store: Store, messenger: Messenger, reporter: Reporter | None = None,
+                 config: EngineConfig | None = None, *, now: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.store = store
+        self.messenger = messenger
+        self.reporter = reporter
+        self.config = config or EngineConfig()
+        self.now = now
+        self.sleep = sleep
+        self.pacer = Pacer(self.config.rate, self.config.per_chat_interval, now)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._cancelled: set[int] = set()
+        self._task: asyncio.Task | None = None
+        self.current: _Run | None = None
+
+    # --- control -----------------------------------------------------------
+    def start(self) -> None:
+        """Run in the background (resuming whatever the store says is running or queued)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="newsletter-engine")
+
+    def wake(self) -> None:
+        """A campaign was queued or resumed: look at the store again."""
+        self._wake.set()
+
+    def cancel(self, campaign_id: int) -> None:
+        """Stop sending this campaign after the pushes in flight."""
+        self._cancelled.add(campaign_id)
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Finish the pushes in flight and stop; unsent rows stay pending for the next start."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    async def run(self) -> None:
+        """Send campaigns until stopped; a campaign error is logged and the campaign paused."""
+        while not self._stopping:
+            campaign = self.store.next_campaign()
+            if campaign is None:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            try:
+                await self.run_campaign(campaign)
+            except Exception:  # a bug must not kill the sender for every later campaign
+                log.exception("campaign failed campaign_id=%s", campaign.id)
+                self.store.finish(campaign.id, Status.PAUSED, "internal error (see the log)")
+
+    # --- one campaign ------------------------------------------------------
+    async def run_campaign(self, campaign: Campaign) -> Status | None:
+        """Send one campaign to the end, a pause, a cancel or a stop; return its final status."""
+        run = _Run(campaign, started=self.now())
+        self.current = run
+        log.info("campaign sending campaign_id=%s kind=%s", campaign.id, campaign.kind)
+        last_report = self.now()
+        semaphore = asyncio.Semaphore(self.config.max_in_flight)
+        while not self._should_leave(run):
+            delivery = self._next_ready(run)
+            if delivery is None:
+                if not run.in_flight and not run.retries and run.exhausted:
+                    break
+                await self.sleep(self._idle_time(run))
+                continue
+            if not await self._wait_for_slot(run, delivery):
+                continue
+            await semaphore.acquire()
+            self.store.mark_sending(delivery.id)
+            self.pacer.take(delivery.chat_id)
+            task = asyncio.create_task(self._push(run, delivery))
+            task.add_done_callback(lambda _t: semaphore.release())
+            run.in_flight.add(task)
+            task.add_done_callback(run.in_flight.discard)
+            if self.now() - last_report >= self.config.progress_every and not self._reporting(run):
+                last_report = self.now()
+                # In the background: a slow edit of the staff's progress message must not stall sends.
+                run.report_task = asyncio.create_task(self._report_progress(run))
+        if run.in_flight:
+            await asyncio.gather(*run.in_flight)
+        if run.report_task is not None:
+            await run.report_task
+        self.current = None
+        return await self._conclude(run)
+
+    @staticmethod
+    def _reporting(run: _Run) -> bool:
+        return run.report_task is not None and not run.report_task.done()
+
+    def _should_leave(self, run: _Run) -> bool:
+        return self._stopping or run.campaign.id in self._cancelled or bool(run.pause_reason)
+
+    def _next_ready(self, run: _Run) -> Delivery | None:
+        """A due retry first, else the next fresh row (fetching a batch when needed)."""
+        if run.retries and run.retries[0][0] <= self.now():
+            return heapq.heappop(run.retries)[2]
+        if not run.batch and not run.exhausted:
+            run.batch = self.store.next_batch(run.campaign.id, run.after_id, self.config.batch_size)
+            run.batch.reverse()  # pop() from the end in id order
+            if not run.batch:
+                run.exhausted = True
+        if run.batch:
+            delivery = run.batch.pop()
+            run.after_id = max(run.after_id, delivery.id)
+            return delivery
+        return None
+
+    def _idle_time(self, run: _Run) -> float:
+        if run.retries:
+            return max(0.0, min(IDLE_STEP * 10, run.retries[0][0] - self.now()))
+        return IDLE_STEP
+
+    async def _wait_for_slot(self, run: _Run, delivery: Delivery) -> bool:
+        """Wait for the global slot; a chat still in its interval is deferred instead of blocking all."""
+        chat_wait = self.pacer.wait_chat(delivery.chat_id)
+        if chat_wait > max(0.0, self.pacer.wait_global()):
+            self._retry_later(run, delivery, chat_wait)
+            return False
+        while (wait := self.pacer.wait_global()) > 0:
+            if self._should_leave(run):
+                self._retry_later(run, delivery, 0.0)  # keep it pending; it is not lost
+                return False
+            await self.sleep(wait)
+        return True
+
+    def _retry_later(self, run: _Run, delivery: Delivery, delay: float) -> None:
+        run.seq += 1
+        heapq.heappush(run.retries, (self.now() + delay, run.seq, delivery))
+
+    async def _push(self, run: _Run, delivery: Delivery) -> None:
+        """Push one delivery and record its outcome."""
+        try:
+            result = await self.messenger.push(delivery)
+        except Exception as exc:  # the messenger should not raise; treat it as transient
+            log.warning("messenger raised delivery_id=%s error=%s", delivery.id, type(exc).__name__)
+            result = PushResult(Outcome.TRANSIENT, error=type(exc).__name__)
+        self._record(run, delivery, result)
+
+    def _record(self, run: _Run, delivery: Delivery, result: PushResult) -> None:
+        attempts = delivery.attempts + 1
+        outcome = result.outcome
+        if outcome is Outcome.SENT:
+            self.store.mark_sent(delivery, result.message_id)
+            run.sent += 1
+            run.consecutive_errors = 0
+        elif outcome is Outcome.BLOCKED:
+            self.store.mark_blocked(delivery)
+            run.consecutive_errors = 0
+        elif outcome is Outcome.RETRY_AFTER:
+            log.warning("429 from Telegram: pausing every send retry_after=%.1f", result.retry_after)
+            self.pacer.pause(result.retry_after)
+            self.store.mark_pending(delivery.id, "429")
+            self._retry_later(run, delivery, 0.0)  # same attempt count: a 429 is our pacing, not its fault
+        elif outcome is Outcome.TRANSIENT and attempts < self.config.max_attempts:
+            run.consecutive_errors += 1
+            self.store.mark_pending(delivery.id, result.error)
+            retry = Delivery(delivery.id, delivery.campaign_id, delivery.user_id, delivery.chat_id,
+                             delivery.text, attempts)
+            self._retry_later(run, retry, backoff(attempts, self.config.backoff_base))
+            self._check_threshold(run)
+        else:
+            run.consecutive_errors += outcome is Outcome.TRANSIENT
+            run.failures += 1
+            self.store.mark_failed(delivery.id, result.error or outcome.value)
+            self._check_threshold(run)
+
+    def _check_threshold(self, run: _Run) -> None:
+        if run.failures >= self.config.error_threshold:
+            run.pause_reason = f"{run.failures} messages failed"
+        elif run.consecutive_errors >= self.config.consecutive_error_limit:
+            run.pause_reason = f"{run.consecutive_errors} network or server errors in a row"
+
+    async def _conclude(self, run: _Run) -> Status | None:
+        """Record how the run ended and tell staff; None when stopping (resume on the next start)."""
+        campaign = run.campaign
+        if run.pause_reason:
+            status, reason = Status.PAUSED, run.pause_reason
+        elif campaign.id in self._cancelled:
+            status, reason = Status.CANCELLED, ""
+            self._cancelled.discard(campaign.id)
+        elif self._stopping:
+            log.info("engine stopping; campaign resumes on the next start campaign_id=%s", campaign.id)
+            return None
+        else:
+            status, reason = Status.DONE, ""
+        self.store.finish(campaign.id, status, reason)
+        counts = self.store.counts(campaign.id)
+        log.info("campaign %s campaign_id=%s counts=%s", status.value, campaign.id, counts)
+        if self.reporter is not None:
+            try:
+                await self.reporter.finished(campaign, counts, status, reason)
+            except Exception:  # reporting must not undo a finished send
+                log.exception("could not report campaign end campaign_id=%s", campaign.id)
+        return status
+
+    async def _report_progress(self, run: _Run) -> None:
+        if self.reporter is None:
+            return
+        elapsed = max(self.now() - run.started, 1e-9)
+        try:
+            await self.reporter.progress(run.campaign, self.store.counts(run.campaign.id), run.sent / elapsed)
+        except Exception:
+            log.exception("could not report progress campaign_id=%s", run.campaign.id)
