@@ -370,3 +370,19 @@ def test_purge_export_and_erase(db, clock):
     assert st.export_deliveries(db, 1)["deliveries"] == []
     assert st.purge_deliveries(db, clock.now() - timedelta(days=1)) == 0
     assert st.purge_deliveries(db, clock.now() + timedelta(seconds=1)) == 1
+
+
+# --- Settings ---------------------------------------------------------------------
+
+def test_send_rate_settings_default_and_validate():
+    from wellbot.errors import ConfigError
+    from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
+
+    assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE), False)
+    assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE), True)
+    assert engine_config({"WELLBOT_SEND_RATE": "25.5"})[0].rate == 25.5
+    for bad in ({"WELLBOT_SEND_RATE": "fast"}, {"WELLBOT_SEND_RATE": "0"}, {"WELLBOT_SEND_RATE": "5000"},
+                {"WELLBOT_PAID_BROADCAST": "maybe"}):
+        with pytest.raises(ConfigError) as caught:
+            engine_config(bad)
+        assert caught.value.where == next(iter(bad))

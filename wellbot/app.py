@@ -26,6 +26,7 @@ from wellbot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.features import Feature, all_commands
 from wellbot.flows import FlowStore
 from wellbot.messaging import reply
+from wellbot.newsletter import handlers as newsletter
 from wellbot.ratelimit import BulkAwareRateLimiter
 from wellbot.render import Renderer
 from wellbot.settings import Settings
@@ -39,6 +40,7 @@ CONNECT_TIMEOUT = 10.0
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
     front_door.FEATURE,
+    newsletter.FEATURE,  # staff news: broadcasts, digests and their delivery engine
 ]
 GUARDS: list[router.Guard] = []
 

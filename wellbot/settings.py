@@ -27,6 +27,8 @@ SETTINGS: dict[str, str] = {
     "WELLBOT_API_URL": "Bot API base URL in python-telegram-bot's `base_url` form.",
     "WELLBOT_CLINIC": "Path to the clinic file (default: the bundled example clinic).",
     "WELLBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO).",
+    "WELLBOT_SEND_RATE": "Messages per second for broadcasts and digests (default 29; 900 with paid broadcast).",
+    "WELLBOT_PAID_BROADCAST": "on: send bulk messages with allow_paid_broadcast (costs Stars; default off).",
 }
 
 

@@ -28,10 +28,12 @@ import asyncio
 import heapq
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
+
+from wellbot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,11 @@ ERROR_THRESHOLD = 20  # failed deliveries in one run before the campaign pauses
 CONSECUTIVE_ERROR_LIMIT = 10  # transient errors in a row: the API is down, stop hammering it
 MAX_IN_FLIGHT = 16  # concurrent pushes: enough to hide network latency at 30/s
 BATCH_SIZE = 200
+MAX_RATE = 1000.0  # Telegram's paid-broadcast ceiling; nothing faster makes sense
+RATE_SETTING = "WELLBOT_SEND_RATE"
+PAID_SETTING = "WELLBOT_PAID_BROADCAST"
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("", "0", "false", "no", "off")
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
 
 
@@ -181,6 +188,24 @@ class EngineConfig:
     max_in_flight: int = MAX_IN_FLIGHT
     batch_size: int = BATCH_SIZE
     progress_every: float = 3.0  # seconds between progress reports
+
+
+def engine_config(extra: Mapping[str, str]) -> tuple[EngineConfig, bool]:
+    """The engine's settings from the environment: (config, paid broadcast on?); ConfigError if malformed."""
+    paid_text = extra.get(PAID_SETTING, "").strip().lower()
+    if paid_text not in TRUE_WORDS + FALSE_WORDS:
+        raise ConfigError(PAID_SETTING, f"{paid_text!r} is not on or off")
+    paid = paid_text in TRUE_WORDS
+    rate_text = extra.get(RATE_SETTING, "").strip()
+    if not rate_text:
+        return EngineConfig(rate=PAID_RATE if paid else DEFAULT_RATE), paid
+    try:
+        rate = float(rate_text)
+    except ValueError:
+        raise ConfigError(RATE_SETTING, f"{rate_text!r} is not a number of messages per second") from None
+    if not 0 < rate <= MAX_RATE:
+        raise ConfigError(RATE_SETTING, f"must be more than 0 and at most {MAX_RATE:g} messages per second")
+    return EngineConfig(rate=rate), paid
 
 
 @dataclass

@@ -158,10 +158,19 @@ class SqliteStore:
                 log.warning("resuming after a crash: %s deliveries may or may not have arrived campaign_id=%s",
                             uncertain, row["id"])
             return Campaign(row["id"], row["kind"], row["status"])
-        row = next(self.db.query("select * from campaigns where status = 'queued' order by id limit 1"), None)
-        if row is None:
-            return None
-        planned = list(self.planners[row["kind"]](self.db, row))  # rendered before any row is written
+        while (row := next(self.db.query("select * from campaigns where status = 'queued' order by id limit 1"),
+                                None)) is not None:
+            try:
+                planned = list(self.planners[row["kind"]](self.db, row))  # rendered before any row is written
+            except Exception as exc:  # a broken digest template: pause it, tell staff, send nothing
+                log.error("campaign could not be planned campaign_id=%s error=%s", row["id"], type(exc).__name__)
+                self.finish(row["id"], Status.PAUSED, f"could not prepare the messages: {exc}"[:300])
+                continue
+            return self._start(row, planned)
+        return None
+
+    def _start(self, row: dict[str, Any], planned: list[Planned]) -> Campaign:
+        """Write every delivery row, then mark the campaign running, in one transaction."""
         now = self._now()
         with self.db.atomic():
             self.db.conn.executemany(
