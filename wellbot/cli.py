@@ -28,7 +28,9 @@ EXIT_CONFIG = 2
 Subcommand = tuple[str, str, Callable[[argparse.Namespace, Settings], int], Callable[[argparse.ArgumentParser], None]]
 SUBCOMMANDS: dict[str, Subcommand] = {}
 # Feature modules that register subcommands of their own when imported.
-PLUGIN_MODULES: list[str] = []
+PLUGIN_MODULES: list[str] = [
+    "wellbot.newsletter.cli",
+]
 
 
 def subcommand(name: str, help_: str, example: str,
