@@ -53,6 +53,7 @@ PAID_SETTING = "WELLBOT_PAID_BROADCAST"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
+SERVICE = "newsletter_engine"  # key of the running engine in deps.services
 
 
 class Outcome(Enum):
@@ -436,3 +437,8 @@ class Engine:
             await self.reporter.progress(run.campaign, self.store.counts(run.campaign.id), run.sent / elapsed)
         except Exception:
             log.exception("could not report progress campaign_id=%s", run.campaign.id)
+
+
+def engine_of(services: dict) -> Engine | None:
+    """The running engine from `deps.services` (None before start-up or after shutdown)."""
+    return services.get(SERVICE)

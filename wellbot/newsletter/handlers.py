@@ -20,14 +20,13 @@ from wellbot import callbacks, keyboards
 from wellbot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.features import ButtonRoute, Command, Feature
 from wellbot.messaging import NOT_MODIFIED, answer, reply, send_html, show
-from wellbot.newsletter import broadcast, store
-from wellbot.newsletter.engine import Campaign, Engine, Status, engine_config
+from wellbot.newsletter import broadcast, digest, digest_handlers, engine, store
+from wellbot.newsletter.engine import SERVICE, Campaign, Engine, Status, engine_config
 from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboard
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)
 
-SERVICE = "newsletter_engine"
 PREFIX = "bc"
 FLOW = "bc"
 STEP_COMPOSE = "compose"
@@ -41,7 +40,7 @@ RESUME_LABEL = "Resume sending"
 
 def engine_of(deps: Deps) -> Engine | None:
     """The running delivery engine (None before start-up or after shutdown)."""
-    return deps.services.get(SERVICE)
+    return engine.engine_of(deps.services)
 
 
 # --- the engine's life and its reports to staff ------------------------------------
@@ -94,19 +93,22 @@ async def start_engine(application: Application) -> None:
     """Build the engine on the app's bot and resume whatever campaign was running."""
     deps: Deps = application.bot_data[DEPS_KEY]
     config, paid = engine_config(deps.settings.extra)
-    planners = {broadcast.KIND: broadcast.planner}
-    engine = Engine(store.SqliteStore(deps.db, deps.clock, planners), TelegramMessenger(application.bot, paid),
+    planners = {broadcast.KIND: broadcast.planner,
+                digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest.digest_config(deps.clinic),
+                                                 deps.clock.now)}
+    sender = Engine(store.SqliteStore(deps.db, deps.clock, planners), TelegramMessenger(application.bot, paid),
                     StaffReporter(application.bot, deps), config)
-    deps.services[SERVICE] = engine
-    engine.start()
+    deps.services[SERVICE] = sender
+    sender.start()
+    digest_handlers.schedule_digests(application)
 
 
 async def stop_engine(application: Application) -> None:
     """Let the pushes in flight finish; the rest resumes on the next start."""
     deps: Deps = application.bot_data[DEPS_KEY]
-    engine = deps.services.pop(SERVICE, None)
-    if engine is not None:
-        await engine.stop()
+    sender = deps.services.pop(SERVICE, None)
+    if sender is not None:
+        await sender.stop()
 
 
 def check_settings(deps: Deps) -> None:
@@ -200,14 +202,14 @@ async def confirm(update: Update, context: WellbotContext, parts: list[str]) -> 
     await show(update, context, "bc_queued", campaign_id=row["id"], ahead=len(ahead))
     count = store.count_recipients(deps.db, row["audience"])
     counts = {**dict.fromkeys(store.DELIVERY_STATUSES, 0), "pending": count, "total": count}
-    rate = engine.config.rate if (engine := engine_of(deps)) is not None else 0.0
+    rate = sender.config.rate if (sender := engine_of(deps)) is not None else 0.0
     progress = await reply(update, context, "bc_progress", campaign_id=row["id"], status=Status.QUEUED.value,
                            audience=broadcast.audience_label(deps.clinic, row["audience"]),
                            **broadcast.progress_figures(counts, rate))
     if progress is not None:
         store.set_progress_message(deps.db, row["id"], progress.chat_id, progress.message_id)
-    if engine is not None:
-        engine.wake()
+    if sender is not None:
+        sender.wake()
 
 
 async def drop(update: Update, context: WellbotContext, parts: list[str]) -> None:
@@ -230,17 +232,17 @@ async def resume(update: Update, context: WellbotContext, parts: list[str]) -> N
         return
     log.info("campaign resumed campaign_id=%s by=%s", campaign_id, update.effective_user.id)
     await show(update, context, "bc_resumed", campaign_id=campaign_id)
-    if (engine := engine_of(deps)) is not None:
-        engine.wake()
+    if (sender := engine_of(deps)) is not None:
+        sender.wake()
 
 
 async def cancel_broadcast(update: Update, context: WellbotContext) -> None:
     """Stop the broadcast that is sending (or the next queued or paused one)."""
     deps = context.deps
-    engine = engine_of(deps)
-    running = engine.current.campaign if engine is not None and engine.current is not None else None
+    sender = engine_of(deps)
+    running = sender.current.campaign if sender is not None and sender.current is not None else None
     if running is not None and running.kind == broadcast.KIND:
-        engine.cancel(running.id)
+        sender.cancel(running.id)
         log.info("broadcast cancel requested campaign_id=%s by=%s", running.id, update.effective_user.id)
         await reply(update, context, "bc_cancelled", campaign_id=running.id, running=True)
         return
@@ -277,12 +279,16 @@ FEATURE = Feature(
         Command("broadcast", "Send a message to subscribers", start_broadcast, staff=True),
         Command("broadcast_cancel", "Stop the broadcast being sent", cancel_broadcast, staff=True),
         Command("broadcasts", "Past broadcasts and their results", list_broadcasts, staff=True),
+        Command("digest_preview", "What a subscriber's next digest looks like", digest_handlers.preview,
+                staff=True, usage="[user id]"),
+        Command("digest_send", "Send the next digest now", digest_handlers.ask_send, staff=True),
     ],
-    buttons=[ButtonRoute(PREFIX, on_button, staff=True)],
+    buttons=[ButtonRoute(PREFIX, on_button, staff=True),
+             ButtonRoute(digest_handlers.PREFIX, digest_handlers.on_button, staff=True)],
     flows={FLOW: on_broadcast_text},
     startup=[start_engine],
     shutdown=[stop_engine],
-    checks=[check_settings],
+    checks=[check_settings, digest_handlers.check_digest],
     status=[status_lines],
     export_data=store.export_deliveries,
     erase_data=store.erase_deliveries,
