@@ -20,7 +20,7 @@ from wellbot import callbacks, keyboards
 from wellbot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.features import ButtonRoute, Command, Feature
 from wellbot.messaging import NOT_MODIFIED, answer, reply, send_html, show
-from wellbot.newsletter import broadcast, digest, digest_handlers, engine, store
+from wellbot.newsletter import broadcast, digest, digest_handlers, engine, news_handlers, store
 from wellbot.newsletter.engine import SERVICE, Campaign, Engine, Status, engine_config
 from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboard
 from wellbot.staff import notify_staff
@@ -279,13 +279,18 @@ FEATURE = Feature(
         Command("broadcast", "Send a message to subscribers", start_broadcast, staff=True),
         Command("broadcast_cancel", "Stop the broadcast being sent", cancel_broadcast, staff=True),
         Command("broadcasts", "Past broadcasts and their results", list_broadcasts, staff=True),
+        Command("news_add", "Write a health-news item", news_handlers.start_add, staff=True),
+        Command("news", "The latest health-news items", news_handlers.list_news, staff=True),
+        Command("news_edit", "Change a news item", news_handlers.start_edit, staff=True, usage="<id>"),
+        Command("news_delete", "Delete a news item", news_handlers.ask_delete, staff=True, usage="<id>"),
         Command("digest_preview", "What a subscriber's next digest looks like", digest_handlers.preview,
                 staff=True, usage="[user id]"),
         Command("digest_send", "Send the next digest now", digest_handlers.ask_send, staff=True),
     ],
     buttons=[ButtonRoute(PREFIX, on_button, staff=True),
-             ButtonRoute(digest_handlers.PREFIX, digest_handlers.on_button, staff=True)],
-    flows={FLOW: on_broadcast_text},
+             ButtonRoute(digest_handlers.PREFIX, digest_handlers.on_button, staff=True),
+             ButtonRoute(news_handlers.PREFIX, news_handlers.on_button, staff=True)],
+    flows={FLOW: on_broadcast_text, news_handlers.FLOW: news_handlers.on_text},
     startup=[start_engine],
     shutdown=[stop_engine],
     checks=[check_settings, digest_handlers.check_digest],
