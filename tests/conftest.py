@@ -1,0 +1,44 @@
+"""Shared fixtures: a fresh database, the local Bot API server, a running bot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import pytest_asyncio
+
+from tests.harness import TOKEN, Harness
+from wellbot.db import open_database
+from wellbot.devserver import BotAPIServer
+
+CLINIC_TZ = ZoneInfo("America/New_York")
+# A Wednesday morning, clinic time: far from daylight-saving changes.
+DEFAULT_START = datetime(2026, 6, 10, 9, 0, tzinfo=CLINIC_TZ)
+
+
+@pytest.fixture
+def fresh_db():
+    """A migrated in-memory database."""
+    db = open_database(":memory:")
+    yield db
+    db.close()
+
+
+@pytest_asyncio.fixture
+async def devserver():
+    """A strict local Bot API server."""
+    server = BotAPIServer(token=TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(devserver, tmp_path):
+    """A running wellbot worker polling the local server."""
+    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START)
+    await harness.start()
+    yield harness
+    await harness.stop()
+    assert devserver.unanswered_callbacks() == [], "every pressed button must be answered"

@@ -1,0 +1,98 @@
+"""A running wellbot against the local Bot API server, for end-to-end tests.
+
+The real `telegram.ext.Application` polls the strict stand-in over HTTP on
+127.0.0.1; simulated patients send messages and press buttons; tests assert
+what a patient would see. Time is a ManualClock in the clinic's zone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from telegram import Update
+from telegram.ext import Application
+
+from wellbot.app import build_application, build_deps
+from wellbot.clinic import load_clinic
+from wellbot.clock import ManualClock
+from wellbot.deps import Deps
+from wellbot.devserver import BotAPIServer, SimUser
+from wellbot.resources import example_clinic_file
+from wellbot.settings import Settings
+
+TOKEN = "123456:TEST-token-for-the-local-server-only"
+STAFF_ID = 900
+POLL_TIMEOUT = 1  # seconds a getUpdates may hang: keeps shutdown quick
+
+
+class Harness:
+    """One bot worker, its server and its clock; can be restarted on the same database."""
+
+    def __init__(self, server: BotAPIServer, database: Path, start: datetime,
+                 env: Mapping[str, str] | None = None, clinic_path: Path | None = None) -> None:
+        self.server = server
+        self.database = database
+        clinic = load_clinic(clinic_path or example_clinic_file())
+        self.clock = ManualClock(clinic.timezone, start)
+        self.env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "WELLBOT_DATABASE": str(database),
+            "WELLBOT_STAFF_IDS": str(STAFF_ID),
+            "WELLBOT_API_URL": server.base_url,
+            "WELLBOT_CLINIC": str(clinic.path),
+            **(env or {}),
+        }
+        self.app: Application | None = None
+        self.deps: Deps | None = None
+
+    async def start(self) -> None:
+        """Build and start a worker, as `wellbot run` would."""
+        settings = Settings.from_env(self.env)
+        self.deps = build_deps(settings, clock=self.clock)
+        self.app = build_application(self.deps)
+        await self.app.initialize()
+        if self.app.post_init:
+            await self.app.post_init(self.app)
+        await self.app.start()
+        await self.app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT,
+                                             allowed_updates=Update.ALL_TYPES)
+
+    async def stop(self) -> None:
+        """Stop the worker the way SIGTERM does."""
+        if self.app is None:
+            return
+        app, self.app = self.app, None
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
+        await app.shutdown()
+        self.deps.db.close()
+
+    async def restart(self) -> None:
+        """Stop and start again on the same database (a deploy or a crash recovery)."""
+        await self.stop()
+        await self.start()
+
+    @property
+    def db(self):
+        """The running worker's database."""
+        return self.deps.db
+
+    def user(self, user_id: int = 1001, first_name: str = "Pat", **kwargs) -> SimUser:
+        """A simulated patient."""
+        return self.server.user(user_id, first_name, **kwargs)
+
+    def staff(self) -> SimUser:
+        """The simulated staff member."""
+        return self.server.user(STAFF_ID, "Sam")
+
+    async def settle(self, timeout: float = 5) -> None:
+        """Wait until the bot has handled everything sent so far."""
+        await self.server.wait_idle(timeout)
+        await asyncio.sleep(0)
