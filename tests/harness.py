@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from telegram import Update
 from telegram.ext import Application
 
-from wellbot.app import build_application, build_deps
+from wellbot.app import build_application, build_deps, start_polling, stop_polling
 from wellbot.clinic import load_clinic
 from wellbot.clock import ManualClock
 from wellbot.deps import Deps
@@ -53,26 +52,14 @@ class Harness:
         settings = Settings.from_env(self.env)
         self.deps = build_deps(settings, clock=self.clock)
         self.app = build_application(self.deps)
-        await self.app.initialize()
-        if self.app.post_init:
-            await self.app.post_init(self.app)
-        await self.app.start()
-        await self.app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT,
-                                             allowed_updates=Update.ALL_TYPES)
+        await start_polling(self.app, POLL_TIMEOUT)
 
     async def stop(self) -> None:
         """Stop the worker the way SIGTERM does."""
         if self.app is None:
             return
         app, self.app = self.app, None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        if app.post_stop:
-            await app.post_stop(app)
-        await app.shutdown()
-        self.deps.db.close()
+        await stop_polling(app)
 
     async def restart(self) -> None:
         """Stop and start again on the same database (a deploy or a crash recovery)."""

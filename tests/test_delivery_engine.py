@@ -22,6 +22,7 @@ from wellbot.newsletter.engine import (
     Outcome,
     Pacer,
     PushResult,
+    Recorded,
     Status,
     backoff,
 )
@@ -287,8 +288,8 @@ async def test_after_a_crash_rows_caught_mid_send_are_not_sent_again(db, clock):
     store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
     store.next_campaign()
     batch = store.next_batch(campaign, 0, 3)
-    store.mark_sent(batch[0], 1)
-    store.mark_sending(batch[1].id)  # the process died while this push was in flight
+    store.mark_sending([batch[0].id, batch[1].id])
+    store.record([Recorded(batch[0], "sent", message_id=1)])  # the process died with batch[1] in flight
     t = FakeTime()
     messenger = StrictMessenger(t)
     await drain(make_engine(db, clock, messenger, t))
@@ -362,8 +363,7 @@ def test_purge_export_and_erase(db, clock):
     campaign = queue(db, clock)
     store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
     store.next_campaign()
-    for delivery in store.next_batch(campaign, 0, 10):
-        store.mark_sent(delivery, 1)
+    store.record([Recorded(d, "sent", message_id=1) for d in store.next_batch(campaign, 0, 10)])
     store.finish(campaign, Status.DONE)
     assert [d["campaign_id"] for d in st.export_deliveries(db, 1)["deliveries"]] == [campaign]
     st.erase_deliveries(db, 1, clock.now())
@@ -378,11 +378,23 @@ def test_send_rate_settings_default_and_validate():
     from wellbot.errors import ConfigError
     from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
 
-    assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE), False)
-    assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE), True)
-    assert engine_config({"WELLBOT_SEND_RATE": "25.5"})[0].rate == 25.5
+    assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9), False)
+    assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32), True)
+    assert engine_config({"WELLBOT_SEND_RATE": "5"}) == (EngineConfig(rate=5.0, max_in_flight=4), False)
     for bad in ({"WELLBOT_SEND_RATE": "fast"}, {"WELLBOT_SEND_RATE": "0"}, {"WELLBOT_SEND_RATE": "5000"},
                 {"WELLBOT_PAID_BROADCAST": "maybe"}):
         with pytest.raises(ConfigError) as caught:
             engine_config(bad)
         assert caught.value.where == next(iter(bad))
+
+
+def test_pacer_makes_up_small_lateness_but_never_bursts():
+    t = FakeTime()
+    pacer = Pacer(10.0, now=t.now)
+    pacer.take(1)  # slot grid: 1000.0, 1000.1, 1000.2 ...
+    t.t += 0.102  # woke 2 ms late
+    pacer.take(2)
+    assert pacer.wait_global() == pytest.approx(0.098)  # back on the grid
+    t.t += 0.5  # a long stall
+    pacer.take(3)
+    assert pacer.wait_global() == pytest.approx(0.1)  # grid restarts: no burst to catch up

@@ -140,3 +140,55 @@ def test_quiet_end_is_computed_in_clinic_time_across_days(clinic):
     config = digest.DigestConfig(quiet_start=time(21, 0), quiet_end=time(8, 0))
     before = datetime(2026, 6, 10, 7, 0, tzinfo=TZ)
     assert digest.quiet_end_after(before, config, clinic) - before == timedelta(hours=1)
+
+
+# --- End to end: preview and send through the bot ------------------------------------
+
+def _subscribe(bot, user_id, topics):
+    from tests.test_broadcast import subscribe
+
+    subscribe(bot, [user_id], topics=topics)
+
+
+async def test_digest_preview_and_send_through_the_bot(bot):
+    clinic, clock = bot.deps.clinic, bot.clock
+    _subscribe(bot, 1301, ("pain",))
+    _subscribe(bot, 1302, ("wellness",))
+    add(bot.db, clinic, clock, "Stretch daily", ["pain"])
+    staff = bot.staff()
+    await staff.send("/digest_preview")
+    pick = await staff.wait_for("pick one")
+    await staff.press(pick, "1301")
+    await staff.wait_for("Subscriber 1301 would receive this next (1 item)")
+    shown = await staff.wait_for("Stretch daily")
+    assert shown.button_labels() == ["Unsubscribe", "Manage topics"]
+    await staff.send("/digest_preview 1302")
+    await staff.wait_for("no new items")
+    await staff.send("/digest_send")
+    confirm = await staff.wait_for("1 subscriber has news")
+    await staff.press(confirm, "Send the digest now")
+    await staff.wait_for("Digest #1 is queued")
+    got = await bot.user(1301).wait_for("Stretch daily")
+    assert got.button_labels() == ["Unsubscribe", "Manage topics"]
+    await staff.wait_for("Digest #1 done: 1 sent")
+    await staff.press_data(confirm.message_id, "dg:go")  # nothing new now: no second, empty digest
+    await bot.settle()
+    assert len(list(bot.db.query("select id from campaigns"))) == 1
+    assert sum("Stretch daily" in m.text for m in bot.user(1301).messages) == 1
+    assert bot.user(1302).messages == []
+
+
+async def test_scheduled_digest_waits_out_quiet_hours(bot):
+    from wellbot.newsletter.digest_handlers import queue_digest
+
+    _subscribe(bot, 1401, ("pain",))
+    add(bot.db, bot.deps.clinic, bot.clock, "Night news", ["pain"])
+    bot.clock.set(datetime(2026, 6, 10, 22, 30, tzinfo=TZ))
+    assert queue_digest(bot.deps, "schedule") == (None, "quiet")
+    bot.clock.set(datetime(2026, 6, 11, 8, 0, tzinfo=TZ))
+    campaign_id, why = queue_digest(bot.deps, "schedule")
+    assert campaign_id == 1 and why == ""
+    assert queue_digest(bot.deps, "schedule") == (None, "pending")
+    await bot.user(1401).wait_for("Night news")
+    jobs = [job.name for job in bot.app.job_queue.jobs()]
+    assert "newsletter-digest" in jobs

@@ -110,3 +110,72 @@ def test_cli_add_list_import_delete(tmp_path, capsys):
     assert "not valid Telegram HTML" in capsys.readouterr().err
     assert main(["news", "delete", "1"], env) == 0
     assert main(["news", "delete", "1"], env) == 1
+
+
+# --- End to end: the staff flow in the bot ------------------------------------------
+
+async def test_news_add_guided_flow_with_preview_then_list_edit_delete(bot):
+    staff = bot.staff()
+    await staff.send("/news_add")
+    assert "Send the title" in (await staff.next_message()).text
+    await staff.send("   ")
+    await staff.send("Moxa & warmth")
+    await staff.wait_for("Send the text")
+    await staff.send("Gentle warmth eases tight muscles.")
+    await staff.wait_for("Send a link")
+    await staff.send("not a link")
+    await staff.wait_for("web address")
+    await staff.send("none")
+    topics = await staff.wait_for("Which topics")
+    await staff.press(topics, "Done")  # nothing chosen yet: refused
+    await staff.press(topics, "Pain management")
+    topics = await staff.wait_for("Which topics")
+    assert "✓ Pain management" in topics.button_labels()
+    await staff.press(topics, "Done")
+    await staff.wait_for("When should it be published")
+    await staff.send("tomorrow-ish")
+    await staff.wait_for("not a time")
+    await staff.send("2026-06-15 09:00")
+    confirm = await staff.wait_for("Save it?")
+    preview = staff.messages[-2]
+    assert "Moxa &amp; warmth" in preview.html and "Gentle warmth" in preview.text
+    assert preview.button_labels() == ["Unsubscribe", "Manage topics"]
+    assert "Pain management" in confirm.text and "Mon 15 Jun 2026, 09:00" in confirm.text
+    save_data = confirm.buttons()[0][0]["callback_data"]
+    await staff.press(confirm, "Save")
+    await staff.wait_for("Saved news item #1")
+    await staff.press_data(confirm.message_id, save_data)  # a second tap: the flow is over, nothing saved twice
+    await bot.settle()
+    assert len(items.list_items(bot.db)) == 1
+    item = items.get_item(bot.db, 1)
+    assert item.title == "Moxa & warmth" and item.topics == ("pain",) and item.author == "900"
+
+    await staff.send("/news_list")
+    assert "#1 Mon 15 Jun 2026, 09:00: Moxa &amp; warmth" in (await staff.wait_for("Health news")).html
+    await staff.send("/news_edit 1")
+    pick = await staff.wait_for("What would you like to change?")
+    await staff.press(pick, "Title")
+    await staff.wait_for("Send the title")
+    await staff.send("Moxa and warmth")
+    await staff.press(await staff.wait_for("Save the changes?"), "Save")
+    await staff.wait_for("Saved news item #1")
+    assert items.get_item(bot.db, 1).title == "Moxa and warmth"
+
+    await staff.send("/news_delete 7")
+    await staff.wait_for("No such item")
+    await staff.send("/news_delete 1")
+    ask = await staff.wait_for("Delete news item #1")
+    await staff.press(ask, "Delete")
+    await staff.wait_for("News item #1 deleted")
+    await staff.press_data(ask.message_id, "nw:del:1")  # pressed again
+    await staff.wait_for("already gone")
+    assert items.list_items(bot.db) == []
+
+
+async def test_patients_cannot_add_news_or_press_news_buttons(bot):
+    patient = bot.user(1201)
+    await patient.send("/news_add")
+    assert "staff" in (await patient.next_message()).text.lower()
+    await patient.press_data(1, "nw:del:1")
+    await bot.settle()
+    assert any("staff" in (a.get("text") or "").lower() for a in patient.callback_answers)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
@@ -18,11 +21,13 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, router
+from wellbot import front_door, heartbeat, router, subscriptions
+from wellbot.booking import feature as booking
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
 from wellbot.db import open_database
 from wellbot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.faq import handlers as faq
 from wellbot.features import Feature, all_commands
 from wellbot.flows import FlowStore
 from wellbot.messaging import reply
@@ -40,6 +45,10 @@ CONNECT_TIMEOUT = 10.0
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
     front_door.FEATURE,
+    heartbeat.FEATURE,
+    faq.FEATURE,
+    subscriptions.FEATURE,
+    booking.FEATURE,  # /book, /visits, staff schedule, waitlist
     newsletter.FEATURE,  # staff news: broadcasts, digests and their delivery engine
 ]
 GUARDS: list[router.Guard] = []
@@ -112,6 +121,8 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.clinic.timezone))
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .connect_timeout(CONNECT_TIMEOUT)
+        # getUpdates through a request that records each successful poll for `wellbot status`.
+        .get_updates_request(heartbeat.PollRecordingRequest(deps.db, deps.clock))
         .post_init(_post_init)
         .post_stop(_post_stop)
     )
@@ -155,6 +166,16 @@ async def publish_commands(application: Application, deps: Deps) -> None:
         log.warning("could not publish the command list (the bot works without it): %s", exc)
 
 
+def database_reason(error: sqlite3.Error) -> str:
+    """A stable key for why SQLite refused: read_only, disk_full, locked or other."""
+    text = str(error).lower()
+    for needle, reason in (("readonly", "read_only"), ("read-only", "read_only"), ("full", "disk_full"),
+                           ("locked", "locked"), ("busy", "locked")):
+        if needle in text:
+            return reason
+    return "other"
+
+
 async def on_error(update: object, context: WellbotContext) -> None:
     """Log what failed without personal data, and tell the user nothing was changed."""
     error = context.error
@@ -163,10 +184,43 @@ async def on_error(update: object, context: WellbotContext) -> None:
                   "stop the other worker or delete its webhook; this worker keeps retrying")
         return
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("update failed update_id=%s error=%s", update_id, type(error).__name__,
-              exc_info=(type(error), error, error.__traceback__) if log.isEnabledFor(logging.DEBUG) else None)
+    if isinstance(error, sqlite3.Error):
+        # A stable reason key, not SQLite's message: enough for the operator, nothing from the update.
+        log.error("database refused the update update_id=%s reason=%s (read_only: make WELLBOT_DATABASE and its "
+                  "folder writable by the bot; disk_full: free space)", update_id, database_reason(error))
+    # The exception's message may quote patient text, so INFO+ gets its type
+    # and where it was raised; the full traceback only at DEBUG.
+    log.error("update failed update_id=%s error=%s at=%s", update_id, type(error).__name__, _where(error))
+    log.debug("traceback of update_id=%s", update_id, exc_info=(type(error), error, error.__traceback__))
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         try:
             await reply(update, context, "error")
         except TelegramError:
             log.warning("could not tell the user about the failure update_id=%s", update_id)
+
+
+def _where(error: BaseException | None) -> str:
+    """file:line of the innermost frame of a traceback."""
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+
+
+async def start_polling(application: Application, poll_timeout: int) -> None:
+    """Start an Application step by step, as run_polling does (for `wellbot chat` and tests)."""
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES)
+
+
+async def stop_polling(application: Application) -> None:
+    """Stop an Application started by start_polling, the way SIGTERM does, and close its database."""
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_stop:
+        await application.post_stop(application)
+    await application.shutdown()
+    application.bot_data[DEPS_KEY].db.close()

@@ -17,7 +17,7 @@ from telegram import Update
 
 from wellbot import __version__
 from wellbot.errors import ConfigError
-from wellbot.logs import setup_logging
+from wellbot.logs import add_secret, setup_logging
 from wellbot.settings import Settings
 
 log = logging.getLogger("wellbot")
@@ -29,6 +29,9 @@ Subcommand = tuple[str, str, Callable[[argparse.Namespace, Settings], int], Call
 SUBCOMMANDS: dict[str, Subcommand] = {}
 # Feature modules that register subcommands of their own when imported.
 PLUGIN_MODULES: list[str] = [
+    "wellbot.ops",  # backup, export, status
+    "wellbot.chat",  # chat
+    "wellbot.faq.cli",  # faq reload
     "wellbot.newsletter.cli",
 ]
 
@@ -42,18 +45,39 @@ def subcommand(name: str, help_: str, example: str,
     return wrap
 
 
-@subcommand("run", "Run the long-polling worker (applies pending migrations first).",
-            "TELEGRAM_BOT_TOKEN=123:abc... wellbot run")
+def _configure_run(parser: argparse.ArgumentParser) -> None:
+    from wellbot.webhook import DEFAULT_LISTEN, DEFAULT_PORT
+
+    parser.add_argument("--webhook", metavar="URL",
+                        help="receive updates by webhook at this public https URL instead of polling "
+                             "(needs a TLS proxy in front; see README)")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+                        help=f"local port of the webhook server (default {DEFAULT_PORT})")
+    parser.add_argument("--listen", default=DEFAULT_LISTEN,
+                        help=f"local address of the webhook server (default {DEFAULT_LISTEN}; 0.0.0.0 for all)")
+
+
+@subcommand("run", "Run the worker: long polling, or a webhook with --webhook (applies pending migrations first).",
+            "TELEGRAM_BOT_TOKEN=123:abc... wellbot run", _configure_run)
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start the worker until SIGTERM or SIGINT."""
+    from wellbot import heartbeat
     from wellbot.app import build_application, build_deps
+    from wellbot.webhook import webhook_config
 
     settings.require_token()
+    hook = webhook_config(settings, args.webhook, args.port, args.listen) if args.webhook else None
+    if hook:
+        add_secret(hook.secret)  # PTB logs setWebhook's parameters at DEBUG
     deps = build_deps(settings)
+    deps.services[heartbeat.MODE] = "webhook" if hook else heartbeat.POLLING
     application = build_application(deps)
-    log.info("worker starting clinic=%s database=%s staff=%d", deps.clinic.path.name,
-             settings.database, len(settings.staff_ids))
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    log.info("worker starting clinic=%s database=%s staff=%d mode=%s", deps.clinic.path.name,
+             settings.database, len(settings.staff_ids), deps.services[heartbeat.MODE])
+    if hook:
+        application.run_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     log.info("worker stopped")
     return 0
 
@@ -116,7 +140,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_CONFIG
     try:
         settings = Settings.from_env(environ)
-        setup_logging(settings.log_level_number, [settings.token or ""])
+        secrets = [settings.token or "", settings.extra.get("WELLBOT_WEBHOOK_SECRET", "")]
+        setup_logging(settings.log_level_number, secrets, settings.log_format)
         return SUBCOMMANDS[args.command][2](args, settings)
     except ConfigError as exc:
         print(f"wellbot: error: {exc}", file=sys.stderr)

@@ -56,7 +56,7 @@ class Renderer:
             raise ValueError("refusing to show a naive datetime")
         return when.astimezone(self.tz).strftime(fmt)
 
-    def render(self, name: str, **values: Any) -> str:
+    def render(self, name: str, /, **values: Any) -> str:
         """Render `name` (without suffix) to one validated Telegram HTML text."""
         try:
             text = self.env.get_template(name + TEMPLATE_SUFFIX).render(**values).strip()
@@ -68,7 +68,7 @@ class Renderer:
             raise ConfigError(f"template {name}", f"renders HTML Telegram would refuse: {exc}") from exc
         return text
 
-    def render_parts(self, name: str, **values: Any) -> list[str]:
+    def render_parts(self, name: str, /, **values: Any) -> list[str]:
         """Render and split into parts that each fit one Telegram message."""
         return split_message(self.render(name, **values))
 

@@ -72,12 +72,22 @@ def _guard_runner(guards: list[Guard]) -> Handler:
     async def run_guards(update: Update, context: WellbotContext) -> None:
         """Record the patient, then let each guard stop the update."""
         user, chat = update.effective_user, update.effective_chat
-        if user and chat and chat.type == chat.PRIVATE and not user.is_bot:
-            deps = context.deps
-            patients.touch(deps.db, deps.clock, user.id, chat.id)
-        for guard in guards:
-            if await guard(update, context):
-                raise ApplicationHandlerStop
+        try:
+            if user and chat and chat.type == chat.PRIVATE and not user.is_bot:
+                deps = context.deps
+                patients.touch(deps.db, deps.clock, user.id, chat.id)
+            stop = False
+            for guard in guards:
+                if await guard(update, context):
+                    stop = True
+                    break
+        except Exception as exc:
+            # PTB would carry on with the next handler group after an error;
+            # a failed guard must not let the update through (or fail twice).
+            await context.application.process_error(update, exc)
+            stop = True
+        if stop:
+            raise ApplicationHandlerStop
 
     return run_guards
 

@@ -18,6 +18,8 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE = "wellbot.db"
 DEFAULT_LOG_LEVEL = "INFO"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_LOG_FORMAT = "text"
+LOG_FORMATS = ("text", "json")
 
 # name -> one-line description; the README's configuration table must list each.
 SETTINGS: dict[str, str] = {
@@ -27,6 +29,8 @@ SETTINGS: dict[str, str] = {
     "WELLBOT_API_URL": "Bot API base URL in python-telegram-bot's `base_url` form.",
     "WELLBOT_CLINIC": "Path to the clinic file (default: the bundled example clinic).",
     "WELLBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO).",
+    "WELLBOT_LOG_FORMAT": "`text` (default) or `json`: one line per event either way.",
+    "WELLBOT_WEBHOOK_SECRET": "Secret Telegram sends with every webhook request (default: derived from the token).",
     "WELLBOT_SEND_RATE": "Messages per second for broadcasts and digests (default 29; 900 with paid broadcast).",
     "WELLBOT_PAID_BROADCAST": "on: send bulk messages with allow_paid_broadcast (costs Stars; default off).",
 }
@@ -42,6 +46,7 @@ class Settings:
     api_url: str
     clinic_path: Path
     log_level: str
+    log_format: str = DEFAULT_LOG_FORMAT
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -54,6 +59,7 @@ class Settings:
             api_url=_api_url(environ.get("WELLBOT_API_URL") or DEFAULT_API_URL),
             clinic_path=_clinic_path(environ.get("WELLBOT_CLINIC")),
             log_level=_log_level(environ.get("WELLBOT_LOG_LEVEL") or DEFAULT_LOG_LEVEL),
+            log_format=_log_format(environ.get("WELLBOT_LOG_FORMAT") or DEFAULT_LOG_FORMAT),
             extra={k: v for k, v in environ.items() if k.startswith("WELLBOT_")},
         )
 
@@ -117,3 +123,10 @@ def _log_level(value: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError("WELLBOT_LOG_LEVEL", f"{value!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _log_format(value: str) -> str:
+    fmt = value.strip().lower()
+    if fmt not in LOG_FORMATS:
+        raise ConfigError("WELLBOT_LOG_FORMAT", f"{value!r} is not one of {', '.join(LOG_FORMATS)}")
+    return fmt

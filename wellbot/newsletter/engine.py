@@ -1,14 +1,15 @@
 """The delivery engine: one paced, resumable sender for every bulk send.
 
 Modelled on listmonk's manager: the sender sees a narrow store
-(`next_campaign`, `next_batch`, `mark_*`) and a messenger (`push`), and keeps
+(`next_campaign`, `next_batch`, `mark_sending`, `record`) and a messenger (`push`), and keeps
 pacing, retries and the error threshold here, in one place. No Telegram
 imports: the messenger adapter maps Bot API errors to `Outcome`s.
 
 Guarantees:
 - every (campaign, recipient) has a delivery row before its send; the row is
-  marked `sending` just before the push and `sent`/`blocked`/`failed` after,
-  so a resumed campaign never pushes a finished row again;
+  marked `sending` (committed) just before the push and `sent`/`blocked`/
+  `failed` after (outcomes are written in small groups, one commit each), so
+  a resumed campaign never pushes a row it may have pushed before;
 - global pacing at `rate` messages per second by fixed spacing (a token
   bucket of depth one: bursts are what make a strict server answer 429),
   and at most one message per chat per `per_chat_interval`;
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -45,13 +47,18 @@ BACKOFF_BASE = 0.5  # seconds before the first retry; doubles each time
 BACKOFF_MAX = 30.0
 ERROR_THRESHOLD = 20  # failed deliveries in one run before the campaign pauses
 CONSECUTIVE_ERROR_LIMIT = 10  # transient errors in a row: the API is down, stop hammering it
-MAX_IN_FLIGHT = 16  # concurrent pushes: enough to hide network latency at 30/s
+MAX_IN_FLIGHT = 8  # concurrent pushes: at 29/s this hides up to ~0.27 s of network latency
+LATENCY_ALLOWANCE = 0.3  # seconds of Bot API latency the in-flight bound should cover at the set rate
+IN_FLIGHT_BOUNDS = (4, 32)  # more pushes in flight cost more in HTTP-pool upkeep than they gain
 BATCH_SIZE = 200
+FLUSH_SIZE = 64  # outcomes written per commit at most...
+FLUSH_INTERVAL = 0.25  # ...and at least this often (seconds)
 MAX_RATE = 1000.0  # Telegram's paid-broadcast ceiling; nothing faster makes sense
 RATE_SETTING = "WELLBOT_SEND_RATE"
 PAID_SETTING = "WELLBOT_PAID_BROADCAST"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
+CATCH_UP = 0.004  # seconds a late slot may be made up; keeps a strict 1 s window at <= 30 up to ~29.6/s
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
 SERVICE = "newsletter_engine"  # key of the running engine in deps.services
 
@@ -108,16 +115,23 @@ class Campaign:
     status: str
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A push's outcome as the store writes it: status sent, blocked, failed or pending (to retry)."""
+
+    delivery: Delivery
+    status: str
+    error: str = ""
+    message_id: int | None = None
+
+
 class Store(Protocol):
     """Where campaigns and delivery rows live (SQLite in production)."""
 
     def next_campaign(self) -> Campaign | None: ...
     def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]: ...
-    def mark_sending(self, delivery_id: int) -> None: ...
-    def mark_sent(self, delivery: Delivery, message_id: int | None) -> None: ...
-    def mark_blocked(self, delivery: Delivery) -> None: ...
-    def mark_failed(self, delivery_id: int, error: str) -> None: ...
-    def mark_pending(self, delivery_id: int, error: str) -> None: ...
+    def mark_sending(self, delivery_ids: list[int]) -> None: ...
+    def record(self, outcomes: list[Recorded]) -> None: ...
     def finish(self, campaign_id: int, status: Status, reason: str = "") -> None: ...
     def counts(self, campaign_id: int) -> dict[str, int]: ...
 
@@ -158,9 +172,15 @@ class Pacer:
         return self._chat_ready.get(chat_id, 0.0) - self.now()
 
     def take(self, chat_id: int) -> None:
-        """Record a send now; the next slot is one interval later (never earlier: no catch-up bursts)."""
+        """Record a send now and book the next slot one interval after this one's.
+
+        Slots stay on a fixed grid, so the small lateness of every wake-up does
+        not add up into a lower rate; a send later than CATCH_UP restarts the
+        grid from now instead, so a stall is never followed by a burst.
+        """
         now = self.now()
-        self._next_slot = max(self._next_slot, now) + self.interval
+        slot = self._next_slot if now - self._next_slot <= CATCH_UP else now
+        self._next_slot = slot + self.interval
         self._chat_ready[chat_id] = now + self.per_chat_interval
         if len(self._chat_ready) > 4096:  # forget chats whose interval has passed
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
@@ -199,14 +219,21 @@ def engine_config(extra: Mapping[str, str]) -> tuple[EngineConfig, bool]:
     paid = paid_text in TRUE_WORDS
     rate_text = extra.get(RATE_SETTING, "").strip()
     if not rate_text:
-        return EngineConfig(rate=PAID_RATE if paid else DEFAULT_RATE), paid
+        rate = PAID_RATE if paid else DEFAULT_RATE
+        return EngineConfig(rate=rate, max_in_flight=in_flight_for(rate)), paid
     try:
         rate = float(rate_text)
     except ValueError:
         raise ConfigError(RATE_SETTING, f"{rate_text!r} is not a number of messages per second") from None
     if not 0 < rate <= MAX_RATE:
         raise ConfigError(RATE_SETTING, f"must be more than 0 and at most {MAX_RATE:g} messages per second")
-    return EngineConfig(rate=rate), paid
+    return EngineConfig(rate=rate, max_in_flight=in_flight_for(rate)), paid
+
+
+def in_flight_for(rate: float) -> int:
+    """Pushes in flight that keep `rate` up with LATENCY_ALLOWANCE of latency, within IN_FLIGHT_BOUNDS."""
+    low, high = IN_FLIGHT_BOUNDS
+    return max(low, min(high, math.ceil(rate * LATENCY_ALLOWANCE)))
 
 
 @dataclass
@@ -226,6 +253,9 @@ class _Run:
     sent: int = 0
     started: float = 0.0
     report_task: asyncio.Task | None = None
+    outcomes: list[Recorded] = field(default_factory=list)  # not yet written
+    buffered: set[int] = field(default_factory=set)  # delivery ids among them
+    last_flush: float = 0.0
 
 
 class Engine:
@@ -287,33 +317,37 @@ class Engine:
     # --- one campaign ------------------------------------------------------
     async def run_campaign(self, campaign: Campaign) -> Status | None:
         """Send one campaign to the end, a pause, a cancel or a stop; return its final status."""
-        run = _Run(campaign, started=self.now())
+        run = _Run(campaign, started=self.now(), last_flush=self.now())
         self.current = run
         log.info("campaign sending campaign_id=%s kind=%s", campaign.id, campaign.kind)
         last_report = self.now()
-        semaphore = asyncio.Semaphore(self.config.max_in_flight)
         while not self._should_leave(run):
-            delivery = self._next_ready(run)
-            if delivery is None:
-                if not run.in_flight and not run.retries and run.exhausted:
-                    break
-                await self.sleep(self._idle_time(run))
+            if len(run.outcomes) >= FLUSH_SIZE or self.now() - run.last_flush >= FLUSH_INTERVAL:
+                self._flush(run)
+            free = self.config.max_in_flight - len(run.in_flight)
+            if free <= 0:
+                await asyncio.wait(run.in_flight, return_when=asyncio.FIRST_COMPLETED)
                 continue
-            if not await self._wait_for_slot(run, delivery):
+            group = await self._next_group(run, free)
+            if group is None:
+                break
+            if not group:
                 continue
-            await semaphore.acquire()
-            self.store.mark_sending(delivery.id)
-            self.pacer.take(delivery.chat_id)
-            task = asyncio.create_task(self._push(run, delivery))
-            task.add_done_callback(lambda _t: semaphore.release())
-            run.in_flight.add(task)
-            task.add_done_callback(run.in_flight.discard)
+            if any(delivery.id in run.buffered for delivery in group):
+                self._flush(run)  # a retried row's old outcome must not land after its new 'sending'
+            self.store.mark_sending([delivery.id for delivery in group])  # one commit for the group
+            for delivery in group:
+                task = asyncio.create_task(self._push(run, delivery))
+                run.in_flight.add(task)
+                task.add_done_callback(run.in_flight.discard)
             if self.now() - last_report >= self.config.progress_every and not self._reporting(run):
                 last_report = self.now()
                 # In the background: a slow edit of the staff's progress message must not stall sends.
+                self._flush(run)
                 run.report_task = asyncio.create_task(self._report_progress(run))
         if run.in_flight:
             await asyncio.gather(*run.in_flight)
+        self._flush(run)
         if run.report_task is not None:
             await run.report_task
         self.current = None
@@ -325,6 +359,33 @@ class Engine:
 
     def _should_leave(self, run: _Run) -> bool:
         return self._stopping or run.campaign.id in self._cancelled or bool(run.pause_reason)
+
+    async def _next_group(self, run: _Run, free: int) -> list[Delivery] | None:
+        """Deliveries whose slots have come, up to `free`; [] to look again; None when all is done.
+
+        At 30/s this is one delivery per slot; with no pacing limit it gathers
+        several, so their 'sending' marks share one database commit.
+        """
+        delivery = self._next_ready(run)
+        if delivery is None:
+            if not run.in_flight and not run.retries and run.exhausted:
+                return None
+            await self.sleep(self._idle_time(run))
+            return []
+        if not await self._wait_for_slot(run, delivery):
+            return []
+        self.pacer.take(delivery.chat_id)
+        group = [delivery]
+        while len(group) < free and self.pacer.wait_global() <= 0:
+            following = self._next_ready(run)
+            if following is None:
+                break
+            if (chat_wait := self.pacer.wait_chat(following.chat_id)) > 0:
+                self._retry_later(run, following, chat_wait)
+                continue
+            self.pacer.take(following.chat_id)
+            group.append(following)
+        return group
 
     def _next_ready(self, run: _Run) -> Delivery | None:
         """A due retry first, else the next fresh row (fetching a batch when needed)."""
@@ -364,7 +425,7 @@ class Engine:
         heapq.heappush(run.retries, (self.now() + delay, run.seq, delivery))
 
     async def _push(self, run: _Run, delivery: Delivery) -> None:
-        """Push one delivery and record its outcome."""
+        """Push one delivery and note its outcome."""
         try:
             result = await self.messenger.push(delivery)
         except Exception as exc:  # the messenger should not raise; treat it as transient
@@ -372,24 +433,37 @@ class Engine:
             result = PushResult(Outcome.TRANSIENT, error=type(exc).__name__)
         self._record(run, delivery, result)
 
+    def _note(self, run: _Run, delivery: Delivery, status: str, error: str = "",
+              message_id: int | None = None) -> None:
+        """Buffer an outcome; they are written in groups (a crash leaves those rows 'sending': never resent)."""
+        run.outcomes.append(Recorded(delivery, status, error, message_id))
+        run.buffered.add(delivery.id)
+
+    def _flush(self, run: _Run) -> None:
+        if run.outcomes:
+            self.store.record(run.outcomes)
+            run.outcomes = []
+            run.buffered = set()
+        run.last_flush = self.now()
+
     def _record(self, run: _Run, delivery: Delivery, result: PushResult) -> None:
         attempts = delivery.attempts + 1
         outcome = result.outcome
         if outcome is Outcome.SENT:
-            self.store.mark_sent(delivery, result.message_id)
+            self._note(run, delivery, "sent", message_id=result.message_id)
             run.sent += 1
             run.consecutive_errors = 0
         elif outcome is Outcome.BLOCKED:
-            self.store.mark_blocked(delivery)
+            self._note(run, delivery, "blocked", result.error)
             run.consecutive_errors = 0
         elif outcome is Outcome.RETRY_AFTER:
             log.warning("429 from Telegram: pausing every send retry_after=%.1f", result.retry_after)
             self.pacer.pause(result.retry_after)
-            self.store.mark_pending(delivery.id, "429")
+            self._note(run, delivery, "pending", "429")
             self._retry_later(run, delivery, 0.0)  # same attempt count: a 429 is our pacing, not its fault
         elif outcome is Outcome.TRANSIENT and attempts < self.config.max_attempts:
             run.consecutive_errors += 1
-            self.store.mark_pending(delivery.id, result.error)
+            self._note(run, delivery, "pending", result.error)
             retry = Delivery(delivery.id, delivery.campaign_id, delivery.user_id, delivery.chat_id,
                              delivery.text, attempts)
             self._retry_later(run, retry, backoff(attempts, self.config.backoff_base))
@@ -397,7 +471,7 @@ class Engine:
         else:
             run.consecutive_errors += outcome is Outcome.TRANSIENT
             run.failures += 1
-            self.store.mark_failed(delivery.id, result.error or outcome.value)
+            self._note(run, delivery, "failed", result.error or outcome.value)
             self._check_threshold(run)
 
     def _check_threshold(self, run: _Run) -> None:

@@ -280,7 +280,7 @@ FEATURE = Feature(
         Command("broadcast_cancel", "Stop the broadcast being sent", cancel_broadcast, staff=True),
         Command("broadcasts", "Past broadcasts and their results", list_broadcasts, staff=True),
         Command("news_add", "Write a health-news item", news_handlers.start_add, staff=True),
-        Command("news", "The latest health-news items", news_handlers.list_news, staff=True),
+        Command("news_list", "The latest health-news items", news_handlers.list_news, staff=True),
         Command("news_edit", "Change a news item", news_handlers.start_edit, staff=True, usage="<id>"),
         Command("news_delete", "Delete a news item", news_handlers.ask_delete, staff=True, usage="<id>"),
         Command("digest_preview", "What a subscriber's next digest looks like", digest_handlers.preview,

@@ -86,9 +86,15 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     except items.ItemError as exc:
         await reply(update, context, "news_invalid", reason=str(exc))
         return
-    state.step = PREVIEW if "edit_id" in state.data else STEPS[STEPS.index(state.step) + 1]
+    state.step = _step_after(state)
     deps.flows.save(state)
     await _prompt(update, context, state)
+
+
+def _step_after(state: Flow) -> str:
+    """The next step: the preview when editing one field or after the last step."""
+    index = STEPS.index(state.step) + 1
+    return PREVIEW if "edit_id" in state.data or index == len(STEPS) else STEPS[index]
 
 
 def _value(update: Update, context: WellbotContext, step: str) -> str:

@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from wellbot import patients
 from wellbot.clock import Clock, to_db
-from wellbot.newsletter.engine import Campaign, Delivery, Status
+from wellbot.newsletter.engine import Campaign, Delivery, Recorded, Status
 
 log = logging.getLogger(__name__)
 
@@ -203,38 +203,30 @@ class SqliteStore:
         return [Delivery(row["id"], campaign_id, row["user_id"], row["chat_id"], row["text"], row["attempts"])
                 for row in rows if row["eligible"]]
 
-    def mark_sending(self, delivery_id: int) -> None:
-        """Written before the push: a crash now leaves a row that is never pushed twice."""
-        self.db.execute("update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ? "
-                        "where id = ?", [self._now(), delivery_id])
-
-    def mark_sent(self, delivery: Delivery, message_id: int | None) -> None:
-        """The message arrived; the items it carried count as received."""
+    def mark_sending(self, delivery_ids: list[int]) -> None:
+        """Committed before the pushes: after a crash these rows are never pushed again."""
         now = self._now()
         with self.db.atomic():
-            self.db.execute("update deliveries set status = 'sent', message_id = ?, error = '', updated_at = ? "
-                            "where id = ?", [message_id, now, delivery.id])
-            self.db.execute(
+            self.db.conn.executemany(
+                "update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ? where id = ?",
+                [(now, delivery_id) for delivery_id in delivery_ids])
+
+    def record(self, outcomes: list[Recorded]) -> None:
+        """Write a group of outcomes in one transaction; sent items count as received; blocks mark patients."""
+        now = self._now()
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "update deliveries set status = ?, error = ?, message_id = coalesce(?, message_id), updated_at = ? "
+                "where id = ?",
+                [(o.status, o.error[:200], o.message_id, now, o.delivery.id) for o in outcomes])
+            self.db.conn.executemany(
                 "insert or ignore into news_received (user_id, item_id, campaign_id, received_at) "
                 "select d.user_id, j.value, d.campaign_id, ? from deliveries d, json_each(d.item_ids) j "
-                "where d.id = ? and j.value in (select id from news_items)",
-                [now, delivery.id])
-
-    def mark_blocked(self, delivery: Delivery) -> None:
-        """The recipient blocked the bot (or the chat is gone): record it on the patient too."""
-        self.db.execute("update deliveries set status = 'blocked', updated_at = ? where id = ?",
-                        [self._now(), delivery.id])
-        patients.mark_blocked(self.db, self.clock, delivery.user_id, "newsletter")
-
-    def mark_failed(self, delivery_id: int, error: str) -> None:
-        """Given up on this delivery."""
-        self.db.execute("update deliveries set status = 'failed', error = ?, updated_at = ? where id = ?",
-                        [error[:200], self._now(), delivery_id])
-
-    def mark_pending(self, delivery_id: int, error: str) -> None:
-        """Not sent; it will be tried again (in this run, or after a restart)."""
-        self.db.execute("update deliveries set status = 'pending', error = ?, updated_at = ? where id = ?",
-                        [error[:200], self._now(), delivery_id])
+                "where d.id = ? and d.item_ids != '[]' and j.value in (select id from news_items)",
+                [(now, o.delivery.id) for o in outcomes if o.status == "sent"])
+            for o in outcomes:
+                if o.status == "blocked":
+                    patients.mark_blocked(self.db, self.clock, o.delivery.user_id, "newsletter")
 
     def finish(self, campaign_id: int, status: Status, reason: str = "") -> None:
         """Record how the campaign ended (or why it paused)."""

@@ -1,0 +1,146 @@
+"""FAQ search as plain functions: accuracy on patient-style questions, typos, synonyms, red flags, FTS5 safety."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wellbot.clinic import load_clinic
+from wellbot.db import open_database
+from wellbot.faq import search, store
+from wellbot.faq.content import DEFAULT_RED_FLAGS, Content, load_content
+from wellbot.faq.search import Hit, Kind, _content_stems, coverage, decide, find, find_red_flag, query_terms, repair
+from wellbot.resources import example_clinic_file
+
+QUESTIONS = Path(__file__).with_name("faq_questions.toml")
+REQUIRED_ACCURACY = 0.90
+CLINIC = load_clinic(example_clinic_file())
+FAQ_FOLDER = CLINIC.directory / "faq"
+
+
+def example_content() -> Content:
+    return load_content(FAQ_FOLDER, [s.key for s in CLINIC.services])
+
+
+@pytest.fixture(scope="module")
+def faq_db():
+    db = open_database(":memory:")
+    store.replace_content(db, example_content())
+    yield db
+    db.close()
+
+
+def test_top1_accuracy_on_patient_questions(faq_db):
+    cases = tomllib.loads(QUESTIONS.read_text(encoding="utf-8"))["questions"]
+    assert len(cases) >= 40
+    known = {e.id for e in example_content().entries}
+    assert {case["expect"] for case in cases} <= known, "the test set names entries that do not exist"
+    misses = []
+    for case in cases:
+        hits = search.search(faq_db, case["q"])
+        if not hits or hits[0].entry_id != case["expect"]:
+            misses.append((case["q"], case["expect"], hits[0].entry_id if hits else None))
+    accuracy = 1 - len(misses) / len(cases)
+    print(f"\nFAQ top-1 accuracy: {accuracy:.1%} ({len(cases) - len(misses)}/{len(cases)}); misses: {misses}")
+    assert accuracy >= REQUIRED_ACCURACY, misses
+
+
+@pytest.mark.parametrize("text", ['"AND (', "NEAR(a b)", "*", "a:b", "'", "^pain", '""""', "OR OR OR", "(((", "-"])
+def test_fts5_syntax_in_user_words_cannot_crash(faq_db, text):
+    assert find(faq_db, text).kind in set(Kind)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_searches_without_error(faq_db, text):
+    outcome = find(faq_db, text)
+    assert len(outcome.hits) <= search.MAX_CHOICES
+
+
+def test_clear_question_gives_one_answer(faq_db):
+    outcome = find(faq_db, "What is moxibustion?")
+    assert outcome.kind is Kind.ANSWER
+    assert [h.entry_id for h in outcome.hits] == ["moxibustion"]
+
+
+def test_vague_word_gives_close_choices_at_most_three(faq_db):
+    outcome = find(faq_db, "injections")
+    assert outcome.kind is Kind.CHOICES
+    assert 2 <= len(outcome.hits) <= 3
+
+
+@pytest.mark.parametrize("text", ["hello", "what's the weather like", "asdfghjkl", "", "   ", "!!!"])
+def test_unrelated_text_finds_nothing(faq_db, text):
+    assert find(faq_db, text).kind is Kind.NONE
+
+
+def test_typos_are_repaired_towards_the_faq_vocabulary(faq_db):
+    assert repair(faq_db, "acupunture") == "acupuncture"
+    assert repair(faq_db, "moxibustoin") == "moxibustion"
+
+
+def test_real_words_are_not_bent_into_faq_words(faq_db):
+    assert repair(faq_db, "weather") == "weather"  # not "rather": typos keep the first letter
+    assert repair(faq_db, "injections") == "injections"  # stems of indexed words are left alone
+
+
+def test_lay_words_add_the_clinics_terms(faq_db):
+    terms = query_terms(faq_db, "shots in my back")
+    assert {"epidural", "steroid", "injection"} <= set(terms)
+    assert "acupuncture" in query_terms(faq_db, "needles")
+
+
+def test_synonyms_come_from_the_faq_folder_not_the_code():
+    content = example_content()
+    db = open_database(":memory:")
+    store.replace_content(db, Content(content.topics, content.entries, {}))
+    assert "epidural" not in query_terms(db, "shots in my back")
+    store.replace_content(db, Content(content.topics, content.entries, {"zzz ache": "cupping"}))
+    assert find(db, "my zzz ache").hits[0].entry_id == "cupping"
+
+
+def test_decide_by_score_gaps():
+    assert decide([]).kind is Kind.NONE
+    assert decide([Hit("a", 5.0)]).kind is Kind.ANSWER
+    assert decide([Hit("a", 10.0), Hit("b", 5.0)]) == search.Outcome(Kind.ANSWER, (Hit("a", 10.0),))
+    close = decide([Hit("a", 10.0), Hit("b", 9.0), Hit("c", 8.0), Hit("d", 7.9)])
+    assert close.kind is Kind.CHOICES and [h.entry_id for h in close.hits] == ["a", "b", "c"]
+    far_third = decide([Hit("a", 10.0), Hit("b", 9.0), Hit("c", 1.0)])
+    assert [h.entry_id for h in far_third.hits] == ["a", "b"]
+
+
+def test_coverage_prefers_the_question_made_of_the_patients_words():
+    stems = {_content_stems(word).pop() for word in ["pain", "managment"]}
+    assert coverage(stems, [_content_stems("What is pain management?")]) == 1.0
+    long_question = _content_stems("How is pain management different from interventional pain management?")
+    assert coverage(stems, [long_question]) < 1.0
+    assert coverage(stems, []) == 0.0
+
+
+@pytest.mark.parametrize("text", ["who won the game last night", "I feel tired"])
+def test_words_found_only_deep_in_answers_do_not_count(faq_db, text):
+    assert find(faq_db, text).kind is Kind.NONE
+
+
+@pytest.mark.parametrize("text", [
+    "I have chest pains since this morning",
+    "CHEST   PAIN and sweating",
+    "I can\u2019t breathe properly",
+    "having suicidal thoughts",
+    "sudden weakness in my left arm",
+    "loss of bladder control after my back injury",
+])
+def test_red_flags_are_found(text):
+    assert find_red_flag(text, DEFAULT_RED_FLAGS) is not None
+
+
+@pytest.mark.parametrize("text", ["my chest is tight after the gym? no pain", "what is acupuncture", "", "painchest"])
+def test_ordinary_questions_raise_no_red_flag(text):
+    assert find_red_flag(text, ("chest pain", "suicidal")) is None
+
+
+def test_red_flags_come_from_the_clinic_file_list():
+    assert find_red_flag("my toe is purple", ("purple toe",)) is None
+    assert find_red_flag("my toe is purple", ("toe is purple",)) == "toe is purple"

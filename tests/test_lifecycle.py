@@ -1,0 +1,68 @@
+"""The worker process as an operator runs it: `wellbot run`, SIGTERM, 409 Conflict."""
+
+import asyncio
+import os
+import signal
+import sys
+
+from tests.harness import TOKEN
+
+STOP_LIMIT_SECONDS = 10
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+
+
+async def start_worker(devserver, tmp_path, **env):
+    """Start `python -m wellbot run` against the local server."""
+    environ = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "WELLBOT_API_URL": devserver.base_url,
+        "WELLBOT_DATABASE": str(tmp_path / "wellbot.db"),
+        "WELLBOT_LOG_LEVEL": "INFO",
+        **env,
+    }
+    environ.pop("WELLBOT_CLINIC", None)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "wellbot", "run", env=environ,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def wait_for_call(devserver, method, timeout=20.0):
+    """Wait until the worker has called `method` on the server."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not any(call.method == method for call in devserver.calls):
+        assert loop.time() < deadline, f"worker never called {method}"
+        await asyncio.sleep(0.05)
+
+
+async def test_worker_answers_and_stops_on_sigterm_within_ten_seconds(devserver, tmp_path):
+    worker = await start_worker(devserver, tmp_path)
+    patient = devserver.user(4242, "Ada")
+    await patient.send("/start")
+    reply = await patient.next_message(timeout=20)
+    assert "Hello, Ada!" in reply.text
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    worker.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(worker.communicate(), timeout=STOP_LIMIT_SECONDS)
+    assert loop.time() - started < STOP_LIMIT_SECONDS
+    assert worker.returncode == 0, stderr.decode()
+    log = stderr.decode()
+    assert "worker stopped" in log
+    assert TOKEN not in log and "Ada" not in log
+
+
+async def test_second_poller_conflict_is_reported_clearly(devserver, tmp_path):
+    devserver.fail_next("getUpdates", status=409, description=CONFLICT, count=3)
+    worker = await start_worker(devserver, tmp_path)
+    try:
+        await wait_for_call(devserver, "getUpdates")
+        patient = devserver.user(4343, "Bo")
+        await patient.send("/start")
+        assert "Hello, Bo!" in (await patient.next_message(timeout=30)).text
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(worker.communicate(), timeout=STOP_LIMIT_SECONDS)
+    assert "another process is polling with this bot token" in stderr.decode()

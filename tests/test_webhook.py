@@ -1,0 +1,96 @@
+"""Webhook mode: Telegram's secret header is checked on every request."""
+
+import socket
+import time
+
+import httpx
+import pytest
+from telegram import Update
+
+from tests.harness import TOKEN
+from wellbot.app import build_application, build_deps
+from wellbot.errors import ConfigError
+from wellbot.settings import Settings
+from wellbot.webhook import SECRET_HEADER, SECRET_PATTERN, webhook_config, webhook_secret
+
+PUBLIC_URL = "https://bot.example.org/hooks/telegram"
+SECRET = "test-webhook-secret_42"
+
+
+def _settings(**extra):
+    return Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, **extra})
+
+
+def test_secret_is_the_setting_or_derived_from_the_token():
+    assert webhook_secret(_settings(WELLBOT_WEBHOOK_SECRET=SECRET)) == SECRET
+    derived = webhook_secret(_settings())
+    assert SECRET_PATTERN.fullmatch(derived) and TOKEN not in derived
+    assert derived == webhook_secret(_settings()), "stable across restarts"
+    other = Settings.from_env({"TELEGRAM_BOT_TOKEN": "654321:" + "z" * 30})
+    assert webhook_secret(other) != derived
+    with pytest.raises(ConfigError) as error:
+        webhook_secret(_settings(WELLBOT_WEBHOOK_SECRET="has spaces!"))
+    assert error.value.where == "WELLBOT_WEBHOOK_SECRET"
+
+
+@pytest.mark.parametrize("url, port", [("http://bot.example.org/x", 8443), ("https:///x", 8443),
+                                       ("https://bot.example.org/x?a=1", 8443), (PUBLIC_URL, 70000)])
+def test_bad_webhook_options_are_refused(url, port):
+    with pytest.raises(ConfigError):
+        webhook_config(_settings(), url, port)
+
+
+def test_run_refuses_a_plain_http_webhook_before_touching_the_database(tmp_path, capsys):
+    from wellbot.cli import main
+
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "db")}
+    assert main(["run", "--webhook", "http://bot.example.org/x"], env) == 2
+    assert "https://" in capsys.readouterr().err
+    assert not (tmp_path / "db").exists()
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _update(user, update_id, text):
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "from": user.user_json(), "chat": user.chat_json(),
+        "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}}
+
+
+async def test_webhook_refuses_requests_without_the_secret_and_processes_the_right_one(devserver, tmp_path):
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "w.db"),
+                                  "WELLBOT_API_URL": devserver.base_url, "WELLBOT_WEBHOOK_SECRET": SECRET})
+    hook = webhook_config(settings, PUBLIC_URL, _free_port())
+    deps = build_deps(settings)
+    app = build_application(deps)
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    try:
+        assert devserver.webhook == {"url": PUBLIC_URL, "secret_token": SECRET}
+        user = devserver.user(1001, "Pat")
+        local = f"http://127.0.0.1:{hook.port}/hooks/telegram"
+        async with httpx.AsyncClient() as client:
+            refused = [
+                await client.post(local, json=_update(user, 1, "/start")),
+                await client.post(local, json=_update(user, 2, "/start"), headers={SECRET_HEADER: "guessed"}),
+                await client.post(local, json=_update(user, 3, "/start"), headers={SECRET_HEADER: SECRET + "x"}),
+            ]
+            assert [r.status_code for r in refused] == [403, 403, 403]
+            assert deps.db["patients"].count == 0, "a refused request changes nothing"
+            accepted = await client.post(local, json=_update(user, 4, "/start"), headers={SECRET_HEADER: SECRET})
+        assert accepted.status_code == 200
+        reply = await user.wait_for("Hello, Pat!")
+        assert len(user.messages) == 1 and reply.text.startswith("Hello, Pat!")
+        assert [r["user_id"] for r in deps.db.query("select user_id from patients")] == [1001]
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.post_stop(app)
+        await app.shutdown()
+        deps.db.close()

@@ -1,0 +1,1 @@
+"""Booking: clinic rules, availability, the booking flow, visits, staff schedule and waitlist."""

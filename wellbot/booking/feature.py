@@ -1,0 +1,41 @@
+"""The booking feature's declaration: commands, buttons, menu items, flow and data hooks."""
+
+from __future__ import annotations
+
+from wellbot.booking import flow, staff, store, visits, waitlist
+from wellbot.booking.common import check_rules
+from wellbot.features import ButtonRoute, Command, Feature, MenuItem
+
+# The waitlist plugs into the flow here, in one visible place: its button on the days screen,
+# and what it does after a booking (settle offers) and after a freed time (make offers).
+flow.ACTIONS[flow.WAITLIST_ACTION] = waitlist.join
+flow.AFTER_BOOKING.append(waitlist.after_booking)
+flow.AFTER_FREED.append(waitlist.offer_freed)
+
+FEATURE = Feature(
+    name="booking",
+    commands=[
+        Command("book", "Book a visit", flow.book_command),
+        Command("visits", "Your upcoming visits: reschedule or cancel", visits.visits_command),
+        Command("today", "Today's visits with names and confirmation status", staff.today_command, staff=True),
+        Command("schedule", "The visits of one day", staff.schedule_command, staff=True, usage="YYYY-MM-DD"),
+        Command("block", "Close a time range to online booking", staff.block_command, staff=True,
+                usage="YYYY-MM-DD HH:MM-HH:MM"),
+    ],
+    buttons=[
+        ButtonRoute(flow.PREFIX, flow.on_button),
+        ButtonRoute(visits.PREFIX, visits.on_button),
+        ButtonRoute(waitlist.PREFIX, waitlist.claim),
+        ButtonRoute(staff.PREFIX, staff.on_button, staff=True),
+    ],
+    menu=[
+        MenuItem("book", "Book a visit", flow.book_command, order=10),
+        MenuItem("visits", "My visits", visits.visits_command, order=20),
+    ],
+    deep_links={"book": flow.book_command},
+    flows={flow.FLOW: flow.on_input},
+    checks=[check_rules],
+    export_data=store.export_visits,
+    erase_data=store.erase_visits,
+    purge=store.purge_visits,
+)

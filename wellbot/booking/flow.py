@@ -1,0 +1,571 @@
+"""The patient's booking flow: service -> day -> time -> name and phone -> summary -> Confirm.
+
+Thin handlers: availability and the store do the work. The flow's state is
+in SQLite (`wellbot.flows`) and every button carries the flow's token, so a
+button from an earlier conversation is answered as stale and changes nothing.
+The same flow moves an existing visit (reschedule mode: `data["visit"]`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time, timedelta
+
+from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden
+
+from wellbot import patients
+from wellbot.booking import store
+from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
+from wellbot.booking.common import (
+    DAY_FORMAT,
+    bookable_service,
+    day_bounds,
+    hours_until,
+    parse_day,
+    parse_stamp,
+    rules_of,
+    stamp,
+)
+from wellbot.booking.contact import clean_name, clean_phone
+from wellbot.booking.ics import visit_ics
+from wellbot.callbacks import CallbackDataError, encode
+from wellbot.clinic import Service
+from wellbot.clock import from_db, to_db
+from wellbot.deps import Deps, WellbotContext
+from wellbot.flows import Flow
+from wellbot.keyboards import inline
+from wellbot.messaging import answer, reply, show
+from wellbot.staff import notify_staff
+
+log = logging.getLogger(__name__)
+
+FLOW = "book"
+PREFIX = "book"
+SERVICE, DAY, TIME, NAME, PHONE, SUMMARY = "service", "day", "time", "name", "phone", "summary"
+WEEK_DAYS = 7
+DAYS_PER_ROW = 2
+TIMES_PER_ROW = 4
+NEAREST_TIMES = 4
+
+BACK = "‹ Back"
+EARLIER = "‹ Earlier days"
+LATER = "Later days ›"
+CONFIRM = "✅ Confirm"
+CANCEL = "✖ Cancel"
+SHARE = "📱 Share my phone number"
+CHANGE_DETAILS = "Change name or phone"
+WAITLIST = "⏳ Join the waitlist for these days"
+WAITLIST_ACTION = "wl"  # handled by wellbot.booking.waitlist, wired in feature.py
+
+
+# ---- entry points -------------------------------------------------------------------------------
+
+async def book_command(update: Update, context: WellbotContext) -> None:
+    """/book, the menu item and the `book` deep link: start at the service list."""
+    await begin(update, context)
+
+
+async def begin(update: Update, context: WellbotContext, service_key: str | None = None) -> None:
+    """Start a fresh booking flow, preselecting a bookable service when given."""
+    deps, user_id = context.deps, update.effective_user.id
+    rules = rules_of(deps)
+    if store.count_upcoming(deps.db, user_id, deps.clock.now()) >= rules.max_upcoming_per_patient:
+        await reply(update, context, "book_limit", limit=rules.max_upcoming_per_patient)
+        return
+    state = deps.flows.start(user_id, FLOW, SERVICE, {"week": 0})
+    if bookable_service(deps, service_key):
+        state.data["service"] = service_key
+        state.step = DAY
+        deps.flows.save(state)
+        await show_days(update, context, state, new=True)
+        return
+    await show_services(update, context, state, new=True, asked=deps.clinic.service(service_key or ""))
+
+
+async def begin_claim(update: Update, context: WellbotContext, service: Service, start: datetime) -> None:
+    """Start the flow at the name step for a freed time claimed from the waitlist."""
+    day = start.astimezone(context.deps.clinic.timezone).date()
+    state = context.deps.flows.start(update.effective_user.id, FLOW, NAME,
+                                     {"week": 0, "service": service.key, "day": day.isoformat(),
+                                      "start": to_db(start)})
+    await show(update, context, "book_chosen", service=service, start=start)
+    await ask_name(update, context, state)
+
+
+async def begin_reschedule(update: Update, context: WellbotContext, visit: store.Visit) -> None:
+    """Start the flow in reschedule mode for a visit the presser owns."""
+    state = context.deps.flows.start(update.effective_user.id, FLOW, DAY,
+                                     {"week": 0, "service": visit.service_key, "visit": visit.id})
+    await show_days(update, context, state, new=True)
+
+
+# ---- screens ------------------------------------------------------------------------------------
+
+async def _screen(update: Update, context: WellbotContext, new: bool, template: str, keyboard, **values) -> None:
+    """Send a new message, or edit the pressed one in place."""
+    if new:
+        await reply(update, context, template, keyboard=keyboard, **values)
+    else:
+        await show(update, context, template, keyboard=keyboard, **values)
+
+
+def _button(state: Flow, label: str, action: str, *args: object) -> tuple[str, str]:
+    return label, encode(PREFIX, action, state.token, *args)
+
+
+def noon(deps: Deps, day: date) -> datetime:
+    """A date as an aware instant the templates' `day` filter can show."""
+    return datetime.combine(day, time(12), tzinfo=deps.clinic.timezone).astimezone(UTC)
+
+
+async def show_services(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,
+                        asked: Service | None = None, note: str = "") -> None:
+    """The bookable services as buttons; phone-only ones listed with the clinic's number."""
+    services = context.deps.clinic.services
+    rows = [[_button(state, s.name, "svc", s.key)] for s in services if s.bookable]
+    rows.append([_button(state, CANCEL, "x")])
+    await _screen(update, context, new, "book_services", inline(rows), note=note, asked=asked,
+                  phone_only=[s for s in services if not s.bookable])
+
+
+async def show_days(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,
+                    note: str = "") -> None:
+    """One week of days that have free times, with paging and a way back."""
+    deps = context.deps
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await _service_gone(update, context, state, new)
+        return
+    rules, now, tz = rules_of(deps), deps.clock.now(), deps.clinic.timezone
+    first, last = bookable_days(rules, now, tz)
+    weeks = (last - first).days // WEEK_DAYS
+    week = min(max(int(state.data.get("week", 0)), 0), weeks)
+    week_start = first + timedelta(days=WEEK_DAYS * week)
+    week_end = min(week_start + timedelta(days=WEEK_DAYS - 1), last)
+    busy, blocks = held(deps, week_start, week_end, state.data.get("visit"))
+    days = days_with_slots(rules, week_start, week_end, service.duration_minutes, busy, blocks, now, tz)
+    day_buttons = [_button(state, d.strftime("%a %d %b"), "day", d.strftime(DAY_FORMAT)) for d in days]
+    rows = [day_buttons[i:i + DAYS_PER_ROW] for i in range(0, len(day_buttons), DAYS_PER_ROW)]
+    rows.append([b for b in (_button(state, EARLIER, "wk", week - 1) if week > 0 else None,
+                             _button(state, LATER, "wk", week + 1) if week < weeks else None) if b])
+    if "visit" not in state.data:
+        rows.append([_button(state, WAITLIST, WAITLIST_ACTION, week)])
+        rows.append([_button(state, BACK, "back", SERVICE), _button(state, CANCEL, "x")])
+    else:
+        rows.append([_button(state, CANCEL, "x")])
+    await _screen(update, context, new, "book_days", inline(rows), service=service, note=note,
+                  first_day=noon(deps, week_start), last_day=noon(deps, week_end), has_days=bool(days),
+                  rescheduling=_visit_of(deps, state))
+
+
+async def show_times(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,
+                     note: str = "") -> None:
+    """The free start times of the chosen day."""
+    deps = context.deps
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await _service_gone(update, context, state, new)
+        return
+    day = date.fromisoformat(state.data["day"])
+    busy, blocks = held(deps, day, day, state.data.get("visit"))
+    slots = free_slots(rules_of(deps), day, service.duration_minutes, busy, blocks, deps.clock.now(),
+                       deps.clinic.timezone)
+    if not slots:
+        state.step = DAY
+        deps.flows.save(state)
+        await show_days(update, context, state, new=new, note="day_full")
+        return
+    buttons = [_button(state, deps.renderer.local(s, "%H:%M"), "t", stamp(s)) for s in slots]
+    rows = [buttons[i:i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
+    rows.append([_button(state, BACK, "back", DAY), _button(state, CANCEL, "x")])
+    await _screen(update, context, new, "book_times", inline(rows), service=service, day=noon(deps, day),
+                  note=note)
+
+
+def _contact_keyboard() -> ReplyKeyboardMarkup:
+    """Share-contact and Back as reply-keyboard buttons (typed steps cannot carry inline buttons and these)."""
+    return ReplyKeyboardMarkup([[KeyboardButton(SHARE, request_contact=True)], [KeyboardButton(BACK)]],
+                               resize_keyboard=True, one_time_keyboard=False)
+
+
+async def ask_name(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Ask for the patient's full name (or their shared contact)."""
+    await reply(update, context, "book_ask_name", keyboard=_contact_keyboard())
+
+
+async def ask_phone(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Ask for a phone number the clinic can call."""
+    await reply(update, context, "book_ask_phone", keyboard=_contact_keyboard(), name=state.data["name"])
+
+
+async def show_summary(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
+    """Everything about the visit-to-be, with Confirm."""
+    deps = context.deps
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await _service_gone(update, context, state, new)
+        return
+    state.step = SUMMARY
+    deps.flows.save(state)
+    rows = [[_button(state, CONFIRM, "ok")], [_button(state, BACK, "back", TIME)]]
+    if "visit" not in state.data:
+        rows.append([_button(state, CHANGE_DETAILS, "back", NAME)])
+    rows.append([_button(state, CANCEL, "x")])
+    start = from_db(state.data["start"])
+    await _screen(update, context, new, "book_summary", inline(rows), service=service, start=start,
+                  end=start + timedelta(minutes=service.duration_minutes), name=state.data.get("name"),
+                  phone=state.data.get("phone"), rescheduling=_visit_of(deps, state))
+
+
+async def _service_gone(update: Update, context: WellbotContext, state: Flow, new: bool) -> None:
+    """The chosen service is no longer bookable (the clinic file changed): back to the list."""
+    state.step = SERVICE
+    state.data.pop("service", None)
+    if "visit" in state.data:
+        context.deps.flows.clear(state.user_id)
+        await _screen(update, context, new, "book_service_gone", None, rescheduling=True)
+        return
+    context.deps.flows.save(state)
+    await show_services(update, context, state, new=new, note="service_gone")
+
+
+def held(deps: Deps, first: date, last: date, exclude: int | None) -> tuple[list, list]:
+    """Visits and blocks around [first, last] (a day either side for visits crossing midnight)."""
+    start, _ = day_bounds(deps, first - timedelta(days=1))
+    _, end = day_bounds(deps, last + timedelta(days=1))
+    return store.busy_between(deps.db, start, end, exclude=exclude), store.blocks_between(deps.db, start, end)
+
+
+def _visit_of(deps: Deps, state: Flow) -> store.Visit | None:
+    visit_id = state.data.get("visit")
+    return store.get_visit(deps.db, visit_id) if visit_id else None
+
+
+# ---- buttons ------------------------------------------------------------------------------------
+
+async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Route `book:` buttons: `start` from anywhere; every other action needs the live flow token."""
+    action = parts[0] if parts else ""
+    if action == "start":
+        await answer(update, context)
+        await begin(update, context, parts[1] if len(parts) > 1 else None)
+        return
+    handler = ACTIONS.get(action)
+    if handler is None or len(parts) < 2:
+        raise CallbackDataError(f"unknown booking action {action!r}")
+    deps = context.deps
+    state = deps.flows.current(update.effective_user.id, FLOW, parts[1])
+    if state is None:
+        if action == "ok" and store.visit_for_token(deps.db, update.effective_user.id, parts[1]) is not None:
+            await answer(update, context, deps.renderer.render("book_already_toast"))
+            return
+        raise CallbackDataError("stale booking button")
+    await handler(update, context, state, parts[2:])
+
+
+async def pick_service(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """A service was chosen: show its days."""
+    if state.step != SERVICE or not args:
+        raise CallbackDataError("service button out of step")
+    if bookable_service(context.deps, args[0]) is None:
+        await show_services(update, context, state, note="service_gone")
+        return
+    state.data.update(service=args[0], week=0)
+    state.step = DAY
+    context.deps.flows.save(state)
+    await show_days(update, context, state)
+
+
+async def page_week(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """Earlier/later week of days."""
+    if state.step != DAY or not args or not args[0].lstrip("-").isdigit():
+        raise CallbackDataError("week button out of step")
+    state.data["week"] = int(args[0])
+    context.deps.flows.save(state)
+    await show_days(update, context, state)
+
+
+async def pick_day(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """A day was chosen: show its times."""
+    if state.step != DAY or not args:
+        raise CallbackDataError("day button out of step")
+    state.data["day"] = parse_day(args[0]).isoformat()
+    state.step = TIME
+    context.deps.flows.save(state)
+    await show_times(update, context, state)
+
+
+async def pick_time(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """A time was chosen: check it is still free, then ask for details (or summarise)."""
+    if state.step != TIME or not args:
+        raise CallbackDataError("time button out of step")
+    deps = context.deps
+    start = parse_stamp(args[0])
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await _service_gone(update, context, state, new=False)
+        return
+    day = start.astimezone(deps.clinic.timezone).date()
+    busy, blocks = held(deps, day, day, state.data.get("visit"))
+    if not is_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
+                   deps.clinic.timezone):
+        await answer(update, context, deps.renderer.render("book_time_gone_toast"), alert=True)
+        await show_times(update, context, state)  # the day being shown, refreshed
+        return
+    state.data.update(start=to_db(start), day=day.isoformat())
+    if "visit" in state.data or (state.data.get("name") and state.data.get("phone")):
+        await show_summary(update, context, state)
+        return
+    state.step = NAME
+    deps.flows.save(state)
+    await show(update, context, "book_chosen", service=service, start=start)
+    await ask_name(update, context, state)
+
+
+async def go_back(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """Back to an earlier step, keeping what was chosen before it."""
+    target = args[0] if args else ""
+    if target == SERVICE and "visit" not in state.data:
+        state.step = SERVICE
+        context.deps.flows.save(state)
+        await show_services(update, context, state)
+    elif target == DAY:
+        state.step = DAY
+        context.deps.flows.save(state)
+        await show_days(update, context, state)
+    elif target == TIME and "day" in state.data:
+        state.step = TIME
+        context.deps.flows.save(state)
+        await show_times(update, context, state)
+    elif target == NAME and state.step == SUMMARY and "visit" not in state.data:
+        state.step = NAME
+        state.data.pop("name", None)
+        state.data.pop("phone", None)
+        context.deps.flows.save(state)
+        start = from_db(state.data["start"])
+        await show(update, context, "book_chosen", service=bookable_service(context.deps, state.data["service"]),
+                   start=start)
+        await ask_name(update, context, state)
+    else:
+        raise CallbackDataError("back button out of step")
+
+
+async def cancel_flow(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """The Cancel button: leave the flow, nothing kept."""
+    context.deps.flows.clear(state.user_id)
+    await show(update, context, "cancelled", was_in_flow=True)
+
+
+# ---- typed input (name, phone, shared contact) --------------------------------------------------
+
+async def on_input(update: Update, context: WellbotContext) -> None:
+    """Typed text or a shared contact while in the booking flow."""
+    state = context.deps.flows.get(update.effective_user.id)
+    message = update.message
+    if state.step not in (NAME, PHONE):
+        await reply(update, context, "book_use_buttons")
+        return
+    if message.contact is not None:
+        await _take_contact(update, context, state)
+    elif (message.text or "").strip() == BACK:
+        await _typed_back(update, context, state)
+    elif state.step == NAME:
+        await _take_name(update, context, state, message.text or "")
+    else:
+        await _take_phone(update, context, state, message.text or "")
+
+
+async def _take_contact(update: Update, context: WellbotContext, state: Flow) -> None:
+    """A shared contact gives the phone (and the name, at the name step)."""
+    contact = update.message.contact
+    phone = clean_phone(contact.phone_number or "")
+    if phone is None:
+        await reply(update, context, "book_bad_phone")
+        return
+    state.data["phone"] = phone
+    if state.step == NAME:
+        name = clean_name(" ".join(p for p in (contact.first_name, contact.last_name) if p))
+        if name is None:
+            context.deps.flows.save(state)
+            await reply(update, context, "book_bad_name")
+            return
+        state.data["name"] = name
+    await _to_summary(update, context, state)
+
+
+async def _take_name(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
+    """A typed name: validate, then ask the phone (unless already known)."""
+    name = clean_name(text)
+    if name is None:
+        await reply(update, context, "book_bad_name")
+        return
+    state.data["name"] = name
+    if state.data.get("phone"):
+        await _to_summary(update, context, state)
+        return
+    state.step = PHONE
+    context.deps.flows.save(state)
+    await ask_phone(update, context, state)
+
+
+async def _take_phone(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
+    """A typed phone number: validate, then summarise."""
+    phone = clean_phone(text)
+    if phone is None:
+        await reply(update, context, "book_bad_phone")
+        return
+    state.data["phone"] = phone
+    await _to_summary(update, context, state)
+
+
+async def _typed_back(update: Update, context: WellbotContext, state: Flow) -> None:
+    """The reply-keyboard Back: phone -> name -> times."""
+    if state.step == PHONE:
+        state.step = NAME
+        context.deps.flows.save(state)
+        await ask_name(update, context, state)
+        return
+    state.step = TIME
+    context.deps.flows.save(state)
+    await reply(update, context, "book_ack", back=True, keyboard=ReplyKeyboardRemove())
+    await show_times(update, context, state, new=True)
+
+
+async def _to_summary(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Close the reply keyboard, then show the summary card."""
+    await reply(update, context, "book_ack", back=False, keyboard=ReplyKeyboardRemove())
+    await show_summary(update, context, state, new=True)
+
+
+# ---- confirm ------------------------------------------------------------------------------------
+
+async def confirm(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """Book (or move) the visit; a lost race shows the nearest free times instead."""
+    if state.step != SUMMARY or "start" not in state.data:
+        raise CallbackDataError("confirm out of step")
+    await answer(update, context)  # stop the button spinning now: booking writes to disk first
+    deps = context.deps
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await _service_gone(update, context, state, new=False)
+        return
+    if "visit" in state.data:
+        await _confirm_reschedule(update, context, state, service)
+        return
+    start, now = from_db(state.data["start"]), deps.clock.now()
+    try:
+        visit_id = store.book(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, service_key=service.key,
+                              minutes=service.duration_minutes, start=start, user_id=state.user_id,
+                              name=state.data["name"], phone=state.data["phone"], token=state.token, now=now)
+    except store.SlotUnavailable:
+        await _show_taken(update, context, state, service, start)
+        return
+    except store.TooManyVisits:
+        deps.flows.clear(state.user_id)
+        await show(update, context, "book_limit", limit=rules_of(deps).max_upcoming_per_patient)
+        return
+    except store.AlreadyBooked:
+        deps.flows.clear(state.user_id)
+        await show(update, context, "book_already_toast")
+        return
+    deps.flows.clear(state.user_id)
+    log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, state.user_id, service.key)
+    visit = store.get_visit(deps.db, visit_id)
+    await after_booking(update, context, visit, service)
+
+
+async def after_booking(update: Update, context: WellbotContext, visit: store.Visit, service: Service) -> None:
+    """Confirmation, calendar file and staff notice for a new visit."""
+    deps = context.deps
+    await show(update, context, "book_confirmed", service=service, start=visit.start, end=visit.end,
+               name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours)
+    await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
+    await notify_staff(context.bot, deps, "sched_booked", service=service, start=visit.start, end=visit.end,
+                       name=visit.patient_name, phone=visit.patient_phone,
+                       no_shows=store.no_show_counts(deps.db, [visit.user_id]).get(visit.user_id, 0))
+    for hook in AFTER_BOOKING:
+        await hook(context.bot, deps, visit)
+
+
+async def _confirm_reschedule(update: Update, context: WellbotContext, state: Flow, service: Service) -> None:
+    """Move the visit; the old time stays booked unless the new one is claimed."""
+    deps = context.deps
+    old = store.get_visit(deps.db, state.data["visit"])
+    now = deps.clock.now()
+    rules = rules_of(deps)
+    if old is None or old.user_id != state.user_id or old.status != store.BOOKED:
+        deps.flows.clear(state.user_id)
+        await show(update, context, "visits_gone")
+        return
+    if hours_until(old.start, now) < rules.cancellation_window_hours:
+        deps.flows.clear(state.user_id)
+        await show(update, context, "visits_too_late", visit=old, service=service, action="reschedule",
+                   hours=rules.cancellation_window_hours)
+        return
+    start = from_db(state.data["start"])
+    try:
+        visit = store.reschedule(deps.db, rules=rules, tz=deps.clinic.timezone, visit_id=old.id,
+                                 user_id=state.user_id, start=start, now=now)
+    except store.SlotUnavailable:
+        await _show_taken(update, context, state, service, start)
+        return
+    except store.VisitGone:
+        deps.flows.clear(state.user_id)
+        await show(update, context, "visits_gone")
+        return
+    deps.flows.clear(state.user_id)
+    log.info("visit rescheduled visit_id=%s user_id=%s", visit.id, state.user_id)
+    await show(update, context, "visits_rescheduled", service=service, old_start=old.start, start=visit.start)
+    await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
+    await notify_staff(context.bot, deps, "sched_rescheduled", service=service, old_start=old.start,
+                       start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
+    for hook in AFTER_FREED:
+        await hook(context.bot, deps, old)
+
+
+async def _show_taken(update: Update, context: WellbotContext, state: Flow, service: Service,
+                      start: datetime) -> None:
+    """Someone else got the time first: offer the nearest free times."""
+    deps = context.deps
+    day = start.astimezone(deps.clinic.timezone).date()
+    busy, blocks = held(deps, day, day + timedelta(days=rules_of(deps).horizon_days), state.data.get("visit"))
+    near = nearest_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
+                        deps.clinic.timezone, limit=NEAREST_TIMES)
+    state.step = TIME
+    state.data["day"] = day.isoformat()
+    deps.flows.save(state)
+    rows = [[_button(state, deps.renderer.local(s, "%a %d %b %H:%M"), "t", stamp(s))] for s in near]
+    rows.append([_button(state, BACK, "back", DAY), _button(state, CANCEL, "x")])
+    await show(update, context, "book_taken", keyboard=inline(rows), service=service, start=start,
+               has_times=bool(near))
+
+
+async def send_calendar(bot, deps: Deps, chat_id: int, visit: store.Visit, service: Service) -> None:
+    """Send the visit as an .ics file; a patient who blocked the bot is recorded, not an error."""
+    data = visit_ics(uid=f"visit-{visit.id}@wellbot", start=visit.start, end=visit.end, tz=deps.clinic.timezone,
+                     summary=f"{service.name} at {deps.clinic.name}", location=deps.clinic.address,
+                     description=service.preparation or service.description, stamp=deps.clock.now())
+    caption = deps.renderer.render("book_ics_caption", service=service, start=visit.start)
+    try:
+        await bot.send_document(chat_id, document=InputFile(data, filename="visit.ics"), caption=caption,
+                                parse_mode=ParseMode.HTML)
+    except Forbidden:
+        patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden")
+
+
+# Hooks run after a visit is booked, and after a visit's time is freed (cancelled or moved);
+# feature.py wires the waitlist in here. Each is `async hook(bot, deps, visit)`.
+AFTER_BOOKING: list = []
+AFTER_FREED: list = []
+
+ACTIONS = {
+    "svc": pick_service,
+    "wk": page_week,
+    "day": pick_day,
+    "t": pick_time,
+    "back": go_back,
+    "x": cancel_flow,
+    "ok": confirm,
+}

@@ -1,0 +1,99 @@
+"""An iCalendar (.ics) file for one visit, with the clinic's time zone spelled out.
+
+Start and end are written in local time with TZID, and a VTIMEZONE built
+from the zone's real offsets for the visit's year, so calendar apps show the
+right time on both sides of a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+LINE_LIMIT = 75  # octets per line before folding (RFC 5545 3.1)
+LOCAL_FORMAT = "%Y%m%dT%H%M%S"
+UTC_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def escape(text: str) -> str:
+    """Escape a TEXT value (RFC 5545 3.3.11)."""
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets, never inside a UTF-8 character."""
+    out, current = [], ""
+    for ch in line:
+        limit = LINE_LIMIT if not out else LINE_LIMIT - 1  # continuation lines start with a space
+        if len((current + ch).encode("utf-8")) > limit:
+            out.append(current)
+            current = ch
+        else:
+            current += ch
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+def transitions(tz: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta, str]]:
+    """(UTC instant, offset before, offset after, name after) of each offset change in `year`."""
+    found = []
+    instant = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    step = timedelta(hours=1)
+    before = instant.astimezone(tz).utcoffset()
+    while instant < end:
+        after = (instant + step).astimezone(tz).utcoffset()
+        if after != before:
+            moment = instant
+            while (moment + timedelta(minutes=1)).astimezone(tz).utcoffset() == before:  # find the minute
+                moment += timedelta(minutes=1)
+            moment += timedelta(minutes=1)
+            found.append((moment, before, after, moment.astimezone(tz).tzname() or ""))
+            before = after
+        instant += step
+    return found
+
+
+def vtimezone(tz: ZoneInfo, year: int) -> list[str]:
+    """VTIMEZONE lines describing the zone's offsets in `year`."""
+    lines = ["BEGIN:VTIMEZONE", f"TZID:{tz.key}"]
+    changes = transitions(tz, year)
+    if not changes:
+        jan = datetime(year, 1, 1, tzinfo=tz)
+        offset = _offset(jan.utcoffset())
+        lines += ["BEGIN:STANDARD", f"DTSTART:{year}0101T000000", f"TZOFFSETFROM:{offset}", f"TZOFFSETTO:{offset}",
+                  f"TZNAME:{jan.tzname()}", "END:STANDARD"]
+    for moment, before, after, name in changes:
+        kind = "DAYLIGHT" if after > before else "STANDARD"
+        wall = (moment + before).replace(tzinfo=None)  # local wall time just before the change
+        lines += [f"BEGIN:{kind}", f"DTSTART:{wall.strftime(LOCAL_FORMAT)}", f"TZOFFSETFROM:{_offset(before)}",
+                  f"TZOFFSETTO:{_offset(after)}", f"TZNAME:{name}", f"END:{kind}"]
+    return lines + ["END:VTIMEZONE"]
+
+
+def visit_ics(*, uid: str, start: datetime, end: datetime, tz: ZoneInfo, summary: str, location: str,
+              description: str, stamp: datetime) -> bytes:
+    """The .ics bytes for one visit (aware UTC times in, local TZID times out)."""
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//wellbot//booking//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+        *vtimezone(tz, local_start.year),
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{stamp.astimezone(UTC).strftime(UTC_FORMAT)}",
+        f"DTSTART;TZID={tz.key}:{local_start.strftime(LOCAL_FORMAT)}",
+        f"DTEND;TZID={tz.key}:{local_end.strftime(LOCAL_FORMAT)}",
+        f"SUMMARY:{escape(summary)}",
+        f"LOCATION:{escape(location)}",
+        f"DESCRIPTION:{escape(description)}",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode("utf-8")

@@ -1,0 +1,353 @@
+"""Visits in SQLite: book, reschedule, cancel and mark, each in one transaction.
+
+The database refuses double-booking: every visit claims a place in each grid
+cell it holds (`booking_claims`, primary key (cell, place)), so two writers
+racing for the last place cannot both commit. Every change tells
+`wellbot.visit_events` inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from wellbot import visit_events
+from wellbot.booking.availability import Interval, claim_cells, is_free
+from wellbot.booking.rules import Rules
+from wellbot.clock import from_db, to_db
+
+BOOKED = "booked"
+CANCELLED = "cancelled"
+ATTENDED = "attended"
+NO_SHOW = "no_show"
+HOLDING = (BOOKED, ATTENDED, NO_SHOW)  # statuses whose visits hold their time
+BY_PATIENT = "patient"
+BY_STAFF = "staff"
+DAY = timedelta(days=1)
+
+
+class BookingError(Exception):
+    """A booking change that could not be made; nothing was written."""
+
+
+class SlotUnavailable(BookingError):
+    """The time is no longer free (taken meanwhile, blocked, or outside the rules)."""
+
+
+class TooManyVisits(BookingError):
+    """The patient already holds the most upcoming visits the clinic allows."""
+
+
+class AlreadyBooked(BookingError):
+    """This booking request was already confirmed (Confirm pressed twice)."""
+
+    def __init__(self, visit_id: int) -> None:
+        super().__init__(f"already booked as visit {visit_id}")
+        self.visit_id = visit_id
+
+
+class VisitGone(BookingError):
+    """The visit is not in a state that allows the change (cancelled, past, someone else's)."""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One row of `visits`, with times parsed."""
+
+    id: int
+    user_id: int | None
+    service_key: str
+    start: datetime
+    end: datetime
+    status: str
+    patient_name: str | None
+    patient_phone: str | None
+    confirmed_at: datetime | None
+    cancelled_by: str | None
+
+    @classmethod
+    def from_row(cls, row: dict) -> Visit:
+        """Parse a visits row."""
+        return cls(row["id"], row["user_id"], row["service_key"], from_db(row["start_utc"]), from_db(row["end_utc"]),
+                   row["status"], row["patient_name"], row["patient_phone"],
+                   from_db(row["confirmed_at"]) if row["confirmed_at"] else None, row["cancelled_by"])
+
+
+def get_visit(db: Database, visit_id: int) -> Visit | None:
+    """The visit with this id, or None."""
+    row = next(db.query("select * from visits where id = ?", [visit_id]), None)
+    return Visit.from_row(row) if row else None
+
+
+def busy_between(db: Database, start: datetime, end: datetime, exclude: int | None = None) -> list[Interval]:
+    """Time held by visits overlapping [start, end), optionally leaving one visit out."""
+    rows = db.query(
+        f"select start_utc, end_utc from visits where status in ({_marks(HOLDING)}) "
+        "and start_utc < ? and end_utc > ? and id != ?",
+        [*HOLDING, to_db(end), to_db(start), exclude or -1],
+    )
+    return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
+
+
+def blocks_between(db: Database, start: datetime, end: datetime) -> list[Interval]:
+    """Staff blocks overlapping [start, end)."""
+    rows = db.query("select start_utc, end_utc from booking_blocks where start_utc < ? and end_utc > ?",
+                    [to_db(end), to_db(start)])
+    return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
+
+
+def _marks(values: tuple) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes: int, start: datetime,
+         user_id: int, name: str, phone: str, token: str, now: datetime) -> int:
+    """Book a visit; raise SlotUnavailable, TooManyVisits or AlreadyBooked, writing nothing then."""
+    end = start + timedelta(minutes=minutes)
+    try:
+        with db.atomic():
+            # Writing first takes SQLite's write lock, so the checks below see every committed booking.
+            visit_id = db.execute(
+                "insert into visits (user_id, service_key, start_utc, end_utc, status, patient_name, patient_phone,"
+                " created_at, updated_at) values (?, ?, ?, ?, 'booked', ?, ?, ?, ?)",
+                [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now)],
+            ).lastrowid
+            db.execute("insert into booking_requests (user_id, token, visit_id, created_at) values (?, ?, ?, ?)",
+                       [user_id, token, visit_id, to_db(now)])
+            if count_upcoming(db, user_id, now, exclude=visit_id) >= rules.max_upcoming_per_patient:
+                raise TooManyVisits()
+            _claim(db, rules, tz, visit_id, start, end, now)
+            visit_events.visit_changed(db, visit_id, visit_events.BOOKED, now)
+    except sqlite3.IntegrityError:
+        existing = visit_for_token(db, user_id, token)
+        if existing is not None:
+            raise AlreadyBooked(existing) from None
+        raise SlotUnavailable() from None
+    return visit_id
+
+
+def _claim(db: Database, rules: Rules, tz: ZoneInfo, visit_id: int, start: datetime, end: datetime,
+           now: datetime) -> None:
+    """Check the time is offered, then claim a place in each cell (the database refuses a full cell)."""
+    minutes = int((end - start).total_seconds() // 60)
+    busy = busy_between(db, start - DAY, end + DAY, exclude=visit_id)
+    if not is_free(rules, start, minutes, busy, blocks_between(db, start - DAY, end + DAY), now, tz):
+        raise SlotUnavailable()
+    for cell in claim_cells(start, end, rules):
+        # The lowest free place below capacity; NULL (refused by NOT NULL) when the cell is full.
+        db.execute(
+            """
+            insert into booking_claims (cell_utc, place, visit_id)
+            select ?, (
+                with recursive places(p) as (select 0 union all select p + 1 from places where p + 1 < ?)
+                select min(p) from places where p not in (select place from booking_claims where cell_utc = ?)
+            ), ?
+            """,
+            [to_db(cell), rules.capacity, to_db(cell), visit_id],
+        )
+
+
+def visit_for_token(db: Database, user_id: int, token: str) -> int | None:
+    """The visit this patient's booking request created, if it was confirmed."""
+    row = next(db.query("select visit_id from booking_requests where user_id = ? and token = ?",
+                        [user_id, token]), None)
+    return row["visit_id"] if row else None
+
+
+def count_upcoming(db: Database, user_id: int, now: datetime, exclude: int | None = None) -> int:
+    """How many booked visits the patient holds that have not started."""
+    row = next(db.query("select count(*) as n from visits where user_id = ? and status = 'booked' "
+                        "and start_utc > ? and id != ?", [user_id, to_db(now), exclude or -1]))
+    return row["n"]
+
+
+def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_id: int | None,
+               start: datetime, now: datetime) -> Visit:
+    """Move a booked visit; the old time is kept unless the new one is claimed."""
+    try:
+        with db.atomic():
+            visit = get_visit(db, visit_id)
+            if visit is None or visit.status != BOOKED or (user_id is not None and visit.user_id != user_id):
+                raise VisitGone()
+            end = start + (visit.end - visit.start)
+            db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ?, confirmed_at = null "
+                       "where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
+            db.execute("delete from booking_claims where visit_id = ?", [visit_id])
+            _claim(db, rules, tz, visit_id, start, end, now)
+            visit_events.visit_changed(db, visit_id, visit_events.RESCHEDULED, now)
+    except sqlite3.IntegrityError:
+        raise SlotUnavailable() from None
+    return get_visit(db, visit_id)
+
+
+def cancel(db: Database, visit_id: int, by: str, now: datetime) -> bool:
+    """Cancel a booked visit and free its time; False if it was not booked (pressed twice)."""
+    with db.atomic():
+        changed = db.execute(
+            "update visits set status = 'cancelled', cancelled_at = ?, cancelled_by = ?, updated_at = ? "
+            "where id = ? and status = 'booked'", [to_db(now), by, to_db(now), visit_id]).rowcount
+        if changed:
+            db.execute("delete from booking_claims where visit_id = ?", [visit_id])
+            visit_events.visit_changed(db, visit_id, visit_events.CANCELLED, now)
+    return bool(changed)
+
+
+def mark(db: Database, visit_id: int, status: str, now: datetime) -> bool:
+    """Record that a visit that has started was attended or missed; False if not allowed."""
+    if status not in (ATTENDED, NO_SHOW):
+        raise ValueError(status)
+    change = visit_events.ATTENDED if status == ATTENDED else visit_events.NO_SHOW
+    with db.atomic():
+        changed = db.execute(
+            f"update visits set status = ?, updated_at = ? where id = ? and status in ({_marks(HOLDING)}) "
+            "and status != ? and start_utc <= ?",
+            [status, to_db(now), visit_id, *HOLDING, status, to_db(now)]).rowcount
+        if changed:
+            visit_events.visit_changed(db, visit_id, change, now)
+    return bool(changed)
+
+
+def upcoming(db: Database, user_id: int, now: datetime) -> list[Visit]:
+    """The patient's booked visits that have not ended, soonest first."""
+    rows = db.query("select * from visits where user_id = ? and status = 'booked' and end_utc > ? "
+                    "order by start_utc", [user_id, to_db(now)])
+    return [Visit.from_row(r) for r in rows]
+
+
+def agenda(db: Database, start: datetime, end: datetime) -> list[Visit]:
+    """Every visit starting in [start, end), cancelled ones included, by time."""
+    rows = db.query("select * from visits where start_utc >= ? and start_utc < ? order by start_utc, id",
+                    [to_db(start), to_db(end)])
+    return [Visit.from_row(r) for r in rows]
+
+
+def no_show_counts(db: Database, user_ids: list[int]) -> dict[int, int]:
+    """Missed visits per patient."""
+    ids = [u for u in set(user_ids) if u is not None]
+    if not ids:
+        return {}
+    rows = db.query(f"select user_id, count(*) as n from visits where status = 'no_show' "
+                    f"and user_id in ({_marks(tuple(ids))}) group by user_id", ids)
+    return {r["user_id"]: r["n"] for r in rows}
+
+
+def add_block(db: Database, start: datetime, end: datetime, by: int, now: datetime) -> int:
+    """Close [start, end) to online booking; return the block's id."""
+    return db.execute("insert into booking_blocks (start_utc, end_utc, created_by, created_at) values (?, ?, ?, ?)",
+                      [to_db(start), to_db(end), by, to_db(now)]).lastrowid
+
+
+def export_visits(db: Database, user_id: int) -> dict:
+    """The patient's visits, for /mydata."""
+    rows = db.query("select id, service_key, start_utc, end_utc, status, patient_name, patient_phone, created_at, "
+                    "confirmed_at, cancelled_at, cancelled_by from visits where user_id = ? order by start_utc",
+                    [user_id])
+    waitlist = db.query("select service_key, first_day, last_day, status, created_at from booking_waitlist "
+                        "where user_id = ? order by id", [user_id])
+    return {"visits": list(rows), "waitlist": list(waitlist)}
+
+
+def erase_visits(db: Database, user_id: int, now: datetime) -> None:
+    """Anonymise the patient's visits (the clinic keeps service and time); drop their waitlist entries."""
+    db.execute("update visits set patient_name = null, patient_phone = null, user_id = null, updated_at = ? "
+               "where user_id = ?", [to_db(now), user_id])
+    db.execute("delete from booking_waitlist where user_id = ?", [user_id])
+    db.execute("delete from booking_requests where user_id = ?", [user_id])
+
+
+def purge_visits(db: Database, cutoff: datetime) -> int:
+    """Delete visits that ended before `cutoff` (claims and requests cascade), and old blocks."""
+    with db.atomic():
+        ids = [r["id"] for r in db.query("select id from visits where end_utc < ?", [to_db(cutoff)])]
+        for visit_id in ids:
+            db.execute("delete from booking_claims where visit_id = ?", [visit_id])
+            db.execute("delete from booking_requests where visit_id = ?", [visit_id])
+        removed = db.execute("delete from visits where end_utc < ?", [to_db(cutoff)]).rowcount
+        db.execute("delete from booking_blocks where end_utc < ?", [to_db(cutoff)])
+        db.execute("delete from booking_waitlist where last_day < ?", [cutoff.date().isoformat()])
+    return removed
+
+
+# ---- waitlist -----------------------------------------------------------------------------------
+
+OFFER_OPEN, OFFER_CLAIMED, OFFER_GONE, OFFER_EXPIRED = "open", "claimed", "gone", "expired"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A freed time offered to one waitlisted patient."""
+
+    id: int
+    waitlist_id: int
+    user_id: int
+    service_key: str
+    start: datetime
+    expires_at: datetime
+    status: str
+
+
+def join_waitlist(db: Database, user_id: int, service_key: str, first: date, last: date, now: datetime) -> int:
+    """Wait for a time for `service_key` between two local dates; the same wish twice is kept once."""
+    with db.atomic():
+        row = next(db.query("select id from booking_waitlist where user_id = ? and service_key = ? and first_day = ? "
+                            "and last_day = ? and status = 'waiting'",
+                            [user_id, service_key, first.isoformat(), last.isoformat()]), None)
+        if row:
+            return row["id"]
+        return db.execute("insert into booking_waitlist (user_id, service_key, first_day, last_day, created_at) "
+                          "values (?, ?, ?, ?, ?)",
+                          [user_id, service_key, first.isoformat(), last.isoformat(), to_db(now)]).lastrowid
+
+
+def waiting_for(db: Database, service_key: str, day: date) -> list[dict]:
+    """Waitlist entries wanting `service_key` on `day`, first come first."""
+    return list(db.query("select * from booking_waitlist where status = 'waiting' and service_key = ? "
+                         "and first_day <= ? and last_day >= ? order by created_at, id",
+                         [service_key, day.isoformat(), day.isoformat()]))
+
+
+def create_offer(db: Database, waitlist_id: int, start: datetime, expires_at: datetime, now: datetime) -> int:
+    """Record an offer of `start` to one waitlist entry."""
+    return db.execute("insert into booking_offers (waitlist_id, start_utc, expires_at, created_at) values (?, ?, ?, ?)",
+                      [waitlist_id, to_db(start), to_db(expires_at), to_db(now)]).lastrowid
+
+
+_OFFER_SELECT = ("select o.id, o.waitlist_id, w.user_id, w.service_key, o.start_utc, o.expires_at, o.status "
+                 "from booking_offers o join booking_waitlist w on w.id = o.waitlist_id ")
+
+
+def _offer(row: dict) -> Offer:
+    return Offer(row["id"], row["waitlist_id"], row["user_id"], row["service_key"], from_db(row["start_utc"]),
+                 from_db(row["expires_at"]), row["status"])
+
+
+def get_offer(db: Database, offer_id: int) -> Offer | None:
+    """One offer with its patient and service."""
+    row = next(db.query(_OFFER_SELECT + "where o.id = ?", [offer_id]), None)
+    return _offer(row) if row else None
+
+
+def settle_offers(db: Database, service_key: str, start: datetime, claimed_by: int | None,
+                  full: bool) -> list[Offer]:
+    """A time was booked: the booker's offer is done; if the time is now full the others are gone (returned)."""
+    with db.atomic():
+        rows = [_offer(r) for r in db.query(_OFFER_SELECT + "where o.status = 'open' and o.start_utc = ? "
+                                            "and w.service_key = ?", [to_db(start), service_key])]
+        if not full:
+            rows = [o for o in rows if o.user_id == claimed_by]
+        others = [o for o in rows if o.user_id != claimed_by]
+        for offer in rows:
+            status = OFFER_CLAIMED if offer.user_id == claimed_by else OFFER_GONE
+            db.execute("update booking_offers set status = ? where id = ?", [status, offer.id])
+            if status == OFFER_CLAIMED:
+                db.execute("update booking_waitlist set status = 'booked' where id = ?", [offer.waitlist_id])
+    return others
+
+
+def expire_offer(db: Database, offer_id: int) -> None:
+    """Mark an offer whose claim time ran out."""
+    db.execute("update booking_offers set status = 'expired' where id = ? and status = 'open'", [offer_id])

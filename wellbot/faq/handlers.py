@@ -1,0 +1,235 @@
+"""Thin Telegram handlers for the FAQ: browse topics, search in the patient's words.
+
+Callback data (prefix `faq`): `faq:p:<page>` topic list, `faq:t:<topic>:<page>`
+a topic's questions, `faq:a:<entry id>` an answer. The answer's "Book a visit"
+button carries `book:start[:<service key>]`, which the booking feature owns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sqlite3
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application
+
+from wellbot import callbacks, keyboards
+from wellbot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.errors import ConfigError
+from wellbot.faq import loading, search, store
+from wellbot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.messaging import answer, reply, show
+
+log = logging.getLogger(__name__)
+
+PREFIX = "faq"
+BOOK_PREFIX, BOOK_START = "book", "start"
+TOPICS_PER_PAGE = 6
+QUESTIONS_PER_PAGE = 6
+MAX_LABEL = 60  # characters of a question shown on a button
+BOOK_LABEL = "Book a visit"
+BACK_LABEL = "« Back"
+TOPICS_LABEL = "All topics"
+PREVIOUS_LABEL = "« Previous"
+NEXT_LABEL = "Next »"
+
+
+def _pages(count: int, size: int) -> int:
+    return max(1, -(-count // size))
+
+
+def _clamp(page: int, pages: int) -> int:
+    """Content may have shrunk since the button was sent: stay within the pages there are."""
+    return min(max(page, 0), pages - 1)
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
+
+
+def _nav_row(page: int, pages: int, *parts: str) -> list[tuple[str, str]]:
+    row = []
+    if page > 0:
+        row.append((PREVIOUS_LABEL, callbacks.encode(PREFIX, *parts, page - 1)))
+    if page < pages - 1:
+        row.append((NEXT_LABEL, callbacks.encode(PREFIX, *parts, page + 1)))
+    return row
+
+
+def topics_keyboard(deps: Deps, page: int = 0) -> tuple[InlineKeyboardMarkup, int, int]:
+    """The topic buttons of one page, with paging; returns (keyboard, page, pages)."""
+    topics = store.topics(deps.db)
+    pages = _pages(len(topics), TOPICS_PER_PAGE)
+    page = _clamp(page, pages)
+    shown = topics[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
+    rows = [[(label, callbacks.encode(PREFIX, "t", key, 0))] for key, label in shown]
+    rows.append(_nav_row(page, pages, "p"))
+    return keyboards.inline(rows), page, pages
+
+
+def answer_keyboard(entry: store.StoredEntry, back_page: int) -> InlineKeyboardMarkup:
+    """"Book a visit" (to the linked service if any) and "Back" to the entry's topic."""
+    book = callbacks.encode(BOOK_PREFIX, BOOK_START, *([entry.service_key] if entry.service_key else []))
+    return keyboards.inline([
+        [(BOOK_LABEL, book)],
+        [(BACK_LABEL, callbacks.encode(PREFIX, "t", entry.topic, back_page))],
+    ])
+
+
+async def show_topics(update: Update, context: WellbotContext, page: int = 0) -> None:
+    """Show the topic list (editing the pressed message when there is one)."""
+    deps = context.deps
+    if store.entry_count(deps.db) == 0:
+        await show(update, context, "faq_empty")
+        return
+    keyboard, page, pages = topics_keyboard(deps, page)
+    await show(update, context, "faq_topics", keyboard=keyboard, page=page + 1, pages=pages)
+
+
+async def show_questions(update: Update, context: WellbotContext, topic: str, page: int) -> None:
+    """Show one page of a topic's questions."""
+    deps = context.deps
+    label, entries = store.topic_label(deps.db, topic), store.questions(deps.db, topic)
+    if label is None or not entries:
+        await _gone(update, context)
+        return
+    pages = _pages(len(entries), QUESTIONS_PER_PAGE)
+    page = _clamp(page, pages)
+    shown = entries[page * QUESTIONS_PER_PAGE : (page + 1) * QUESTIONS_PER_PAGE]
+    rows = [[(_label(question), callbacks.encode(PREFIX, "a", entry_id))] for entry_id, question in shown]
+    rows.append(_nav_row(page, pages, "t", topic))
+    rows.append([(TOPICS_LABEL, callbacks.encode(PREFIX, "p", 0))])
+    await show(update, context, "faq_questions", keyboard=keyboards.inline(rows), topic=label,
+               page=page + 1, pages=pages)
+
+
+async def show_answer(update: Update, context: WellbotContext, entry_id: str) -> None:
+    """Show an answer with its Book and Back buttons."""
+    deps = context.deps
+    entry = store.entry(deps.db, entry_id)
+    if entry is None:
+        await _gone(update, context)
+        return
+    settings = loading.settings_for(deps.clinic)
+    keyboard = answer_keyboard(entry, store.entry_page(deps.db, entry_id, QUESTIONS_PER_PAGE))
+    await show(update, context, loading.ANSWER_TEMPLATE, keyboard=keyboard, **loading.answer_values(entry, settings))
+
+
+async def _gone(update: Update, context: WellbotContext) -> None:
+    """A button from before a reload: say so, and offer the current topics."""
+    await answer(update, context, context.deps.renderer.render("faq_gone_toast"))
+    await show_topics(update, context)
+
+
+async def respond_to_text(update: Update, context: WellbotContext, text: str) -> None:
+    """Red flags first; then one answer, a few choices, or an apology with the topics."""
+    deps = context.deps
+    settings = loading.settings_for(deps.clinic)
+    flagged = search.find_red_flag(text, settings.red_flags) is not None
+    if flagged:
+        log.warning("faq red flag answered with the emergency message user_id=%s", update.effective_user.id)
+        await reply(update, context, "faq_urgent")
+    outcome = search.find(deps.db, text)
+    log.info("faq search user_id=%s outcome=%s hits=%d", update.effective_user.id, outcome.kind.value,
+             len(outcome.hits))
+    if outcome.kind is search.Kind.ANSWER:
+        await show_answer(update, context, outcome.hits[0].entry_id)
+    elif outcome.kind is search.Kind.CHOICES:
+        await _offer_choices(update, context, outcome)
+    elif not flagged:  # after an emergency message an apology would only distract
+        keyboard, _page, _pages_count = topics_keyboard(deps)
+        await reply(update, context, "faq_no_match", keyboard=keyboard)
+
+
+async def _offer_choices(update: Update, context: WellbotContext, outcome: search.Outcome) -> None:
+    """Up to three close candidates as buttons."""
+    rows = []
+    for hit in outcome.hits:
+        entry = store.entry(context.deps.db, hit.entry_id)
+        if entry is not None:
+            rows.append([(_label(entry.question), callbacks.encode(PREFIX, "a", entry.id))])
+    rows.append([(TOPICS_LABEL, callbacks.encode(PREFIX, "p", 0))])
+    await reply(update, context, "faq_choices", keyboard=keyboards.inline(rows))
+
+
+async def faq_command(update: Update, context: WellbotContext) -> None:
+    """/faq shows the topics; /faq <words> searches."""
+    words = " ".join(context.args or []).strip()
+    if words:
+        await respond_to_text(update, context, words)
+    else:
+        await show_topics(update, context)
+
+
+async def free_text(update: Update, context: WellbotContext) -> None:
+    """Any text outside a flow is a question for the FAQ."""
+    await respond_to_text(update, context, update.message.text)
+
+
+async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Route `faq:` buttons; anything else is forged or from an old version."""
+    action = parts[0] if parts else ""
+    if action == "p" and len(parts) == 2:
+        await show_topics(update, context, callbacks.int_part(parts, 1))
+    elif action == "t" and len(parts) == 3:
+        await show_questions(update, context, parts[1], callbacks.int_part(parts, 2))
+    elif action == "a" and len(parts) == 2:
+        await show_answer(update, context, parts[1])
+    else:
+        raise callbacks.CallbackDataError(f"unknown faq button {action!r}")
+
+
+def reload_now(deps: Deps) -> None:
+    """SIGHUP: reload the FAQ files; a folder with a problem leaves the current FAQ in place."""
+    try:
+        loading.reload(deps)
+    except (ConfigError, sqlite3.Error) as exc:
+        log.error("faq reload refused, the previous FAQ stays in use: %s", exc)
+
+
+async def watch_sighup(application: Application) -> None:
+    """Reload the FAQ when the worker gets SIGHUP (where the platform has it)."""
+    deps = application.bot_data[DEPS_KEY]
+    try:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_now, deps)
+    except (AttributeError, NotImplementedError, RuntimeError, ValueError) as exc:
+        log.warning("SIGHUP cannot reload the FAQ here (use `wellbot faq reload`): %s", exc)
+
+
+async def unwatch_sighup(application: Application) -> None:
+    """Stop listening for SIGHUP."""
+    try:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+    except (AttributeError, NotImplementedError, RuntimeError, ValueError):
+        pass  # never installed on this platform
+
+
+def check_and_load(deps: Deps) -> None:
+    """At start and in `wellbot check`: validate the [faq] table and the folder, then load it.
+
+    A broken folder fails `wellbot check` (whose database is empty) and a
+    first start, but never takes down a worker that has a FAQ loaded already:
+    it keeps answering from that one.
+    """
+    loading.settings_for(deps.clinic)  # the table itself must be right: handlers read it
+    try:
+        loading.reload(deps)
+    except ConfigError as exc:
+        if store.entry_count(deps.db) == 0:
+            raise
+        log.error("faq files have a problem, answering from the FAQ loaded before: %s", exc)
+
+
+FEATURE = Feature(
+    name="faq",
+    commands=[Command("faq", "Questions & answers", faq_command, usage="[words]")],
+    buttons=[ButtonRoute(PREFIX, on_button)],
+    menu=[MenuItem("faq", "Questions & answers", show_topics, order=30)],
+    deep_links={"faq": show_topics},
+    free_text=free_text,
+    startup=[watch_sighup],
+    shutdown=[unwatch_sighup],
+    checks=[check_and_load],
+)

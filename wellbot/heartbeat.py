@@ -1,0 +1,146 @@
+"""The worker's pulse: heartbeat, last successful poll, start and stop, one log line per update.
+
+`wellbot status` reads these rows from another process, so a worker that is
+running but stuck (its event loop blocked, its network gone) shows up as a
+stale heartbeat or an old last poll rather than as silence. Recording never
+stops the worker: a failed write (disk full, read-only file) is logged.
+
+Each update gets one INFO line with ids and its kind only (the command name
+only if the bot knows it: anything a patient types stays out of the log).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+from telegram.request import HTTPXRequest
+
+from wellbot import callbacks
+from wellbot.clock import Clock, to_db
+from wellbot.deps import Deps, WellbotContext
+from wellbot.features import Feature, all_commands
+from wellbot.router import MENU_PREFIX
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT = "heartbeat"
+LAST_POLL = "last_poll"
+STARTED = "worker_started"
+STOPPED = "worker_stopped"
+MODE = "worker_mode"  # "polling" or "webhook"; cli's run sets deps.services[MODE]
+POLLING = "polling"
+HEARTBEAT_SECONDS = 30
+POLL_RECORD_SECONDS = 5  # a busy bot polls many times a second; one write per few seconds is enough
+JOB_NAME = "wellbot-heartbeat"
+LOG_GROUP = -20  # before the guards (-10), so even an update a guard stops is logged
+
+
+def record(db: Database, key: str, value: str, now: datetime) -> bool:
+    """Upsert one worker_state fact; False (and a warning) if the database refused the write."""
+    try:
+        db.execute(
+            """
+            insert into worker_state (key, value, updated_at) values (?, ?, ?)
+            on conflict(key) do update set value = excluded.value, updated_at = excluded.updated_at
+            """,
+            [key, value, to_db(now)],
+        )
+    except sqlite3.Error as exc:
+        log.warning("worker state not recorded key=%s error=%s", key, exc)
+        return False
+    return True
+
+
+def read_state(db: Database) -> dict[str, dict[str, str]]:
+    """Every worker_state row, by key."""
+    return {row["key"]: row for row in db.query("select key, value, updated_at from worker_state")}
+
+
+class PollRecordingRequest(HTTPXRequest):
+    """The getUpdates connection, noting each successful poll in worker_state.
+
+    A successful poll (HTTP 2xx) is the proof that Telegram and the network
+    are reachable, which the heartbeat alone cannot show.
+    """
+
+    def __init__(self, db: Database, clock: Clock, **kwargs: Any) -> None:
+        kwargs.setdefault("connection_pool_size", 1)  # what PTB uses for getUpdates
+        super().__init__(**kwargs)
+        self._db = db
+        self._clock = clock
+        self._last_recorded = float("-inf")
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Send the request; after a successful getUpdates, record the time (at most every few seconds)."""
+        code, payload = await super().do_request(url, method, *args, **kwargs)
+        if 200 <= code < 300 and url.endswith("/getUpdates"):
+            self._note_poll()
+        return code, payload
+
+    def _note_poll(self) -> None:
+        moment = time.monotonic()  # throttling is about real seconds, not the clinic's clock
+        if moment - self._last_recorded >= POLL_RECORD_SECONDS:
+            if record(self._db, LAST_POLL, "ok", self._clock.now()):
+                self._last_recorded = moment
+
+
+async def beat(context: WellbotContext) -> None:
+    """Write the heartbeat (a JobQueue job: it runs only while the event loop is healthy)."""
+    deps = context.deps
+    record(deps.db, HEARTBEAT, str(os.getpid()), deps.clock.now())
+
+
+async def start_heartbeat(application: Application) -> None:
+    """Record the start and schedule the repeating heartbeat."""
+    deps: Deps = application.bot_data["deps"]
+    now = deps.clock.now()
+    record(deps.db, STARTED, str(os.getpid()), now)
+    record(deps.db, MODE, deps.services.get(MODE, POLLING), now)
+    record(deps.db, HEARTBEAT, str(os.getpid()), now)
+    if application.job_queue is None:
+        log.warning("no job queue: heartbeat disabled (install python-telegram-bot[job-queue])")
+        return
+    application.job_queue.run_repeating(beat, interval=HEARTBEAT_SECONDS, first=HEARTBEAT_SECONDS, name=JOB_NAME)
+
+
+async def stop_heartbeat(application: Application) -> None:
+    """Record a clean stop, so status tells a stopped worker from a stalled one."""
+    deps: Deps = application.bot_data["deps"]
+    record(deps.db, STOPPED, str(os.getpid()), deps.clock.now())
+
+
+def describe_update(update: Update, known_commands: set[str], known_prefixes: set[str]) -> str:
+    """`kind=... [command=...|button=...]` for an update, with nothing the user typed or forged."""
+    if update.callback_query is not None:
+        prefix = (update.callback_query.data or "").split(callbacks.SEPARATOR, 1)[0]
+        return f"kind=button button={prefix if prefix in known_prefixes else 'unknown'}"
+    message = update.message
+    if message is not None and message.text and message.text.startswith("/"):
+        name = message.text[1:].split(maxsplit=1)[0].split("@", 1)[0] if len(message.text) > 1 else ""
+        return f"kind=command command={name if name in known_commands else 'unknown'}"
+    if message is not None:
+        return "kind=" + ("contact" if message.contact else "text" if message.text else "message")
+    return "kind=" + next((name for name in ("edited_message", "my_chat_member", "chat_member")
+                           if getattr(update, name, None) is not None), "other")
+
+
+async def log_update(update: Update, context: WellbotContext) -> None:
+    """One INFO line per update: ids and kind, never its text."""
+    features = context.deps.features
+    commands = {command.name for command in all_commands(features)}
+    prefixes = {route.prefix for feature in features for route in feature.buttons} | {MENU_PREFIX}
+    user = update.effective_user
+    log.info("update received update_id=%s user_id=%s %s", update.update_id, user.id if user else None,
+             describe_update(update, commands, prefixes))
+
+
+FEATURE = Feature(name="heartbeat", startup=[start_heartbeat], shutdown=[stop_heartbeat],
+                  handlers=[(TypeHandler(Update, log_update), LOG_GROUP)])
