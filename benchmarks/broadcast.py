@@ -40,7 +40,7 @@ from wellbot.clock import ManualClock, to_db  # noqa: E402
 from wellbot.db import open_database  # noqa: E402
 from wellbot.devserver import BotAPIServer  # noqa: E402
 from wellbot.newsletter import broadcast, store  # noqa: E402
-from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, EngineConfig, in_flight_for  # noqa: E402
+from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, config_for  # noqa: E402
 from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboard  # noqa: E402
 
 TOKEN = "123456:BENCH-token-for-the-local-server-only"
@@ -89,7 +89,8 @@ async def run_engine(server: BotAPIServer, users: list[int], rate: float, folder
     sqlite_store = store.SqliteStore(db, clock, {broadcast.KIND: broadcast.planner})
     bot = Bot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL))
     async with bot:
-        config = EngineConfig(rate=rate, max_in_flight=in_flight or in_flight_for(rate))  # as engine_config()
+        config = config_for(rate)  # what WELLBOT_SEND_RATE=rate gives in production
+        config.max_in_flight = in_flight or config.max_in_flight
         engine = Engine(sqlite_store, TelegramMessenger(bot), None, config)
         started = time.perf_counter()
         campaign = sqlite_store.next_campaign()

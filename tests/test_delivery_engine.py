@@ -378,9 +378,10 @@ def test_send_rate_settings_default_and_validate():
     from wellbot.errors import ConfigError
     from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
 
-    assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9), False)
+    assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9, window_limit=30), False)
     assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32), True)
-    assert engine_config({"WELLBOT_SEND_RATE": "5"}) == (EngineConfig(rate=5.0, max_in_flight=4), False)
+    assert engine_config({"WELLBOT_SEND_RATE": "5"})[0] == EngineConfig(rate=5.0, max_in_flight=4, window_limit=30)
+    assert engine_config({"WELLBOT_SEND_RATE": "250"})[0].window_limit is None  # a server with other limits
     for bad in ({"WELLBOT_SEND_RATE": "fast"}, {"WELLBOT_SEND_RATE": "0"}, {"WELLBOT_SEND_RATE": "5000"},
                 {"WELLBOT_PAID_BROADCAST": "maybe"}):
         with pytest.raises(ConfigError) as caught:
@@ -398,3 +399,19 @@ def test_pacer_makes_up_small_lateness_but_never_bursts():
     t.t += 0.5  # a long stall
     pacer.take(3)
     assert pacer.wait_global() == pytest.approx(0.1)  # grid restarts: no burst to catch up
+
+
+def test_pacer_keeps_telegrams_window_when_one_request_is_slow():
+    t = FakeTime()
+    pacer = Pacer(29.9, now=t.now, window_limit=30)
+    sends = []
+    for _ in range(30):
+        t.t += max(0.0, pacer.wait_global())
+        sends.append(pacer.take(1))
+    start = sends[0][0]
+    t.t += max(0.0, pacer.wait_global())  # the grid alone would send the 31st 1.003 s after the 1st...
+    assert t.t - start == pytest.approx(1.0 + 0.025 + 0.005)  # ...but the 1st may still be on its way
+    sends[0][1] = start + 0.002  # now say it was answered 2 ms after it started
+    assert pacer.wait_global() <= 0
+    pacer.answered(sends[1])
+    assert sends[1][1] == t.t

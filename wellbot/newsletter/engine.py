@@ -10,8 +10,9 @@ Guarantees:
   marked `sending` (committed) just before the push and `sent`/`blocked`/
   `failed` after (outcomes are written in small groups, one commit each), so
   a resumed campaign never pushes a row it may have pushed before;
-- global pacing at `rate` messages per second by fixed spacing (a token
-  bucket of depth one: bursts are what make a strict server answer 429),
+- global pacing at `rate` messages per second by fixed spacing on a grid (a
+  token bucket of depth one: bursts are what make a strict server answer
+  429), never more than Telegram's 30 in any 1.02 s when aiming under it,
   and at most one message per chat per `per_chat_interval`;
 - a 429 pauses every send for `retry_after`, and the refused delivery is
   retried (not counted as a failure);
@@ -30,6 +31,7 @@ import heapq
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -58,7 +60,10 @@ RATE_SETTING = "WELLBOT_SEND_RATE"
 PAID_SETTING = "WELLBOT_PAID_BROADCAST"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
-CATCH_UP = 0.004  # seconds a late slot may be made up; keeps a strict 1 s window at <= 30 up to ~29.6/s
+CATCH_UP = 0.004  # seconds a late slot may be made up (wake-ups are ~1 ms late; stalls are not made up)
+TELEGRAM_LIMIT = 30  # sends per second Telegram allows a bot without paid broadcast
+WINDOW_SECONDS = 1.005  # Telegram's 1 s window, and 5 ms for clock granularity
+MAX_SKEW = 0.025  # how late after its start a send may be assumed to reach Telegram (see Pacer)
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
 SERVICE = "newsletter_engine"  # key of the running engine in deps.services
 
@@ -153,25 +158,34 @@ class Pacer:
     """Global fixed spacing plus a per-chat interval and a shared 429 pause. Pure; time is injected."""
 
     def __init__(self, rate: float, per_chat_interval: float = PER_CHAT_INTERVAL,
-                 now: Callable[[], float] = time.monotonic) -> None:
+                 now: Callable[[], float] = time.monotonic, window_limit: int | None = None) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
         self.per_chat_interval = per_chat_interval
         self.now = now
+        # Telegram counts sends by when they reach it, in a 1 s window. A send reaches it no later
+        # than its answer comes back, and (we assume) no later than MAX_SKEW after it started;
+        # the send `window_limit` places later waits a window past that. So one slow request
+        # cannot let 31 land in one second, and at 29/s with normal latency this never binds.
+        self._window: deque[list[float]] = deque(maxlen=window_limit) if window_limit else deque(maxlen=0)
         self._next_slot = 0.0
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
 
     def wait_global(self) -> float:
         """Seconds until the next message to anyone may go."""
-        return max(self._next_slot, self._paused_until) - self.now()
+        ready = max(self._next_slot, self._paused_until)
+        if self._window.maxlen and len(self._window) == self._window.maxlen:
+            started, answered = self._window[0]
+            ready = max(ready, min(answered, started + MAX_SKEW) + WINDOW_SECONDS)
+        return ready - self.now()
 
     def wait_chat(self, chat_id: int) -> float:
         """Seconds until this chat may get another message."""
         return self._chat_ready.get(chat_id, 0.0) - self.now()
 
-    def take(self, chat_id: int) -> None:
+    def take(self, chat_id: int) -> list[float]:
         """Record a send now and book the next slot one interval after this one's.
 
         Slots stay on a fixed grid, so the small lateness of every wake-up does
@@ -184,6 +198,13 @@ class Pacer:
         self._chat_ready[chat_id] = now + self.per_chat_interval
         if len(self._chat_ready) > 4096:  # forget chats whose interval has passed
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+        send = [now, math.inf]  # [started, answered]
+        self._window.append(send)
+        return send
+
+    def answered(self, send: list[float]) -> None:
+        """The send `take` returned got its answer now (so it reached Telegram by now)."""
+        send[1] = self.now()
 
     def pause(self, seconds: float) -> None:
         """Hold every send for `seconds` (a 429's retry_after), then restart spacing from there."""
@@ -209,6 +230,7 @@ class EngineConfig:
     max_in_flight: int = MAX_IN_FLIGHT
     batch_size: int = BATCH_SIZE
     progress_every: float = 3.0  # seconds between progress reports
+    window_limit: int | None = None  # TELEGRAM_LIMIT when aiming under it (see config_for)
 
 
 def engine_config(extra: Mapping[str, str]) -> tuple[EngineConfig, bool]:
@@ -220,14 +242,20 @@ def engine_config(extra: Mapping[str, str]) -> tuple[EngineConfig, bool]:
     rate_text = extra.get(RATE_SETTING, "").strip()
     if not rate_text:
         rate = PAID_RATE if paid else DEFAULT_RATE
-        return EngineConfig(rate=rate, max_in_flight=in_flight_for(rate)), paid
+        return config_for(rate, paid), paid
     try:
         rate = float(rate_text)
     except ValueError:
         raise ConfigError(RATE_SETTING, f"{rate_text!r} is not a number of messages per second") from None
     if not 0 < rate <= MAX_RATE:
         raise ConfigError(RATE_SETTING, f"must be more than 0 and at most {MAX_RATE:g} messages per second")
-    return EngineConfig(rate=rate, max_in_flight=in_flight_for(rate)), paid
+    return config_for(rate, paid), paid
+
+
+def config_for(rate: float, paid: bool = False) -> EngineConfig:
+    """The engine's tunables for a send rate: the in-flight bound, and Telegram's window unless paid or above it."""
+    guard = not paid and rate <= TELEGRAM_LIMIT  # above it the operator points at a server with other limits
+    return EngineConfig(rate=rate, max_in_flight=in_flight_for(rate), window_limit=TELEGRAM_LIMIT if guard else None)
 
 
 def in_flight_for(rate: float) -> int:
@@ -256,6 +284,7 @@ class _Run:
     outcomes: list[Recorded] = field(default_factory=list)  # not yet written
     buffered: set[int] = field(default_factory=set)  # delivery ids among them
     last_flush: float = 0.0
+    sends: dict[int, list[float]] = field(default_factory=dict)  # delivery id -> the pacer's record of its send
 
 
 class Engine:
@@ -270,7 +299,7 @@ class Engine:
         self.config = config or EngineConfig()
         self.now = now
         self.sleep = sleep
-        self.pacer = Pacer(self.config.rate, self.config.per_chat_interval, now)
+        self.pacer = Pacer(self.config.rate, self.config.per_chat_interval, now, self.config.window_limit)
         self._wake = asyncio.Event()
         self._stopping = False
         self._cancelled: set[int] = set()
@@ -374,7 +403,7 @@ class Engine:
             return []
         if not await self._wait_for_slot(run, delivery):
             return []
-        self.pacer.take(delivery.chat_id)
+        run.sends[delivery.id] = self.pacer.take(delivery.chat_id)
         group = [delivery]
         while len(group) < free and self.pacer.wait_global() <= 0:
             following = self._next_ready(run)
@@ -383,7 +412,7 @@ class Engine:
             if (chat_wait := self.pacer.wait_chat(following.chat_id)) > 0:
                 self._retry_later(run, following, chat_wait)
                 continue
-            self.pacer.take(following.chat_id)
+            run.sends[following.id] = self.pacer.take(following.chat_id)
             group.append(following)
         return group
 
@@ -431,6 +460,7 @@ class Engine:
         except Exception as exc:  # the messenger should not raise; treat it as transient
             log.warning("messenger raised delivery_id=%s error=%s", delivery.id, type(exc).__name__)
             result = PushResult(Outcome.TRANSIENT, error=type(exc).__name__)
+        self.pacer.answered(run.sends.pop(delivery.id))
         self._record(run, delivery, result)
 
     def _note(self, run: _Run, delivery: Delivery, status: str, error: str = "",
