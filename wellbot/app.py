@@ -21,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, heartbeat, router, subscriptions
+from wellbot import front_door, heartbeat, reminders, router, subscriptions
 from wellbot.booking import feature as booking
 from wellbot.clinic import Clinic, load_clinic
 from wellbot.clock import Clock, SystemClock
@@ -49,6 +49,7 @@ FEATURES: list[Feature] = [
     faq.FEATURE,
     subscriptions.FEATURE,
     booking.FEATURE,  # /book, /visits, staff schedule, waitlist
+    reminders.FEATURE,
     newsletter.FEATURE,  # staff news: broadcasts, digests and their delivery engine
 ]
 GUARDS: list[router.Guard] = []

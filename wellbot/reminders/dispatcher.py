@@ -1,0 +1,260 @@
+"""Sends due reminders: woken by one PTB job at the next due time, never one job per reminder.
+
+Each wake claims due rows in small batches (work grows with what is due,
+not with what is pending), delivers them with bounded retries, records
+every outcome on the row, and re-arms the single job for the next due time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, Job
+from telegram.warnings import PTBDeprecationWarning
+
+from wellbot import patients
+from wellbot.deps import Deps
+from wellbot.messaging import send_html
+from wellbot.reminders import store, views
+from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
+from wellbot.staff import notify_staff
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "reminders-dispatcher"
+BATCH_SIZE = 50
+SEND_CONCURRENCY = 8  # in flight at once; AIORateLimiter keeps the overall rate under Telegram's
+MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
+BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
+MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attempt may 429 again
+# Also wake at least this often, so a change made outside an update (another
+# process, a job) is noticed within this time even if nothing re-armed us.
+SAFETY_INTERVAL_SECONDS = 30.0
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Dispatcher:
+    """The one reminder sender of this worker."""
+
+    def __init__(self, application: Application, deps: Deps, policy: Policy, *, sleep: Sleep = asyncio.sleep,
+                 backoff_base: float = BACKOFF_BASE_SECONDS) -> None:
+        self.application = application
+        self.deps = deps
+        self.policy = policy
+        self.sleep = sleep  # injectable: tests check the waits without waiting
+        self.backoff_base = backoff_base
+        self.armed_for: datetime | None = None
+        self.wakes = 0
+        self._job: Job | None = None
+        self._lock = asyncio.Lock()
+        self._stopping = False
+
+    # ----- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Rebuild from the database after a (re)start, then arm the wake-up."""
+        now = self.deps.clock.now()
+        requeued, failed = store.recover_claimed(self.deps.db, now)
+        if requeued or failed:
+            log.warning("reminders claimed before a crash: resending=%s not_resent=%s", requeued, failed)
+        self.arm()
+
+    async def stop(self) -> None:
+        """Stop waking and wait for a delivery in progress to finish."""
+        self._stopping = True
+        self._cancel_job()
+        async with self._lock:
+            pass
+
+    # ----- waking --------------------------------------------------------------------
+
+    def arm(self) -> None:
+        """(Re)schedule the single job at the earliest pending due time, or the safety interval."""
+        if self._stopping:
+            return
+        due = store.next_due(self.deps.db)
+        delay = SAFETY_INTERVAL_SECONDS
+        if due is not None:
+            delay = min(max((due - self.deps.clock.now()).total_seconds(), 0.0), SAFETY_INTERVAL_SECONDS)
+        self._cancel_job()
+        # APScheduler drops a job more than 1 s late by default; this one must always run.
+        self._job = self.application.job_queue.run_once(self._on_job, when=delay, name=JOB_NAME,
+                                                        job_kwargs={"misfire_grace_time": None})
+        self.armed_for = due
+
+    def wake_for(self, due: datetime | None) -> None:
+        """Re-arm if something is now due earlier than the job is set for."""
+        if due is not None and (self.armed_for is None or due < self.armed_for):
+            self.arm()
+
+    def _cancel_job(self) -> None:
+        """Remove the armed job, if it has not run yet."""
+        job, self._job = self._job, None
+        if job is not None and not job.removed:
+            try:
+                job.schedule_removal()
+            except LookupError:  # it already ran: APScheduler forgot it
+                pass
+
+    async def _on_job(self, context: object) -> None:
+        """The JobQueue callback."""
+        self._job = None
+        await self.run_due()
+
+    # ----- delivering ------------------------------------------------------------------
+
+    async def run_due(self) -> int:
+        """Deliver everything due now, batch by batch; then re-arm. Returns rows handled."""
+        handled = 0
+        async with self._lock:
+            self.wakes += 1
+            while self._running():
+                batch = store.claim_due(self.deps.db, self.deps.clock.now(), BATCH_SIZE)
+                if not batch:
+                    break
+                handled += len(batch)
+                await self._deliver_batch(batch)
+            self.arm()
+        return handled
+
+    def _running(self) -> bool:
+        """False once the worker is stopping: claim nothing new."""
+        return not self._stopping and self.application.running
+
+    async def _deliver_batch(self, batch: list[dict]) -> None:
+        """Deliver a claimed batch, a few at a time; rows not started when stopping go back."""
+        gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def one(row: dict) -> None:
+            """Deliver one row when a slot is free."""
+            async with gate:
+                if not self._running():
+                    store.release(self.deps.db, [row["id"]], self.deps.clock.now())
+                    return
+                await self._deliver_safely(row)
+
+        await asyncio.gather(*(one(row) for row in batch))
+
+    async def _deliver_safely(self, row: dict) -> None:
+        """Deliver one row; a bug in one row is recorded on it, not spread to the batch."""
+        try:
+            await self._deliver(row)
+        except Exception as exc:  # noqa: BLE001 - recorded on the row and logged; the batch goes on
+            log.exception("reminder delivery failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
+            store.finish(self.deps.db, row["id"], store.FAILED, f"internal_error:{type(exc).__name__}",
+                         self.deps.clock.now())
+
+    async def _deliver(self, row: dict) -> None:
+        """Check the visit is still on, then send the reminder, staff alert or check-in."""
+        deps, now = self.deps, self.deps.clock.now()
+        visit = store.visit(deps.db, row["visit_id"])
+        reason = skip_reason(row, visit, now, self.policy)
+        if reason:
+            store.finish(deps.db, row["id"], store.SKIPPED, reason, now)
+            log.info("reminder skipped reminder_id=%s reason=%s", row["id"], reason)
+            return
+        if row["kind"] == CONFIRM_ALERT:
+            await self._alert_unconfirmed(row, visit)
+            return
+        if visit["patient_status"] == patients.BLOCKED:
+            store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now)
+            await self._alert_blocked(row, visit)
+            return
+        parts, keyboard = self._render(row, visit)
+        status, outcome, attempts, message_id = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
+        store.finish(deps.db, row["id"], status, outcome, deps.clock.now(), attempts=attempts, message_id=message_id)
+        log.info("reminder delivered reminder_id=%s kind=%s status=%s outcome=%s attempts=%s lateness_s=%.1f",
+                 row["id"], row["kind"], status, outcome, attempts,
+                 (deps.clock.now() - store.from_db(row["due_at"])).total_seconds())
+        if status == store.BLOCKED:
+            await self._alert_blocked(row, visit)
+
+    def _render(self, row: dict, visit: dict) -> tuple[list[str], object]:
+        """The message parts and buttons for a patient reminder or check-in."""
+        values = views.visit_values(self.deps, visit)
+        if row["kind"] == CHECKIN:
+            return (self.deps.renderer.render_parts("rem_checkin", **values), views.checkin_keyboard(row["id"]))
+        return (self.deps.renderer.render_parts("rem_reminder", **values),
+                views.reminder_keyboard(visit["id"], values["confirmed"]))
+
+    async def _send_with_retries(self, row: dict, chat_id: int, parts: list[str],
+                                 keyboard: object) -> tuple[str, str, int, int | None]:
+        """Send with bounded retries: (status, outcome, attempts, message_id)."""
+        last = "none"
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                message = await send_html(self.application.bot, self.deps, chat_id, parts, keyboard)
+            except RetryAfter as exc:
+                last, wait = "rate_limited", min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
+            except BadRequest as exc:  # permanent (chat not found, bad markup): retrying cannot help
+                log.warning("reminder refused reminder_id=%s error=%s", row["id"], exc)
+                return store.FAILED, "bad_request", attempt, None
+            except NetworkError as exc:  # timeouts, connection errors, 5xx
+                last, wait = "network_error", self.backoff_base * 2 ** (attempt - 1)
+                log.info("reminder send retry reminder_id=%s attempt=%s error=%s", row["id"], attempt,
+                         type(exc).__name__)
+            except TelegramError as exc:
+                log.warning("reminder send failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
+                return store.FAILED, f"telegram_error:{type(exc).__name__}", attempt, None
+            else:
+                if message is None:  # 403: send_html has marked the patient blocked
+                    return store.BLOCKED, "forbidden", attempt, None
+                outcome = "sent" if attempt == 1 else f"sent_after_{last}"
+                if row["claims"] > 1:  # the idempotency key's second claim: a crash may have sent it already
+                    outcome = "resent_after_crash"
+                return store.SENT, outcome, attempt, message.message_id
+            if attempt < MAX_ATTEMPTS:
+                await self.sleep(wait)
+        return store.FAILED, f"gave_up_{last}", MAX_ATTEMPTS, None
+
+    async def _alert_unconfirmed(self, row: dict, visit: dict) -> None:
+        """Tell staff to phone a patient who has not confirmed by the deadline."""
+        delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_unconfirmed",
+                                       **views.visit_values(self.deps, visit))
+        status = store.SENT if delivered else store.FAILED
+        store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}", self.deps.clock.now(),
+                     attempts=1)
+
+    async def _alert_blocked(self, row: dict, visit: dict) -> None:
+        """Tell staff, once per visit, to phone a patient the bot can no longer reach."""
+        if store.blocked_alert_already_sent(self.deps.db, visit["id"], row["id"]):
+            return
+        await notify_staff(self.application.bot, self.deps, "rem_staff_blocked", **views.visit_values(self.deps, visit))
+
+
+def skip_reason(row: dict, visit: dict | None, now: datetime, policy: Policy) -> str | None:
+    """Why a claimed row must not be sent now (visit gone, cancelled, moved, or too late), or None."""
+    if visit is None:
+        return "visit_missing"
+    status = visit["status"]
+    if row["kind"] in (REMINDER, CONFIRM_ALERT) and status != "booked":
+        return f"visit_{status}"
+    if row["kind"] == CHECKIN and status in ("cancelled", "no_show"):
+        return f"visit_{status}"
+    if row["kind"] == CONFIRM_ALERT and visit["confirmed_at"]:
+        return "already_confirmed"
+    if row["kind"] != CONFIRM_ALERT and visit["chat_id"] is None:
+        return "no_patient"
+    if row["idempotency_key"] != store.idempotency_key(visit["id"], row["kind"], row["offset_minutes"],
+                                                       visit["start_utc"]):
+        return "visit_moved"
+    return overdue_fate(store.from_db(row["due_at"]), row["kind"], store.from_db(visit["start_utc"]), now,
+                        policy.grace_minutes)
+
+
+def _seconds(value: object) -> float:
+    """RetryAfter.retry_after as seconds, whether PTB gives an int or a timedelta."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait (PTB 22 warns about the int form; both are fine here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        return _seconds(exc.retry_after)

@@ -1,0 +1,73 @@
+"""Thin handlers: the Confirm button, check-in score buttons and the staff /checkins command."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from wellbot import callbacks
+from wellbot.deps import WellbotContext
+from wellbot.messaging import answer, reply, show
+from wellbot.reminders import store, views
+from wellbot.reminders.trends import summarize
+
+log = logging.getLogger(__name__)
+
+MAX_SCORE = 10
+
+
+async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Route `rem:` buttons; anything else is stale or forged."""
+    action = parts[0] if parts else ""
+    if action == views.CONFIRM:
+        await confirm(update, context, callbacks.int_part(parts, 1))
+    elif action == views.CHECKIN:
+        await answer_checkin(update, context, callbacks.int_part(parts, 1), callbacks.int_part(parts, 2))
+    else:
+        raise callbacks.CallbackDataError(f"unknown reminders action {action!r}")
+
+
+async def confirm(update: Update, context: WellbotContext, visit_id: int) -> None:
+    """Record that the presser will come to their visit; pressing again changes nothing."""
+    deps, user_id = context.deps, update.effective_user.id
+    result = store.confirm_visit(deps.db, visit_id, user_id, deps.clock.now())
+    log.info("visit confirm visit_id=%s user_id=%s result=%s", visit_id, user_id, result)
+    if result == "not_yours":
+        raise callbacks.CallbackDataError("visit not found for this patient")
+    await answer(update, context, deps.renderer.render(f"rem_confirm_{result}_toast"))
+    if result in ("confirmed", "already"):
+        visit = store.visit(deps.db, visit_id)
+        await show(update, context, "rem_reminder", keyboard=views.reminder_keyboard(visit_id, confirmed=True),
+                   **views.visit_values(deps, visit))
+
+
+async def answer_checkin(update: Update, context: WellbotContext, reminder_id: int, score: int) -> None:
+    """Store the patient's pain score once and thank them."""
+    deps, user_id = context.deps, update.effective_user.id
+    if not 0 <= score <= MAX_SCORE:
+        raise callbacks.CallbackDataError("score out of range")
+    result, stored = store.record_checkin(deps.db, reminder_id, user_id, score, deps.clock.now())
+    log.info("check-in answer reminder_id=%s user_id=%s result=%s", reminder_id, user_id, result)
+    if result == "not_yours":
+        raise callbacks.CallbackDataError("check-in not found for this patient")
+    await answer(update, context, deps.renderer.render(f"rem_checkin_{result}_toast", score=stored))
+    await show(update, context, "rem_checkin_thanks", score=stored)
+
+
+async def checkins(update: Update, context: WellbotContext) -> None:
+    """Staff: every recent patient's pain-score trend, or one patient's answers with `/checkins <user id>`."""
+    deps = context.deps
+    args = context.args or []
+    if not args:
+        trends = [{**row, **summarize(row["scores"])} for row in store.recent_trends(deps.db)]
+        await reply(update, context, "rem_checkins", trends=trends)
+        return
+    if len(args) != 1 or not args[0].isdigit():
+        await reply(update, context, "rem_checkins_usage")
+        return
+    user_id = int(args[0])
+    answers = store.patient_checkins(deps.db, user_id)
+    services = {s.key: s.name for s in deps.clinic.services}
+    await reply(update, context, "rem_checkins_patient", user_id=user_id, answers=answers, services=services,
+                **summarize([a["score"] for a in answers]))
