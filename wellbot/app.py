@@ -19,7 +19,7 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
 from wellbot import front_door, guards, heartbeat, privacy, reminders, router, subscriptions
 from wellbot.booking import feature as booking
@@ -31,6 +31,8 @@ from wellbot.faq import handlers as faq
 from wellbot.features import Feature, all_commands
 from wellbot.flows import FlowStore
 from wellbot.messaging import reply
+from wellbot.newsletter import handlers as newsletter
+from wellbot.ratelimit import BulkAwareRateLimiter
 from wellbot.render import Renderer
 from wellbot.settings import Settings
 
@@ -48,6 +50,7 @@ FEATURES: list[Feature] = [
     subscriptions.FEATURE,
     booking.FEATURE,  # /book, /visits, staff schedule, waitlist
     reminders.FEATURE,
+    newsletter.FEATURE,  # staff news: broadcasts, digests and their delivery engine
     privacy.FEATURE,
 ]
 GUARDS: list[router.Guard] = []
@@ -127,7 +130,8 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .post_stop(_post_stop)
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # AIORateLimiter for interactive traffic; the newsletter engine paces itself and bypasses it.
+        builder = builder.rate_limiter(BulkAwareRateLimiter(max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
     router.install(application, deps.features, GUARDS)

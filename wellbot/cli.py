@@ -32,6 +32,7 @@ PLUGIN_MODULES: list[str] = [
     "wellbot.ops",  # backup, export, status
     "wellbot.chat",  # chat
     "wellbot.faq.cli",  # faq reload
+    "wellbot.newsletter.cli",
 ]
 
 

@@ -31,6 +31,8 @@ SETTINGS: dict[str, str] = {
     "WELLBOT_LOG_LEVEL": "DEBUG, INFO, WARNING or ERROR (default INFO).",
     "WELLBOT_LOG_FORMAT": "`text` (default) or `json`: one line per event either way.",
     "WELLBOT_WEBHOOK_SECRET": "Secret Telegram sends with every webhook request (default: derived from the token).",
+    "WELLBOT_SEND_RATE": "Messages per second for broadcasts and digests (default 29; 900 with paid broadcast).",
+    "WELLBOT_PAID_BROADCAST": "on: send bulk messages with allow_paid_broadcast (costs Stars; default off).",
     "WELLBOT_STAFF_GROUP_ID": "Optional Telegram group id (negative) where the bot also posts staff notifications.",
 }
 

@@ -1,0 +1,195 @@
+"""Benchmark: the newsletter delivery engine against a Bot API server on 127.0.0.1.
+
+(a) The server enforces N messages per second (a strict sliding 1 s window,
+    answering 429 past it). The engine sends to every recipient; we report the
+    achieved rate as a share of the limit, the 429 answers, and lost and
+    duplicated messages. python-telegram-bot's own AIORateLimiter is measured
+    the same way, side by side.
+(b) No server limit: the engine's throughput as a share of a bare sequential
+    `send_message` loop, measured in the same run.
+
+Run from the repository root (takes about 4 minutes with the defaults):
+
+    python benchmarks/broadcast.py
+    python benchmarks/broadcast.py --recipients 600 --skip-ptb   # a quick look
+
+Not a test: nothing here asserts; it prints figures for benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from telegram import Bot  # noqa: E402
+from telegram.error import RetryAfter, TelegramError  # noqa: E402
+from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
+from telegram.request import HTTPXRequest  # noqa: E402
+
+from wellbot.clock import ManualClock, to_db  # noqa: E402
+from wellbot.db import open_database  # noqa: E402
+from wellbot.devserver import BotAPIServer  # noqa: E402
+from wellbot.newsletter import broadcast, store  # noqa: E402
+from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, config_for  # noqa: E402
+from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboard  # noqa: E402
+
+TOKEN = "123456:BENCH-token-for-the-local-server-only"
+TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
+FIRST_USER = 100_000
+POOL = 32  # HTTP connections: the engine keeps up to 16 pushes in flight
+UNLIMITED_RATE = 1_000_000.0  # (b): pacing effectively off, everything else as in production
+TZ = ZoneInfo("America/New_York")
+
+
+def recipients(count: int) -> list[int]:
+    """Simulated subscriber ids."""
+    return list(range(FIRST_USER, FIRST_USER + count))
+
+
+async def new_server(limit: float | None, users: list[int]) -> BotAPIServer:
+    """A fresh server (fresh counters and window) that knows every recipient."""
+    server = BotAPIServer(token=TOKEN, global_rate=limit)
+    await server.start()
+    for user_id in users:
+        server.user(user_id)
+    return server
+
+
+def copies(server: BotAPIServer, users: list[int]) -> tuple[int, int]:
+    """(lost, duplicated): recipients with no copy, and copies beyond the first."""
+    counts = Counter(message.chat_id for message in server.sent)
+    lost = sum(1 for user_id in users if counts[user_id] == 0)
+    duplicated = sum(max(0, counts[user_id] - 1) for user_id in users)
+    return lost, duplicated
+
+
+async def run_engine(server: BotAPIServer, users: list[int], rate: float, folder: Path,
+                     in_flight: int | None = None) -> float:
+    """Send one broadcast to `users` through the engine on a real SQLite file; return seconds."""
+    clock = ManualClock(TZ, datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
+    db = open_database(folder / f"bench-{time.monotonic_ns()}.db")
+    now = to_db(clock.now())
+    with db.atomic():
+        for user_id in users:
+            db.execute("insert into patients (user_id, chat_id, status, created_at, last_seen_at) "
+                       "values (?, ?, 'active', ?, ?)", [user_id, user_id, now, now])
+            db.execute("insert into subscriptions (user_id, status, topics, updated_at) "
+                       "values (?, 'subscribed', ?, ?)", [user_id, json.dumps(["pain"]), now])
+    store.create_campaign(db, clock, broadcast.KIND, store.ALL, TEXT, None)
+    sqlite_store = store.SqliteStore(db, clock, {broadcast.KIND: broadcast.planner})
+    bot = Bot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL))
+    async with bot:
+        config = config_for(rate)  # what WELLBOT_SEND_RATE=rate gives in production
+        config.max_in_flight = in_flight or config.max_in_flight
+        engine = Engine(sqlite_store, TelegramMessenger(bot), None, config)
+        started = time.perf_counter()
+        campaign = sqlite_store.next_campaign()
+        await engine.run_campaign(campaign)
+        elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+async def run_ptb_limiter(server: BotAPIServer, users: list[int]) -> tuple[float, int]:
+    """Send to `users` through PTB's AIORateLimiter(max_retries=5), all at once; return (seconds, failures)."""
+    bot = ExtBot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL),
+                 rate_limiter=AIORateLimiter(max_retries=5))
+    keyboard = subscription_keyboard()
+    failures = 0
+
+    async def one(user_id: int) -> None:
+        nonlocal failures
+        try:
+            await bot.send_message(user_id, TEXT, parse_mode="HTML", reply_markup=keyboard)
+        except (RetryAfter, TelegramError):
+            failures += 1
+
+    async with bot:
+        started = time.perf_counter()
+        await asyncio.gather(*(one(user_id) for user_id in users))
+        elapsed = time.perf_counter() - started
+    return elapsed, failures
+
+
+async def run_bare_loop(server: BotAPIServer, users: list[int]) -> float:
+    """A bare sequential send_message loop: the ceiling for one process on this machine."""
+    bot = Bot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL))
+    keyboard = subscription_keyboard()
+    async with bot:
+        started = time.perf_counter()
+        for user_id in users:
+            await bot.send_message(user_id, TEXT, parse_mode="HTML", reply_markup=keyboard)
+        return time.perf_counter() - started
+
+
+async def limited(args: argparse.Namespace, folder: Path) -> None:
+    """(a): engine and AIORateLimiter against a server enforcing the limit."""
+    users = recipients(args.recipients)
+    print(f"(a) {len(users)} recipients, server limit {args.limit:g}/s (sliding 1 s window)")
+    print(f"{'sender':<32}{'msg/s':>8}{'share':>8}{'429s':>7}{'429 %':>8}{'lost':>6}{'dupes':>7}")
+    server = await new_server(args.limit, users)
+    elapsed = await run_engine(server, users, args.rate, folder)
+    report(f"wellbot engine (rate {args.rate:g}/s)", server, users, elapsed, args.limit)
+    await server.stop()
+    if not args.skip_ptb:
+        server = await new_server(args.limit, users)
+        elapsed, failures = await run_ptb_limiter(server, users)
+        report("PTB AIORateLimiter(max_retries=5)", server, users, elapsed, args.limit)
+        await server.stop()
+
+
+def report(name: str, server: BotAPIServer, users: list[int], elapsed: float, limit: float) -> None:
+    """One row of (a)."""
+    sent = server.stats["sent"]
+    rejected = server.stats["rejected_429"]
+    lost, duplicated = copies(server, users)
+    rate = sent / elapsed
+    print(f"{name:<32}{rate:>8.2f}{rate / limit:>8.3f}{rejected:>7}{100 * rejected / max(sent, 1):>7.2f}%"
+          f"{lost:>6}{duplicated:>7}")
+
+
+async def unlimited(args: argparse.Namespace, folder: Path) -> None:
+    """(b): engine throughput as a share of a bare send_message loop, no server limit."""
+    users = recipients(args.recipients)
+    server = await new_server(None, users)
+    bare = await run_bare_loop(server, users)
+    await server.stop()
+    print(f"(b) {len(users)} recipients, no server limit")
+    print(f"bare send_message loop:              {len(users) / bare:8.1f} msg/s")
+    for in_flight in IN_FLIGHT_BOUNDS:  # the engine's smallest and largest in-flight bound
+        server = await new_server(None, users)
+        engine = await run_engine(server, users, UNLIMITED_RATE, folder, in_flight)
+        lost, duplicated = copies(server, users)
+        await server.stop()
+        print(f"wellbot engine, {in_flight:>2} pushes in flight:  {len(users) / engine:8.1f} msg/s  "
+              f"share {bare / engine:.3f}  lost {lost} dupes {duplicated}")
+
+
+async def main() -> None:
+    """Parse options and run the chosen parts."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=3000)
+    parser.add_argument("--limit", type=float, default=30.0, help="server's messages per second in (a)")
+    parser.add_argument("--rate", type=float, default=29.6, help="engine's WELLBOT_SEND_RATE in (a)")
+    parser.add_argument("--skip-ptb", action="store_true", help="leave out the AIORateLimiter run")
+    parser.add_argument("--only", choices=("a", "b"), help="run only part (a) or (b)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.only != "b":
+            await limited(args, Path(scratch))
+        if args.only != "a":
+            await unlimited(args, Path(scratch))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

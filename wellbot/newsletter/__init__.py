@@ -1,0 +1,1 @@
+"""Health news: items, digests and broadcasts, sent by one paced, resumable delivery engine."""

@@ -1,0 +1,301 @@
+"""Telegram side of the newsletter: staff commands, buttons, the engine's start/stop and reports.
+
+Thin adapters over `broadcast`, `store` and `engine`. Every id in a button is
+re-checked against the database and the presser (a forged or stale button
+changes nothing); pressing "Send now" twice queues the broadcast once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from markupsafe import Markup
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application
+
+from wellbot import callbacks, keyboards
+from wellbot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.features import ButtonRoute, Command, Feature
+from wellbot.messaging import NOT_MODIFIED, answer, reply, send_html, show
+from wellbot.newsletter import broadcast, digest, digest_handlers, engine, news_handlers, store
+from wellbot.newsletter.engine import SERVICE, Campaign, Engine, Status, engine_config
+from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboard
+from wellbot.staff import notify_staff
+
+log = logging.getLogger(__name__)
+
+PREFIX = "bc"
+FLOW = "bc"
+STEP_COMPOSE = "compose"
+STEP_AUDIENCE = "audience"
+ALL_KEY = "*"  # the "all subscribers" audience inside callback_data (topic keys are [a-z0-9_])
+HISTORY_LIMIT = 10
+SEND_LABEL = "Send now"
+DROP_LABEL = "Cancel"
+RESUME_LABEL = "Resume sending"
+
+
+def engine_of(deps: Deps) -> Engine | None:
+    """The running delivery engine (None before start-up or after shutdown)."""
+    return engine.engine_of(deps.services)
+
+
+# --- the engine's life and its reports to staff ------------------------------------
+
+class StaffReporter:
+    """Keeps the staff's progress message current and tells staff when a campaign ends or pauses."""
+
+    def __init__(self, bot: Any, deps: Deps) -> None:
+        self.bot = bot
+        self.deps = deps
+        self.throttle = broadcast.EditThrottle()
+
+    async def progress(self, campaign: Campaign, counts: dict[str, int], rate: float) -> None:
+        """Edit the progress message (at most every few seconds, never with the same text)."""
+        await self._edit(campaign.id, counts, rate, Status.RUNNING.value, force=False)
+
+    async def finished(self, campaign: Campaign, counts: dict[str, int], status: Status, reason: str) -> None:
+        """Show the final figures; if the campaign paused, tell every staff member why."""
+        shown = await self._edit(campaign.id, counts, 0.0, status.value, force=True)
+        self.throttle.forget(campaign.id)
+        if status is Status.PAUSED:
+            keyboard = keyboards.inline([[(RESUME_LABEL, callbacks.encode(PREFIX, "resume", campaign.id))]])
+            await notify_staff(self.bot, self.deps, "bc_paused", keyboard=keyboard, campaign_id=campaign.id,
+                               kind=campaign.kind, reason=reason, **broadcast.progress_figures(counts, 0.0))
+        elif not shown:
+            await notify_staff(self.bot, self.deps, "bc_finished", campaign_id=campaign.id, kind=campaign.kind,
+                               status=status.value, **broadcast.progress_figures(counts, 0.0))
+
+    async def _edit(self, campaign_id: int, counts: dict[str, int], rate: float, status: str, force: bool) -> bool:
+        row = store.get_campaign(self.deps.db, campaign_id)
+        if row is None or not row["progress_message_id"]:
+            return False
+        text = self.deps.renderer.render("bc_progress", campaign_id=campaign_id, status=status,
+                                         audience=broadcast.audience_label(self.deps.clinic, row["audience"]),
+                                         **broadcast.progress_figures(counts, rate))
+        if not self.throttle.should_edit(campaign_id, text, force=force):
+            return True
+        try:
+            await self.bot.edit_message_text(text, chat_id=row["progress_chat_id"],
+                                             message_id=row["progress_message_id"], parse_mode=ParseMode.HTML)
+        except BadRequest as exc:
+            if NOT_MODIFIED not in str(exc).lower():
+                log.warning("progress edit refused campaign_id=%s error=%s", campaign_id, exc)
+        except TelegramError as exc:
+            log.warning("progress edit failed campaign_id=%s error=%s", campaign_id, type(exc).__name__)
+        return True
+
+
+async def start_engine(application: Application) -> None:
+    """Build the engine on the app's bot and resume whatever campaign was running."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    config, paid = engine_config(deps.settings.extra)
+    planners = {broadcast.KIND: broadcast.planner,
+                digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest.digest_config(deps.clinic),
+                                                 deps.clock.now)}
+    sender = Engine(store.SqliteStore(deps.db, deps.clock, planners), TelegramMessenger(application.bot, paid),
+                    StaffReporter(application.bot, deps), config)
+    deps.services[SERVICE] = sender
+    sender.start()
+    digest_handlers.schedule_digests(application)
+
+
+async def stop_engine(application: Application) -> None:
+    """Let the pushes in flight finish; the rest resumes on the next start."""
+    deps: Deps = application.bot_data[DEPS_KEY]
+    sender = deps.services.pop(SERVICE, None)
+    if sender is not None:
+        await sender.stop()
+
+
+def check_settings(deps: Deps) -> None:
+    """WELLBOT_SEND_RATE and WELLBOT_PAID_BROADCAST must parse (ConfigError otherwise)."""
+    engine_config(deps.settings.extra)
+
+
+# --- /broadcast: compose -> audience -> preview and count -> confirm ----------------
+
+async def start_broadcast(update: Update, context: WellbotContext) -> None:
+    """Ask for the broadcast text."""
+    context.deps.flows.start(update.effective_user.id, FLOW, STEP_COMPOSE)
+    await reply(update, context, "bc_compose")
+
+
+async def on_broadcast_text(update: Update, context: WellbotContext) -> None:
+    """Take the composed text (with its formatting), then ask for the audience."""
+    deps = context.deps
+    state = deps.flows.get(update.effective_user.id)
+    if state.step == STEP_AUDIENCE:
+        await _ask_audience(update, context, state.token)
+        return
+    try:
+        body = broadcast.check_body(update.message.text_html if update.message.text else "")
+    except broadcast.BodyError as exc:
+        await reply(update, context, "bc_invalid", reason=str(exc))
+        return
+    state.data["body"] = body
+    state.step = STEP_AUDIENCE
+    deps.flows.save(state)
+    await _ask_audience(update, context, state.token)
+
+
+async def _ask_audience(update: Update, context: WellbotContext, token: str) -> None:
+    options = broadcast.audiences(context.deps.db, context.deps.clinic)
+    rows = [[(f"{label} ({count})", callbacks.encode(PREFIX, "aud", token, _audience_key(audience)))]
+            for audience, label, count in options]
+    await reply(update, context, "bc_audience", keyboard=keyboards.inline(rows))
+
+
+def _audience_key(audience: str) -> str:
+    return store.audience_topic(audience) or ALL_KEY
+
+
+async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Route the broadcast buttons (staff only, checked by the router)."""
+    action = parts[0] if parts else ""
+    handler = {"aud": choose_audience, "go": confirm, "drop": drop, "resume": resume}.get(action)
+    if handler is None:
+        raise callbacks.CallbackDataError(f"unknown broadcast action {action!r}")
+    await handler(update, context, parts)
+
+
+async def choose_audience(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Save a draft for the chosen audience, show the exact message and the count, ask to confirm."""
+    deps, user_id = context.deps, update.effective_user.id
+    token, key = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
+    state = deps.flows.current(user_id, FLOW, token)
+    audience = store.ALL if key == ALL_KEY else store.TOPIC_PREFIX + key
+    if state is None or "body" not in state.data or not broadcast.valid_audience(deps.clinic, audience):
+        raise callbacks.CallbackDataError("stale or forged audience button")
+    text = deps.renderer.render("bc_message", body=Markup(state.data["body"]))
+    campaign_id = store.create_campaign(deps.db, deps.clock, broadcast.KIND, audience, text, user_id,
+                                        status=Status.DRAFT)
+    deps.flows.clear(user_id)
+    await answer(update, context)
+    await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
+    keyboard = keyboards.inline([[(SEND_LABEL, callbacks.encode(PREFIX, "go", campaign_id)),
+                                  (DROP_LABEL, callbacks.encode(PREFIX, "drop", campaign_id))]])
+    await reply(update, context, "bc_confirm", keyboard=keyboard, count=store.count_recipients(deps.db, audience),
+                audience=broadcast.audience_label(deps.clinic, audience))
+
+
+def _own_draft(update: Update, context: WellbotContext, parts: list[str]) -> dict[str, Any]:
+    """The campaign the button names, if it is this staff member's broadcast; else CallbackDataError."""
+    row = store.get_campaign(context.deps.db, callbacks.int_part(parts, 1))
+    if row is None or row["kind"] != broadcast.KIND or row["created_by"] != update.effective_user.id:
+        raise callbacks.CallbackDataError("not this staff member's broadcast")
+    return row
+
+
+async def confirm(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Queue the draft (once, however often pressed) and post a live progress message."""
+    deps = context.deps
+    row = _own_draft(update, context, parts)
+    if not store.queue_draft(deps.db, row["id"]):
+        await answer(update, context, deps.renderer.render("bc_already_toast", status=row["status"]))
+        return
+    log.info("broadcast queued campaign_id=%s by=%s", row["id"], update.effective_user.id)
+    ahead = [c for c in store.active_campaigns(deps.db) if c["id"] != row["id"] and c["status"] != "paused"]
+    await show(update, context, "bc_queued", campaign_id=row["id"], ahead=len(ahead))
+    count = store.count_recipients(deps.db, row["audience"])
+    counts = {**dict.fromkeys(store.DELIVERY_STATUSES, 0), "pending": count, "total": count}
+    rate = sender.config.rate if (sender := engine_of(deps)) is not None else 0.0
+    progress = await reply(update, context, "bc_progress", campaign_id=row["id"], status=Status.QUEUED.value,
+                           audience=broadcast.audience_label(deps.clinic, row["audience"]),
+                           **broadcast.progress_figures(counts, rate))
+    if progress is not None:
+        store.set_progress_message(deps.db, row["id"], progress.chat_id, progress.message_id)
+    if sender is not None:
+        sender.wake()
+
+
+async def drop(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Throw the draft away."""
+    row = _own_draft(update, context, parts)
+    if store.cancel(context.deps.db, context.deps.clock, row["id"]) or row["status"] == "cancelled":
+        await show(update, context, "bc_dropped")
+    else:
+        await answer(update, context, context.deps.renderer.render("bc_already_toast", status=row["status"]))
+
+
+async def resume(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """Queue a paused campaign again (any staff member may)."""
+    deps = context.deps
+    campaign_id = callbacks.int_part(parts, 1)
+    if store.get_campaign(deps.db, campaign_id) is None:
+        raise callbacks.CallbackDataError("no such campaign")
+    if not store.resume(deps.db, campaign_id):
+        await answer(update, context, deps.renderer.render("bc_already_toast", status="not paused"))
+        return
+    log.info("campaign resumed campaign_id=%s by=%s", campaign_id, update.effective_user.id)
+    await show(update, context, "bc_resumed", campaign_id=campaign_id)
+    if (sender := engine_of(deps)) is not None:
+        sender.wake()
+
+
+async def cancel_broadcast(update: Update, context: WellbotContext) -> None:
+    """Stop the broadcast that is sending (or the next queued or paused one)."""
+    deps = context.deps
+    sender = engine_of(deps)
+    running = sender.current.campaign if sender is not None and sender.current is not None else None
+    if running is not None and running.kind == broadcast.KIND:
+        sender.cancel(running.id)
+        log.info("broadcast cancel requested campaign_id=%s by=%s", running.id, update.effective_user.id)
+        await reply(update, context, "bc_cancelled", campaign_id=running.id, running=True)
+        return
+    for row in store.active_campaigns(deps.db):
+        if row["kind"] == broadcast.KIND and store.cancel(deps.db, deps.clock, row["id"]):
+            await reply(update, context, "bc_cancelled", campaign_id=row["id"], running=False)
+            return
+    await reply(update, context, "bc_nothing_to_cancel")
+
+
+async def list_broadcasts(update: Update, context: WellbotContext) -> None:
+    """Past and current broadcasts with their results."""
+    deps = context.deps
+    rows = [{**row, "audience_label": broadcast.audience_label(deps.clinic, row["audience"])}
+            for row in store.list_campaigns(deps.db, broadcast.KIND, HISTORY_LIMIT)]
+    await reply(update, context, "bc_history", campaigns=rows)
+
+
+# --- status, retention and personal data ----------------------------------------
+
+def status_lines(db: Any, now: Any) -> list[tuple[str, str]]:
+    """The running and queued campaigns for `wellbot status`."""
+    lines = []
+    for row in store.active_campaigns(db):
+        counts = store.delivery_counts(db, row["id"])
+        lines.append((f"newsletter {row['kind']} #{row['id']}",
+                      f"{row['status']}: {counts['sent']} sent, {counts['pending']} pending of {counts['total']}"))
+    return lines or [("newsletter", "no campaign running or queued")]
+
+
+FEATURE = Feature(
+    name="newsletter",
+    commands=[
+        Command("broadcast", "Send a message to subscribers", start_broadcast, staff=True),
+        Command("broadcast_cancel", "Stop the broadcast being sent", cancel_broadcast, staff=True),
+        Command("broadcasts", "Past broadcasts and their results", list_broadcasts, staff=True),
+        Command("news_add", "Write a health-news item", news_handlers.start_add, staff=True),
+        Command("news_list", "The latest health-news items", news_handlers.list_news, staff=True),
+        Command("news_edit", "Change a news item", news_handlers.start_edit, staff=True, usage="<id>"),
+        Command("news_delete", "Delete a news item", news_handlers.ask_delete, staff=True, usage="<id>"),
+        Command("digest_preview", "What a subscriber's next digest looks like", digest_handlers.preview,
+                staff=True, usage="[user id]"),
+        Command("digest_send", "Send the next digest now", digest_handlers.ask_send, staff=True),
+    ],
+    buttons=[ButtonRoute(PREFIX, on_button, staff=True),
+             ButtonRoute(digest_handlers.PREFIX, digest_handlers.on_button, staff=True),
+             ButtonRoute(news_handlers.PREFIX, news_handlers.on_button, staff=True)],
+    flows={FLOW: on_broadcast_text, news_handlers.FLOW: news_handlers.on_text},
+    startup=[start_engine],
+    shutdown=[stop_engine],
+    checks=[check_settings, digest_handlers.check_digest],
+    status=[status_lines],
+    export_data=store.export_deliveries,
+    erase_data=store.erase_deliveries,
+    purge=store.purge_deliveries,
+)

@@ -1,0 +1,70 @@
+"""The engine's messenger on python-telegram-bot: one send_message, its errors mapped to outcomes.
+
+The only newsletter module besides the handlers that imports telegram. Every
+bulk message carries the Unsubscribe and Manage topics buttons (handled by
+the consent feature).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from wellbot import callbacks, keyboards
+from wellbot.newsletter.engine import Delivery, Outcome, PushResult
+from wellbot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
+
+log = logging.getLogger(__name__)
+
+UNSUBSCRIBE_LABEL = "Unsubscribe"
+MANAGE_LABEL = "Manage topics"
+CHAT_GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
+
+
+def subscription_keyboard() -> InlineKeyboardMarkup:
+    """The buttons every digest and broadcast carries."""
+    return keyboards.inline([[(UNSUBSCRIBE_LABEL, callbacks.encode("sub", "off")),
+                              (MANAGE_LABEL, callbacks.encode("sub", "manage"))]])
+
+
+def retry_seconds(value: int | float | timedelta) -> float:
+    """RetryAfter.retry_after as seconds (an int, or a timedelta with PTB_TIMEDELTA)."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramMessenger:
+    """Pushes deliveries through a PTB bot, bypassing its interactive rate limiter."""
+
+    def __init__(self, bot: Any, paid: bool = False) -> None:
+        self.bot = bot
+        self.keyboard = subscription_keyboard()
+        self.options: dict[str, Any] = {}
+        if paid:
+            self.options["allow_paid_broadcast"] = True
+        if isinstance(getattr(bot, "rate_limiter", None), BulkAwareRateLimiter):
+            self.options["rate_limit_args"] = BULK_BYPASS
+
+    async def push(self, delivery: Delivery) -> PushResult:
+        """Send one delivery; map the Bot API's answer to an Outcome."""
+        try:
+            message = await self.bot.send_message(delivery.chat_id, delivery.text, parse_mode=ParseMode.HTML,
+                                                  reply_markup=self.keyboard, disable_web_page_preview=True,
+                                                  **self.options)
+        except RetryAfter as exc:
+            return PushResult(Outcome.RETRY_AFTER, retry_after=retry_seconds(exc.retry_after), error="429")
+        except Forbidden as exc:
+            return PushResult(Outcome.BLOCKED, error=str(exc)[:100])
+        except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
+            if any(text in str(exc).lower() for text in CHAT_GONE):
+                return PushResult(Outcome.BLOCKED, error=str(exc)[:100])
+            return PushResult(Outcome.FAILED, error=str(exc)[:100])
+        except NetworkError as exc:  # timeouts, connection errors, 5xx
+            return PushResult(Outcome.TRANSIENT, error=str(exc)[:100])
+        except TelegramError as exc:
+            return PushResult(Outcome.FAILED, error=str(exc)[:100])
+        return PushResult(Outcome.SENT, message_id=message.message_id)

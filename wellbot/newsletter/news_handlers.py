@@ -1,0 +1,237 @@
+"""Staff news items in the bot: /news_add (guided, with preview), /news, /news_edit, /news_delete.
+
+The flow keeps its state in SQLite (`deps.flows`); each typed value is
+validated by `items` as it arrives, and again as a whole on Save. Buttons
+carry the flow token (stale ones change nothing) or an item id that is
+looked up again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from telegram import Update
+
+from wellbot import callbacks, keyboards
+from wellbot.clock import to_db
+from wellbot.deps import WellbotContext
+from wellbot.flows import Flow
+from wellbot.messaging import answer, reply, send_html, show
+from wellbot.newsletter import digest, items
+from wellbot.newsletter.messenger import subscription_keyboard
+
+log = logging.getLogger(__name__)
+
+PREFIX = "nw"
+FLOW = "news"
+STEPS = ("title", "body", "link", "topics", "publish")
+PREVIEW = "preview"
+PICK = "pick"
+NONE_WORDS = ("none", "-", "no")
+LIST_LIMIT = 15
+FIELD_LABELS = {"title": "Title", "body": "Text", "link": "Link", "topics": "Topics", "publish": "Publish time"}
+CHECK = "✓ "
+
+
+async def start_add(update: Update, context: WellbotContext) -> None:
+    """Begin a new item: ask for its title."""
+    state = context.deps.flows.start(update.effective_user.id, FLOW, STEPS[0], {"topics": []})
+    await _prompt(update, context, state)
+
+
+async def start_edit(update: Update, context: WellbotContext) -> None:
+    """`/news_edit <id>`: pick a field to change, then preview and save."""
+    item = _item_from_args(context)
+    if item is None:
+        await reply(update, context, "news_not_found", usage="/news_edit")
+        return
+    local = item.publish_at.astimezone(context.deps.clinic.timezone).strftime("%Y-%m-%d %H:%M")
+    data = {"edit_id": item.id, "title": item.title, "body": item.body, "link": item.link,
+            "topics": list(item.topics), "publish": local}
+    state = context.deps.flows.start(update.effective_user.id, FLOW, PICK, data)
+    await _prompt(update, context, state)
+
+
+async def list_news(update: Update, context: WellbotContext) -> None:
+    """The latest items with their ids."""
+    await reply(update, context, "news_list", items=items.list_items(context.deps.db, LIST_LIMIT))
+
+
+async def ask_delete(update: Update, context: WellbotContext) -> None:
+    """`/news_delete <id>`: show the item's title and a confirm button."""
+    item = _item_from_args(context)
+    if item is None:
+        await reply(update, context, "news_not_found", usage="/news_delete")
+        return
+    keyboard = keyboards.inline([[("Delete", callbacks.encode(PREFIX, "del", item.id))]])
+    await reply(update, context, "news_delete_confirm", item=item, keyboard=keyboard)
+
+
+def _item_from_args(context: WellbotContext) -> items.NewsItem | None:
+    if not context.args or not context.args[0].isdigit():
+        return None
+    return items.get_item(context.deps.db, int(context.args[0]))
+
+
+async def on_text(update: Update, context: WellbotContext) -> None:
+    """A typed value for the current step: validate it, store it, go on."""
+    deps = context.deps
+    state = deps.flows.get(update.effective_user.id)
+    if state.step not in STEPS or state.step == "topics" or not update.message.text:
+        await _prompt(update, context, state)  # this step wants a button
+        return
+    try:
+        state.data[state.step] = _value(update, context, state.step)
+    except items.ItemError as exc:
+        await reply(update, context, "news_invalid", reason=str(exc))
+        return
+    state.step = _step_after(state)
+    deps.flows.save(state)
+    await _prompt(update, context, state)
+
+
+def _step_after(state: Flow) -> str:
+    """The next step: the preview when editing one field or after the last step."""
+    index = STEPS.index(state.step) + 1
+    return PREVIEW if "edit_id" in state.data or index == len(STEPS) else STEPS[index]
+
+
+def _value(update: Update, context: WellbotContext, step: str) -> str:
+    text = update.message.text
+    if step == "title":
+        return items.check_title(text)
+    if step == "body":
+        return items.check_body(update.message.text_html)  # keeps the staff's bold, italics and links
+    if step == "link":
+        return "" if text.strip().lower() in NONE_WORDS else items.check_link(text)
+    items.parse_local_time(text, context.deps.clinic.timezone, context.deps.clock)  # refuse bad times now
+    return text.strip()
+
+
+async def _prompt(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Ask for what the current step needs."""
+    if state.step == "topics":
+        await reply(update, context, "news_topics", keyboard=_topics_keyboard(context, state))
+    elif state.step == PREVIEW:
+        await _preview(update, context, state)
+    elif state.step == PICK:
+        rows = [[(label, callbacks.encode(PREFIX, "ef", state.token, field))] for field, label in FIELD_LABELS.items()]
+        await reply(update, context, "news_edit_pick", title=state.data["title"], keyboard=keyboards.inline(rows))
+    else:
+        await reply(update, context, "news_ask", step=state.step)
+
+
+def _topics_keyboard(context: WellbotContext, state: Flow):
+    chosen = set(state.data.get("topics", []))
+    rows = [[((CHECK if t.key in chosen else "") + t.label, callbacks.encode(PREFIX, "t", state.token, t.key))]
+            for t in context.deps.clinic.topics]
+    rows.append([("Done", callbacks.encode(PREFIX, "td", state.token))])
+    return keyboards.inline(rows)
+
+
+def _build(context: WellbotContext, state: Flow) -> items.NewsItem:
+    data = state.data
+    return items.make_item(context.deps.clinic, context.deps.clock, title=data.get("title", ""),
+                           body=data.get("body", ""), topics=data.get("topics", []),
+                           publish=data.get("publish", "now"), link=data.get("link", ""),
+                           author=str(state.user_id))
+
+
+async def _preview(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Show the item exactly as a digest would, then what it is filed under, with Save and Cancel."""
+    deps = context.deps
+    try:
+        item = _build(context, state)
+    except items.ItemError as exc:
+        await reply(update, context, "news_invalid", reason=str(exc))
+        return
+    row = {"id": 0, "title": item.title, "body": item.body, "link": item.link,
+           "publish_at": to_db(item.publish_at), "topics": json.dumps(list(item.topics))}
+    text, _ids = digest.render_digest(deps.renderer, deps.clinic, [row])
+    await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
+    keyboard = keyboards.inline([[("Save", callbacks.encode(PREFIX, "save", state.token)),
+                                  ("Cancel", callbacks.encode(PREFIX, "drop", state.token))]])
+    labels = [t.label for t in deps.clinic.topics if t.key in item.topics]
+    await reply(update, context, "news_preview", topics=labels, publish_at=item.publish_at,
+                editing="edit_id" in state.data, keyboard=keyboard)
+
+
+async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
+    """The news buttons (staff only, checked by the router)."""
+    action = parts[0] if parts else ""
+    if action == "del":
+        await _delete(update, context, callbacks.int_part(parts, 1))
+        return
+    state = context.deps.flows.current(update.effective_user.id, FLOW, parts[1] if len(parts) > 1 else "")
+    if state is None:
+        raise callbacks.CallbackDataError("stale news button")
+    handler = {"t": _toggle, "td": _topics_done, "ef": _edit_field, "save": _save, "drop": _drop}.get(action)
+    if handler is None:
+        raise callbacks.CallbackDataError(f"unknown news action {action!r}")
+    await handler(update, context, state, parts)
+
+
+async def _toggle(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
+    key = parts[2] if len(parts) > 2 else ""
+    if state.step != "topics" or context.deps.clinic.topic(key) is None:
+        raise callbacks.CallbackDataError("topic button out of step")
+    chosen = set(state.data.get("topics", []))
+    chosen ^= {key}
+    state.data["topics"] = sorted(chosen)
+    context.deps.flows.save(state)
+    await show(update, context, "news_topics", keyboard=_topics_keyboard(context, state))
+
+
+async def _topics_done(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
+    if state.step != "topics":
+        raise callbacks.CallbackDataError("topics already chosen")
+    if not state.data.get("topics"):
+        await answer(update, context, context.deps.renderer.render("news_pick_topic_toast"), alert=True)
+        return
+    state.step = PREVIEW if "edit_id" in state.data else "publish"
+    context.deps.flows.save(state)
+    await answer(update, context)
+    await _prompt(update, context, state)
+
+
+async def _edit_field(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
+    field = parts[2] if len(parts) > 2 else ""
+    if state.step != PICK or field not in FIELD_LABELS:
+        raise callbacks.CallbackDataError("edit button out of step")
+    state.step = field
+    context.deps.flows.save(state)
+    await answer(update, context)
+    await _prompt(update, context, state)
+
+
+async def _save(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
+    deps = context.deps
+    if state.step != PREVIEW:
+        raise callbacks.CallbackDataError("save out of step")
+    try:
+        item = _build(context, state)
+    except items.ItemError as exc:
+        await show(update, context, "news_invalid", reason=str(exc))
+        return
+    edit_id = state.data.get("edit_id")
+    if edit_id is not None:
+        saved = items.update_item(deps.db, deps.clock, items.NewsItem(**{**item.__dict__, "id": edit_id}))
+        item_id = edit_id if saved else None
+    else:
+        item_id = items.add_items(deps.db, deps.clock, [item])[0]
+    deps.flows.clear(state.user_id)
+    log.info("news item saved item_id=%s by=%s", item_id, state.user_id)
+    await show(update, context, "news_saved", item_id=item_id or 0, found=item_id is not None)
+
+
+async def _drop(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
+    context.deps.flows.clear(state.user_id)
+    await show(update, context, "cancelled", was_in_flow=True)
+
+
+async def _delete(update: Update, context: WellbotContext, item_id: int) -> None:
+    deleted = items.delete_item(context.deps.db, item_id)
+    if deleted:
+        log.info("news item deleted item_id=%s by=%s", item_id, update.effective_user.id)
+    await show(update, context, "news_deleted", item_id=item_id, deleted=deleted)

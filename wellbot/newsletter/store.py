@@ -1,0 +1,266 @@
+"""Campaigns and delivery rows in SQLite: the engine's store, and the queries staff screens use.
+
+Recipients are the core `subscriptions` rows (maintained by the consent
+feature) joined with `patients`: subscribed AND active AND, for a topic
+audience, having that topic. Eligibility is checked again just before each
+batch is sent, so an opt-out or a block mid-campaign is honoured at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from wellbot import patients
+from wellbot.clock import Clock, to_db
+from wellbot.newsletter.engine import Campaign, Delivery, Recorded, Status
+
+log = logging.getLogger(__name__)
+
+ALL = "all"
+TOPIC_PREFIX = "topic:"
+DELIVERY_STATUSES = ("pending", "sending", "sent", "failed", "blocked", "skipped", "uncertain")
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One recipient's delivery, as a planner lays it out before the campaign starts."""
+
+    user_id: int
+    chat_id: int
+    payload: str = ""  # per-recipient text (digests); empty: the campaign's body (broadcasts)
+    item_ids: tuple[int, ...] = ()
+
+
+# kind -> function(db, campaign row) listing the deliveries to create when the campaign starts
+Planner = Callable[[Database, dict[str, Any]], Iterable[Planned]]
+
+
+def audience_topic(audience: str) -> str | None:
+    """The topic key of a `topic:<key>` audience, or None for everyone."""
+    return audience[len(TOPIC_PREFIX):] if audience.startswith(TOPIC_PREFIX) else None
+
+
+def recipients(db: Database, audience: str = ALL) -> list[dict[str, Any]]:
+    """Subscribed, active patients (with the topic, for a topic audience), in user id order."""
+    return list(db.query(
+        """
+        select p.user_id, p.chat_id, s.topics from subscriptions s join patients p on p.user_id = s.user_id
+        where s.status = 'subscribed' and p.status = 'active'
+          and (:topic is null or exists (select 1 from json_each(s.topics) where value = :topic))
+        order by p.user_id
+        """,
+        {"topic": audience_topic(audience)},
+    ))
+
+
+def count_recipients(db: Database, audience: str = ALL) -> int:
+    """How many patients a campaign to `audience` would reach now."""
+    return len(recipients(db, audience))
+
+
+def create_campaign(db: Database, clock: Clock, kind: str, audience: str, body: str, created_by: int | None,
+                    status: Status = Status.QUEUED) -> int:
+    """Record a campaign; return its id."""
+    cursor = db.execute(
+        "insert into campaigns (kind, status, audience, body, created_by, created_at) values (?, ?, ?, ?, ?, ?)",
+        [kind, status.value, audience, body, created_by, to_db(clock.now())],
+    )
+    return cursor.lastrowid
+
+
+def get_campaign(db: Database, campaign_id: int) -> dict[str, Any] | None:
+    """A campaign row, or None."""
+    return next(db.query("select * from campaigns where id = ?", [campaign_id]), None)
+
+
+def list_campaigns(db: Database, kind: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest campaigns, newest first, with their delivery counts."""
+    rows = db.query(
+        "select * from campaigns where (:kind is null or kind = :kind) and status != 'draft' "
+        "order by id desc limit :limit", {"kind": kind, "limit": limit})
+    return [{**row, "counts": delivery_counts(db, row["id"])} for row in rows]
+
+
+def active_campaigns(db: Database) -> list[dict[str, Any]]:
+    """Running, paused and queued campaigns, in the order they will send."""
+    return list(db.query(
+        "select * from campaigns where status in ('running', 'paused', 'queued') "
+        "order by case status when 'running' then 0 when 'paused' then 1 else 2 end, id"))
+
+
+def delivery_counts(db: Database, campaign_id: int) -> dict[str, int]:
+    """Deliveries by status, plus `total`."""
+    counts = dict.fromkeys(DELIVERY_STATUSES, 0)
+    for row in db.query("select status, count(*) as n from deliveries where campaign_id = ? group by status",
+                        [campaign_id]):
+        counts[row["status"]] = row["n"]
+    counts["total"] = sum(counts[s] for s in DELIVERY_STATUSES)
+    return counts
+
+
+def set_progress_message(db: Database, campaign_id: int, chat_id: int, message_id: int) -> None:
+    """Remember which staff message shows this campaign's progress."""
+    db.execute("update campaigns set progress_chat_id = ?, progress_message_id = ? where id = ?",
+               [chat_id, message_id, campaign_id])
+
+
+def queue_draft(db: Database, campaign_id: int) -> bool:
+    """Move a draft to the queue; False if it is not a draft any more (a second press)."""
+    return bool(db.execute("update campaigns set status = 'queued' where id = ? and status = 'draft'",
+                           [campaign_id]).rowcount)
+
+
+def resume(db: Database, campaign_id: int) -> bool:
+    """Queue a paused campaign again; False if it is not paused."""
+    return bool(db.execute("update campaigns set status = 'queued', pause_reason = '' "
+                           "where id = ? and status = 'paused'", [campaign_id]).rowcount)
+
+
+def cancel(db: Database, clock: Clock, campaign_id: int) -> bool:
+    """Cancel a queued, paused or draft campaign outright (a running one is cancelled by the engine)."""
+    with db.atomic():
+        changed = db.execute(
+            "update campaigns set status = 'cancelled', finished_at = ? "
+            "where id = ? and status in ('queued', 'paused', 'draft')",
+            [to_db(clock.now()), campaign_id]).rowcount
+        if changed:
+            db.execute("update deliveries set status = 'skipped' where campaign_id = ? and status = 'pending'",
+                       [campaign_id])
+    return bool(changed)
+
+
+class SqliteStore:
+    """The engine's store on the wellbot database."""
+
+    def __init__(self, db: Database, clock: Clock, planners: dict[str, Planner]) -> None:
+        self.db = db
+        self.clock = clock
+        self.planners = planners
+
+    def _now(self) -> str:
+        return to_db(self.clock.now())
+
+    def next_campaign(self) -> Campaign | None:
+        """The running campaign (resumed after a restart), else the oldest queued one, started."""
+        row = next(self.db.query("select * from campaigns where status = 'running' order by id limit 1"), None)
+        if row is not None:
+            uncertain = self.db.execute(
+                "update deliveries set status = 'uncertain', updated_at = ? where campaign_id = ? "
+                "and status = 'sending'", [self._now(), row["id"]]).rowcount
+            if uncertain:
+                log.warning("resuming after a crash: %s deliveries may or may not have arrived campaign_id=%s",
+                            uncertain, row["id"])
+            return Campaign(row["id"], row["kind"], row["status"])
+        while (row := next(self.db.query("select * from campaigns where status = 'queued' order by id limit 1"),
+                                None)) is not None:
+            try:
+                planned = list(self.planners[row["kind"]](self.db, row))  # rendered before any row is written
+            except Exception as exc:  # a broken digest template: pause it, tell staff, send nothing
+                log.error("campaign could not be planned campaign_id=%s error=%s", row["id"], type(exc).__name__)
+                self.finish(row["id"], Status.PAUSED, f"could not prepare the messages: {exc}"[:300])
+                continue
+            return self._start(row, planned)
+        return None
+
+    def _start(self, row: dict[str, Any], planned: list[Planned]) -> Campaign:
+        """Write every delivery row, then mark the campaign running, in one transaction."""
+        now = self._now()
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "insert or ignore into deliveries (campaign_id, user_id, chat_id, payload, item_ids, updated_at) "
+                "values (?, ?, ?, ?, ?, ?)",
+                [(row["id"], p.user_id, p.chat_id, p.payload, json.dumps(list(p.item_ids)), now) for p in planned],
+            )
+            self.db.execute("update campaigns set status = 'running', started_at = coalesce(started_at, ?) "
+                            "where id = ?", [now, row["id"]])
+        return Campaign(row["id"], row["kind"], Status.RUNNING.value)
+
+    def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]:
+        """Pending deliveries after `after_id`; recipients who left since the start are skipped."""
+        rows = list(self.db.query(
+            """
+            select d.id, d.user_id, d.chat_id, d.attempts,
+                   case when d.payload != '' then d.payload else c.body end as text,
+                   (s.status = 'subscribed' and p.status = 'active') as eligible
+            from deliveries d join campaigns c on c.id = d.campaign_id
+            left join subscriptions s on s.user_id = d.user_id
+            left join patients p on p.user_id = d.user_id
+            where d.campaign_id = ? and d.id > ? and d.status = 'pending'
+            order by d.id limit ?
+            """,
+            [campaign_id, after_id, limit],
+        ))
+        gone = [(self._now(), row["id"]) for row in rows if not row["eligible"]]
+        if gone:
+            self.db.conn.executemany("update deliveries set status = 'skipped', updated_at = ? where id = ?", gone)
+        return [Delivery(row["id"], campaign_id, row["user_id"], row["chat_id"], row["text"], row["attempts"])
+                for row in rows if row["eligible"]]
+
+    def mark_sending(self, delivery_ids: list[int]) -> None:
+        """Committed before the pushes: after a crash these rows are never pushed again."""
+        now = self._now()
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ? where id = ?",
+                [(now, delivery_id) for delivery_id in delivery_ids])
+
+    def record(self, outcomes: list[Recorded]) -> None:
+        """Write a group of outcomes in one transaction; sent items count as received; blocks mark patients."""
+        now = self._now()
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "update deliveries set status = ?, error = ?, message_id = coalesce(?, message_id), updated_at = ? "
+                "where id = ?",
+                [(o.status, o.error[:200], o.message_id, now, o.delivery.id) for o in outcomes])
+            self.db.conn.executemany(
+                "insert or ignore into news_received (user_id, item_id, campaign_id, received_at) "
+                "select d.user_id, j.value, d.campaign_id, ? from deliveries d, json_each(d.item_ids) j "
+                "where d.id = ? and d.item_ids != '[]' and j.value in (select id from news_items)",
+                [(now, o.delivery.id) for o in outcomes if o.status == "sent"])
+            for o in outcomes:
+                if o.status == "blocked":
+                    patients.mark_blocked(self.db, self.clock, o.delivery.user_id, "newsletter")
+
+    def finish(self, campaign_id: int, status: Status, reason: str = "") -> None:
+        """Record how the campaign ended (or why it paused)."""
+        finished = None if status is Status.PAUSED else self._now()
+        with self.db.atomic():
+            self.db.execute("update campaigns set status = ?, pause_reason = ?, finished_at = ? where id = ?",
+                            [status.value, reason, finished, campaign_id])
+            if status is Status.CANCELLED:
+                self.db.execute("update deliveries set status = 'skipped', updated_at = ? "
+                                "where campaign_id = ? and status = 'pending'", [self._now(), campaign_id])
+
+    def counts(self, campaign_id: int) -> dict[str, int]:
+        """Deliveries by status."""
+        return delivery_counts(self.db, campaign_id)
+
+
+def purge_deliveries(db: Database, cutoff: datetime) -> int:
+    """Delete delivery rows of finished campaigns last touched before `cutoff`; return how many."""
+    return db.execute(
+        "delete from deliveries where updated_at < ? and campaign_id in "
+        "(select id from campaigns where status in ('done', 'cancelled'))", [to_db(cutoff)]).rowcount
+
+
+def export_deliveries(db: Database, user_id: int) -> dict[str, Any]:
+    """What the newsletter holds about one patient: what was sent to them and when."""
+    rows = db.query(
+        "select c.kind, c.id as campaign_id, d.status, d.updated_at from deliveries d "
+        "join campaigns c on c.id = d.campaign_id where d.user_id = ? order by d.id", [user_id])
+    received = db.query("select item_id, received_at from news_received where user_id = ? order by item_id",
+                        [user_id])
+    return {"deliveries": list(rows), "news_received": list(received)}
+
+
+def erase_deliveries(db: Database, user_id: int, now: datetime) -> None:
+    """Forget a patient's delivery rows (and stop any pending send to them)."""
+    db.execute("delete from deliveries where user_id = ?", [user_id])
+    db.execute("delete from news_received where user_id = ?", [user_id])

@@ -1,0 +1,28 @@
+"""PTB's AIORateLimiter for interactive traffic, with a bypass for the delivery engine.
+
+Replies to patients go through AIORateLimiter (30/s overall, 20/min per
+group, a few retries on 429). Bulk sends must not: the newsletter engine
+paces itself below the limit, must see every 429 itself (to pause all of its
+sends for `retry_after` and retry the right delivery), and would be slowed
+and blind-sided by the limiter's hidden retries. A request carrying
+`rate_limit_args=BULK_BYPASS` goes straight to the Bot API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import AIORateLimiter
+
+BULK_BYPASS = "bulk-engine"
+
+
+class BulkAwareRateLimiter(AIORateLimiter):
+    """AIORateLimiter that lets requests marked BULK_BYPASS through unthrottled."""
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args) -> Any:
+        """Send bypass requests directly (after any 429 pause); throttle the rest as usual."""
+        if rate_limit_args == BULK_BYPASS:
+            await self._retry_after_event.wait()  # honour a pause the interactive side is sitting out
+            return await callback(*args, **kwargs)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
