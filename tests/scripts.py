@@ -52,6 +52,13 @@ JOURNEYS: list[tuple[str, list[Step]]] = [
     ("privacy", [Send("/privacy"), Send("/mydata"), Send("/forget"), Send("{text}"), Press("No, keep")]),
 ]
 
+# The same for staff tools that take typed text (staff may format on purpose,
+# so only evaluation and refusals are checked for these).
+STAFF_JOURNEYS: list[tuple[str, list[Step]]] = [
+    ("broadcast", [Send("/broadcast"), Send("{text}"), Press("All subscribers", optional=True),
+                   Press("Cancel", optional=True)]),
+]
+
 
 def dump(db, *, only_user: int | None = None) -> dict[str, list[tuple]]:
     """Every row of every table, sorted, without volatile columns (or only the rows naming one user)."""

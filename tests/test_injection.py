@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.scripts import JOURNEYS, no_flood_limit, run_journey
+from tests.scripts import JOURNEYS, STAFF_JOURNEYS, no_flood_limit, run_journey
 
 # Each is hostile in its own way; `{{ 7*191 }}` would render as 1337 if evaluated.
 HOSTILE = [
@@ -62,3 +62,15 @@ async def test_the_greeting_shows_a_hostile_name_literally(bot):
     assert f"Hello, {name}!" in greeting.text
     assert not any("Ann" in span for span in _formatted_spans(greeting))
 
+
+
+@pytest.mark.parametrize("journey", STAFF_JOURNEYS, ids=[name for name, _ in STAFF_JOURNEYS])
+@pytest.mark.parametrize("hostile", HOSTILE)
+async def test_staff_written_text_is_never_evaluated_nor_refused_by_telegram(bot, errors, journey, hostile):
+    _name, steps = journey
+    staff = bot.staff()
+    await run_journey(bot, staff, steps, text=hostile)
+    refused = [(c.method, c.description) for c in bot.server.calls if c.status != 200]
+    assert refused == [], "the strict server accepted every message"
+    assert errors == []
+    assert all(EVALUATED not in message.text for message in staff.history), "template syntax was evaluated"
