@@ -72,6 +72,7 @@ def load_policy(section: dict[str, Any], where: str = f"[{SECTION}]") -> Policy:
 
 
 def _days(section: dict[str, Any], key: str, default: int, where: str) -> int:
+    """A whole number of days from the table, or ConfigError."""
     value = section.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_DAYS:
         raise ConfigError(where, f"`{key}` must be a whole number of days from 1 to {MAX_DAYS}")
@@ -110,6 +111,7 @@ def _visit_owners_last(features: Iterable[Feature]) -> list[Feature]:
 
 
 def _one(db: Database, sql: str, user_id: int) -> dict[str, Any] | None:
+    """The first row of a query about one user, or None."""
     return next(db.query(sql, [user_id]), None)
 
 

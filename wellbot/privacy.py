@@ -73,6 +73,7 @@ async def ask_to_forget(update: Update, context: WellbotContext) -> None:
 
 
 def _confirm_keyboard(token: str):
+    """Erase / keep buttons bound to this /forget's flow token."""
     return keyboards.inline([[(ERASE_LABEL, callbacks.encode(PREFIX, ERASE, token)),
                               (KEEP_LABEL, callbacks.encode(PREFIX, KEEP, token))]])
 
@@ -135,6 +136,7 @@ async def run_retention(context: WellbotContext) -> None:
 
 
 def _status(db, now) -> list[tuple[str, str]]:
+    """`wellbot status`: how many erasures were carried out."""
     return [("erasures carried out", str(personal_data.erasure_count(db)))]
 
 
