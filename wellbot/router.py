@@ -116,7 +116,7 @@ def _button_runner(routes: dict[str, ButtonRoute], menu: dict) -> Handler:
                 return
             route = routes.get(prefix)
             if route is None:
-                raise callbacks.CallbackDataError(f"unknown prefix {prefix!r}")
+                raise callbacks.CallbackDataError("unknown prefix")  # never echo forged data into logs
             if route.staff and not context.deps.settings.is_staff(update.effective_user.id):
                 log.info("staff button refused prefix=%s user_id=%s", prefix, update.effective_user.id)
                 await answer(update, context, context.deps.renderer.render("staff_only_toast"), alert=True)

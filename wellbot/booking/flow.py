@@ -254,7 +254,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
         return
     handler = ACTIONS.get(action)
     if handler is None or len(parts) < 2:
-        raise CallbackDataError(f"unknown booking action {action!r}")
+        raise CallbackDataError("unknown booking action")
     deps = context.deps
     state = deps.flows.current(update.effective_user.id, FLOW, parts[1])
     if state is None:

@@ -112,7 +112,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
         await reply_day(update, context, parse_day(parts[1]), new=False)
         return
     if action not in (VISIT_VIEW, ATTENDED, NO_SHOW, CANCEL, CANCEL_YES):
-        raise CallbackDataError(f"unknown schedule action {action!r}")
+        raise CallbackDataError("unknown schedule action")
     deps = context.deps
     visit = store.get_visit(deps.db, int_part(parts, 1))
     if visit is None:

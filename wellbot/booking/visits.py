@@ -50,7 +50,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
     """Reschedule or cancel one of the presser's own visits."""
     action = parts[0] if parts else ""
     if action not in (RESCHEDULE, CANCEL, CANCEL_YES, KEEP):
-        raise CallbackDataError(f"unknown visits action {action!r}")
+        raise CallbackDataError("unknown visits action")
     deps = context.deps
     visit = store.get_visit(deps.db, int_part(parts, 1))
     if visit is None or visit.user_id != update.effective_user.id:

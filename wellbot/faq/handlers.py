@@ -178,7 +178,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
     elif action == "a" and len(parts) == 2:
         await show_answer(update, context, parts[1])
     else:
-        raise callbacks.CallbackDataError(f"unknown faq button {action!r}")
+        raise callbacks.CallbackDataError("unknown faq button")
 
 
 def reload_now(deps: Deps) -> None:

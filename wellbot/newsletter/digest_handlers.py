@@ -121,4 +121,4 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
         await show(update, context, "digest_not_sent" if campaign_id is None else "digest_queued",
                    reason=why, campaign_id=campaign_id or 0)
     else:
-        raise callbacks.CallbackDataError(f"unknown digest action {action!r}")
+        raise callbacks.CallbackDataError("unknown digest action")

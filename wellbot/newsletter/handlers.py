@@ -158,7 +158,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
     action = parts[0] if parts else ""
     handler = {"aud": choose_audience, "go": confirm, "drop": drop, "resume": resume}.get(action)
     if handler is None:
-        raise callbacks.CallbackDataError(f"unknown broadcast action {action!r}")
+        raise callbacks.CallbackDataError("unknown broadcast action")
     await handler(update, context, parts)
 
 

@@ -168,7 +168,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
         raise callbacks.CallbackDataError("stale news button")
     handler = {"t": _toggle, "td": _topics_done, "ef": _edit_field, "save": _save, "drop": _drop}.get(action)
     if handler is None:
-        raise callbacks.CallbackDataError(f"unknown news action {action!r}")
+        raise callbacks.CallbackDataError("unknown news action")
     await handler(update, context, state, parts)
 
 

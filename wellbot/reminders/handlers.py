@@ -25,7 +25,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
     elif action == views.CHECKIN:
         await answer_checkin(update, context, callbacks.int_part(parts, 1), callbacks.int_part(parts, 2))
     else:
-        raise callbacks.CallbackDataError(f"unknown reminders action {action!r}")
+        raise callbacks.CallbackDataError("unknown reminders action")
 
 
 async def confirm(update: Update, context: WellbotContext, visit_id: int) -> None:

@@ -207,7 +207,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
     action = parts[0] if parts else ""
     handler = BUTTONS.get(action)
     if handler is None:
-        raise callbacks.CallbackDataError(f"unknown sub action {action!r}")
+        raise callbacks.CallbackDataError("unknown sub action")
     await handler(update, context, parts[1:])
 
 
