@@ -442,6 +442,20 @@ async def test_429_on_every_attempt_gives_up_and_records_it(bot, devserver):
     assert row["last_error"] == "429 retry_after=5s (attempt 4)"
 
 
+async def test_a_burst_of_due_reminders_is_paced_under_telegrams_30_per_second(bot, devserver):
+    # Reminder sends bypass the app's rate limiter, so the dispatcher's own pace is all there is.
+    due = 32
+    for offset in range(due):
+        bot.user(5000 + offset)
+        book(bot, at(2026, 6, 12, 10, 0), user_id=5000 + offset)
+    await run_at(bot, at(2026, 6, 11, 10, 0))
+    times = sorted(c.time for c in devserver.calls if c.method.lower() == "sendmessage")
+    assert len(times) == due
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 30
+    assert bot.db.execute("select count(*) from reminders where status = 'sent'").fetchone()[0] == due
+
+
 async def test_server_errors_are_retried_with_backoff(bot, devserver):
     user = bot.user(PATIENT)
     visit_id = book(bot, at(2026, 6, 12, 10, 0))

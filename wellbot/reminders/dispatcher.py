@@ -40,6 +40,8 @@ BATCH_SIZE = 50
 SEND_CONCURRENCY = 8  # in flight at once
 # Own pace when bypassing AIORateLimiter: under Telegram's ~30/s, leaving room for replies.
 SENDS_PER_SECOND = 25
+# The pace's bucket refills over this window: bursts of 5, so no second ever holds more than 30 sends.
+PACE_WINDOW_SECONDS = 0.2
 MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
 BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
 MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attempt may 429 again
@@ -80,7 +82,7 @@ class Dispatcher:
         self._pace: AsyncLimiter | None = None
         if isinstance(getattr(application.bot, "rate_limiter", None), BulkAwareRateLimiter):
             self._send_options["rate_limit_args"] = BULK_BYPASS
-            self._pace = AsyncLimiter(SENDS_PER_SECOND, 1)
+            self._pace = AsyncLimiter(SENDS_PER_SECOND * PACE_WINDOW_SECONDS, PACE_WINDOW_SECONDS)
         self._paused_until = 0.0  # loop time: a 429 holds back every send of this dispatcher until then
 
     # ----- lifecycle -----------------------------------------------------------------
