@@ -226,7 +226,8 @@ async def test_mydata_sends_the_patients_data_as_a_json_document(bot):
     assert "everything I hold about you" in message.text
     document = json.loads(message.document["content"])
     assert document["patient"]["user_id"] == 2002
-    assert [v["patient_name"] for v in document["visits"]] == ["Ada Lovelace"]
+    assert [v["patient_name"] for v in document["features"]["booking"]["visits"]] == ["Ada Lovelace"]
+    assert "visits" not in document, "the visit owner's export lists them; the core must not list them twice"
     assert {f.name for f in bot.deps.features if f.export_data} <= set(document["features"])
     assert "2003" not in message.document["content"].decode()
 

@@ -87,7 +87,8 @@ def export(db: Database, features: Iterable[Feature], user_id: int, now: datetim
     subscription = _one(db, "select status, topics, updated_at from subscriptions where user_id = ?", user_id)
     if subscription is not None:
         subscription["topics"] = json.loads(subscription["topics"])
-    return {
+    features = list(features)
+    document = {
         "format": EXPORT_FORMAT,
         "generated_at": to_db(now),
         "user_id": user_id,
@@ -95,9 +96,14 @@ def export(db: Database, features: Iterable[Feature], user_id: int, now: datetim
                             "from patients where user_id = ?", user_id),
         "conversation": flow,
         "subscription": subscription,
-        "visits": list(db.query("select * from visits where user_id = ? order by start_utc, id", [user_id])),
         "features": {f.name: f.export_data(db, user_id) for f in features if f.export_data is not None},
     }
+    # The visit owner's export already lists the visits; listing them here
+    # too would show every visit twice.
+    if not any(f.name in VISIT_RECORD_FEATURES and f.export_data for f in features):
+        document["visits"] = list(db.query("select * from visits where user_id = ? order by start_utc, id",
+                                           [user_id]))
+    return document
 
 
 def export_json(document: dict[str, Any]) -> bytes:
