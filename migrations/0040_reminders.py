@@ -55,3 +55,9 @@ def create_checkins(db):
         """
     )
     db.execute("create index checkins_by_user on checkins(user_id, answered_at)")
+
+
+@migrations()
+def add_last_error(db):
+    """The error of the latest failed send attempt (e.g. a 429 and its retry_after), kept after a later success."""
+    db.execute("alter table reminders add column last_error text")

@@ -391,10 +391,69 @@ async def test_429_waits_and_delivers_once(bot, devserver):
     user = bot.user(PATIENT)
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
     devserver.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 1", retry_after=1)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await run_at(bot, at(2026, 6, 11, 10, 0))
+    assert loop.time() - started >= 1.0, "the retry waited Telegram's retry_after"
+    assert len(user.messages) == 1
+    assert devserver.stats["injected"] == 1
+    sends = [c for c in devserver.calls if c.method.lower() == "sendmessage"]
+    assert len(sends) == 2, "one refused, one delivered: no hidden retry by the app's rate limiter"
+    row = rows(bot, visit_id)[("reminder", 1440)]
+    # The dispatcher saw the 429 itself (not the limiter), so the row tells the whole story.
+    assert (row["status"], row["attempts"], row["outcome"]) == ("sent", 2, "sent_after_rate_limited")
+    assert row["last_error"] == "429 retry_after=1s (attempt 1)"
+    assert row["message_id"] == user.last().message_id
+
+
+async def test_repeated_429s_pause_for_retry_after_each_time_and_are_recorded(bot, devserver):
+    user = bot.user(PATIENT)
+    visit_id = book(bot, at(2026, 6, 12, 10, 0))
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    dispatcher_of(bot.app).sleep = record
+    devserver.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 7", retry_after=7,
+                        count=2)
     await run_at(bot, at(2026, 6, 11, 10, 0))
     assert len(user.messages) == 1
-    assert rows(bot, visit_id)[("reminder", 1440)]["status"] == "sent"
-    assert devserver.stats["injected"] == 1
+    assert waits == [pytest.approx(7, abs=0.5)] * 2
+    row = rows(bot, visit_id)[("reminder", 1440)]
+    assert (row["status"], row["attempts"], row["outcome"]) == ("sent", 3, "sent_after_rate_limited")
+    assert row["last_error"] == "429 retry_after=7s (attempt 2)"
+
+
+async def test_429_on_every_attempt_gives_up_and_records_it(bot, devserver):
+    user = bot.user(PATIENT)
+    visit_id = book(bot, at(2026, 6, 12, 10, 0))
+
+    async def no_wait(seconds: float) -> None:
+        pass
+
+    dispatcher_of(bot.app).sleep = no_wait
+    devserver.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 5", retry_after=5,
+                        count=10)
+    await run_at(bot, at(2026, 6, 11, 10, 0))
+    assert user.messages == []
+    row = rows(bot, visit_id)[("reminder", 1440)]
+    assert (row["status"], row["attempts"], row["outcome"]) == ("failed", 4, "gave_up_rate_limited")
+    assert row["last_error"] == "429 retry_after=5s (attempt 4)"
+
+
+async def test_a_burst_of_due_reminders_is_paced_under_telegrams_30_per_second(bot, devserver):
+    # Reminder sends bypass the app's rate limiter, so the dispatcher's own pace is all there is.
+    due = 32
+    for offset in range(due):
+        bot.user(5000 + offset)
+        book(bot, at(2026, 6, 12, 10, 0), user_id=5000 + offset)
+    await run_at(bot, at(2026, 6, 11, 10, 0))
+    times = sorted(c.time for c in devserver.calls if c.method.lower() == "sendmessage")
+    assert len(times) == due
+    busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
+    assert busiest <= 30
+    assert bot.db.execute("select count(*) from reminders where status = 'sent'").fetchone()[0] == due
 
 
 async def test_server_errors_are_retried_with_backoff(bot, devserver):

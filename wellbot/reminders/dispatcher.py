@@ -3,6 +3,11 @@
 Each wake claims due rows in small batches (work grows with what is due,
 not with what is pending), delivers them with bounded retries, records
 every outcome on the row, and re-arms the single job for the next due time.
+
+Sends bypass the app's AIORateLimiter (as the newsletter engine's do): its
+hidden retries would wait out a 429 unseen, and the row would claim a clean
+first-try send. The dispatcher paces itself instead and, on a 429, pauses all
+of its sends for `retry_after` before retrying.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, Job
 from telegram.warnings import PTBDeprecationWarning
@@ -20,6 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 from wellbot import patients
 from wellbot.deps import Deps
 from wellbot.messaging import send_html
+from wellbot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
 from wellbot.staff import notify_staff
@@ -28,7 +37,11 @@ log = logging.getLogger(__name__)
 
 JOB_NAME = "reminders-dispatcher"
 BATCH_SIZE = 50
-SEND_CONCURRENCY = 8  # in flight at once; AIORateLimiter keeps the overall rate under Telegram's
+SEND_CONCURRENCY = 8  # in flight at once
+# Own pace when bypassing AIORateLimiter: under Telegram's ~30/s, leaving room for replies.
+SENDS_PER_SECOND = 25
+# The pace's bucket refills over this window: bursts of 5, so no second ever holds more than 30 sends.
+PACE_WINDOW_SECONDS = 0.2
 MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
 BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
 MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attempt may 429 again
@@ -37,6 +50,17 @@ MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attemp
 SAFETY_INTERVAL_SECONDS = 30.0
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the bounded retries of one reminder came to."""
+
+    status: str
+    outcome: str
+    attempts: int
+    message_id: int | None = None
+    last_error: str | None = None  # the latest failed attempt, e.g. "429 retry_after=1s (attempt 1)"
 
 
 class Dispatcher:
@@ -54,6 +78,12 @@ class Dispatcher:
         self._job: Job | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
+        self._send_options: dict[str, Any] = {}
+        self._pace: AsyncLimiter | None = None
+        if isinstance(getattr(application.bot, "rate_limiter", None), BulkAwareRateLimiter):
+            self._send_options["rate_limit_args"] = BULK_BYPASS
+            self._pace = AsyncLimiter(SENDS_PER_SECOND * PACE_WINDOW_SECONDS, PACE_WINDOW_SECONDS)
+        self._paused_until = 0.0  # loop time: a 429 holds back every send of this dispatcher until then
 
     # ----- lifecycle -----------------------------------------------------------------
 
@@ -167,12 +197,13 @@ class Dispatcher:
             await self._alert_blocked(row, visit)
             return
         parts, keyboard = self._render(row, visit)
-        status, outcome, attempts, message_id = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
-        store.finish(deps.db, row["id"], status, outcome, deps.clock.now(), attempts=attempts, message_id=message_id)
+        result = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
+        store.finish(deps.db, row["id"], result.status, result.outcome, deps.clock.now(), attempts=result.attempts,
+                     message_id=result.message_id, last_error=result.last_error)
         log.info("reminder delivered reminder_id=%s kind=%s status=%s outcome=%s attempts=%s lateness_s=%.1f",
-                 row["id"], row["kind"], status, outcome, attempts,
+                 row["id"], row["kind"], result.status, result.outcome, result.attempts,
                  (deps.clock.now() - store.from_db(row["due_at"])).total_seconds())
-        if status == store.BLOCKED:
+        if result.status == store.BLOCKED:
             await self._alert_blocked(row, visit)
 
     def _render(self, row: dict, visit: dict) -> tuple[list[str], object]:
@@ -183,35 +214,55 @@ class Dispatcher:
         return (self.deps.renderer.render_parts("rem_reminder", **values),
                 views.reminder_keyboard(visit["id"], values["confirmed"]))
 
-    async def _send_with_retries(self, row: dict, chat_id: int, parts: list[str],
-                                 keyboard: object) -> tuple[str, str, int, int | None]:
-        """Send with bounded retries: (status, outcome, attempts, message_id)."""
-        last = "none"
+    async def _send_with_retries(self, row: dict, chat_id: int, parts: list[str], keyboard: object) -> SendResult:
+        """Send with bounded retries; every failed attempt shows in the result."""
+        last, error = "none", None
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            wait = 0.0
             try:
-                message = await send_html(self.application.bot, self.deps, chat_id, parts, keyboard)
+                await self._wait_turn()
+                message = await send_html(self.application.bot, self.deps, chat_id, parts, keyboard,
+                                          **self._send_options)
             except RetryAfter as exc:
-                last, wait = "rate_limited", min(_retry_after(exc), MAX_RETRY_AFTER_SECONDS)
+                seconds = _retry_after(exc)
+                last, error = "rate_limited", f"429 retry_after={seconds:g}s (attempt {attempt})"
+                self._pause(min(seconds, MAX_RETRY_AFTER_SECONDS))
+                log.info("reminder send rate limited reminder_id=%s attempt=%s retry_after_s=%s", row["id"],
+                         attempt, seconds)
             except BadRequest as exc:  # permanent (chat not found, bad markup): retrying cannot help
                 log.warning("reminder refused reminder_id=%s error=%s", row["id"], exc)
-                return store.FAILED, "bad_request", attempt, None
+                return SendResult(store.FAILED, "bad_request", attempt, last_error=f"400 (attempt {attempt})")
             except NetworkError as exc:  # timeouts, connection errors, 5xx
                 last, wait = "network_error", self.backoff_base * 2 ** (attempt - 1)
+                error = f"{type(exc).__name__} (attempt {attempt})"
                 log.info("reminder send retry reminder_id=%s attempt=%s error=%s", row["id"], attempt,
                          type(exc).__name__)
             except TelegramError as exc:
                 log.warning("reminder send failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
-                return store.FAILED, f"telegram_error:{type(exc).__name__}", attempt, None
+                return SendResult(store.FAILED, f"telegram_error:{type(exc).__name__}", attempt,
+                                  last_error=f"{type(exc).__name__} (attempt {attempt})")
             else:
                 if message is None:  # 403: send_html has marked the patient blocked
-                    return store.BLOCKED, "forbidden", attempt, None
+                    return SendResult(store.BLOCKED, "forbidden", attempt, last_error=f"403 (attempt {attempt})")
                 outcome = "sent" if attempt == 1 else f"sent_after_{last}"
                 if row["claims"] > 1:  # the idempotency key's second claim: a crash may have sent it already
                     outcome = "resent_after_crash"
-                return store.SENT, outcome, attempt, message.message_id
-            if attempt < MAX_ATTEMPTS:
+                return SendResult(store.SENT, outcome, attempt, message.message_id, error)
+            if attempt < MAX_ATTEMPTS and wait:
                 await self.sleep(wait)
-        return store.FAILED, f"gave_up_{last}", MAX_ATTEMPTS, None
+        return SendResult(store.FAILED, f"gave_up_{last}", MAX_ATTEMPTS, last_error=error)
+
+    async def _wait_turn(self) -> None:
+        """Wait out a 429 pause, then (when bypassing the app's limiter) for a slot of our own pace."""
+        delay = self._paused_until - asyncio.get_running_loop().time()
+        if delay > 0:  # a pause extended meanwhile costs at most one more 429, which is retried too
+            await self.sleep(delay)
+        if self._pace is not None:
+            await self._pace.acquire()
+
+    def _pause(self, seconds: float) -> None:
+        """Hold back every send of this dispatcher for `seconds` (Telegram's retry_after)."""
+        self._paused_until = max(self._paused_until, asyncio.get_running_loop().time() + seconds)
 
     async def _alert_unconfirmed(self, row: dict, visit: dict) -> None:
         """Tell staff to phone a patient who has not confirmed by the deadline."""

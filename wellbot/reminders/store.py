@@ -118,16 +118,17 @@ def next_due(db: Database) -> datetime | None:
 
 
 def finish(db: Database, reminder_id: int, status: str, outcome: str, now: datetime, *,
-           attempts: int = 0, message_id: int | None = None) -> bool:
+           attempts: int = 0, message_id: int | None = None, last_error: str | None = None) -> bool:
     """Record the outcome of a claimed row; False if it was not claimed (nothing changes)."""
     stamp = to_db(now)
     return bool(db.execute(
         """
         update reminders set status = ?, outcome = ?, attempts = attempts + ?, message_id = ?,
+            last_error = coalesce(?, last_error),
             sent_at = case when ? = 'sent' then ? else sent_at end, updated_at = ?
         where id = ? and status = 'claimed'
         """,
-        [status, outcome, attempts, message_id, status, stamp, stamp, reminder_id]).rowcount)
+        [status, outcome, attempts, message_id, last_error, status, stamp, stamp, reminder_id]).rowcount)
 
 
 def blocked_alert_already_sent(db: Database, visit_id: int, reminder_id: int) -> bool:
