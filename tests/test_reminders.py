@@ -452,7 +452,7 @@ async def test_a_burst_of_due_reminders_is_paced_under_telegrams_30_per_second(b
     times = sorted(c.time for c in devserver.calls if c.method.lower() == "sendmessage")
     assert len(times) == due
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= 30
+    assert busiest <= 25, "the pace must stay clearly under Telegram's 30/s even with jitter"
     assert bot.db.execute("select count(*) from reminders where status = 'sent'").fetchone()[0] == due
 
 

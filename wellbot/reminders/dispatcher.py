@@ -38,10 +38,11 @@ log = logging.getLogger(__name__)
 JOB_NAME = "reminders-dispatcher"
 BATCH_SIZE = 50
 SEND_CONCURRENCY = 8  # in flight at once
-# Own pace when bypassing AIORateLimiter: under Telegram's ~30/s, leaving room for replies.
-SENDS_PER_SECOND = 25
-# The pace's bucket refills over this window: bursts of 5, so no second ever holds more than 30 sends.
-PACE_WINDOW_SECONDS = 0.2
+# Own pace when bypassing AIORateLimiter: well under Telegram's ~30/s, leaving room
+# for replies and for network jitter that bunches sends up on arrival.
+SENDS_PER_SECOND = 20
+# The pace's bucket refills over this window: bursts of 2, so a second holds about 22 sends at most.
+PACE_WINDOW_SECONDS = 0.1
 MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
 BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
 MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attempt may 429 again
