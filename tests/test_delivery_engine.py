@@ -379,7 +379,8 @@ def test_send_rate_settings_default_and_validate():
     from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
 
     assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9, window_limit=30), False)
-    assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32), True)
+    assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32,
+                                                                                  mark_ahead=16), True)
     assert engine_config({"WELLBOT_SEND_RATE": "5"})[0] == EngineConfig(rate=5.0, max_in_flight=4, window_limit=30)
     assert engine_config({"WELLBOT_SEND_RATE": "250"})[0].window_limit is None  # a server with other limits
     for bad in ({"WELLBOT_SEND_RATE": "fast"}, {"WELLBOT_SEND_RATE": "0"}, {"WELLBOT_SEND_RATE": "5000"},
@@ -415,3 +416,64 @@ def test_pacer_keeps_telegrams_window_when_one_request_is_slow():
     assert pacer.wait_global() <= 0
     pacer.answered(sends[1])
     assert sends[1][1] == t.t
+
+
+class CountingStore(st.SqliteStore):
+    """The SQLite store, counting the commits that mark rows 'sending'."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.mark_commits = []
+
+    def mark_sending(self, delivery_ids):
+        self.mark_commits.append(list(delivery_ids))
+        super().mark_sending(delivery_ids)
+
+
+async def test_marks_ahead_share_commits_and_429s_still_lose_and_duplicate_nothing(db, clock):
+    add_subscribers(db, clock, range(1, 121))
+    t = FakeTime()
+    messenger = StrictMessenger(t, limit=30)
+    store = CountingStore(db, clock, {"broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=1000.0, max_in_flight=4, mark_ahead=8),
+                    now=t.now, sleep=t.sleep)
+    campaign = queue(db, clock)
+    assert await drain(engine) is Status.DONE
+    chats = [chat for _, chat in messenger.delivered]
+    assert sorted(chats) == list(range(1, 121))  # every one once, despite the 429s
+    assert "429" in messenger.answers
+    assert max(len(ids) for ids in store.mark_commits) == 8
+    assert len(store.mark_commits) < 120
+    counts = st.delivery_counts(db, campaign)
+    assert counts["sent"] == 120 and counts["sending"] == 0
+
+
+async def test_rows_marked_ahead_but_not_pushed_are_released_on_stop(db, clock):
+    add_subscribers(db, clock, range(1, 101))
+    t = FakeTime()
+    messenger = StrictMessenger(t, limit=10_000)
+    store = CountingStore(db, clock, {"broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=1000.0, max_in_flight=2, mark_ahead=8),
+                    now=t.now, sleep=t.sleep)
+    campaign = queue(db, clock)
+    engine.start()
+    while len(messenger.delivered) < 13:  # mid-way through a group of marks
+        await asyncio.sleep(0)
+    await engine.stop()
+    pushed = {chat for _, chat in messenger.delivered}
+    counts = st.delivery_counts(db, campaign)
+    assert counts["sending"] == 0 and counts["sent"] == len(pushed)
+    marked = {i for ids in store.mark_commits for i in ids}
+    assert len(marked) > len(pushed)  # some were marked and never pushed...
+    attempts = {row["user_id"]: row["attempts"] for row in db.query("select user_id, attempts from deliveries")}
+    assert all(attempts[user] == 0 for user in range(1, 101) if user not in pushed)  # ...and are untouched now
+    await drain(make_engine(db, clock, messenger, t))
+    assert sorted(chat for _, chat in messenger.delivered) == list(range(1, 101))
+
+
+def test_marks_ahead_only_at_high_rates():
+    from wellbot.newsletter.engine import mark_ahead_for
+
+    assert mark_ahead_for(29.0) == mark_ahead_for(30.0) == 1  # at Telegram's rate: marked just before its push
+    assert mark_ahead_for(100.0) == 5
+    assert mark_ahead_for(900.0) == mark_ahead_for(1_000_000.0) == 16
