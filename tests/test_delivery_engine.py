@@ -477,3 +477,81 @@ def test_marks_ahead_only_at_high_rates():
     assert mark_ahead_for(29.0) == mark_ahead_for(30.0) == 1  # at Telegram's rate: marked just before its push
     assert mark_ahead_for(100.0) == 5
     assert mark_ahead_for(900.0) == mark_ahead_for(1_000_000.0) == 16
+
+
+class WallTime(FakeTime):
+    """FakeTime whose sleeping also moves the wall clock (the ManualClock the hold reads)."""
+
+    def __init__(self, clock):
+        super().__init__()
+        self.clock = clock
+
+    async def sleep(self, seconds):
+        await asyncio.sleep(0)  # pushes just started run at the moment they were dispatched
+        self.clock.advance(timedelta(seconds=max(seconds, 0.0)))
+        self.t += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+class WallMessenger(StrictMessenger):
+    """A StrictMessenger that notes the wall-clock time of every delivery."""
+
+    def __init__(self, time_, clock):
+        super().__init__(time_)
+        self.clock = clock
+        self.walls = []
+
+    async def push(self, delivery):
+        wall = self.clock.now().astimezone(TZ)  # when the engine pushed it
+        result = await super().push(delivery)
+        if result.outcome is Outcome.SENT:
+            self.walls.append(wall)
+        return result
+
+
+async def test_a_digest_sending_when_quiet_hours_begin_waits_for_their_end_then_finishes(db, clock):
+    from datetime import time as day_time
+    from types import SimpleNamespace
+
+    from wellbot.newsletter.digest import DigestConfig, quiet_hold
+
+    clinic = SimpleNamespace(timezone=TZ)
+    config = DigestConfig(quiet_start=day_time(21, 0), quiet_end=day_time(8, 0))
+    clock.set(datetime(2026, 6, 10, 20, 59, 57, tzinfo=TZ).astimezone(UTC))  # 3 s before quiet hours
+    add_subscribers(db, clock, range(1, 201))  # about 7 s of sending at 29/s
+    t = WallTime(clock)
+    messenger = WallMessenger(t, clock)
+    store = st.SqliteStore(db, clock, {"digest": broadcast_planner, "broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=29.0), now=t.now, sleep=t.sleep,
+                    hold=quiet_hold(config, clinic, clock.now))
+    campaign = st.create_campaign(db, clock, "digest", "all", "News", created_by=None)
+    assert await drain(engine) is Status.DONE
+    walls = messenger.walls
+    assert sorted(chat for _, chat in messenger.delivered) == list(range(1, 201))
+    assert not [w for w in walls if w.hour >= 21 or w.hour < 8]  # nothing in quiet hours
+    before = [w for w in walls if w.day == 10]
+    assert 50 < len(before) < 100  # it had started...
+    assert min(w for w in walls if w.day == 11) >= datetime(2026, 6, 11, 8, 0, tzinfo=TZ)  # ...and resumed at 08:00
+    assert max(walls) < datetime(2026, 6, 11, 8, 1, tzinfo=TZ)
+    assert st.delivery_counts(db, campaign)["sent"] == 200
+
+
+async def test_a_held_campaign_stops_at_once_and_other_kinds_are_not_held(db, clock):
+    add_subscribers(db, clock, range(1, 11))
+    t = FakeTime()
+    messenger = StrictMessenger(t)
+    store = st.SqliteStore(db, clock, {"digest": broadcast_planner, "broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=29.0), now=t.now, sleep=asyncio.sleep,
+                    hold=lambda campaign: 3600.0 if campaign.kind == "digest" else 0.0)
+    digest_id = st.create_campaign(db, clock, "digest", "all", "News", created_by=None)
+    engine.start()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    await asyncio.wait_for(engine.stop(), 1.0)  # the hour's hold does not delay a stop
+    assert messenger.delivered == []
+    assert st.get_campaign(db, digest_id)["status"] == "running"  # resumes on the next start
+    assert st.delivery_counts(db, digest_id)["pending"] == 10
+    store.finish(digest_id, Status.CANCELLED)
+    queue(db, clock)
+    await drain(make_engine(db, clock, messenger, FakeTime()))
+    assert sorted(chat for _, chat in messenger.delivered) == list(range(1, 11))

@@ -21,6 +21,9 @@ Guarantees:
 - network errors and 5xx are retried with exponential backoff a bounded
   number of times; past the error threshold the campaign pauses and staff
   are told why;
+- a campaign may be held (a digest in the clinic's quiet hours): the engine
+  lets the pushes in flight finish, releases rows marked ahead, and sends
+  nothing more until the hold ends, then carries on where it stopped;
 - a graceful stop finishes the pushes in flight; a hard crash can leave rows
   in `sending` (those in flight and at most `mark_ahead` marked ahead), which
   are marked `uncertain` and not resent (Telegram has no
@@ -70,6 +73,7 @@ TELEGRAM_LIMIT = 30  # sends per second Telegram allows a bot without paid broad
 WINDOW_SECONDS = 1.005  # Telegram's 1 s window, and 5 ms for clock granularity
 MAX_SKEW = 0.025  # how late after its start a send may be assumed to reach Telegram (see Pacer)
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
+HOLD_STEP = 30.0  # seconds between looks at a held campaign's hold (stop and cancel are seen at once)
 SERVICE = "newsletter_engine"  # key of the running engine in deps.services
 
 
@@ -151,6 +155,10 @@ class Messenger(Protocol):
     """Pushes one message; never raises for Bot API errors."""
 
     async def push(self, delivery: Delivery) -> PushResult: ...
+
+
+# seconds a campaign must wait before its next send (e.g. quiet hours), 0 when it may send now
+Hold = Callable[[Campaign], float]
 
 
 class Reporter(Protocol):
@@ -311,8 +319,9 @@ class Engine:
 
     def __init__(self, store: Store, messenger: Messenger, reporter: Reporter | None = None,
                  config: EngineConfig | None = None, *, now: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, hold: Hold | None = None) -> None:
         self.store = store
+        self.hold = hold
         self.messenger = messenger
         self.reporter = reporter
         self.config = config or EngineConfig()
@@ -372,6 +381,9 @@ class Engine:
         while not self._should_leave(run):
             if len(run.outcomes) >= FLUSH_SIZE or self.now() - run.last_flush >= FLUSH_INTERVAL:
                 self._flush(run)
+            if (held := self._held(campaign)) > 0:
+                await self._sit_out(run, held)
+                continue
             free = self.config.max_in_flight - len(run.in_flight)
             if free <= 0:
                 await asyncio.wait(run.in_flight, return_when=asyncio.FIRST_COMPLETED)
@@ -380,6 +392,10 @@ class Engine:
             if group is None:
                 break
             if not group:
+                continue
+            if self._held(campaign) > 0:  # the hold began while waiting for the slot: these go after it
+                for delivery in group:
+                    self._retry_later(run, delivery, 0.0)
                 continue
             self._mark(run, group)
             for delivery in group:
@@ -395,13 +411,40 @@ class Engine:
         if run.in_flight:
             await asyncio.gather(*run.in_flight)
         self._flush(run)
-        if run.marked:  # marked ahead but never pushed: pending again, for the next run
-            self.store.release(sorted(run.marked))
-            run.marked.clear()
+        self._release(run)
         if run.report_task is not None:
             await run.report_task
         self.current = None
         return await self._conclude(run)
+
+    def _held(self, campaign: Campaign) -> float:
+        """Seconds this campaign must still wait (quiet hours), 0 if it may send."""
+        return self.hold(campaign) if self.hold is not None else 0.0
+
+    async def _sit_out(self, run: _Run, held: float) -> None:
+        """Hold the campaign: finish the pushes in flight, release rows marked ahead, wait a step."""
+        if run.in_flight:
+            log.info("campaign held campaign_id=%s for=%.0fs", run.campaign.id, held)
+            await asyncio.gather(*run.in_flight)
+        self._flush(run)
+        self._release(run)  # a crash in a long hold must not leave them 'uncertain'
+        if not self._should_leave(run):
+            await self._hold_wait(min(held, HOLD_STEP))
+
+    async def _hold_wait(self, seconds: float) -> None:
+        """Sleep through a hold, but wake at once for a stop or a cancel."""
+        self._wake.clear()
+        waker = asyncio.ensure_future(self._wake.wait())
+        sleeper = asyncio.ensure_future(self.sleep(seconds))
+        await asyncio.wait({waker, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        waker.cancel()
+        sleeper.cancel()
+
+    def _release(self, run: _Run) -> None:
+        """Rows marked 'sending' but never pushed go back to pending (they are marked again before a push)."""
+        if run.marked:
+            self.store.release(sorted(run.marked))
+            run.marked.clear()
 
     @staticmethod
     def _reporting(run: _Run) -> bool:
