@@ -13,6 +13,9 @@ Run from the repository root (takes about 4 minutes with the defaults):
     python benchmarks/broadcast.py
     python benchmarks/broadcast.py --recipients 600 --skip-ptb   # a quick look
 
+The server runs in a child process (as the real Bot API does not share our
+event loop or CPU); `--inline-server` puts it on this process's loop.
+
 Not a test: nothing here asserts; it prints figures for benchmarks/README.md.
 """
 
@@ -46,7 +49,7 @@ from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboar
 TOKEN = "123456:BENCH-token-for-the-local-server-only"
 TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
 FIRST_USER = 100_000
-POOL = 32  # HTTP connections: the engine keeps up to 16 pushes in flight
+POOL = 32  # HTTP connections: the engine keeps up to 32 pushes in flight
 UNLIMITED_RATE = 1_000_000.0  # (b): pacing effectively off, everything else as in production
 TZ = ZoneInfo("America/New_York")
 
