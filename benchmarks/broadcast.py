@@ -13,6 +13,9 @@ Run from the repository root (takes about 4 minutes with the defaults):
     python benchmarks/broadcast.py
     python benchmarks/broadcast.py --recipients 600 --skip-ptb   # a quick look
 
+The server runs in a child process (as the real Bot API does not share our
+event loop or CPU); `--inline-server` puts it on this process's loop.
+
 Not a test: nothing here asserts; it prints figures for benchmarks/README.md.
 """
 
@@ -46,7 +49,7 @@ from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboar
 TOKEN = "123456:BENCH-token-for-the-local-server-only"
 TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
 FIRST_USER = 100_000
-POOL = 32  # HTTP connections: the engine keeps up to 16 pushes in flight
+POOL = 32  # HTTP connections: the engine keeps up to 32 pushes in flight
 UNLIMITED_RATE = 1_000_000.0  # (b): pacing effectively off, everything else as in production
 TZ = ZoneInfo("America/New_York")
 
@@ -56,24 +59,79 @@ def recipients(count: int) -> list[int]:
     return list(range(FIRST_USER, FIRST_USER + count))
 
 
-async def new_server(limit: float | None, users: list[int]) -> BotAPIServer:
-    """A fresh server (fresh counters and window) that knows every recipient."""
-    server = BotAPIServer(token=TOKEN, global_rate=limit)
-    await server.start()
-    for user_id in users:
-        server.user(user_id)
-    return server
+class ServerProcess:
+    """wellbot.devserver in a child process, as the real Bot API is: it does not share our loop or core."""
+
+    def __init__(self, child: asyncio.subprocess.Process, base_url: str) -> None:
+        self.child = child
+        self.base_url = base_url
+        self.stats: dict[str, int] = {}
+        self.received: dict[int, int] = {}
+
+    async def collect(self) -> None:
+        """Fetch the child's counters (sends, 429 answers, copies per chat)."""
+        self.child.stdin.write(b"stats\n")
+        await self.child.stdin.drain()
+        answer = json.loads(await self.child.stdout.readline())
+        self.stats = answer["stats"]
+        self.received = {int(chat): n for chat, n in answer["received"].items()}
+
+    async def stop(self) -> None:
+        """Close the child's stdin: it stops its server and exits."""
+        self.child.stdin.close()
+        await self.child.wait()
 
 
-def copies(server: BotAPIServer, users: list[int]) -> tuple[int, int]:
+async def new_server(limit: float | None, users: list[int], inline: bool = False) -> BotAPIServer | ServerProcess:
+    """A fresh server (fresh counters and window) that knows every recipient; in a child process unless inline."""
+    if inline:
+        server = BotAPIServer(token=TOKEN, global_rate=limit)
+        await server.start()
+        for user_id in users:
+            server.user(user_id)
+        return server
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve", "none" if limit is None else repr(limit), str(len(users)),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    base_url = (await child.stdout.readline()).decode().strip()
+    return ServerProcess(child, base_url)
+
+
+async def serve(limit: float | None, count: int) -> None:
+    """The child's side: run a server, print its base_url, answer `stats` on stdin until EOF."""
+    server = await new_server(limit, recipients(count), inline=True)
+    print(server.base_url, flush=True)
+    loop = asyncio.get_running_loop()
+    while (line := await loop.run_in_executor(None, sys.stdin.readline)):
+        if line.strip() == "stats":
+            received = Counter(message.chat_id for message in server.sent)
+            print(json.dumps({"stats": server.stats, "received": received}), flush=True)
+    await server.stop()
+
+
+async def finish(server: BotAPIServer | ServerProcess) -> None:
+    """Collect a child's counters, then stop the server."""
+    if isinstance(server, ServerProcess):
+        await server.collect()
+    await server.stop()
+
+
+def received(server: BotAPIServer | ServerProcess) -> Counter:
+    """Copies per chat the server delivered."""
+    if isinstance(server, ServerProcess):
+        return Counter(server.received)
+    return Counter(message.chat_id for message in server.sent)
+
+
+def copies(server: BotAPIServer | ServerProcess, users: list[int]) -> tuple[int, int]:
     """(lost, duplicated): recipients with no copy, and copies beyond the first."""
-    counts = Counter(message.chat_id for message in server.sent)
+    counts = received(server)
     lost = sum(1 for user_id in users if counts[user_id] == 0)
     duplicated = sum(max(0, counts[user_id] - 1) for user_id in users)
     return lost, duplicated
 
 
-async def run_engine(server: BotAPIServer, users: list[int], rate: float, folder: Path,
+async def run_engine(server: BotAPIServer | ServerProcess, users: list[int], rate: float, folder: Path,
                      in_flight: int | None = None) -> float:
     """Send one broadcast to `users` through the engine on a real SQLite file; return seconds."""
     clock = ManualClock(TZ, datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
@@ -100,7 +158,7 @@ async def run_engine(server: BotAPIServer, users: list[int], rate: float, folder
     return elapsed
 
 
-async def run_ptb_limiter(server: BotAPIServer, users: list[int]) -> tuple[float, int]:
+async def run_ptb_limiter(server: BotAPIServer | ServerProcess, users: list[int]) -> tuple[float, int]:
     """Send to `users` through PTB's AIORateLimiter(max_retries=5), all at once; return (seconds, failures)."""
     bot = ExtBot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL),
                  rate_limiter=AIORateLimiter(max_retries=5))
@@ -121,7 +179,7 @@ async def run_ptb_limiter(server: BotAPIServer, users: list[int]) -> tuple[float
     return elapsed, failures
 
 
-async def run_bare_loop(server: BotAPIServer, users: list[int]) -> float:
+async def run_bare_loop(server: BotAPIServer | ServerProcess, users: list[int]) -> float:
     """A bare sequential send_message loop: the ceiling for one process on this machine."""
     bot = Bot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL))
     keyboard = subscription_keyboard()
@@ -135,20 +193,20 @@ async def run_bare_loop(server: BotAPIServer, users: list[int]) -> float:
 async def limited(args: argparse.Namespace, folder: Path) -> None:
     """(a): engine and AIORateLimiter against a server enforcing the limit."""
     users = recipients(args.recipients)
-    print(f"(a) {len(users)} recipients, server limit {args.limit:g}/s (sliding 1 s window)")
+    print(f"(a) {len(users)} recipients, server limit {args.limit:g}/s (sliding 1 s window), {where(args)}")
     print(f"{'sender':<32}{'msg/s':>8}{'share':>8}{'429s':>7}{'429 %':>8}{'lost':>6}{'dupes':>7}")
-    server = await new_server(args.limit, users)
+    server = await new_server(args.limit, users, args.inline_server)
     elapsed = await run_engine(server, users, args.rate, folder)
+    await finish(server)
     report(f"wellbot engine (rate {args.rate:g}/s)", server, users, elapsed, args.limit)
-    await server.stop()
     if not args.skip_ptb:
-        server = await new_server(args.limit, users)
+        server = await new_server(args.limit, users, args.inline_server)
         elapsed, failures = await run_ptb_limiter(server, users)
+        await finish(server)
         report("PTB AIORateLimiter(max_retries=5)", server, users, elapsed, args.limit)
-        await server.stop()
 
 
-def report(name: str, server: BotAPIServer, users: list[int], elapsed: float, limit: float) -> None:
+def report(name: str, server: BotAPIServer | ServerProcess, users: list[int], elapsed: float, limit: float) -> None:
     """One row of (a)."""
     sent = server.stats["sent"]
     rejected = server.stats["rejected_429"]
@@ -161,18 +219,23 @@ def report(name: str, server: BotAPIServer, users: list[int], elapsed: float, li
 async def unlimited(args: argparse.Namespace, folder: Path) -> None:
     """(b): engine throughput as a share of a bare send_message loop, no server limit."""
     users = recipients(args.recipients)
-    server = await new_server(None, users)
+    server = await new_server(None, users, args.inline_server)
     bare = await run_bare_loop(server, users)
-    await server.stop()
-    print(f"(b) {len(users)} recipients, no server limit")
+    await finish(server)
+    print(f"(b) {len(users)} recipients, no server limit, {where(args)}")
     print(f"bare send_message loop:              {len(users) / bare:8.1f} msg/s")
     for in_flight in IN_FLIGHT_BOUNDS:  # the engine's smallest and largest in-flight bound
-        server = await new_server(None, users)
+        server = await new_server(None, users, args.inline_server)
         engine = await run_engine(server, users, UNLIMITED_RATE, folder, in_flight)
+        await finish(server)
         lost, duplicated = copies(server, users)
-        await server.stop()
         print(f"wellbot engine, {in_flight:>2} pushes in flight:  {len(users) / engine:8.1f} msg/s  "
               f"share {bare / engine:.3f}  lost {lost} dupes {duplicated}")
+
+
+def where(args: argparse.Namespace) -> str:
+    """Where the server runs, for the printed heading."""
+    return "server in this process" if args.inline_server else "server in a child process"
 
 
 async def main() -> None:
@@ -183,7 +246,14 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=29.6, help="engine's WELLBOT_SEND_RATE in (a)")
     parser.add_argument("--skip-ptb", action="store_true", help="leave out the AIORateLimiter run")
     parser.add_argument("--only", choices=("a", "b"), help="run only part (a) or (b)")
+    parser.add_argument("--inline-server", action="store_true",
+                        help="run the server on this process's event loop (the sender shares it and the CPU)")
+    parser.add_argument("--serve", nargs=2, metavar=("LIMIT", "RECIPIENTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        limit, count = args.serve
+        await serve(None if limit == "none" else float(limit), int(count))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         if args.only != "b":
             await limited(args, Path(scratch))

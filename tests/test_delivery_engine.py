@@ -379,7 +379,8 @@ def test_send_rate_settings_default_and_validate():
     from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
 
     assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9, window_limit=30), False)
-    assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32), True)
+    assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32,
+                                                                                  mark_ahead=16), True)
     assert engine_config({"WELLBOT_SEND_RATE": "5"})[0] == EngineConfig(rate=5.0, max_in_flight=4, window_limit=30)
     assert engine_config({"WELLBOT_SEND_RATE": "250"})[0].window_limit is None  # a server with other limits
     for bad in ({"WELLBOT_SEND_RATE": "fast"}, {"WELLBOT_SEND_RATE": "0"}, {"WELLBOT_SEND_RATE": "5000"},
@@ -415,3 +416,142 @@ def test_pacer_keeps_telegrams_window_when_one_request_is_slow():
     assert pacer.wait_global() <= 0
     pacer.answered(sends[1])
     assert sends[1][1] == t.t
+
+
+class CountingStore(st.SqliteStore):
+    """The SQLite store, counting the commits that mark rows 'sending'."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.mark_commits = []
+
+    def mark_sending(self, delivery_ids):
+        self.mark_commits.append(list(delivery_ids))
+        super().mark_sending(delivery_ids)
+
+
+async def test_marks_ahead_share_commits_and_429s_still_lose_and_duplicate_nothing(db, clock):
+    add_subscribers(db, clock, range(1, 121))
+    t = FakeTime()
+    messenger = StrictMessenger(t, limit=30)
+    store = CountingStore(db, clock, {"broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=1000.0, max_in_flight=4, mark_ahead=8),
+                    now=t.now, sleep=t.sleep)
+    campaign = queue(db, clock)
+    assert await drain(engine) is Status.DONE
+    chats = [chat for _, chat in messenger.delivered]
+    assert sorted(chats) == list(range(1, 121))  # every one once, despite the 429s
+    assert "429" in messenger.answers
+    assert max(len(ids) for ids in store.mark_commits) == 8
+    assert len(store.mark_commits) < 120
+    counts = st.delivery_counts(db, campaign)
+    assert counts["sent"] == 120 and counts["sending"] == 0
+
+
+async def test_rows_marked_ahead_but_not_pushed_are_released_on_stop(db, clock):
+    add_subscribers(db, clock, range(1, 101))
+    t = FakeTime()
+    messenger = StrictMessenger(t, limit=10_000)
+    store = CountingStore(db, clock, {"broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=1000.0, max_in_flight=2, mark_ahead=8),
+                    now=t.now, sleep=t.sleep)
+    campaign = queue(db, clock)
+    engine.start()
+    while len(messenger.delivered) < 13:  # mid-way through a group of marks
+        await asyncio.sleep(0)
+    await engine.stop()
+    pushed = {chat for _, chat in messenger.delivered}
+    counts = st.delivery_counts(db, campaign)
+    assert counts["sending"] == 0 and counts["sent"] == len(pushed)
+    marked = {i for ids in store.mark_commits for i in ids}
+    assert len(marked) > len(pushed)  # some were marked and never pushed...
+    attempts = {row["user_id"]: row["attempts"] for row in db.query("select user_id, attempts from deliveries")}
+    assert all(attempts[user] == 0 for user in range(1, 101) if user not in pushed)  # ...and are untouched now
+    await drain(make_engine(db, clock, messenger, t))
+    assert sorted(chat for _, chat in messenger.delivered) == list(range(1, 101))
+
+
+def test_marks_ahead_only_at_high_rates():
+    from wellbot.newsletter.engine import mark_ahead_for
+
+    assert mark_ahead_for(29.0) == mark_ahead_for(30.0) == 1  # at Telegram's rate: marked just before its push
+    assert mark_ahead_for(100.0) == 5
+    assert mark_ahead_for(900.0) == mark_ahead_for(1_000_000.0) == 16
+
+
+class WallTime(FakeTime):
+    """FakeTime whose sleeping also moves the wall clock (the ManualClock the hold reads)."""
+
+    def __init__(self, clock):
+        super().__init__()
+        self.clock = clock
+
+    async def sleep(self, seconds):
+        await asyncio.sleep(0)  # pushes just started run at the moment they were dispatched
+        self.clock.advance(timedelta(seconds=max(seconds, 0.0)))
+        self.t += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+
+class WallMessenger(StrictMessenger):
+    """A StrictMessenger that notes the wall-clock time of every delivery."""
+
+    def __init__(self, time_, clock):
+        super().__init__(time_)
+        self.clock = clock
+        self.walls = []
+
+    async def push(self, delivery):
+        wall = self.clock.now().astimezone(TZ)  # when the engine pushed it
+        result = await super().push(delivery)
+        if result.outcome is Outcome.SENT:
+            self.walls.append(wall)
+        return result
+
+
+async def test_a_digest_sending_when_quiet_hours_begin_waits_for_their_end_then_finishes(db, clock):
+    from datetime import time as day_time
+    from types import SimpleNamespace
+
+    from wellbot.newsletter.digest import DigestConfig, quiet_hold
+
+    clinic = SimpleNamespace(timezone=TZ)
+    config = DigestConfig(quiet_start=day_time(21, 0), quiet_end=day_time(8, 0))
+    clock.set(datetime(2026, 6, 10, 20, 59, 57, tzinfo=TZ).astimezone(UTC))  # 3 s before quiet hours
+    add_subscribers(db, clock, range(1, 201))  # about 7 s of sending at 29/s
+    t = WallTime(clock)
+    messenger = WallMessenger(t, clock)
+    store = st.SqliteStore(db, clock, {"digest": broadcast_planner, "broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=29.0), now=t.now, sleep=t.sleep,
+                    hold=quiet_hold(config, clinic, clock.now))
+    campaign = st.create_campaign(db, clock, "digest", "all", "News", created_by=None)
+    assert await drain(engine) is Status.DONE
+    walls = messenger.walls
+    assert sorted(chat for _, chat in messenger.delivered) == list(range(1, 201))
+    assert not [w for w in walls if w.hour >= 21 or w.hour < 8]  # nothing in quiet hours
+    before = [w for w in walls if w.day == 10]
+    assert 50 < len(before) < 100  # it had started...
+    assert min(w for w in walls if w.day == 11) >= datetime(2026, 6, 11, 8, 0, tzinfo=TZ)  # ...and resumed at 08:00
+    assert max(walls) < datetime(2026, 6, 11, 8, 1, tzinfo=TZ)
+    assert st.delivery_counts(db, campaign)["sent"] == 200
+
+
+async def test_a_held_campaign_stops_at_once_and_other_kinds_are_not_held(db, clock):
+    add_subscribers(db, clock, range(1, 11))
+    t = FakeTime()
+    messenger = StrictMessenger(t)
+    store = st.SqliteStore(db, clock, {"digest": broadcast_planner, "broadcast": broadcast_planner})
+    engine = Engine(store, messenger, None, EngineConfig(rate=29.0), now=t.now, sleep=asyncio.sleep,
+                    hold=lambda campaign: 3600.0 if campaign.kind == "digest" else 0.0)
+    digest_id = st.create_campaign(db, clock, "digest", "all", "News", created_by=None)
+    engine.start()
+    for _ in range(20):
+        await asyncio.sleep(0)
+    await asyncio.wait_for(engine.stop(), 1.0)  # the hour's hold does not delay a stop
+    assert messenger.delivered == []
+    assert st.get_campaign(db, digest_id)["status"] == "running"  # resumes on the next start
+    assert st.delivery_counts(db, digest_id)["pending"] == 10
+    store.finish(digest_id, Status.CANCELLED)
+    queue(db, clock)
+    await drain(make_engine(db, clock, messenger, FakeTime()))
+    assert sorted(chat for _, chat in messenger.delivered) == list(range(1, 11))

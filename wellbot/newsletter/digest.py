@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from wellbot.clinic import Clinic
 from wellbot.clock import from_db, to_db
 from wellbot.errors import ConfigError
 from wellbot.newsletter import store
+from wellbot.newsletter.engine import Campaign
 from wellbot.render import Renderer
 from wellbot.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
@@ -143,3 +145,15 @@ def subscribers_with_news(db: Database, now: datetime) -> int:
     """How many subscribers would get a digest now (at least one unseen item on their topics)."""
     return sum(1 for r in store.recipients(db, store.ALL)
                if unseen_items(db, r["user_id"], json.loads(r["topics"]), now, 1))
+
+
+def quiet_hold(config: DigestConfig, clinic: Clinic, now: Any) -> Callable[[Campaign], float]:
+    """The engine's hold for digests: seconds until quiet hours end (0 outside them, and for other kinds)."""
+    def hold(campaign: Campaign) -> float:
+        if campaign.kind != KIND:
+            return 0.0
+        moment = now()
+        if not config.quiet(moment, clinic):
+            return 0.0
+        return (quiet_end_after(moment, config, clinic) - moment).total_seconds()
+    return hold

@@ -7,9 +7,11 @@ imports: the messenger adapter maps Bot API errors to `Outcome`s.
 
 Guarantees:
 - every (campaign, recipient) has a delivery row before its send; the row is
-  marked `sending` (committed) just before the push and `sent`/`blocked`/
-  `failed` after (outcomes are written in small groups, one commit each), so
-  a resumed campaign never pushes a row it may have pushed before;
+  marked `sending` (committed) before the push and `sent`/`blocked`/`failed`
+  after (outcomes are written in small groups, one commit each), so a
+  resumed campaign never pushes a row it may have pushed before. At high
+  rates a few rows about to go are marked in one commit (`mark_ahead`);
+  rows marked but not pushed when a run ends are released to `pending`;
 - global pacing at `rate` messages per second by fixed spacing on a grid (a
   token bucket of depth one: bursts are what make a strict server answer
   429), never more than Telegram's 30 in any 1.02 s when aiming under it,
@@ -19,8 +21,12 @@ Guarantees:
 - network errors and 5xx are retried with exponential backoff a bounded
   number of times; past the error threshold the campaign pauses and staff
   are told why;
+- a campaign may be held (a digest in the clinic's quiet hours): the engine
+  lets the pushes in flight finish, releases rows marked ahead, and sends
+  nothing more until the hold ends, then carries on where it stopped;
 - a graceful stop finishes the pushes in flight; a hard crash can leave rows
-  in `sending`, which are marked `uncertain` and not resent (Telegram has no
+  in `sending` (those in flight and at most `mark_ahead` marked ahead), which
+  are marked `uncertain` and not resent (Telegram has no
   idempotency key: we prefer a rare missing copy to a duplicate).
 """
 
@@ -53,6 +59,8 @@ MAX_IN_FLIGHT = 8  # concurrent pushes: at 29/s this hides up to ~0.27 s of netw
 LATENCY_ALLOWANCE = 0.3  # seconds of Bot API latency the in-flight bound should cover at the set rate
 IN_FLIGHT_BOUNDS = (4, 32)  # more pushes in flight cost more in HTTP-pool upkeep than they gain
 BATCH_SIZE = 200
+MARK_HORIZON = 0.05  # seconds of sends whose 'sending' marks may share one commit...
+MARK_AHEAD_MAX = 16  # ...but never more rows than this (a crash leaves them 'uncertain')
 FLUSH_SIZE = 64  # outcomes written per commit at most...
 FLUSH_INTERVAL = 0.25  # ...and at least this often (seconds)
 MAX_RATE = 1000.0  # Telegram's paid-broadcast ceiling; nothing faster makes sense
@@ -65,6 +73,7 @@ TELEGRAM_LIMIT = 30  # sends per second Telegram allows a bot without paid broad
 WINDOW_SECONDS = 1.005  # Telegram's 1 s window, and 5 ms for clock granularity
 MAX_SKEW = 0.025  # how late after its start a send may be assumed to reach Telegram (see Pacer)
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
+HOLD_STEP = 30.0  # seconds between looks at a held campaign's hold (stop and cancel are seen at once)
 SERVICE = "newsletter_engine"  # key of the running engine in deps.services
 
 
@@ -136,6 +145,7 @@ class Store(Protocol):
     def next_campaign(self) -> Campaign | None: ...
     def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]: ...
     def mark_sending(self, delivery_ids: list[int]) -> None: ...
+    def release(self, delivery_ids: list[int]) -> None: ...
     def record(self, outcomes: list[Recorded]) -> None: ...
     def finish(self, campaign_id: int, status: Status, reason: str = "") -> None: ...
     def counts(self, campaign_id: int) -> dict[str, int]: ...
@@ -145,6 +155,10 @@ class Messenger(Protocol):
     """Pushes one message; never raises for Bot API errors."""
 
     async def push(self, delivery: Delivery) -> PushResult: ...
+
+
+# seconds a campaign must wait before its next send (e.g. quiet hours), 0 when it may send now
+Hold = Callable[[Campaign], float]
 
 
 class Reporter(Protocol):
@@ -231,6 +245,7 @@ class EngineConfig:
     batch_size: int = BATCH_SIZE
     progress_every: float = 3.0  # seconds between progress reports
     window_limit: int | None = None  # TELEGRAM_LIMIT when aiming under it (see config_for)
+    mark_ahead: int = 1  # rows marked 'sending' per commit at most (see mark_ahead_for)
 
 
 def engine_config(extra: Mapping[str, str]) -> tuple[EngineConfig, bool]:
@@ -255,7 +270,17 @@ def engine_config(extra: Mapping[str, str]) -> tuple[EngineConfig, bool]:
 def config_for(rate: float, paid: bool = False) -> EngineConfig:
     """The engine's tunables for a send rate: the in-flight bound, and Telegram's window unless paid or above it."""
     guard = not paid and rate <= TELEGRAM_LIMIT  # above it the operator points at a server with other limits
-    return EngineConfig(rate=rate, max_in_flight=in_flight_for(rate), window_limit=TELEGRAM_LIMIT if guard else None)
+    return EngineConfig(rate=rate, max_in_flight=in_flight_for(rate), window_limit=TELEGRAM_LIMIT if guard else None,
+                        mark_ahead=mark_ahead_for(rate))
+
+
+def mark_ahead_for(rate: float) -> int:
+    """Rows to mark 'sending' in one commit: the sends due within MARK_HORIZON, 1 to MARK_AHEAD_MAX.
+
+    At 29/s that is 1 (each row is marked just before its push); only at
+    paid-broadcast rates do the commits cost more than the pushes.
+    """
+    return max(1, min(MARK_AHEAD_MAX, math.floor(rate * MARK_HORIZON)))
 
 
 def in_flight_for(rate: float) -> int:
@@ -271,6 +296,8 @@ class _Run:
     campaign: Campaign
     after_id: int = 0
     batch: list[Delivery] = field(default_factory=list)
+    ahead: deque[Delivery] = field(default_factory=deque)  # marked 'sending', next to go
+    marked: set[int] = field(default_factory=set)  # delivery ids marked 'sending' but not pushed yet
     exhausted: bool = False
     retries: list[tuple[float, int, Delivery]] = field(default_factory=list)  # (due, seq, delivery) heap
     in_flight: set[asyncio.Task] = field(default_factory=set)
@@ -292,8 +319,9 @@ class Engine:
 
     def __init__(self, store: Store, messenger: Messenger, reporter: Reporter | None = None,
                  config: EngineConfig | None = None, *, now: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, hold: Hold | None = None) -> None:
         self.store = store
+        self.hold = hold
         self.messenger = messenger
         self.reporter = reporter
         self.config = config or EngineConfig()
@@ -353,6 +381,9 @@ class Engine:
         while not self._should_leave(run):
             if len(run.outcomes) >= FLUSH_SIZE or self.now() - run.last_flush >= FLUSH_INTERVAL:
                 self._flush(run)
+            if (held := self._held(campaign)) > 0:
+                await self._sit_out(run, held)
+                continue
             free = self.config.max_in_flight - len(run.in_flight)
             if free <= 0:
                 await asyncio.wait(run.in_flight, return_when=asyncio.FIRST_COMPLETED)
@@ -362,10 +393,13 @@ class Engine:
                 break
             if not group:
                 continue
-            if any(delivery.id in run.buffered for delivery in group):
-                self._flush(run)  # a retried row's old outcome must not land after its new 'sending'
-            self.store.mark_sending([delivery.id for delivery in group])  # one commit for the group
+            if self._held(campaign) > 0:  # the hold began while waiting for the slot: these go after it
+                for delivery in group:
+                    self._retry_later(run, delivery, 0.0)
+                continue
+            self._mark(run, group)
             for delivery in group:
+                run.marked.discard(delivery.id)
                 task = asyncio.create_task(self._push(run, delivery))
                 run.in_flight.add(task)
                 task.add_done_callback(run.in_flight.discard)
@@ -377,10 +411,40 @@ class Engine:
         if run.in_flight:
             await asyncio.gather(*run.in_flight)
         self._flush(run)
+        self._release(run)
         if run.report_task is not None:
             await run.report_task
         self.current = None
         return await self._conclude(run)
+
+    def _held(self, campaign: Campaign) -> float:
+        """Seconds this campaign must still wait (quiet hours), 0 if it may send."""
+        return self.hold(campaign) if self.hold is not None else 0.0
+
+    async def _sit_out(self, run: _Run, held: float) -> None:
+        """Hold the campaign: finish the pushes in flight, release rows marked ahead, wait a step."""
+        if run.in_flight:
+            log.info("campaign held campaign_id=%s for=%.0fs", run.campaign.id, held)
+            await asyncio.gather(*run.in_flight)
+        self._flush(run)
+        self._release(run)  # a crash in a long hold must not leave them 'uncertain'
+        if not self._should_leave(run):
+            await self._hold_wait(min(held, HOLD_STEP))
+
+    async def _hold_wait(self, seconds: float) -> None:
+        """Sleep through a hold, but wake at once for a stop or a cancel."""
+        self._wake.clear()
+        waker = asyncio.ensure_future(self._wake.wait())
+        sleeper = asyncio.ensure_future(self.sleep(seconds))
+        await asyncio.wait({waker, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+        waker.cancel()
+        sleeper.cancel()
+
+    def _release(self, run: _Run) -> None:
+        """Rows marked 'sending' but never pushed go back to pending (they are marked again before a push)."""
+        if run.marked:
+            self.store.release(sorted(run.marked))
+            run.marked.clear()
 
     @staticmethod
     def _reporting(run: _Run) -> bool:
@@ -397,7 +461,7 @@ class Engine:
         """
         delivery = self._next_ready(run)
         if delivery is None:
-            if not run.in_flight and not run.retries and run.exhausted:
+            if not run.in_flight and not run.retries and not run.ahead and run.exhausted:
                 return None
             await self.sleep(self._idle_time(run))
             return []
@@ -416,10 +480,30 @@ class Engine:
             group.append(following)
         return group
 
+    def _mark(self, run: _Run, group: list[Delivery]) -> None:
+        """Commit 'sending' for the group's unmarked rows, with up to mark_ahead fresh rows that go next."""
+        unmarked = [delivery for delivery in group if delivery.id not in run.marked]
+        if not unmarked:
+            return
+        if any(delivery.id in run.buffered for delivery in unmarked):
+            self._flush(run)  # a retried row's old outcome must not land after its new 'sending'
+        extra = []
+        while len(unmarked) + len(extra) < self.config.mark_ahead and (fresh := self._next_fresh(run)) is not None:
+            extra.append(fresh)
+        self.store.mark_sending([delivery.id for delivery in unmarked + extra])  # one commit
+        run.marked.update(delivery.id for delivery in unmarked + extra)
+        run.ahead.extend(extra)
+
     def _next_ready(self, run: _Run) -> Delivery | None:
-        """A due retry first, else the next fresh row (fetching a batch when needed)."""
+        """A due retry first, then a row marked ahead, else the next fresh row."""
         if run.retries and run.retries[0][0] <= self.now():
             return heapq.heappop(run.retries)[2]
+        if run.ahead:
+            return run.ahead.popleft()
+        return self._next_fresh(run)
+
+    def _next_fresh(self, run: _Run) -> Delivery | None:
+        """The next pending row in id order (fetching a batch when needed), or None."""
         if not run.batch and not run.exhausted:
             run.batch = self.store.next_batch(run.campaign.id, run.after_id, self.config.batch_size)
             run.batch.reverse()  # pop() from the end in id order

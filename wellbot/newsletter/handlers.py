@@ -93,11 +93,12 @@ async def start_engine(application: Application) -> None:
     """Build the engine on the app's bot and resume whatever campaign was running."""
     deps: Deps = application.bot_data[DEPS_KEY]
     config, paid = engine_config(deps.settings.extra)
+    digest_config = digest.digest_config(deps.clinic)
     planners = {broadcast.KIND: broadcast.planner,
-                digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest.digest_config(deps.clinic),
-                                                 deps.clock.now)}
+                digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest_config, deps.clock.now)}
     sender = Engine(store.SqliteStore(deps.db, deps.clock, planners), TelegramMessenger(application.bot, paid),
-                    StaffReporter(application.bot, deps), config)
+                    StaffReporter(application.bot, deps), config,
+                    hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
     deps.services[SERVICE] = sender
     sender.start()
     digest_handlers.schedule_digests(application)

@@ -211,6 +211,14 @@ class SqliteStore:
                 "update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ? where id = ?",
                 [(now, delivery_id) for delivery_id in delivery_ids])
 
+    def release(self, delivery_ids: list[int]) -> None:
+        """Rows marked 'sending' that were never pushed (the run ended first): pending again, attempt undone."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "update deliveries set status = 'pending', attempts = max(0, attempts - 1), updated_at = ? "
+                "where id = ? and status = 'sending'",
+                [(self._now(), delivery_id) for delivery_id in delivery_ids])
+
     def record(self, outcomes: list[Recorded]) -> None:
         """Write a group of outcomes in one transaction; sent items count as received; blocks mark patients."""
         now = self._now()
