@@ -57,6 +57,8 @@ JOURNEYS: list[tuple[str, list[Step]]] = [
 STAFF_JOURNEYS: list[tuple[str, list[Step]]] = [
     ("broadcast", [Send("/broadcast"), Send("{text}"), Press("All subscribers", optional=True),
                    Press("Cancel", optional=True)]),
+    ("news item", [Send("/news_add"), Send("{text}"), Send("{text}"), Send("none"), Press("Pain management"),
+                   Press("Done"), Send("now"), Press("Save"), Send("/news_list")]),
 ]
 
 

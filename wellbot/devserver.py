@@ -431,6 +431,12 @@ class SimUser(SimChat):
         self._restart_if_blocked()
         return self._server._user_message(self, self, text=text, entities=_command_entities(text))
 
+    async def send_formatted(self, html: str) -> int:
+        """Send text the user formatted in their app (bold, italics, links), written here as Telegram HTML."""
+        self._restart_if_blocked()
+        text, entities = _html_entities(html)
+        return self._server._user_message(self, self, text=text, entities=entities)
+
     async def send_contact(self, phone: str, *, own: bool = True) -> int:
         """Share a contact; own=True shares the user's own number (user_id set)."""
         contact = {"phone_number": phone, "first_name": self.first_name if own else "Alex"}
