@@ -7,14 +7,13 @@ what a patient would see. Time is a ManualClock in the clinic's zone.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 from telegram.ext import Application
 
-from wellbot.app import build_application, build_deps, start_polling, stop_polling
+from wellbot.app import build_application, build_deps, start_polling, stop_polling, wait_until_handled
 from wellbot.clinic import load_clinic
 from wellbot.clock import ManualClock
 from wellbot.deps import Deps
@@ -86,5 +85,4 @@ class Harness:
 
     async def settle(self, timeout: float = 5) -> None:
         """Wait until the bot has handled everything sent so far."""
-        await self.server.wait_idle(timeout)
-        await asyncio.sleep(0)
+        await wait_until_handled(self.app, self.server.wait_idle, timeout)

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import traceback
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +227,28 @@ async def stop_polling(application: Application) -> None:
         await application.post_stop(application)
     await application.shutdown()
     application.bot_data[DEPS_KEY].db.close()
+
+
+IDLE_POLL_SECONDS = 0.01
+
+
+async def wait_until_handled(application: Application, server_idle: Callable[[float], Awaitable[None]],
+                             timeout: float) -> None:
+    """Wait until the Bot API server is quiet AND the application has finished every update it fetched.
+
+    The server alone cannot tell: an update can be fetched and still be
+    busy in a handler (database work, no HTTP) when the server falls quiet.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await server_idle(max(0.1, deadline - loop.time()))
+        processor = application.update_processor
+        if application.update_queue.empty() and processor.current_concurrent_updates == 0:
+            await asyncio.sleep(IDLE_POLL_SECONDS)  # let a just-finished handler's last request start
+            if application.update_queue.empty() and processor.current_concurrent_updates == 0:
+                await server_idle(max(0.1, deadline - loop.time()))
+                return
+        if loop.time() >= deadline:
+            raise TimeoutError("the bot did not finish handling its updates in time")
+        await asyncio.sleep(IDLE_POLL_SECONDS)

@@ -212,8 +212,9 @@ class ChatSession:
 
     async def updates(self) -> list[str]:
         """Wait until the bot is idle, then render what is new or changed since last time."""
-        await self.server.wait_idle(SETTLE_SECONDS)
-        await asyncio.sleep(0)
+        from wellbot.app import wait_until_handled
+
+        await wait_until_handled(self.app, self.server.wait_idle, SETTLE_SECONDS)
         out: list[str] = []
         for answer in self.user.callback_answers:
             if answer.get("text"):
