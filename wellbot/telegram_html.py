@@ -164,6 +164,24 @@ def validate(html: str) -> None:
     tokenize(html)
 
 
+def check_text(html: str, limit: int, noun: str, markup_noun: str | None = None) -> str:
+    """Stripped `html` if non-empty, valid and at most `limit` visible units; ValueError saying why.
+
+    `noun` names the text in the reasons ("the message is empty"); `markup_noun`,
+    if given, names it where the HTML is at fault ("the formatting is not valid").
+    """
+    html = html.strip()
+    if not html:
+        raise ValueError(f"the {noun} is empty")
+    try:
+        validate(html)
+    except TelegramHTMLError as exc:
+        raise ValueError(f"the {markup_noun or noun} is not valid Telegram HTML ({exc})") from None
+    if visible_length(html) > limit:
+        raise ValueError(f"the {noun} is longer than {limit} characters")
+    return html
+
+
 def split_message(html: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     """Split valid HTML into parts of at most `limit` visible units.
 

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from wellbot.clinic import Clinic
 from wellbot.newsletter import store
-from wellbot.telegram_html import MAX_MESSAGE_LENGTH, TelegramHTMLError, validate, visible_length
+from wellbot.telegram_html import MAX_MESSAGE_LENGTH, check_text
 
 KIND = "broadcast"
 PROGRESS_MIN_INTERVAL = 3.0  # seconds between two edits of the staff's progress message
@@ -27,16 +27,10 @@ class BodyError(ValueError):
 
 def check_body(html: str) -> str:
     """The body if Telegram would accept it as one message; BodyError otherwise."""
-    html = html.strip()
-    if not html:
-        raise BodyError("the message is empty")
     try:
-        validate(html)
-    except TelegramHTMLError as exc:
-        raise BodyError(f"the formatting is not valid Telegram HTML ({exc})") from None
-    if visible_length(html) > MAX_MESSAGE_LENGTH:
-        raise BodyError(f"the message is longer than {MAX_MESSAGE_LENGTH} characters")
-    return html
+        return check_text(html, MAX_MESSAGE_LENGTH, "message", "formatting")
+    except ValueError as exc:
+        raise BodyError(str(exc)) from None
 
 
 def audiences(db: Database, clinic: Clinic) -> list[tuple[str, str, int]]:

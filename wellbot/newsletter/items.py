@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from wellbot.clinic import Clinic
 from wellbot.clock import Clock, from_db, to_db
-from wellbot.telegram_html import TelegramHTMLError, validate, visible_length
+from wellbot.telegram_html import check_text
 
 MAX_TITLE = 120
 MAX_BODY = 3000  # visible characters: leaves room for the digest's headings and other items
@@ -60,16 +60,10 @@ def check_title(text: str) -> str:
 
 def check_body(html: str) -> str:
     """Valid Telegram HTML of at most MAX_BODY visible characters."""
-    html = html.strip()
-    if not html:
-        raise ItemError("the text is empty")
     try:
-        validate(html)
-    except TelegramHTMLError as exc:
-        raise ItemError(f"the text is not valid Telegram HTML ({exc})") from None
-    if visible_length(html) > MAX_BODY:
-        raise ItemError(f"the text is longer than {MAX_BODY} characters")
-    return html
+        return check_text(html, MAX_BODY, "text")
+    except ValueError as exc:
+        raise ItemError(str(exc)) from None
 
 
 def check_link(text: str) -> str:
