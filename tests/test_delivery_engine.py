@@ -555,3 +555,58 @@ async def test_a_held_campaign_stops_at_once_and_other_kinds_are_not_held(db, cl
     queue(db, clock)
     await drain(make_engine(db, clock, messenger, FakeTime()))
     assert sorted(chat for _, chat in messenger.delivered) == list(range(1, 11))
+
+
+class RecordingStore(st.SqliteStore):
+    """The SQLite store, noting each outcome commit and the row counts when a campaign is finished."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.record_commits = []
+        self.counts_at_finish = None
+
+    def record(self, outcomes):
+        self.record_commits.append(len(outcomes))
+        super().record(outcomes)
+
+    def finish(self, campaign_id, status, reason=""):
+        self.counts_at_finish = st.delivery_counts(self.db, campaign_id)
+        super().finish(campaign_id, status, reason)
+
+
+def batched_engine(db, clock, messenger, t):
+    store = RecordingStore(db, clock, {"broadcast": broadcast_planner})
+    return Engine(store, messenger, None, EngineConfig(rate=1000.0, max_in_flight=4, mark_ahead=8),
+                  now=t.now, sleep=t.sleep), store
+
+
+async def test_outcomes_written_in_groups_are_all_flushed_when_a_campaign_finishes(db, clock):
+    add_subscribers(db, clock, range(1, 151))
+    t = FakeTime()
+    engine, store = batched_engine(db, clock, StrictMessenger(t, limit=10_000), t)
+    queue(db, clock)
+    assert await drain(engine) is Status.DONE
+    assert max(store.record_commits) > 1 and len(store.record_commits) < 150  # grouped, not one commit each
+    assert sum(store.record_commits) == 150
+    assert store.counts_at_finish["sent"] == 150 and store.counts_at_finish["sending"] == 0  # before 'done'
+
+
+@pytest.mark.parametrize("how", ["stop", "cancel"])
+async def test_outcomes_written_in_groups_are_all_flushed_when_a_campaign_stops(db, clock, how):
+    add_subscribers(db, clock, range(1, 151))
+    t = FakeTime()
+    messenger = StrictMessenger(t, limit=10_000)
+    engine, store = batched_engine(db, clock, messenger, t)
+    campaign = queue(db, clock)
+    engine.start()
+    while len(messenger.delivered) < 20:  # fewer than one group of outcomes: none written yet
+        await asyncio.sleep(0)
+    assert sum(store.record_commits) < len(messenger.delivered)
+    if how == "cancel":
+        engine.cancel(campaign)
+        while st.get_campaign(db, campaign)["status"] != "cancelled":
+            await asyncio.sleep(0)
+    await engine.stop()
+    counts = st.delivery_counts(db, campaign)
+    assert counts["sending"] == 0 and counts["sent"] == len(messenger.delivered)
+    assert sum(store.record_commits) == len(messenger.delivered)

@@ -554,6 +554,9 @@ class Engine:
         run.buffered.add(delivery.id)
 
     def _flush(self, run: _Run) -> None:
+        """Write the buffered outcomes in one commit (before any pause, stop, finish or progress report)."""
+        # A hard crash loses only these unwritten outcomes: their rows are still 'sending', become
+        # 'uncertain' on the next start and are never resent, exactly as rows caught in flight.
         if run.outcomes:
             self.store.record(run.outcomes)
             run.outcomes = []
