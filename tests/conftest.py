@@ -9,8 +9,11 @@ import pytest
 import pytest_asyncio
 
 from tests.harness import TOKEN, Harness
+from wellbot.clinic import load_clinic
+from wellbot.clock import ManualClock
 from wellbot.db import open_database
 from wellbot.devserver import BotAPIServer
+from wellbot.resources import example_clinic_file
 
 CLINIC_TZ = ZoneInfo("America/New_York")
 # A Wednesday morning, clinic time: far from daylight-saving changes.
@@ -23,6 +26,24 @@ def fresh_db():
     db = open_database(":memory:")
     yield db
     db.close()
+
+
+@pytest.fixture
+def db(fresh_db):
+    """The same fresh database, under the name feature tests use."""
+    return fresh_db
+
+
+@pytest.fixture
+def clinic():
+    """The bundled example clinic."""
+    return load_clinic(example_clinic_file())
+
+
+@pytest.fixture
+def clock():
+    """A manual clock at DEFAULT_START (a Wednesday, 09:00 in New York)."""
+    return ManualClock(CLINIC_TZ, DEFAULT_START)
 
 
 @pytest_asyncio.fixture

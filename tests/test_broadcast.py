@@ -1,34 +1,14 @@
 """Broadcasts: body checks, audiences, progress figures and the edit throttle (plain logic)."""
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.test_delivery_engine import add_subscribers
-from wellbot.clinic import load_clinic
-from wellbot.clock import ManualClock
-from wellbot.db import open_database
 from wellbot.newsletter import broadcast, store
-from wellbot.resources import example_clinic_file
 from wellbot.telegram_html import MAX_MESSAGE_LENGTH
 
 TZ = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def clinic():
-    return load_clinic(example_clinic_file())
-
-
-@pytest.fixture
-def db():
-    return open_database(":memory:")
-
-
-@pytest.fixture
-def clock():
-    return ManualClock(TZ, datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
 
 
 def test_body_keeps_telegram_formatting_and_refuses_what_telegram_would():

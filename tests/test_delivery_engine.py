@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wellbot.clock import ManualClock, to_db
-from wellbot.db import open_database
+from wellbot.clock import to_db
 from wellbot.newsletter import store as st
 from wellbot.newsletter.engine import (
     Engine,
@@ -92,16 +91,6 @@ class Reports:
 
     async def finished(self, campaign, counts, status, reason):
         self.ended.append((campaign.id, status, reason, counts))
-
-
-@pytest.fixture
-def db():
-    return open_database(":memory:")
-
-
-@pytest.fixture
-def clock():
-    return ManualClock(TZ, datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
 
 
 def add_subscribers(db, clock, ids, status="subscribed", topics=("pain",), patient_status="active"):

@@ -7,31 +7,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.test_delivery_engine import FakeTime, StrictMessenger, add_subscribers, drain
-from wellbot.clinic import load_clinic
-from wellbot.clock import ManualClock
-from wellbot.db import open_database
 from wellbot.errors import ConfigError
 from wellbot.newsletter import digest, items, store
 from wellbot.newsletter.engine import Engine, EngineConfig, Status
 from wellbot.render import Renderer
-from wellbot.resources import example_clinic_file
 
 TZ = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def clinic():
-    return load_clinic(example_clinic_file())
-
-
-@pytest.fixture
-def db():
-    return open_database(":memory:")
-
-
-@pytest.fixture
-def clock():
-    return ManualClock(TZ, datetime(2026, 6, 10, 13, 0, tzinfo=UTC))  # 09:00 in New York
 
 
 @pytest.fixture

@@ -6,28 +6,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from wellbot.cli import main
-from wellbot.clinic import load_clinic
-from wellbot.clock import ManualClock
-from wellbot.db import open_database
 from wellbot.newsletter import items
-from wellbot.resources import example_clinic_file
 
 TZ = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def clinic():
-    return load_clinic(example_clinic_file())
-
-
-@pytest.fixture
-def db():
-    return open_database(":memory:")
-
-
-@pytest.fixture
-def clock():
-    return ManualClock(TZ, datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
 
 
 def test_a_valid_item_is_saved_and_read_back(db, clinic, clock):
