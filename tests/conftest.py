@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -63,3 +64,16 @@ async def bot(devserver, tmp_path):
     yield harness
     await harness.stop()
     assert devserver.unanswered_callbacks() == [], "every pressed button must be answered"
+
+
+@pytest.fixture
+def restore_logging():
+    """Put the root logger and the noisy libraries' levels back after a test reconfigures logging."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "telegram", "apscheduler")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)

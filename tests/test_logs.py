@@ -18,18 +18,6 @@ def _record(msg, *args, level=logging.INFO, exc_info=None):
     return logging.LogRecord("wellbot.test", level, __file__, 1, msg, args, exc_info)
 
 
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    noisy = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler", "telegram")}
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, lvl in noisy.items():
-        logging.getLogger(name).setLevel(lvl)
-
-
 def test_json_line_has_stable_keys_and_the_events_pairs():
     line = JsonFormatter([]).format(_record("visit booked user_id=%s visit_id=%s service=%s", 42, 7, "acu"))
     entry = json.loads(line)

@@ -40,18 +40,6 @@ def test_check_warns_when_the_database_is_readable_by_others(tmp_path, capsys):
     assert f"chmod 600 {path}" in out
 
 
-@pytest.fixture
-def restore_logging():
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "telegram", "apscheduler")}
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, value in levels.items():
-        logging.getLogger(name).setLevel(value)
-
-
 async def test_a_debug_session_never_logs_or_writes_the_token(bot, tmp_path, restore_logging):
     out = io.StringIO()
     setup_logging(logging.DEBUG, [HARNESS_TOKEN], stream=out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,18 +134,26 @@ def _key(value: Any, where: str) -> str:
     return value
 
 
+def _keyed_entries(entries: Any, where: str, shape: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Yield (where, entry, key) for a list of tables that each carry a unique `key`."""
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        here = f"{where} #{index}"
+        if not isinstance(entry, dict):
+            raise ConfigError(here, f"must be {shape}")
+        key = _key(entry.get("key"), here)
+        if key in seen:
+            raise ConfigError(here, f"duplicate key {key!r}")
+        seen.add(key)
+        yield here, entry, key
+
+
 def _services(raw: dict[str, Any], where: str) -> tuple[Service, ...]:
     entries = raw.get("services", [])
     if not isinstance(entries, list) or not entries:
         raise ConfigError(where, "needs at least one [[services]] entry")
     services: list[Service] = []
-    for index, entry in enumerate(entries, start=1):
-        here = f"{where} [[services]] #{index}"
-        if not isinstance(entry, dict):
-            raise ConfigError(here, "must be a table")
-        key = _key(entry.get("key"), here)
-        if any(s.key == key for s in services):
-            raise ConfigError(here, f"duplicate service key {key!r}")
+    for here, entry, key in _keyed_entries(entries, f"{where} [[services]]", "a table"):
         duration = entry.get("duration_minutes")
         if not isinstance(duration, int) or isinstance(duration, bool) or not 5 <= duration <= 480:
             raise ConfigError(here, "`duration_minutes` must be a whole number from 5 to 480")
@@ -169,13 +178,6 @@ def _topics(raw: dict[str, Any], where: str) -> tuple[Topic, ...]:
     entries = news.get("topics", []) if isinstance(news, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigError(where, "needs [news] topics = [...] with at least one topic")
-    topics: list[Topic] = []
-    for index, entry in enumerate(entries, start=1):
-        here = f"{where} [news] topics #{index}"
-        if not isinstance(entry, dict):
-            raise ConfigError(here, "must be an inline table like {key = \"...\", label = \"...\"}")
-        key = _key(entry.get("key"), here)
-        if any(t.key == key for t in topics):
-            raise ConfigError(here, f"duplicate topic key {key!r}")
-        topics.append(Topic(key=key, label=_text(entry, "label", here)))
-    return tuple(topics)
+    shape = "an inline table like {key = \"...\", label = \"...\"}"
+    return tuple(Topic(key=key, label=_text(entry, "label", here))
+                 for here, entry, key in _keyed_entries(entries, f"{where} [news] topics", shape))
