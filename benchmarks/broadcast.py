@@ -44,12 +44,13 @@ from wellbot.db import open_database  # noqa: E402
 from wellbot.devserver import BotAPIServer  # noqa: E402
 from wellbot.newsletter import broadcast, store  # noqa: E402
 from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, config_for  # noqa: E402
-from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboard  # noqa: E402
+from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard  # noqa: E402
+from wellbot.ratelimit import BulkAwareRateLimiter  # noqa: E402
 
 TOKEN = "123456:BENCH-token-for-the-local-server-only"
 TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
 FIRST_USER = 100_000
-POOL = 32  # HTTP connections: the engine keeps up to 32 pushes in flight
+POOL = 32  # HTTP connections for the bare loop and the AIORateLimiter run (the engine has a lane per push)
 UNLIMITED_RATE = 1_000_000.0  # (b): pacing effectively off, everything else as in production
 TZ = ZoneInfo("America/New_York")
 
@@ -145,10 +146,12 @@ async def run_engine(server: BotAPIServer | ServerProcess, users: list[int], rat
                        "values (?, 'subscribed', ?, ?)", [user_id, json.dumps(["pain"]), now])
     store.create_campaign(db, clock, broadcast.KIND, store.ALL, TEXT, None)
     sqlite_store = store.SqliteStore(db, clock, {broadcast.KIND: broadcast.planner})
-    bot = Bot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL))
+    config = config_for(rate)  # what WELLBOT_SEND_RATE=rate gives in production
+    config.max_in_flight = in_flight or config.max_in_flight
+    # As start_engine builds it: the app's bot (with its rate limiter), and a bulk bot with a lane per push.
+    app_bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=BulkAwareRateLimiter())
+    bot = bulk_bot(app_bot, config.max_in_flight)
     async with bot:
-        config = config_for(rate)  # what WELLBOT_SEND_RATE=rate gives in production
-        config.max_in_flight = in_flight or config.max_in_flight
         engine = Engine(sqlite_store, TelegramMessenger(bot), None, config)
         started = time.perf_counter()
         campaign = sqlite_store.next_campaign()

@@ -30,6 +30,7 @@ from wellbot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.faq import handlers as faq
 from wellbot.features import Feature, all_commands
 from wellbot.flows import FlowStore
+from wellbot.lanes import CONNECT_TIMEOUT
 from wellbot.messaging import reply
 from wellbot.newsletter import handlers as newsletter
 from wellbot.ratelimit import BulkAwareRateLimiter
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 3
-CONNECT_TIMEOUT = 10.0
 
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [

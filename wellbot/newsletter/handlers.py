@@ -22,7 +22,7 @@ from wellbot.features import ButtonRoute, Command, Feature
 from wellbot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.newsletter import broadcast, digest, digest_handlers, engine, news_handlers, store
 from wellbot.newsletter.engine import SERVICE, Campaign, Engine, Status, engine_config
-from wellbot.newsletter.messenger import TelegramMessenger, subscription_keyboard
+from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ STEP_COMPOSE = "compose"
 STEP_AUDIENCE = "audience"
 ALL_KEY = "*"  # the "all subscribers" audience inside callback_data (topic keys are [a-z0-9_])
 HISTORY_LIMIT = 10
+BULK_BOT = "newsletter_bulk_bot"  # key of the engine's own bot in deps.services
 SEND_LABEL = "Send now"
 DROP_LABEL = "Cancel"
 RESUME_LABEL = "Resume sending"
@@ -96,10 +97,13 @@ async def start_engine(application: Application) -> None:
     digest_config = digest.digest_config(deps.clinic)
     planners = {broadcast.KIND: broadcast.planner,
                 digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest_config, deps.clock.now)}
-    sender = Engine(store.SqliteStore(deps.db, deps.clock, planners), TelegramMessenger(application.bot, paid),
+    bot = bulk_bot(application.bot, config.max_in_flight)  # a lane per push the engine keeps in flight
+    await bot.initialize()
+    sender = Engine(store.SqliteStore(deps.db, deps.clock, planners), TelegramMessenger(bot, paid),
                     StaffReporter(application.bot, deps), config,
                     hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
     deps.services[SERVICE] = sender
+    deps.services[BULK_BOT] = bot
     sender.start()
     digest_handlers.schedule_digests(application)
 
@@ -110,6 +114,9 @@ async def stop_engine(application: Application) -> None:
     sender = deps.services.pop(SERVICE, None)
     if sender is not None:
         await sender.stop()
+    bot = deps.services.pop(BULK_BOT, None)
+    if bot is not None:
+        await bot.shutdown()
 
 
 def check_settings(deps: Deps) -> None:

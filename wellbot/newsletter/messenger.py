@@ -2,7 +2,8 @@
 
 The only newsletter module besides the handlers that imports telegram. Every
 bulk message carries the Unsubscribe and Manage topics buttons (handled by
-the consent feature).
+the consent feature). Pushes go through a bot of their own (`bulk_bot`) with
+one connection per push in flight (wellbot.lanes).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from wellbot import callbacks, keyboards
+from wellbot.lanes import LaneRequest
 from wellbot.newsletter.engine import Delivery, Outcome, PushResult
 from wellbot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 
@@ -30,6 +33,18 @@ def subscription_keyboard() -> InlineKeyboardMarkup:
     """The buttons every digest and broadcast carries."""
     return keyboards.inline([[(UNSUBSCRIBE_LABEL, callbacks.encode("sub", "off")),
                               (MANAGE_LABEL, callbacks.encode("sub", "manage"))]])
+
+
+def bulk_bot(bot: Bot, lanes: int) -> ExtBot:
+    """A bot for bulk pushes: `bot`'s token, server and rate limiter, with `lanes` connections of its own.
+
+    Sharing the rate limiter keeps the bypass (and its wait on a 429 pause
+    the interactive side is sitting out); the separate connections keep a
+    broadcast from crowding out replies to patients.
+    """
+    return ExtBot(bot.token, base_url=lambda _token: bot.base_url, base_file_url=lambda _token: bot.base_file_url,
+                  request=LaneRequest(lanes), local_mode=bot.local_mode,
+                  rate_limiter=getattr(bot, "rate_limiter", None))
 
 
 def retry_seconds(value: int | float | timedelta) -> float:
