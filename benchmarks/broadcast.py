@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -220,20 +221,31 @@ def report(name: str, server: BotAPIServer | ServerProcess, users: list[int], el
 
 
 async def unlimited(args: argparse.Namespace, folder: Path) -> None:
-    """(b): engine throughput as a share of a bare send_message loop, no server limit."""
+    """(b): engine throughput as a share of a bare send_message loop, no server limit, in alternating rounds."""
     users = recipients(args.recipients)
-    server = await new_server(None, users, args.inline_server)
-    bare = await run_bare_loop(server, users)
-    await finish(server)
-    print(f"(b) {len(users)} recipients, no server limit, {where(args)}")
-    print(f"bare send_message loop:              {len(users) / bare:8.1f} msg/s")
-    for in_flight in IN_FLIGHT_BOUNDS:  # the engine's smallest and largest in-flight bound
+    print(f"(b) {len(users)} recipients, no server limit, {where(args)}, {args.rounds} rounds "
+          f"(each: the bare loop, then the engine at {' and '.join(map(str, IN_FLIGHT_BOUNDS))} in flight)")
+    print(f"{'round':<7}{'bare msg/s':>11}" + "".join(f"{f'{n} in flight':>14}{'share':>7}" for n in IN_FLIGHT_BOUNDS)
+          + f"{'lost':>6}{'dupes':>7}")
+    shares: dict[int, list[float]] = {n: [] for n in IN_FLIGHT_BOUNDS}
+    for number in range(1, args.rounds + 1):
+        # Each share compares runs of one round, so a busy spell on the machine hits both sides.
         server = await new_server(None, users, args.inline_server)
-        engine = await run_engine(server, users, UNLIMITED_RATE, folder, in_flight)
+        bare = await run_bare_loop(server, users)
         await finish(server)
-        lost, duplicated = copies(server, users)
-        print(f"wellbot engine, {in_flight:>2} pushes in flight:  {len(users) / engine:8.1f} msg/s  "
-              f"share {bare / engine:.3f}  lost {lost} dupes {duplicated}")
+        row = f"{number:<7}{len(users) / bare:>11.1f}"
+        lost = duplicated = 0
+        for in_flight in IN_FLIGHT_BOUNDS:  # the engine's smallest and largest in-flight bound
+            server = await new_server(None, users, args.inline_server)
+            engine = await run_engine(server, users, UNLIMITED_RATE, folder, in_flight)
+            await finish(server)
+            missing, extra = copies(server, users)
+            lost, duplicated = lost + missing, duplicated + extra
+            shares[in_flight].append(bare / engine)
+            row += f"{len(users) / engine:>14.1f}{bare / engine:>7.3f}"
+        print(row + f"{lost:>6}{duplicated:>7}")
+    print("median share: " + ", ".join(f"{n} in flight {statistics.median(values):.3f} (lowest {min(values):.3f})"
+                                       for n, values in shares.items()))
 
 
 def where(args: argparse.Namespace) -> str:
@@ -249,6 +261,7 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=29.6, help="engine's WELLBOT_SEND_RATE in (a)")
     parser.add_argument("--skip-ptb", action="store_true", help="leave out the AIORateLimiter run")
     parser.add_argument("--only", choices=("a", "b"), help="run only part (a) or (b)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (b)")
     parser.add_argument("--inline-server", action="store_true",
                         help="run the server on this process's event loop (the sender shares it and the CPU)")
     parser.add_argument("--serve", nargs=2, metavar=("LIMIT", "RECIPIENTS"), help=argparse.SUPPRESS)
