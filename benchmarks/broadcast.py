@@ -40,6 +40,7 @@ from telegram.error import RetryAfter, TelegramError  # noqa: E402
 from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
+from wellbot.app import settle_heap  # noqa: E402
 from wellbot.clock import ManualClock, to_db  # noqa: E402
 from wellbot.db import open_database  # noqa: E402
 from wellbot.devserver import BotAPIServer  # noqa: E402
@@ -154,6 +155,7 @@ async def run_engine(server: BotAPIServer | ServerProcess, users: list[int], rat
     bot = bulk_bot(app_bot, config.max_in_flight)
     async with bot:
         engine = Engine(sqlite_store, TelegramMessenger(bot), None, config)
+        settle_heap()  # as `wellbot run` does after start-up, for every sender alike
         started = time.perf_counter()
         campaign = sqlite_store.next_campaign()
         await engine.run_campaign(campaign)
@@ -177,6 +179,7 @@ async def run_ptb_limiter(server: BotAPIServer | ServerProcess, users: list[int]
             failures += 1
 
     async with bot:
+        settle_heap()  # as `wellbot run` does after start-up, for every sender alike
         started = time.perf_counter()
         await asyncio.gather(*(one(user_id) for user_id in users))
         elapsed = time.perf_counter() - started
@@ -188,6 +191,7 @@ async def run_bare_loop(server: BotAPIServer | ServerProcess, users: list[int]) 
     bot = Bot(TOKEN, base_url=server.base_url, request=HTTPXRequest(connection_pool_size=POOL))
     keyboard = subscription_keyboard()
     async with bot:
+        settle_heap()  # as `wellbot run` does after start-up, for every sender alike
         started = time.perf_counter()
         for user_id in users:
             await bot.send_message(user_id, TEXT, parse_mode="HTML", reply_markup=keyboard)

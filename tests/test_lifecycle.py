@@ -1,11 +1,13 @@
 """The worker process as an operator runs it: `wellbot run`, SIGTERM, 409 Conflict."""
 
 import asyncio
+import gc
 import os
 import signal
 import sys
 
 from tests.harness import TOKEN
+from wellbot.app import settle_heap
 
 STOP_LIMIT_SECONDS = 10
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
@@ -66,3 +68,13 @@ async def test_second_poller_conflict_is_reported_clearly(devserver, tmp_path):
         worker.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(worker.communicate(), timeout=STOP_LIMIT_SECONDS)
     assert "another process is polling with this bot token" in stderr.decode()
+
+
+def test_settle_heap_freezes_what_start_up_built():
+    """`wellbot run` freezes its start-up objects so a full collection does not stall paced sends."""
+    before = gc.get_freeze_count()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()

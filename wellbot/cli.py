@@ -62,7 +62,7 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start the worker until SIGTERM or SIGINT."""
     from wellbot import heartbeat
-    from wellbot.app import build_application, build_deps
+    from wellbot.app import build_application, build_deps, settle_heap
     from wellbot.webhook import webhook_config
 
     settings.require_token()
@@ -74,6 +74,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     application = build_application(deps)
     log.info("worker starting clinic=%s database=%s staff=%d mode=%s", deps.clinic.path.name,
              settings.database, len(settings.staff_ids), deps.services[heartbeat.MODE])
+    settle_heap()
     if hook:
         application.run_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     else:

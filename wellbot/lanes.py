@@ -40,7 +40,9 @@ class LaneRequest(BaseRequest):
                                     read_timeout=read_timeout, write_timeout=write_timeout,
                                     pool_timeout=pool_timeout, httpx_kwargs={"verify": tls})
                        for _ in range(lanes)]
-        self._free: asyncio.Queue[HTTPXRequest] = asyncio.Queue()
+        # Last in, first out: at low load the same few connections stay warm and in order,
+        # instead of a round-robin over every lane that spreads sends across idle sockets.
+        self._free: asyncio.LifoQueue[HTTPXRequest] = asyncio.LifoQueue()
         for lane in self._lanes:
             self._free.put_nowait(lane)
         self._pool_timeout = pool_timeout
