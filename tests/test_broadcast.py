@@ -178,6 +178,22 @@ async def test_topic_audience_preview_count_and_confirm_once(bot):
     assert len(list(bot.db.query("select id from campaigns"))) == 1
 
 
+async def test_an_audience_of_nobody_is_refused_and_another_can_be_chosen(bot):
+    subscribe(bot, [3051], topics=("pain",))
+    staff = bot.staff()
+    await staff.send("/broadcast")
+    await staff.next_message()
+    await staff.send("Cupping demo on Saturday")
+    choose = await staff.wait_for("Who should get it?")
+    await staff.press(choose, "Acupuncture")  # nobody subscribes to this topic
+    await bot.settle()
+    assert any("Nobody is in that audience" in (a.get("text") or "") for a in staff.callback_answers)
+    assert list(bot.db.query("select id from campaigns")) == []
+    await staff.press(choose, "Pain management")  # the same buttons still work
+    confirm = await staff.wait_for("Send it now?")
+    assert "1 subscriber (" in confirm.text
+
+
 async def test_forged_and_foreign_broadcast_buttons_change_nothing(bot):
     subscribe(bot, [3101])
     confirm = await compose(bot, "Hello all")

@@ -178,6 +178,10 @@ async def choose_audience(update: Update, context: WellbotContext, parts: list[s
     audience = store.ALL if key == ALL_KEY else store.TOPIC_PREFIX + key
     if state is None or "body" not in state.data or not broadcast.valid_audience(deps.clinic, audience):
         raise callbacks.CallbackDataError("stale or forged audience button")
+    count = store.count_recipients(deps.db, audience)
+    if count == 0:  # a campaign to nobody helps no one: keep the text and the audience buttons
+        await answer(update, context, deps.renderer.render("bc_nobody_toast"))
+        return
     text = deps.renderer.render("bc_message", body=Markup(state.data["body"]))
     campaign_id = store.create_campaign(deps.db, deps.clock, broadcast.KIND, audience, text, user_id,
                                         status=Status.DRAFT)
@@ -186,7 +190,7 @@ async def choose_audience(update: Update, context: WellbotContext, parts: list[s
     await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
     keyboard = keyboards.inline([[(SEND_LABEL, callbacks.encode(PREFIX, "go", campaign_id)),
                                   (DROP_LABEL, callbacks.encode(PREFIX, "drop", campaign_id))]])
-    await reply(update, context, "bc_confirm", keyboard=keyboard, count=store.count_recipients(deps.db, audience),
+    await reply(update, context, "bc_confirm", keyboard=keyboard, count=count,
                 audience=broadcast.audience_label(deps.clinic, audience))
 
 
