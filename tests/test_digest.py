@@ -159,6 +159,19 @@ async def test_digest_preview_and_send_through_the_bot(bot):
     assert bot.user(1302).messages == []
 
 
+async def test_digest_send_in_quiet_hours_says_when_they_end_and_queues_nothing(bot):
+    _subscribe(bot, 1351, ("pain",))
+    add(bot.db, bot.deps.clinic, bot.clock, "Late news", ["pain"])
+    bot.clock.set(datetime(2026, 6, 10, 22, 30, tzinfo=TZ))
+    staff = bot.staff()
+    await staff.send("/digest_send")
+    said = await staff.wait_for("quiet hours until Thu 11 Jun 2026, 08:00")
+    assert said.button_labels() == []
+    await bot.settle()
+    assert list(bot.db.query("select id from campaigns")) == []
+    assert bot.user(1351).messages == []
+
+
 async def test_scheduled_digest_waits_out_quiet_hours(bot):
     from wellbot.newsletter.digest_handlers import queue_digest
 

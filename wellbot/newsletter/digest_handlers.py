@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 from telegram import Update
 from telegram.ext import Application
@@ -99,9 +100,18 @@ async def _show_preview(update: Update, context: WellbotContext, user_id: int) -
     await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
 
 
+def quiet_until(deps: Deps) -> datetime | None:
+    """When the clinic's quiet hours end, if they are on now; else None."""
+    config, now = digest.digest_config(deps.clinic), deps.clock.now()
+    return digest.quiet_end_after(now, config, deps.clinic) if config.quiet(now, deps.clinic) else None
+
+
 async def ask_send(update: Update, context: WellbotContext) -> None:
-    """Say how many subscribers have news, with a confirm button."""
+    """Say how many subscribers have news, with a confirm button (none in quiet hours)."""
     deps = context.deps
+    if (until := quiet_until(deps)) is not None:  # say so now rather than after the button
+        await reply(update, context, "digest_not_sent", reason="quiet", until=until, campaign_id=0)
+        return
     count = digest.subscribers_with_news(deps.db, deps.clock.now())
     keyboard = keyboards.inline([[(SEND_LABEL, callbacks.encode(PREFIX, "go"))]]) if count else None
     await reply(update, context, "digest_send_confirm", keyboard=keyboard, count=count)
@@ -119,6 +129,6 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
             await answer(update, context, context.deps.renderer.render("digest_not_sent", reason=why))
             return
         await show(update, context, "digest_not_sent" if campaign_id is None else "digest_queued",
-                   reason=why, campaign_id=campaign_id or 0)
+                   reason=why, campaign_id=campaign_id or 0, until=quiet_until(context.deps))
     else:
         raise callbacks.CallbackDataError("unknown digest action")
