@@ -41,13 +41,13 @@ from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 from wellbot.app import settle_heap  # noqa: E402
-from wellbot.clock import ManualClock, to_db  # noqa: E402
-from wellbot.db import open_database  # noqa: E402
-from wellbot.devserver import BotAPIServer  # noqa: E402
+from wellbot.bot.ratelimit import BulkAwareRateLimiter  # noqa: E402
+from wellbot.core.clock import ManualClock, to_db  # noqa: E402
+from wellbot.core.db import open_database  # noqa: E402
 from wellbot.newsletter import broadcast, store  # noqa: E402
 from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, config_for  # noqa: E402
 from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard  # noqa: E402
-from wellbot.ratelimit import BulkAwareRateLimiter  # noqa: E402
+from wellbot.sim.devserver import BotAPIServer  # noqa: E402
 
 TOKEN = "123456:BENCH-token-for-the-local-server-only"
 TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
@@ -63,7 +63,7 @@ def recipients(count: int) -> list[int]:
 
 
 class ServerProcess:
-    """wellbot.devserver in a child process, as the real Bot API is: it does not share our loop or core."""
+    """wellbot.sim.devserver in a child process, as the real Bot API is: it does not share our loop or core."""
 
     def __init__(self, child: asyncio.subprocess.Process, base_url: str) -> None:
         self.child = child

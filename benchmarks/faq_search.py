@@ -26,11 +26,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # benchmark the checkout, as the tests do
 
-from wellbot.clinic import load_clinic  # noqa: E402
-from wellbot.db import open_database  # noqa: E402
+from wellbot.core.clinic import load_clinic  # noqa: E402
+from wellbot.core.db import open_database  # noqa: E402
+from wellbot.core.resources import example_clinic_file  # noqa: E402
 from wellbot.faq import search, store  # noqa: E402
 from wellbot.faq.content import Content, Entry, Topic, load_content, words  # noqa: E402
-from wellbot.resources import example_clinic_file  # noqa: E402
 
 SEED = 20260610
 SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "shi", "po", "ven", "dor", "gal", "bri", "tes", "qua", "mon"]

@@ -6,7 +6,7 @@ Run from the repository root:
     python benchmarks/reminders.py --quick    # 10,000 pending, 100 due within 10 s (a smoke run)
 
 The bot runs for real (SystemClock, PTB Application with its AIORateLimiter,
-JobQueue) against `wellbot.devserver` on 127.0.0.1 with no server-side rate
+JobQueue) against `wellbot.sim.devserver` on 127.0.0.1 with no server-side rate
 limit. The database is filled with plain SQL (the same row shape the visit
 listener writes), so set-up time is not part of any figure.
 """
@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # benchmark the checkout, as the tests do
 
 from wellbot.app import build_application, build_deps  # noqa: E402
-from wellbot.clock import SystemClock, to_db  # noqa: E402
-from wellbot.db import open_database  # noqa: E402
-from wellbot.devserver import BotAPIServer  # noqa: E402
+from wellbot.core.clock import SystemClock, to_db  # noqa: E402
+from wellbot.core.db import open_database  # noqa: E402
+from wellbot.core.settings import Settings  # noqa: E402
 from wellbot.reminders import dispatcher_of, store  # noqa: E402
-from wellbot.settings import Settings  # noqa: E402
+from wellbot.sim.devserver import BotAPIServer  # noqa: E402
 
 TOKEN = "123456:BENCHMARK-token-for-the-local-server"
 FUTURE_USER_BASE = 10_000_000

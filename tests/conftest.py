@@ -10,11 +10,11 @@ import pytest
 import pytest_asyncio
 
 from tests.harness import TOKEN, Harness
-from wellbot.clinic import load_clinic
-from wellbot.clock import ManualClock
-from wellbot.db import open_database
-from wellbot.devserver import BotAPIServer
-from wellbot.resources import example_clinic_file
+from wellbot.core.clinic import load_clinic
+from wellbot.core.clock import ManualClock
+from wellbot.core.db import open_database
+from wellbot.core.resources import example_clinic_file
+from wellbot.sim.devserver import BotAPIServer
 
 CLINIC_TZ = ZoneInfo("America/New_York")
 # A Wednesday morning, clinic time: far from daylight-saving changes.

@@ -14,13 +14,13 @@ from pathlib import Path
 from telegram.ext import Application
 
 from wellbot.app import build_application, build_deps, start_polling, stop_polling, wait_until_handled
-from wellbot.clinic import load_clinic
-from wellbot.clock import ManualClock
-from wellbot.deps import Deps
-from wellbot.devserver import BotAPIServer, SimUser
-from wellbot.guards import FLOOD_SERVICE, FloodControl
-from wellbot.resources import example_clinic_file
-from wellbot.settings import Settings
+from wellbot.bot.deps import Deps
+from wellbot.bot.guards import FLOOD_SERVICE, FloodControl
+from wellbot.core.clinic import load_clinic
+from wellbot.core.clock import ManualClock
+from wellbot.core.resources import example_clinic_file
+from wellbot.core.settings import Settings
+from wellbot.sim.devserver import BotAPIServer, SimUser
 
 TOKEN = "123456:TEST-token-for-the-local-server-only"
 STAFF_ID = 900

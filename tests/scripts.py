@@ -11,8 +11,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from wellbot.devserver import SimUser
-from wellbot.guards import FLOOD_SERVICE, FloodControl
+from wellbot.bot.guards import FLOOD_SERVICE, FloodControl
+from wellbot.sim.devserver import SimUser
 
 # Columns that change by themselves (a patient's last contact) or tables
 # that are the worker's pulse rather than data.

@@ -17,7 +17,7 @@ from wellbot.booking.availability import (
     nearest_free,
 )
 from wellbot.booking.rules import DEFAULT_HOURS, Rules, parse_rules
-from wellbot.errors import ConfigError
+from wellbot.core.errors import ConfigError
 
 TZ = ZoneInfo("America/New_York")
 NOW = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)  # Wed 10 June 2026, 09:00 in New York
@@ -216,8 +216,8 @@ def test_rules_defaults_and_validation():
 
 def test_example_clinic_rules_are_valid_and_sensible():
     from wellbot.booking.rules import rules_from_clinic
-    from wellbot.clinic import load_clinic
-    from wellbot.resources import SOURCE_ROOT
+    from wellbot.core.clinic import load_clinic
+    from wellbot.core.resources import SOURCE_ROOT
 
     clinic = load_clinic(SOURCE_ROOT / "example-clinic" / "clinic.toml")
     r = rules_from_clinic(clinic)

@@ -6,11 +6,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wellbot import visit_events
 from wellbot.booking import store
 from wellbot.booking.rules import parse_rules
-from wellbot.clock import to_db
-from wellbot.db import open_database
+from wellbot.core import visit_events
+from wellbot.core.clock import to_db
+from wellbot.core.db import open_database
 
 TZ = ZoneInfo("America/New_York")
 NOW = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
@@ -533,8 +533,8 @@ async def test_service_removed_from_the_clinic_file_mid_flow(bot):
 
 def direct_book(bot, user_id, start, service="acupuncture", name="Pat Doe"):
     """Book straight through the store (the flow is tested above), as the given patient."""
-    from wellbot import patients
     from wellbot.booking.common import rules_of
+    from wellbot.core import patients
 
     patients.touch(bot.db, bot.clock, user_id, user_id)
     minutes = bot.deps.clinic.service(service).duration_minutes

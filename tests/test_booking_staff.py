@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from tests.test_booking import at, direct_book, last_answer, to_summary
 from wellbot.booking import store
-from wellbot.clock import to_db
+from wellbot.core.clock import to_db
 
 
 async def test_today_shows_names_phones_and_confirmation_status(bot):

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.test_delivery_engine import add_subscribers
+from wellbot.bot.telegram_html import MAX_MESSAGE_LENGTH
 from wellbot.newsletter import broadcast, store
-from wellbot.telegram_html import MAX_MESSAGE_LENGTH
 
 TZ = ZoneInfo("America/New_York")
 
@@ -65,8 +65,8 @@ import pytest_asyncio  # noqa: E402
 
 from tests.conftest import DEFAULT_START  # noqa: E402
 from tests.harness import TOKEN, Harness  # noqa: E402
-from wellbot.clock import to_db  # noqa: E402
-from wellbot.devserver import BotAPIServer  # noqa: E402
+from wellbot.core.clock import to_db  # noqa: E402
+from wellbot.sim.devserver import BotAPIServer  # noqa: E402
 
 SERVER_RATE = 300  # messages/s the server allows before answering 429
 SEND_RATE = "250"  # the engine's pace: high so the suite stays fast, still under the server's

@@ -9,8 +9,15 @@ import sys
 import pytest
 from telegram import Update
 
-from wellbot import callbacks, front_door, keyboards
-from wellbot.chat import (
+from wellbot import front_door
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import WellbotContext
+from wellbot.bot.features import ButtonRoute, Feature, MenuItem
+from wellbot.bot.messaging import answer
+from wellbot.cli import main
+from wellbot.core.errors import ConfigError
+from wellbot.core.settings import Settings
+from wellbot.sim.chat import (
     DEMO_PHONE,
     ChatSession,
     Choice,
@@ -20,13 +27,7 @@ from wellbot.chat import (
     render_message,
     run_chat,
 )
-from wellbot.cli import main
-from wellbot.deps import WellbotContext
-from wellbot.devserver import SentMessage
-from wellbot.errors import ConfigError
-from wellbot.features import ButtonRoute, Feature, MenuItem
-from wellbot.messaging import answer
-from wellbot.settings import Settings
+from wellbot.sim.devserver import SentMessage
 
 BOOKING_INSTALLED = importlib.util.find_spec("wellbot.booking") is not None
 MAX_BOOKING_STEPS = 15

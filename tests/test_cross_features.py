@@ -17,7 +17,7 @@ import pytest
 
 from tests.test_booking import to_summary
 from tests.test_subscriptions import subscribe_via_bot, subscription
-from wellbot import patients
+from wellbot.core import patients
 from wellbot.reminders import dispatcher_of
 
 NY = ZoneInfo("America/New_York")

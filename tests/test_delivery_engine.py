@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wellbot.clock import to_db
+from wellbot.core.clock import to_db
 from wellbot.newsletter import store as st
 from wellbot.newsletter.engine import (
     Engine,
@@ -364,7 +364,7 @@ def test_purge_export_and_erase(db, clock):
 # --- Settings ---------------------------------------------------------------------
 
 def test_send_rate_settings_default_and_validate():
-    from wellbot.errors import ConfigError
+    from wellbot.core.errors import ConfigError
     from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
 
     assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9, window_limit=30), False)

@@ -33,7 +33,7 @@ from telegram.error import (
 )
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler
 
-from wellbot.devserver import BotAPIServer
+from wellbot.sim.devserver import BotAPIServer
 
 TOKEN = "123456:TEST-devserver-token"
 PATIENT = 42

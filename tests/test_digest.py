@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.test_delivery_engine import FakeTime, StrictMessenger, add_subscribers, drain
-from wellbot.errors import ConfigError
+from wellbot.bot.render import Renderer
+from wellbot.core.errors import ConfigError
 from wellbot.newsletter import digest, items, store
 from wellbot.newsletter.engine import Engine, EngineConfig, Status
-from wellbot.render import Renderer
 
 TZ = ZoneInfo("America/New_York")
 

@@ -13,10 +13,13 @@ import pytest
 import pytest_asyncio
 
 from tests.harness import Harness
-from wellbot import callbacks
 from wellbot.app import build_deps
+from wellbot.bot import callbacks
+from wellbot.bot.telegram_html import plain_text, validate
 from wellbot.cli import main
-from wellbot.errors import ConfigError
+from wellbot.core.errors import ConfigError
+from wellbot.core.resources import example_clinic_file
+from wellbot.core.settings import Settings
 from wellbot.faq import loading, store
 from wellbot.faq.content import (
     DEFAULT_DISCLAIMER,
@@ -26,9 +29,6 @@ from wellbot.faq.content import (
     faq_settings,
     load_content,
 )
-from wellbot.resources import example_clinic_file
-from wellbot.settings import Settings
-from wellbot.telegram_html import plain_text, validate
 
 SERVICES = ["consult", "acupuncture", "moxibustion", "auricular", "cupping", "trigger_point", "nerve_block",
             "epidural", "rf_ablation"]

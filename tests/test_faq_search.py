@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wellbot.clinic import load_clinic
-from wellbot.db import open_database
+from wellbot.core.clinic import load_clinic
+from wellbot.core.db import open_database
+from wellbot.core.resources import example_clinic_file
 from wellbot.faq import search, store
 from wellbot.faq.content import DEFAULT_RED_FLAGS, Content, load_content
 from wellbot.faq.search import Hit, Kind, _content_stems, coverage, decide, find, find_red_flag, query_terms, repair
-from wellbot.resources import example_clinic_file
 
 QUESTIONS = Path(__file__).with_name("faq_questions.toml")
 REQUIRED_ACCURACY = 0.90

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from tests.harness import STAFF_ID
 from wellbot.app import FEATURES
-from wellbot.features import all_commands
-from wellbot.settings import SETTINGS
+from wellbot.bot.features import all_commands
+from wellbot.core.settings import SETTINGS
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from tests.scripts import no_flood_limit, settle_answered
 from wellbot.app import FEATURES
-from wellbot.devserver import _command_entities
-from wellbot.features import all_commands
+from wellbot.bot.features import all_commands
+from wellbot.sim.devserver import _command_entities
 
 PREFIXES = sorted({r.prefix for f in FEATURES for r in f.buttons} | {"menu"})
 COMMANDS = [c.name for c in all_commands(FEATURES)]

@@ -6,9 +6,9 @@ import pytest_asyncio
 from tests.conftest import DEFAULT_START
 from tests.harness import Harness
 from tests.scripts import settle_answered
-from wellbot.errors import ConfigError
-from wellbot.guards import FLOOD_SERVICE, MAX_TEXT_LENGTH, FloodControl, Verdict
-from wellbot.settings import Settings
+from wellbot.bot.guards import FLOOD_SERVICE, MAX_TEXT_LENGTH, FloodControl, Verdict
+from wellbot.core.errors import ConfigError
+from wellbot.core.settings import Settings
 from wellbot.staff import notify_staff
 
 
@@ -42,7 +42,7 @@ def test_flood_control_counts_a_sliding_window():
 
 
 def test_flood_control_forgets_idle_users(monkeypatch):
-    monkeypatch.setattr("wellbot.guards.FLOOD_SWEEP_USERS", 10)
+    monkeypatch.setattr("wellbot.bot.guards.FLOOD_SWEEP_USERS", 10)
     clock = FakeTime()
     control = FloodControl(limit=3, window=10, now=clock)
     for user_id in range(20):

@@ -9,10 +9,10 @@ from telegram.error import TimedOut
 from telegram.ext import ExtBot
 
 from tests.harness import TOKEN
-from wellbot.devserver import BotAPIServer
-from wellbot.lanes import LaneRequest
+from wellbot.bot.lanes import LaneRequest
+from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.newsletter.messenger import bulk_bot
-from wellbot.ratelimit import BulkAwareRateLimiter
+from wellbot.sim.devserver import BotAPIServer
 
 OK_BODY = b'{"ok":true,"result":true}'
 

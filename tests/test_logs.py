@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from wellbot.errors import ConfigError
-from wellbot.logs import REDACTED, JsonFormatter, TextFormatter, redact, setup_logging
-from wellbot.settings import Settings
+from wellbot.core.errors import ConfigError
+from wellbot.core.logs import REDACTED, JsonFormatter, TextFormatter, redact, setup_logging
+from wellbot.core.settings import Settings
 
 TOKEN = "123456789:AAEsecretsecretsecretsecretsecret_x"
 OTHER_TOKEN = "987654321:BBBotherotherotherotherotherother-y"
@@ -163,7 +163,7 @@ def _update(data):
                          "from": {"id": 1, "is_bot": False, "first_name": "Zelda"}}}, "kind=button button=unknown"),
 ])
 def test_each_update_is_described_without_anything_typed(payload, described):
-    from wellbot.heartbeat import describe_update
+    from wellbot.bot.heartbeat import describe_update
 
     base = {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
             "from": {"id": 1, "is_bot": False, "first_name": "Zelda"}}

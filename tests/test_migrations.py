@@ -6,7 +6,7 @@ import stat
 from sqlite_utils import Database
 
 from wellbot.cli import main
-from wellbot.db import apply_migrations, migration_sets, open_database, pending_migrations, schema_version
+from wellbot.core.db import apply_migrations, migration_sets, open_database, pending_migrations, schema_version
 
 
 def test_migrations_apply_twice_to_a_fresh_database():

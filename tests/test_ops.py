@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlite_utils import Database
 
-from wellbot import heartbeat
+from wellbot.bot import heartbeat
+from wellbot.bot.features import Feature
 from wellbot.cli import main
-from wellbot.clock import to_db
-from wellbot.db import open_database, schema_version
-from wellbot.features import Feature
+from wellbot.core.clock import to_db
+from wellbot.core.db import open_database, schema_version
 from wellbot.ops import (
     OpsError,
     age,

@@ -7,10 +7,10 @@ import pytest
 from sqlite_utils import Database
 
 from wellbot import personal_data
-from wellbot.clock import to_db
-from wellbot.db import apply_migrations
-from wellbot.errors import ConfigError
-from wellbot.features import Feature
+from wellbot.bot.features import Feature
+from wellbot.core.clock import to_db
+from wellbot.core.db import apply_migrations
+from wellbot.core.errors import ConfigError
 from wellbot.personal_data import Policy, erase, export, load_policy, purge
 
 NOW = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
@@ -98,8 +98,8 @@ def test_malformed_privacy_table_names_the_key(table, key):
 
 
 def test_bundled_clinic_has_a_valid_privacy_table():
-    from wellbot.clinic import load_clinic
-    from wellbot.resources import example_clinic_file
+    from wellbot.core.clinic import load_clinic
+    from wellbot.core.resources import example_clinic_file
 
     clinic = load_clinic(example_clinic_file())
     assert "privacy" in clinic.raw
@@ -317,7 +317,7 @@ async def test_retention_job_is_scheduled_daily_and_purges(bot):
 
 def test_check_refuses_a_malformed_privacy_table(tmp_path, capsys):
     from wellbot.cli import main
-    from wellbot.resources import example_clinic_file
+    from wellbot.core.resources import example_clinic_file
 
     source = example_clinic_file()
     clinic = tmp_path / "clinic.toml"

@@ -17,15 +17,16 @@ import pytest_asyncio
 
 from tests.conftest import DEFAULT_START
 from tests.harness import Harness
-from wellbot import callbacks, patients, visit_events
-from wellbot.clinic import load_clinic
-from wellbot.clock import from_db, to_db
-from wellbot.db import open_database
-from wellbot.errors import ConfigError
+from wellbot.bot import callbacks
+from wellbot.core import patients, visit_events
+from wellbot.core.clinic import load_clinic
+from wellbot.core.clock import from_db, to_db
+from wellbot.core.db import open_database
+from wellbot.core.errors import ConfigError
+from wellbot.core.resources import example_clinic_file
 from wellbot.reminders import FEATURE, dispatcher_of, store, wake
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.times import Policy
-from wellbot.resources import example_clinic_file
 
 NY = ZoneInfo("America/New_York")
 PATIENT = 1001

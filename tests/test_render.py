@@ -4,9 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wellbot.errors import ConfigError
-from wellbot.render import Renderer
-from wellbot.telegram_html import (
+from wellbot.bot.render import Renderer
+from wellbot.bot.telegram_html import (
     MAX_MESSAGE_LENGTH,
     TelegramHTMLError,
     plain_text,
@@ -14,6 +13,7 @@ from wellbot.telegram_html import (
     validate,
     visible_length,
 )
+from wellbot.core.errors import ConfigError
 
 TZ = ZoneInfo("America/New_York")
 
@@ -81,8 +81,8 @@ def test_length_counts_utf16_units_like_telegram():
 
 
 def test_every_bundled_template_renders_with_its_sample(renderer):
-    from wellbot.clinic import load_clinic
-    from wellbot.resources import example_clinic_file
+    from wellbot.core.clinic import load_clinic
+    from wellbot.core.resources import example_clinic_file
 
     clinic = load_clinic(example_clinic_file())
     full = Renderer(TZ, {"clinic": clinic})

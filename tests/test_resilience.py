@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlite_utils import Database
 
-from wellbot import heartbeat, ops
+from wellbot import ops
 from wellbot.app import FEATURES, database_reason
-from wellbot.db import open_database
+from wellbot.bot import heartbeat
+from wellbot.core.db import open_database
 from wellbot.ops import OpsError, backup_database, status_report
 
 CATCH_UP_SECONDS = 8  # PTB backs off 1 s, then 1.5 s, ... between failed polls

@@ -9,8 +9,8 @@ import pytest
 
 from tests.harness import TOKEN as HARNESS_TOKEN
 from wellbot.cli import main
-from wellbot.db import open_database
-from wellbot.logs import REDACTED, setup_logging
+from wellbot.core.db import open_database
+from wellbot.core.logs import REDACTED, setup_logging
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from wellbot.cli import main
-from wellbot.errors import ConfigError
-from wellbot.resources import example_clinic_file
-from wellbot.settings import DEFAULT_API_URL, Settings
+from wellbot.core.errors import ConfigError
+from wellbot.core.resources import example_clinic_file
+from wellbot.core.settings import DEFAULT_API_URL, Settings
 
 GOOD_TOKEN = "123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 

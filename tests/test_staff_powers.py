@@ -16,10 +16,10 @@ import pytest_asyncio
 from tests.conftest import DEFAULT_START
 from tests.harness import Harness
 from tests.scripts import JOURNEYS, callback_data_seen, dump, no_flood_limit, run_journey, settle_answered
-from wellbot import callbacks, keyboards
 from wellbot.app import FEATURES
-from wellbot.features import ButtonRoute, Command, Feature, all_commands
-from wellbot.messaging import reply
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.features import ButtonRoute, Command, Feature, all_commands
+from wellbot.bot.messaging import reply
 
 REFUSAL = "only for the clinic's staff"
 CANARY_PREFIX = "canary"

@@ -13,14 +13,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wellbot import patients
-from wellbot.clinic import load_clinic
-from wellbot.clock import ManualClock
-from wellbot.db import open_database
-from wellbot.errors import ConfigError
-from wellbot.keyboards import inline
-from wellbot.messaging import send
-from wellbot.resources import example_clinic_file
+from wellbot.bot.keyboards import inline
+from wellbot.bot.messaging import send
+from wellbot.core import patients
+from wellbot.core.clinic import load_clinic
+from wellbot.core.clock import ManualClock
+from wellbot.core.db import open_database
+from wellbot.core.errors import ConfigError
+from wellbot.core.resources import example_clinic_file
 from wellbot.subscriptions import logic, news_footer_buttons
 from wellbot.subscriptions.handlers import check_news_settings, consent_wording
 from wellbot.subscriptions.logic import Action, Origin, Outcome, State, Status

@@ -9,9 +9,9 @@ from telegram import Update
 
 from tests.harness import TOKEN
 from wellbot.app import build_application, build_deps
-from wellbot.errors import ConfigError
-from wellbot.settings import Settings
-from wellbot.webhook import SECRET_HEADER, SECRET_PATTERN, webhook_config, webhook_secret
+from wellbot.bot.webhook import SECRET_HEADER, SECRET_PATTERN, webhook_config, webhook_secret
+from wellbot.core.errors import ConfigError
+from wellbot.core.settings import Settings
 
 PUBLIC_URL = "https://bot.example.org/hooks/telegram"
 SECRET = "test-webhook-secret_42"

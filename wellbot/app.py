@@ -2,7 +2,7 @@
 
 Features are listed in FEATURES, in one place; their order is the order of
 the main menu ties and of /help. Everything else (handler order, staff
-checks) is applied by `wellbot.router`.
+checks) is applied by `wellbot.bot.router`.
 """
 
 from __future__ import annotations
@@ -22,21 +22,22 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, guards, heartbeat, privacy, reminders, router, subscriptions
+from wellbot import front_door, privacy, reminders, subscriptions
 from wellbot.booking import feature as booking
-from wellbot.clinic import Clinic, load_clinic
-from wellbot.clock import Clock, SystemClock
-from wellbot.db import open_database
-from wellbot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot import guards, heartbeat, router
+from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot.features import Feature, all_commands
+from wellbot.bot.lanes import CONNECT_TIMEOUT
+from wellbot.bot.messaging import reply
+from wellbot.bot.ratelimit import BulkAwareRateLimiter
+from wellbot.bot.render import Renderer
+from wellbot.core.clinic import Clinic, load_clinic
+from wellbot.core.clock import Clock, SystemClock
+from wellbot.core.db import open_database
+from wellbot.core.flows import FlowStore
+from wellbot.core.settings import Settings
 from wellbot.faq import handlers as faq
-from wellbot.features import Feature, all_commands
-from wellbot.flows import FlowStore
-from wellbot.lanes import CONNECT_TIMEOUT
-from wellbot.messaging import reply
 from wellbot.newsletter import handlers as newsletter
-from wellbot.ratelimit import BulkAwareRateLimiter
-from wellbot.render import Renderer
-from wellbot.settings import Settings
 
 log = logging.getLogger(__name__)
 

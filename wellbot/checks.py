@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from wellbot.settings import Settings
+from wellbot.core.settings import Settings
 
 
 def run_checks(settings: Settings, build_deps: Callable[[Settings], object]) -> Iterator[str]:

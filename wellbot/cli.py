@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from telegram import Update
 
 from wellbot import __version__
-from wellbot.errors import ConfigError
-from wellbot.logs import add_secret, setup_logging
-from wellbot.settings import Settings
+from wellbot.core.errors import ConfigError
+from wellbot.core.logs import add_secret, setup_logging
+from wellbot.core.settings import Settings
 
 log = logging.getLogger("wellbot")
 
@@ -30,7 +30,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {}
 # Feature modules that register subcommands of their own when imported.
 PLUGIN_MODULES: list[str] = [
     "wellbot.ops",  # backup, export, status
-    "wellbot.chat",  # chat
+    "wellbot.sim.chat",  # chat
     "wellbot.faq.cli",  # faq reload
     "wellbot.newsletter.cli",
 ]
@@ -46,7 +46,7 @@ def subcommand(name: str, help_: str, example: str,
 
 
 def _configure_run(parser: argparse.ArgumentParser) -> None:
-    from wellbot.webhook import DEFAULT_LISTEN, DEFAULT_PORT
+    from wellbot.bot.webhook import DEFAULT_LISTEN, DEFAULT_PORT
 
     parser.add_argument("--webhook", metavar="URL",
                         help="receive updates by webhook at this public https URL instead of polling "
@@ -61,9 +61,9 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
             "TELEGRAM_BOT_TOKEN=123:abc... wellbot run", _configure_run)
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start the worker until SIGTERM or SIGINT."""
-    from wellbot import heartbeat
     from wellbot.app import build_application, build_deps, settle_heap
-    from wellbot.webhook import webhook_config
+    from wellbot.bot import heartbeat
+    from wellbot.bot.webhook import webhook_config
 
     settings.require_token()
     hook = webhook_config(settings, args.webhook, args.port, args.listen) if args.webhook else None
@@ -87,7 +87,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot migrate")
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply migrations and say what ran."""
-    from wellbot.db import apply_migrations, open_database, schema_version
+    from wellbot.core.db import apply_migrations, open_database, schema_version
 
     db = open_database(settings.database, migrate=False)
     applied = apply_migrations(db)

@@ -6,10 +6,10 @@ import logging
 
 from telegram import ReplyKeyboardRemove, Update
 
-from wellbot.deps import WellbotContext
-from wellbot.features import Command, Feature, all_commands
-from wellbot.messaging import reply
-from wellbot.router import main_menu
+from wellbot.bot.deps import WellbotContext
+from wellbot.bot.features import Command, Feature, all_commands
+from wellbot.bot.messaging import reply
+from wellbot.bot.router import main_menu
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from wellbot import heartbeat
+from wellbot.bot import heartbeat
+from wellbot.bot.features import Feature
 from wellbot.cli import subcommand
-from wellbot.clock import from_db
-from wellbot.db import open_database, pending_migrations, schema_version
-from wellbot.errors import ConfigError
-from wellbot.features import Feature
-from wellbot.settings import Settings
+from wellbot.core.clock import from_db
+from wellbot.core.db import open_database, pending_migrations, schema_version
+from wellbot.core.errors import ConfigError
+from wellbot.core.settings import Settings
 
 OWNER_ONLY = 0o600
 STALE_AFTER = timedelta(seconds=3 * heartbeat.HEARTBEAT_SECONDS)  # three missed beats
@@ -303,7 +303,7 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
             "wellbot export visits --format csv --output visits.csv", _configure_export)
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write an export to a file or standard output, warning on stderr."""
-    from wellbot.clinic import load_clinic
+    from wellbot.core.clinic import load_clinic
 
     tz = load_clinic(settings.clinic_path).timezone
     db = open_existing(settings)
@@ -327,7 +327,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """Print the status report; the exit code tells monitoring whether the worker is alive."""
     from wellbot.app import FEATURES
-    from wellbot.clock import SystemClock
+    from wellbot.core.clock import SystemClock
 
     db = open_existing(settings)
     try:

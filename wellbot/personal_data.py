@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from wellbot.clock import to_db
-from wellbot.errors import ConfigError
+from wellbot.core.clock import to_db
+from wellbot.core.errors import ConfigError
 
 if TYPE_CHECKING:
-    from wellbot.features import Feature
+    from wellbot.bot.features import Feature
 
 SECTION = "privacy"
 ANONYMISE = "anonymise"

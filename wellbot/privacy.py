@@ -13,11 +13,12 @@ from datetime import timedelta
 from telegram import InputFile, Message, Update
 from telegram.ext import Application, MessageHandler, filters
 
-from wellbot import callbacks, keyboards, personal_data
-from wellbot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.features import ButtonRoute, Command, Feature
-from wellbot.messaging import reply, show
-from wellbot.router import MAIN_GROUP
+from wellbot import personal_data
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot.features import ButtonRoute, Command, Feature
+from wellbot.bot.messaging import reply, show
+from wellbot.bot.router import MAIN_GROUP
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from telegram.error import TelegramError
 
-from wellbot.deps import Deps
-from wellbot.messaging import Markup, send
+from wellbot.bot.deps import Deps
+from wellbot.bot.messaging import Markup, send
 
 log = logging.getLogger(__name__)
 

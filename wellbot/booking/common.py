@@ -6,9 +6,9 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from wellbot.booking.rules import Rules, rules_from_clinic
-from wellbot.callbacks import CallbackDataError
-from wellbot.clinic import Service
-from wellbot.deps import Deps
+from wellbot.bot.callbacks import CallbackDataError
+from wellbot.bot.deps import Deps
+from wellbot.core.clinic import Service
 
 RULES_KEY = "booking.rules"
 STAMP_FORMAT = "%Y%m%d%H%M"  # a UTC start time inside callback_data (12 characters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wellbot.booking import flow, staff, store, visits, waitlist
 from wellbot.booking.common import check_rules
-from wellbot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 
 # The waitlist plugs into the flow here, in one visible place: its button on the days screen,
 # and what it does after a booking (settle offers) and after a freed time (make offers).

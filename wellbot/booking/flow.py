@@ -1,7 +1,7 @@
 """The patient's booking flow: service -> day -> time -> name and phone -> summary -> Confirm.
 
 Thin handlers: availability and the store do the work. The flow's state is
-in SQLite (`wellbot.flows`) and every button carries the flow's token, so a
+in SQLite (`wellbot.core.flows`) and every button carries the flow's token, so a
 button from an earlier conversation is answered as stale and changes nothing.
 The same flow moves an existing visit (reschedule mode: `data["visit"]`).
 """
@@ -15,7 +15,6 @@ from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboa
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
-from wellbot import patients
 from wellbot.booking import store
 from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
 from wellbot.booking.common import (
@@ -30,13 +29,14 @@ from wellbot.booking.common import (
 )
 from wellbot.booking.contact import clean_name, clean_phone
 from wellbot.booking.ics import visit_ics
-from wellbot.callbacks import CallbackDataError, encode
-from wellbot.clinic import Service
-from wellbot.clock import from_db, to_db
-from wellbot.deps import Deps, WellbotContext
-from wellbot.flows import Flow
-from wellbot.keyboards import inline
-from wellbot.messaging import answer, reply, show
+from wellbot.bot.callbacks import CallbackDataError, encode
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.keyboards import inline
+from wellbot.bot.messaging import answer, reply, show
+from wellbot.core import patients
+from wellbot.core.clinic import Service
+from wellbot.core.clock import from_db, to_db
+from wellbot.core.flows import Flow
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)

@@ -22,10 +22,10 @@ from wellbot.booking.common import (
     patient_chat,
     service_name,
 )
-from wellbot.callbacks import CallbackDataError, encode, int_part
-from wellbot.deps import Deps, WellbotContext
-from wellbot.keyboards import inline
-from wellbot.messaging import answer, reply, send, show
+from wellbot.bot.callbacks import CallbackDataError, encode, int_part
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.keyboards import inline
+from wellbot.bot.messaging import answer, reply, send, show
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)

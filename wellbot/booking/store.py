@@ -3,7 +3,7 @@
 The database refuses double-booking: every visit claims a place in each grid
 cell it holds (`booking_claims`, primary key (cell, place)), so two writers
 racing for the last place cannot both commit. Every change tells
-`wellbot.visit_events` inside the same transaction.
+`wellbot.core.visit_events` inside the same transaction.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from wellbot import visit_events
 from wellbot.booking.availability import Interval, claim_cells, is_free
 from wellbot.booking.rules import Rules
-from wellbot.clock import from_db, to_db
+from wellbot.core import visit_events
+from wellbot.core.clock import from_db, to_db
 
 BOOKED = "booked"
 CANCELLED = "cancelled"

@@ -13,10 +13,10 @@ from telegram import Update
 
 from wellbot.booking import flow, store
 from wellbot.booking.common import hours_until, rules_of, service_name
-from wellbot.callbacks import CallbackDataError, encode, int_part
-from wellbot.deps import WellbotContext
-from wellbot.keyboards import inline
-from wellbot.messaging import reply, show
+from wellbot.bot.callbacks import CallbackDataError, encode, int_part
+from wellbot.bot.deps import WellbotContext
+from wellbot.bot.keyboards import inline
+from wellbot.bot.messaging import reply, show
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)

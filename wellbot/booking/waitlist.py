@@ -17,11 +17,11 @@ from telegram import Update
 from wellbot.booking import flow, store
 from wellbot.booking.availability import bookable_days, is_free
 from wellbot.booking.common import bookable_service, patient_chat, rules_of
-from wellbot.callbacks import CallbackDataError, encode, int_part
-from wellbot.deps import Deps, WellbotContext
-from wellbot.flows import Flow
-from wellbot.keyboards import inline
-from wellbot.messaging import answer, send, show
+from wellbot.bot.callbacks import CallbackDataError, encode, int_part
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.keyboards import inline
+from wellbot.bot.messaging import answer, send, show
+from wellbot.core.flows import Flow
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from wellbot.cli import subcommand
-from wellbot.settings import Settings
+from wellbot.core.settings import Settings
 
 ACTIONS = ("reload",)
 

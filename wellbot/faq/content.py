@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wellbot.errors import ConfigError
-from wellbot.telegram_html import MAX_MESSAGE_LENGTH, TelegramHTMLError, plain_text, validate, visible_length
+from wellbot.bot.telegram_html import MAX_MESSAGE_LENGTH, TelegramHTMLError, plain_text, validate, visible_length
+from wellbot.core.errors import ConfigError
 
 FRONT_MATTER = "+++"
 ENTRY_SUFFIX = ".md"

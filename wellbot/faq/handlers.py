@@ -15,12 +15,12 @@ import sqlite3
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application
 
-from wellbot import callbacks, keyboards
-from wellbot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.errors import ConfigError
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.bot.messaging import answer, reply, show
+from wellbot.core.errors import ConfigError
 from wellbot.faq import loading, search, store
-from wellbot.features import ButtonRoute, Command, Feature, MenuItem
-from wellbot.messaging import answer, reply, show
 
 log = logging.getLogger(__name__)
 

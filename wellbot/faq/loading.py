@@ -10,15 +10,15 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from wellbot.clinic import Clinic
-from wellbot.errors import ConfigError
+from wellbot.bot.render import Renderer
+from wellbot.bot.telegram_html import split_message
+from wellbot.core.clinic import Clinic
+from wellbot.core.errors import ConfigError
 from wellbot.faq import store
 from wellbot.faq.content import ENTRY_SUFFIX, Content, Entry, FaqSettings, faq_settings, load_content
-from wellbot.render import Renderer
-from wellbot.telegram_html import split_message
 
 if TYPE_CHECKING:  # the container module pulls in Telegram; this module needs only its fields
-    from wellbot.deps import Deps
+    from wellbot.bot.deps import Deps
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from wellbot.clinic import Clinic
+from wellbot.bot.telegram_html import MAX_MESSAGE_LENGTH, check_text
+from wellbot.core.clinic import Clinic
 from wellbot.newsletter import store
-from wellbot.telegram_html import MAX_MESSAGE_LENGTH, check_text
 
 KIND = "broadcast"
 PROGRESS_MIN_INTERVAL = 3.0  # seconds between two edits of the staff's progress message

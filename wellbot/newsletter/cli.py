@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 from wellbot.cli import subcommand
-from wellbot.clinic import load_clinic
-from wellbot.clock import SystemClock
-from wellbot.db import open_database
+from wellbot.core.clinic import load_clinic
+from wellbot.core.clock import SystemClock
+from wellbot.core.db import open_database
+from wellbot.core.settings import Settings
 from wellbot.newsletter import items
-from wellbot.settings import Settings
 
 EXIT_BAD_INPUT = 1
 AUTHOR = "cli"

@@ -19,13 +19,13 @@ from apscheduler.triggers.cron import CronTrigger
 from markupsafe import Markup
 from sqlite_utils import Database
 
-from wellbot.clinic import Clinic
-from wellbot.clock import from_db, to_db
-from wellbot.errors import ConfigError
+from wellbot.bot.render import Renderer
+from wellbot.bot.telegram_html import MAX_MESSAGE_LENGTH, visible_length
+from wellbot.core.clinic import Clinic
+from wellbot.core.clock import from_db, to_db
+from wellbot.core.errors import ConfigError
 from wellbot.newsletter import store
 from wellbot.newsletter.engine import Campaign
-from wellbot.render import Renderer
-from wellbot.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 
 KIND = "digest"
 SECTION = "digest"

@@ -9,9 +9,9 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import Application
 
-from wellbot import callbacks, keyboards
-from wellbot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.messaging import answer, reply, send_html, show
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot.messaging import answer, reply, send_html, show
 from wellbot.newsletter import digest, store
 from wellbot.newsletter.engine import engine_of
 from wellbot.newsletter.messenger import subscription_keyboard

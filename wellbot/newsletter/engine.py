@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
-from wellbot.errors import ConfigError
+from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ ERROR_THRESHOLD = 20  # failed deliveries in one run before the campaign pauses
 CONSECUTIVE_ERROR_LIMIT = 10  # transient errors in a row: the API is down, stop hammering it
 MAX_IN_FLIGHT = 8  # concurrent pushes: at 29/s this hides up to ~0.27 s of network latency
 LATENCY_ALLOWANCE = 0.3  # seconds of Bot API latency the in-flight bound should cover at the set rate
-IN_FLIGHT_BOUNDS = (4, 32)  # each push in flight holds a connection of its own (wellbot.lanes)
+IN_FLIGHT_BOUNDS = (4, 32)  # each push in flight holds a connection of its own (wellbot.bot.lanes)
 BATCH_SIZE = 200
 MARK_HORIZON = 0.05  # seconds of sends whose 'sending' marks may share one commit...
 MARK_AHEAD_MAX = 16  # ...but never more rows than this (a crash leaves them 'uncertain')

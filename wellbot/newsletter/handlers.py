@@ -16,10 +16,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
-from wellbot import callbacks, keyboards
-from wellbot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.features import ButtonRoute, Command, Feature
-from wellbot.messaging import NOT_MODIFIED, answer, reply, send_html, show
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot.features import ButtonRoute, Command, Feature
+from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.newsletter import broadcast, digest, digest_handlers, engine, news_handlers, store
 from wellbot.newsletter.engine import SERVICE, Campaign, Engine, Status, engine_config
 from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard

@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from markupsafe import escape
 from sqlite_utils import Database
 
-from wellbot.clinic import Clinic
-from wellbot.clock import Clock, from_db, to_db
-from wellbot.telegram_html import check_text
+from wellbot.bot.telegram_html import check_text
+from wellbot.core.clinic import Clinic
+from wellbot.core.clock import Clock, from_db, to_db
 
 MAX_TITLE = 120
 MAX_BODY = 3000  # visible characters: leaves room for the digest's headings and other items

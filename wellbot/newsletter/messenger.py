@@ -3,7 +3,7 @@
 The only newsletter module besides the handlers that imports telegram. Every
 bulk message carries the Unsubscribe and Manage topics buttons (handled by
 the consent feature). Pushes go through a bot of their own (`bulk_bot`) with
-one connection per push in flight (wellbot.lanes).
+one connection per push in flight (wellbot.bot.lanes).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from wellbot import callbacks, keyboards
-from wellbot.lanes import LaneRequest
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.lanes import LaneRequest
+from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 from wellbot.newsletter.engine import Delivery, Outcome, PushResult
-from wellbot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 
 log = logging.getLogger(__name__)
 

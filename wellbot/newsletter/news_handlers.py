@@ -13,11 +13,11 @@ import logging
 
 from telegram import Update
 
-from wellbot import callbacks, keyboards
-from wellbot.clock import to_db
-from wellbot.deps import WellbotContext
-from wellbot.flows import Flow
-from wellbot.messaging import answer, reply, send_html, show
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import WellbotContext
+from wellbot.bot.messaging import answer, reply, send_html, show
+from wellbot.core.clock import to_db
+from wellbot.core.flows import Flow
 from wellbot.newsletter import digest, items
 from wellbot.newsletter.messenger import subscription_keyboard
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from wellbot import patients
-from wellbot.clock import Clock, to_db
+from wellbot.core import patients
+from wellbot.core.clock import Clock, to_db
 from wellbot.newsletter.engine import Campaign, Delivery, Recorded, Status
 
 log = logging.getLogger(__name__)

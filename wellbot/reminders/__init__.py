@@ -1,6 +1,6 @@
 """Reminders that always arrive, once: rows in SQLite, one PTB job that wakes at the next due time.
 
-Booking calls `wellbot.visit_events.visit_changed` inside its transaction;
+Booking calls `wellbot.core.visit_events.visit_changed` inside its transaction;
 our listener re-plans that visit's rows in the same transaction and leaves a
 hint of the earliest due time. A handler that runs after every update (group
 `WAKE_GROUP`) turns the hint into a re-armed job, so a reminder that just
@@ -21,9 +21,9 @@ from sqlite_utils import Database
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
-from wellbot import visit_events
-from wellbot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.features import ButtonRoute, Command, Feature
+from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot.features import ButtonRoute, Command, Feature
+from wellbot.core import visit_events
 from wellbot.reminders import handlers, store
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.dispatcher import Dispatcher

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wellbot.clinic import Clinic
-from wellbot.errors import ConfigError
+from wellbot.core.clinic import Clinic
+from wellbot.core.errors import ConfigError
 from wellbot.reminders.times import Policy, parse_offset
 
 SECTION = "reminders"

@@ -25,10 +25,10 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, Job
 from telegram.warnings import PTBDeprecationWarning
 
-from wellbot import patients
-from wellbot.deps import Deps
-from wellbot.messaging import send_html
-from wellbot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
+from wellbot.bot.deps import Deps
+from wellbot.bot.messaging import send_html
+from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
+from wellbot.core import patients
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
 from wellbot.staff import notify_staff

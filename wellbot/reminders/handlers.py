@@ -6,9 +6,9 @@ import logging
 
 from telegram import Update
 
-from wellbot import callbacks
-from wellbot.deps import WellbotContext
-from wellbot.messaging import answer, reply, show
+from wellbot.bot import callbacks
+from wellbot.bot.deps import WellbotContext
+from wellbot.bot.messaging import answer, reply, show
 from wellbot.reminders import store, views
 from wellbot.reminders.trends import summarize
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from wellbot.clock import from_db, to_db
+from wellbot.core.clock import from_db, to_db
 from wellbot.reminders.times import CHECKIN, Planned, Policy, plan_visit
 
 log = logging.getLogger(__name__)

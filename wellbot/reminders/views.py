@@ -6,9 +6,9 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from wellbot import callbacks, keyboards
-from wellbot.clock import from_db
-from wellbot.deps import Deps
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import Deps
+from wellbot.core.clock import from_db
 
 PREFIX = "rem"
 CONFIRM = "cf"

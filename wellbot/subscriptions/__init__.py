@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from telegram.ext import ChatMemberHandler
 
-from wellbot import patients
-from wellbot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.core import patients
 from wellbot.subscriptions import handlers, logic
 from wellbot.subscriptions.handlers import news_footer_buttons
 

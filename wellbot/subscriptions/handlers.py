@@ -14,10 +14,11 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from wellbot import callbacks, keyboards, patients
-from wellbot.deps import Deps, WellbotContext
-from wellbot.errors import ConfigError
-from wellbot.messaging import answer, reply, show
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.messaging import answer, reply, show
+from wellbot.core import patients
+from wellbot.core.errors import ConfigError
 from wellbot.subscriptions import logic
 from wellbot.subscriptions.logic import Origin, Outcome, State, Status
 

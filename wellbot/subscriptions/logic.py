@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from wellbot.clock import from_db, to_db
+from wellbot.core.clock import from_db, to_db
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from wellbot.telegram_html import (
+from wellbot.bot.telegram_html import (
     MAX_MESSAGE_LENGTH,
     TelegramHTMLError,
     Token,

@@ -1,7 +1,7 @@
 """Abuse guards: run before any handler and may stop an update.
 
 Each guard is `async (update, context) -> bool`; True stops the update (see
-`wellbot.router.Guard`). Order matters and is pinned in `GUARDS`: updates
+`wellbot.bot.router.Guard`). Order matters and is pinned in `GUARDS`: updates
 nobody can be answered for go first, then chats the bot does not serve,
 then the per-user rate, then the size of what a patient typed.
 """
@@ -17,8 +17,8 @@ from enum import Enum
 from telegram import Chat, ChatMember, Update
 from telegram.error import TelegramError
 
-from wellbot.deps import WellbotContext
-from wellbot.messaging import answer, reply
+from wellbot.bot.deps import WellbotContext
+from wellbot.bot.messaging import answer, reply
 
 log = logging.getLogger(__name__)
 

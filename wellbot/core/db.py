@@ -16,8 +16,8 @@ from types import ModuleType
 
 from sqlite_utils import Database, Migrations
 
-from wellbot.errors import ConfigError
-from wellbot.resources import migrations_dir
+from wellbot.core.errors import ConfigError
+from wellbot.core.resources import migrations_dir
 
 OWNER_ONLY = 0o600
 BUSY_TIMEOUT_MS = 5000

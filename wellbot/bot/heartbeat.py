@@ -23,11 +23,11 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
-from wellbot import callbacks
-from wellbot.clock import Clock, to_db
-from wellbot.deps import Deps, WellbotContext
-from wellbot.features import Feature, all_commands
-from wellbot.router import MENU_PREFIX
+from wellbot.bot import callbacks
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.features import Feature, all_commands
+from wellbot.bot.router import MENU_PREFIX
+from wellbot.core.clock import Clock, to_db
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,11 @@ from telegram.ext import (
     filters,
 )
 
-from wellbot import callbacks, keyboards, patients
-from wellbot.deps import Deps, WellbotContext
-from wellbot.features import ButtonRoute, Command, Feature, Handler, all_commands
-from wellbot.messaging import answer, reply
+from wellbot.bot import callbacks, keyboards
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.features import ButtonRoute, Command, Feature, Handler, all_commands
+from wellbot.bot.messaging import answer, reply
+from wellbot.core import patients
 
 log = logging.getLogger(__name__)
 

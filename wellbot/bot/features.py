@@ -1,7 +1,7 @@
 """How a feature declares itself: commands, buttons, menu items, flows.
 
 Each feature module exposes one `FEATURE`; `wellbot.app` lists them in one
-place, and `wellbot.router` turns the declarations into PTB handlers with the
+place, and `wellbot.bot.router` turns the declarations into PTB handlers with the
 staff check applied centrally, so no staff command or button can forget it.
 """
 
@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler
 
 if TYPE_CHECKING:
-    from wellbot.deps import Deps, WellbotContext
+    from wellbot.bot.deps import Deps, WellbotContext
 
 Handler = Callable[[Update, "WellbotContext"], Awaitable[None]]
 ButtonHandler = Callable[[Update, "WellbotContext", list[str]], Awaitable[None]]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlite_utils import Database
 
-from wellbot.clock import Clock, to_db
+from wellbot.core.clock import Clock, to_db
 
 log = logging.getLogger(__name__)
 

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from wellbot.clinic import Clinic
-from wellbot.clock import Clock
-from wellbot.flows import FlowStore
-from wellbot.render import Renderer
-from wellbot.settings import Settings
+from wellbot.bot.render import Renderer
+from wellbot.core.clinic import Clinic
+from wellbot.core.clock import Clock
+from wellbot.core.flows import FlowStore
+from wellbot.core.settings import Settings
 
 if TYPE_CHECKING:
-    from wellbot.features import Feature
+    from wellbot.bot.features import Feature
 
 DEPS_KEY = "deps"
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wellbot.errors import ConfigError
-from wellbot.resources import example_clinic_file
+from wellbot.core.errors import ConfigError
+from wellbot.core.resources import example_clinic_file
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_DATABASE = "wellbot.db"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from wellbot.errors import ConfigError
+from wellbot.core.errors import ConfigError
 
 KEY_PATTERN = re.compile(r"^[a-z0-9_]{1,24}$")  # short: keys travel inside callback_data
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from wellbot.clock import Clock, to_db
+from wellbot.core.clock import Clock, to_db
 
 TOKEN_BYTES = 3  # 6 hex characters: enough to tell flows apart, short for callback_data
 

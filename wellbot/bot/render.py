@@ -20,9 +20,9 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from wellbot.errors import ConfigError
-from wellbot.resources import templates_dir
-from wellbot.telegram_html import TelegramHTMLError, split_message, validate
+from wellbot.bot.telegram_html import TelegramHTMLError, split_message, validate
+from wellbot.core.errors import ConfigError
+from wellbot.core.resources import templates_dir
 
 TEMPLATE_SUFFIX = ".html"
 SAMPLES_DIR = "samples"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # wellbot/
 INSTALLED_DATA = PACKAGE_DIR / "_data"
 SOURCE_ROOT = PACKAGE_DIR.parent
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from wellbot.errors import ConfigError
-from wellbot.settings import Settings
+from wellbot.core.errors import ConfigError
+from wellbot.core.settings import Settings
 
 SECRET_SETTING = "WELLBOT_WEBHOOK_SECRET"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"

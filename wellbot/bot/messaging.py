@@ -13,8 +13,8 @@ from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKe
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from wellbot import patients
-from wellbot.deps import Deps, WellbotContext
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.core import patients
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """`wellbot chat`: talk to the real bot in a terminal, with no token and no network.
 
-The same Application `wellbot run` builds polls `wellbot.devserver`'s strict
+The same Application `wellbot run` builds polls `wellbot.sim.devserver`'s strict
 Bot API stand-in on 127.0.0.1, in this event loop. You are one simulated
 person: what you type is sent as a message, a number presses that button of
 the last message with buttons, and the bot's messages are printed as they
@@ -24,12 +24,12 @@ from typing import TextIO
 
 from telegram.ext import Application
 
+from wellbot.bot.features import Feature
+from wellbot.bot.telegram_html import tokenize
 from wellbot.cli import subcommand
-from wellbot.devserver import BotAPIServer, SentMessage, SimUser
-from wellbot.errors import ConfigError
-from wellbot.features import Feature
-from wellbot.settings import Settings
-from wellbot.telegram_html import tokenize
+from wellbot.core.errors import ConfigError
+from wellbot.core.settings import Settings
+from wellbot.sim.devserver import BotAPIServer, SentMessage, SimUser
 
 log = logging.getLogger(__name__)
 

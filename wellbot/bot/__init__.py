@@ -1,0 +1,1 @@
+"""Telegram plumbing: routing, messaging, rendering, callbacks, rate limits, webhook, heartbeat."""
