@@ -15,7 +15,7 @@ from telegram.ext import Application
 
 from wellbot.app import build_application, build_deps, start_polling, stop_polling, wait_until_handled
 from wellbot.bot.deps import Deps
-from wellbot.bot.guards import FLOOD_SERVICE, FloodControl
+from wellbot.bot.guards import FloodControl
 from wellbot.core.clinic import load_clinic
 from wellbot.core.clock import ManualClock
 from wellbot.core.resources import example_clinic_file
@@ -54,7 +54,7 @@ class Harness:
         self.deps = build_deps(settings, clock=self.clock)
         # Simulated patients type faster than any person: flood control would cut them off.
         # Its own tests (test_guards.py) install a real limiter.
-        self.deps.services[FLOOD_SERVICE] = FloodControl(limit=UNLIMITED_RATE)
+        self.deps.flood = FloodControl(limit=UNLIMITED_RATE)
         self.app = build_application(self.deps)
         await start_polling(self.app, POLL_TIMEOUT)
 

@@ -11,7 +11,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from wellbot.bot.guards import FLOOD_SERVICE, FloodControl
+from wellbot.bot.guards import FloodControl
 from wellbot.sim.devserver import SimUser
 
 # Columns that change by themselves (a patient's last contact) or tables
@@ -83,7 +83,7 @@ def _quote(name: str) -> str:
 
 def no_flood_limit(bot) -> None:
     """Tests that send many updates quickly on purpose lift the per-user rate."""
-    bot.deps.services[FLOOD_SERVICE] = FloodControl(limit=UNLIMITED)
+    bot.deps.flood = FloodControl(limit=UNLIMITED)
 
 
 async def run_journey(bot, user: SimUser, steps: list[Step], text: str = "hello") -> None:

@@ -1,6 +1,7 @@
 """Booking's SQL: the database refuses double-booking; every change is one transaction."""
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,7 @@ import pytest
 
 from wellbot.booking import store
 from wellbot.booking.rules import parse_rules
+from wellbot.bot.notify import BotNotifier
 from wellbot.core import visit_events
 from wellbot.core.clock import to_db
 from wellbot.core.db import open_database
@@ -32,6 +34,9 @@ def db(tmp_path):
     return database
 
 
+LISTENERS = []  # the visit listeners the store calls in these tests (the `events` fixture adds one)
+
+
 @pytest.fixture
 def events():
     seen = []
@@ -40,15 +45,16 @@ def events():
         assert db.conn.in_transaction
         seen.append((visit_id, change))
 
-    visit_events.listeners.append(listener)
+    LISTENERS.append(listener)
     yield seen
-    visit_events.listeners.remove(listener)
+    LISTENERS.remove(listener)
 
 
 def book(db, user=1, start=None, token=None, rules=RULES, minutes=45):
     start = start or at(10)
     return store.book(db, rules=rules, tz=TZ, service_key="consult", minutes=minutes, start=start, user_id=user,
-                      name="Ann", phone="+15550101", token=token or f"t{user}{start:%H%M}", now=NOW)
+                      name="Ann", phone="+15550101", token=token or f"t{user}{start:%H%M}", now=NOW,
+                      listeners=LISTENERS)
 
 
 def test_booking_writes_the_visit_and_its_claims_and_tells_listeners(db, events):
@@ -125,8 +131,8 @@ def test_concurrent_confirmations_of_the_last_place_book_exactly_one(tmp_path, d
 
 def test_cancel_frees_the_time_and_is_idempotent(db, events):
     visit_id = book(db, user=1)
-    assert store.cancel(db, visit_id, store.BY_PATIENT, NOW)
-    assert not store.cancel(db, visit_id, store.BY_PATIENT, NOW)
+    assert store.cancel(db, visit_id, store.BY_PATIENT, NOW, listeners=LISTENERS)
+    assert not store.cancel(db, visit_id, store.BY_PATIENT, NOW, listeners=LISTENERS)
     assert book(db, user=2)
     assert events[1] == (visit_id, visit_events.CANCELLED)
     assert store.get_visit(db, visit_id).cancelled_by == "patient"
@@ -136,23 +142,24 @@ def test_reschedule_keeps_the_old_time_when_the_new_one_is_taken(db, events):
     mine = book(db, user=1, start=at(10))
     book(db, user=2, start=at(14))
     with pytest.raises(store.SlotUnavailable):
-        store.reschedule(db, rules=RULES, tz=TZ, visit_id=mine, user_id=1, start=at(14), now=NOW)
+        store.reschedule(db, rules=RULES, tz=TZ, visit_id=mine, user_id=1, start=at(14), now=NOW, listeners=LISTENERS)
     assert store.get_visit(db, mine).start == at(10)
-    moved = store.reschedule(db, rules=RULES, tz=TZ, visit_id=mine, user_id=1, start=at(10, 15), now=NOW)
+    moved = store.reschedule(db, rules=RULES, tz=TZ, visit_id=mine, user_id=1, start=at(10, 15), now=NOW,
+                             listeners=LISTENERS)
     assert moved.start == at(10, 15)  # overlapping its own old time is fine
     assert events[-1] == (mine, visit_events.RESCHEDULED)
     with pytest.raises(store.VisitGone):
-        store.reschedule(db, rules=RULES, tz=TZ, visit_id=mine, user_id=2, start=at(15), now=NOW)
+        store.reschedule(db, rules=RULES, tz=TZ, visit_id=mine, user_id=2, start=at(15), now=NOW, listeners=LISTENERS)
 
 
 def test_marking_only_after_the_visit_started_and_no_show_counts(db, events):
     visit_id = book(db, user=1)
-    assert not store.mark(db, visit_id, store.NO_SHOW, NOW)  # still in the future
+    assert not store.mark(db, visit_id, store.NO_SHOW, NOW, listeners=LISTENERS)  # still in the future
     later = at(12)
-    assert store.mark(db, visit_id, store.NO_SHOW, later)
-    assert not store.mark(db, visit_id, store.NO_SHOW, later)
+    assert store.mark(db, visit_id, store.NO_SHOW, later, listeners=LISTENERS)
+    assert not store.mark(db, visit_id, store.NO_SHOW, later, listeners=LISTENERS)
     assert store.no_show_counts(db, [1, 2]) == {1: 1}
-    assert store.mark(db, visit_id, store.ATTENDED, later)
+    assert store.mark(db, visit_id, store.ATTENDED, later, listeners=LISTENERS)
     assert store.no_show_counts(db, [1]) == {}
     assert [c for _, c in events] == [visit_events.BOOKED, visit_events.NO_SHOW, visit_events.ATTENDED]
 
@@ -540,10 +547,23 @@ def direct_book(bot, user_id, start, service="acupuncture", name="Pat Doe"):
     minutes = bot.deps.clinic.service(service).duration_minutes
     return store.book(bot.db, rules=rules_of(bot.deps), tz=TZ, service_key=service, minutes=minutes, start=start,
                       user_id=user_id, name=name, phone="+15550000000", token=f"d{user_id}{start:%d%H%M}",
-                      now=bot.clock.now())
+                      now=bot.clock.now(), listeners=bot.deps.hooks.visit_changed)
 
 
-async def test_visits_lists_and_cancels_with_staff_told(bot, events):
+@pytest.fixture
+def bot_events(bot):
+    """The visit changes the running bot's store reports, after the features' own listeners."""
+    seen = []
+
+    def listener(db, visit_id, change, now):
+        assert db.conn.in_transaction
+        seen.append((visit_id, change))
+
+    bot.deps.hooks = replace(bot.deps.hooks, visit_changed=(*bot.deps.hooks.visit_changed, listener))
+    return seen
+
+
+async def test_visits_lists_and_cancels_with_staff_told(bot, bot_events):
     sue = bot.user(1020, "Sue")
     staff = bot.staff()
     visit_id = direct_book(bot, 1020, at(10), name="Sue Hill")
@@ -558,10 +578,10 @@ async def test_visits_lists_and_cancels_with_staff_told(bot, events):
     assert "by the patient" in notice.text and "Sue Hill" in notice.text
     visit = store.get_visit(bot.db, visit_id)
     assert (visit.status, visit.cancelled_by) == ("cancelled", "patient")
-    assert (visit_id, visit_events.CANCELLED) in events
+    assert (visit_id, visit_events.CANCELLED) in bot_events
     await sue.press_data(ask.message_id, f"vis:cxy:{visit_id}")  # pressed again
     await sue.wait_for("no longer booked")
-    assert [c for v, c in events if v == visit_id].count(visit_events.CANCELLED) == 1
+    assert [c for v, c in bot_events if v == visit_id].count(visit_events.CANCELLED) == 1
     await sue.send("/visits")
     await sue.wait_for("no upcoming visits")
 
@@ -601,7 +621,7 @@ async def test_someone_elses_visit_buttons_are_refused(bot):
     assert bot.deps.flows.get(1024) is None
 
 
-async def test_reschedule_moves_the_visit_only_when_confirmed(bot, events):
+async def test_reschedule_moves_the_visit_only_when_confirmed(bot, bot_events):
     wes = bot.user(1025, "Wes")
     staff = bot.staff()
     visit_id = direct_book(bot, 1025, at(10), name="Wes Fox")
@@ -617,7 +637,7 @@ async def test_reschedule_moves_the_visit_only_when_confirmed(bot, events):
     await wes.wait_for("Moved.")
     moved = store.get_visit(bot.db, visit_id)
     assert moved.start == datetime(2026, 6, 12, 18, 0, tzinfo=UTC) and moved.status == "booked"
-    assert (visit_id, visit_events.RESCHEDULED) in events
+    assert (visit_id, visit_events.RESCHEDULED) in bot_events
     notice = await staff.wait_for("Visit moved")
     assert "Wes Fox" in notice.text
     await bot.settle()
@@ -695,10 +715,10 @@ async def test_claim_buttons_expire(bot):
     ben = bot.user(1036, "Ben")
     await join_waitlist(bot, ben)
     with bot.db.atomic():
-        store.cancel(bot.db, first, store.BY_STAFF, bot.clock.now())
+        store.cancel(bot.db, first, store.BY_STAFF, bot.clock.now(), listeners=bot.deps.hooks.visit_changed)
     from wellbot.booking import waitlist
 
-    await waitlist.offer_freed(bot.app.bot, bot.deps, store.get_visit(bot.db, first))
+    await waitlist.offer_freed(bot.deps, BotNotifier(bot.app.bot, bot.deps), store.get_visit(bot.db, first))
     offer = await ben.wait_for("A time has freed up")
     bot.clock.advance(timedelta(minutes=31))
     await ben.press(offer, "Claim this time")

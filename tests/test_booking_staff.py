@@ -107,7 +107,7 @@ async def test_attended_and_no_show_with_counts(bot):
 async def test_no_show_count_in_the_new_booking_notice(bot):
     staff = bot.staff()
     missed = direct_book(bot, 2008, at(10))
-    store.mark(bot.db, missed, store.NO_SHOW, at(11))
+    store.mark(bot.db, missed, store.NO_SHOW, at(11), listeners=bot.deps.hooks.visit_changed)
     fio = bot.user(2008, "Fio")
     await fio.press(await to_summary(bot, fio, day="Fri 12 Jun", name="Fio Lane"), "Confirm")
     notice = await staff.wait_for("New booking")

@@ -87,13 +87,13 @@ def _no_half_written_rows(db):
 @given(kind=st.sampled_from(KINDS), text=texts, data=forged_data)
 async def test_random_and_malformed_updates_never_crash_the_bot(bot, caplog, kind, text, data):
     no_flood_limit(bot)
-    errors = bot.deps.services.setdefault("fuzz_errors", [])
-    if not bot.deps.services.get("fuzz_recorder"):
+    errors = bot.app.bot_data.setdefault("fuzz_errors", [])
+    if not bot.app.bot_data.get("fuzz_recorder"):
         async def record(update, context):
             errors.append(context.error)
 
         bot.app.add_error_handler(record)
-        bot.deps.services["fuzz_recorder"] = True
+        bot.app.bot_data["fuzz_recorder"] = True
     errors.clear()
     user = bot.user(next(_user_ids), "Fuzz")
     update, reply_due = _update(kind, user, text, data)

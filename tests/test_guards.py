@@ -6,7 +6,7 @@ import pytest_asyncio
 from tests.conftest import DEFAULT_START
 from tests.harness import Harness
 from tests.scripts import settle_answered
-from wellbot.bot.guards import FLOOD_SERVICE, MAX_TEXT_LENGTH, FloodControl, Verdict
+from wellbot.bot.guards import MAX_TEXT_LENGTH, FloodControl, Verdict
 from wellbot.core.errors import ConfigError
 from wellbot.core.settings import Settings
 from wellbot.staff import notify_staff
@@ -84,7 +84,7 @@ def _sends_to(server, chat_id):
 
 async def test_a_flood_gets_one_warning_then_silence_until_it_calms(bot, errors):
     clock = FakeTime()
-    bot.deps.services[FLOOD_SERVICE] = FloodControl(now=clock)
+    bot.deps.flood = FloodControl(now=clock)
     patient = bot.user(4001)
     for _ in range(25):
         await patient.send("/help")

@@ -194,7 +194,7 @@ def test_purge_passes_delivery_cutoff_to_features_and_purges_old_core_visits(db)
 def test_a_visit_feature_gets_the_visit_cutoff_and_owns_visit_purging(db):
     _visit(db, BOB, NOW - timedelta(days=800), name="old")
     calls = []
-    booking = Feature(name="booking", purge=lambda db, cutoff: calls.append(cutoff) or 0)
+    booking = Feature(name="booking", purge=lambda db, cutoff: calls.append(cutoff) or 0, owns_visit_records=True)
     removed = purge(db, [booking], NOW, Policy(730, 90))
     assert calls == [NOW - timedelta(days=730)]
     assert removed == {"booking": 0}, "the core leaves visits to the feature that purges them"
@@ -336,7 +336,7 @@ def test_features_that_find_rows_through_visits_erase_before_the_visit_owner(db)
     def booking_erase(db, user_id, now):
         db.execute("update visits set user_id = null where user_id = ?", [user_id])
 
-    features = [Feature(name="booking", erase_data=booking_erase),
+    features = [Feature(name="booking", erase_data=booking_erase, owns_visit_records=True),
                 Feature(name="reminders", erase_data=reminders_erase)]
     assert erase(db, features, ALICE, NOW, Policy()) == ["reminders", "booking"]
     assert len(found) == 1, "the reminders hook still saw the patient's visit"

@@ -23,6 +23,7 @@ from wellbot.core.clinic import load_clinic
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.db import open_database
 from wellbot.core.errors import ConfigError
+from wellbot.core.hooks import visit_changed
 from wellbot.core.resources import example_clinic_file
 from wellbot.reminders import FEATURE, dispatcher_of, store, wake
 from wellbot.reminders.config import policy_from_clinic
@@ -45,7 +46,7 @@ def book(bot, start: datetime, *, user_id: int = PATIENT, service: str = "acupun
             "created_at, updated_at) values (?, ?, ?, ?, 'booked', 'Ada Tester', '+1 555 0101', ?, ?)",
             [user_id, service, to_db(start), to_db(start + timedelta(minutes=minutes)), to_db(now), to_db(now)],
         ).lastrowid
-        visit_events.visit_changed(db, visit_id, visit_events.BOOKED, now)
+        visit_changed(db, bot.deps.hooks.visit_changed, visit_id, visit_events.BOOKED, now)
     wake(bot.app)
     return visit_id
 
@@ -56,7 +57,7 @@ def reschedule(bot, visit_id: int, start: datetime, *, minutes: int = 60, wake_n
     with db.atomic():
         db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ? where id = ?",
                    [to_db(start), to_db(start + timedelta(minutes=minutes)), to_db(now), visit_id])
-        visit_events.visit_changed(db, visit_id, visit_events.RESCHEDULED, now)
+        visit_changed(db, bot.deps.hooks.visit_changed, visit_id, visit_events.RESCHEDULED, now)
     if wake_now:
         wake(bot.app)
 
@@ -67,7 +68,7 @@ def cancel(bot, visit_id: int) -> None:
     with db.atomic():
         db.execute("update visits set status = 'cancelled', cancelled_at = ?, updated_at = ? where id = ?",
                    [to_db(now), to_db(now), visit_id])
-        visit_events.visit_changed(db, visit_id, visit_events.CANCELLED, now)
+        visit_changed(db, bot.deps.hooks.visit_changed, visit_id, visit_events.CANCELLED, now)
     wake(bot.app)
 
 
@@ -550,7 +551,7 @@ async def test_no_checkin_after_a_no_show(bot):
     bot.clock.set(at(2026, 6, 10, 12, 30))
     with bot.db.atomic():
         bot.db.execute("update visits set status = 'no_show' where id = ?", [visit_id])
-        visit_events.visit_changed(bot.db, visit_id, visit_events.NO_SHOW, bot.clock.now())
+        visit_changed(bot.db, bot.deps.hooks.visit_changed, visit_id, visit_events.NO_SHOW, bot.clock.now())
     await run_at(bot, at(2026, 6, 11, 12, 0))
     assert user.messages == []
 

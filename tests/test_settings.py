@@ -87,9 +87,9 @@ def test_check_warns_about_a_world_readable_database(tmp_path, capsys):
 
 
 def test_every_subcommand_has_help_and_an_example(capsys):
-    from wellbot.cli import SUBCOMMANDS
+    from wellbot.cli import all_subcommands
 
-    for name in SUBCOMMANDS:
+    for name in [command.name for command in all_subcommands()]:
         with pytest.raises(SystemExit) as done:
             main([name, "--help"], {})
         assert done.value.code == 0

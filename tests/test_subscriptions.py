@@ -98,13 +98,15 @@ def test_pause_resume_and_topics_change_only_when_they_change_something(db):
     assert [e["action"] for e in events(db)] == ["subscribe", "pause", "topics", "resume"]
 
 
+ON_BLOCKED = (logic.on_blocked,)  # as the subscriptions feature declares it
+
 ACTIONS = {
     "subscribe": lambda db, topics: logic.subscribe(db, 1, topics, ORIGIN, now()),
     "topics": lambda db, topics: logic.set_topics(db, 1, topics, ORIGIN, now()),
     "pause": lambda db, topics: logic.pause(db, 1, ORIGIN, now()),
     "resume": lambda db, topics: logic.resume(db, 1, ORIGIN, now()),
     "unsubscribe": lambda db, topics: logic.unsubscribe(db, 1, ORIGIN, now()),
-    "block": lambda db, topics: (patients.mark_blocked(db, ManualClock(TZ, START), 1, "test"),
+    "block": lambda db, topics: (patients.mark_blocked(db, ManualClock(TZ, START), 1, "test", ON_BLOCKED),
                                  patients.mark_active(db, 1)),
 }
 
@@ -129,8 +131,8 @@ def test_current_state_always_equals_the_state_derived_from_events(steps):
 def test_blocking_pauses_a_subscriber_with_one_event_at_the_block_time(db):
     clock = ManualClock(TZ, START + timedelta(hours=2))
     logic.subscribe(db, 1, ("pain",), ORIGIN, now())
-    assert patients.mark_blocked(db, clock, 1, "send_forbidden")
-    assert not patients.mark_blocked(db, clock, 1, "my_chat_member")  # the second signal of the same block
+    assert patients.mark_blocked(db, clock, 1, "send_forbidden", ON_BLOCKED)
+    assert not patients.mark_blocked(db, clock, 1, "my_chat_member", ON_BLOCKED)  # the second signal of the same block
     assert logic.current(db, 1) == State(Status.PAUSED, ("pain",), Action.BLOCKED)
     assert [(e["action"], e["source"], e["created_at"]) for e in events(db)][1:] == [
         ("blocked", "send_forbidden", "2026-06-10T15:00:00Z")]
@@ -140,7 +142,7 @@ def test_blocking_pauses_a_subscriber_with_one_event_at_the_block_time(db):
 def test_blocking_writes_no_consent_event_for_non_subscribers(db):
     logic.subscribe(db, 1, ("pain",), ORIGIN, now())
     logic.unsubscribe(db, 1, ORIGIN, now())
-    patients.mark_blocked(db, ManualClock(TZ, START), 1, "my_chat_member")
+    patients.mark_blocked(db, ManualClock(TZ, START), 1, "my_chat_member", ON_BLOCKED)
     assert [e["action"] for e in events(db)] == ["subscribe", "unsubscribe"]
 
 
@@ -153,7 +155,7 @@ def test_recipients_and_counts_need_subscribed_reachable_and_the_topic(db):
     logic.subscribe(db, 3, ("pain",), ORIGIN, now())
     logic.pause(db, 3, ORIGIN, now())
     logic.subscribe(db, 4, ("pain",), ORIGIN, now())
-    patients.mark_blocked(db, clock, 4, "my_chat_member")
+    patients.mark_blocked(db, clock, 4, "my_chat_member", ON_BLOCKED)
     logic.subscribe(db, 5, ("pain",), ORIGIN, now())
     logic.unsubscribe(db, 5, ORIGIN, now())
     assert logic.recipients(db, "pain") == [1, 2]

@@ -26,7 +26,7 @@ from wellbot import front_door, privacy, reminders, subscriptions
 from wellbot.booking import feature as booking
 from wellbot.bot import guards, heartbeat, router
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.bot.features import Feature, all_commands
+from wellbot.bot.features import Feature, all_commands, collect_hooks
 from wellbot.bot.lanes import CONNECT_TIMEOUT
 from wellbot.bot.messaging import reply
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
@@ -68,6 +68,7 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic))
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
                 flows=FlowStore(db, clock), features=list(features if features is not None else FEATURES))
+    deps.hooks = collect_hooks(deps.features)
     for feature in deps.features:
         for check in feature.checks:
             check(deps)

@@ -7,15 +7,15 @@ an operator can fix print one line naming the setting and exit with code 2.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from telegram import Update
 
 from wellbot import __version__
+from wellbot.bot.features import CliCommand
 from wellbot.core.errors import ConfigError
 from wellbot.core.logs import add_secret, setup_logging
 from wellbot.core.settings import Settings
@@ -23,27 +23,6 @@ from wellbot.core.settings import Settings
 log = logging.getLogger("wellbot")
 
 EXIT_CONFIG = 2
-
-# name -> (help, example, function(args, settings) -> exit code, configure(parser))
-Subcommand = tuple[str, str, Callable[[argparse.Namespace, Settings], int], Callable[[argparse.ArgumentParser], None]]
-SUBCOMMANDS: dict[str, Subcommand] = {}
-# Feature modules that register subcommands of their own when imported.
-PLUGIN_MODULES: list[str] = [
-    "wellbot.ops",  # backup, export, status
-    "wellbot.sim.chat",  # chat
-    "wellbot.faq.cli",  # faq reload
-    "wellbot.newsletter.cli",
-]
-
-
-def subcommand(name: str, help_: str, example: str,
-               configure: Callable[[argparse.ArgumentParser], None] = lambda parser: None):
-    """Register a CLI subcommand with its help and example."""
-    def wrap(func: Callable[[argparse.Namespace, Settings], int]):
-        SUBCOMMANDS[name] = (help_, example, func, configure)
-        return func
-    return wrap
-
 
 def _configure_run(parser: argparse.ArgumentParser) -> None:
     from wellbot.bot.webhook import DEFAULT_LISTEN, DEFAULT_PORT
@@ -57,23 +36,21 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
                         help=f"local address of the webhook server (default {DEFAULT_LISTEN}; 0.0.0.0 for all)")
 
 
-@subcommand("run", "Run the worker: long polling, or a webhook with --webhook (applies pending migrations first).",
-            "TELEGRAM_BOT_TOKEN=123:abc... wellbot run", _configure_run)
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Start the worker until SIGTERM or SIGINT."""
     from wellbot.app import build_application, build_deps, settle_heap
-    from wellbot.bot import heartbeat
     from wellbot.bot.webhook import webhook_config
+    from wellbot.core.deps import POLLING, WEBHOOK
 
     settings.require_token()
     hook = webhook_config(settings, args.webhook, args.port, args.listen) if args.webhook else None
     if hook:
         add_secret(hook.secret)  # PTB logs setWebhook's parameters at DEBUG
     deps = build_deps(settings)
-    deps.services[heartbeat.MODE] = "webhook" if hook else heartbeat.POLLING
+    deps.worker_mode = WEBHOOK if hook else POLLING
     application = build_application(deps)
     log.info("worker starting clinic=%s database=%s staff=%d mode=%s", deps.clinic.path.name,
-             settings.database, len(settings.staff_ids), deps.services[heartbeat.MODE])
+             settings.database, len(settings.staff_ids), deps.worker_mode)
     settle_heap()
     if hook:
         application.run_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
@@ -83,8 +60,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@subcommand("migrate", "Apply pending database migrations (safe to run twice).",
-            "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot migrate")
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Apply migrations and say what ran."""
     from wellbot.core.db import apply_migrations, open_database, schema_version
@@ -96,8 +71,6 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@subcommand("check", "Validate the settings, the clinic file and every template, then exit.",
-            "WELLBOT_CLINIC=./my-clinic/clinic.toml wellbot check")
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Run every validation the worker runs at start, on a throwaway database."""
     from wellbot.app import build_deps
@@ -108,15 +81,21 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _load_plugins() -> None:
-    """Import the feature modules whose import registers more subcommands."""
-    for module in PLUGIN_MODULES:
-        importlib.import_module(module)
+def all_subcommands() -> list[CliCommand]:
+    """Every `wellbot` subcommand, in help order: the worker's own, operations, the simulator, then features'."""
+    from wellbot import ops
+    from wellbot.app import FEATURES
+    from wellbot.sim import cli as sim_cli
+
+    found = [*COMMANDS, *ops.COMMANDS, *sim_cli.COMMANDS, *(c for f in FEATURES for c in f.cli)]
+    names = [c.name for c in found]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a subcommand is declared twice: {names}")
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered subcommand."""
-    _load_plugins()
     parser = argparse.ArgumentParser(
         prog="wellbot",
         description="A Telegram bot for a pain-management and acupuncture clinic. "
@@ -124,10 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wellbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (help_, example, _func, configure) in SUBCOMMANDS.items():
-        child = sub.add_parser(name, help=help_, description=help_, epilog=f"Example:\n  {example}",
+    for command in all_subcommands():
+        child = sub.add_parser(command.name, help=command.help, description=command.help,
+                               epilog=f"Example:\n  {command.example}",
                                formatter_class=argparse.RawDescriptionHelpFormatter)
-        configure(child)
+        child.set_defaults(run=command.run)
+        command.configure(child)
     return parser
 
 
@@ -143,9 +124,23 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = Settings.from_env(environ)
         secrets = [settings.token or "", settings.extra.get("WELLBOT_WEBHOOK_SECRET", "")]
         setup_logging(settings.log_level_number, secrets, settings.log_format)
-        return SUBCOMMANDS[args.command][2](args, settings)
+        return args.run(args, settings)
     except ConfigError as exc:
         print(f"wellbot: error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+
+
+# The subcommands this module adds to `wellbot` (composed in wellbot.cli).
+COMMANDS = [
+    CliCommand("run", "Run the worker: long polling, or a webhook with --webhook (applies pending migrations first).",
+               "TELEGRAM_BOT_TOKEN=123:abc... wellbot run",
+               run=cmd_run, configure=_configure_run),
+    CliCommand("migrate", "Apply pending database migrations (safe to run twice).",
+               "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot migrate",
+               run=cmd_migrate),
+    CliCommand("check", "Validate the settings, the clinic file and every template, then exit.",
+               "WELLBOT_CLINIC=./my-clinic/clinic.toml wellbot check",
+               run=cmd_check),
+]

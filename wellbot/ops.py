@@ -25,8 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from wellbot.bot import heartbeat
-from wellbot.bot.features import Feature
-from wellbot.cli import subcommand
+from wellbot.bot.features import CliCommand, Feature
 from wellbot.core.clock import from_db
 from wellbot.core.db import open_database, pending_migrations, schema_version
 from wellbot.core.errors import ConfigError
@@ -282,8 +281,6 @@ def _configure_backup(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace the file if it exists")
 
 
-@subcommand("backup", "Copy the database to PATH while the worker runs (SQLite online backup).",
-            "wellbot backup /var/backups/wellbot-$(date +%F).db", _configure_backup)
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     """Take a consistent backup."""
     result = backup_database(settings.database, args.path, force=args.force)
@@ -299,8 +296,6 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace the output file if it exists")
 
 
-@subcommand("export", "Export visits or subscribers as CSV for staff spreadsheets (contains personal data).",
-            "wellbot export visits --format csv --output visits.csv", _configure_export)
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write an export to a file or standard output, warning on stderr."""
     from wellbot.core.clinic import load_clinic
@@ -322,8 +317,6 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-@subcommand("status", "Show the worker's health and the bot's state from the database; exit 1 if stalled.",
-            "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot status")
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """Print the status report; the exit code tells monitoring whether the worker is alive."""
     from wellbot.app import FEATURES
@@ -336,3 +329,17 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         db.close()
     print(format_status(report))
     return 0 if report.healthy else EXIT_UNHEALTHY
+
+
+# The subcommands this module adds to `wellbot` (composed in wellbot.cli).
+COMMANDS = [
+    CliCommand("backup", "Copy the database to PATH while the worker runs (SQLite online backup).",
+               "wellbot backup /var/backups/wellbot-$(date +%F).db",
+               run=cmd_backup, configure=_configure_backup),
+    CliCommand("export", "Export visits or subscribers as CSV for staff spreadsheets (contains personal data).",
+               "wellbot export visits --format csv --output visits.csv",
+               run=cmd_export, configure=_configure_export),
+    CliCommand("status", "Show the worker's health and the bot's state from the database; exit 1 if stalled.",
+               "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot status",
+               run=cmd_status),
+]

@@ -31,12 +31,12 @@ DEFAULT_DELIVERY_RECORDS_DAYS = 90
 MAX_DAYS = 36500  # a hundred years: anything longer is a typo
 EXPORT_FORMAT = 1  # bump when the /mydata document's shape changes
 
-# Features whose records are visit records: their `purge` hook gets the
-# past-visits cutoff. Every other feature's records (reminders sent, news
-# deliveries) are delivery records and get the delivery-records cutoff.
-# Their hooks run after every other feature's, because those find a
-# patient's rows through `visits.user_id`, which the visit owner clears.
-VISIT_RECORD_FEATURES = frozenset({"booking"})
+# A feature declared with `owns_visit_records=True` keeps visit records: its
+# `purge` hook gets the past-visits cutoff. Every other feature's records
+# (reminders sent, news deliveries) are delivery records and get the
+# delivery-records cutoff. The visit owners' hooks run after every other
+# feature's, because those find a patient's rows through `visits.user_id`,
+# which the visit owner clears.
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def export(db: Database, features: Iterable[Feature], user_id: int, now: datetim
     }
     # The visit owner's export already lists the visits; listing them here
     # too would show every visit twice.
-    if not any(f.name in VISIT_RECORD_FEATURES and f.export_data for f in features):
+    if not any(f.owns_visit_records and f.export_data for f in features):
         document["visits"] = list(db.query("select * from visits where user_id = ? order by start_utc, id",
                                            [user_id]))
     return document
@@ -113,7 +113,7 @@ def export_json(document: dict[str, Any]) -> bytes:
 
 def _visit_owners_last(features: Iterable[Feature]) -> list[Feature]:
     """Features in their order, the visit-record owners moved to the end."""
-    return sorted(features, key=lambda feature: feature.name in VISIT_RECORD_FEATURES)
+    return sorted(features, key=lambda feature: feature.owns_visit_records)
 
 
 def _one(db: Database, sql: str, user_id: int) -> dict[str, Any] | None:
@@ -162,11 +162,11 @@ def purge(db: Database, features: Iterable[Feature], now: datetime, policy: Poli
     for feature in features:
         if feature.purge is None:
             continue
-        visits = feature.name in VISIT_RECORD_FEATURES
+        visits = feature.owns_visit_records
         cutoff = policy.visit_cutoff(now) if visits else policy.delivery_cutoff(now)
         with db.atomic():
             removed[feature.name] = feature.purge(db, cutoff)
-    if not any(f.purge is not None and f.name in VISIT_RECORD_FEATURES for f in features):
+    if not any(f.purge is not None and f.owns_visit_records for f in features):
         with db.atomic():
             removed["core.visits"] = db.execute("delete from visits where end_utc < ?",
                                                 [to_db(policy.visit_cutoff(now))]).rowcount

@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from wellbot.booking.rules import Rules, rules_from_clinic
 from wellbot.bot.callbacks import CallbackDataError
-from wellbot.bot.deps import Deps
 from wellbot.core.clinic import Service
+from wellbot.core.deps import Deps
 
-RULES_KEY = "booking.rules"
 STAMP_FORMAT = "%Y%m%d%H%M"  # a UTC start time inside callback_data (12 characters)
 DAY_FORMAT = "%Y%m%d"
 TIME_RANGE = re.compile(r"^(\d{2}:\d{2})-(\d{2}:\d{2})$")
@@ -18,15 +17,14 @@ TIME_RANGE = re.compile(r"^(\d{2}:\d{2})-(\d{2}:\d{2})$")
 
 def rules_of(deps: Deps) -> Rules:
     """The clinic's booking rules, parsed once."""
-    rules = deps.services.get(RULES_KEY)
-    if rules is None:
-        rules = deps.services[RULES_KEY] = rules_from_clinic(deps.clinic)
-    return rules
+    if deps.booking_rules is None:
+        deps.booking_rules = rules_from_clinic(deps.clinic)
+    return deps.booking_rules
 
 
 def check_rules(deps: Deps) -> None:
     """Feature check: the [booking] and [hours] tables are valid (raises ConfigError)."""
-    deps.services[RULES_KEY] = rules_from_clinic(deps.clinic)
+    deps.booking_rules = rules_from_clinic(deps.clinic)
 
 
 def bookable_service(deps: Deps, key: str | None) -> Service | None:

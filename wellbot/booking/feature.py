@@ -6,12 +6,6 @@ from wellbot.booking import flow, staff, store, visits, waitlist
 from wellbot.booking.common import check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 
-# The waitlist plugs into the flow here, in one visible place: its button on the days screen,
-# and what it does after a booking (settle offers) and after a freed time (make offers).
-flow.ACTIONS[flow.WAITLIST_ACTION] = waitlist.join
-flow.AFTER_BOOKING.append(waitlist.after_booking)
-flow.AFTER_FREED.append(waitlist.offer_freed)
-
 FEATURE = Feature(
     name="booking",
     commands=[
@@ -38,4 +32,8 @@ FEATURE = Feature(
     export_data=store.export_visits,
     erase_data=store.erase_visits,
     purge=store.purge_visits,
+    owns_visit_records=True,
+    # The waitlist settles its offers after a booking and offers a freed time to those waiting.
+    after_visit_booked=waitlist.after_booking,
+    after_visit_freed=waitlist.offer_freed,
 )

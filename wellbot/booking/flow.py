@@ -15,13 +15,12 @@ from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboa
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
-from wellbot.booking import store
+from wellbot.booking import actions, store
 from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
 from wellbot.booking.common import (
     DAY_FORMAT,
     bookable_service,
     day_bounds,
-    hours_until,
     parse_day,
     parse_stamp,
     rules_of,
@@ -33,11 +32,11 @@ from wellbot.bot.callbacks import CallbackDataError, encode
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, show
+from wellbot.bot.notify import BotNotifier
 from wellbot.core import patients
 from wellbot.core.clinic import Service
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.flows import Flow
-from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +56,7 @@ CANCEL = "✖ Cancel"
 SHARE = "📱 Share my phone number"
 CHANGE_DETAILS = "Change name or phone"
 WAITLIST = "⏳ Join the waitlist for these days"
-WAITLIST_ACTION = "wl"  # handled by wellbot.booking.waitlist, wired in feature.py
+WAITLIST_ACTION = "wl"  # handled by wellbot.booking.waitlist
 
 
 # ---- entry points -------------------------------------------------------------------------------
@@ -454,75 +453,49 @@ async def confirm(update: Update, context: WellbotContext, state: Flow, args: li
     if "visit" in state.data:
         await _confirm_reschedule(update, context, state, service)
         return
-    start, now = from_db(state.data["start"]), deps.clock.now()
-    try:
-        visit_id = store.book(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, service_key=service.key,
-                              minutes=service.duration_minutes, start=start, user_id=state.user_id,
-                              name=state.data["name"], phone=state.data["phone"], token=state.token, now=now)
-    except store.SlotUnavailable:
+    start = from_db(state.data["start"])
+    result = await actions.book(deps, BotNotifier(context.bot, deps), service=service, start=start,
+                                user_id=state.user_id, name=state.data["name"], phone=state.data["phone"],
+                                token=state.token)
+    if result.outcome is actions.Outcome.TAKEN:
         await _show_taken(update, context, state, service, start)
         return
-    except store.TooManyVisits:
-        deps.flows.clear(state.user_id)
-        await show(update, context, "book_limit", limit=rules_of(deps).max_upcoming_per_patient)
-        return
-    except store.AlreadyBooked:
-        deps.flows.clear(state.user_id)
-        await show(update, context, "book_already_toast")
-        return
     deps.flows.clear(state.user_id)
-    log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, state.user_id, service.key)
-    visit = store.get_visit(deps.db, visit_id)
-    await after_booking(update, context, visit, service)
+    if result.outcome is actions.Outcome.LIMIT:
+        await show(update, context, "book_limit", limit=rules_of(deps).max_upcoming_per_patient)
+    elif result.outcome is actions.Outcome.ALREADY:
+        await show(update, context, "book_already_toast")
+    else:
+        await show_booked(update, context, result.visit, service)
 
 
-async def after_booking(update: Update, context: WellbotContext, visit: store.Visit, service: Service) -> None:
-    """Confirmation, calendar file and staff notice for a new visit."""
+async def show_booked(update: Update, context: WellbotContext, visit: store.Visit, service: Service) -> None:
+    """The patient's confirmation and calendar file for a new visit."""
     deps = context.deps
     await show(update, context, "book_confirmed", service=service, start=visit.start, end=visit.end,
                name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours)
     await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
-    await notify_staff(context.bot, deps, "sched_booked", service=service, start=visit.start, end=visit.end,
-                       name=visit.patient_name, phone=visit.patient_phone,
-                       no_shows=store.no_show_counts(deps.db, [visit.user_id]).get(visit.user_id, 0))
-    for hook in AFTER_BOOKING:
-        await hook(context.bot, deps, visit)
 
 
 async def _confirm_reschedule(update: Update, context: WellbotContext, state: Flow, service: Service) -> None:
     """Move the visit; the old time stays booked unless the new one is claimed."""
     deps = context.deps
-    old = store.get_visit(deps.db, state.data["visit"])
-    now = deps.clock.now()
-    rules = rules_of(deps)
-    if old is None or old.user_id != state.user_id or old.status != store.BOOKED:
-        deps.flows.clear(state.user_id)
-        await show(update, context, "visits_gone")
-        return
-    if hours_until(old.start, now) < rules.cancellation_window_hours:
-        deps.flows.clear(state.user_id)
-        await show(update, context, "visits_too_late", visit=old, service=service, action="reschedule",
-                   hours=rules.cancellation_window_hours)
-        return
     start = from_db(state.data["start"])
-    try:
-        visit = store.reschedule(deps.db, rules=rules, tz=deps.clinic.timezone, visit_id=old.id,
-                                 user_id=state.user_id, start=start, now=now)
-    except store.SlotUnavailable:
+    result = await actions.reschedule(deps, BotNotifier(context.bot, deps), visit_id=state.data["visit"],
+                                      user_id=state.user_id, service=service, start=start)
+    if result.outcome is actions.Outcome.TAKEN:
         await _show_taken(update, context, state, service, start)
         return
-    except store.VisitGone:
-        deps.flows.clear(state.user_id)
-        await show(update, context, "visits_gone")
-        return
     deps.flows.clear(state.user_id)
-    log.info("visit rescheduled visit_id=%s user_id=%s", visit.id, state.user_id)
-    await show(update, context, "visits_rescheduled", service=service, old_start=old.start, start=visit.start)
-    await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
-    await notify_staff(context.bot, deps, "sched_rescheduled", service=service, old_start=old.start,
-                       start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
-    for hook in AFTER_FREED:
-        await hook(context.bot, deps, old)
+    if result.outcome is actions.Outcome.TOO_LATE:
+        await show(update, context, "visits_too_late", visit=result.visit, service=service, action="reschedule",
+                   hours=rules_of(deps).cancellation_window_hours)
+    elif result.outcome is not actions.Outcome.DONE:
+        await show(update, context, "visits_gone")
+    else:
+        visit, old = result.visit, result.previous
+        await show(update, context, "visits_rescheduled", service=service, old_start=old.start, start=visit.start)
+        await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
 
 
 async def _show_taken(update: Update, context: WellbotContext, state: Flow, service: Service,
@@ -552,15 +525,18 @@ async def send_calendar(bot, deps: Deps, chat_id: int, visit: store.Visit, servi
         await bot.send_document(chat_id, document=InputFile(data, filename="visit.ics"), caption=caption,
                                 parse_mode=ParseMode.HTML)
     except Forbidden:
-        patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden")
+        patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden", deps.hooks.patient_blocked)
 
 
-# Hooks run after a visit is booked, and after a visit's time is freed (cancelled or moved);
-# feature.py wires the waitlist in here. Each is `async hook(bot, deps, visit)`.
-AFTER_BOOKING: list = []
-AFTER_FREED: list = []
+async def join_waitlist(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+    """The days screen's waitlist button (the waitlist module builds on this flow, hence the late import)."""
+    from wellbot.booking import waitlist
+
+    await waitlist.join(update, context, state, args)
+
 
 ACTIONS = {
+    WAITLIST_ACTION: join_waitlist,
     "svc": pick_service,
     "wk": page_week,
     "day": pick_day,

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from wellbot.booking import flow, store
+from wellbot.booking import actions, store
 from wellbot.booking.common import (
     DAY_FORMAT,
     InputError,
@@ -19,14 +19,13 @@ from wellbot.booking.common import (
     parse_date,
     parse_day,
     parse_local_range,
-    patient_chat,
     service_name,
 )
 from wellbot.bot.callbacks import CallbackDataError, encode, int_part
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, reply, send, show
-from wellbot.staff import notify_staff
+from wellbot.bot.messaging import answer, reply, show
+from wellbot.bot.notify import BotNotifier
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +118,7 @@ async def on_button(update: Update, context: WellbotContext, parts: list[str]) -
         raise CallbackDataError("no such visit")
     if action in (ATTENDED, NO_SHOW):
         status = store.ATTENDED if action == ATTENDED else store.NO_SHOW
-        if store.mark(deps.db, visit.id, status, deps.clock.now()):
-            log.info("visit marked visit_id=%s status=%s", visit.id, status)
+        if actions.mark(deps, visit_id=visit.id, status=status):
             await answer(update, context, deps.renderer.render("sched_marked_toast", status=status))
         else:
             await answer(update, context, deps.renderer.render("sched_not_marked_toast", status=status,
@@ -153,18 +151,9 @@ async def show_visit(update: Update, context: WellbotContext, visit_id: int, *, 
 async def _staff_cancel(update: Update, context: WellbotContext, visit: store.Visit) -> None:
     """Cancel on the clinic's side: the patient is told, other staff too, the waitlist offered the time."""
     deps = context.deps
-    if not store.cancel(deps.db, visit.id, store.BY_STAFF, deps.clock.now()):
+    result = await actions.cancel(deps, BotNotifier(context.bot, deps), visit_id=visit.id, by=actions.STAFF,
+                                  actor_id=update.effective_user.id)
+    if not result.done:
         await answer(update, context, deps.renderer.render("sched_not_marked_toast", status="cancelled",
                                                            visit_status=visit.status), alert=True)
-        await show_visit(update, context, visit.id)
-        return
-    log.info("visit cancelled by staff visit_id=%s staff_id=%s", visit.id, update.effective_user.id)
-    service = service_name(deps, visit.service_key)
-    chat_id = patient_chat(deps, visit.user_id)
-    if chat_id is not None:
-        await send(context.bot, deps, chat_id, "visits_cancelled_by_clinic", start=visit.start, service=service)
     await show_visit(update, context, visit.id)
-    await notify_staff(context.bot, deps, "sched_cancelled", start=visit.start, service=service,
-                       name=visit.patient_name, phone=visit.patient_phone, by=store.BY_STAFF)
-    for hook in flow.AFTER_FREED:
-        await hook(context.bot, deps, visit)

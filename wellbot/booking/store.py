@@ -9,6 +9,7 @@ racing for the last place cannot both commit. Every change tells
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from wellbot.booking.availability import Interval, claim_cells, is_free
 from wellbot.booking.rules import Rules
 from wellbot.core import visit_events
 from wellbot.core.clock import from_db, to_db
+from wellbot.core.hooks import VisitListener, visit_changed
 
 BOOKED = "booked"
 CANCELLED = "cancelled"
@@ -105,7 +107,8 @@ def _marks(values: tuple) -> str:
 
 
 def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes: int, start: datetime,
-         user_id: int, name: str, phone: str, token: str, now: datetime) -> int:
+         user_id: int, name: str, phone: str, token: str, now: datetime,
+         listeners: Sequence[VisitListener]) -> int:
     """Book a visit; raise SlotUnavailable, TooManyVisits or AlreadyBooked, writing nothing then."""
     end = start + timedelta(minutes=minutes)
     try:
@@ -121,7 +124,7 @@ def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes:
             if count_upcoming(db, user_id, now, exclude=visit_id) >= rules.max_upcoming_per_patient:
                 raise TooManyVisits()
             _claim(db, rules, tz, visit_id, start, end, now)
-            visit_events.visit_changed(db, visit_id, visit_events.BOOKED, now)
+            visit_changed(db, listeners, visit_id, visit_events.BOOKED, now)
     except sqlite3.IntegrityError:
         existing = visit_for_token(db, user_id, token)
         if existing is not None:
@@ -166,7 +169,7 @@ def count_upcoming(db: Database, user_id: int, now: datetime, exclude: int | Non
 
 
 def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_id: int | None,
-               start: datetime, now: datetime) -> Visit:
+               start: datetime, now: datetime, listeners: Sequence[VisitListener]) -> Visit:
     """Move a booked visit; the old time is kept unless the new one is claimed."""
     try:
         with db.atomic():
@@ -178,13 +181,13 @@ def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_
                        "where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
             _claim(db, rules, tz, visit_id, start, end, now)
-            visit_events.visit_changed(db, visit_id, visit_events.RESCHEDULED, now)
+            visit_changed(db, listeners, visit_id, visit_events.RESCHEDULED, now)
     except sqlite3.IntegrityError:
         raise SlotUnavailable() from None
     return get_visit(db, visit_id)
 
 
-def cancel(db: Database, visit_id: int, by: str, now: datetime) -> bool:
+def cancel(db: Database, visit_id: int, by: str, now: datetime, *, listeners: Sequence[VisitListener]) -> bool:
     """Cancel a booked visit and free its time; False if it was not booked (pressed twice)."""
     with db.atomic():
         changed = db.execute(
@@ -192,11 +195,11 @@ def cancel(db: Database, visit_id: int, by: str, now: datetime) -> bool:
             "where id = ? and status = 'booked'", [to_db(now), by, to_db(now), visit_id]).rowcount
         if changed:
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
-            visit_events.visit_changed(db, visit_id, visit_events.CANCELLED, now)
+            visit_changed(db, listeners, visit_id, visit_events.CANCELLED, now)
     return bool(changed)
 
 
-def mark(db: Database, visit_id: int, status: str, now: datetime) -> bool:
+def mark(db: Database, visit_id: int, status: str, now: datetime, *, listeners: Sequence[VisitListener]) -> bool:
     """Record that a visit that has started was attended or missed; False if not allowed."""
     if status not in (ATTENDED, NO_SHOW):
         raise ValueError(status)
@@ -207,7 +210,7 @@ def mark(db: Database, visit_id: int, status: str, now: datetime) -> bool:
             "and status != ? and start_utc <= ?",
             [status, to_db(now), visit_id, *HOLDING, status, to_db(now)]).rowcount
         if changed:
-            visit_events.visit_changed(db, visit_id, change, now)
+            visit_changed(db, listeners, visit_id, change, now)
     return bool(changed)
 
 

@@ -11,13 +11,13 @@ import logging
 
 from telegram import Update
 
-from wellbot.booking import flow, store
+from wellbot.booking import actions, flow, store
 from wellbot.booking.common import hours_until, rules_of, service_name
 from wellbot.bot.callbacks import CallbackDataError, encode, int_part
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import reply, show
-from wellbot.staff import notify_staff
+from wellbot.bot.notify import BotNotifier
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,14 @@ async def _respond(update: Update, context: WellbotContext, pressed: str, templa
 async def cancel_visit(update: Update, context: WellbotContext, visit: store.Visit) -> None:
     """Cancel the patient's visit, tell staff, and offer the freed time to the waitlist."""
     deps = context.deps
-    if not store.cancel(deps.db, visit.id, store.BY_PATIENT, deps.clock.now()):
+    result = await actions.cancel(deps, BotNotifier(context.bot, deps), visit_id=visit.id, by=actions.PATIENT,
+                                  actor_id=update.effective_user.id)
+    if result.outcome is actions.Outcome.TOO_LATE:
+        rules = rules_of(deps)
+        await show(update, context, "visits_too_late", start=visit.start, action="cancel",
+                   service=service_name(deps, visit.service_key), hours=rules.cancellation_window_hours)
+    elif result.outcome is not actions.Outcome.DONE:
         await show(update, context, "visits_gone")
-        return
-    log.info("visit cancelled by patient visit_id=%s user_id=%s", visit.id, visit.user_id)
-    service = service_name(deps, visit.service_key)
-    await show(update, context, "visits_cancelled", start=visit.start, service=service)
-    await notify_staff(context.bot, deps, "sched_cancelled", start=visit.start, service=service,
-                       name=visit.patient_name, phone=visit.patient_phone, by=store.BY_PATIENT)
-    for hook in flow.AFTER_FREED:
-        await hook(context.bot, deps, visit)
+    else:
+        await show(update, context, "visits_cancelled", start=visit.start,
+                   service=service_name(deps, visit.service_key))

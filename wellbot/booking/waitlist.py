@@ -20,8 +20,9 @@ from wellbot.booking.common import bookable_service, patient_chat, rules_of
 from wellbot.bot.callbacks import CallbackDataError, encode, int_part
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, send, show
+from wellbot.bot.messaging import answer, show
 from wellbot.core.flows import Flow
+from wellbot.core.hooks import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ async def join(update: Update, context: WellbotContext, state: Flow, args: list[
                last_day=flow.noon(deps, week_end), minutes=rules_of(deps).waitlist_claim_minutes)
 
 
-async def offer_freed(bot, deps: Deps, visit: store.Visit) -> None:
+async def offer_freed(deps: Deps, notifier: Notifier, visit: store.Visit) -> None:
     """A visit's time was freed: offer it to the patients waiting for that service that day."""
     service = bookable_service(deps, visit.service_key)
     if service is None:
@@ -64,13 +65,12 @@ async def offer_freed(bot, deps: Deps, visit: store.Visit) -> None:
         return
     expires = now + timedelta(minutes=rules.waitlist_claim_minutes)
     for entry in entries[:MAX_OFFERS]:
-        chat_id = patient_chat(deps, entry["user_id"])
-        if chat_id is None:
+        if patient_chat(deps, entry["user_id"]) is None:
             continue
         offer_id = store.create_offer(deps.db, entry["id"], visit.start, expires, now)
         keyboard = inline([[(CLAIM_LABEL, encode(PREFIX, CLAIM_ACTION, offer_id))]])
-        await send(bot, deps, chat_id, "book_waitlist_offer", keyboard=keyboard, service=service,
-                   start=visit.start, expires=expires)
+        await notifier.patient(entry["user_id"], "book_waitlist_offer", keyboard=keyboard, service=service,
+                               start=visit.start, expires=expires)
     log.info("freed time offered visit_id=%s offers=%s", visit.id, min(len(entries), MAX_OFFERS))
 
 
@@ -109,15 +109,13 @@ def _as_visit(offer: store.Offer) -> store.Visit:
     return store.Visit(0, None, offer.service_key, offer.start, offer.start, store.BOOKED, None, None, None, None)
 
 
-async def after_booking(bot, deps: Deps, visit: store.Visit) -> None:
+async def after_booking(deps: Deps, notifier: Notifier, visit: store.Visit) -> None:
     """A time was booked: settle the offers for it, telling the others it is gone (if it is full now)."""
     service = bookable_service(deps, visit.service_key)
     day = visit.start.astimezone(deps.clinic.timezone).date()
     full = service is None or not _still_free(deps, service.duration_minutes, visit, day)
     for offer in store.settle_offers(deps.db, visit.service_key, visit.start, visit.user_id, full):
-        chat_id = patient_chat(deps, offer.user_id)
-        if chat_id is not None:
-            await send(bot, deps, chat_id, "book_waitlist_gone", start=offer.start,
-                       service=service.name if service else visit.service_key)
+        await notifier.patient(offer.user_id, "book_waitlist_gone", start=offer.start,
+                               service=service.name if service else visit.service_key)
 
 

@@ -1,41 +1,18 @@
-"""The dependency container handlers reach through `context.deps`.
+"""How handlers reach the dependency container: `context.deps`.
 
-Passed in at start (never imported as globals), so tests build one with a
-manual clock, an in-memory database and a local Bot API server.
+The container itself (`wellbot.core.deps.Deps`) has no Telegram in it; this
+module adds it to python-telegram-bot's callback context.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-from sqlite_utils import Database
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from wellbot.bot.render import Renderer
-from wellbot.core.clinic import Clinic
-from wellbot.core.clock import Clock
-from wellbot.core.flows import FlowStore
-from wellbot.core.settings import Settings
+from wellbot.core.deps import Deps
 
-if TYPE_CHECKING:
-    from wellbot.bot.features import Feature
+__all__ = ["DEPS_KEY", "Deps", "WellbotContext"]
 
 DEPS_KEY = "deps"
-
-
-@dataclass
-class Deps:
-    """Everything a handler needs, built once at start."""
-
-    settings: Settings
-    clinic: Clinic
-    db: Database
-    clock: Clock
-    renderer: Renderer
-    flows: FlowStore
-    features: list[Feature] = field(default_factory=list)
-    services: dict[str, Any] = field(default_factory=dict)  # long-lived helpers features add at start
 
 
 class WellbotContext(CallbackContext[ExtBot, dict, dict, dict]):

@@ -16,11 +16,16 @@ from sqlite_utils import Database
 from telegram import Update
 from telegram.ext import Application, BaseHandler
 
+from wellbot.bot.callbacks import Button
+from wellbot.core.hooks import BlockedListener, Hooks, VisitHook, VisitListener
+
 if TYPE_CHECKING:
-    from wellbot.bot.deps import Deps, WellbotContext
+    from wellbot.bot.deps import WellbotContext
+    from wellbot.core.deps import Deps
 
 Handler = Callable[[Update, "WellbotContext"], Awaitable[None]]
 ButtonHandler = Callable[[Update, "WellbotContext", list[str]], Awaitable[None]]
+TypedButtonHandler = Callable[[Update, "WellbotContext", Any], Awaitable[None]]  # gets the unpacked Button
 Hook = Callable[[Application], Awaitable[None]]
 Check = Callable[["Deps"], None]
 # Personal-data hooks, called with the database and a patient's user id.
@@ -43,11 +48,21 @@ class Command:
 
 @dataclass(frozen=True)
 class ButtonRoute:
-    """Inline buttons whose callback_data starts with `prefix`."""
+    """Inline buttons whose callback_data starts with `prefix`, or typed buttons of one kind.
+
+    With `button` set (a `wellbot.bot.callbacks.Button` subclass), the prefix is its tag
+    and the handler gets the unpacked button instead of the raw parts.
+    """
 
     prefix: str
-    handler: ButtonHandler
+    handler: ButtonHandler | TypedButtonHandler
     staff: bool = False
+    button: type[Button] | None = None
+
+    @classmethod
+    def typed(cls, button: type[Button], handler: TypedButtonHandler, *, staff: bool = False) -> ButtonRoute:
+        """A route for one kind of typed button."""
+        return cls(button.TAG, handler, staff=staff, button=button)
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,34 @@ class Feature:
     export_data: Export | None = None
     erase_data: Erase | None = None
     purge: Purge | None = None
+    owns_visit_records: bool = False  # its export lists visits; its purge gets the past-visits cutoff
+    # Hooks into other features' changes, collected once by `collect_hooks` (see wellbot.core.hooks).
+    on_visit_changed: VisitListener | None = None  # inside the transaction that changed a visit
+    after_visit_booked: VisitHook | None = None  # after a booking is committed
+    after_visit_freed: VisitHook | None = None  # after a visit's time is freed (cancelled or moved away)
+    on_patient_blocked: BlockedListener | None = None  # inside the transaction that marks a patient blocked
+    cli: list[CliCommand] = field(default_factory=list)  # `wellbot` subcommands this feature adds
+
+
+@dataclass(frozen=True)
+class CliCommand:
+    """A `wellbot` subcommand: help text with an example, and `run(args, settings) -> exit code`."""
+
+    name: str
+    help: str
+    example: str
+    run: Callable[[Any, Any], int]
+    configure: Callable[[Any], None] = lambda parser: None
+
+
+def collect_hooks(features: list[Feature]) -> Hooks:
+    """Every feature's declared hooks, in feature order."""
+    return Hooks(
+        visit_changed=tuple(f.on_visit_changed for f in features if f.on_visit_changed),
+        visit_booked=tuple(f.after_visit_booked for f in features if f.after_visit_booked),
+        visit_freed=tuple(f.after_visit_freed for f in features if f.after_visit_freed),
+        patient_blocked=tuple(f.on_patient_blocked for f in features if f.on_patient_blocked),
+    )
 
 
 def all_commands(features: list[Feature]) -> list[Command]:

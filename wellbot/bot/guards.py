@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 FLOOD_LIMIT = 20  # updates a user may send ...
 FLOOD_WINDOW_SECONDS = 10.0  # ... within this many seconds
 FLOOD_SWEEP_USERS = 5000  # forget idle users once this many are tracked
-FLOOD_SERVICE = "flood_control"  # key in deps.services: one limiter per running bot
 MAX_TEXT_LENGTH = 1000  # characters a patient may type in one message
 JOINED = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
 
@@ -109,7 +108,9 @@ async def flood_control(update: Update, context: WellbotContext) -> bool:
     user = update.effective_user
     if user is None or context.deps.settings.is_staff(user.id):
         return False
-    control = context.deps.services.setdefault(FLOOD_SERVICE, FloodControl())
+    control = context.deps.flood
+    if control is None:
+        control = context.deps.flood = FloodControl()
     verdict = control.check(user.id)
     if verdict is Verdict.OK:
         return False

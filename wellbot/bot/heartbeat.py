@@ -27,6 +27,7 @@ from wellbot.bot import callbacks
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands
 from wellbot.bot.router import MENU_PREFIX
+from wellbot.core import deps as deps_module
 from wellbot.core.clock import Clock, to_db
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,8 @@ HEARTBEAT = "heartbeat"
 LAST_POLL = "last_poll"
 STARTED = "worker_started"
 STOPPED = "worker_stopped"
-MODE = "worker_mode"  # "polling" or "webhook"; cli's run sets deps.services[MODE]
-POLLING = "polling"
+MODE = "worker_mode"  # the key under which the worker records deps.worker_mode
+POLLING = deps_module.POLLING
 HEARTBEAT_SECONDS = 30
 POLL_RECORD_SECONDS = 5  # a busy bot polls many times a second; one write per few seconds is enough
 JOB_NAME = "wellbot-heartbeat"
@@ -103,7 +104,7 @@ async def start_heartbeat(application: Application) -> None:
     deps: Deps = application.bot_data["deps"]
     now = deps.clock.now()
     record(deps.db, STARTED, str(os.getpid()), now)
-    record(deps.db, MODE, deps.services.get(MODE, POLLING), now)
+    record(deps.db, MODE, deps.worker_mode, now)
     record(deps.db, HEARTBEAT, str(os.getpid()), now)
     if application.job_queue is None:
         log.warning("no job queue: heartbeat disabled (install python-telegram-bot[job-queue])")

@@ -35,7 +35,7 @@ async def send_html(bot: Any, deps: Deps, chat_id: int, parts: list[str], keyboa
                                              reply_markup=keyboard if last else None,
                                              disable_web_page_preview=True, **options)
     except Forbidden:
-        patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden")
+        patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden", deps.hooks.patient_blocked)
         return None
     return message
 

@@ -115,14 +115,15 @@ def _button_runner(routes: dict[str, ButtonRoute], menu: dict) -> Handler:
                 await answer(update, context)
                 await menu[parts[0]].handler(update, context)
                 return
-            route = routes.get(prefix)
-            if route is None:
-                raise callbacks.CallbackDataError("unknown prefix")  # never echo forged data into logs
+            route, parts = _route_for(routes, query.data)
             if route.staff and not context.deps.settings.is_staff(update.effective_user.id):
-                log.info("staff button refused prefix=%s user_id=%s", prefix, update.effective_user.id)
+                log.info("staff button refused prefix=%s user_id=%s", route.prefix, update.effective_user.id)
                 await answer(update, context, context.deps.renderer.render("staff_only_toast"), alert=True)
                 return
-            await route.handler(update, context, parts)
+            if route.button is not None:
+                await route.handler(update, context, route.button.unpack(parts))
+            else:
+                await route.handler(update, context, parts)
         except callbacks.CallbackDataError as exc:
             log.info("unusable button user_id=%s reason=%s", update.effective_user.id, exc)
             await answer(update, context, context.deps.renderer.render("stale_button_toast"), alert=True)
@@ -130,6 +131,15 @@ def _button_runner(routes: dict[str, ButtonRoute], menu: dict) -> Handler:
             await answer(update, context)
 
     return run_button
+
+
+def _route_for(routes: dict[str, ButtonRoute], data: str | None) -> tuple[ButtonRoute, list[str]]:
+    """The route of the longest tag the data carries, with the parts after that tag."""
+    for tag, parts in callbacks.candidates(data):
+        route = routes.get(tag)
+        if route is not None:
+            return route, parts
+    raise callbacks.CallbackDataError("unknown prefix")  # never echo forged data into logs
 
 
 def _input_runner(flows: dict[str, Handler], free_text: Handler | None) -> Handler:

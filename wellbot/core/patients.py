@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 
 from sqlite_utils import Database
 
 from wellbot.core.clock import Clock, to_db
+from wellbot.core.hooks import BlockedListener
 
 log = logging.getLogger(__name__)
 
 ACTIVE = "active"
 BLOCKED = "blocked"
 
-# Called as listener(db, user_id, source) after a patient is marked blocked,
-# inside the same transaction: features record their own consequences.
-BlockedListener = Callable[[Database, int, str], None]
-blocked_listeners: list[BlockedListener] = []
 
 
 def touch(db: Database, clock: Clock, user_id: int, chat_id: int) -> None:
@@ -39,15 +36,20 @@ def is_blocked(db: Database, user_id: int) -> bool:
     return row is not None and row["status"] == BLOCKED
 
 
-def mark_blocked(db: Database, clock: Clock, user_id: int, source: str) -> bool:
-    """Mark a patient as having blocked the bot; return False if already marked."""
+def mark_blocked(db: Database, clock: Clock, user_id: int, source: str,
+                 listeners: Sequence[BlockedListener] = ()) -> bool:
+    """Mark a patient as having blocked the bot, telling `listeners` in the same transaction.
+
+    Returns False if already marked. Callers pass `deps.hooks.patient_blocked`, the
+    features' declared `on_patient_blocked` hooks (subscriptions pause the news).
+    """
     with db.atomic():
         changed = db.execute(
             "update patients set status = 'blocked', blocked_at = ? where user_id = ? and status != 'blocked'",
             [to_db(clock.now()), user_id],
         ).rowcount
         if changed:
-            for listener in blocked_listeners:
+            for listener in listeners:
                 listener(db, user_id, source)
     if changed:
         log.info("patient marked blocked user_id=%s source=%s", user_id, source)

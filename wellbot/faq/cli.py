@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from wellbot.cli import subcommand
+from wellbot.bot.features import CliCommand
 from wellbot.core.settings import Settings
 
 ACTIONS = ("reload",)
@@ -15,9 +15,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", choices=ACTIONS, help="reload: validate the FAQ files, then replace the FAQ")
 
 
-@subcommand("faq", "Reload the FAQ files into the database; a running worker answers from them at once. "
-                   "Nothing changes if any file has a problem.",
-            "WELLBOT_CLINIC=./my-clinic/clinic.toml wellbot faq reload", _configure)
 def cmd_faq(args: argparse.Namespace, settings: Settings) -> int:
     """Validate and load the clinic's FAQ folder; print what was loaded."""
     from wellbot.app import build_deps
@@ -31,3 +28,12 @@ def cmd_faq(args: argparse.Namespace, settings: Settings) -> int:
     print(f"faq: loaded {len(content.entries)} questions in {len(content.topics)} topics "
           f"and {len(content.synonyms)} synonyms into {settings.database}")
     return 0
+
+
+# The subcommands this module adds to `wellbot` (composed in wellbot.cli).
+COMMANDS = [
+    CliCommand("faq", "Reload the FAQ files into the database; a running worker answers from them at once. "
+               "Nothing changes if any file has a problem.",
+               "WELLBOT_CLINIC=./my-clinic/clinic.toml wellbot faq reload",
+               run=cmd_faq, configure=_configure),
+]

@@ -20,6 +20,7 @@ from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.core.errors import ConfigError
+from wellbot.faq import cli as faq_cli
 from wellbot.faq import loading, search, store
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,7 @@ def check_and_load(deps: Deps) -> None:
 
 FEATURE = Feature(
     name="faq",
+    cli=faq_cli.COMMANDS,  # wellbot faq reload
     commands=[Command("faq", "Questions & answers", faq_command, usage="[words]")],
     buttons=[ButtonRoute(PREFIX, on_button)],
     menu=[MenuItem("faq", "Questions & answers", show_topics, order=30)],

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wellbot.cli import subcommand
+from wellbot.bot.features import CliCommand
 from wellbot.core.clinic import load_clinic
 from wellbot.core.clock import SystemClock
 from wellbot.core.db import open_database
@@ -33,9 +33,6 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     imp.add_argument("file", type=Path)
 
 
-@subcommand("news", "Add, list, delete or import health-news items.",
-            "wellbot news import news.md   |   wellbot news add --title 'Open Saturday' --body 'We are open.' "
-            "--topics clinic", _configure)
 def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
     """Run one news action against the configured database."""
     clinic = load_clinic(settings.clinic_path)
@@ -65,3 +62,12 @@ def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         db.close()
     return 0
+
+
+# The subcommands this module adds to `wellbot` (composed in wellbot.cli).
+COMMANDS = [
+    CliCommand("news", "Add, list, delete or import health-news items.",
+               "wellbot news import news.md   |   wellbot news add --title 'Open Saturday' --body 'We are open.' "
+               "--topics clinic",
+               run=cmd_news, configure=_configure),
+]

@@ -13,7 +13,6 @@ from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, send_html, show
 from wellbot.newsletter import digest, store
-from wellbot.newsletter.engine import engine_of
 from wellbot.newsletter.messenger import subscription_keyboard
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def queue_digest(deps: Deps, by: str) -> tuple[int | None, str]:
         return None, "empty"
     campaign_id = store.create_campaign(deps.db, deps.clock, digest.KIND, store.ALL, "", None)
     log.info("digest queued campaign_id=%s by=%s", campaign_id, by)
-    if (engine := engine_of(deps.services)) is not None:
+    if (engine := deps.engine) is not None:
         engine.wake()
     return campaign_id, ""
 

@@ -74,7 +74,6 @@ WINDOW_SECONDS = 1.005  # Telegram's 1 s window, and 5 ms for clock granularity
 MAX_SKEW = 0.025  # how late after its start a send may be assumed to reach Telegram (see Pacer)
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
 HOLD_STEP = 30.0  # seconds between looks at a held campaign's hold (stop and cancel are seen at once)
-SERVICE = "newsletter_engine"  # key of the running engine in deps.services
 
 
 class Outcome(Enum):
@@ -629,7 +628,3 @@ class Engine:
         except Exception:
             log.exception("could not report progress campaign_id=%s", run.campaign.id)
 
-
-def engine_of(services: dict) -> Engine | None:
-    """The running engine from `deps.services` (None before start-up or after shutdown)."""
-    return services.get(SERVICE)

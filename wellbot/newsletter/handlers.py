@@ -20,8 +20,9 @@ from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
-from wellbot.newsletter import broadcast, digest, digest_handlers, engine, news_handlers, store
-from wellbot.newsletter.engine import SERVICE, Campaign, Engine, Status, engine_config
+from wellbot.newsletter import broadcast, digest, digest_handlers, news_handlers, store
+from wellbot.newsletter import cli as news_cli
+from wellbot.newsletter.engine import Campaign, Engine, Status, engine_config
 from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard
 from wellbot.staff import notify_staff
 
@@ -33,7 +34,6 @@ STEP_COMPOSE = "compose"
 STEP_AUDIENCE = "audience"
 ALL_KEY = "*"  # the "all subscribers" audience inside callback_data (topic keys are [a-z0-9_])
 HISTORY_LIMIT = 10
-BULK_BOT = "newsletter_bulk_bot"  # key of the engine's own bot in deps.services
 SEND_LABEL = "Send now"
 DROP_LABEL = "Cancel"
 RESUME_LABEL = "Resume sending"
@@ -41,7 +41,7 @@ RESUME_LABEL = "Resume sending"
 
 def engine_of(deps: Deps) -> Engine | None:
     """The running delivery engine (None before start-up or after shutdown)."""
-    return engine.engine_of(deps.services)
+    return deps.engine
 
 
 # --- the engine's life and its reports to staff ------------------------------------
@@ -99,11 +99,10 @@ async def start_engine(application: Application) -> None:
                 digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest_config, deps.clock.now)}
     bot = bulk_bot(application.bot, config.max_in_flight)  # a lane per push the engine keeps in flight
     await bot.initialize()
-    sender = Engine(store.SqliteStore(deps.db, deps.clock, planners), TelegramMessenger(bot, paid),
-                    StaffReporter(application.bot, deps), config,
+    records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked)
+    sender = Engine(records, TelegramMessenger(bot, paid), StaffReporter(application.bot, deps), config,
                     hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
-    deps.services[SERVICE] = sender
-    deps.services[BULK_BOT] = bot
+    deps.engine, deps.bulk_bot = sender, bot
     sender.start()
     digest_handlers.schedule_digests(application)
 
@@ -111,10 +110,10 @@ async def start_engine(application: Application) -> None:
 async def stop_engine(application: Application) -> None:
     """Let the pushes in flight finish; the rest resumes on the next start."""
     deps: Deps = application.bot_data[DEPS_KEY]
-    sender = deps.services.pop(SERVICE, None)
+    sender, deps.engine = deps.engine, None
     if sender is not None:
         await sender.stop()
-    bot = deps.services.pop(BULK_BOT, None)
+    bot, deps.bulk_bot = deps.bulk_bot, None
     if bot is not None:
         await bot.shutdown()
 
@@ -287,6 +286,7 @@ def status_lines(db: Any, now: Any) -> list[tuple[str, str]]:
 
 FEATURE = Feature(
     name="newsletter",
+    cli=news_cli.COMMANDS,  # wellbot news add/list/delete/import
     commands=[
         Command("broadcast", "Send a message to subscribers", start_broadcast, staff=True),
         Command("broadcast_cancel", "Stop the broadcast being sent", cancel_broadcast, staff=True),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from wellbot.core import patients
 from wellbot.core.clock import Clock, to_db
+from wellbot.core.hooks import BlockedListener
 from wellbot.newsletter.engine import Campaign, Delivery, Recorded, Status
 
 log = logging.getLogger(__name__)
@@ -139,10 +140,12 @@ def cancel(db: Database, clock: Clock, campaign_id: int) -> bool:
 class SqliteStore:
     """The engine's store on the wellbot database."""
 
-    def __init__(self, db: Database, clock: Clock, planners: dict[str, Planner]) -> None:
+    def __init__(self, db: Database, clock: Clock, planners: dict[str, Planner],
+                 on_blocked: Sequence[BlockedListener] = ()) -> None:
         self.db = db
         self.clock = clock
         self.planners = planners
+        self.on_blocked = on_blocked  # the features' declared on_patient_blocked hooks
 
     def _now(self) -> str:
         return to_db(self.clock.now())
@@ -234,7 +237,7 @@ class SqliteStore:
                 [(now, o.delivery.id) for o in outcomes if o.status == "sent"])
             for o in outcomes:
                 if o.status == "blocked":
-                    patients.mark_blocked(self.db, self.clock, o.delivery.user_id, "newsletter")
+                    patients.mark_blocked(self.db, self.clock, o.delivery.user_id, "newsletter", self.on_blocked)
 
     def finish(self, campaign_id: int, status: Status, reason: str = "") -> None:
         """Record how the campaign ended (or why it paused)."""

@@ -1,6 +1,6 @@
 """Reminders that always arrive, once: rows in SQLite, one PTB job that wakes at the next due time.
 
-Booking calls `wellbot.core.visit_events.visit_changed` inside its transaction;
+Booking calls the declared `on_visit_changed` hooks (this feature's among them) inside its transaction;
 our listener re-plans that visit's rows in the same transaction and leaves a
 hint of the earliest due time. A handler that runs after every update (group
 `WAKE_GROUP`) turns the hint into a re-armed job, so a reminder that just
@@ -23,7 +23,6 @@ from telegram.ext import Application, TypeHandler
 
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature
-from wellbot.core import visit_events
 from wellbot.reminders import handlers, store
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.dispatcher import Dispatcher
@@ -32,7 +31,6 @@ from wellbot.reminders.views import PREFIX
 
 log = logging.getLogger(__name__)
 
-SERVICE_KEY = "reminders"
 WAKE_GROUP = 90  # after every feature's handlers (group 0)
 
 
@@ -73,7 +71,7 @@ def on_visit_changed(db: Database, visit_id: int, change: str, now: datetime) ->
 
 def dispatcher_of(application: Application) -> Dispatcher | None:
     """The running dispatcher, or None before start-up."""
-    return application.bot_data[DEPS_KEY].services.get(SERVICE_KEY)
+    return application.bot_data[DEPS_KEY].reminders
 
 
 def wake(application: Application) -> None:
@@ -95,18 +93,17 @@ async def startup(application: Application) -> None:
     planner = _planners.get(deps.db) or Planner(policy_from_clinic(deps.clinic), deps.clinic.timezone)
     _planners[deps.db] = planner
     dispatcher = Dispatcher(application, deps, planner.policy)
-    deps.services[SERVICE_KEY] = dispatcher
+    deps.reminders = dispatcher
     dispatcher.start()
 
 
 async def shutdown(application: Application) -> None:
     """Stop waking; a delivery in progress finishes first."""
-    dispatcher = application.bot_data[DEPS_KEY].services.pop(SERVICE_KEY, None)
+    deps: Deps = application.bot_data[DEPS_KEY]
+    dispatcher, deps.reminders = deps.reminders, None
     if dispatcher is not None:
         await dispatcher.stop()
 
-
-visit_events.listeners.append(on_visit_changed)
 
 FEATURE = Feature(
     name="reminders",
@@ -121,4 +118,5 @@ FEATURE = Feature(
     export_data=store.export_data,
     erase_data=store.erase_data,
     purge=store.purge,
+    on_visit_changed=on_visit_changed,  # re-plan a visit's reminders in the booking's own transaction
 )

@@ -26,7 +26,6 @@ from telegram.ext import Application
 
 from wellbot.bot.features import Feature
 from wellbot.bot.telegram_html import tokenize
-from wellbot.cli import subcommand
 from wellbot.core.errors import ConfigError
 from wellbot.core.settings import Settings
 from wellbot.sim.devserver import BotAPIServer, SentMessage, SimUser
@@ -35,8 +34,8 @@ log = logging.getLogger(__name__)
 
 # A fixed fake token: the stand-in accepts it, Telegram never sees it.
 FAKE_TOKEN = "123456:wellbot-chat-local-only-not-a-real-token"
-DEFAULT_USER_ID = 1001
-DEFAULT_NAME = "Pat"
+from wellbot.sim.cli import DEFAULT_NAME, DEFAULT_USER_ID  # noqa: E402  (one definition, shared with the CLI)
+
 DEMO_PHONE = "+15550100123"  # what "share my phone number" shares
 QUIT = "/quit"
 MAX_CHOICE_DIGITS = 2  # longer numbers (a phone number typed as digits) are sent as text
@@ -266,18 +265,6 @@ def _isatty(stream: TextIO) -> bool:
 # --- the subcommand ---------------------------------------------------------------------------------------------
 
 
-def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-staff", action="store_true", help="be a staff member in this session")
-    parser.add_argument("--user", type=int, default=DEFAULT_USER_ID, metavar="ID",
-                        help=f"your Telegram user id (default {DEFAULT_USER_ID})")
-    parser.add_argument("--name", default=DEFAULT_NAME, help=f"your first name (default {DEFAULT_NAME})")
-    parser.add_argument("--clinic", type=Path, help="clinic file to try (default: WELLBOT_CLINIC or the example)")
-    parser.add_argument("--database", type=Path,
-                        help="database to keep (default: a temporary one, deleted at exit)")
-
-
-@subcommand("chat", "Talk to the bot in this terminal: no token, no network.",
-            "wellbot chat --clinic ./my-clinic/clinic.toml", _configure)
 def cmd_chat(args: argparse.Namespace, settings: Settings, reader: TextIO | None = None,
              writer: TextIO | None = None) -> int:
     """Run a chat session on a temporary (or the given) database."""
@@ -297,3 +284,4 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, reader: TextIO | None
         except BrokenPipeError:  # output piped into `head` and closed: nothing left to say
             return 0
     return 0
+

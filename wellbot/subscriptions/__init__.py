@@ -26,7 +26,6 @@ from __future__ import annotations
 from telegram.ext import ChatMemberHandler
 
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
-from wellbot.core import patients
 from wellbot.subscriptions import handlers, logic
 from wellbot.subscriptions.handlers import news_footer_buttons
 
@@ -34,9 +33,6 @@ __all__ = ["FEATURE", "news_footer_buttons"]
 
 MENU_KEY = "news"
 MENU_ORDER = 40
-
-if logic.on_blocked not in patients.blocked_listeners:  # idempotent: tests restart the bot
-    patients.blocked_listeners.append(logic.on_blocked)
 
 FEATURE = Feature(
     name="subscriptions",
@@ -54,4 +50,5 @@ FEATURE = Feature(
     start_notes=[handlers.paused_note],
     export_data=logic.export,
     erase_data=logic.erase,
+    on_patient_blocked=logic.on_blocked,  # a subscriber who blocked the bot is paused, as an event
 )

@@ -1,0 +1,138 @@
+"""Booking's actions: book, reschedule, cancel and mark a visit, for patients and staff alike.
+
+Each action changes the database (the visit's declared `on_visit_changed`
+hooks run in the same transaction), then tells the people who must know
+through a `Notifier`, runs the features' after-booking or freed-time hooks,
+and returns a `Result` for the caller to render. Handlers never repeat any
+of this, so the patient's and the staff's paths cannot drift apart.
+No Telegram here: the notifier is the bot layer's.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from wellbot.booking import store
+from wellbot.booking.common import hours_until, rules_of, service_name
+from wellbot.core.clinic import Service
+from wellbot.core.deps import Deps
+from wellbot.core.hooks import Notifier
+
+log = logging.getLogger(__name__)
+
+PATIENT = store.BY_PATIENT
+STAFF = store.BY_STAFF
+
+
+class Outcome(Enum):
+    """How an action ended."""
+
+    DONE = "done"
+    TAKEN = "taken"  # someone else claimed the time first
+    LIMIT = "limit"  # the patient already holds the most upcoming visits allowed
+    ALREADY = "already"  # this booking request was confirmed before (Confirm pressed twice)
+    GONE = "gone"  # the visit is no longer booked, or is not the caller's
+    TOO_LATE = "too_late"  # inside the cancellation window: patients must call instead
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an action did: its outcome, the visit as it is now, and (for a move) as it was."""
+
+    outcome: Outcome
+    visit: store.Visit | None = None
+    previous: store.Visit | None = None
+
+    @property
+    def done(self) -> bool:
+        """True if the change was made."""
+        return self.outcome is Outcome.DONE
+
+
+async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int, name: str,
+               phone: str, token: str) -> Result:
+    """Book a visit for a patient; staff are told and the after-booking hooks run once it is committed."""
+    rules, now = rules_of(deps), deps.clock.now()
+    try:
+        visit_id = store.book(deps.db, rules=rules, tz=deps.clinic.timezone, service_key=service.key,
+                              minutes=service.duration_minutes, start=start, user_id=user_id, name=name,
+                              phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed)
+    except store.SlotUnavailable:
+        return Result(Outcome.TAKEN)
+    except store.TooManyVisits:
+        return Result(Outcome.LIMIT)
+    except store.AlreadyBooked as exc:
+        return Result(Outcome.ALREADY, store.get_visit(deps.db, exc.visit_id))
+    log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, user_id, service.key)
+    visit = store.get_visit(deps.db, visit_id)
+    await notifier.staff("sched_booked", service=service, start=visit.start, end=visit.end,
+                         name=visit.patient_name, phone=visit.patient_phone,
+                         no_shows=store.no_show_counts(deps.db, [visit.user_id]).get(visit.user_id, 0))
+    await deps.hooks.after_booked(deps, notifier, visit)
+    return Result(Outcome.DONE, visit)
+
+
+def check_patient_may_change(deps: Deps, visit: store.Visit | None, user_id: int) -> Outcome:
+    """Whether a patient may still move or cancel this visit themselves (DONE means yes)."""
+    now = deps.clock.now()
+    if visit is None or visit.user_id != user_id or visit.status != store.BOOKED or visit.start <= now:
+        return Outcome.GONE
+    if hours_until(visit.start, now) < rules_of(deps).cancellation_window_hours:
+        return Outcome.TOO_LATE
+    return Outcome.DONE
+
+
+async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: int, service: Service,
+                     start: datetime) -> Result:
+    """Move a patient's own visit; the old time stays booked unless the new one is claimed."""
+    old = store.get_visit(deps.db, visit_id)
+    allowed = check_patient_may_change(deps, old, user_id)
+    if allowed is not Outcome.DONE:
+        return Result(allowed, old)
+    try:
+        visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
+                                 user_id=user_id, start=start, now=deps.clock.now(),
+                                 listeners=deps.hooks.visit_changed)
+    except store.SlotUnavailable:
+        return Result(Outcome.TAKEN, old)
+    except store.VisitGone:
+        return Result(Outcome.GONE, old)
+    log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
+    await notifier.staff("sched_rescheduled", service=service, old_start=old.start,
+                         start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
+    await deps.hooks.after_freed(deps, notifier, old)
+    return Result(Outcome.DONE, visit, previous=old)
+
+
+async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, actor_id: int) -> Result:
+    """Cancel a visit, by the patient (their own, outside the window) or by staff (any booked visit).
+
+    Staff cancelling tells the patient; either way staff are told and the freed time is offered on.
+    """
+    visit = store.get_visit(deps.db, visit_id)
+    if by == PATIENT:
+        allowed = check_patient_may_change(deps, visit, actor_id)
+        if allowed is not Outcome.DONE:
+            return Result(allowed, visit)
+    if visit is None or not store.cancel(deps.db, visit.id, by, deps.clock.now(),
+                                         listeners=deps.hooks.visit_changed):
+        return Result(Outcome.GONE, visit)
+    log.info("visit cancelled visit_id=%s by=%s actor_id=%s", visit.id, by, actor_id)
+    service = service_name(deps, visit.service_key)
+    if by == STAFF:
+        await notifier.patient(visit.user_id, "visits_cancelled_by_clinic", start=visit.start, service=service)
+    await notifier.staff("sched_cancelled", start=visit.start, service=service, name=visit.patient_name,
+                         phone=visit.patient_phone, by=by)
+    await deps.hooks.after_freed(deps, notifier, visit)
+    return Result(Outcome.DONE, store.get_visit(deps.db, visit.id))
+
+
+def mark(deps: Deps, *, visit_id: int, status: str) -> bool:
+    """Record that a visit that has started was attended or missed; False if not allowed now."""
+    changed = store.mark(deps.db, visit_id, status, deps.clock.now(), listeners=deps.hooks.visit_changed)
+    if changed:
+        log.info("visit marked visit_id=%s status=%s", visit_id, status)
+    return changed

@@ -1,0 +1,50 @@
+"""The bot's side of `wellbot.core.hooks.Notifier`: how actions reach staff and patients.
+
+A failure to reach one person is logged (ids and error kind only) and never
+undoes or hides a change that is already committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.error import TelegramError
+
+from wellbot.bot.messaging import send
+from wellbot.core.deps import Deps
+from wellbot.staff import notify_staff
+
+log = logging.getLogger(__name__)
+
+
+class BotNotifier:
+    """Sends rendered templates through one bot on behalf of the actions."""
+
+    def __init__(self, bot: Any, deps: Deps) -> None:
+        self.bot = bot
+        self.deps = deps
+
+    async def staff(self, template: str, **values: Any) -> int:
+        """Tell every staff member (and the staff group); return how many got it."""
+        return await notify_staff(self.bot, self.deps, template, **values)
+
+    async def patient(self, user_id: int | None, template: str, *, keyboard: Any = None, **values: Any) -> bool:
+        """Tell one patient in their private chat; False if unknown, erased, blocked or unreachable."""
+        chat_id = patient_chat(self.deps, user_id)
+        if chat_id is None:
+            return False
+        try:
+            return await send(self.bot, self.deps, chat_id, template, keyboard=keyboard, **values) is not None
+        except TelegramError as exc:
+            log.warning("patient notice failed user_id=%s template=%s error=%s", user_id, template,
+                        type(exc).__name__)
+            return False
+
+
+def patient_chat(deps: Deps, user_id: int | None) -> int | None:
+    """The private chat of a patient, or None if unknown or erased."""
+    if user_id is None:
+        return None
+    row = next(deps.db.query("select chat_id from patients where user_id = ?", [user_id]), None)
+    return row["chat_id"] if row else None

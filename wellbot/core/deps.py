@@ -1,0 +1,50 @@
+"""The dependency container: everything a handler or an action needs, built once at start.
+
+Passed in (never imported as globals), so tests build one with a manual
+clock, an in-memory database and a local Bot API server. No Telegram types
+live here: actions and stores take `Deps` without importing the bot layer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlite_utils import Database
+
+from wellbot.core.clinic import Clinic
+from wellbot.core.clock import Clock
+from wellbot.core.flows import FlowStore
+from wellbot.core.hooks import Hooks
+from wellbot.core.settings import Settings
+
+if TYPE_CHECKING:
+    from wellbot.booking.rules import Rules
+    from wellbot.bot.features import Feature
+    from wellbot.bot.guards import FloodControl
+    from wellbot.bot.render import Renderer
+    from wellbot.newsletter.engine import Engine
+    from wellbot.reminders.dispatcher import Dispatcher
+
+POLLING = "polling"
+WEBHOOK = "webhook"
+
+
+@dataclass
+class Deps:
+    """Everything a handler needs, built once at start; the running parts are set by their features."""
+
+    settings: Settings
+    clinic: Clinic
+    db: Database
+    clock: Clock
+    renderer: Renderer
+    flows: FlowStore
+    features: list[Feature] = field(default_factory=list)
+    hooks: Hooks = field(default_factory=Hooks)
+    worker_mode: str = POLLING  # how updates arrive: "polling" or "webhook" (set by `wellbot run`)
+    booking_rules: Rules | None = None  # parsed once from the clinic file by the booking feature
+    flood: FloodControl | None = None  # one flood limiter per running bot
+    reminders: Dispatcher | None = None  # the running reminder dispatcher (between start-up and shutdown)
+    engine: Engine | None = None  # the running newsletter delivery engine
+    bulk_bot: Any = None  # the engine's own bot, with one connection per push in flight
