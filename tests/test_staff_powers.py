@@ -90,7 +90,7 @@ async def test_every_staff_button_refuses_a_patient_whatever_the_data(guarded, p
     patient = await _greeted(guarded)
     greeting = patient.last()
     for parts in PART_SHAPES:
-        data = callbacks.encode(prefix, *parts)
+        data = callbacks.encode(*prefix.split(callbacks.SEPARATOR), *parts)  # a typed route's tag has two segments
         before, seen, answers = dump(guarded.db), len(patient.history), len(patient.callback_answers)
         for message_id in (greeting.message_id, 10_000):  # on a real message, and on one long gone
             await patient.press_data(message_id, data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wellbot.booking import flow, staff, store, visits, waitlist
+from wellbot.booking.buttons import ClaimOffer
 from wellbot.booking.common import check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 
@@ -16,18 +17,13 @@ FEATURE = Feature(
         Command("block", "Close a time range to online booking", staff.block_command, staff=True,
                 usage="YYYY-MM-DD HH:MM-HH:MM"),
     ],
-    buttons=[
-        ButtonRoute(flow.PREFIX, flow.on_button),
-        ButtonRoute(visits.PREFIX, visits.on_button),
-        ButtonRoute(waitlist.PREFIX, waitlist.claim),
-        ButtonRoute(staff.PREFIX, staff.on_button, staff=True),
-    ],
+    buttons=[*flow.ROUTES, *visits.ROUTES, ButtonRoute.typed(ClaimOffer, waitlist.claim), *staff.ROUTES],
     menu=[
         MenuItem("book", "Book a visit", flow.book_command, order=10),
         MenuItem("visits", "My visits", visits.visits_command, order=20),
     ],
     deep_links={"book": flow.book_command},
-    flows={flow.FLOW: flow.on_input},
+    flow_steps=[flow.STEPS],
     checks=[check_rules],
     export_data=store.export_visits,
     erase_data=store.erase_visits,

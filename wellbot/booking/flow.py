@@ -17,6 +17,17 @@ from telegram.error import Forbidden
 
 from wellbot.booking import actions, store
 from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
+from wellbot.booking.buttons import (
+    CancelBooking,
+    ConfirmBooking,
+    GoBack,
+    JoinWaitlist,
+    PageWeek,
+    PickDay,
+    PickService,
+    PickTime,
+    StartBooking,
+)
 from wellbot.booking.common import (
     DAY_FORMAT,
     bookable_service,
@@ -28,8 +39,9 @@ from wellbot.booking.common import (
 )
 from wellbot.booking.contact import clean_name, clean_phone
 from wellbot.booking.ics import visit_ics
-from wellbot.bot.callbacks import CallbackDataError, encode
+from wellbot.bot.callbacks import Button, CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.notify import BotNotifier
@@ -56,7 +68,6 @@ CANCEL = "✖ Cancel"
 SHARE = "📱 Share my phone number"
 CHANGE_DETAILS = "Change name or phone"
 WAITLIST = "⏳ Join the waitlist for these days"
-WAITLIST_ACTION = "wl"  # handled by wellbot.booking.waitlist
 
 
 # ---- entry points -------------------------------------------------------------------------------
@@ -110,8 +121,8 @@ async def _screen(update: Update, context: WellbotContext, new: bool, template: 
         await show(update, context, template, keyboard=keyboard, **values)
 
 
-def _button(state: Flow, label: str, action: str, *args: object) -> tuple[str, str]:
-    return label, encode(PREFIX, action, state.token, *args)
+def _button(label: str, button: Button) -> tuple[str, str]:
+    return label, button.pack()
 
 
 def noon(deps: Deps, day: date) -> datetime:
@@ -123,8 +134,8 @@ async def show_services(update: Update, context: WellbotContext, state: Flow, *,
                         asked: Service | None = None, note: str = "") -> None:
     """The bookable services as buttons; phone-only ones listed with the clinic's number."""
     services = context.deps.clinic.services
-    rows = [[_button(state, s.name, "svc", s.key)] for s in services if s.bookable]
-    rows.append([_button(state, CANCEL, "x")])
+    rows = [[_button(s.name, PickService(state.token, s.key))] for s in services if s.bookable]
+    rows.append([_button(CANCEL, CancelBooking(state.token))])
     await _screen(update, context, new, "book_services", inline(rows), note=note, asked=asked,
                   phone_only=[s for s in services if not s.bookable])
 
@@ -145,15 +156,15 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
     week_end = min(week_start + timedelta(days=WEEK_DAYS - 1), last)
     busy, blocks = held(deps, week_start, week_end, state.data.get("visit"))
     days = days_with_slots(rules, week_start, week_end, service.duration_minutes, busy, blocks, now, tz)
-    day_buttons = [_button(state, d.strftime("%a %d %b"), "day", d.strftime(DAY_FORMAT)) for d in days]
+    day_buttons = [_button(d.strftime("%a %d %b"), PickDay(state.token, d.strftime(DAY_FORMAT))) for d in days]
     rows = [day_buttons[i:i + DAYS_PER_ROW] for i in range(0, len(day_buttons), DAYS_PER_ROW)]
-    rows.append([b for b in (_button(state, EARLIER, "wk", week - 1) if week > 0 else None,
-                             _button(state, LATER, "wk", week + 1) if week < weeks else None) if b])
+    rows.append([b for b in (_button(EARLIER, PageWeek(state.token, week - 1)) if week > 0 else None,
+                             _button(LATER, PageWeek(state.token, week + 1)) if week < weeks else None) if b])
     if "visit" not in state.data:
-        rows.append([_button(state, WAITLIST, WAITLIST_ACTION, week)])
-        rows.append([_button(state, BACK, "back", SERVICE), _button(state, CANCEL, "x")])
+        rows.append([_button(WAITLIST, JoinWaitlist(state.token, week))])
+        rows.append([_button(BACK, GoBack(state.token, SERVICE)), _button(CANCEL, CancelBooking(state.token))])
     else:
-        rows.append([_button(state, CANCEL, "x")])
+        rows.append([_button(CANCEL, CancelBooking(state.token))])
     await _screen(update, context, new, "book_days", inline(rows), service=service, note=note,
                   first_day=noon(deps, week_start), last_day=noon(deps, week_end), has_days=bool(days),
                   rescheduling=_visit_of(deps, state))
@@ -176,9 +187,9 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
         deps.flows.save(state)
         await show_days(update, context, state, new=new, note="day_full")
         return
-    buttons = [_button(state, deps.renderer.local(s, "%H:%M"), "t", stamp(s)) for s in slots]
+    buttons = [_button(deps.renderer.local(s, "%H:%M"), PickTime(state.token, stamp(s))) for s in slots]
     rows = [buttons[i:i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
-    rows.append([_button(state, BACK, "back", DAY), _button(state, CANCEL, "x")])
+    rows.append([_button(BACK, GoBack(state.token, DAY)), _button(CANCEL, CancelBooking(state.token))])
     await _screen(update, context, new, "book_times", inline(rows), service=service, day=noon(deps, day),
                   note=note)
 
@@ -208,10 +219,10 @@ async def show_summary(update: Update, context: WellbotContext, state: Flow, *, 
         return
     state.step = SUMMARY
     deps.flows.save(state)
-    rows = [[_button(state, CONFIRM, "ok")], [_button(state, BACK, "back", TIME)]]
+    rows = [[_button(CONFIRM, ConfirmBooking(state.token))], [_button(BACK, GoBack(state.token, TIME))]]
     if "visit" not in state.data:
-        rows.append([_button(state, CHANGE_DETAILS, "back", NAME)])
-    rows.append([_button(state, CANCEL, "x")])
+        rows.append([_button(CHANGE_DETAILS, GoBack(state.token, NAME))])
+    rows.append([_button(CANCEL, CancelBooking(state.token))])
     start = from_db(state.data["start"])
     await _screen(update, context, new, "book_summary", inline(rows), service=service, start=start,
                   end=start + timedelta(minutes=service.duration_minutes), name=state.data.get("name"),
@@ -244,64 +255,52 @@ def _visit_of(deps: Deps, state: Flow) -> store.Visit | None:
 
 # ---- buttons ------------------------------------------------------------------------------------
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Route `book:` buttons: `start` from anywhere; every other action needs the live flow token."""
-    action = parts[0] if parts else ""
-    if action == "start":
-        await answer(update, context)
-        await begin(update, context, parts[1] if len(parts) > 1 else None)
-        return
-    handler = ACTIONS.get(action)
-    if handler is None or len(parts) < 2:
-        raise CallbackDataError("unknown booking action")
+async def start_booking(update: Update, context: WellbotContext, button: StartBooking) -> None:
+    """`book:start`, from anywhere: a fresh flow, with the button's service preselected if it has one."""
+    await answer(update, context)
+    await begin(update, context, button.service or None)
+
+
+async def on_stale(update: Update, context: WellbotContext, button: Button) -> bool:
+    """A Confirm pressed again after the booking went through: say so instead of 'stale'."""
     deps = context.deps
-    state = deps.flows.current(update.effective_user.id, FLOW, parts[1])
-    if state is None:
-        if action == "ok" and store.visit_for_token(deps.db, update.effective_user.id, parts[1]) is not None:
-            await answer(update, context, deps.renderer.render("book_already_toast"))
-            return
-        raise CallbackDataError("stale booking button")
-    await handler(update, context, state, parts[2:])
+    if isinstance(button, ConfirmBooking) and store.visit_for_token(
+            deps.db, update.effective_user.id, button.token) is not None:
+        await answer(update, context, deps.renderer.render("book_already_toast"))
+        return True
+    return False
 
 
-async def pick_service(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def pick_service(update: Update, context: WellbotContext, button: PickService, state: Flow) -> None:
     """A service was chosen: show its days."""
-    if state.step != SERVICE or not args:
-        raise CallbackDataError("service button out of step")
-    if bookable_service(context.deps, args[0]) is None:
+    if bookable_service(context.deps, button.service) is None:
         await show_services(update, context, state, note="service_gone")
         return
-    state.data.update(service=args[0], week=0)
+    state.data.update(service=button.service, week=0)
     state.step = DAY
     context.deps.flows.save(state)
     await show_days(update, context, state)
 
 
-async def page_week(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def page_week(update: Update, context: WellbotContext, button: PageWeek, state: Flow) -> None:
     """Earlier/later week of days."""
-    if state.step != DAY or not args or not args[0].lstrip("-").isdigit():
-        raise CallbackDataError("week button out of step")
-    state.data["week"] = int(args[0])
+    state.data["week"] = button.week
     context.deps.flows.save(state)
     await show_days(update, context, state)
 
 
-async def pick_day(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def pick_day(update: Update, context: WellbotContext, button: PickDay, state: Flow) -> None:
     """A day was chosen: show its times."""
-    if state.step != DAY or not args:
-        raise CallbackDataError("day button out of step")
-    state.data["day"] = parse_day(args[0]).isoformat()
+    state.data["day"] = parse_day(button.day).isoformat()
     state.step = TIME
     context.deps.flows.save(state)
     await show_times(update, context, state)
 
 
-async def pick_time(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def pick_time(update: Update, context: WellbotContext, button: PickTime, state: Flow) -> None:
     """A time was chosen: check it is still free, then ask for details (or summarise)."""
-    if state.step != TIME or not args:
-        raise CallbackDataError("time button out of step")
     deps = context.deps
-    start = parse_stamp(args[0])
+    start = parse_stamp(button.stamp)
     service = bookable_service(deps, state.data.get("service"))
     if service is None:
         await _service_gone(update, context, state, new=False)
@@ -323,9 +322,9 @@ async def pick_time(update: Update, context: WellbotContext, state: Flow, args: 
     await ask_name(update, context, state)
 
 
-async def go_back(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def go_back(update: Update, context: WellbotContext, button: GoBack, state: Flow) -> None:
     """Back to an earlier step, keeping what was chosen before it."""
-    target = args[0] if args else ""
+    target = button.target
     if target == SERVICE and "visit" not in state.data:
         state.step = SERVICE
         context.deps.flows.save(state)
@@ -351,7 +350,7 @@ async def go_back(update: Update, context: WellbotContext, state: Flow, args: li
         raise CallbackDataError("back button out of step")
 
 
-async def cancel_flow(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def cancel_flow(update: Update, context: WellbotContext, button: CancelBooking, state: Flow) -> None:
     """The Cancel button: leave the flow, nothing kept."""
     context.deps.flows.clear(state.user_id)
     await show(update, context, "cancelled", was_in_flow=True)
@@ -363,9 +362,6 @@ async def on_input(update: Update, context: WellbotContext) -> None:
     """Typed text or a shared contact while in the booking flow."""
     state = context.deps.flows.get(update.effective_user.id)
     message = update.message
-    if state.step not in (NAME, PHONE):
-        await reply(update, context, "book_use_buttons")
-        return
     if message.contact is not None:
         await _take_contact(update, context, state)
     elif (message.text or "").strip() == BACK:
@@ -440,10 +436,10 @@ async def _to_summary(update: Update, context: WellbotContext, state: Flow) -> N
 
 # ---- confirm ------------------------------------------------------------------------------------
 
-async def confirm(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def confirm(update: Update, context: WellbotContext, button: ConfirmBooking, state: Flow) -> None:
     """Book (or move) the visit; a lost race shows the nearest free times instead."""
-    if state.step != SUMMARY or "start" not in state.data:
-        raise CallbackDataError("confirm out of step")
+    if "start" not in state.data:
+        raise CallbackDataError("confirm without a chosen time")
     await answer(update, context)  # stop the button spinning now: booking writes to disk first
     deps = context.deps
     service = bookable_service(deps, state.data.get("service"))
@@ -509,8 +505,8 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
     state.step = TIME
     state.data["day"] = day.isoformat()
     deps.flows.save(state)
-    rows = [[_button(state, deps.renderer.local(s, "%a %d %b %H:%M"), "t", stamp(s))] for s in near]
-    rows.append([_button(state, BACK, "back", DAY), _button(state, CANCEL, "x")])
+    rows = [[_button(deps.renderer.local(s, "%a %d %b %H:%M"), PickTime(state.token, stamp(s)))] for s in near]
+    rows.append([_button(BACK, GoBack(state.token, DAY)), _button(CANCEL, CancelBooking(state.token))])
     await show(update, context, "book_taken", keyboard=inline(rows), service=service, start=start,
                has_times=bool(near))
 
@@ -528,20 +524,38 @@ async def send_calendar(bot, deps: Deps, chat_id: int, visit: store.Visit, servi
         patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden", deps.hooks.patient_blocked)
 
 
-async def join_waitlist(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
+async def join_waitlist(update: Update, context: WellbotContext, button: JoinWaitlist, state: Flow) -> None:
     """The days screen's waitlist button (the waitlist module builds on this flow, hence the late import)."""
     from wellbot.booking import waitlist
 
-    await waitlist.join(update, context, state, args)
+    await waitlist.join(update, context, button, state)
 
 
-ACTIONS = {
-    WAITLIST_ACTION: join_waitlist,
-    "svc": pick_service,
-    "wk": page_week,
-    "day": pick_day,
-    "t": pick_time,
-    "back": go_back,
-    "x": cancel_flow,
-    "ok": confirm,
-}
+# Which buttons each step allows, and where typed text is read; the router enforces it.
+STEPS = FlowSteps(
+    flow=FLOW,
+    buttons={
+        ANY_STEP: frozenset({GoBack, CancelBooking}),
+        SERVICE: frozenset({PickService}),
+        DAY: frozenset({PageWeek, PickDay, JoinWaitlist}),
+        TIME: frozenset({PickTime}),
+        SUMMARY: frozenset({ConfirmBooking}),
+    },
+    on_text=on_input,
+    typed=frozenset({NAME, PHONE}),
+    use_buttons="book_use_buttons",
+    on_stale=on_stale,
+)
+
+# The flow's button routes, for the feature's declaration.
+ROUTES = [
+    ButtonRoute.typed(StartBooking, start_booking),
+    ButtonRoute.typed(PickService, pick_service),
+    ButtonRoute.typed(PageWeek, page_week),
+    ButtonRoute.typed(PickDay, pick_day),
+    ButtonRoute.typed(PickTime, pick_time),
+    ButtonRoute.typed(GoBack, go_back),
+    ButtonRoute.typed(CancelBooking, cancel_flow),
+    ButtonRoute.typed(ConfirmBooking, confirm),
+    ButtonRoute.typed(JoinWaitlist, join_waitlist),
+]

@@ -12,6 +12,14 @@ from datetime import date, timedelta
 from telegram import Update
 
 from wellbot.booking import actions, store
+from wellbot.booking.buttons import (
+    MarkAttended,
+    MarkNoShow,
+    StaffCancel,
+    StaffCancelYes,
+    StaffDay,
+    StaffVisit,
+)
 from wellbot.booking.common import (
     DAY_FORMAT,
     InputError,
@@ -21,16 +29,15 @@ from wellbot.booking.common import (
     parse_local_range,
     service_name,
 )
-from wellbot.bot.callbacks import CallbackDataError, encode, int_part
+from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.features import ButtonRoute
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.notify import BotNotifier
 
 log = logging.getLogger(__name__)
 
-PREFIX = "sched"
-DAY_VIEW, VISIT_VIEW, ATTENDED, NO_SHOW, CANCEL, CANCEL_YES = "d", "v", "at", "ns", "cx", "cxy"
 LABEL_NAME_CHARS = 24
 PREVIOUS_DAY, NEXT_DAY, BACK_TO_DAY = "‹ Previous day", "Next day ›", "‹ Back to the day"
 ATTENDED_LABEL, NO_SHOW_LABEL = "✅ Attended", "🚫 No-show"
@@ -93,9 +100,9 @@ async def reply_day(update: Update, context: WellbotContext, day: date, *, new: 
     visits = store.agenda(deps.db, start, end)
     no_shows = store.no_show_counts(deps.db, [v.user_id for v in visits])
     rows = [[(f"{deps.renderer.local(v.start, '%H:%M')} {(v.patient_name or '-')[:LABEL_NAME_CHARS]}",
-              encode(PREFIX, VISIT_VIEW, v.id))] for v in visits if v.status != store.CANCELLED]
-    rows.append([(PREVIOUS_DAY, encode(PREFIX, DAY_VIEW, (day - timedelta(days=1)).strftime(DAY_FORMAT))),
-                 (NEXT_DAY, encode(PREFIX, DAY_VIEW, (day + timedelta(days=1)).strftime(DAY_FORMAT)))])
+              StaffVisit(v.id).pack())] for v in visits if v.status != store.CANCELLED]
+    rows.append([(PREVIOUS_DAY, StaffDay((day - timedelta(days=1)).strftime(DAY_FORMAT)).pack()),
+                 (NEXT_DAY, StaffDay((day + timedelta(days=1)).strftime(DAY_FORMAT)).pack())])
     values = {"day": start + (end - start) / 2, "visits": [_line(deps, v, no_shows) for v in visits],
               "blocks": [{"start": b0, "end": b1} for b0, b1 in store.blocks_between(deps.db, start, end)]}
     if new:
@@ -104,29 +111,54 @@ async def reply_day(update: Update, context: WellbotContext, day: date, *, new: 
         await show(update, context, "sched_day", keyboard=inline(rows), **values)
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Staff buttons: day paging, a visit's card, attended/no-show, cancel."""
-    action = parts[0] if parts else ""
-    if action == DAY_VIEW and len(parts) == 2:
-        await reply_day(update, context, parse_day(parts[1]), new=False)
-        return
-    if action not in (VISIT_VIEW, ATTENDED, NO_SHOW, CANCEL, CANCEL_YES):
-        raise CallbackDataError("unknown schedule action")
-    deps = context.deps
-    visit = store.get_visit(deps.db, int_part(parts, 1))
+async def day_pressed(update: Update, context: WellbotContext, button: StaffDay) -> None:
+    """Day paging and Back to the day."""
+    await reply_day(update, context, parse_day(button.day), new=False)
+
+
+async def _visit(context: WellbotContext, visit_id: int) -> store.Visit:
+    """The visit a staff button names; CallbackDataError if there is none."""
+    visit = store.get_visit(context.deps.db, visit_id)
     if visit is None:
         raise CallbackDataError("no such visit")
-    if action in (ATTENDED, NO_SHOW):
-        status = store.ATTENDED if action == ATTENDED else store.NO_SHOW
-        if actions.mark(deps, visit_id=visit.id, status=status):
-            await answer(update, context, deps.renderer.render("sched_marked_toast", status=status))
-        else:
-            await answer(update, context, deps.renderer.render("sched_not_marked_toast", status=status,
-                                                               visit_status=visit.status), alert=True)
-    elif action == CANCEL_YES:
-        await _staff_cancel(update, context, visit)
-        return
-    await show_visit(update, context, visit.id, confirm_cancel=action == CANCEL)
+    return visit
+
+
+async def visit_pressed(update: Update, context: WellbotContext, button: StaffVisit) -> None:
+    """A visit's card."""
+    await show_visit(update, context, (await _visit(context, button.visit_id)).id)
+
+
+async def _mark(update: Update, context: WellbotContext, visit_id: int, status: str) -> None:
+    """Attended or no-show, then the card again."""
+    deps = context.deps
+    visit = await _visit(context, visit_id)
+    if actions.mark(deps, visit_id=visit.id, status=status):
+        await answer(update, context, deps.renderer.render("sched_marked_toast", status=status))
+    else:
+        await answer(update, context, deps.renderer.render("sched_not_marked_toast", status=status,
+                                                           visit_status=visit.status), alert=True)
+    await show_visit(update, context, visit.id)
+
+
+async def attended_pressed(update: Update, context: WellbotContext, button: MarkAttended) -> None:
+    """The patient came."""
+    await _mark(update, context, button.visit_id, store.ATTENDED)
+
+
+async def no_show_pressed(update: Update, context: WellbotContext, button: MarkNoShow) -> None:
+    """The patient did not come."""
+    await _mark(update, context, button.visit_id, store.NO_SHOW)
+
+
+async def cancel_pressed(update: Update, context: WellbotContext, button: StaffCancel) -> None:
+    """Ask before cancelling: the card with a confirm button."""
+    await show_visit(update, context, (await _visit(context, button.visit_id)).id, confirm_cancel=True)
+
+
+async def cancel_confirmed(update: Update, context: WellbotContext, button: StaffCancelYes) -> None:
+    """Cancel on the clinic's side."""
+    await _staff_cancel(update, context, await _visit(context, button.visit_id))
 
 
 async def show_visit(update: Update, context: WellbotContext, visit_id: int, *, confirm_cancel: bool = False) -> None:
@@ -137,13 +169,12 @@ async def show_visit(update: Update, context: WellbotContext, visit_id: int, *, 
     now = deps.clock.now()
     rows = []
     if visit.status != store.CANCELLED and visit.start <= now:
-        rows.append([(ATTENDED_LABEL, encode(PREFIX, ATTENDED, visit.id)),
-                     (NO_SHOW_LABEL, encode(PREFIX, NO_SHOW, visit.id))])
+        rows.append([(ATTENDED_LABEL, MarkAttended(visit.id).pack()), (NO_SHOW_LABEL, MarkNoShow(visit.id).pack())])
     if visit.status == store.BOOKED:
-        rows.append([(CANCEL_YES_LABEL, encode(PREFIX, CANCEL_YES, visit.id)) if confirm_cancel
-                     else (CANCEL_LABEL, encode(PREFIX, CANCEL, visit.id))])
+        rows.append([(CANCEL_YES_LABEL, StaffCancelYes(visit.id).pack()) if confirm_cancel
+                     else (CANCEL_LABEL, StaffCancel(visit.id).pack())])
     day = visit.start.astimezone(deps.clinic.timezone).date()
-    rows.append([(BACK_TO_DAY, encode(PREFIX, DAY_VIEW, day.strftime(DAY_FORMAT)))])
+    rows.append([(BACK_TO_DAY, StaffDay(day.strftime(DAY_FORMAT)).pack())])
     await show(update, context, "sched_visit", keyboard=inline(rows), visit=_line(deps, visit, no_shows),
                confirm_cancel=confirm_cancel)
 
@@ -157,3 +188,14 @@ async def _staff_cancel(update: Update, context: WellbotContext, visit: store.Vi
         await answer(update, context, deps.renderer.render("sched_not_marked_toast", status="cancelled",
                                                            visit_status=visit.status), alert=True)
     await show_visit(update, context, visit.id)
+
+
+# Staff-only routes: the router checks the presser against the staff list on every press.
+ROUTES = [
+    ButtonRoute.typed(StaffDay, day_pressed, staff=True),
+    ButtonRoute.typed(StaffVisit, visit_pressed, staff=True),
+    ButtonRoute.typed(MarkAttended, attended_pressed, staff=True),
+    ButtonRoute.typed(MarkNoShow, no_show_pressed, staff=True),
+    ButtonRoute.typed(StaffCancel, cancel_pressed, staff=True),
+    ButtonRoute.typed(StaffCancelYes, cancel_confirmed, staff=True),
+]

@@ -12,20 +12,18 @@ import logging
 from telegram import Update
 
 from wellbot.booking import actions, flow, store
-from wellbot.booking.common import hours_until, rules_of, service_name
-from wellbot.bot.callbacks import CallbackDataError, encode, int_part
+from wellbot.booking.buttons import CancelVisit, CancelVisitYes, KeepVisit, RescheduleVisit
+from wellbot.booking.common import rules_of, service_name
+from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import WellbotContext
+from wellbot.bot.features import ButtonRoute
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import reply, show
 from wellbot.bot.notify import BotNotifier
 
 log = logging.getLogger(__name__)
 
-PREFIX = "vis"
-RESCHEDULE = "rs"
-CANCEL = "cx"
-CANCEL_YES = "cxy"
-KEEP = "keep"
+RESCHEDULE, CANCEL, CANCEL_YES = RescheduleVisit.TAG, CancelVisit.TAG, CancelVisitYes.TAG  # which was pressed
 LABEL_FORMAT = "%a %d %b %H:%M"
 YES_LABEL = "Yes, cancel it"
 KEEP_LABEL = "No, keep it"
@@ -38,45 +36,65 @@ async def visits_command(update: Update, context: WellbotContext) -> None:
     rows = []
     for visit in visits:
         when = deps.renderer.local(visit.start, LABEL_FORMAT)
-        rows.append([(f"Reschedule {when}", encode(PREFIX, RESCHEDULE, visit.id)),
-                     (f"Cancel {when}", encode(PREFIX, CANCEL, visit.id))])
+        rows.append([(f"Reschedule {when}", RescheduleVisit(visit.id).pack()),
+                     (f"Cancel {when}", CancelVisit(visit.id).pack())])
     items = [{"start": v.start, "end": v.end, "service": service_name(deps, v.service_key),
               "confirmed": v.confirmed_at is not None} for v in visits]
     await reply(update, context, "visits_list", keyboard=inline(rows) if rows else None, visits=items,
                 cancel_hours=rules_of(deps).cancellation_window_hours)
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Reschedule or cancel one of the presser's own visits."""
-    action = parts[0] if parts else ""
-    if action not in (RESCHEDULE, CANCEL, CANCEL_YES, KEEP):
-        raise CallbackDataError("unknown visits action")
-    deps = context.deps
-    visit = store.get_visit(deps.db, int_part(parts, 1))
+async def _own_visit(update: Update, context: WellbotContext, visit_id: int) -> store.Visit:
+    """The visit a button names, if it is the presser's; CallbackDataError otherwise."""
+    visit = store.get_visit(context.deps.db, visit_id)
     if visit is None or visit.user_id != update.effective_user.id:
         log.info("visit button for someone else's visit user_id=%s", update.effective_user.id)
         raise CallbackDataError("not the presser's visit")
-    if action == KEEP:
-        await show(update, context, "visits_kept", start=visit.start)
-        return
-    now, rules = deps.clock.now(), rules_of(deps)
-    if visit.status != store.BOOKED or visit.start <= now:
-        await _respond(update, context, action, "visits_gone")
-        return
-    if hours_until(visit.start, now) < rules.cancellation_window_hours:
-        await _respond(update, context, action, "visits_too_late", start=visit.start,
-                       service=service_name(deps, visit.service_key), hours=rules.cancellation_window_hours,
-                       action="reschedule" if action == RESCHEDULE else "cancel")
-        return
-    if action == RESCHEDULE:
+    return visit
+
+
+async def _refused(update: Update, context: WellbotContext, visit: store.Visit, pressed: str) -> bool:
+    """Answer (and return True) if the patient may no longer change this visit themselves."""
+    deps = context.deps
+    allowed = actions.check_patient_may_change(deps, visit, update.effective_user.id)
+    if allowed is actions.Outcome.GONE:
+        await _respond(update, context, pressed, "visits_gone")
+    elif allowed is actions.Outcome.TOO_LATE:
+        await _respond(update, context, pressed, "visits_too_late", start=visit.start,
+                       service=service_name(deps, visit.service_key),
+                       hours=rules_of(deps).cancellation_window_hours,
+                       action="reschedule" if pressed == RESCHEDULE else "cancel")
+    return allowed is not actions.Outcome.DONE
+
+
+async def reschedule_pressed(update: Update, context: WellbotContext, button: RescheduleVisit) -> None:
+    """Reschedule: start the booking flow in reschedule mode."""
+    visit = await _own_visit(update, context, button.visit_id)
+    if not await _refused(update, context, visit, RESCHEDULE):
         await flow.begin_reschedule(update, context, visit)
-    elif action == CANCEL:
-        keyboard = inline([[(YES_LABEL, encode(PREFIX, CANCEL_YES, visit.id))],
-                           [(KEEP_LABEL, encode(PREFIX, KEEP, visit.id))]])
-        await reply(update, context, "visits_cancel_ask", keyboard=keyboard, start=visit.start,
-                    service=service_name(deps, visit.service_key))
-    else:
+
+
+async def cancel_pressed(update: Update, context: WellbotContext, button: CancelVisit) -> None:
+    """Cancel: ask first, as a new message (the button may be on a reminder)."""
+    visit = await _own_visit(update, context, button.visit_id)
+    if await _refused(update, context, visit, CANCEL):
+        return
+    keyboard = inline([[(YES_LABEL, CancelVisitYes(visit.id).pack())], [(KEEP_LABEL, KeepVisit(visit.id).pack())]])
+    await reply(update, context, "visits_cancel_ask", keyboard=keyboard, start=visit.start,
+                service=service_name(context.deps, visit.service_key))
+
+
+async def cancel_confirmed(update: Update, context: WellbotContext, button: CancelVisitYes) -> None:
+    """Yes, cancel it."""
+    visit = await _own_visit(update, context, button.visit_id)
+    if not await _refused(update, context, visit, CANCEL_YES):
         await cancel_visit(update, context, visit)
+
+
+async def keep_pressed(update: Update, context: WellbotContext, button: KeepVisit) -> None:
+    """No, keep it."""
+    visit = await _own_visit(update, context, button.visit_id)
+    await show(update, context, "visits_kept", start=visit.start)
 
 
 async def _respond(update: Update, context: WellbotContext, pressed: str, template: str, /, **values) -> None:
@@ -101,3 +119,12 @@ async def cancel_visit(update: Update, context: WellbotContext, visit: store.Vis
     else:
         await show(update, context, "visits_cancelled", start=visit.start,
                    service=service_name(deps, visit.service_key))
+
+
+# The /visits buttons (reminders send Reschedule and Cancel too), for the feature's declaration.
+ROUTES = [
+    ButtonRoute.typed(RescheduleVisit, reschedule_pressed),
+    ButtonRoute.typed(CancelVisit, cancel_pressed),
+    ButtonRoute.typed(CancelVisitYes, cancel_confirmed),
+    ButtonRoute.typed(KeepVisit, keep_pressed),
+]

@@ -16,8 +16,9 @@ from telegram import Update
 
 from wellbot.booking import flow, store
 from wellbot.booking.availability import bookable_days, is_free
+from wellbot.booking.buttons import ClaimOffer, JoinWaitlist
 from wellbot.booking.common import bookable_service, patient_chat, rules_of
-from wellbot.bot.callbacks import CallbackDataError, encode, int_part
+from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, show
@@ -27,22 +28,20 @@ from wellbot.core.hooks import Notifier
 log = logging.getLogger(__name__)
 
 MAX_OFFERS = 10  # per freed time: enough to fill it, few enough not to spam
-PREFIX = "wl"
-CLAIM_ACTION = "claim"
 CLAIM_LABEL = "Claim this time"
 
 
-async def join(update: Update, context: WellbotContext, state: Flow, args: list[str]) -> None:
-    """`book:wl:<token>:<week>`: wait for the service during the week on screen."""
-    if state.step != flow.DAY or "visit" in state.data or not args or not args[0].isdigit():
-        raise CallbackDataError("waitlist button out of step")
+async def join(update: Update, context: WellbotContext, button: JoinWaitlist, state: Flow) -> None:
+    """Wait for the service during the week on screen (the router has checked the step)."""
+    if "visit" in state.data or button.week < 0:
+        raise CallbackDataError("no waitlist while rescheduling")
     deps = context.deps
     service = bookable_service(deps, state.data.get("service"))
     if service is None:
         await flow.show_services(update, context, state, note="service_gone")
         return
     first, last = bookable_days(rules_of(deps), deps.clock.now(), deps.clinic.timezone)
-    week_start = first + timedelta(days=flow.WEEK_DAYS * int(args[0]))
+    week_start = first + timedelta(days=flow.WEEK_DAYS * button.week)
     if week_start > last:
         raise CallbackDataError("week beyond the booking horizon")
     week_end = min(week_start + timedelta(days=flow.WEEK_DAYS - 1), last)
@@ -68,7 +67,7 @@ async def offer_freed(deps: Deps, notifier: Notifier, visit: store.Visit) -> Non
         if patient_chat(deps, entry["user_id"]) is None:
             continue
         offer_id = store.create_offer(deps.db, entry["id"], visit.start, expires, now)
-        keyboard = inline([[(CLAIM_LABEL, encode(PREFIX, CLAIM_ACTION, offer_id))]])
+        keyboard = inline([[(CLAIM_LABEL, ClaimOffer(offer_id).pack())]])
         await notifier.patient(entry["user_id"], "book_waitlist_offer", keyboard=keyboard, service=service,
                                start=visit.start, expires=expires)
     log.info("freed time offered visit_id=%s offers=%s", visit.id, min(len(entries), MAX_OFFERS))
@@ -79,12 +78,10 @@ def _still_free(deps: Deps, minutes: int, visit: store.Visit, day: date) -> bool
     return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone)
 
 
-async def claim(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """`wl:claim:<offer_id>`: take up an offer (the presser's own, still open and in time)."""
-    if not parts or parts[0] != CLAIM_ACTION:
-        raise CallbackDataError("unknown waitlist action")
+async def claim(update: Update, context: WellbotContext, button: ClaimOffer) -> None:
+    """Take up an offer (the presser's own, still open and in time)."""
     deps = context.deps
-    offer = store.get_offer(deps.db, int_part(parts, 1))
+    offer = store.get_offer(deps.db, button.offer_id)
     if offer is None or offer.user_id != update.effective_user.id:
         raise CallbackDataError("not the presser's offer")
     now = deps.clock.now()

@@ -7,7 +7,7 @@ presser owns what an id names).
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from typing import Any, ClassVar, Self, get_type_hints
 
 SEPARATOR = ":"
@@ -61,7 +61,8 @@ class Button:
     `CancelVisit(7).pack()` gives ``"vis:cx:7"``; the router unpacks pressed data into
     `CancelVisit(visit_id=7)`, so handlers read named, typed fields instead of `parts[1]`.
     Fields may be `int` or `str`; the tag's own segments come first on the wire, so
-    buttons already sent keep working when a handler moves to a typed button.
+    buttons already sent keep working when a handler moves to a typed button. Trailing
+    fields with a default are left off the wire while they hold it.
     """
 
     TAG: ClassVar[str] = ""
@@ -74,15 +75,21 @@ class Button:
 
     def pack(self) -> str:
         """The callback_data for this button; ValueError if it would not fit in 64 bytes."""
-        return encode(*self.TAG.split(SEPARATOR), *(getattr(self, f.name) for f in fields(self)))  # type: ignore[arg-type]
+        values = [getattr(self, f.name) for f in fields(self)]  # type: ignore[arg-type]
+        defaults = [f.default for f in fields(self)]  # type: ignore[arg-type]
+        while values and values[-1] == defaults[len(values) - 1]:
+            values.pop()  # a trailing field at its default: leave it off the wire
+        return encode(*self.TAG.split(SEPARATOR), *values)
 
     @classmethod
     def unpack(cls, parts: list[str]) -> Self:
         """The button from the parts after its tag; CallbackDataError if they do not fit its fields."""
         kinds = get_type_hints(cls)
-        names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-        if len(parts) != len(names):
-            raise CallbackDataError(f"{cls.__name__} expects {len(names)} parts")
+        declared = fields(cls)  # type: ignore[arg-type]
+        required = sum(1 for f in declared if f.default is MISSING)
+        names = [f.name for f in declared][:len(parts)]
+        if not required <= len(parts) <= len(declared):
+            raise CallbackDataError(f"{cls.__name__} expects {required} to {len(declared)} parts")
         values: dict[str, Any] = {}
         for name, text in zip(names, parts, strict=True):
             values[name] = _field_value(kinds[name], text, name)

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 Handler = Callable[[Update, "WellbotContext"], Awaitable[None]]
 ButtonHandler = Callable[[Update, "WellbotContext", list[str]], Awaitable[None]]
-TypedButtonHandler = Callable[[Update, "WellbotContext", Any], Awaitable[None]]  # gets the unpacked Button
+TypedButtonHandler = Callable[..., Awaitable[None]]  # (update, context, button[, flow state])
+StaleHandler = Callable[[Update, "WellbotContext", Any], Awaitable[bool]]
 Hook = Callable[[Application], Awaitable[None]]
 Check = Callable[["Deps"], None]
 # Personal-data hooks, called with the database and a patient's user id.
@@ -65,6 +66,35 @@ class ButtonRoute:
         return cls(button.TAG, handler, staff=staff, button=button)
 
 
+ANY_STEP = "*"  # a FlowSteps key: buttons allowed at every step of the flow
+
+
+@dataclass(frozen=True)
+class FlowSteps:
+    """A flow's declared steps: which typed buttons each step allows and which steps take typed text.
+
+    The router enforces the table: a flow button (a Button whose first field is the flow's
+    `token`) is handled only while that token is the user's live flow and its kind is allowed
+    at the current step; typed text reaches `on_text` only at the `typed` steps, and anywhere
+    else gets `use_buttons` (a template name). Handlers never re-check the step.
+    """
+
+    flow: str
+    buttons: dict[str, frozenset[type[Button]]]  # step (or ANY_STEP) -> button kinds it allows
+    on_text: Handler | None = None  # typed text or a shared contact at one of the `typed` steps
+    typed: frozenset[str] = frozenset()
+    use_buttons: str = "use_buttons"
+    on_stale: StaleHandler | None = None  # a button whose token is no longer live: True if it answered
+
+    def allows(self, step: str, kind: type[Button]) -> bool:
+        """True if a button of this kind may be pressed at `step`."""
+        return kind in self.buttons.get(step, frozenset()) or kind in self.buttons.get(ANY_STEP, frozenset())
+
+    def kinds(self) -> set[type[Button]]:
+        """Every button kind this flow's table names."""
+        return {kind for kinds in self.buttons.values() for kind in kinds}
+
+
 @dataclass(frozen=True)
 class MenuItem:
     """An entry of the /start main menu; `key` doubles as its deep-link payload."""
@@ -84,7 +114,8 @@ class Feature:
     buttons: list[ButtonRoute] = field(default_factory=list)
     menu: list[MenuItem] = field(default_factory=list)
     deep_links: dict[str, Handler] = field(default_factory=dict)
-    flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> typed-input handler
+    flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> typed-input handler (no step table)
+    flow_steps: list[FlowSteps] = field(default_factory=list)  # flows with declared steps (router-enforced)
     free_text: Handler | None = None  # what plain text outside any flow means (one feature at most)
     handlers: list[tuple[BaseHandler, int]] = field(default_factory=list)  # extra PTB handlers, with group
     startup: list[Hook] = field(default_factory=list)  # run after the bot is initialised

@@ -24,7 +24,7 @@ from telegram.ext import (
 
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Command, Feature, Handler, all_commands
+from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, all_commands
 from wellbot.bot.messaging import answer, reply
 from wellbot.core import patients
 
@@ -49,8 +49,11 @@ def install(application: Application, features: list[Feature], guards: list[Guar
         )
     routes = {route.prefix: route for feature in features for route in feature.buttons}
     menu = {item.key: item for feature in features for item in feature.menu}
-    application.add_handler(CallbackQueryHandler(_button_runner(routes, menu)), group=MAIN_GROUP)
-    flows = {name: handler for feature in features for name, handler in feature.flows.items()}
+    tables = [steps for feature in features for steps in feature.flow_steps]
+    step_tables = {kind: steps for steps in tables for kind in steps.kinds()}
+    application.add_handler(CallbackQueryHandler(_button_runner(routes, menu, step_tables)), group=MAIN_GROUP)
+    flows: dict[str, Handler] = {name: handler for feature in features for name, handler in feature.flows.items()}
+    flows.update({steps.flow: _typed_step_runner(steps) for steps in tables})
     free_text = [f.free_text for f in features if f.free_text]
     if len(free_text) > 1:
         raise ValueError("only one feature may handle free text")
@@ -105,7 +108,7 @@ def _command_runner(command: Command) -> Handler:
     return run_command
 
 
-def _button_runner(routes: dict[str, ButtonRoute], menu: dict) -> Handler:
+def _button_runner(routes: dict[str, ButtonRoute], menu: dict, step_tables: dict[type, FlowSteps]) -> Handler:
     async def run_button(update: Update, context: WellbotContext) -> None:
         """Route a pressed button by prefix; staff buttons re-check the presser every time."""
         query = update.callback_query
@@ -121,7 +124,7 @@ def _button_runner(routes: dict[str, ButtonRoute], menu: dict) -> Handler:
                 await answer(update, context, context.deps.renderer.render("staff_only_toast"), alert=True)
                 return
             if route.button is not None:
-                await route.handler(update, context, route.button.unpack(parts))
+                await _run_typed(update, context, route, route.button.unpack(parts), step_tables)
             else:
                 await route.handler(update, context, parts)
         except callbacks.CallbackDataError as exc:
@@ -131,6 +134,35 @@ def _button_runner(routes: dict[str, ButtonRoute], menu: dict) -> Handler:
             await answer(update, context)
 
     return run_button
+
+
+async def _run_typed(update: Update, context: WellbotContext, route: ButtonRoute, button: callbacks.Button,
+                     step_tables: dict[type, FlowSteps]) -> None:
+    """Call a typed button's handler; a flow button only with its live flow, at a step that allows it."""
+    steps = step_tables.get(type(button))
+    if steps is None:
+        await route.handler(update, context, button)
+        return
+    state = context.deps.flows.current(update.effective_user.id, steps.flow, button.token)  # type: ignore[attr-defined]
+    if state is None:
+        if steps.on_stale is not None and await steps.on_stale(update, context, button):
+            return
+        raise callbacks.CallbackDataError(f"stale {steps.flow} button")
+    if not steps.allows(state.step, type(button)):
+        raise callbacks.CallbackDataError(f"{type(button).__name__} out of step")
+    await route.handler(update, context, button, state)
+
+
+def _typed_step_runner(steps: FlowSteps) -> Handler:
+    async def run_typed_step(update: Update, context: WellbotContext) -> None:
+        """Typed text for a flow with declared steps: only at its typed steps."""
+        state = context.deps.flows.get(update.effective_user.id)
+        if state is None or state.step not in steps.typed or steps.on_text is None:
+            await reply(update, context, steps.use_buttons)
+            return
+        await steps.on_text(update, context)
+
+    return run_typed_step
 
 
 def _route_for(routes: dict[str, ButtonRoute], data: str | None) -> tuple[ButtonRoute, list[str]]:

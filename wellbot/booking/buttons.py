@@ -1,0 +1,170 @@
+"""Booking's buttons, one typed kind each (see `wellbot.bot.callbacks.Button`).
+
+The wire format is unchanged from the positional `prefix:action:...` data, so
+buttons already in patients' chats (reminders, offers) keep working.
+Flow buttons carry the booking flow's token first; the router checks it and
+the step table in `wellbot.booking.flow.STEPS` before any handler runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wellbot.bot.callbacks import Button
+
+# ---- the booking flow (`book:`) ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartBooking(Button, tag="book:start"):
+    """Start booking from anywhere (an FAQ answer may preselect its service)."""
+
+    service: str = ""
+
+
+@dataclass(frozen=True)
+class PickService(Button, tag="book:svc"):
+    """A service on the services screen."""
+
+    token: str
+    service: str
+
+
+@dataclass(frozen=True)
+class PageWeek(Button, tag="book:wk"):
+    """Earlier or later days."""
+
+    token: str
+    week: int
+
+
+@dataclass(frozen=True)
+class PickDay(Button, tag="book:day"):
+    """A day with free times (YYYYMMDD in the clinic's time zone)."""
+
+    token: str
+    day: str
+
+
+@dataclass(frozen=True)
+class PickTime(Button, tag="book:t"):
+    """A free start time (a UTC stamp)."""
+
+    token: str
+    stamp: str
+
+
+@dataclass(frozen=True)
+class GoBack(Button, tag="book:back"):
+    """Back to an earlier step, named by `target`."""
+
+    token: str
+    target: str
+
+
+@dataclass(frozen=True)
+class CancelBooking(Button, tag="book:x"):
+    """Leave the flow; nothing is kept."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class ConfirmBooking(Button, tag="book:ok"):
+    """Book (or move) the visit on the summary card."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class JoinWaitlist(Button, tag="book:wl"):
+    """Wait for the service during the week on screen (its index from the first bookable day)."""
+
+    token: str
+    week: int
+
+
+# ---- a patient's own visits (`vis:`), also sent by reminders -------------------------------------
+
+
+@dataclass(frozen=True)
+class RescheduleVisit(Button, tag="vis:rs"):
+    """Move one of the presser's visits."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class CancelVisit(Button, tag="vis:cx"):
+    """Ask before cancelling one of the presser's visits."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class CancelVisitYes(Button, tag="vis:cxy"):
+    """Yes, cancel it."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class KeepVisit(Button, tag="vis:keep"):
+    """No, keep it."""
+
+    visit_id: int
+
+
+# ---- the waitlist (`wl:`) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimOffer(Button, tag="wl:claim"):
+    """Take up a freed time offered to the presser."""
+
+    offer_id: int
+
+
+# ---- staff (`sched:`), staff-only routes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffDay(Button, tag="sched:d"):
+    """One local day's agenda (YYYYMMDD)."""
+
+    day: str
+
+
+@dataclass(frozen=True)
+class StaffVisit(Button, tag="sched:v"):
+    """One visit's card."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class MarkAttended(Button, tag="sched:at"):
+    """The patient came."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class MarkNoShow(Button, tag="sched:ns"):
+    """The patient did not come."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class StaffCancel(Button, tag="sched:cx"):
+    """Ask before cancelling on the clinic's side."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class StaffCancelYes(Button, tag="sched:cxy"):
+    """Cancel and tell the patient."""
+
+    visit_id: int
