@@ -8,25 +8,40 @@ table of the clinic file.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import InputFile, Message, Update
 from telegram.ext import Application, MessageHandler, filters
 
 from wellbot import personal_data
-from wellbot.bot import callbacks, keyboards
+from wellbot.bot import keyboards
+from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Command, Feature
+from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
 from wellbot.bot.messaging import reply, show
 from wellbot.bot.router import MAIN_GROUP
+from wellbot.core.flows import Flow
 
 log = logging.getLogger(__name__)
 
-PREFIX = "priv"
-ERASE = "erase"
-KEEP = "keep"
 FORGET_FLOW = "privacy_forget"
 CONFIRM_STEP = "confirm"
+
+
+@dataclass(frozen=True)
+class EraseData(Button, tag="priv:erase"):
+    """Yes, erase my data (bound to one /forget by its flow token)."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class KeepData(Button, tag="priv:keep"):
+    """No, keep it."""
+
+    token: str
+
 ERASE_LABEL = "Yes, erase my data"
 KEEP_LABEL = "No, keep my data"
 EXPORT_FILENAME = "my-data-{date}.json"
@@ -75,21 +90,18 @@ async def ask_to_forget(update: Update, context: WellbotContext) -> None:
 
 def _confirm_keyboard(token: str):
     """Erase / keep buttons bound to this /forget's flow token."""
-    return keyboards.inline([[(ERASE_LABEL, callbacks.encode(PREFIX, ERASE, token)),
-                              (KEEP_LABEL, callbacks.encode(PREFIX, KEEP, token))]])
+    return keyboards.inline([[(ERASE_LABEL, EraseData(token).pack()), (KEEP_LABEL, KeepData(token).pack())]])
 
 
-async def on_confirm_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Erase or keep, if the button belongs to the presser's live /forget (never by ids in the data)."""
-    deps, user_id = context.deps, update.effective_user.id
-    if len(parts) != 2 or parts[0] not in (ERASE, KEEP):
-        raise callbacks.CallbackDataError("unknown privacy action")
-    if deps.flows.current(user_id, FORGET_FLOW, parts[1]) is None:
-        raise callbacks.CallbackDataError("not this user's live /forget")
-    if parts[0] == KEEP:
-        deps.flows.clear(user_id)
-        await show(update, context, "privacy_forget_kept")
-        return
+async def keep_pressed(update: Update, context: WellbotContext, button: KeepData, state: Flow) -> None:
+    """Keep everything: the /forget flow ends."""
+    context.deps.flows.clear(state.user_id)
+    await show(update, context, "privacy_forget_kept")
+
+
+async def erase_pressed(update: Update, context: WellbotContext, button: EraseData, state: Flow) -> None:
+    """Erase, for the presser's own live /forget only (the router checked its token, never ids in the data)."""
+    deps, user_id = context.deps, state.user_id
     hooks = personal_data.erase(deps.db, deps.features, user_id, deps.clock.now(), policy(deps))
     log.info("personal data erased hooks=%s", ",".join(hooks) or "-")
     await show(update, context, "privacy_forgotten")
@@ -148,8 +160,9 @@ FEATURE = Feature(
         Command("mydata", "Get a copy of your data", send_my_data),
         Command("forget", "Erase your data", ask_to_forget),
     ],
-    buttons=[ButtonRoute(PREFIX, on_confirm_button)],
-    flows={FORGET_FLOW: on_typed_while_confirming},
+    buttons=[ButtonRoute.typed(EraseData, erase_pressed), ButtonRoute.typed(KeepData, keep_pressed)],
+    flow_steps=[FlowSteps(FORGET_FLOW, {CONFIRM_STEP: frozenset({EraseData, KeepData})},
+                          on_text=on_typed_while_confirming, typed=frozenset({CONFIRM_STEP}))],
     handlers=[(MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & MEDIA, reply_to_media),
                MAIN_GROUP)],
     startup=[schedule_retention],

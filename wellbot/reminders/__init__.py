@@ -27,7 +27,7 @@ from wellbot.reminders import handlers, store
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.dispatcher import Dispatcher
 from wellbot.reminders.times import Policy
-from wellbot.reminders.views import PREFIX
+from wellbot.reminders.views import CheckinScore, ConfirmVisit
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,8 @@ FEATURE = Feature(
     name="reminders",
     commands=[Command("checkins", "Patients' pain scores after visits, as a trend", handlers.checkins,
                       staff=True, usage="[patient user id]")],
-    buttons=[ButtonRoute(PREFIX, handlers.on_button)],
+    buttons=[ButtonRoute.typed(ConfirmVisit, handlers.confirm),
+             ButtonRoute.typed(CheckinScore, handlers.answer_checkin)],
     handlers=[(TypeHandler(Update, _wake_after_update), WAKE_GROUP)],
     startup=[startup],
     shutdown=[shutdown],

@@ -17,20 +17,9 @@ log = logging.getLogger(__name__)
 MAX_SCORE = 10
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Route `rem:` buttons; anything else is stale or forged."""
-    action = parts[0] if parts else ""
-    if action == views.CONFIRM:
-        await confirm(update, context, callbacks.int_part(parts, 1))
-    elif action == views.CHECKIN:
-        await answer_checkin(update, context, callbacks.int_part(parts, 1), callbacks.int_part(parts, 2))
-    else:
-        raise callbacks.CallbackDataError("unknown reminders action")
-
-
-async def confirm(update: Update, context: WellbotContext, visit_id: int) -> None:
+async def confirm(update: Update, context: WellbotContext, button: views.ConfirmVisit) -> None:
     """Record that the presser will come to their visit; pressing again changes nothing."""
-    deps, user_id = context.deps, update.effective_user.id
+    deps, user_id, visit_id = context.deps, update.effective_user.id, button.visit_id
     result = store.confirm_visit(deps.db, visit_id, user_id, deps.clock.now())
     log.info("visit confirm visit_id=%s user_id=%s result=%s", visit_id, user_id, result)
     if result == "not_yours":
@@ -42,9 +31,9 @@ async def confirm(update: Update, context: WellbotContext, visit_id: int) -> Non
                    **views.visit_values(deps, visit))
 
 
-async def answer_checkin(update: Update, context: WellbotContext, reminder_id: int, score: int) -> None:
+async def answer_checkin(update: Update, context: WellbotContext, button: views.CheckinScore) -> None:
     """Store the patient's pain score once and thank them."""
-    deps, user_id = context.deps, update.effective_user.id
+    deps, user_id, reminder_id, score = context.deps, update.effective_user.id, button.reminder_id, button.score
     if not 0 <= score <= MAX_SCORE:
         raise callbacks.CallbackDataError("score out of range")
     result, stored = store.record_checkin(deps.db, reminder_id, user_id, score, deps.clock.now())

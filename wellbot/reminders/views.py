@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from wellbot.bot import callbacks, keyboards
+from wellbot.booking.buttons import CancelVisit, RescheduleVisit
+from wellbot.bot import keyboards
+from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import Deps
 from wellbot.core.clock import from_db
 
-PREFIX = "rem"
-CONFIRM = "cf"
-CHECKIN = "ci"
-# Reschedule and cancel belong to booking, which owns the `vis` prefix.
-BOOKING_PREFIX = "vis"
-BOOKING_RESCHEDULE = "rs"
-BOOKING_CANCEL = "cx"
+
+@dataclass(frozen=True)
+class ConfirmVisit(Button, tag="rem:cf"):
+    """The patient will come to this visit."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class CheckinScore(Button, tag="rem:ci"):
+    """A pain score (0 to 10) in answer to one check-in."""
+
+    reminder_id: int
+    score: int
+
+
 CONFIRM_LABEL = "✅ Confirm"
 RESCHEDULE_LABEL = "🔁 Reschedule"
 CANCEL_LABEL = "✖️ Cancel visit"
@@ -40,15 +52,15 @@ def visit_values(deps: Deps, visit: dict) -> dict[str, Any]:
 
 def reminder_keyboard(visit_id: int, confirmed: bool) -> InlineKeyboardMarkup:
     """Confirm (until confirmed), then Reschedule and Cancel, which booking handles."""
-    first = [] if confirmed else [(CONFIRM_LABEL, callbacks.encode(PREFIX, CONFIRM, visit_id))]
+    first = [] if confirmed else [(CONFIRM_LABEL, ConfirmVisit(visit_id).pack())]
+    # Reschedule and Cancel are booking's buttons; booking answers them.
     return keyboards.inline([
         first,
-        [(RESCHEDULE_LABEL, callbacks.encode(BOOKING_PREFIX, BOOKING_RESCHEDULE, visit_id)),
-         (CANCEL_LABEL, callbacks.encode(BOOKING_PREFIX, BOOKING_CANCEL, visit_id))],
+        [(RESCHEDULE_LABEL, RescheduleVisit(visit_id).pack()), (CANCEL_LABEL, CancelVisit(visit_id).pack())],
     ])
 
 
 def checkin_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
     """Score buttons 0 to 10."""
-    buttons = [(str(score), callbacks.encode(PREFIX, CHECKIN, reminder_id, score)) for score in SCORES]
+    buttons = [(str(score), CheckinScore(reminder_id, score).pack()) for score in SCORES]
     return keyboards.inline([buttons[:SCORES_PER_ROW], buttons[SCORES_PER_ROW:]])
