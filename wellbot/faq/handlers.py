@@ -11,11 +11,15 @@ import asyncio
 import logging
 import signal
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application
 
-from wellbot.bot import callbacks, keyboards
+from wellbot.booking.buttons import StartBooking
+from wellbot.bot import keyboards
+from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 from wellbot.bot.messaging import answer, reply, show
@@ -25,8 +29,30 @@ from wellbot.faq import loading, search, store
 
 log = logging.getLogger(__name__)
 
-PREFIX = "faq"
-BOOK_PREFIX, BOOK_START = "book", "start"
+
+
+@dataclass(frozen=True)
+class TopicsPage(Button, tag="faq:p"):
+    """One page of the topic list."""
+
+    page: int
+
+
+@dataclass(frozen=True)
+class TopicPage(Button, tag="faq:t"):
+    """One page of a topic's questions."""
+
+    topic: str
+    page: int
+
+
+@dataclass(frozen=True)
+class ShowAnswer(Button, tag="faq:a"):
+    """One entry's answer."""
+
+    entry_id: str
+
+
 TOPICS_PER_PAGE = 6
 QUESTIONS_PER_PAGE = 6
 MAX_LABEL = 60  # characters of a question shown on a button
@@ -50,12 +76,12 @@ def _label(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def _nav_row(page: int, pages: int, *parts: str) -> list[tuple[str, str]]:
+def _nav_row(page: int, pages: int, button: Callable[[int], Button]) -> list[tuple[str, str]]:
     row = []
     if page > 0:
-        row.append((PREVIOUS_LABEL, callbacks.encode(PREFIX, *parts, page - 1)))
+        row.append((PREVIOUS_LABEL, button(page - 1).pack()))
     if page < pages - 1:
-        row.append((NEXT_LABEL, callbacks.encode(PREFIX, *parts, page + 1)))
+        row.append((NEXT_LABEL, button(page + 1).pack()))
     return row
 
 
@@ -65,17 +91,16 @@ def topics_keyboard(deps: Deps, page: int = 0) -> tuple[InlineKeyboardMarkup, in
     pages = _pages(len(topics), TOPICS_PER_PAGE)
     page = _clamp(page, pages)
     shown = topics[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
-    rows = [[(label, callbacks.encode(PREFIX, "t", key, 0))] for key, label in shown]
-    rows.append(_nav_row(page, pages, "p"))
+    rows = [[(label, TopicPage(key, 0).pack())] for key, label in shown]
+    rows.append(_nav_row(page, pages, TopicsPage))
     return keyboards.inline(rows), page, pages
 
 
 def answer_keyboard(entry: store.StoredEntry, back_page: int) -> InlineKeyboardMarkup:
     """"Book a visit" (to the linked service if any) and "Back" to the entry's topic."""
-    book = callbacks.encode(BOOK_PREFIX, BOOK_START, *([entry.service_key] if entry.service_key else []))
     return keyboards.inline([
-        [(BOOK_LABEL, book)],
-        [(BACK_LABEL, callbacks.encode(PREFIX, "t", entry.topic, back_page))],
+        [(BOOK_LABEL, StartBooking(entry.service_key or "").pack())],
+        [(BACK_LABEL, TopicPage(entry.topic, back_page).pack())],
     ])
 
 
@@ -99,9 +124,9 @@ async def show_questions(update: Update, context: WellbotContext, topic: str, pa
     pages = _pages(len(entries), QUESTIONS_PER_PAGE)
     page = _clamp(page, pages)
     shown = entries[page * QUESTIONS_PER_PAGE : (page + 1) * QUESTIONS_PER_PAGE]
-    rows = [[(_label(question), callbacks.encode(PREFIX, "a", entry_id))] for entry_id, question in shown]
-    rows.append(_nav_row(page, pages, "t", topic))
-    rows.append([(TOPICS_LABEL, callbacks.encode(PREFIX, "p", 0))])
+    rows = [[(_label(question), ShowAnswer(entry_id).pack())] for entry_id, question in shown]
+    rows.append(_nav_row(page, pages, lambda number: TopicPage(topic, number)))
+    rows.append([(TOPICS_LABEL, TopicsPage(0).pack())])
     await show(update, context, "faq_questions", keyboard=keyboards.inline(rows), topic=label,
                page=page + 1, pages=pages)
 
@@ -150,8 +175,8 @@ async def _offer_choices(update: Update, context: WellbotContext, outcome: searc
     for hit in outcome.hits:
         entry = store.entry(context.deps.db, hit.entry_id)
         if entry is not None:
-            rows.append([(_label(entry.question), callbacks.encode(PREFIX, "a", entry.id))])
-    rows.append([(TOPICS_LABEL, callbacks.encode(PREFIX, "p", 0))])
+            rows.append([(_label(entry.question), ShowAnswer(entry.id).pack())])
+    rows.append([(TOPICS_LABEL, TopicsPage(0).pack())])
     await reply(update, context, "faq_choices", keyboard=keyboards.inline(rows))
 
 
@@ -169,17 +194,19 @@ async def free_text(update: Update, context: WellbotContext) -> None:
     await respond_to_text(update, context, update.message.text)
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Route `faq:` buttons; anything else is forged or from an old version."""
-    action = parts[0] if parts else ""
-    if action == "p" and len(parts) == 2:
-        await show_topics(update, context, callbacks.int_part(parts, 1))
-    elif action == "t" and len(parts) == 3:
-        await show_questions(update, context, parts[1], callbacks.int_part(parts, 2))
-    elif action == "a" and len(parts) == 2:
-        await show_answer(update, context, parts[1])
-    else:
-        raise callbacks.CallbackDataError("unknown faq button")
+async def topics_pressed(update: Update, context: WellbotContext, button: TopicsPage) -> None:
+    """A page of topics."""
+    await show_topics(update, context, button.page)
+
+
+async def topic_pressed(update: Update, context: WellbotContext, button: TopicPage) -> None:
+    """A page of one topic's questions."""
+    await show_questions(update, context, button.topic, button.page)
+
+
+async def answer_pressed(update: Update, context: WellbotContext, button: ShowAnswer) -> None:
+    """One answer."""
+    await show_answer(update, context, button.entry_id)
 
 
 def reload_now(deps: Deps) -> None:
@@ -227,7 +254,8 @@ FEATURE = Feature(
     name="faq",
     cli=faq_cli.COMMANDS,  # wellbot faq reload
     commands=[Command("faq", "Questions & answers", faq_command, usage="[words]")],
-    buttons=[ButtonRoute(PREFIX, on_button)],
+    buttons=[ButtonRoute.typed(TopicsPage, topics_pressed), ButtonRoute.typed(TopicPage, topic_pressed),
+             ButtonRoute.typed(ShowAnswer, answer_pressed)],
     menu=[MenuItem("faq", "Questions & answers", show_topics, order=30)],
     deep_links={"faq": show_topics},
     free_text=free_text,
