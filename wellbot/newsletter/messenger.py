@@ -17,10 +17,11 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from wellbot.bot import callbacks, keyboards
+from wellbot.bot import keyboards
 from wellbot.bot.lanes import LaneRequest
 from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 from wellbot.newsletter.engine import Delivery, Outcome, PushResult
+from wellbot.subscriptions.buttons import ManageTopics, Unsubscribe
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,7 @@ CHAT_GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 
 def subscription_keyboard() -> InlineKeyboardMarkup:
     """The buttons every digest and broadcast carries."""
-    return keyboards.inline([[(UNSUBSCRIBE_LABEL, callbacks.encode("sub", "off")),
-                              (MANAGE_LABEL, callbacks.encode("sub", "manage"))]])
+    return keyboards.inline([[(UNSUBSCRIBE_LABEL, Unsubscribe().pack()), (MANAGE_LABEL, ManageTopics().pack())]])
 
 
 def bulk_bot(bot: Bot, lanes: int) -> ExtBot:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from telegram.ext import ChatMemberHandler
 
-from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.bot.features import Command, Feature, MenuItem
 from wellbot.subscriptions import handlers, logic
 from wellbot.subscriptions.handlers import news_footer_buttons
 
@@ -42,7 +42,7 @@ FEATURE = Feature(
         Command("unsubscribe", "Stop health news at once", handlers.unsubscribe_command),
         Command("subscribers", "Health-news subscribers by status and topic", handlers.subscribers, staff=True),
     ],
-    buttons=[ButtonRoute(handlers.PREFIX, handlers.on_button)],
+    buttons=handlers.ROUTES,
     menu=[MenuItem(MENU_KEY, "Health news", handlers.open_news, order=MENU_ORDER)],
     deep_links={MENU_KEY: handlers.open_news},
     handlers=[(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER), 0)],

@@ -15,19 +15,30 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from wellbot.bot import callbacks, keyboards
+from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.features import ButtonRoute
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.core import patients
 from wellbot.core.errors import ConfigError
 from wellbot.subscriptions import logic
+from wellbot.subscriptions.buttons import (
+    BackToNews,
+    ConsentNo,
+    ConsentYes,
+    EditTopics,
+    ManageTopics,
+    NewSubscription,
+    PauseNews,
+    ResumeNews,
+    SaveTopics,
+    ToggleConsentTopic,
+    Unsubscribe,
+)
 from wellbot.subscriptions.logic import Origin, Outcome, State, Status
 
 log = logging.getLogger(__name__)
 
-PREFIX = "sub"
-# Button actions (the part after the prefix).
-OFF, MANAGE, TOGGLE, YES, NO, NEW, EDIT, SAVE, BACK, PAUSE, RESUME = (
-    "off", "manage", "tg", "yes", "no", "new", "et", "save", "back", "pause", "resume")
 
 LABEL_UNSUBSCRIBE = "Unsubscribe"
 LABEL_MANAGE = "Manage topics"
@@ -52,7 +63,7 @@ COMMAND_WORDING = "command"  # consent_texts.template for a typed command
 
 def news_footer_buttons() -> list[list[tuple[str, str]]]:
     """Unsubscribe and Manage topics, for every newsletter and digest message."""
-    return [[(LABEL_UNSUBSCRIBE, callbacks.encode(PREFIX, OFF)), (LABEL_MANAGE, callbacks.encode(PREFIX, MANAGE))]]
+    return [[(LABEL_UNSUBSCRIBE, Unsubscribe().pack()), (LABEL_MANAGE, ManageTopics().pack())]]
 
 
 # ----- configuration -------------------------------------------------------------
@@ -99,10 +110,10 @@ def consent_wording(deps: Deps) -> str:
 def consent_keyboard(deps: Deps, key: str, mask: int) -> InlineKeyboardMarkup:
     """One toggle per topic, then the explicit yes and a no."""
     rows = [[(f"{ON if mask & (1 << i) else OFF_MARK} {topic.label}",
-              callbacks.encode(PREFIX, TOGGLE, key, mask ^ (1 << i)))]
+              ToggleConsentTopic(key, mask ^ (1 << i)).pack())]
             for i, topic in enumerate(deps.clinic.topics)]
-    rows.append([(LABEL_YES, callbacks.encode(PREFIX, YES, key, mask))])
-    rows.append([(LABEL_NO, callbacks.encode(PREFIX, NO))])
+    rows.append([(LABEL_YES, ConsentYes(key, mask).pack())])
+    rows.append([(LABEL_NO, ConsentNo().pack())])
     return keyboards.inline(rows)
 
 
@@ -117,13 +128,12 @@ def consent_screen(deps: Deps, mask: int | None = None) -> tuple[str, InlineKeyb
 def manage_keyboard(deps: Deps, state: State) -> InlineKeyboardMarkup:
     """Buttons that fit the state: change topics, pause/resume, unsubscribe; or subscribe."""
     if not state.live:
-        return keyboards.column([(LABEL_SUBSCRIBE, callbacks.encode(PREFIX, NEW))])
+        return keyboards.column([(LABEL_SUBSCRIBE, NewSubscription().pack())])
     keys = _keys(deps)
-    edit = (LABEL_CHANGE_TOPICS, callbacks.encode(PREFIX, EDIT, logic.topics_version(keys),
-                                                  logic.mask_of(state.topics, keys)))
-    toggle = ((LABEL_PAUSE, callbacks.encode(PREFIX, PAUSE)) if state.status == Status.SUBSCRIBED
-              else (LABEL_RESUME, callbacks.encode(PREFIX, RESUME)))
-    return keyboards.column([edit, toggle, (LABEL_UNSUBSCRIBE, callbacks.encode(PREFIX, OFF))])
+    edit = (LABEL_CHANGE_TOPICS, EditTopics(logic.topics_version(keys), logic.mask_of(state.topics, keys)).pack())
+    toggle = ((LABEL_PAUSE, PauseNews().pack()) if state.status == Status.SUBSCRIBED
+              else (LABEL_RESUME, ResumeNews().pack()))
+    return keyboards.column([edit, toggle, (LABEL_UNSUBSCRIBE, Unsubscribe().pack())])
 
 
 def manage_values(deps: Deps, user_id: int) -> tuple[dict, InlineKeyboardMarkup]:
@@ -139,10 +149,10 @@ def topics_keyboard(deps: Deps, mask: int) -> InlineKeyboardMarkup:
     """Topic toggles for a live subscription, then Save and Back."""
     version = logic.topics_version(_keys(deps))
     rows = [[(f"{ON if mask & (1 << i) else OFF_MARK} {topic.label}",
-              callbacks.encode(PREFIX, EDIT, version, mask ^ (1 << i)))]
+              EditTopics(version, mask ^ (1 << i)).pack())]
             for i, topic in enumerate(deps.clinic.topics)]
-    rows.append([(LABEL_SAVE, callbacks.encode(PREFIX, SAVE, version, mask)),
-                 (LABEL_BACK, callbacks.encode(PREFIX, BACK))])
+    rows.append([(LABEL_SAVE, SaveTopics(version, mask).pack()),
+                 (LABEL_BACK, BackToNews().pack())])
     return keyboards.inline(rows)
 
 
@@ -203,16 +213,7 @@ async def subscribers(update: Update, context: WellbotContext) -> None:
 # ----- buttons ---------------------------------------------------------------------
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Route a `sub:` button by its action."""
-    action = parts[0] if parts else ""
-    handler = BUTTONS.get(action)
-    if handler is None:
-        raise callbacks.CallbackDataError("unknown sub action")
-    await handler(update, context, parts[1:])
-
-
-async def press_off(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_off(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Unsubscribe (footer or /news): at once; one confirmation message; a repeat only gets a toast."""
     deps = context.deps
     origin = _origin(update, "button", _button_wording(deps, LABEL_UNSUBSCRIBE))
@@ -224,30 +225,30 @@ async def press_off(update: Update, context: WellbotContext, parts: list[str]) -
         await _toast(update, context, "unsubscribe", outcome.value)
 
 
-async def press_manage(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_manage(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Manage topics (footer): the /news screen as a new message (the news message stays)."""
     await answer(update, context)
     await show_manage(update, context)
 
 
-async def press_toggle(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_toggle(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Flip a topic on the consent screen (nothing is stored until the yes)."""
     deps = context.deps
-    mask = _mask(deps, parts, 1)
-    if logic.short_key(logic.text_hash(CONSENT_TEMPLATE, consent_wording(deps))) != parts[0]:
+    mask = _mask(deps, button.mask)
+    if logic.short_key(logic.text_hash(CONSENT_TEMPLATE, consent_wording(deps))) != button.wording:
         await _refresh_consent(update, context, mask)
         return
-    await show(update, context, CONSENT_TEMPLATE, keyboard=consent_keyboard(deps, parts[0], mask),
+    await show(update, context, CONSENT_TEMPLATE, keyboard=consent_keyboard(deps, button.wording, mask),
                **consent_values(deps))
 
 
-async def press_yes(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_yes(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """The explicit yes: subscribe to the chosen topics under the wording shown."""
     deps = context.deps
     user_id = update.effective_user.id
-    mask = _mask(deps, parts, 1)
+    mask = _mask(deps, button.mask)
     digest = logic.text_hash(CONSENT_TEMPLATE, consent_wording(deps))
-    if logic.short_key(digest) != parts[0]:  # the clinic changed the wording since: ask again
+    if logic.short_key(digest) != button.wording:  # the clinic changed the wording since: ask again
         await _refresh_consent(update, context, mask)
         return
     topics = logic.topics_of(mask, _keys(deps))
@@ -268,87 +269,91 @@ async def _refresh_consent(update: Update, context: WellbotContext, mask: int) -
     await show(update, context, CONSENT_TEMPLATE, keyboard=keyboard, **consent_values(deps))
 
 
-async def press_no(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_no(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """No thanks: nothing is stored."""
     await show(update, context, "sub_declined")
 
 
-async def press_new(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_new(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Subscribe (from /news when not subscribed): the consent screen in place."""
     deps = context.deps
     if logic.current(deps.db, update.effective_user.id).live:
-        await press_back(update, context, parts)
+        await press_back(update, context)
         return
     _, keyboard = consent_screen(deps)
     await show(update, context, CONSENT_TEMPLATE, keyboard=keyboard, **consent_values(deps))
 
 
-async def press_edit(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_edit(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """The topic editor with a (toggled) choice; nothing is stored until Save."""
     deps = context.deps
-    mask = _topic_mask(deps, parts)
+    mask = _topic_mask(deps, button)
     if not logic.current(deps.db, update.effective_user.id).live:
         await _toast(update, context, "topics", Outcome.NOT_SUBSCRIBED.value)
-        await press_back(update, context, parts)
+        await press_back(update, context)
         return
     await show(update, context, TOPICS_TEMPLATE, keyboard=topics_keyboard(deps, mask))
 
 
-async def press_save(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_save(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Save the chosen topics (one event if they changed), then back to /news."""
     deps = context.deps
-    topics = logic.topics_of(_topic_mask(deps, parts), _keys(deps))
+    topics = logic.topics_of(_topic_mask(deps, button), _keys(deps))
     wording = logic.remember_text(deps.db, TOPICS_TEMPLATE, deps.renderer.render(TOPICS_TEMPLATE), deps.clock.now())
     outcome = logic.set_topics(deps.db, update.effective_user.id, topics, _origin(update, "button", wording),
                                deps.clock.now())
     await _toast(update, context, "topics", outcome.value)
     if outcome != Outcome.NO_TOPICS:
-        await press_back(update, context, parts)
+        await press_back(update, context)
 
 
-async def press_back(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_back(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Show the current /news screen in place."""
     values, keyboard = manage_values(context.deps, update.effective_user.id)
     await show(update, context, "sub_manage", keyboard=keyboard, **values)
 
 
-async def press_pause(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_pause(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Pause news (topics kept); a repeat changes nothing."""
     deps = context.deps
     origin = _origin(update, "button", _button_wording(deps, LABEL_PAUSE))
     outcome = logic.pause(deps.db, update.effective_user.id, origin, deps.clock.now())
     await _toast(update, context, "pause", outcome.value)
-    await press_back(update, context, parts)
+    await press_back(update, context)
 
 
-async def press_resume(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def press_resume(update: Update, context: WellbotContext, button: Button | None = None) -> None:
     """Resume paused news (also the one tap after coming back from a block)."""
     deps = context.deps
     origin = _origin(update, "button", _button_wording(deps, LABEL_RESUME))
     outcome = logic.resume(deps.db, update.effective_user.id, origin, deps.clock.now())
     await _toast(update, context, "resume", outcome.value)
-    await press_back(update, context, parts)
+    await press_back(update, context)
 
 
-def _mask(deps: Deps, parts: list[str], index: int) -> int:
-    """A topic mask from callback_data, or CallbackDataError."""
-    mask = callbacks.int_part(parts, index)
+def _mask(deps: Deps, mask: int) -> int:
+    """A topic mask from a button, or CallbackDataError if it names topics the clinic does not have."""
     if not logic.valid_mask(mask, _keys(deps)):
         raise callbacks.CallbackDataError("topic mask out of range")
     return mask
 
 
-def _topic_mask(deps: Deps, parts: list[str]) -> int:
+def _topic_mask(deps: Deps, button: EditTopics | SaveTopics) -> int:
     """The mask of a topic-editor button, refused if the clinic's topics changed since."""
-    if not parts or parts[0] != logic.topics_version(_keys(deps)):
+    if button.version != logic.topics_version(_keys(deps)):
         raise callbacks.CallbackDataError("topics changed since the button was made")
-    return _mask(deps, parts, 1)
+    return _mask(deps, button.mask)
 
 
-BUTTONS = {
-    OFF: press_off, MANAGE: press_manage, TOGGLE: press_toggle, YES: press_yes, NO: press_no, NEW: press_new,
-    EDIT: press_edit, SAVE: press_save, BACK: press_back, PAUSE: press_pause, RESUME: press_resume,
-}
+# Every `sub:` button, for the feature's declaration.
+ROUTES = [
+    ButtonRoute.typed(Unsubscribe, press_off), ButtonRoute.typed(ManageTopics, press_manage),
+    ButtonRoute.typed(ToggleConsentTopic, press_toggle), ButtonRoute.typed(ConsentYes, press_yes),
+    ButtonRoute.typed(ConsentNo, press_no), ButtonRoute.typed(NewSubscription, press_new),
+    ButtonRoute.typed(EditTopics, press_edit), ButtonRoute.typed(SaveTopics, press_save),
+    ButtonRoute.typed(BackToNews, press_back), ButtonRoute.typed(PauseNews, press_pause),
+    ButtonRoute.typed(ResumeNews, press_resume),
+]
 
 
 # ----- blocking and coming back -------------------------------------------------------
@@ -376,4 +381,4 @@ async def paused_note(update: Update, context: WellbotContext) -> None:
         log.info("patient is back user_id=%s", user_id)
     if logic.paused_by_block(deps.db, user_id):
         await reply(update, context, "sub_paused_note",
-                    keyboard=keyboards.column([(LABEL_RESUME, callbacks.encode(PREFIX, RESUME))]))
+                    keyboard=keyboards.column([(LABEL_RESUME, ResumeNews().pack())]))
