@@ -82,7 +82,7 @@ class FlowSteps:
     flow: str
     buttons: dict[str, frozenset[type[Button]]]  # step (or ANY_STEP) -> button kinds it allows
     on_text: Handler | None = None  # typed text or a shared contact at one of the `typed` steps
-    typed: frozenset[str] = frozenset()
+    typed: frozenset[str] | None = None  # None: every step's typed text goes to on_text, which decides
     use_buttons: str = "use_buttons"
     on_stale: StaleHandler | None = None  # a button whose token is no longer live: True if it answered
 

@@ -26,7 +26,7 @@ from telegram.request import HTTPXRequest
 from wellbot.bot import callbacks
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands
-from wellbot.bot.router import MENU_PREFIX
+from wellbot.bot.router import OpenMenuItem
 from wellbot.core import deps as deps_module
 from wellbot.core.clock import Clock, to_db
 
@@ -137,7 +137,9 @@ async def log_update(update: Update, context: WellbotContext) -> None:
     """One INFO line per update: ids and kind, never its text."""
     features = context.deps.features
     commands = {command.name for command in all_commands(features)}
-    prefixes = {route.prefix for feature in features for route in feature.buttons} | {MENU_PREFIX}
+    # The first segment of each route's tag: what a log line may name without echoing forged data.
+    tags = [route.prefix for feature in features for route in feature.buttons] + [OpenMenuItem.TAG]
+    prefixes = {tag.split(callbacks.SEPARATOR, 1)[0] for tag in tags}
     user = update.effective_user
     log.info("update received update_id=%s user_id=%s %s", update.update_id, user.id if user else None,
              describe_update(update, commands, prefixes))

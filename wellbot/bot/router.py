@@ -9,7 +9,8 @@ helpful "I didn't catch that".
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -24,7 +25,7 @@ from telegram.ext import (
 
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, all_commands
+from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, MenuItem, all_commands
 from wellbot.bot.messaging import answer, reply
 from wellbot.core import patients
 
@@ -32,7 +33,14 @@ log = logging.getLogger(__name__)
 
 GUARD_GROUP = -10
 MAIN_GROUP = 0
-MENU_PREFIX = "menu"
+
+
+@dataclass(frozen=True)
+class OpenMenuItem(callbacks.Button, tag="menu"):
+    """An entry of the /start menu, by its key."""
+
+    key: str
+
 
 # Guards run before anything else and may stop an update (flood control,
 # group chats). Features append to this list; each returns True to stop.
@@ -47,11 +55,12 @@ def install(application: Application, features: list[Feature], guards: list[Guar
             CommandHandler(command.name, _command_runner(command), filters=filters.ChatType.PRIVATE),
             group=MAIN_GROUP,
         )
-    routes = {route.prefix: route for feature in features for route in feature.buttons}
     menu = {item.key: item for feature in features for item in feature.menu}
+    routes = {route.prefix: route for feature in features for route in feature.buttons}
+    routes[OpenMenuItem.TAG] = ButtonRoute.typed(OpenMenuItem, _menu_runner(menu))
     tables = [steps for feature in features for steps in feature.flow_steps]
     step_tables = {kind: steps for steps in tables for kind in steps.kinds()}
-    application.add_handler(CallbackQueryHandler(_button_runner(routes, menu, step_tables)), group=MAIN_GROUP)
+    application.add_handler(CallbackQueryHandler(_button_runner(routes, step_tables)), group=MAIN_GROUP)
     flows: dict[str, Handler] = {name: handler for feature in features for name, handler in feature.flows.items()}
     flows.update({steps.flow: _typed_step_runner(steps) for steps in tables})
     free_text = [f.free_text for f in features if f.free_text]
@@ -108,16 +117,23 @@ def _command_runner(command: Command) -> Handler:
     return run_command
 
 
-def _button_runner(routes: dict[str, ButtonRoute], menu: dict, step_tables: dict[type, FlowSteps]) -> Handler:
+def _menu_runner(menu: dict[str, MenuItem]) -> Callable[[Update, WellbotContext, OpenMenuItem], Awaitable[None]]:
+    async def open_menu_item(update: Update, context: WellbotContext, button: OpenMenuItem) -> None:
+        """A main-menu entry: its feature's handler (an entry since removed is a stale button)."""
+        item = menu.get(button.key)
+        if item is None:
+            raise callbacks.CallbackDataError("no such menu item")
+        await answer(update, context)
+        await item.handler(update, context)
+
+    return open_menu_item
+
+
+def _button_runner(routes: dict[str, ButtonRoute], step_tables: dict[type, FlowSteps]) -> Handler:
     async def run_button(update: Update, context: WellbotContext) -> None:
         """Route a pressed button by prefix; staff buttons re-check the presser every time."""
         query = update.callback_query
         try:
-            prefix, parts = callbacks.decode(query.data)
-            if prefix == MENU_PREFIX and parts and parts[0] in menu:
-                await answer(update, context)
-                await menu[parts[0]].handler(update, context)
-                return
             route, parts = _route_for(routes, query.data)
             if route.staff and not context.deps.settings.is_staff(update.effective_user.id):
                 log.info("staff button refused prefix=%s user_id=%s", route.prefix, update.effective_user.id)
@@ -157,7 +173,7 @@ def _typed_step_runner(steps: FlowSteps) -> Handler:
     async def run_typed_step(update: Update, context: WellbotContext) -> None:
         """Typed text for a flow with declared steps: only at its typed steps."""
         state = context.deps.flows.get(update.effective_user.id)
-        if state is None or state.step not in steps.typed or steps.on_text is None:
+        if state is None or steps.on_text is None or (steps.typed is not None and state.step not in steps.typed):
             await reply(update, context, steps.use_buttons)
             return
         await steps.on_text(update, context)
@@ -191,7 +207,7 @@ def _input_runner(flows: dict[str, Handler], free_text: Handler | None) -> Handl
 def main_menu(deps: Deps) -> InlineKeyboardMarkup:
     """The /start menu: every feature's menu items, in their declared order."""
     items = sorted((item for feature in deps.features for item in feature.menu), key=lambda item: item.order)
-    return keyboards.column((item.label, callbacks.encode(MENU_PREFIX, item.key)) for item in items)
+    return keyboards.column((item.label, OpenMenuItem(item.key).pack()) for item in items)
 
 
 async def _unknown_command(update: Update, context: WellbotContext) -> None:

@@ -9,15 +9,15 @@ from datetime import datetime
 from telegram import Update
 from telegram.ext import Application
 
-from wellbot.bot import callbacks, keyboards
+from wellbot.bot import keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, send_html, show
 from wellbot.newsletter import digest, store
+from wellbot.newsletter.buttons import PreviewFor, SendDigest
 from wellbot.newsletter.messenger import subscription_keyboard
 
 log = logging.getLogger(__name__)
 
-PREFIX = "dg"
 JOB_NAME = "newsletter-digest"
 SEND_LABEL = "Send the digest now"
 PICK_LIMIT = 10
@@ -73,7 +73,7 @@ async def preview(update: Update, context: WellbotContext) -> None:
     deps = context.deps
     if not context.args:
         subscribers = store.recipients(deps.db, store.ALL)[:PICK_LIMIT]
-        rows = [[(str(r["user_id"]), callbacks.encode(PREFIX, "pv", r["user_id"]))] for r in subscribers]
+        rows = [[(str(r["user_id"]), PreviewFor(r["user_id"]).pack())] for r in subscribers]
         await reply(update, context, "digest_preview_pick", keyboard=keyboards.inline(rows), count=len(subscribers))
         return
     try:
@@ -112,22 +112,21 @@ async def ask_send(update: Update, context: WellbotContext) -> None:
         await reply(update, context, "digest_not_sent", reason="quiet", until=until, campaign_id=0)
         return
     count = digest.subscribers_with_news(deps.db, deps.clock.now())
-    keyboard = keyboards.inline([[(SEND_LABEL, callbacks.encode(PREFIX, "go"))]]) if count else None
+    keyboard = keyboards.inline([[(SEND_LABEL, SendDigest().pack())]]) if count else None
     await reply(update, context, "digest_send_confirm", keyboard=keyboard, count=count)
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Preview picks and the send confirmation (staff only, checked by the router)."""
-    action = parts[0] if parts else ""
-    if action == "pv":
-        await answer(update, context)
-        await _show_preview(update, context, callbacks.int_part(parts, 1))
-    elif action == "go":
-        campaign_id, why = queue_digest(context.deps, str(update.effective_user.id))
-        if campaign_id is None and why == "pending":
-            await answer(update, context, context.deps.renderer.render("digest_not_sent", reason=why))
-            return
-        await show(update, context, "digest_not_sent" if campaign_id is None else "digest_queued",
-                   reason=why, campaign_id=campaign_id or 0, until=quiet_until(context.deps))
-    else:
-        raise callbacks.CallbackDataError("unknown digest action")
+async def preview_pressed(update: Update, context: WellbotContext, button: PreviewFor) -> None:
+    """A subscriber picked from the preview list."""
+    await answer(update, context)
+    await _show_preview(update, context, button.user_id)
+
+
+async def send_pressed(update: Update, context: WellbotContext, button: SendDigest) -> None:
+    """The send confirmation: queue the digest unless one is pending or it is quiet hours."""
+    campaign_id, why = queue_digest(context.deps, str(update.effective_user.id))
+    if campaign_id is None and why == "pending":
+        await answer(update, context, context.deps.renderer.render("digest_not_sent", reason=why))
+        return
+    await show(update, context, "digest_not_sent" if campaign_id is None else "digest_queued",
+               reason=why, campaign_id=campaign_id or 0, until=quiet_until(context.deps))

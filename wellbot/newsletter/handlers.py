@@ -18,17 +18,25 @@ from telegram.ext import Application
 
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Command, Feature
+from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
+from wellbot.core.flows import Flow
 from wellbot.newsletter import broadcast, digest, digest_handlers, news_handlers, store
 from wellbot.newsletter import cli as news_cli
+from wellbot.newsletter.buttons import (
+    ChooseAudience,
+    DropBroadcast,
+    PreviewFor,
+    ResumeCampaign,
+    SendBroadcast,
+    SendDigest,
+)
 from wellbot.newsletter.engine import Campaign, Engine, Status, engine_config
 from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)
 
-PREFIX = "bc"
 FLOW = "bc"
 STEP_COMPOSE = "compose"
 STEP_AUDIENCE = "audience"
@@ -63,7 +71,7 @@ class StaffReporter:
         shown = await self._edit(campaign.id, counts, 0.0, status.value, force=True)
         self.throttle.forget(campaign.id)
         if status is Status.PAUSED:
-            keyboard = keyboards.inline([[(RESUME_LABEL, callbacks.encode(PREFIX, "resume", campaign.id))]])
+            keyboard = keyboards.inline([[(RESUME_LABEL, ResumeCampaign(campaign.id).pack())]])
             await notify_staff(self.bot, self.deps, "bc_paused", keyboard=keyboard, campaign_id=campaign.id,
                                kind=campaign.kind, reason=reason, **broadcast.progress_figures(counts, 0.0))
         elif not shown:
@@ -151,7 +159,7 @@ async def on_broadcast_text(update: Update, context: WellbotContext) -> None:
 
 async def _ask_audience(update: Update, context: WellbotContext, token: str) -> None:
     options = broadcast.audiences(context.deps.db, context.deps.clinic)
-    rows = [[(f"{label} ({count})", callbacks.encode(PREFIX, "aud", token, _audience_key(audience)))]
+    rows = [[(f"{label} ({count})", ChooseAudience(token, _audience_key(audience)).pack())]
             for audience, label, count in options]
     await reply(update, context, "bc_audience", keyboard=keyboards.inline(rows))
 
@@ -160,22 +168,11 @@ def _audience_key(audience: str) -> str:
     return store.audience_topic(audience) or ALL_KEY
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Route the broadcast buttons (staff only, checked by the router)."""
-    action = parts[0] if parts else ""
-    handler = {"aud": choose_audience, "go": confirm, "drop": drop, "resume": resume}.get(action)
-    if handler is None:
-        raise callbacks.CallbackDataError("unknown broadcast action")
-    await handler(update, context, parts)
-
-
-async def choose_audience(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def choose_audience(update: Update, context: WellbotContext, button: ChooseAudience, state: Flow) -> None:
     """Save a draft for the chosen audience, show the exact message and the count, ask to confirm."""
     deps, user_id = context.deps, update.effective_user.id
-    token, key = (parts[1], parts[2]) if len(parts) == 3 else ("", "")
-    state = deps.flows.current(user_id, FLOW, token)
-    audience = store.ALL if key == ALL_KEY else store.TOPIC_PREFIX + key
-    if state is None or "body" not in state.data or not broadcast.valid_audience(deps.clinic, audience):
+    audience = store.ALL if button.audience == ALL_KEY else store.TOPIC_PREFIX + button.audience
+    if "body" not in state.data or not broadcast.valid_audience(deps.clinic, audience):
         raise callbacks.CallbackDataError("stale or forged audience button")
     count = store.count_recipients(deps.db, audience)
     if count == 0:  # a campaign to nobody helps no one: keep the text and the audience buttons
@@ -187,24 +184,24 @@ async def choose_audience(update: Update, context: WellbotContext, parts: list[s
     deps.flows.clear(user_id)
     await answer(update, context)
     await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
-    keyboard = keyboards.inline([[(SEND_LABEL, callbacks.encode(PREFIX, "go", campaign_id)),
-                                  (DROP_LABEL, callbacks.encode(PREFIX, "drop", campaign_id))]])
+    keyboard = keyboards.inline([[(SEND_LABEL, SendBroadcast(campaign_id).pack()),
+                                  (DROP_LABEL, DropBroadcast(campaign_id).pack())]])
     await reply(update, context, "bc_confirm", keyboard=keyboard, count=count,
                 audience=broadcast.audience_label(deps.clinic, audience))
 
 
-def _own_draft(update: Update, context: WellbotContext, parts: list[str]) -> dict[str, Any]:
+def _own_draft(update: Update, context: WellbotContext, campaign_id: int) -> dict[str, Any]:
     """The campaign the button names, if it is this staff member's broadcast; else CallbackDataError."""
-    row = store.get_campaign(context.deps.db, callbacks.int_part(parts, 1))
+    row = store.get_campaign(context.deps.db, campaign_id)
     if row is None or row["kind"] != broadcast.KIND or row["created_by"] != update.effective_user.id:
         raise callbacks.CallbackDataError("not this staff member's broadcast")
     return row
 
 
-async def confirm(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def confirm(update: Update, context: WellbotContext, button: SendBroadcast) -> None:
     """Queue the draft (once, however often pressed) and post a live progress message."""
     deps = context.deps
-    row = _own_draft(update, context, parts)
+    row = _own_draft(update, context, button.campaign_id)
     if not store.queue_draft(deps.db, row["id"]):
         await answer(update, context, deps.renderer.render("bc_already_toast", status=row["status"]))
         return
@@ -223,19 +220,19 @@ async def confirm(update: Update, context: WellbotContext, parts: list[str]) -> 
         sender.wake()
 
 
-async def drop(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def drop(update: Update, context: WellbotContext, button: DropBroadcast) -> None:
     """Throw the draft away."""
-    row = _own_draft(update, context, parts)
+    row = _own_draft(update, context, button.campaign_id)
     if store.cancel(context.deps.db, context.deps.clock, row["id"]) or row["status"] == "cancelled":
         await show(update, context, "bc_dropped")
     else:
         await answer(update, context, context.deps.renderer.render("bc_already_toast", status=row["status"]))
 
 
-async def resume(update: Update, context: WellbotContext, parts: list[str]) -> None:
+async def resume(update: Update, context: WellbotContext, button: ResumeCampaign) -> None:
     """Queue a paused campaign again (any staff member may)."""
     deps = context.deps
-    campaign_id = callbacks.int_part(parts, 1)
+    campaign_id = button.campaign_id
     if store.get_campaign(deps.db, campaign_id) is None:
         raise callbacks.CallbackDataError("no such campaign")
     if not store.resume(deps.db, campaign_id):
@@ -284,6 +281,10 @@ def status_lines(db: Any, now: Any) -> list[tuple[str, str]]:
     return lines or [("newsletter", "no campaign running or queued")]
 
 
+# The broadcast flow: the audience buttons only once the text is in; typed text goes to
+# `on_broadcast_text` at every step (at the audience step it shows the buttons again).
+BROADCAST_STEPS = FlowSteps(FLOW, {STEP_AUDIENCE: frozenset({ChooseAudience})}, on_text=on_broadcast_text)
+
 FEATURE = Feature(
     name="newsletter",
     cli=news_cli.COMMANDS,  # wellbot news add/list/delete/import
@@ -299,10 +300,14 @@ FEATURE = Feature(
                 staff=True, usage="[user id]"),
         Command("digest_send", "Send the next digest now", digest_handlers.ask_send, staff=True),
     ],
-    buttons=[ButtonRoute(PREFIX, on_button, staff=True),
-             ButtonRoute(digest_handlers.PREFIX, digest_handlers.on_button, staff=True),
-             ButtonRoute(news_handlers.PREFIX, news_handlers.on_button, staff=True)],
-    flows={FLOW: on_broadcast_text, news_handlers.FLOW: news_handlers.on_text},
+    buttons=[ButtonRoute.typed(ChooseAudience, choose_audience, staff=True),
+             ButtonRoute.typed(SendBroadcast, confirm, staff=True),
+             ButtonRoute.typed(DropBroadcast, drop, staff=True),
+             ButtonRoute.typed(ResumeCampaign, resume, staff=True),
+             ButtonRoute.typed(PreviewFor, digest_handlers.preview_pressed, staff=True),
+             ButtonRoute.typed(SendDigest, digest_handlers.send_pressed, staff=True),
+             *news_handlers.ROUTES],
+    flow_steps=[BROADCAST_STEPS, news_handlers.NEWS_STEPS],
     startup=[start_engine],
     shutdown=[stop_engine],
     checks=[check_settings, digest_handlers.check_digest],

@@ -15,15 +15,16 @@ from telegram import Update
 
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import WellbotContext
+from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.messaging import answer, reply, send_html, show
 from wellbot.core.clock import to_db
 from wellbot.core.flows import Flow
 from wellbot.newsletter import digest, items
+from wellbot.newsletter.buttons import NewsDelete, NewsDrop, NewsEditField, NewsSave, NewsTopic, NewsTopicsDone
 from wellbot.newsletter.messenger import subscription_keyboard
 
 log = logging.getLogger(__name__)
 
-PREFIX = "nw"
 FLOW = "news"
 STEPS = ("title", "body", "link", "topics", "publish")
 PREVIEW = "preview"
@@ -64,7 +65,7 @@ async def ask_delete(update: Update, context: WellbotContext) -> None:
     if item is None:
         await reply(update, context, "news_not_found", usage="/news_delete")
         return
-    keyboard = keyboards.inline([[("Delete", callbacks.encode(PREFIX, "del", item.id))]])
+    keyboard = keyboards.inline([[("Delete", NewsDelete(item.id).pack())]])
     await reply(update, context, "news_delete_confirm", item=item, keyboard=keyboard)
 
 
@@ -116,7 +117,7 @@ async def _prompt(update: Update, context: WellbotContext, state: Flow) -> None:
     elif state.step == PREVIEW:
         await _preview(update, context, state)
     elif state.step == PICK:
-        rows = [[(label, callbacks.encode(PREFIX, "ef", state.token, field))] for field, label in FIELD_LABELS.items()]
+        rows = [[(label, NewsEditField(state.token, field).pack())] for field, label in FIELD_LABELS.items()]
         await reply(update, context, "news_edit_pick", title=state.data["title"], keyboard=keyboards.inline(rows))
     else:
         await reply(update, context, "news_ask", step=state.step)
@@ -124,9 +125,9 @@ async def _prompt(update: Update, context: WellbotContext, state: Flow) -> None:
 
 def _topics_keyboard(context: WellbotContext, state: Flow):
     chosen = set(state.data.get("topics", []))
-    rows = [[((CHECK if t.key in chosen else "") + t.label, callbacks.encode(PREFIX, "t", state.token, t.key))]
+    rows = [[((CHECK if t.key in chosen else "") + t.label, NewsTopic(state.token, t.key).pack())]
             for t in context.deps.clinic.topics]
-    rows.append([("Done", callbacks.encode(PREFIX, "td", state.token))])
+    rows.append([("Done", NewsTopicsDone(state.token).pack())])
     return keyboards.inline(rows)
 
 
@@ -150,32 +151,18 @@ async def _preview(update: Update, context: WellbotContext, state: Flow) -> None
            "publish_at": to_db(item.publish_at), "topics": json.dumps(list(item.topics))}
     text, _ids = digest.render_digest(deps.renderer, deps.clinic, [row])
     await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
-    keyboard = keyboards.inline([[("Save", callbacks.encode(PREFIX, "save", state.token)),
-                                  ("Cancel", callbacks.encode(PREFIX, "drop", state.token))]])
+    keyboard = keyboards.inline([[("Save", NewsSave(state.token).pack()),
+                                  ("Cancel", NewsDrop(state.token).pack())]])
     labels = [t.label for t in deps.clinic.topics if t.key in item.topics]
     await reply(update, context, "news_preview", topics=labels, publish_at=item.publish_at,
                 editing="edit_id" in state.data, keyboard=keyboard)
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """The news buttons (staff only, checked by the router)."""
-    action = parts[0] if parts else ""
-    if action == "del":
-        await _delete(update, context, callbacks.int_part(parts, 1))
-        return
-    state = context.deps.flows.current(update.effective_user.id, FLOW, parts[1] if len(parts) > 1 else "")
-    if state is None:
-        raise callbacks.CallbackDataError("stale news button")
-    handler = {"t": _toggle, "td": _topics_done, "ef": _edit_field, "save": _save, "drop": _drop}.get(action)
-    if handler is None:
-        raise callbacks.CallbackDataError("unknown news action")
-    await handler(update, context, state, parts)
-
-
-async def _toggle(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
-    key = parts[2] if len(parts) > 2 else ""
-    if state.step != "topics" or context.deps.clinic.topic(key) is None:
-        raise callbacks.CallbackDataError("topic button out of step")
+async def toggle_topic(update: Update, context: WellbotContext, button: NewsTopic, state: Flow) -> None:
+    """Toggle one topic of the item."""
+    key = button.topic
+    if context.deps.clinic.topic(key) is None:
+        raise callbacks.CallbackDataError("no such topic")
     chosen = set(state.data.get("topics", []))
     chosen ^= {key}
     state.data["topics"] = sorted(chosen)
@@ -183,9 +170,8 @@ async def _toggle(update: Update, context: WellbotContext, state: Flow, parts: l
     await show(update, context, "news_topics", keyboard=_topics_keyboard(context, state))
 
 
-async def _topics_done(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
-    if state.step != "topics":
-        raise callbacks.CallbackDataError("topics already chosen")
+async def topics_done(update: Update, context: WellbotContext, button: NewsTopicsDone, state: Flow) -> None:
+    """The topics are chosen: on to the publish time (or the preview, when editing)."""
     if not state.data.get("topics"):
         await answer(update, context, context.deps.renderer.render("news_pick_topic_toast"), alert=True)
         return
@@ -195,20 +181,20 @@ async def _topics_done(update: Update, context: WellbotContext, state: Flow, par
     await _prompt(update, context, state)
 
 
-async def _edit_field(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
-    field = parts[2] if len(parts) > 2 else ""
-    if state.step != PICK or field not in FIELD_LABELS:
-        raise callbacks.CallbackDataError("edit button out of step")
+async def edit_field(update: Update, context: WellbotContext, button: NewsEditField, state: Flow) -> None:
+    """Change one field of the item being edited."""
+    field = button.field
+    if field not in FIELD_LABELS:
+        raise callbacks.CallbackDataError("no such field")
     state.step = field
     context.deps.flows.save(state)
     await answer(update, context)
     await _prompt(update, context, state)
 
 
-async def _save(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
+async def save(update: Update, context: WellbotContext, button: NewsSave, state: Flow) -> None:
+    """Save the previewed item."""
     deps = context.deps
-    if state.step != PREVIEW:
-        raise callbacks.CallbackDataError("save out of step")
     try:
         item = _build(context, state)
     except items.ItemError as exc:
@@ -225,13 +211,35 @@ async def _save(update: Update, context: WellbotContext, state: Flow, parts: lis
     await show(update, context, "news_saved", item_id=item_id or 0, found=item_id is not None)
 
 
-async def _drop(update: Update, context: WellbotContext, state: Flow, parts: list[str]) -> None:
+async def drop(update: Update, context: WellbotContext, button: NewsDrop, state: Flow) -> None:
+    """Leave without saving."""
     context.deps.flows.clear(state.user_id)
     await show(update, context, "cancelled", was_in_flow=True)
 
 
-async def _delete(update: Update, context: WellbotContext, item_id: int) -> None:
+async def delete_pressed(update: Update, context: WellbotContext, button: NewsDelete) -> None:
+    """Delete a saved item (the confirmation of /news_delete)."""
+    item_id = button.item_id
     deleted = items.delete_item(context.deps.db, item_id)
     if deleted:
         log.info("news item deleted item_id=%s by=%s", item_id, update.effective_user.id)
     await show(update, context, "news_deleted", item_id=item_id, deleted=deleted)
+
+
+# Which buttons each step of the news-item flow allows; typed values go to `on_text`, which re-asks
+# at the steps that want a button.
+NEWS_STEPS = FlowSteps(
+    flow=FLOW,
+    buttons={ANY_STEP: frozenset({NewsDrop}), "topics": frozenset({NewsTopic, NewsTopicsDone}),
+             PICK: frozenset({NewsEditField}), PREVIEW: frozenset({NewsSave})},
+    on_text=on_text,
+)
+
+ROUTES = [
+    ButtonRoute.typed(NewsTopic, toggle_topic, staff=True),
+    ButtonRoute.typed(NewsTopicsDone, topics_done, staff=True),
+    ButtonRoute.typed(NewsEditField, edit_field, staff=True),
+    ButtonRoute.typed(NewsSave, save, staff=True),
+    ButtonRoute.typed(NewsDrop, drop, staff=True),
+    ButtonRoute.typed(NewsDelete, delete_pressed, staff=True),
+]
