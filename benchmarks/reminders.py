@@ -33,7 +33,8 @@ from wellbot.app import build_application, build_deps  # noqa: E402
 from wellbot.core.clock import SystemClock, to_db  # noqa: E402
 from wellbot.core.db import open_database  # noqa: E402
 from wellbot.core.settings import Settings  # noqa: E402
-from wellbot.reminders import dispatcher_of, store  # noqa: E402
+from wellbot.reminders import store  # noqa: E402
+from wellbot.reminders.feature import dispatcher_of  # noqa: E402
 from wellbot.sim.devserver import BotAPIServer  # noqa: E402
 
 TOKEN = "123456:BENCHMARK-token-for-the-local-server"

@@ -18,7 +18,7 @@ import pytest
 from tests.test_booking import to_summary
 from tests.test_subscriptions import subscribe_via_bot, subscription
 from wellbot.core import patients
-from wellbot.reminders import dispatcher_of
+from wellbot.reminders.feature import dispatcher_of
 
 NY = ZoneInfo("America/New_York")
 VISIT_START = datetime(2026, 6, 11, 10, 0, tzinfo=NY)  # the booking helper's default: Thu 11 Jun, 10:00

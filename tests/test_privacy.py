@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlite_utils import Database
 
-from wellbot import personal_data
 from wellbot.bot.features import Feature
 from wellbot.core.clock import to_db
 from wellbot.core.db import apply_migrations
 from wellbot.core.errors import ConfigError
-from wellbot.personal_data import Policy, erase, export, load_policy, purge
+from wellbot.privacy import store as personal_data
+from wellbot.privacy.store import Policy, erase, export, load_policy, purge
 
 NOW = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
 ALICE, BOB = 101, 7777
@@ -302,7 +302,7 @@ async def test_forged_or_foreign_forget_buttons_do_nothing(bot):
 async def test_retention_job_is_scheduled_daily_and_purges(bot):
     from types import SimpleNamespace
 
-    from wellbot import privacy
+    from wellbot.privacy import handlers as privacy
 
     [job] = bot.app.job_queue.get_jobs_by_name(privacy.RETENTION_JOB)
     assert job.trigger.interval == timedelta(days=1)

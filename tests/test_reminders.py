@@ -25,8 +25,9 @@ from wellbot.core.db import open_database
 from wellbot.core.errors import ConfigError
 from wellbot.core.hooks import visit_changed
 from wellbot.core.resources import example_clinic_file
-from wellbot.reminders import FEATURE, dispatcher_of, store, wake
+from wellbot.reminders import store
 from wellbot.reminders.config import policy_from_clinic
+from wellbot.reminders.feature import FEATURE, dispatcher_of, wake
 from wellbot.reminders.times import Policy
 
 NY = ZoneInfo("America/New_York")

@@ -21,7 +21,8 @@ from wellbot.core.clock import ManualClock
 from wellbot.core.db import open_database
 from wellbot.core.errors import ConfigError
 from wellbot.core.resources import example_clinic_file
-from wellbot.subscriptions import logic, news_footer_buttons
+from wellbot.subscriptions import logic
+from wellbot.subscriptions.feature import news_footer_buttons
 from wellbot.subscriptions.handlers import check_news_settings, consent_wording
 from wellbot.subscriptions.logic import Action, Origin, Outcome, State, Status
 

@@ -22,7 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import Conflict, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, Defaults
 
-from wellbot import front_door, privacy, reminders, subscriptions
+from wellbot import front_door
 from wellbot.booking import feature as booking
 from wellbot.bot import guards, heartbeat, router
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
@@ -36,8 +36,11 @@ from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import open_database
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
-from wellbot.faq import handlers as faq
-from wellbot.newsletter import handlers as newsletter
+from wellbot.faq import feature as faq
+from wellbot.newsletter import feature as newsletter
+from wellbot.privacy import feature as privacy
+from wellbot.reminders import feature as reminders
+from wellbot.subscriptions import feature as subscriptions
 
 log = logging.getLogger(__name__)
 

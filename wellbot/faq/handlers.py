@@ -21,10 +21,8 @@ from wellbot.booking.buttons import StartBooking
 from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.core.errors import ConfigError
-from wellbot.faq import cli as faq_cli
 from wellbot.faq import loading, search, store
 
 log = logging.getLogger(__name__)
@@ -248,18 +246,3 @@ def check_and_load(deps: Deps) -> None:
         if store.entry_count(deps.db) == 0:
             raise
         log.error("faq files have a problem, answering from the FAQ loaded before: %s", exc)
-
-
-FEATURE = Feature(
-    name="faq",
-    cli=faq_cli.COMMANDS,  # wellbot faq reload
-    commands=[Command("faq", "Questions & answers", faq_command, usage="[words]")],
-    buttons=[ButtonRoute.typed(TopicsPage, topics_pressed), ButtonRoute.typed(TopicPage, topic_pressed),
-             ButtonRoute.typed(ShowAnswer, answer_pressed)],
-    menu=[MenuItem("faq", "Questions & answers", show_topics, order=30)],
-    deep_links={"faq": show_topics},
-    free_text=free_text,
-    startup=[watch_sighup],
-    shutdown=[unwatch_sighup],
-    checks=[check_and_load],
-)

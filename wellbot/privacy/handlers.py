@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import InputFile, Message, Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, filters
 
-from wellbot import personal_data
 from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
 from wellbot.bot.messaging import reply, show
-from wellbot.bot.router import MAIN_GROUP
 from wellbot.core.flows import Flow
+from wellbot.privacy import store as personal_data
 
 log = logging.getLogger(__name__)
 
@@ -148,24 +146,6 @@ async def run_retention(context: WellbotContext) -> None:
     log.info("retention purge removed %s", " ".join(f"{name}={count}" for name, count in removed.items()) or "-")
 
 
-def _status(db, now) -> list[tuple[str, str]]:
+def status_lines(db, now) -> list[tuple[str, str]]:
     """`wellbot status`: how many erasures were carried out."""
     return [("erasures carried out", str(personal_data.erasure_count(db)))]
-
-
-FEATURE = Feature(
-    name="privacy",
-    commands=[
-        Command("privacy", "What we store about you, and why", show_privacy),
-        Command("mydata", "Get a copy of your data", send_my_data),
-        Command("forget", "Erase your data", ask_to_forget),
-    ],
-    buttons=[ButtonRoute.typed(EraseData, erase_pressed), ButtonRoute.typed(KeepData, keep_pressed)],
-    flow_steps=[FlowSteps(FORGET_FLOW, {CONFIRM_STEP: frozenset({EraseData, KeepData})},
-                          on_text=on_typed_while_confirming, typed=frozenset({CONFIRM_STEP}))],
-    handlers=[(MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & MEDIA, reply_to_media),
-               MAIN_GROUP)],
-    startup=[schedule_retention],
-    checks=[check_policy],
-    status=[_status],
-)

@@ -1,0 +1,34 @@
+"""The FAQ feature's declaration: /faq, its buttons and menu item, free text, reload on SIGHUP."""
+
+from __future__ import annotations
+
+from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.faq import cli as faq_cli
+from wellbot.faq.handlers import (
+    ShowAnswer,
+    TopicPage,
+    TopicsPage,
+    answer_pressed,
+    check_and_load,
+    faq_command,
+    free_text,
+    show_topics,
+    topic_pressed,
+    topics_pressed,
+    unwatch_sighup,
+    watch_sighup,
+)
+
+FEATURE = Feature(
+    name="faq",
+    cli=faq_cli.COMMANDS,  # wellbot faq reload
+    commands=[Command("faq", "Questions & answers", faq_command, usage="[words]")],
+    buttons=[ButtonRoute.typed(TopicsPage, topics_pressed), ButtonRoute.typed(TopicPage, topic_pressed),
+             ButtonRoute.typed(ShowAnswer, answer_pressed)],
+    menu=[MenuItem("faq", "Questions & answers", show_topics, order=30)],
+    deep_links={"faq": show_topics},
+    free_text=free_text,
+    startup=[watch_sighup],
+    shutdown=[unwatch_sighup],
+    checks=[check_and_load],
+)

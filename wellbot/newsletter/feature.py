@@ -1,0 +1,68 @@
+"""The newsletter feature's declaration: staff commands and buttons for broadcasts, news items and digests,
+the delivery engine's start and stop, and its personal-data hooks."""
+
+from __future__ import annotations
+
+from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
+from wellbot.newsletter import cli as news_cli
+from wellbot.newsletter import digest_handlers, news_handlers, store
+from wellbot.newsletter.buttons import (
+    ChooseAudience,
+    DropBroadcast,
+    PreviewFor,
+    ResumeCampaign,
+    SendBroadcast,
+    SendDigest,
+)
+from wellbot.newsletter.handlers import (
+    FLOW,
+    STEP_AUDIENCE,
+    cancel_broadcast,
+    check_settings,
+    choose_audience,
+    confirm,
+    drop,
+    list_broadcasts,
+    on_broadcast_text,
+    resume,
+    start_broadcast,
+    start_engine,
+    status_lines,
+    stop_engine,
+)
+
+# The broadcast flow: the audience buttons only once the text is in; typed text goes to
+# `on_broadcast_text` at every step (at the audience step it shows the buttons again).
+BROADCAST_STEPS = FlowSteps(FLOW, {STEP_AUDIENCE: frozenset({ChooseAudience})}, on_text=on_broadcast_text)
+
+FEATURE = Feature(
+    name="newsletter",
+    cli=news_cli.COMMANDS,  # wellbot news add/list/delete/import
+    commands=[
+        Command("broadcast", "Send a message to subscribers", start_broadcast, staff=True),
+        Command("broadcast_cancel", "Stop the broadcast being sent", cancel_broadcast, staff=True),
+        Command("broadcasts", "Past broadcasts and their results", list_broadcasts, staff=True),
+        Command("news_add", "Write a health-news item", news_handlers.start_add, staff=True),
+        Command("news_list", "The latest health-news items", news_handlers.list_news, staff=True),
+        Command("news_edit", "Change a news item", news_handlers.start_edit, staff=True, usage="<id>"),
+        Command("news_delete", "Delete a news item", news_handlers.ask_delete, staff=True, usage="<id>"),
+        Command("digest_preview", "What a subscriber's next digest looks like", digest_handlers.preview,
+                staff=True, usage="[user id]"),
+        Command("digest_send", "Send the next digest now", digest_handlers.ask_send, staff=True),
+    ],
+    buttons=[ButtonRoute.typed(ChooseAudience, choose_audience, staff=True),
+             ButtonRoute.typed(SendBroadcast, confirm, staff=True),
+             ButtonRoute.typed(DropBroadcast, drop, staff=True),
+             ButtonRoute.typed(ResumeCampaign, resume, staff=True),
+             ButtonRoute.typed(PreviewFor, digest_handlers.preview_pressed, staff=True),
+             ButtonRoute.typed(SendDigest, digest_handlers.send_pressed, staff=True),
+             *news_handlers.ROUTES],
+    flow_steps=[BROADCAST_STEPS, news_handlers.NEWS_STEPS],
+    startup=[start_engine],
+    shutdown=[stop_engine],
+    checks=[check_settings, digest_handlers.check_digest],
+    status=[status_lines],
+    export_data=store.export_deliveries,
+    erase_data=store.erase_deliveries,
+    purge=store.purge_deliveries,
+)
