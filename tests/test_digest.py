@@ -173,7 +173,7 @@ async def test_digest_send_in_quiet_hours_says_when_they_end_and_queues_nothing(
 
 
 async def test_scheduled_digest_waits_out_quiet_hours(bot):
-    from wellbot.newsletter.digest_handlers import queue_digest
+    from wellbot.newsletter.actions import queue_digest
 
     _subscribe(bot, 1401, ("pain",))
     add(bot.db, bot.deps.clinic, bot.clock, "Night news", ["pain"])

@@ -12,7 +12,7 @@ from telegram.ext import Application
 from wellbot.bot import keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, send_html, show
-from wellbot.newsletter import digest, store
+from wellbot.newsletter import actions, digest, store
 from wellbot.newsletter.buttons import PreviewFor, SendDigest
 from wellbot.newsletter.messenger import subscription_keyboard
 
@@ -29,23 +29,6 @@ def check_digest(deps: Deps) -> None:
     deps.renderer.render(digest.TEMPLATE, **deps.renderer.sample_values(digest.TEMPLATE))
 
 
-def queue_digest(deps: Deps, by: str) -> tuple[int | None, str]:
-    """Queue a digest for every subscriber with news; (campaign id, '') or (None, why not)."""
-    config = digest.digest_config(deps.clinic)
-    now = deps.clock.now()
-    if config.quiet(now, deps.clinic):
-        return None, "quiet"
-    if digest.digest_pending(deps.db):
-        return None, "pending"
-    if not digest.subscribers_with_news(deps.db, now):
-        return None, "empty"
-    campaign_id = store.create_campaign(deps.db, deps.clock, digest.KIND, store.ALL, "", None)
-    log.info("digest queued campaign_id=%s by=%s", campaign_id, by)
-    if (engine := deps.engine) is not None:
-        engine.wake()
-    return campaign_id, ""
-
-
 def schedule_digests(application: Application) -> None:
     """Run the digest on the clinic's cron schedule through PTB's JobQueue (APScheduler's CronTrigger)."""
     deps: Deps = application.bot_data[DEPS_KEY]
@@ -56,7 +39,7 @@ def schedule_digests(application: Application) -> None:
 
     async def run_scheduled(context: WellbotContext) -> None:
         """Queue the digest; in quiet hours, try again when they end."""
-        campaign_id, why = queue_digest(deps, "schedule")
+        campaign_id, why = actions.queue_digest(deps, "schedule")
         if why == "quiet":
             when = digest.quiet_end_after(deps.clock.now(), config, deps.clinic)
             context.job_queue.run_once(run_scheduled, when, name=JOB_NAME)
@@ -124,7 +107,7 @@ async def preview_pressed(update: Update, context: WellbotContext, button: Previ
 
 async def send_pressed(update: Update, context: WellbotContext, button: SendDigest) -> None:
     """The send confirmation: queue the digest unless one is pending or it is quiet hours."""
-    campaign_id, why = queue_digest(context.deps, str(update.effective_user.id))
+    campaign_id, why = actions.queue_digest(context.deps, str(update.effective_user.id))
     if campaign_id is None and why == "pending":
         await answer(update, context, context.deps.renderer.render("digest_not_sent", reason=why))
         return

@@ -20,7 +20,7 @@ from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.core.flows import Flow
-from wellbot.newsletter import broadcast, digest, digest_handlers, store
+from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store
 from wellbot.newsletter.buttons import (
     ChooseAudience,
     DropBroadcast,
@@ -198,10 +198,9 @@ async def confirm(update: Update, context: WellbotContext, button: SendBroadcast
     """Queue the draft (once, however often pressed) and post a live progress message."""
     deps = context.deps
     row = _own_draft(update, context, button.campaign_id)
-    if not store.queue_draft(deps.db, row["id"]):
+    if not actions.queue_broadcast(deps, row["id"], update.effective_user.id):
         await answer(update, context, deps.renderer.render("bc_already_toast", status=row["status"]))
         return
-    log.info("broadcast queued campaign_id=%s by=%s", row["id"], update.effective_user.id)
     ahead = [c for c in store.active_campaigns(deps.db) if c["id"] != row["id"] and c["status"] != "paused"]
     await show(update, context, "bc_queued", campaign_id=row["id"], ahead=len(ahead))
     count = store.count_recipients(deps.db, row["audience"])
@@ -219,7 +218,7 @@ async def confirm(update: Update, context: WellbotContext, button: SendBroadcast
 async def drop(update: Update, context: WellbotContext, button: DropBroadcast) -> None:
     """Throw the draft away."""
     row = _own_draft(update, context, button.campaign_id)
-    if store.cancel(context.deps.db, context.deps.clock, row["id"]) or row["status"] == "cancelled":
+    if actions.drop_draft(context.deps, row["id"]) or row["status"] == "cancelled":
         await show(update, context, "bc_dropped")
     else:
         await answer(update, context, context.deps.renderer.render("bc_already_toast", status=row["status"]))
@@ -231,13 +230,10 @@ async def resume(update: Update, context: WellbotContext, button: ResumeCampaign
     campaign_id = button.campaign_id
     if store.get_campaign(deps.db, campaign_id) is None:
         raise callbacks.CallbackDataError("no such campaign")
-    if not store.resume(deps.db, campaign_id):
+    if not actions.resume_campaign(deps, campaign_id, update.effective_user.id):
         await answer(update, context, deps.renderer.render("bc_already_toast", status="not paused"))
         return
-    log.info("campaign resumed campaign_id=%s by=%s", campaign_id, update.effective_user.id)
     await show(update, context, "bc_resumed", campaign_id=campaign_id)
-    if (sender := engine_of(deps)) is not None:
-        sender.wake()
 
 
 async def cancel_broadcast(update: Update, context: WellbotContext) -> None:

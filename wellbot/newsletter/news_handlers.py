@@ -19,7 +19,7 @@ from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.messaging import answer, reply, send_html, show
 from wellbot.core.clock import to_db
 from wellbot.core.flows import Flow
-from wellbot.newsletter import digest, items
+from wellbot.newsletter import actions, digest, items
 from wellbot.newsletter.buttons import NewsDelete, NewsDrop, NewsEditField, NewsSave, NewsTopic, NewsTopicsDone
 from wellbot.newsletter.messenger import subscription_keyboard
 
@@ -200,14 +200,8 @@ async def save(update: Update, context: WellbotContext, button: NewsSave, state:
     except items.ItemError as exc:
         await show(update, context, "news_invalid", reason=str(exc))
         return
-    edit_id = state.data.get("edit_id")
-    if edit_id is not None:
-        saved = items.update_item(deps.db, deps.clock, items.NewsItem(**{**item.__dict__, "id": edit_id}))
-        item_id = edit_id if saved else None
-    else:
-        item_id = items.add_items(deps.db, deps.clock, [item])[0]
+    item_id = actions.save_item(deps, item, state.data.get("edit_id"), state.user_id)
     deps.flows.clear(state.user_id)
-    log.info("news item saved item_id=%s by=%s", item_id, state.user_id)
     await show(update, context, "news_saved", item_id=item_id or 0, found=item_id is not None)
 
 
@@ -220,9 +214,7 @@ async def drop(update: Update, context: WellbotContext, button: NewsDrop, state:
 async def delete_pressed(update: Update, context: WellbotContext, button: NewsDelete) -> None:
     """Delete a saved item (the confirmation of /news_delete)."""
     item_id = button.item_id
-    deleted = items.delete_item(context.deps.db, item_id)
-    if deleted:
-        log.info("news item deleted item_id=%s by=%s", item_id, update.effective_user.id)
+    deleted = actions.delete_item(context.deps, item_id, update.effective_user.id)
     await show(update, context, "news_deleted", item_id=item_id, deleted=deleted)
 
 

@@ -9,20 +9,18 @@ from telegram import Update
 from wellbot.bot import callbacks
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.messaging import answer, reply, show
-from wellbot.reminders import store, views
+from wellbot.reminders import actions, store, views
 from wellbot.reminders.trends import summarize
 
 log = logging.getLogger(__name__)
 
-MAX_SCORE = 10
 
 
 async def confirm(update: Update, context: WellbotContext, button: views.ConfirmVisit) -> None:
     """Record that the presser will come to their visit; pressing again changes nothing."""
     deps, user_id, visit_id = context.deps, update.effective_user.id, button.visit_id
-    result = store.confirm_visit(deps.db, visit_id, user_id, deps.clock.now())
-    log.info("visit confirm visit_id=%s user_id=%s result=%s", visit_id, user_id, result)
-    if result == "not_yours":
+    result = actions.confirm(deps, visit_id=visit_id, user_id=user_id)
+    if result == actions.NOT_YOURS:
         raise callbacks.CallbackDataError("visit not found for this patient")
     await answer(update, context, deps.renderer.render(f"rem_confirm_{result}_toast"))
     if result in ("confirmed", "already"):
@@ -34,11 +32,8 @@ async def confirm(update: Update, context: WellbotContext, button: views.Confirm
 async def answer_checkin(update: Update, context: WellbotContext, button: views.CheckinScore) -> None:
     """Store the patient's pain score once and thank them."""
     deps, user_id, reminder_id, score = context.deps, update.effective_user.id, button.reminder_id, button.score
-    if not 0 <= score <= MAX_SCORE:
-        raise callbacks.CallbackDataError("score out of range")
-    result, stored = store.record_checkin(deps.db, reminder_id, user_id, score, deps.clock.now())
-    log.info("check-in answer reminder_id=%s user_id=%s result=%s", reminder_id, user_id, result)
-    if result == "not_yours":
+    result, stored = actions.record_checkin(deps, reminder_id=reminder_id, user_id=user_id, score=score)
+    if result == actions.NOT_YOURS:
         raise callbacks.CallbackDataError("check-in not found for this patient")
     await answer(update, context, deps.renderer.render(f"rem_checkin_{result}_toast", score=stored))
     await show(update, context, "rem_checkin_thanks", score=stored)

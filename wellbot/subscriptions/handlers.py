@@ -21,7 +21,7 @@ from wellbot.bot.features import ButtonRoute
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.core import patients
 from wellbot.core.errors import ConfigError
-from wellbot.subscriptions import logic
+from wellbot.subscriptions import actions, logic
 from wellbot.subscriptions.buttons import (
     BackToNews,
     ConsentNo,
@@ -120,7 +120,7 @@ def consent_keyboard(deps: Deps, key: str, mask: int) -> InlineKeyboardMarkup:
 def consent_screen(deps: Deps, mask: int | None = None) -> tuple[str, InlineKeyboardMarkup]:
     """Remember the wording and build the consent screen (all topics on by default)."""
     text = consent_wording(deps)
-    digest = logic.remember_text(deps.db, CONSENT_TEMPLATE, text, deps.clock.now())
+    digest = actions.remember_wording(deps, CONSENT_TEMPLATE, text)
     chosen = logic.full_mask(_keys(deps)) if mask is None else mask
     return text, consent_keyboard(deps, logic.short_key(digest), chosen)
 
@@ -164,7 +164,7 @@ def _origin(update: Update, source: str, text_hash: str | None) -> Origin:
 
 def _button_wording(deps: Deps, label: str) -> str:
     """Keep a pressed button's label as the wording of the decision."""
-    return logic.remember_text(deps.db, BUTTON_WORDING, label, deps.clock.now())
+    return actions.remember_wording(deps, BUTTON_WORDING, label)
 
 
 async def _toast(update: Update, context: WellbotContext, action: str, outcome: str) -> None:
@@ -195,9 +195,8 @@ async def show_manage(update: Update, context: WellbotContext) -> None:
 async def unsubscribe_command(update: Update, context: WellbotContext) -> None:
     """/unsubscribe: stop at once, with one confirmation."""
     deps = context.deps
-    wording = logic.remember_text(deps.db, COMMAND_WORDING, "/unsubscribe", deps.clock.now())
-    outcome = logic.unsubscribe(deps.db, update.effective_user.id, _origin(update, "command", wording),
-                                deps.clock.now())
+    wording = actions.remember_wording(deps, COMMAND_WORDING, "/unsubscribe")
+    outcome = actions.unsubscribe(deps, update.effective_user.id, _origin(update, "command", wording))
     await reply(update, context, "sub_unsubscribed", outcome=outcome.value)
 
 
@@ -217,7 +216,7 @@ async def press_off(update: Update, context: WellbotContext, button: Button | No
     """Unsubscribe (footer or /news): at once; one confirmation message; a repeat only gets a toast."""
     deps = context.deps
     origin = _origin(update, "button", _button_wording(deps, LABEL_UNSUBSCRIBE))
-    outcome = logic.unsubscribe(deps.db, update.effective_user.id, origin, deps.clock.now())
+    outcome = actions.unsubscribe(deps, update.effective_user.id, origin)
     if outcome == Outcome.CHANGED:
         await answer(update, context)
         await reply(update, context, "sub_unsubscribed", outcome=outcome.value)
@@ -252,7 +251,7 @@ async def press_yes(update: Update, context: WellbotContext, button: Button | No
         await _refresh_consent(update, context, mask)
         return
     topics = logic.topics_of(mask, _keys(deps))
-    outcome = logic.subscribe(deps.db, user_id, topics, _origin(update, "button", digest), deps.clock.now())
+    outcome = actions.subscribe(deps, user_id, topics, _origin(update, "button", digest))
     await _toast(update, context, "subscribe", outcome.value)
     if outcome == Outcome.NO_TOPICS:
         return
@@ -299,9 +298,8 @@ async def press_save(update: Update, context: WellbotContext, button: Button | N
     """Save the chosen topics (one event if they changed), then back to /news."""
     deps = context.deps
     topics = logic.topics_of(_topic_mask(deps, button), _keys(deps))
-    wording = logic.remember_text(deps.db, TOPICS_TEMPLATE, deps.renderer.render(TOPICS_TEMPLATE), deps.clock.now())
-    outcome = logic.set_topics(deps.db, update.effective_user.id, topics, _origin(update, "button", wording),
-                               deps.clock.now())
+    wording = actions.remember_wording(deps, TOPICS_TEMPLATE, deps.renderer.render(TOPICS_TEMPLATE))
+    outcome = actions.set_topics(deps, update.effective_user.id, topics, _origin(update, "button", wording))
     await _toast(update, context, "topics", outcome.value)
     if outcome != Outcome.NO_TOPICS:
         await press_back(update, context)
@@ -317,7 +315,7 @@ async def press_pause(update: Update, context: WellbotContext, button: Button | 
     """Pause news (topics kept); a repeat changes nothing."""
     deps = context.deps
     origin = _origin(update, "button", _button_wording(deps, LABEL_PAUSE))
-    outcome = logic.pause(deps.db, update.effective_user.id, origin, deps.clock.now())
+    outcome = actions.pause(deps, update.effective_user.id, origin)
     await _toast(update, context, "pause", outcome.value)
     await press_back(update, context)
 
@@ -326,7 +324,7 @@ async def press_resume(update: Update, context: WellbotContext, button: Button |
     """Resume paused news (also the one tap after coming back from a block)."""
     deps = context.deps
     origin = _origin(update, "button", _button_wording(deps, LABEL_RESUME))
-    outcome = logic.resume(deps.db, update.effective_user.id, origin, deps.clock.now())
+    outcome = actions.resume(deps, update.effective_user.id, origin)
     await _toast(update, context, "resume", outcome.value)
     await press_back(update, context)
 

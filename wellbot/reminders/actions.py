@@ -1,0 +1,34 @@
+"""What a patient's taps on a reminder change: Confirm, and a pain score after the visit.
+
+Plain functions over `store` (no Telegram): each checks the row belongs to the
+presser, changes it once (a second tap changes nothing) and returns what
+happened, for the handler to turn into a toast and a refreshed message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from wellbot.core.deps import Deps
+from wellbot.reminders import store
+
+log = logging.getLogger(__name__)
+
+MAX_SCORE = 10
+NOT_YOURS = "not_yours"  # the row is someone else's, or gone: the handler treats the button as forged
+
+
+def confirm(deps: Deps, *, visit_id: int, user_id: int) -> str:
+    """Record that the patient will come; returns confirmed, already, not_open or not_yours."""
+    result = store.confirm_visit(deps.db, visit_id, user_id, deps.clock.now())
+    log.info("visit confirm visit_id=%s user_id=%s result=%s", visit_id, user_id, result)
+    return result
+
+
+def record_checkin(deps: Deps, *, reminder_id: int, user_id: int, score: int) -> tuple[str, int | None]:
+    """Store a pain score once; returns (result, the score stored) or (not_yours, None) if out of range."""
+    if not 0 <= score <= MAX_SCORE:
+        return NOT_YOURS, None
+    result, stored = store.record_checkin(deps.db, reminder_id, user_id, score, deps.clock.now())
+    log.info("check-in answer reminder_id=%s user_id=%s result=%s", reminder_id, user_id, result)
+    return result, stored
