@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,8 +21,7 @@ from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, show
-from wellbot.core.errors import ConfigError
-from wellbot.faq import loading, search, store
+from wellbot.faq import actions, loading, search, store
 
 log = logging.getLogger(__name__)
 
@@ -209,10 +207,7 @@ async def answer_pressed(update: Update, context: WellbotContext, button: ShowAn
 
 def reload_now(deps: Deps) -> None:
     """SIGHUP: reload the FAQ files; a folder with a problem leaves the current FAQ in place."""
-    try:
-        loading.reload(deps)
-    except (ConfigError, sqlite3.Error) as exc:
-        log.error("faq reload refused, the previous FAQ stays in use: %s", exc)
+    actions.reload(deps)
 
 
 async def watch_sighup(application: Application) -> None:
@@ -233,16 +228,5 @@ async def unwatch_sighup(application: Application) -> None:
 
 
 def check_and_load(deps: Deps) -> None:
-    """At start and in `wellbot check`: validate the [faq] table and the folder, then load it.
-
-    A broken folder fails `wellbot check` (whose database is empty) and a
-    first start, but never takes down a worker that has a FAQ loaded already:
-    it keeps answering from that one.
-    """
-    loading.settings_for(deps.clinic)  # the table itself must be right: handlers read it
-    try:
-        loading.reload(deps)
-    except ConfigError as exc:
-        if store.entry_count(deps.db) == 0:
-            raise
-        log.error("faq files have a problem, answering from the FAQ loaded before: %s", exc)
+    """Feature check, at start and in `wellbot check`: validate and load the FAQ."""
+    actions.load_at_start(deps)

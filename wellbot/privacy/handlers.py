@@ -19,6 +19,7 @@ from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import reply, show
 from wellbot.core.flows import Flow
+from wellbot.privacy import actions
 from wellbot.privacy import store as personal_data
 
 log = logging.getLogger(__name__)
@@ -42,15 +43,12 @@ class KeepData(Button, tag="priv:keep"):
 
 ERASE_LABEL = "Yes, erase my data"
 KEEP_LABEL = "No, keep my data"
-EXPORT_FILENAME = "my-data-{date}.json"
 RETENTION_JOB = "privacy_retention"
 RETENTION_INTERVAL = timedelta(days=1)
 RETENTION_FIRST_RUN = timedelta(minutes=1)  # soon after start, not in the middle of start-up
 
 
-def policy(deps: Deps) -> personal_data.Policy:
-    """The clinic's `[privacy]` rules (validated at start by `check_policy`)."""
-    return personal_data.load_policy(deps.clinic.section(personal_data.SECTION))
+policy = actions.policy
 
 
 def check_policy(deps: Deps) -> None:
@@ -69,14 +67,9 @@ async def show_privacy(update: Update, context: WellbotContext) -> None:
 
 async def send_my_data(update: Update, context: WellbotContext) -> None:
     """Send the patient everything the bot holds about them as a JSON document."""
-    deps, user_id = context.deps, update.effective_user.id
-    now = deps.clock.now()
-    document = personal_data.export(deps.db, deps.features, user_id, now)
-    filename = EXPORT_FILENAME.format(date=now.astimezone(deps.clinic.timezone).date().isoformat())
-    log.info("personal data exported user_id=%s", user_id)
-    await context.bot.send_document(update.effective_chat.id,
-                                    InputFile(personal_data.export_json(document), filename=filename),
-                                    caption=deps.renderer.render("privacy_mydata"))
+    document, filename = actions.my_data(context.deps, update.effective_user.id)
+    await context.bot.send_document(update.effective_chat.id, InputFile(document, filename=filename),
+                                    caption=context.deps.renderer.render("privacy_mydata"))
 
 
 async def ask_to_forget(update: Update, context: WellbotContext) -> None:
@@ -100,8 +93,7 @@ async def keep_pressed(update: Update, context: WellbotContext, button: KeepData
 async def erase_pressed(update: Update, context: WellbotContext, button: EraseData, state: Flow) -> None:
     """Erase, for the presser's own live /forget only (the router checked its token, never ids in the data)."""
     deps, user_id = context.deps, state.user_id
-    hooks = personal_data.erase(deps.db, deps.features, user_id, deps.clock.now(), policy(deps))
-    log.info("personal data erased hooks=%s", ",".join(hooks) or "-")
+    actions.forget(deps, user_id)
     await show(update, context, "privacy_forgotten")
 
 
@@ -142,8 +134,7 @@ async def schedule_retention(application: Application) -> None:
 async def run_retention(context: WellbotContext) -> None:
     """Purge records older than the clinic's retention limits."""
     deps: Deps = context.application.bot_data[DEPS_KEY]
-    removed = personal_data.purge(deps.db, deps.features, deps.clock.now(), policy(deps))
-    log.info("retention purge removed %s", " ".join(f"{name}={count}" for name, count in removed.items()) or "-")
+    actions.purge_expired(deps)
 
 
 def status_lines(db, now) -> list[tuple[str, str]]:
