@@ -13,6 +13,7 @@ of its sends for `retry_after` before retrying.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -128,10 +129,8 @@ class Dispatcher:
         """Remove the armed job, if it has not run yet."""
         job, self._job = self._job, None
         if job is not None and not job.removed:
-            try:
+            with contextlib.suppress(LookupError):  # it already ran: APScheduler forgot it
                 job.schedule_removal()
-            except LookupError:  # it already ran: APScheduler forgot it
-                pass
 
     async def _on_job(self, context: object) -> None:
         """The JobQueue callback."""
