@@ -1,6 +1,7 @@
 """Availability is a pure function: rules, visits held, blocks and the time now."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -120,7 +121,7 @@ def test_spring_forward_day_offers_only_existing_times_once():
     assert wall(slots) == ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30", "04:00", "04:30"]
     assert len(set(slots)) == len(slots)
     # 01:30 EST to 03:00 EDT is half an hour of real time: no gap, no overlap
-    assert all(b - a == timedelta(minutes=30) for a, b in zip(slots, slots[1:], strict=False))
+    assert all(b - a == timedelta(minutes=30) for a, b in pairwise(slots))
 
 
 def test_spring_forward_business_hours_move_to_the_new_utc_offset():

@@ -130,7 +130,7 @@ async def test_delete_message(devserver, api):
     message = await api.send_message(PATIENT, "temporary")
     assert await api.delete_message(PATIENT, message.message_id)
     assert patient.messages == [] and devserver.sent[0].deleted
-    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await api.delete_message(PATIENT, message.message_id)
 
 
@@ -373,7 +373,7 @@ async def test_callback_data_is_at_most_64_bytes(devserver, api):
     await api.send_message(PATIENT, "ok", reply_markup=keyboard(("A", "\u00e9" * 32)))  # 64 bytes
     with pytest.raises(BadRequest, match="Button_data_invalid"):
         await api.send_message(PATIENT, "too long", reply_markup=keyboard(("A", "\u00e9" * 33)))
-    with pytest.raises(BadRequest, match="(?i)text buttons are unallowed"):
+    with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed"):
         await api.send_message(PATIENT, "no action", reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("A")]]))
     assert len(devserver.sent) == 1
@@ -386,7 +386,7 @@ async def test_empty_markup_means_no_keyboard_as_in_telegram(devserver, api):
     two_actions = InlineKeyboardButton("A", callback_data="a", url="https://example.org")
     with pytest.raises(BadRequest, match="exactly one of the optional fields"):
         await api.send_message(PATIENT, "x", reply_markup=InlineKeyboardMarkup([[two_actions]]))
-    with pytest.raises(BadRequest, match="(?i)object expected as reply markup"):
+    with pytest.raises(BadRequest, match=r"(?i)object expected as reply markup"):
         await api.do_api_request("sendMessage", api_kwargs={"chat_id": PATIENT, "text": "x",
                                                             "reply_markup": [1]})
 
@@ -467,7 +467,7 @@ async def test_callback_query_is_answered_once_and_briefly(devserver, api):
     patient = devserver.user(PATIENT)
     await api.send_message(PATIENT, "Go?", reply_markup=keyboard(("Go", "go")))
     query_id = await patient.press(patient.last(), "Go")
-    with pytest.raises(BadRequest, match="(?i)message_too_long"):
+    with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
         await api.answer_callback_query(query_id, "x" * 201)
     await api.answer_callback_query(query_id)
     with pytest.raises(BadRequest, match="Query is too old"):

@@ -134,7 +134,7 @@ def test_bad_files_are_refused(clinic_dir, text, problem):
 def test_duplicate_questions_are_refused(clinic_dir):
     (faq_dir(clinic_dir) / "again.md").write_text(
         "+++\nquestion = \"What  is acupuncture\"\ntopic = \"acupuncture\"\n+++\nAgain.\n")
-    with pytest.raises(ConfigError, match="What is acupuncture.* is also in") as error:
+    with pytest.raises(ConfigError, match=r"What is acupuncture.* is also in") as error:
         load_content(faq_dir(clinic_dir), SERVICES)
     assert {"again.md", "what-is-acupuncture.md"} <= set(str(error.value).replace(":", " ").split())
 
@@ -199,7 +199,7 @@ def test_a_start_with_broken_files_keeps_the_loaded_faq_but_a_first_start_refuse
     deps = build_deps(settings)
     assert store.entry(deps.db, "cupping") is not None
     deps.db.close()
-    with pytest.raises(ConfigError, match="broken.md"):
+    with pytest.raises(ConfigError, match=r"broken\.md"):
         build_deps(replace(settings, database=tmp_path / "empty.db"))
 
 

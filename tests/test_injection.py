@@ -140,7 +140,7 @@ async def test_html_typed_as_characters_in_a_news_body_stays_text(bot, errors, t
     shown, prompt = await _write_news(staff, "Typed tags", typed)
     assert typed in shown.text
     assert typed not in " ".join(_formatted_spans(shown))
-    title, body = await _saved_item(bot, staff, prompt)
+    _title, body = await _saved_item(bot, staff, prompt)
     assert body == escape(typed)  # stored escaped, so digests show exactly what was typed
     assert _refused(bot) == [] and errors == []
 

@@ -65,7 +65,7 @@ We are open 9-13.
 
 def test_an_import_with_one_bad_item_saves_nothing(db, clinic, clock):
     text = "title,body,topics\nGood,Fine text,pain\nBad,<p>no</p>,pain\n"
-    with pytest.raises(items.ItemError, match="item 2 .*'Bad'"):
+    with pytest.raises(items.ItemError, match=r"item 2 .*'Bad'"):
         items.import_items(db, clinic, clock, text, "csv")
     assert items.list_items(db) == []
 

@@ -76,10 +76,10 @@ def test_backup_is_a_complete_owner_only_single_file(database, tmp_path):
 
 
 def test_backup_refuses_to_overwrite_without_force(database, tmp_path):
-    path, db = database
+    path, _db = database
     target = tmp_path / "backup.db"
     target.write_text("precious")
-    with pytest.raises(OpsError, match="already exists.*--force"):
+    with pytest.raises(OpsError, match=r"already exists.*--force"):
         backup_database(path, target)
     assert target.read_text() == "precious"
     backup_database(path, target, force=True)
@@ -96,7 +96,7 @@ def test_backup_refuses_a_missing_database_and_itself(tmp_path, database):
 
 def test_backup_is_consistent_while_another_connection_writes(database, tmp_path):
     """Pairs of rows are written in one transaction each: a consistent copy never holds half a pair."""
-    path, db = database
+    path, _db = database
     stop = threading.Event()
 
     def writer():

@@ -24,7 +24,7 @@ def test_defaults():
 
 def test_staff_ids_are_numbers_only():
     assert Settings.from_env({"WELLBOT_STAFF_IDS": " 12, 34 ,"}).staff_ids == {12, 34}
-    with pytest.raises(ConfigError, match="WELLBOT_STAFF_IDS.*@frontdesk"):
+    with pytest.raises(ConfigError, match=r"WELLBOT_STAFF_IDS.*@frontdesk"):
         Settings.from_env({"WELLBOT_STAFF_IDS": "12,@frontdesk"})
 
 

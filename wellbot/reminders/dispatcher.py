@@ -175,7 +175,7 @@ class Dispatcher:
         """Deliver one row; a bug in one row is recorded on it, not spread to the batch."""
         try:
             await self._deliver(row)
-        except Exception as exc:  # noqa: BLE001 - recorded on the row and logged; the batch goes on
+        except Exception as exc:  # recorded on the row and logged; the batch goes on
             log.exception("reminder delivery failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
             store.finish(self.deps.db, row["id"], store.FAILED, f"internal_error:{type(exc).__name__}",
                          self.deps.clock.now())

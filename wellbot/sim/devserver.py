@@ -760,7 +760,7 @@ class BotAPIServer:
         try:
             result = await self._run(match, incoming, request)
             status, payload, description = HTTPStatus.OK, {"ok": True, "result": result}, None
-        except Exception as exc:  # noqa: BLE001 - a bug here must answer 500, not hang the bot
+        except Exception as exc:  # a bug here must answer 500, not hang the bot
             if not isinstance(exc, ApiError):
                 logger.exception("devserver bug while handling %s", incoming.method)
                 exc = ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
