@@ -70,7 +70,8 @@ def migration_sets() -> list[Migrations]:
 
 def _load(file: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"wellbot_migrations_{file.stem}", file)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
