@@ -165,7 +165,7 @@ def test_backoff_doubles_and_is_capped():
 
 
 def test_rate_must_be_positive():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="rate must be positive"):
         Pacer(0)
 
 

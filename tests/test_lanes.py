@@ -106,7 +106,7 @@ async def test_pool_timeout_raises_timed_out_and_sends_nothing(held):
 
 
 def test_needs_at_least_one_lane():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one lane"):
         LaneRequest(0)
 
 
