@@ -21,16 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # one list, so a module added there is held to this contract too.
 MYPY_FILES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
 
-# Known breaches, for the lead to decide (issue 18): these packages declare
-# their Feature in `__init__`, which imports telegram.ext, and Python runs a
-# package's `__init__` before any module inside it. strict=True: once fixed,
-# the test passes, xfail turns into a failure and this entry must go.
-KNOWN_BREACHES = {
-    "wellbot.reminders.store": "wellbot/reminders/__init__.py declares the Feature and imports telegram.ext",
-    "wellbot.reminders.times": "wellbot/reminders/__init__.py declares the Feature and imports telegram.ext",
-    "wellbot.subscriptions.logic": "wellbot/subscriptions/__init__.py declares the Feature and imports telegram.ext",
-}
-
 # Run in the child: import one module, report every `telegram` module loaded
 # and, for the first one, the chain of wellbot files that asked for it.
 PROBE = """
@@ -87,21 +77,14 @@ def run_child(code: str, *args: str) -> str:
     return done.stdout
 
 
-def with_known_breaches(modules: list[str]) -> list[object]:
-    """Parameters, the known breaches marked as strict expected failures."""
-    return [pytest.param(m, marks=pytest.mark.xfail(reason=KNOWN_BREACHES[m], strict=True))
-            if m in KNOWN_BREACHES else m for m in modules]
-
-
 def test_every_store_actions_logic_and_engine_is_in_the_domain():
     rooms = {module_name(p) for room in DOMAIN_ROOMS for p in (ROOT / "wellbot").glob(f"*/{room}.py")}
     core = {module_name(p) for p in (ROOT / "wellbot" / "core").glob("*.py")}
     missing = (rooms | core) - set(domain_modules())
     assert not missing, f"add to [tool.mypy] files in pyproject.toml: {sorted(missing)}"
-    assert set(KNOWN_BREACHES) <= set(domain_modules())  # a breach named here must still be a domain module
 
 
-@pytest.mark.parametrize("module", with_known_breaches(domain_modules()))
+@pytest.mark.parametrize("module", domain_modules())
 def test_domain_module_never_imports_telegram(module):
     report = json.loads(run_child(PROBE, module))
     assert report["telegram"] == [], f"{module} loads {report['telegram'][:3]}... via {report['chain']}"
