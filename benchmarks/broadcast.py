@@ -35,19 +35,19 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram import Bot  # noqa: E402
-from telegram.error import RetryAfter, TelegramError  # noqa: E402
-from telegram.ext import AIORateLimiter, ExtBot  # noqa: E402
-from telegram.request import HTTPXRequest  # noqa: E402
+from telegram import Bot
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import HTTPXRequest
 
-from wellbot.app import settle_heap  # noqa: E402
-from wellbot.bot.ratelimit import BulkAwareRateLimiter  # noqa: E402
-from wellbot.core.clock import ManualClock, to_db  # noqa: E402
-from wellbot.core.db import open_database  # noqa: E402
-from wellbot.newsletter import broadcast, store  # noqa: E402
-from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, config_for  # noqa: E402
-from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard  # noqa: E402
-from wellbot.sim.devserver import BotAPIServer  # noqa: E402
+from wellbot.app import settle_heap
+from wellbot.bot.ratelimit import BulkAwareRateLimiter
+from wellbot.core.clock import ManualClock, to_db
+from wellbot.core.db import open_database
+from wellbot.newsletter import broadcast, store
+from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, config_for
+from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard
+from wellbot.sim.devserver import BotAPIServer
 
 TOKEN = "123456:BENCH-token-for-the-local-server-only"
 TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
@@ -209,7 +209,7 @@ async def limited(args: argparse.Namespace, folder: Path) -> None:
     report(f"wellbot engine (rate {args.rate:g}/s)", server, users, elapsed, args.limit)
     if not args.skip_ptb:
         server = await new_server(args.limit, users, args.inline_server)
-        elapsed, failures = await run_ptb_limiter(server, users)
+        elapsed, _failures = await run_ptb_limiter(server, users)
         await finish(server)
         report("PTB AIORateLimiter(max_retries=5)", server, users, elapsed, args.limit)
 

@@ -94,7 +94,7 @@ def build_queries(content: Content, count: int, rng: random.Random) -> list[str]
 def percentile(samples: list[float], fraction: float) -> float:
     """The value below which `fraction` of the samples lie (nearest rank)."""
     ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * len(ordered))) - 1)]
+    return ordered[min(len(ordered) - 1, round(fraction * len(ordered)) - 1)]
 
 
 def main() -> None:

@@ -60,7 +60,8 @@ def book(db, user=1, start=None, token=None, rules=RULES, minutes=45):
 def test_booking_writes_the_visit_and_its_claims_and_tells_listeners(db, events):
     visit_id = book(db)
     visit = store.get_visit(db, visit_id)
-    assert visit.status == "booked" and visit.end - visit.start == timedelta(minutes=45)
+    assert visit.status == "booked"
+    assert visit.end - visit.start == timedelta(minutes=45)
     cells = db.execute("select count(*) from booking_claims where visit_id = ?", [visit_id]).fetchone()[0]
     assert cells == 4  # 45 minutes + 10 buffer on a 15-minute grid
     assert events == [(visit_id, visit_events.BOOKED)]
@@ -125,7 +126,8 @@ def test_concurrent_confirmations_of_the_last_place_book_exactly_one(tmp_path, d
         thread.join(10)
     winners = [r for r in results.values() if isinstance(r, int)]
     losers = [r for r in results.values() if isinstance(r, store.SlotUnavailable)]
-    assert len(winners) == 1 and len(losers) == 1, results
+    assert len(winners) == 1, results
+    assert len(losers) == 1, results
     assert db.execute("select count(*) from visits").fetchone()[0] == 1
 
 
@@ -179,7 +181,8 @@ def test_export_erase_and_purge(db):
         store.erase_visits(db, 1, NOW)
     visit = store.get_visit(db, visit_id)
     assert (visit.user_id, visit.patient_name, visit.patient_phone) == (None, None, None)
-    assert visit.service_key == "consult" and visit.start == at(10)
+    assert visit.service_key == "consult"
+    assert visit.start == at(10)
     assert db.execute("select count(*) from booking_requests where user_id = 1").fetchone()[0] == 0
     assert store.purge_visits(db, at(10)) == 0
     assert store.purge_visits(db, at(12)) == 1
@@ -220,21 +223,25 @@ async def test_patient_books_a_visit_and_gets_confirmation_calendar_file_and_sta
     ann = bot.user(1001, "Ann")
     staff = bot.staff()
     summary = await to_summary(bot, ann, name="Ann O'Lee")
-    assert "Ann O&#39;Lee" in summary.html and "+15551234567" in summary.text
+    assert "Ann O&#39;Lee" in summary.html
+    assert "+15551234567" in summary.text
     assert "Thu 11 Jun 2026, 10:00" in summary.text
     await ann.press(summary, "Confirm")
     confirmed = await ann.wait_for("Booked!")
     assert "Thursday 11 June 2026, 10:00–11:00" in confirmed.text
-    assert "100 Example Avenue" in confirmed.text and "loose clothing" in confirmed.text
+    assert "100 Example Avenue" in confirmed.text
+    assert "loose clothing" in confirmed.text
     await bot.settle()
     document = next(m for m in ann.messages if m.document)
     ics = document.document["content"].decode()
     assert document.document["filename"] == "visit.ics"
     assert "DTSTART;TZID=America/New_York:20260611T100000" in ics
     assert "DTEND;TZID=America/New_York:20260611T110000" in ics
-    assert "TZOFFSETTO:-0400" in ics and "BEGIN:VTIMEZONE" in ics
+    assert "TZOFFSETTO:-0400" in ics
+    assert "BEGIN:VTIMEZONE" in ics
     notice = await staff.wait_for("New booking")
-    assert "Ann O&#39;Lee" in notice.html and "+15551234567" in notice.text
+    assert "Ann O&#39;Lee" in notice.html
+    assert "+15551234567" in notice.text
     [row] = visit_rows(bot)
     assert (row["user_id"], row["service_key"], row["start_utc"], row["status"]) == (
         1001, "acupuncture", "2026-06-11T14:00:00Z", "booked")
@@ -248,10 +255,12 @@ async def test_shared_contact_gives_name_and_phone(bot):
     await bob.press(await bob.wait_for("Choose a day"), "Fri 12 Jun")
     await bob.press(await bob.wait_for("Choose a time"), "09:00")
     await bob.wait_for("full name")
-    assert bob.keyboard and "request_contact" in str(bob.keyboard)
+    assert bob.keyboard
+    assert "request_contact" in str(bob.keyboard)
     await bob.send_contact("+1 (555) 987-6543")
     summary = await bob.wait_for("Tap Confirm")
-    assert "Bob Stone" in summary.text and "+15559876543" in summary.text
+    assert "Bob Stone" in summary.text
+    assert "+15559876543" in summary.text
     await bob.press(summary, "Confirm")
     await bob.wait_for("Booked!")
     assert visit_rows(bot)[0]["patient_name"] == "Bob Stone"
@@ -299,7 +308,8 @@ async def test_back_buttons_at_every_step(bot):
     times = await cat.wait_for("Choose a time")
     await cat.press(times, "13:30")
     summary = await cat.wait_for("Tap Confirm")
-    assert "13:30" in summary.text and "Catherine Woods" in summary.text
+    assert "13:30" in summary.text
+    assert "Catherine Woods" in summary.text
     await cat.press(summary, "Confirm")
     await cat.wait_for("Booked!")
     assert visit_rows(bot)[0]["start_utc"] == "2026-06-11T17:30:00Z"
@@ -358,10 +368,12 @@ async def test_two_patients_confirming_the_last_place_at_once(bot):
     await bot.settle()
     booked = [u for u in (hal, ivy) if any("Booked!" in m.text for m in u.messages)]
     taken = [u for u in (hal, ivy) if any("was just taken" in m.text for m in u.messages)]
-    assert len(booked) == 1 and len(taken) == 1
+    assert len(booked) == 1
+    assert len(taken) == 1
     loser = taken[0]
     offer = next(m for m in loser.messages if "was just taken" in m.text)
-    assert "nearest free times" in offer.text and len(offer.button_labels()) >= 3
+    assert "nearest free times" in offer.text
+    assert len(offer.button_labels()) >= 3
     assert len([r for r in visit_rows(bot) if r["start_utc"] == "2026-06-11T14:00:00Z"]) == 2
     # the loser books one of the nearest times in two taps
     await loser.press(offer, "Thu 11 Jun")
@@ -375,7 +387,8 @@ async def test_book_buttons_from_anywhere_and_deep_link_and_menu(bot):
     jo = bot.user(1010, "Jo")
     await jo.send("/start")
     menu = await jo.wait_for("")
-    assert "Book a visit" in menu.button_labels() and "My visits" in menu.button_labels()
+    assert "Book a visit" in menu.button_labels()
+    assert "My visits" in menu.button_labels()
     await jo.press(menu, "Book a visit")
     await jo.wait_for("which service")
     await jo.send("/start book")
@@ -385,7 +398,8 @@ async def test_book_buttons_from_anywhere_and_deep_link_and_menu(bot):
     assert "Acupuncture" in days.text
     await jo.press_data(menu.message_id, "book:start:nerve_block")
     by_phone = await jo.wait_for("by phone")
-    assert "Nerve block" in by_phone.text and "+1 555 0100" in by_phone.text
+    assert "Nerve block" in by_phone.text
+    assert "+1 555 0100" in by_phone.text
     assert "Nerve block" not in by_phone.button_labels()
     await jo.press_data(menu.message_id, "book:start:no_such_service")
     await jo.wait_for("which service")
@@ -486,7 +500,8 @@ async def test_forged_booking_buttons_change_nothing(bot):
         await max_.press_data(services.message_id, data)
     await bot.settle()
     state = bot.deps.flows.get(1013)
-    assert state.step == "service" and "service" not in state.data
+    assert state.step == "service"
+    assert "service" not in state.data
     assert visit_rows(bot) == []
 
 
@@ -501,7 +516,8 @@ async def test_a_past_or_unoffered_time_is_refused(bot):
         await ned.press_data(times.message_id, f"book:t:{token}:{stamp_text}")
         await bot.settle()
         assert "just taken" in last_answer(ned)
-    assert bot.deps.flows.get(1014).step == "time" and "start" not in bot.deps.flows.get(1014).data
+    assert bot.deps.flows.get(1014).step == "time"
+    assert "start" not in bot.deps.flows.get(1014).data
 
 
 async def test_time_taken_while_choosing_and_days_that_fill_up(bot):
@@ -575,7 +591,8 @@ async def test_visits_lists_and_cancels_with_staff_told(bot, bot_events):
     await sue.press(ask, "Yes, cancel it")
     await sue.wait_for("is cancelled")
     notice = await staff.wait_for("Visit cancelled")
-    assert "by the patient" in notice.text and "Sue Hill" in notice.text
+    assert "by the patient" in notice.text
+    assert "Sue Hill" in notice.text
     visit = store.get_visit(bot.db, visit_id)
     assert (visit.status, visit.cancelled_by) == ("cancelled", "patient")
     assert (visit_id, visit_events.CANCELLED) in bot_events
@@ -627,16 +644,19 @@ async def test_reschedule_moves_the_visit_only_when_confirmed(bot, bot_events):
     visit_id = direct_book(bot, 1025, at(10), name="Wes Fox")
     await wes.press_data(1, f"vis:rs:{visit_id}")  # a reminder's Reschedule button
     days = await wes.wait_for("Moving your visit")
-    assert "Back" not in " ".join(days.button_labels()) and "waitlist" not in " ".join(days.button_labels())
+    assert "Back" not in " ".join(days.button_labels())
+    assert "waitlist" not in " ".join(days.button_labels())
     await wes.press(days, "Fri 12 Jun")
     await wes.press(await wes.wait_for("Choose a time"), "14:00")
     summary = await wes.wait_for("Move your visit?")
-    assert "Thu 11 Jun 2026, 10:00" in summary.text and "Fri 12 Jun 2026, 14:00" in summary.text
+    assert "Thu 11 Jun 2026, 10:00" in summary.text
+    assert "Fri 12 Jun 2026, 14:00" in summary.text
     assert store.get_visit(bot.db, visit_id).start == at(10)  # nothing moved yet
     await wes.press(summary, "Confirm")
     await wes.wait_for("Moved.")
     moved = store.get_visit(bot.db, visit_id)
-    assert moved.start == datetime(2026, 6, 12, 18, 0, tzinfo=UTC) and moved.status == "booked"
+    assert moved.start == datetime(2026, 6, 12, 18, 0, tzinfo=UTC)
+    assert moved.status == "booked"
     assert (visit_id, visit_events.RESCHEDULED) in bot_events
     notice = await staff.wait_for("Visit moved")
     assert "Wes Fox" in notice.text
@@ -692,7 +712,8 @@ async def test_freed_time_goes_to_the_first_confirmed_claim(bot):
     await owner.press(await owner.wait_for("Cancel your"), "Yes, cancel it")
     offer_z = await zed.wait_for("A time has freed up")
     offer_a = await amy.wait_for("A time has freed up")
-    assert "Thu 11 Jun 2026, 10:00" in offer_z.text and "09:30" in offer_z.text  # claim by now + 30 min
+    assert "Thu 11 Jun 2026, 10:00" in offer_z.text
+    assert "09:30" in offer_z.text  # claim by now + 30 min
     await amy.press(offer_a, "Claim this time")
     await amy.wait_for("full name")
     await amy.send("Amy Ray")

@@ -119,7 +119,8 @@ async def test_block_a_time_range(bot):
     direct_book(bot, 2009, at(13, 30), name="Gil Hart")
     await staff.send("/block 2026-06-11 13:30-15:00")
     blocked = await staff.wait_for("Blocked")
-    assert "Thu 11 Jun 2026, 13:30–15:00" in blocked.text and "Gil Hart" in blocked.text
+    assert "Thu 11 Jun 2026, 13:30–15:00" in blocked.text
+    assert "Gil Hart" in blocked.text
     [row] = bot.db.query("select * from booking_blocks")
     assert (row["start_utc"], row["end_utc"]) == ("2026-06-11T17:30:00Z", "2026-06-11T19:00:00Z")
     hal = bot.user(2010, "Hal")
@@ -128,8 +129,11 @@ async def test_block_a_time_range(bot):
     await hal.press(await hal.wait_for("Choose a day"), "Thu 11 Jun")
     times = await hal.wait_for("Choose a time")
     labels = times.button_labels()
-    assert "12:30" not in labels and "13:30" not in labels and "14:45" not in labels
-    assert "15:00" in labels and "11:30" in labels
+    assert "12:30" not in labels
+    assert "13:30" not in labels
+    assert "14:45" not in labels
+    assert "15:00" in labels
+    assert "11:30" in labels
     await staff.send("/schedule 2026-06-11")
     assert "Blocked 13:30–15:00" in (await staff.wait_for("Schedule for")).text
 
@@ -157,7 +161,9 @@ async def test_listed_commands_for_staff_and_patients(bot):
     staff, pat = bot.staff(), bot.user(2011, "Ida")
     await staff.send("/help")
     staff_help = await staff.wait_for("/today")
-    assert "/schedule" in staff_help.text and "/block" in staff_help.text
+    assert "/schedule" in staff_help.text
+    assert "/block" in staff_help.text
     await pat.send("/help")
     patient_help = await pat.wait_for("/book")
-    assert "/visits" in patient_help.text and "/today" not in patient_help.text
+    assert "/visits" in patient_help.text
+    assert "/today" not in patient_help.text

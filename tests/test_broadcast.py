@@ -37,7 +37,8 @@ def test_progress_figures_and_estimate():
     counts = dict.fromkeys(store.DELIVERY_STATUSES, 0) | {"sent": 100, "pending": 1740, "failed": 1,
                                                            "uncertain": 1, "total": 1842}
     figures = broadcast.progress_figures(counts, 29.0)
-    assert figures["remaining"] == 1740 and figures["failed"] == 2
+    assert figures["remaining"] == 1740
+    assert figures["failed"] == 2
     assert figures["eta_minutes"] == 1  # 1740 / 29 = 60 s
     assert broadcast.progress_figures(counts | {"pending": 1741}, 29.0)["eta_minutes"] == 2  # rounded up
     assert broadcast.progress_figures(counts | {"pending": 0}, 29.0)["eta_minutes"] == 0
@@ -159,7 +160,8 @@ async def test_broadcast_survives_blocks_errors_429s_and_a_restart(fast_bot):
     assert (counts["sent"], counts["blocked"], counts["pending"], counts["failed"]) == (280, 20, 0, 0)
     assert bot.server.stats["injected"] == 5
     final = await bot.staff().wait_for("Sent: 280 of 300")
-    assert final.message_id == progress.message_id and "done" in final.text
+    assert final.message_id == progress.message_id
+    assert "done" in final.text
     assert len(set(final.history)) == len(final.history), "never edited with unchanged text"
 
 
@@ -219,7 +221,8 @@ async def test_cancel_discards_a_draft(bot):
     await staff.press(confirm, "Cancel")
     await staff.wait_for("discarded")
     await bot.settle()
-    assert campaign_status(bot, 1) == "cancelled" and copies(bot, 3201, "Plain") == 0
+    assert campaign_status(bot, 1) == "cancelled"
+    assert copies(bot, 3201, "Plain") == 0
 
 
 async def test_cancel_stops_a_running_broadcast_and_history_lists_it(tmp_path):
@@ -237,7 +240,8 @@ async def test_cancel_stops_a_running_broadcast_and_history_lists_it(tmp_path):
         await staff.wait_for("Stopping broadcast #1")
         await until(lambda: campaign_status(bot, 1) == "cancelled")
         counts = store.delivery_counts(bot.db, 1)
-        assert counts["sent"] < 120 and counts["sent"] + counts["skipped"] == 120
+        assert counts["sent"] < 120
+        assert counts["sent"] + counts["skipped"] == 120
         assert sum(copies(bot, u, "Flu shots") for u in range(4001, 4121)) == counts["sent"]
         await staff.send("/broadcast_cancel")
         await staff.wait_for("No broadcast is being sent")
@@ -262,5 +266,6 @@ async def test_error_threshold_pauses_tells_staff_and_resume_finishes(bot):
     await staff.press(alert, "Resume sending")
     await until(lambda: campaign_status(bot, 1) == "done")
     counts = store.delivery_counts(bot.db, 1)
-    assert counts["failed"] == 20 and counts["sent"] == 20
+    assert counts["failed"] == 20
+    assert counts["sent"] == 20
     assert all(copies(bot, u, "Parking changes") <= 1 for u in range(5001, 5041))

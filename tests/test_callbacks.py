@@ -23,13 +23,15 @@ def test_a_button_packs_to_its_tag_and_fields_and_unpacks_to_the_same_value():
     button = Sample(42, "hello")
     assert button.pack() == "t:s:42:hello"
     [(tag, parts), _] = candidates(button.pack())
-    assert tag == Sample.TAG and Sample.unpack(parts) == button
+    assert tag == Sample.TAG
+    assert Sample.unpack(parts) == button
 
 
 def test_a_trailing_field_at_its_default_stays_off_the_wire():
     assert Sample(7).pack() == "t:s:7"
     assert Sample.unpack(["7"]) == Sample(7, "")
-    assert StartBooking().pack() == "book:start" and StartBooking("acupuncture").pack() == "book:start:acupuncture"
+    assert StartBooking().pack() == "book:start"
+    assert StartBooking("acupuncture").pack() == "book:start:acupuncture"
 
 
 @pytest.mark.parametrize("parts", [[], ["x"], ["1", "a", "extra"], ["1.5"]])
@@ -49,7 +51,7 @@ def test_packing_refuses_data_over_telegrams_64_bytes_and_separators_inside_fiel
 def test_a_button_kind_needs_a_tag():
     with pytest.raises(TypeError, match="needs a tag"):
         @dataclass(frozen=True)
-        class Untagged(Button):  # noqa: F841
+        class Untagged(Button):
             x: int
 
 
@@ -66,9 +68,12 @@ def test_the_longest_tag_wins_so_old_prefix_routes_and_typed_ones_can_share_a_pr
 
 
 def test_the_booking_step_table_allows_each_button_only_where_the_flow_shows_it():
-    assert STEPS.allows("service", PickService) and not STEPS.allows("day", PickService)
-    assert STEPS.allows("time", PickTime) and not STEPS.allows("summary", PickTime)
-    assert STEPS.allows("summary", ConfirmBooking) and not STEPS.allows("name", ConfirmBooking)
+    assert STEPS.allows("service", PickService)
+    assert not STEPS.allows("day", PickService)
+    assert STEPS.allows("time", PickTime)
+    assert not STEPS.allows("summary", PickTime)
+    assert STEPS.allows("summary", ConfirmBooking)
+    assert not STEPS.allows("name", ConfirmBooking)
     assert STEPS.typed == frozenset({"name", "phone"})
 
 

@@ -78,7 +78,9 @@ def test_reply_keyboard_buttons_are_choices_too():
 def test_chat_settings_use_a_fake_token_and_can_make_you_staff(tmp_path):
     base = Settings.from_env({"TELEGRAM_BOT_TOKEN": "999:" + "x" * 30, "WELLBOT_STAFF_IDS": "5"})
     chat = chat_settings(base, user_id=7, as_staff=True, database=tmp_path / "c.db", clinic=None)
-    assert chat.token != base.token and chat.staff_ids == {5, 7} and chat.database == tmp_path / "c.db"
+    assert chat.token != base.token
+    assert chat.staff_ids == {5, 7}
+    assert chat.database == tmp_path / "c.db"
     assert chat_settings(base, user_id=5, as_staff=False, database=tmp_path / "c.db", clinic=None).staff_ids == set()
     with pytest.raises(ConfigError, match="--clinic"):
         chat_settings(base, user_id=7, as_staff=False, database=tmp_path / "c.db", clinic=tmp_path / "none.toml")
@@ -121,7 +123,8 @@ async def session(tmp_path):
 
 async def test_start_shows_the_menu_as_numbered_choices_and_a_number_presses_one(session):
     out = "\n".join(await session.say("/start"))
-    assert "Hello, Pat!" in out and "[1] Demo menu" in out
+    assert "Hello, Pat!" in out
+    assert "[1] Demo menu" in out
     out = "\n".join(await session.say("1"))
     assert out == "bot> Pick one\n     [1] Apples\n     [2] Our website (https://example.org)"
     assert "opens https://example.org" in (await session.say("2"))[0]
@@ -132,7 +135,8 @@ async def test_start_shows_the_menu_as_numbered_choices_and_a_number_presses_one
 
 async def test_help_and_free_text_go_to_the_real_bot(session):
     out = "\n".join(await session.say("/help"))
-    assert "/start" in out and "/cancel" in out
+    assert "/start" in out
+    assert "/cancel" in out
     await session.say("/start")
     out = "\n".join(await session.say("99"))
     assert "no choice 99; choose 1 to 1" in out
@@ -148,7 +152,9 @@ async def test_run_chat_loop_reads_until_quit_and_echoes_a_transcript(tmp_path):
     await run_chat(chat, io.StringIO("/help\n/quit\n/never-read\n"), writer)
     text = writer.getvalue()
     assert text.startswith("Talking to the bot as user 1001.")
-    assert "you> /help\n" in text and "What I can do" in text and "/never-read" not in text
+    assert "you> /help\n" in text
+    assert "What I can do" in text
+    assert "/never-read" not in text
     assert text.endswith("you> /quit\nbye\n")
     assert "\x1b[" not in text, "no ANSI codes when the output is not a terminal"
 
@@ -159,7 +165,9 @@ def test_chat_command_on_a_kept_database_as_staff(tmp_path, monkeypatch, capsys)
     env = {"TELEGRAM_BOT_TOKEN": "999:" + "r" * 30}  # a real-looking token must not be used
     assert main(["chat", "--as-staff", "--user", "4242", "--name", "Robin", "--database", str(database)], env) == 0
     out = capsys.readouterr().out
-    assert "as user 4242 (staff)" in out and "Hello, Robin!" in out and out.endswith("bye\n")
+    assert "as user 4242 (staff)" in out
+    assert "Hello, Robin!" in out
+    assert out.endswith("bye\n")
     rows = sqlite3.connect(database).execute("select user_id from patients").fetchall()
     assert rows == [(4242,)]
 
@@ -204,7 +212,8 @@ async def test_chat_completes_a_booking(tmp_path):
             pytest.fail("no Confirm button within the steps:\n" + "\n".join(transcript))
         db = session.app.bot_data["deps"].db
         visits = list(db.query("select status, patient_name from visits where user_id = ?", [1001]))
-        assert visits and visits[0]["status"] == "booked", "\n".join(transcript)
+        assert visits, "\n".join(transcript)
+        assert visits[0]["status"] == "booked", "\n".join(transcript)
         assert re.search(r"booked|confirmed", "\n".join(answer), re.IGNORECASE), "\n".join(transcript)
     finally:
         await session.stop()

@@ -165,7 +165,7 @@ def test_backoff_doubles_and_is_capped():
 
 
 def test_rate_must_be_positive():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="rate must be positive"):
         Pacer(0)
 
 
@@ -242,7 +242,8 @@ async def test_error_threshold_pauses_the_campaign_tells_staff_and_resume_finish
     campaign = queue(db, clock)
     assert await drain(engine) is Status.PAUSED
     row = st.get_campaign(db, campaign)
-    assert row["status"] == "paused" and "5 messages failed" in row["pause_reason"]
+    assert row["status"] == "paused"
+    assert "5 messages failed" in row["pause_reason"]
     assert reports.ended[-1][1] is Status.PAUSED
     sent_before = len(messenger.delivered)
     assert sent_before < 35
@@ -250,7 +251,8 @@ async def test_error_threshold_pauses_the_campaign_tells_staff_and_resume_finish
     assert st.resume(db, campaign)
     assert await drain(engine) is Status.DONE
     chats = [chat for _, chat in messenger.delivered]
-    assert sorted(chats) == list(range(6, 41)) and len(chats) == len(set(chats))
+    assert sorted(chats) == list(range(6, 41))
+    assert len(chats) == len(set(chats))
 
 
 async def test_stopped_engine_resumes_from_the_database_without_duplicates(db, clock):
@@ -315,7 +317,8 @@ async def test_cancel_stops_the_send_and_skips_the_rest(db, clock):
     await engine.stop()
     counts = st.delivery_counts(db, campaign)
     assert st.get_campaign(db, campaign)["status"] == "cancelled"
-    assert counts["pending"] == 0 and counts["skipped"] > 50
+    assert counts["pending"] == 0
+    assert counts["skipped"] > 50
     assert counts["sent"] == len(messenger.delivered)
 
 
@@ -434,7 +437,8 @@ async def test_marks_ahead_share_commits_and_429s_still_lose_and_duplicate_nothi
     assert max(len(ids) for ids in store.mark_commits) == 8
     assert len(store.mark_commits) < 120
     counts = st.delivery_counts(db, campaign)
-    assert counts["sent"] == 120 and counts["sending"] == 0
+    assert counts["sent"] == 120
+    assert counts["sending"] == 0
 
 
 async def test_rows_marked_ahead_but_not_pushed_are_released_on_stop(db, clock):
@@ -451,7 +455,8 @@ async def test_rows_marked_ahead_but_not_pushed_are_released_on_stop(db, clock):
     await engine.stop()
     pushed = {chat for _, chat in messenger.delivered}
     counts = st.delivery_counts(db, campaign)
-    assert counts["sending"] == 0 and counts["sent"] == len(pushed)
+    assert counts["sending"] == 0
+    assert counts["sent"] == len(pushed)
     marked = {i for ids in store.mark_commits for i in ids}
     assert len(marked) > len(pushed)  # some were marked and never pushed...
     attempts = {row["user_id"]: row["attempts"] for row in db.query("select user_id, attempts from deliveries")}
@@ -575,9 +580,11 @@ async def test_outcomes_written_in_groups_are_all_flushed_when_a_campaign_finish
     engine, store = batched_engine(db, clock, StrictMessenger(t, limit=10_000), t)
     queue(db, clock)
     assert await drain(engine) is Status.DONE
-    assert max(store.record_commits) > 1 and len(store.record_commits) < 150  # grouped, not one commit each
+    assert max(store.record_commits) > 1
+    assert len(store.record_commits) < 150  # grouped, not one commit each
     assert sum(store.record_commits) == 150
-    assert store.counts_at_finish["sent"] == 150 and store.counts_at_finish["sending"] == 0  # before 'done'
+    assert store.counts_at_finish["sent"] == 150
+    assert store.counts_at_finish["sending"] == 0  # before 'done'
 
 
 @pytest.mark.parametrize("how", ["stop", "cancel"])
@@ -597,5 +604,6 @@ async def test_outcomes_written_in_groups_are_all_flushed_when_a_campaign_stops(
             await asyncio.sleep(0)
     await engine.stop()
     counts = st.delivery_counts(db, campaign)
-    assert counts["sending"] == 0 and counts["sent"] == len(messenger.delivered)
+    assert counts["sending"] == 0
+    assert counts["sent"] == len(messenger.delivered)
     assert sum(store.record_commits) == len(messenger.delivered)

@@ -102,7 +102,8 @@ async def test_send_message_returns_a_message_ptb_understands(devserver, api):
     sent = await patient.next_message()
     assert (sent.html, sent.text, sent.parse_mode) == ("<b>Hi</b> &amp; welcome", "Hi & welcome", "HTML")
     assert sent.button_labels() == ["Book"]
-    assert devserver.sent == [sent] and patient.last() is sent
+    assert devserver.sent == [sent]
+    assert patient.last() is sent
     assert devserver.stats["sent"] == 1
 
 
@@ -112,7 +113,8 @@ async def test_edit_applies_and_keeps_history(devserver, api):
     await api.edit_message_text("Pick a <i>new</i> time", PATIENT, message.message_id,
                                 parse_mode=HTML, reply_markup=keyboard(("10:00", "t:10")))
     sent = patient.last()
-    assert sent.text == "Pick a new time" and sent.edits == 1
+    assert sent.text == "Pick a new time"
+    assert sent.edits == 1
     assert sent.history == ["Pick a time"]
     assert sent.button_labels() == ["10:00"]
     assert (await patient.wait_for("new time")) is sent
@@ -129,8 +131,9 @@ async def test_delete_message(devserver, api):
     patient = devserver.user(PATIENT)
     message = await api.send_message(PATIENT, "temporary")
     assert await api.delete_message(PATIENT, message.message_id)
-    assert patient.messages == [] and devserver.sent[0].deleted
-    with pytest.raises(BadRequest, match="(?i)message to delete not found"):
+    assert patient.messages == []
+    assert devserver.sent[0].deleted
+    with pytest.raises(BadRequest, match=r"(?i)message to delete not found"):
         await api.delete_message(PATIENT, message.message_id)
 
 
@@ -165,8 +168,10 @@ async def test_long_poll_returns_a_queued_user_message(devserver, api):
     updates = await asyncio.wait_for(poll, 1)
     message = updates[0].message
     assert message.text == "/start@wellbot_test_bot promo"
-    assert message.from_user.id == PATIENT and message.from_user.username == "ada"
-    assert message.chat.type == "private" and message.chat.id == PATIENT
+    assert message.from_user.id == PATIENT
+    assert message.from_user.username == "ada"
+    assert message.chat.type == "private"
+    assert message.chat.id == PATIENT
     assert [(e.type, e.offset, e.length) for e in message.entities] == [("bot_command", 0, 23)]
     assert devserver.pending_updates() == 0
     # The offset acknowledges: nothing comes back.
@@ -263,7 +268,8 @@ async def test_group_chat_and_leaving_it(devserver, api):
     staff = devserver.user(900, "Sam")
     await group.send(staff, "/today@wellbot_test_bot")
     (update,) = await api.get_updates(timeout=0)
-    assert update.message.chat.type == "group" and update.message.from_user.id == 900
+    assert update.message.chat.type == "group"
+    assert update.message.from_user.id == 900
     await api.send_message(-100123, "3 bookings today")
     assert (await group.next_message()).text == "3 bookings today"
     assert await api.leave_chat(-100123)
@@ -373,7 +379,7 @@ async def test_callback_data_is_at_most_64_bytes(devserver, api):
     await api.send_message(PATIENT, "ok", reply_markup=keyboard(("A", "\u00e9" * 32)))  # 64 bytes
     with pytest.raises(BadRequest, match="Button_data_invalid"):
         await api.send_message(PATIENT, "too long", reply_markup=keyboard(("A", "\u00e9" * 33)))
-    with pytest.raises(BadRequest, match="(?i)text buttons are unallowed"):
+    with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed"):
         await api.send_message(PATIENT, "no action", reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton("A")]]))
     assert len(devserver.sent) == 1
@@ -386,7 +392,7 @@ async def test_empty_markup_means_no_keyboard_as_in_telegram(devserver, api):
     two_actions = InlineKeyboardButton("A", callback_data="a", url="https://example.org")
     with pytest.raises(BadRequest, match="exactly one of the optional fields"):
         await api.send_message(PATIENT, "x", reply_markup=InlineKeyboardMarkup([[two_actions]]))
-    with pytest.raises(BadRequest, match="(?i)object expected as reply markup"):
+    with pytest.raises(BadRequest, match=r"(?i)object expected as reply markup"):
         await api.do_api_request("sendMessage", api_kwargs={"chat_id": PATIENT, "text": "x",
                                                             "reply_markup": [1]})
 
@@ -418,8 +424,10 @@ async def test_per_chat_rate_allows_a_burst_then_429():
         await bot.send_message(2, "other chats are not affected")
         clock.advance(1)
         await bot.send_message(1, "after a second")
-        assert ada.last().text == "after a second" and len(bo.messages) == 1
-        assert server.stats["sent"] == 5 and server.stats["rejected_429"] == 1
+        assert ada.last().text == "after a second"
+        assert len(bo.messages) == 1
+        assert server.stats["sent"] == 5
+        assert server.stats["rejected_429"] == 1
         assert server.calls[-2].status == 200
     finally:
         await bot.shutdown()
@@ -467,7 +475,7 @@ async def test_callback_query_is_answered_once_and_briefly(devserver, api):
     patient = devserver.user(PATIENT)
     await api.send_message(PATIENT, "Go?", reply_markup=keyboard(("Go", "go")))
     query_id = await patient.press(patient.last(), "Go")
-    with pytest.raises(BadRequest, match="(?i)message_too_long"):
+    with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
         await api.answer_callback_query(query_id, "x" * 201)
     await api.answer_callback_query(query_id)
     with pytest.raises(BadRequest, match="Query is too old"):

@@ -32,7 +32,8 @@ def add(db, clinic, clock, title, topics, publish="now", body="Text"):
 def test_digest_table_defaults_and_validation(clinic):
     assert digest.digest_config(with_section(clinic, {})) == digest.DigestConfig()
     config = digest.digest_config(clinic)  # the example clinic's table
-    assert config.schedule == "0 9 * * mon" and config.quiet_start == time(21, 0)
+    assert config.schedule == "0 9 * * mon"
+    assert config.quiet_start == time(21, 0)
     fire = config.trigger(clinic).get_next_fire_time(None, datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
     assert fire.astimezone(TZ).strftime("%a %H:%M") == "Mon 09:00"
     for bad, reason in [({"schedule": "every monday"}, "cron"), ({"quiet_hours": "9pm-8am"}, "quiet_hours"),
@@ -44,8 +45,10 @@ def test_digest_table_defaults_and_validation(clinic):
 def test_quiet_hours_cross_midnight(clinic):
     config = digest.DigestConfig(quiet_start=time(21, 0), quiet_end=time(8, 0))
     at = lambda h, m=0: datetime(2026, 6, 10, h, m, tzinfo=TZ).astimezone(UTC)  # noqa: E731
-    assert config.quiet(at(22), clinic) and config.quiet(at(7, 59), clinic)
-    assert not config.quiet(at(8), clinic) and not config.quiet(at(20, 59), clinic)
+    assert config.quiet(at(22), clinic)
+    assert config.quiet(at(7, 59), clinic)
+    assert not config.quiet(at(8), clinic)
+    assert not config.quiet(at(20, 59), clinic)
     assert digest.quiet_end_after(at(22), config, clinic) == datetime(2026, 6, 11, 8, 0, tzinfo=TZ)
     assert not digest.DigestConfig().quiet(at(3), clinic)
 
@@ -60,9 +63,12 @@ def test_each_subscriber_gets_unseen_published_items_on_their_topics(db, clinic,
     config = digest.DigestConfig()
     planned = {p.user_id: p for p in digest.make_planner(renderer, clinic, config, clock.now)(db, {})}
     assert set(planned) == {1, 2}  # subscriber 3 has nothing new: no empty digest
-    assert planned[1].item_ids == (pain, both) and planned[2].item_ids == (both,)
+    assert planned[1].item_ids == (pain, both)
+    assert planned[2].item_ids == (both,)
     text = planned[1].payload
-    assert "Pain &lt;news&gt;" in text and "<b>Move</b> gently" in text and "Later" not in text
+    assert "Pain &lt;news&gt;" in text
+    assert "<b>Move</b> gently" in text
+    assert "Later" not in text
 
 
 async def test_a_sent_digest_is_not_repeated(db, clinic, clock, renderer):
@@ -99,7 +105,8 @@ def test_a_broken_template_pauses_the_digest_before_anything_is_written(db, clin
     campaign = store.create_campaign(db, clock, "digest", "all", "", None)
     assert store.SqliteStore(db, clock, {"digest": planner}).next_campaign() is None
     row = store.get_campaign(db, campaign)
-    assert row["status"] == "paused" and "could not prepare" in row["pause_reason"]
+    assert row["status"] == "paused"
+    assert "could not prepare" in row["pause_reason"]
     assert store.delivery_counts(db, campaign)["total"] == 0
 
 
@@ -181,7 +188,8 @@ async def test_scheduled_digest_waits_out_quiet_hours(bot):
     assert queue_digest(bot.deps, "schedule") == (None, "quiet")
     bot.clock.set(datetime(2026, 6, 11, 8, 0, tzinfo=TZ))
     campaign_id, why = queue_digest(bot.deps, "schedule")
-    assert campaign_id == 1 and why == ""
+    assert campaign_id == 1
+    assert why == ""
     assert queue_digest(bot.deps, "schedule") == (None, "pending")
     await bot.user(1401).wait_for("Night news")
     jobs = [job.name for job in bot.app.job_queue.jobs()]

@@ -134,15 +134,17 @@ def test_bad_files_are_refused(clinic_dir, text, problem):
 def test_duplicate_questions_are_refused(clinic_dir):
     (faq_dir(clinic_dir) / "again.md").write_text(
         "+++\nquestion = \"What  is acupuncture\"\ntopic = \"acupuncture\"\n+++\nAgain.\n")
-    with pytest.raises(ConfigError, match="What is acupuncture.* is also in") as error:
+    with pytest.raises(ConfigError, match=r"What is acupuncture.* is also in") as error:
         load_content(faq_dir(clinic_dir), SERVICES)
     assert {"again.md", "what-is-acupuncture.md"} <= set(str(error.value).replace(":", " ").split())
 
 
 def test_faq_settings_defaults_and_problems(tmp_path):
     defaults = faq_settings({}, tmp_path, "clinic [faq]")
-    assert defaults.folder == tmp_path / "faq" and not defaults.folder_required
-    assert defaults.disclaimer == DEFAULT_DISCLAIMER and defaults.red_flags == DEFAULT_RED_FLAGS
+    assert defaults.folder == tmp_path / "faq"
+    assert not defaults.folder_required
+    assert defaults.disclaimer == DEFAULT_DISCLAIMER
+    assert defaults.red_flags == DEFAULT_RED_FLAGS
     with pytest.raises(ConfigError, match="red_flags"):
         faq_settings({"red_flags": "chest pain"}, tmp_path, "clinic [faq]")
     with pytest.raises(ConfigError, match="unknown setting"):
@@ -199,7 +201,7 @@ def test_a_start_with_broken_files_keeps_the_loaded_faq_but_a_first_start_refuse
     deps = build_deps(settings)
     assert store.entry(deps.db, "cupping") is not None
     deps.db.close()
-    with pytest.raises(ConfigError, match="broken.md"):
+    with pytest.raises(ConfigError, match=r"broken\.md"):
         build_deps(replace(settings, database=tmp_path / "empty.db"))
 
 
@@ -212,7 +214,8 @@ def test_check_validates_the_faq_files(clinic_dir, tmp_path, capsys):
         "+++\nquestion = 'Kinds?'\ntopic = 'acupuncture'\nservice = 'reiki'\n+++\nA.\n")
     assert main(["check"], env) == 2
     err = capsys.readouterr().err
-    assert "acupuncture-kinds.md" in err and "service 'reiki'" in err
+    assert "acupuncture-kinds.md" in err
+    assert "service 'reiki'" in err
 
 
 def test_faq_reload_command_loads_and_refuses_broken_content(clinic_dir, tmp_path, capsys):
@@ -311,14 +314,16 @@ async def test_close_candidates_are_offered_as_up_to_three_buttons(bot):
     assert 2 <= len(questions) <= 3
     await patient.press(choices, questions[0])
     answer = await patient.wait_for(questions[0])
-    assert answer.message_id == choices.message_id and "Book a visit" in answer.button_labels()
+    assert answer.message_id == choices.message_id
+    assert "Book a visit" in answer.button_labels()
 
 
 async def test_no_match_apologises_with_the_phone_and_the_topics(bot):
     patient = bot.user(2006)
     await patient.send("who won the game last night")
     reply = await patient.next_message()
-    assert "couldn't find" in reply.text and "+1 555 0100" in reply.text
+    assert "couldn't find" in reply.text
+    assert "+1 555 0100" in reply.text
     assert "Pain management" in reply.button_labels()
 
 
@@ -332,7 +337,8 @@ async def test_red_flag_gets_the_emergency_number_before_anything_else(bot):
     patient = bot.user(2008)
     await patient.send("I have chest pain after acupuncture, is that normal?")
     urgent = await patient.next_message()
-    assert "911" in urgent.text and "urgent" in urgent.text
+    assert "911" in urgent.text
+    assert "urgent" in urgent.text
     follow_up = await patient.next_message()  # then the FAQ's answer or choices, as usual
     assert "acupuncture" in (follow_up.text + " ".join(follow_up.button_labels())).lower()
 
@@ -382,7 +388,8 @@ async def test_pressing_a_question_twice_shows_it_once(bot):
     await patient.press_data(screen.message_id, "faq:a:cupping")
     await patient.press_data(screen.message_id, "faq:a:cupping")
     await bot.settle()
-    assert len(patient.messages) == 1 and patient.last().text.startswith("What is cupping therapy?")
+    assert len(patient.messages) == 1
+    assert patient.last().text.startswith("What is cupping therapy?")
     assert len(patient.callback_answers) == 2
 
 

@@ -90,7 +90,8 @@ async def test_unknown_command_gets_a_pointer_to_help(bot):
     patient = bot.user(1007)
     await patient.send("/frobnicate")
     reply = await patient.next_message()
-    assert "/frobnicate" in reply.text and "/help" in reply.text
+    assert "/frobnicate" in reply.text
+    assert "/help" in reply.text
 
 
 async def test_forged_button_is_answered_and_changes_nothing(bot):
@@ -99,7 +100,8 @@ async def test_forged_button_is_answered_and_changes_nothing(bot):
     greeting = await patient.next_message()
     await patient.press_data(greeting.message_id, "nope:1:2")
     await bot.settle()
-    assert patient.callback_answers and "no longer active" in patient.callback_answers[-1]["text"]
+    assert patient.callback_answers
+    assert "no longer active" in patient.callback_answers[-1]["text"]
 
 
 async def test_a_failing_set_my_commands_is_logged_not_fatal(devserver, tmp_path, caplog):

@@ -135,7 +135,8 @@ async def test_in_a_group_the_bot_says_it_works_in_private_chats_and_leaves(bot,
     assert group.left
     await group.send(patient, "/start")  # a bot that left sees nothing
     await bot.settle()
-    assert len(group.messages) == 1 and errors == []
+    assert len(group.messages) == 1
+    assert errors == []
     assert _count_patients(bot, -5001) == 0, "a group is not a patient"
 
 
@@ -148,7 +149,8 @@ async def test_added_to_a_group_the_bot_leaves_at_once(bot, errors):
         "old_chat_member": left, "new_chat_member": member}})
     assert "only work in private chats" in (await group.next_message()).text
     await bot.settle()
-    assert group.left and errors == []
+    assert group.left
+    assert errors == []
 
 
 async def test_channel_posts_and_updates_without_a_user_are_ignored_quietly(bot, errors):
@@ -160,7 +162,9 @@ async def test_channel_posts_and_updates_without_a_user_are_ignored_quietly(bot,
     bot.server.enqueue_raw({"message": {"message_id": 2, "chat": {"id": -100778, "type": "supergroup", "title": "G"},
                                         "sender_chat": channel, "date": 0, "text": "/start"}})
     await bot.settle()
-    assert _sends_to(bot.server, -100777) == [] and _sends_to(bot.server, -100778) == [] and errors == []
+    assert _sends_to(bot.server, -100777) == []
+    assert _sends_to(bot.server, -100778) == []
+    assert errors == []
 
 
 def _count_patients(bot, user_id):
@@ -182,6 +186,8 @@ async def test_the_staff_group_is_kept_and_gets_staff_notifications(staff_group_
     staff = bot.staff()
     await group.send(staff, "/start")
     await bot.settle()
-    assert not group.left and group.messages == []
+    assert not group.left
+    assert group.messages == []
     assert await notify_staff(bot.app.bot, bot.deps, "privacy_mydata") == 2
-    assert "everything I hold" in group.last().text and "everything I hold" in staff.last().text
+    assert "everything I hold" in group.last().text
+    assert "everything I hold" in staff.last().text

@@ -106,7 +106,7 @@ async def test_pool_timeout_raises_timed_out_and_sends_nothing(held):
 
 
 def test_needs_at_least_one_lane():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one lane"):
         LaneRequest(0)
 
 
@@ -116,8 +116,10 @@ async def test_bulk_bot_sends_to_the_same_server_with_the_same_limiter():
         limiter = BulkAwareRateLimiter()
         app_bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=limiter)
         bulk = bulk_bot(app_bot, 2)
-        assert bulk.base_url == app_bot.base_url and bulk.rate_limiter is limiter
-        assert isinstance(bulk.request, LaneRequest) and bulk.request.lanes == 2
+        assert bulk.base_url == app_bot.base_url
+        assert bulk.rate_limiter is limiter
+        assert isinstance(bulk.request, LaneRequest)
+        assert bulk.request.lanes == 2
         async with bulk:
             await bulk.send_message(4242, "Clinic news")
         assert [m.text for m in patient.messages] == ["Clinic news"]

@@ -23,14 +23,17 @@ def test_json_line_has_stable_keys_and_the_events_pairs():
     entry = json.loads(line)
     assert list(entry)[:4] == ["ts", "level", "logger", "event"]
     assert entry["event"] == "visit booked"
-    assert entry["level"] == "INFO" and entry["logger"] == "wellbot.test"
+    assert entry["level"] == "INFO"
+    assert entry["logger"] == "wellbot.test"
     assert (entry["user_id"], entry["visit_id"], entry["service"]) == ("42", "7", "acu")
     assert entry["ts"].endswith("Z")
 
 
 def test_a_pair_cannot_overwrite_the_fixed_keys():
     entry = json.loads(JsonFormatter([]).format(_record("x level=fake logger=fake user_id=1")))
-    assert entry["level"] == "INFO" and entry["logger"] == "wellbot.test" and entry["user_id"] == "1"
+    assert entry["level"] == "INFO"
+    assert entry["logger"] == "wellbot.test"
+    assert entry["user_id"] == "1"
 
 
 def test_traceback_stays_on_one_line_in_both_formats():
@@ -41,11 +44,15 @@ def test_traceback_stays_on_one_line_in_both_formats():
 
         record = _record("update failed update_id=%s", 5, level=logging.ERROR, exc_info=sys.exc_info())
     text = TextFormatter([TOKEN]).format(record)
-    assert "\n" not in text and "RuntimeError" in text and TOKEN not in text and REDACTED in text
+    assert "\n" not in text
+    assert "RuntimeError" in text
+    assert TOKEN not in text
+    assert REDACTED in text
     line = JsonFormatter([TOKEN]).format(record)
     assert "\n" not in line
     entry = json.loads(line)
-    assert entry["exc_type"] == "RuntimeError" and TOKEN not in entry["exc"]
+    assert entry["exc_type"] == "RuntimeError"
+    assert TOKEN not in entry["exc"]
 
 
 def test_redaction_covers_configured_secrets_and_anything_token_shaped():
@@ -141,7 +148,8 @@ async def test_the_token_never_appears_even_at_debug_with_http_logging_on(bot, r
         logging.getLogger().removeHandler(counter)
         logging.getLogger("telegram").setLevel(logging.NOTSET)
     assert counter.hits > 0, "httpx logged URLs with the token: the redaction was exercised"
-    assert token not in out.getvalue() and REDACTED in out.getvalue()
+    assert token not in out.getvalue()
+    assert REDACTED in out.getvalue()
     assert handler in logging.getLogger().handlers
 
 

@@ -21,7 +21,8 @@ def test_a_valid_item_is_saved_and_read_back(db, clinic, clock):
     saved = items.get_item(db, item_id)
     assert (saved.title, saved.body, saved.link) == ("Open Saturday", "<b>We</b> are open", "https://example.org/x")
     assert [i.id for i in items.list_items(db)] == [item_id]
-    assert items.delete_item(db, item_id) and not items.delete_item(db, item_id)
+    assert items.delete_item(db, item_id)
+    assert not items.delete_item(db, item_id)
 
 
 @pytest.mark.parametrize("field, value, reason", [
@@ -59,13 +60,14 @@ We are open 9-13.
     assert first.title == "Moxa & you"
     assert first.body == ('Warmth <b>helps</b> <i>tight</i> muscles. See <a href="https://example.org/m">our page</a>'
                           " &lt;3")
-    assert first.topics == ("tcm", "wellness") and first.link == "https://example.org/moxa"
+    assert first.topics == ("tcm", "wellness")
+    assert first.link == "https://example.org/moxa"
     assert second.publish_at == clock.now()
 
 
 def test_an_import_with_one_bad_item_saves_nothing(db, clinic, clock):
     text = "title,body,topics\nGood,Fine text,pain\nBad,<p>no</p>,pain\n"
-    with pytest.raises(items.ItemError, match="item 2 .*'Bad'"):
+    with pytest.raises(items.ItemError, match=r"item 2 .*'Bad'"):
         items.import_items(db, clinic, clock, text, "csv")
     assert items.list_items(db) == []
 
@@ -86,7 +88,9 @@ def test_cli_add_list_import_delete(tmp_path, capsys):
     assert main(["news", "import", str(news)], env) == 0
     assert main(["news", "list"], env) == 0
     out = capsys.readouterr().out
-    assert "imported 1 item(s)" in out and "Open Saturday" in out and "Stretch daily" in out
+    assert "imported 1 item(s)" in out
+    assert "Open Saturday" in out
+    assert "Stretch daily" in out
     assert main(["news", "add", "--title", "X", "--body", "<p>", "--topics", "clinic"], env) == 1
     assert "not valid Telegram HTML" in capsys.readouterr().err
     assert main(["news", "delete", "1"], env) == 0
@@ -119,9 +123,11 @@ async def test_news_add_guided_flow_with_preview_then_list_edit_delete(bot):
     await staff.send("2026-06-15 09:00")
     confirm = await staff.wait_for("Save it?")
     preview = staff.messages[-2]
-    assert "Moxa &amp; warmth" in preview.html and "Gentle warmth" in preview.text
+    assert "Moxa &amp; warmth" in preview.html
+    assert "Gentle warmth" in preview.text
     assert preview.button_labels() == ["Unsubscribe", "Manage topics"]
-    assert "Pain management" in confirm.text and "Mon 15 Jun 2026, 09:00" in confirm.text
+    assert "Pain management" in confirm.text
+    assert "Mon 15 Jun 2026, 09:00" in confirm.text
     save_data = confirm.buttons()[0][0]["callback_data"]
     await staff.press(confirm, "Save")
     await staff.wait_for("Saved news item #1")
@@ -129,7 +135,9 @@ async def test_news_add_guided_flow_with_preview_then_list_edit_delete(bot):
     await bot.settle()
     assert len(items.list_items(bot.db)) == 1
     item = items.get_item(bot.db, 1)
-    assert item.title == "Moxa & warmth" and item.topics == ("pain",) and item.author == "900"
+    assert item.title == "Moxa & warmth"
+    assert item.topics == ("pain",)
+    assert item.author == "900"
 
     await staff.send("/news_list")
     assert "#1 Mon 15 Jun 2026, 09:00: Moxa &amp; warmth" in (await staff.wait_for("Health news")).html

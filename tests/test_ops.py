@@ -66,7 +66,8 @@ def test_backup_is_a_complete_owner_only_single_file(database, tmp_path):
     _visit(db, 1, "Ann", "+1 555 0101")
     target = tmp_path / "backup.db"
     result = backup_database(path, target)
-    assert result.schema == schema_version(db) and result.size == target.stat().st_size
+    assert result.schema == schema_version(db)
+    assert result.size == target.stat().st_size
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     copy = sqlite3.connect(target)
     assert copy.execute("pragma journal_mode").fetchone()[0] == "delete"
@@ -76,10 +77,10 @@ def test_backup_is_a_complete_owner_only_single_file(database, tmp_path):
 
 
 def test_backup_refuses_to_overwrite_without_force(database, tmp_path):
-    path, db = database
+    path, _db = database
     target = tmp_path / "backup.db"
     target.write_text("precious")
-    with pytest.raises(OpsError, match="already exists.*--force"):
+    with pytest.raises(OpsError, match=r"already exists.*--force"):
         backup_database(path, target)
     assert target.read_text() == "precious"
     backup_database(path, target, force=True)
@@ -96,7 +97,7 @@ def test_backup_refuses_a_missing_database_and_itself(tmp_path, database):
 
 def test_backup_is_consistent_while_another_connection_writes(database, tmp_path):
     """Pairs of rows are written in one transaction each: a consistent copy never holds half a pair."""
-    path, db = database
+    path, _db = database
     stop = threading.Event()
 
     def writer():
@@ -151,7 +152,8 @@ def test_visits_export_has_local_times_and_neutralised_formulas(database):
     out = io.StringIO()
     assert export_csv(db, "visits", out, TZ) == 1
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
-    assert rows[0]["start_local"] == "2026-06-10 09:00" and rows[0]["start_utc"] == "2026-06-10T13:00:00Z"
+    assert rows[0]["start_local"] == "2026-06-10 09:00"
+    assert rows[0]["start_utc"] == "2026-06-10T13:00:00Z"
     assert rows[0]["patient_name"].startswith("'=")
     assert rows[0]["patient_phone"] == "+1 (555) 010-1"
 
@@ -184,13 +186,16 @@ def test_export_cli_warns_on_stderr_and_refuses_overwrite(database, tmp_path, ca
     out_file = tmp_path / "visits.csv"
     assert main(["export", "visits", "--format", "csv", "--output", str(out_file)], env) == 0
     captured = capsys.readouterr()
-    assert "personal data" in captured.err and "Ann" not in captured.err and captured.out == ""
+    assert "personal data" in captured.err
+    assert "Ann" not in captured.err
+    assert captured.out == ""
     assert stat.S_IMODE(os.stat(out_file).st_mode) == 0o600
     assert "Ann" in out_file.read_text()
     assert main(["export", "visits", "--output", str(out_file)], env) == 2
     assert main(["export", "subscribers"], env) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("user_id,status,topics") and "personal data" in captured.err
+    assert captured.out.startswith("user_id,status,topics")
+    assert "personal data" in captured.err
 
 
 def test_ops_commands_never_create_a_database(tmp_path, capsys):
@@ -218,7 +223,8 @@ def test_status_of_a_database_no_worker_ran_on(database):
     _path, db = database
     lines, healthy = _status(db)
     assert not healthy
-    assert lines["heartbeat"].startswith("never") and lines["last poll"] == "never"
+    assert lines["heartbeat"].startswith("never")
+    assert lines["last poll"] == "never"
     assert lines["schema version"] == schema_version(db)
 
 
@@ -227,14 +233,19 @@ def test_status_shows_a_live_worker_then_a_stalled_one_then_a_clean_stop(databas
     heartbeat.record(db, heartbeat.HEARTBEAT, "4242", NOW)
     heartbeat.record(db, heartbeat.LAST_POLL, "ok", NOW - timedelta(seconds=3))
     lines, healthy = _status(db, NOW + timedelta(seconds=20))
-    assert healthy and lines["heartbeat"].startswith("ok") and "pid 4242" in lines["heartbeat"]
+    assert healthy
+    assert lines["heartbeat"].startswith("ok")
+    assert "pid 4242" in lines["heartbeat"]
     assert lines["last poll"] == "2026-06-10T12:59:57Z (23s ago)"
     lines, healthy = _status(db, NOW + timedelta(minutes=5))
-    assert not healthy and lines["heartbeat"].startswith("STALLED") and "5m 0s ago" in lines["heartbeat"]
+    assert not healthy
+    assert lines["heartbeat"].startswith("STALLED")
+    assert "5m 0s ago" in lines["heartbeat"]
     assert "OLD" in lines["last poll"]
     heartbeat.record(db, heartbeat.STOPPED, "4242", NOW + timedelta(seconds=1))
     lines, healthy = _status(db, NOW + timedelta(minutes=5))
-    assert not healthy and lines["heartbeat"].startswith("none: worker stopped cleanly")
+    assert not healthy
+    assert lines["heartbeat"].startswith("none: worker stopped cleanly")
 
 
 def test_status_counts_subscribers_and_includes_every_features_lines(database):
@@ -257,7 +268,8 @@ def test_status_counts_subscribers_and_includes_every_features_lines(database):
     assert lines["pending reminders"] == "2, next due 2026-06-11 09:00"
     assert lines["campaigns"].startswith("unavailable")
     text = format_status(report)
-    assert "subscribers:" in text and len(text.splitlines()) == len(report.lines)
+    assert "subscribers:" in text
+    assert len(text.splitlines()) == len(report.lines)
 
 
 def test_status_cli_exit_code_tells_monitoring_whether_the_worker_lives(database, capsys):

@@ -123,7 +123,9 @@ def test_export_holds_the_patients_own_rows_and_every_feature_hook(db):
 
 def test_export_of_an_unknown_user_is_empty_not_an_error(db):
     document = export(db, [_notes_feature()], 999, NOW)
-    assert document["patient"] is None and document["visits"] == [] and document["features"]["notes"] == {"notes": []}
+    assert document["patient"] is None
+    assert document["visits"] == []
+    assert document["features"]["notes"] == {"notes": []}
 
 
 # --- /forget ---------------------------------------------------------------
@@ -136,8 +138,10 @@ def test_erase_removes_personal_data_and_anonymises_visits(db):
         assert _count(db, table, BOB) == 1, f"{table}: another patient's data is untouched"
     kept = list(db.query("select * from visits where user_id is null"))
     assert len(kept) == 1, "the clinic keeps the visit record"
-    assert kept[0]["patient_name"] is None and kept[0]["patient_phone"] is None
-    assert kept[0]["service_key"] == "acupuncture" and kept[0]["status"] == "attended"
+    assert kept[0]["patient_name"] is None
+    assert kept[0]["patient_phone"] is None
+    assert kept[0]["service_key"] == "acupuncture"
+    assert kept[0]["status"] == "attended"
 
 
 def test_erase_with_delete_policy_deletes_visits(db):
@@ -151,7 +155,9 @@ def test_erasure_is_recorded_without_who_or_what(db):
     rows = list(db.query("select * from erasures"))
     assert rows == [{"id": 1, "erased_at": to_db(NOW), "hooks_run": '["notes"]'}]
     dump = json.dumps(rows)
-    assert str(ALICE) not in dump and "Name" not in dump and "555" not in dump
+    assert str(ALICE) not in dump
+    assert "Name" not in dump
+    assert "555" not in dump
 
 
 def test_core_does_not_redo_visits_a_feature_hook_erased(db):
@@ -253,7 +259,8 @@ async def test_forget_after_confirmation_erases_and_records_only_that_it_happene
         assert _count(bot.db, table, 2004) == 0, table
     assert [r["patient_name"] for r in bot.db.query("select patient_name from visits")] == [None]
     erasures = list(bot.db.query("select * from erasures"))
-    assert len(erasures) == 1 and "2004" not in json.dumps(erasures)
+    assert len(erasures) == 1
+    assert "2004" not in json.dumps(erasures)
     assert sorted(json.loads(erasures[0]["hooks_run"])) == sorted(f.name for f in bot.deps.features if f.erase_data)
 
 
@@ -277,7 +284,8 @@ async def test_forget_can_be_declined_and_typing_erases_nothing(bot):
     await patient.press(confirm, "No")
     assert "Nothing was erased" in (await patient.wait_for("Nothing was erased")).text
     await bot.settle()
-    assert _count(bot.db, "patients", 2006) == 1 and _count(bot.db, "flows", 2006) == 0
+    assert _count(bot.db, "patients", 2006) == 1
+    assert _count(bot.db, "flows", 2006) == 0
     assert bot.db.execute("select count(*) from erasures").fetchone()[0] == 0
 
 
@@ -290,7 +298,8 @@ async def test_forged_or_foreign_forget_buttons_do_nothing(bot):
     for data in (f"priv:erase:{token}", "priv:erase", "priv:erase:000000", f"priv:nuke:{token}"):
         await mallory.press_data(greeting.message_id, data)  # Alice's live token, pressed by Mallory
     await bot.settle()
-    assert _count(bot.db, "patients", 2007) == 1 and bot.deps.flows.get(2007) is not None
+    assert _count(bot.db, "patients", 2007) == 1
+    assert bot.deps.flows.get(2007) is not None
     assert _count(bot.db, "patients", 2008) == 1
     assert all("no longer active" in a["text"] for a in mallory.callback_answers)
     assert len(mallory.messages) == 1, "no message besides the toast"

@@ -117,7 +117,8 @@ async def test_reminders_arrive_at_their_times_with_details_and_booking_buttons(
     [message] = user.messages
     assert "Reminder: Acupuncture" in message.text
     assert "Friday 12 June 2026 at 10:00" in message.text
-    assert "100 Example Avenue" in message.text and "Eat a light meal" in message.text
+    assert "100 Example Avenue" in message.text
+    assert "Eat a light meal" in message.text
     assert message.buttons() == [
         [{"text": "✅ Confirm", "callback_data": callbacks.encode("rem", "cf", visit_id)}],
         [{"text": "🔁 Reschedule", "callback_data": callbacks.encode("vis", "rs", visit_id)},
@@ -127,9 +128,11 @@ async def test_reminders_arrive_at_their_times_with_details_and_booking_buttons(
     assert len(user.messages) == 1, "a sent reminder is never sent again"
 
     await run_at(bot, at(2026, 6, 12, 7, 0))  # confirm-by deadline: 3 h before
-    assert "Not confirmed yet" in staff.last().text and "+1 555 0101" in staff.last().text
+    assert "Not confirmed yet" in staff.last().text
+    assert "+1 555 0101" in staff.last().text
     await run_at(bot, at(2026, 6, 12, 8, 0))
-    assert len(user.messages) == 2 and "10:00" in user.last().text
+    assert len(user.messages) == 2
+    assert "10:00" in user.last().text
     planned = rows(bot, visit_id)
     assert planned[("reminder", 1440)]["status"] == "sent"
     assert planned[("reminder", 1440)]["message_id"] == message.message_id
@@ -155,15 +158,18 @@ async def test_reminders_keep_the_local_hour_across_daylight_saving(bot, visit, 
     bot.clock.set(visit - timedelta(days=3))
     visit_id = book(bot, visit)
     due = from_db(rows(bot, visit_id)[("reminder", 1440)]["due_at"])
-    assert due == first and visit.astimezone(UTC) - due == timedelta(hours=hours_between)
+    assert due == first
+    assert visit.astimezone(UTC) - due == timedelta(hours=hours_between)
     await run_at(bot, first - timedelta(minutes=1))
     assert user.messages == []
     await run_at(bot, first)
-    assert len(user.messages) == 1 and "at 10:00" in user.last().text
+    assert len(user.messages) == 1
+    assert "at 10:00" in user.last().text
     await run_at(bot, second - timedelta(minutes=1))
     assert len(user.messages) == 1
     await run_at(bot, second)
-    assert len(user.messages) == 2 and "at 10:00" in user.last().text
+    assert len(user.messages) == 2
+    assert "at 10:00" in user.last().text
 
 
 # ----- booking changes ------------------------------------------------------------------
@@ -177,7 +183,8 @@ async def test_cancelling_removes_pending_reminders_and_nothing_is_ever_sent(bot
     # the job may still wake at the old time: it finds nothing and re-arms (one empty wake)
     for when in (at(2026, 6, 11, 10, 0), at(2026, 6, 12, 8, 0), at(2026, 6, 13, 11, 0)):
         await run_at(bot, when)
-    assert user.messages == [] and staff.messages == []
+    assert user.messages == []
+    assert staff.messages == []
 
 
 async def test_a_visit_cancelled_without_the_listener_is_still_never_reminded(bot):
@@ -198,7 +205,8 @@ async def test_rescheduling_moves_the_reminders(bot):
     await run_at(bot, at(2026, 6, 12, 8, 0))
     assert user.messages == []
     await run_at(bot, at(2026, 6, 14, 15, 30))
-    assert len(user.messages) == 1 and "Monday 15 June 2026 at 15:30" in user.last().text
+    assert len(user.messages) == 1
+    assert "Monday 15 June 2026 at 15:30" in user.last().text
 
 
 async def test_rescheduling_back_to_a_time_already_reminded_does_not_repeat_it(bot):
@@ -500,7 +508,9 @@ async def test_a_blocked_patient_is_marked_and_staff_are_told_once(bot):
     assert patients.is_blocked(bot.db, PATIENT)
     assert rows(bot, visit_id)[("reminder", 1440)]["status"] == "blocked"
     [alert] = staff.messages
-    assert "Cannot reach a patient" in alert.text and "Ada Tester" in alert.text and "+1 555 0101" in alert.text
+    assert "Cannot reach a patient" in alert.text
+    assert "Ada Tester" in alert.text
+    assert "+1 555 0101" in alert.text
     await run_at(bot, at(2026, 6, 12, 8, 0))
     row = rows(bot, visit_id)[("reminder", 120)]
     assert (row["status"], row["outcome"]) == ("blocked", "patient_blocked")
@@ -539,7 +549,8 @@ async def test_checkin_answers_are_stored_once_and_shown_to_staff_as_a_trend(bot
     assert "Ada Tester (id 1001): 6 → 3 (better)" in reply.text
     await staff.send(f"/checkins {PATIENT}")
     reply = await staff.wait_for("Pain scores of patient")
-    assert "6/10 after Acupuncture" in reply.text and "3/10" in reply.text
+    assert "6/10 after Acupuncture" in reply.text
+    assert "3/10" in reply.text
     await staff.send("/checkins bob")
     assert "Usage" in (await staff.wait_for("Usage")).text
     await user.send("/checkins")

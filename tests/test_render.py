@@ -64,7 +64,8 @@ def test_long_text_is_split_at_lines_and_each_part_is_valid():
     for part in parts:
         validate(part)
         assert visible_length(part) <= MAX_MESSAGE_LENGTH
-        assert part.startswith("<b>") and part.endswith("</b>")
+        assert part.startswith("<b>")
+        assert part.endswith("</b>")
     joined = "".join(plain_text(p) + "\n" for p in parts)
     assert joined.count("Acupuncture & cupping <today>") == 400
 
@@ -72,7 +73,8 @@ def test_long_text_is_split_at_lines_and_each_part_is_valid():
 def test_a_single_huge_line_is_split_too():
     html = "word " * 3000
     parts = split_message(html)
-    assert len(parts) == 4 and all(visible_length(p) <= MAX_MESSAGE_LENGTH for p in parts)
+    assert len(parts) == 4
+    assert all(visible_length(p) <= MAX_MESSAGE_LENGTH for p in parts)
 
 
 def test_length_counts_utf16_units_like_telegram():

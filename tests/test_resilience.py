@@ -45,7 +45,9 @@ async def test_polling_survives_502s_and_answers_what_queued_meanwhile(bot):
     assert bot.server.stats["injected"] == 2
     assert bot.app.updater.running
     texts = [m.text.split("\n")[0] for m in user.messages]
-    assert len(texts) == 4 and texts[0] == texts[3] and "What I can do" in texts[1], texts
+    assert len(texts) == 4, texts
+    assert texts[0] == texts[3], texts
+    assert "What I can do" in texts[1], texts
 
 
 async def test_polling_survives_losing_the_connection_and_catches_up(bot):
@@ -82,7 +84,8 @@ async def test_a_read_only_database_gives_a_clear_error_and_writes_nothing(bot, 
     finally:
         bot.deps.db = bot.deps.flows.db = writable
         read_only.close()
-    assert caplog.text.count("database refused the update") == 2 and "reason=read_only" in caplog.text
+    assert caplog.text.count("database refused the update") == 2
+    assert "reason=read_only" in caplog.text
     assert _snapshot(bot.database) == before, "nothing was written"
     await bot.user(1002).send("/start")  # writable again: the same worker carries on
     await bot.user(1002).wait_for("Hello, Robin!")
@@ -140,7 +143,9 @@ async def test_a_running_worker_records_heartbeat_and_polls_then_a_clean_stop(bo
     await bot.settle()
     report = status_report(bot.db, bot.clock.now(), FEATURES)
     lines = dict(report.lines)
-    assert report.healthy and lines["heartbeat"].startswith("ok") and lines["last poll"].startswith("2026-06-10T13:00")
+    assert report.healthy
+    assert lines["heartbeat"].startswith("ok")
+    assert lines["last poll"].startswith("2026-06-10T13:00")
     assert bot.app.job_queue.get_jobs_by_name(heartbeat.JOB_NAME)
     await bot.stop()
     db = open_database(bot.database, migrate=False)

@@ -24,7 +24,7 @@ def test_defaults():
 
 def test_staff_ids_are_numbers_only():
     assert Settings.from_env({"WELLBOT_STAFF_IDS": " 12, 34 ,"}).staff_ids == {12, 34}
-    with pytest.raises(ConfigError, match="WELLBOT_STAFF_IDS.*@frontdesk"):
+    with pytest.raises(ConfigError, match=r"WELLBOT_STAFF_IDS.*@frontdesk"):
         Settings.from_env({"WELLBOT_STAFF_IDS": "12,@frontdesk"})
 
 
@@ -60,7 +60,8 @@ def test_malformed_clinic_file_exits_2(tmp_path, capsys):
     clinic.write_text("[clinic\nname = 'x'\n")
     assert main(["check"], {"WELLBOT_CLINIC": str(clinic), "WELLBOT_DATABASE": str(tmp_path / "db")}) == 2
     err = capsys.readouterr().err
-    assert "is not valid TOML" in err and "Traceback" not in err
+    assert "is not valid TOML" in err
+    assert "Traceback" not in err
 
 
 def test_clinic_with_bad_timezone_exits_2(tmp_path, capsys):
@@ -94,4 +95,5 @@ def test_every_subcommand_has_help_and_an_example(capsys):
             main([name, "--help"], {})
         assert done.value.code == 0
         text = capsys.readouterr().out
-        assert "Example:" in text and f"wellbot {name}" in text.split("Example:")[1], name
+        assert "Example:" in text, name
+        assert f"wellbot {name}" in text.split("Example:")[1], name

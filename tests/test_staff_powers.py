@@ -119,7 +119,8 @@ async def test_buttons_on_staff_messages_do_nothing_for_a_patient(guarded, comma
         await settle_answered(guarded)
         assert REFUSAL in patient.callback_answers[answers]["text"]
         assert dump(guarded.db) == before
-        assert len(patient.history) == 1 and len(staff.history) == staff_seen, "no message to anyone"
+        assert len(patient.history) == 1, "no message to the patient"
+        assert len(staff.history) == staff_seen, "no message to staff"
 
 
 async def test_the_checks_notice_a_power_that_is_not_guarded(guarded):
@@ -130,7 +131,8 @@ async def test_the_checks_notice_a_power_that_is_not_guarded(guarded):
     message = await patient.next_message()
     await guarded.settle()
     assert REFUSAL not in message.text
-    assert dump(guarded.db) != before and len(patient.history) == seen + 1
+    assert dump(guarded.db) != before
+    assert len(patient.history) == seen + 1
 
 
 async def test_staff_still_have_their_powers(guarded):
@@ -172,4 +174,6 @@ async def test_another_patients_buttons_reveal_and_change_nothing(guarded):
         await settle_answered(guarded)
     assert dump(guarded.db, only_user=PATIENT) == before, "the owner's rows did not change"
     shown = " ".join([m.text for m in intruder.history] + [a.get("text") or "" for a in intruder.callback_answers])
-    assert OWNER_NAME not in shown and OWNER_PHONE not in shown and str(PATIENT) not in shown
+    assert OWNER_NAME not in shown
+    assert OWNER_PHONE not in shown
+    assert str(PATIENT) not in shown

@@ -72,7 +72,8 @@ def test_subscribing_twice_writes_one_event(db):
 
 def test_subscribing_to_no_topic_writes_nothing(db):
     assert logic.subscribe(db, 1, (), ORIGIN, now()) == Outcome.NO_TOPICS
-    assert events(db) == [] and logic.current(db, 1).status is None
+    assert events(db) == []
+    assert logic.current(db, 1).status is None
 
 
 def test_unsubscribe_only_acts_on_a_live_subscription_and_drops_topics(db):
@@ -258,10 +259,12 @@ async def test_1_subscribe_explains_what_how_often_how_to_stop_and_stores_nothin
     for label in ALL_LABELS:
         assert label in consent.text
     assert "How often: About twice a month, never more than once a week." in consent.text
-    assert "/unsubscribe" in consent.text and "Unsubscribe under any news message" in consent.text
+    assert "/unsubscribe" in consent.text
+    assert "Unsubscribe under any news message" in consent.text
     assert consent.button_labels() == [f"✅ {label}" for label in ALL_LABELS] + [YES, "No, thanks"]
     await bot.settle()
-    assert subscription(bot, 1101) is None and actions(bot, 1101) == []
+    assert subscription(bot, 1101) is None
+    assert actions(bot, 1101) == []
 
 
 async def test_1_2_toggled_topics_and_an_explicit_yes_record_one_consent_event_with_the_wording(bot):
@@ -277,7 +280,8 @@ async def test_1_2_toggled_topics_and_an_explicit_yes_record_one_consent_event_w
     await patient.press(consent, YES)
     done = await patient.wait_for("Thank you")
     assert done.message_id == consent.message_id  # the consent screen becomes the /news screen
-    assert "Pain management" in done.text and "Clinic news" not in done.text
+    assert "Pain management" in done.text
+    assert "Clinic news" not in done.text
     assert subscription(bot, 1102) == ("subscribed", ["tcm", "pain", "wellness"])
     [event] = events(bot.db, 1102)
     assert (event["action"], event["purpose"], event["source"]) == ("subscribe", "health_news", "button")
@@ -309,7 +313,8 @@ async def test_1_no_thanks_and_no_topics_store_nothing(bot):
     assert patient.callback_answers[-1]["text"] == "Choose at least one topic first."
     await patient.press(consent, "No, thanks")
     assert "nothing was stored" in (await patient.wait_for("No problem")).text
-    assert subscription(bot, 1104) is None and actions(bot, 1104) == []
+    assert subscription(bot, 1104) is None
+    assert actions(bot, 1104) == []
 
 
 async def test_3_news_changes_topics_with_one_event_and_saving_the_same_topics_writes_none(bot):
@@ -414,7 +419,8 @@ async def test_4_unsubscribing_never_stops_service_messages(bot):
     await patient.next_message()
     assert not patients.is_blocked(bot.db, 1111)  # reachability for visit messages is untouched
     reminder = await send(bot.app.bot, bot.deps, 1111, "sub_declined")  # any service message still arrives
-    assert reminder is not None and (await patient.next_message()).message_id == reminder.message_id
+    assert reminder is not None
+    assert (await patient.next_message()).message_id == reminder.message_id
 
 
 async def test_4_the_main_menu_and_start_never_require_a_subscription(bot):
@@ -441,7 +447,8 @@ async def test_5_blocking_pauses_news_with_one_event_and_start_offers_resume(bot
     await patient.send("/start")  # writing unblocks (my_chat_member "member"), then /start
     await patient.wait_for("Hello")
     note = await patient.wait_for("Welcome back")
-    assert "paused" in note.text and note.button_labels() == ["Resume news"]
+    assert "paused" in note.text
+    assert note.button_labels() == ["Resume news"]
     assert not patients.is_blocked(bot.db, 1113)
     resume = data_of(note, "Resume news")
     await patient.press(note, "Resume news")
@@ -487,7 +494,8 @@ async def test_5_blocking_without_a_subscription_writes_no_consent_event(bot):
     patient.block()
     await bot.settle()
     assert patients.is_blocked(bot.db, 1116)
-    assert actions(bot, 1116) == [] and subscription(bot, 1116) is None
+    assert actions(bot, 1116) == []
+    assert subscription(bot, 1116) is None
 
 
 async def test_6_a_double_tapped_yes_subscribes_once(bot):
@@ -522,7 +530,8 @@ async def test_6_a_yes_on_outdated_wording_subscribes_nobody_and_shows_the_curre
     await patient.press_data(consent.message_id, f"sub:yes:{'0' * 16}:{mask}")
     await bot.settle()
     assert patient.callback_answers[-1]["text"] == "The details have changed. Please read them again and confirm."
-    assert subscription(bot, 1119) is None and actions(bot, 1119) == []
+    assert subscription(bot, 1119) is None
+    assert actions(bot, 1119) == []
 
 
 async def test_6_forged_sub_buttons_are_answered_and_change_nothing(bot):
@@ -534,7 +543,8 @@ async def test_6_forged_sub_buttons_are_answered_and_change_nothing(bot):
         await patient.press_data(consent.message_id, forged)
         await bot.settle()
         assert "no longer active" in patient.callback_answers[-1]["text"], forged
-    assert subscription(bot, 1120) is None and actions(bot, 1120) == []
+    assert subscription(bot, 1120) is None
+    assert actions(bot, 1120) == []
 
 
 async def test_6_stale_unsubscribe_before_ever_subscribing_says_so(bot):
@@ -558,7 +568,9 @@ async def test_7_subscribers_shows_counts_by_status_and_topic_to_staff_only(bot)
     staff = bot.staff()
     await staff.send("/subscribers")
     text = (await staff.next_message()).text
-    assert "Subscribed: 1 (1 reachable" in text and "Unsubscribed: 1" in text and "Paused: 0" in text
+    assert "Subscribed: 1 (1 reachable" in text
+    assert "Unsubscribed: 1" in text
+    assert "Paused: 0" in text
     assert "Pain management: 1" in text
 
 

@@ -24,7 +24,8 @@ def _settings(**extra):
 def test_secret_is_the_setting_or_derived_from_the_token():
     assert webhook_secret(_settings(WELLBOT_WEBHOOK_SECRET=SECRET)) == SECRET
     derived = webhook_secret(_settings())
-    assert SECRET_PATTERN.fullmatch(derived) and TOKEN not in derived
+    assert SECRET_PATTERN.fullmatch(derived)
+    assert TOKEN not in derived
     assert derived == webhook_secret(_settings()), "stable across restarts"
     other = Settings.from_env({"TELEGRAM_BOT_TOKEN": "654321:" + "z" * 30})
     assert webhook_secret(other) != derived
@@ -86,7 +87,8 @@ async def test_webhook_refuses_requests_without_the_secret_and_processes_the_rig
             accepted = await client.post(local, json=_update(user, 4, "/start"), headers={SECRET_HEADER: SECRET})
         assert accepted.status_code == 200
         reply = await user.wait_for("Hello, Pat!")
-        assert len(user.messages) == 1 and reply.text.startswith("Hello, Pat!")
+        assert len(user.messages) == 1
+        assert reply.text.startswith("Hello, Pat!")
         assert [r["user_id"] for r in deps.db.query("select user_id from patients")] == [1001]
     finally:
         await app.updater.stop()

@@ -68,9 +68,10 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
         return Result(Outcome.ALREADY, store.get_visit(deps.db, exc.visit_id))
     log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, user_id, service.key)
     visit = store.get_visit(deps.db, visit_id)
+    assert visit is not None  # committed just above
     await notifier.staff("sched_booked", service=service, start=visit.start, end=visit.end,
                          name=visit.patient_name, phone=visit.patient_phone,
-                         no_shows=store.no_show_counts(deps.db, [visit.user_id]).get(visit.user_id, 0))
+                         no_shows=store.no_show_counts(deps.db, [user_id]).get(user_id, 0))
     await deps.hooks.after_booked(deps, notifier, visit)
     return Result(Outcome.DONE, visit)
 
@@ -90,7 +91,7 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
     """Move a patient's own visit; the old time stays booked unless the new one is claimed."""
     old = store.get_visit(deps.db, visit_id)
     allowed = check_patient_may_change(deps, old, user_id)
-    if allowed is not Outcome.DONE:
+    if allowed is not Outcome.DONE or old is None:  # a missing visit is GONE already; this tells mypy
         return Result(allowed, old)
     try:
         visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,

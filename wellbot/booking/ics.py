@@ -75,7 +75,7 @@ def vtimezone(tz: ZoneInfo, year: int) -> list[str]:
         wall = (moment + before).replace(tzinfo=None)  # local wall time just before the change
         lines += [f"BEGIN:{kind}", f"DTSTART:{wall.strftime(LOCAL_FORMAT)}", f"TZOFFSETFROM:{_offset(before)}",
                   f"TZOFFSETTO:{_offset(after)}", f"TZNAME:{name}", f"END:{kind}"]
-    return lines + ["END:VTIMEZONE"]
+    return [*lines, "END:VTIMEZONE"]
 
 
 def visit_ics(*, uid: str, start: datetime, end: datetime, tz: ZoneInfo, summary: str, location: str,

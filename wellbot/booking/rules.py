@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time
+from itertools import pairwise
 from typing import Any
 
 from wellbot.core.errors import ConfigError
@@ -88,7 +89,7 @@ def _hours(table: dict[str, Any], where: str) -> dict[int, tuple[tuple[time, tim
         if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
             raise ConfigError(where, f"`{name}` must be a list like [\"09:00-12:30\", \"13:30-18:00\"]")
         ranges = sorted(_range(entry, f"{where} {name}") for entry in entries)
-        for earlier, later in zip(ranges, ranges[1:], strict=False):
+        for earlier, later in pairwise(ranges):
             if later[0] < earlier[1]:
                 raise ConfigError(where, f"`{name}` has overlapping ranges")
         if ranges:

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -20,6 +21,7 @@ from wellbot.booking.availability import Interval, claim_cells, is_free
 from wellbot.booking.rules import Rules
 from wellbot.core import visit_events
 from wellbot.core.clock import from_db, to_db
+from wellbot.core.db import inserted_id
 from wellbot.core.hooks import VisitListener, visit_changed
 
 BOOKED = "booked"
@@ -72,7 +74,7 @@ class Visit:
     cancelled_by: str | None
 
     @classmethod
-    def from_row(cls, row: dict) -> Visit:
+    def from_row(cls, row: dict[str, Any]) -> Visit:
         """Parse a visits row."""
         return cls(row["id"], row["user_id"], row["service_key"], from_db(row["start_utc"]), from_db(row["end_utc"]),
                    row["status"], row["patient_name"], row["patient_phone"],
@@ -102,7 +104,7 @@ def blocks_between(db: Database, start: datetime, end: datetime) -> list[Interva
     return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
-def _marks(values: tuple) -> str:
+def _marks(values: tuple[object, ...]) -> str:
     return ", ".join("?" for _ in values)
 
 
@@ -114,11 +116,11 @@ def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes:
     try:
         with db.atomic():
             # Writing first takes SQLite's write lock, so the checks below see every committed booking.
-            visit_id = db.execute(
+            visit_id = inserted_id(db.execute(
                 "insert into visits (user_id, service_key, start_utc, end_utc, status, patient_name, patient_phone,"
                 " created_at, updated_at) values (?, ?, ?, ?, 'booked', ?, ?, ?, ?)",
                 [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now)],
-            ).lastrowid
+            ))
             db.execute("insert into booking_requests (user_id, token, visit_id, created_at) values (?, ?, ?, ?)",
                        [user_id, token, visit_id, to_db(now)])
             if count_upcoming(db, user_id, now, exclude=visit_id) >= rules.max_upcoming_per_patient:
@@ -165,7 +167,8 @@ def count_upcoming(db: Database, user_id: int, now: datetime, exclude: int | Non
     """How many booked visits the patient holds that have not started."""
     row = next(db.query("select count(*) as n from visits where user_id = ? and status = 'booked' "
                         "and start_utc > ? and id != ?", [user_id, to_db(now), exclude or -1]))
-    return row["n"]
+    count: int = row["n"]
+    return count
 
 
 def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_id: int | None,
@@ -184,7 +187,9 @@ def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_
             visit_changed(db, listeners, visit_id, visit_events.RESCHEDULED, now)
     except sqlite3.IntegrityError:
         raise SlotUnavailable() from None
-    return get_visit(db, visit_id)
+    moved = get_visit(db, visit_id)
+    assert moved is not None  # updated just above, in this call
+    return moved
 
 
 def cancel(db: Database, visit_id: int, by: str, now: datetime, *, listeners: Sequence[VisitListener]) -> bool:
@@ -240,11 +245,12 @@ def no_show_counts(db: Database, user_ids: list[int]) -> dict[int, int]:
 
 def add_block(db: Database, start: datetime, end: datetime, by: int, now: datetime) -> int:
     """Close [start, end) to online booking; return the block's id."""
-    return db.execute("insert into booking_blocks (start_utc, end_utc, created_by, created_at) values (?, ?, ?, ?)",
-                      [to_db(start), to_db(end), by, to_db(now)]).lastrowid
+    return inserted_id(db.execute(
+        "insert into booking_blocks (start_utc, end_utc, created_by, created_at) values (?, ?, ?, ?)",
+        [to_db(start), to_db(end), by, to_db(now)]))
 
 
-def export_visits(db: Database, user_id: int) -> dict:
+def export_visits(db: Database, user_id: int) -> dict[str, Any]:
     """The patient's visits, for /mydata."""
     rows = db.query("select id, service_key, start_utc, end_utc, status, patient_name, patient_phone, created_at, "
                     "confirmed_at, cancelled_at, cancelled_by from visits where user_id = ? order by start_utc",
@@ -300,13 +306,15 @@ def join_waitlist(db: Database, user_id: int, service_key: str, first: date, las
                             "and last_day = ? and status = 'waiting'",
                             [user_id, service_key, first.isoformat(), last.isoformat()]), None)
         if row:
-            return row["id"]
-        return db.execute("insert into booking_waitlist (user_id, service_key, first_day, last_day, created_at) "
-                          "values (?, ?, ?, ?, ?)",
-                          [user_id, service_key, first.isoformat(), last.isoformat(), to_db(now)]).lastrowid
+            waiting: int = row["id"]
+            return waiting
+        return inserted_id(db.execute(
+            "insert into booking_waitlist (user_id, service_key, first_day, last_day, created_at) "
+            "values (?, ?, ?, ?, ?)",
+            [user_id, service_key, first.isoformat(), last.isoformat(), to_db(now)]))
 
 
-def waiting_for(db: Database, service_key: str, day: date) -> list[dict]:
+def waiting_for(db: Database, service_key: str, day: date) -> list[dict[str, Any]]:
     """Waitlist entries wanting `service_key` on `day`, first come first."""
     return list(db.query("select * from booking_waitlist where status = 'waiting' and service_key = ? "
                          "and first_day <= ? and last_day >= ? order by created_at, id",
@@ -315,15 +323,16 @@ def waiting_for(db: Database, service_key: str, day: date) -> list[dict]:
 
 def create_offer(db: Database, waitlist_id: int, start: datetime, expires_at: datetime, now: datetime) -> int:
     """Record an offer of `start` to one waitlist entry."""
-    return db.execute("insert into booking_offers (waitlist_id, start_utc, expires_at, created_at) values (?, ?, ?, ?)",
-                      [waitlist_id, to_db(start), to_db(expires_at), to_db(now)]).lastrowid
+    return inserted_id(db.execute(
+        "insert into booking_offers (waitlist_id, start_utc, expires_at, created_at) values (?, ?, ?, ?)",
+        [waitlist_id, to_db(start), to_db(expires_at), to_db(now)]))
 
 
 _OFFER_SELECT = ("select o.id, o.waitlist_id, w.user_id, w.service_key, o.start_utc, o.expires_at, o.status "
                  "from booking_offers o join booking_waitlist w on w.id = o.waitlist_id ")
 
 
-def _offer(row: dict) -> Offer:
+def _offer(row: dict[str, Any]) -> Offer:
     return Offer(row["id"], row["waitlist_id"], row["user_id"], row["service_key"], from_db(row["start_utc"]),
                  from_db(row["expires_at"]), row["status"])
 

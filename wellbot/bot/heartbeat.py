@@ -88,9 +88,8 @@ class PollRecordingRequest(HTTPXRequest):
 
     def _note_poll(self) -> None:
         moment = time.monotonic()  # throttling is about real seconds, not the clinic's clock
-        if moment - self._last_recorded >= POLL_RECORD_SECONDS:
-            if record(self._db, LAST_POLL, "ok", self._clock.now()):
-                self._last_recorded = moment
+        if moment - self._last_recorded >= POLL_RECORD_SECONDS and record(self._db, LAST_POLL, "ok", self._clock.now()):
+            self._last_recorded = moment
 
 
 async def beat(context: WellbotContext) -> None:

@@ -70,7 +70,8 @@ def migration_sets() -> list[Migrations]:
 
 def _load(file: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"wellbot_migrations_{file.stem}", file)
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -83,12 +84,20 @@ def pending_migrations(db: Database) -> list[str]:
 
 def apply_migrations(db: Database) -> list[str]:
     """Apply pending migrations in order; return what was applied. Idempotent."""
-    applied = []
+    applied: list[str] = []
     for migrations in migration_sets():
         names = [p.name for p in migrations.pending(db)]
         migrations.apply(db)
         applied.extend(f"{migrations.name}/{name}" for name in names)
     return applied
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just wrote (sqlite3 types it Optional: it is None only before any insert)."""
+    rowid = cursor.lastrowid
+    if rowid is None:
+        raise RuntimeError("the statement inserted no row")
+    return rowid
 
 
 def schema_version(db: Database) -> str:

@@ -52,7 +52,7 @@ class FlowStore:
 
     def save(self, state: Flow) -> None:
         """Persist the flow's step and data."""
-        self.db["flows"].upsert(
+        self.db.table("flows").upsert(
             {
                 "user_id": state.user_id,
                 "flow": state.flow,

@@ -79,7 +79,8 @@ class Settings:
     @property
     def log_level_number(self) -> int:
         """The logging module's number for the configured level."""
-        return logging.getLevelName(self.log_level)
+        number: int = logging.getLevelName(self.log_level)  # typeshed says Any: it maps names and numbers both ways
+        return number
 
 
 def _token(value: str | None) -> str | None:

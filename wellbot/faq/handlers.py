@@ -8,6 +8,7 @@ button carries `book:start[:<service key>]`, which the booking feature owns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -221,10 +222,8 @@ async def watch_sighup(application: Application) -> None:
 
 async def unwatch_sighup(application: Application) -> None:
     """Stop listening for SIGHUP."""
-    try:
+    with contextlib.suppress(AttributeError, NotImplementedError, RuntimeError, ValueError):  # never installed here
         asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
-    except (AttributeError, NotImplementedError, RuntimeError, ValueError):
-        pass  # never installed on this platform
 
 
 def check_and_load(deps: Deps) -> None:

@@ -101,7 +101,8 @@ def entry(db: Database, entry_id: str) -> StoredEntry | None:
 
 def entry_count(db: Database) -> int:
     """How many entries are loaded."""
-    return db.execute("select count(*) from faq_entries").fetchone()[0]
+    count: int = db.execute("select count(*) from faq_entries").fetchone()[0]
+    return count
 
 
 def entry_page(db: Database, entry_id: str, page_size: int) -> int:
@@ -110,4 +111,5 @@ def entry_page(db: Database, entry_id: str, page_size: int) -> int:
         "select count(*) from faq_entries e join faq_entries me on me.id = ?"
         " where e.topic = me.topic and e.position < me.position", [entry_id]
     ).fetchone()
-    return row[0] // page_size
+    before: int = row[0]
+    return before // page_size

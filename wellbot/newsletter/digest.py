@@ -114,7 +114,8 @@ def next_digest(db: Database, renderer: Renderer, clinic: Clinic, config: Digest
     return render_digest(renderer, clinic, unseen_items(db, user_id, topics, now, config.max_items))
 
 
-def make_planner(renderer: Renderer, clinic: Clinic, config: DigestConfig, now: Any) -> store.Planner:
+def make_planner(renderer: Renderer, clinic: Clinic, config: DigestConfig,
+                 now: Callable[[], datetime]) -> store.Planner:
     """The engine's planner for digests: one rendered digest per subscriber with something new."""
     def plan(db: Database, row: dict[str, Any]) -> list[store.Planned]:
         planned = []
@@ -134,6 +135,7 @@ def digest_pending(db: Database) -> bool:
 
 def quiet_end_after(now: datetime, config: DigestConfig, clinic: Clinic) -> datetime:
     """The first moment after `now` at which quiet hours are over (clinic time, as aware UTC)."""
+    assert config.quiet_end is not None  # only asked during quiet hours, which have an end
     local = now.astimezone(clinic.timezone)
     end = local.replace(hour=config.quiet_end.hour, minute=config.quiet_end.minute, second=0, microsecond=0)
     if end <= local:
@@ -147,7 +149,7 @@ def subscribers_with_news(db: Database, now: datetime) -> int:
                if unseen_items(db, r["user_id"], json.loads(r["topics"]), now, 1))
 
 
-def quiet_hold(config: DigestConfig, clinic: Clinic, now: Any) -> Callable[[Campaign], float]:
+def quiet_hold(config: DigestConfig, clinic: Clinic, now: Callable[[], datetime]) -> Callable[[Campaign], float]:
     """The engine's hold for digests: seconds until quiet hours end (0 outside them, and for other kinds)."""
     def hold(campaign: Campaign) -> float:
         if campaign.kind != KIND:

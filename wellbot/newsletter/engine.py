@@ -227,7 +227,8 @@ class Pacer:
 
 def backoff(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX) -> float:
     """Seconds to wait before retry number `attempts` (1-based): base, 2*base, 4*base... capped."""
-    return min(cap, base * 2 ** max(0, attempts - 1))
+    delay: float = base * 2 ** max(0, attempts - 1)  # typeshed says Any: int ** int may be a float
+    return min(cap, delay)
 
 
 @dataclass
@@ -299,14 +300,14 @@ class _Run:
     marked: set[int] = field(default_factory=set)  # delivery ids marked 'sending' but not pushed yet
     exhausted: bool = False
     retries: list[tuple[float, int, Delivery]] = field(default_factory=list)  # (due, seq, delivery) heap
-    in_flight: set[asyncio.Task] = field(default_factory=set)
+    in_flight: set[asyncio.Task[None]] = field(default_factory=set)
     failures: int = 0
     consecutive_errors: int = 0
     pause_reason: str = ""
     seq: int = 0
     sent: int = 0
     started: float = 0.0
-    report_task: asyncio.Task | None = None
+    report_task: asyncio.Task[None] | None = None
     outcomes: list[Recorded] = field(default_factory=list)  # not yet written
     buffered: set[int] = field(default_factory=set)  # delivery ids among them
     last_flush: float = 0.0
@@ -330,7 +331,7 @@ class Engine:
         self._wake = asyncio.Event()
         self._stopping = False
         self._cancelled: set[int] = set()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self.current: _Run | None = None
 
     # --- control -----------------------------------------------------------
@@ -486,7 +487,7 @@ class Engine:
             return
         if any(delivery.id in run.buffered for delivery in unmarked):
             self._flush(run)  # a retried row's old outcome must not land after its new 'sending'
-        extra = []
+        extra: list[Delivery] = []
         while len(unmarked) + len(extra) < self.config.mark_ahead and (fresh := self._next_fresh(run)) is not None:
             extra.append(fresh)
         self.store.mark_sending([delivery.id for delivery in unmarked + extra])  # one commit

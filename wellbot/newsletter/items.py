@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from wellbot.bot.telegram_html import check_text
 from wellbot.core.clinic import Clinic
 from wellbot.core.clock import Clock, from_db, to_db
+from wellbot.core.db import inserted_id
 
 MAX_TITLE = 120
 MAX_BODY = 3000  # visible characters: leaves room for the digest's headings and other items
@@ -116,7 +117,7 @@ def add_items(db: Database, clock: Clock, items: list[NewsItem]) -> list[int]:
                 "values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [item.title, item.body, item.link, json.dumps(list(item.topics)), to_db(item.publish_at),
                  item.author, now, now])
-            ids.append(cursor.lastrowid)
+            ids.append(inserted_id(cursor))
     return ids
 
 

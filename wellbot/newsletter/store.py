@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from wellbot.core import patients
 from wellbot.core.clock import Clock, to_db
+from wellbot.core.db import inserted_id
 from wellbot.core.hooks import BlockedListener
 from wellbot.newsletter.engine import Campaign, Delivery, Recorded, Status
 
@@ -73,7 +74,7 @@ def create_campaign(db: Database, clock: Clock, kind: str, audience: str, body: 
         "insert into campaigns (kind, status, audience, body, created_by, created_at) values (?, ?, ?, ?, ?, ?)",
         [kind, status.value, audience, body, created_by, to_db(clock.now())],
     )
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
 def get_campaign(db: Database, campaign_id: int) -> dict[str, Any] | None:

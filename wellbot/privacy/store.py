@@ -175,4 +175,5 @@ def purge(db: Database, features: Iterable[Feature], now: datetime, policy: Poli
 
 def erasure_count(db: Database) -> int:
     """How many erasures have been carried out (for `wellbot status`)."""
-    return db.execute("select count(*) from erasures").fetchone()[0]
+    count: int = db.execute("select count(*) from erasures").fetchone()[0]
+    return count

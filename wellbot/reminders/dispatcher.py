@@ -13,6 +13,7 @@ of its sends for `retry_after` before retrying.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
@@ -128,10 +129,8 @@ class Dispatcher:
         """Remove the armed job, if it has not run yet."""
         job, self._job = self._job, None
         if job is not None and not job.removed:
-            try:
+            with contextlib.suppress(LookupError):  # it already ran: APScheduler forgot it
                 job.schedule_removal()
-            except LookupError:  # it already ran: APScheduler forgot it
-                pass
 
     async def _on_job(self, context: object) -> None:
         """The JobQueue callback."""
@@ -176,7 +175,7 @@ class Dispatcher:
         """Deliver one row; a bug in one row is recorded on it, not spread to the batch."""
         try:
             await self._deliver(row)
-        except Exception as exc:  # noqa: BLE001 - recorded on the row and logged; the batch goes on
+        except Exception as exc:  # recorded on the row and logged; the batch goes on
             log.exception("reminder delivery failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
             store.finish(self.deps.db, row["id"], store.FAILED, f"internal_error:{type(exc).__name__}",
                          self.deps.clock.now())

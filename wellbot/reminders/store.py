@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -37,7 +38,7 @@ def idempotency_key(visit_id: int, kind: str, offset_minutes: int, start_utc: st
     return f"v{visit_id}:{kind}:{offset_minutes}:{start_utc}"
 
 
-def visit(db: Database, visit_id: int) -> dict | None:
+def visit(db: Database, visit_id: int) -> dict[str, Any] | None:
     """A visit row joined with its patient's chat and status, or None."""
     return next(db.query(
         """
@@ -98,7 +99,7 @@ def _finish(db: Database, reminder_id: int, from_status: str, status: str, outco
         [status, outcome, stamp, reminder_id, from_status]).rowcount)
 
 
-def claim_due(db: Database, now: datetime, limit: int) -> list[dict]:
+def claim_due(db: Database, now: datetime, limit: int) -> list[dict[str, Any]]:
     """Atomically claim up to `limit` pending rows due by `now`, earliest first."""
     stamp = to_db(now)
     return list(db.query(
@@ -172,7 +173,7 @@ def confirm_visit(db: Database, visit_id: int, user_id: int, now: datetime) -> s
     return "confirmed" if changed else "already"
 
 
-def checkin_row(db: Database, reminder_id: int) -> dict | None:
+def checkin_row(db: Database, reminder_id: int) -> dict[str, Any] | None:
     """A check-in reminder with its visit's owner, or None."""
     return next(db.query(
         "select r.id, r.visit_id, r.status, v.user_id from reminders r join visits v on v.id = r.visit_id "
@@ -191,7 +192,7 @@ def record_checkin(db: Database, reminder_id: int, user_id: int, score: int, now
     return ("recorded" if inserted else "already"), stored
 
 
-def recent_trends(db: Database) -> list[dict]:
+def recent_trends(db: Database) -> list[dict[str, Any]]:
     """Patients with check-ins, latest first, each with their last scores oldest to newest."""
     users = list(db.query(
         "select user_id, max(answered_at) as last from checkins group by user_id order by last desc limit ?",
@@ -200,7 +201,7 @@ def recent_trends(db: Database) -> list[dict]:
              "scores": _scores(db, u["user_id"], TREND_SCORES)} for u in users]
 
 
-def patient_checkins(db: Database, user_id: int) -> list[dict]:
+def patient_checkins(db: Database, user_id: int) -> list[dict[str, Any]]:
     """Every check-in answer of one patient, oldest first, with the visit's service and start."""
     return [{**row, "answered_at": from_db(row["answered_at"]), "start": from_db(row["start_utc"])}
             for row in db.query(
@@ -239,7 +240,7 @@ def purge(db: Database, cutoff: datetime) -> int:
     return removed
 
 
-def export_data(db: Database, user_id: int) -> dict:
+def export_data(db: Database, user_id: int) -> dict[str, Any]:
     """A patient's check-in answers, for /mydata."""
     return {"checkins": [{"visit_id": r["visit_id"], "score": r["score"], "answered_at": r["answered_at"]}
                          for r in db.query("select visit_id, score, answered_at from checkins where user_id = ? "

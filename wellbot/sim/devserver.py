@@ -15,6 +15,7 @@ applied, and every API call is logged in ``server.calls``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html as html_lib
 import inspect
 import itertools
@@ -365,10 +366,8 @@ class SimChat:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(self._describe(what, timeout))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def _describe(self, what: str, timeout: float) -> str:
         """Explain a timeout: what the chat holds and which calls for it failed."""
@@ -761,7 +760,7 @@ class BotAPIServer:
         try:
             result = await self._run(match, incoming, request)
             status, payload, description = HTTPStatus.OK, {"ok": True, "result": result}, None
-        except Exception as exc:  # noqa: BLE001 - a bug here must answer 500, not hang the bot
+        except Exception as exc:  # a bug here must answer 500, not hang the bot
             if not isinstance(exc, ApiError):
                 logger.exception("devserver bug while handling %s", incoming.method)
                 exc = ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, "Internal Server Error")
@@ -937,10 +936,8 @@ class BotAPIServer:
             if batch or remaining <= 0 or reader.at_eof():
                 break
             poller.wake.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(poller.wake.wait(), min(remaining, DISCONNECT_CHECK_SECONDS))
-            except TimeoutError:
-                pass
         if batch and not reader.at_eof():  # an abandoned poll must not count as delivery
             self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])
         return batch
@@ -1379,10 +1376,9 @@ def _entity(frame: dict, end: int, parent: dict | None) -> dict | None:
     token: Token = frame["token"]
     attributes = _tag_attributes(token.raw)
     language = attributes.get("class", "")
-    if token.value == "code" and parent and parent["token"].value == "pre":
-        if language.startswith("language-"):
-            parent["language"] = language.removeprefix("language-")
-            return None  # Telegram folds <pre><code class="language-x"> into one pre entity
+    if token.value == "code" and parent and parent["token"].value == "pre" and language.startswith("language-"):
+        parent["language"] = language.removeprefix("language-")
+        return None  # Telegram folds <pre><code class="language-x"> into one pre entity
     length = end - frame["start"]
     if length <= 0:
         return None

@@ -366,9 +366,8 @@ async def on_my_chat_member(update: Update, context: WellbotContext) -> None:
     user_id = change.chat.id
     if change.new_chat_member.status == ChatMemberStatus.BANNED:
         patients.mark_blocked(deps.db, deps.clock, user_id, "my_chat_member", deps.hooks.patient_blocked)
-    elif change.new_chat_member.status == ChatMemberStatus.MEMBER:
-        if patients.mark_active(deps.db, user_id):
-            log.info("patient unblocked the bot user_id=%s", user_id)
+    elif change.new_chat_member.status == ChatMemberStatus.MEMBER and patients.mark_active(deps.db, user_id):
+        log.info("patient unblocked the bot user_id=%s", user_id)
 
 
 async def paused_note(update: Update, context: WellbotContext) -> None:

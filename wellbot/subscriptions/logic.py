@@ -202,7 +202,7 @@ def set_topics(db: Database, user_id: int, topics: tuple[str, ...], origin: Orig
         return Outcome.NO_TOPICS
     with db.atomic():
         state = current(db, user_id)
-        if not state.live:
+        if state.status is None or not state.live:  # never subscribed (None) is not live either
             return Outcome.NOT_SUBSCRIBED
         if set(state.topics) == set(topics):
             return Outcome.ALREADY
