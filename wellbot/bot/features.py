@@ -84,6 +84,7 @@ class FlowSteps:
     on_text: Handler | None = None  # typed text or a shared contact at one of the `typed` steps
     typed: frozenset[str] | None = None  # None: every step's typed text goes to on_text, which decides
     use_buttons: str = "use_buttons"
+    on_untyped: Handler | None = None  # instead of `use_buttons`: e.g. show the step's buttons again
     on_stale: StaleHandler | None = None  # a button whose token is no longer live: True if it answered
 
     def allows(self, step: str, kind: type[Button]) -> bool:

@@ -174,7 +174,10 @@ def _typed_step_runner(steps: FlowSteps) -> Handler:
         """Typed text for a flow with declared steps: only at its typed steps."""
         state = context.deps.flows.get(update.effective_user.id)
         if state is None or steps.on_text is None or (steps.typed is not None and state.step not in steps.typed):
-            await reply(update, context, steps.use_buttons)
+            if state is not None and steps.on_untyped is not None:
+                await steps.on_untyped(update, context)
+            else:
+                await reply(update, context, steps.use_buttons)
             return
         await steps.on_text(update, context)
 

@@ -17,6 +17,8 @@ from wellbot.newsletter.buttons import (
 from wellbot.newsletter.handlers import (
     FLOW,
     STEP_AUDIENCE,
+    STEP_COMPOSE,
+    ask_audience_again,
     cancel_broadcast,
     check_settings,
     choose_audience,
@@ -31,9 +33,10 @@ from wellbot.newsletter.handlers import (
     stop_engine,
 )
 
-# The broadcast flow: the audience buttons only once the text is in; typed text goes to
-# `on_broadcast_text` at every step (at the audience step it shows the buttons again).
-BROADCAST_STEPS = FlowSteps(FLOW, {STEP_AUDIENCE: frozenset({ChooseAudience})}, on_text=on_broadcast_text)
+# The broadcast flow: typed text is the broadcast at the compose step; afterwards the audience
+# buttons are shown again instead.
+BROADCAST_STEPS = FlowSteps(FLOW, {STEP_AUDIENCE: frozenset({ChooseAudience})}, on_text=on_broadcast_text,
+                            typed=frozenset({STEP_COMPOSE}), on_untyped=ask_audience_again)
 
 FEATURE = Feature(
     name="newsletter",

@@ -139,9 +139,6 @@ async def on_broadcast_text(update: Update, context: WellbotContext) -> None:
     """Take the composed text (with its formatting), then ask for the audience."""
     deps = context.deps
     state = deps.flows.get(update.effective_user.id)
-    if state.step == STEP_AUDIENCE:
-        await _ask_audience(update, context, state.token)
-        return
     try:
         body = broadcast.check_body(update.message.text_html if update.message.text else "")
     except broadcast.BodyError as exc:
@@ -151,6 +148,11 @@ async def on_broadcast_text(update: Update, context: WellbotContext) -> None:
     state.step = STEP_AUDIENCE
     deps.flows.save(state)
     await _ask_audience(update, context, state.token)
+
+
+async def ask_audience_again(update: Update, context: WellbotContext) -> None:
+    """Typed text once the broadcast's text is in: show the audience buttons again."""
+    await _ask_audience(update, context, context.deps.flows.get(update.effective_user.id).token)
 
 
 async def _ask_audience(update: Update, context: WellbotContext, token: str) -> None:

@@ -79,8 +79,8 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     """A typed value for the current step: validate it, store it, go on."""
     deps = context.deps
     state = deps.flows.get(update.effective_user.id)
-    if state.step not in STEPS or state.step == "topics" or not update.message.text:
-        await _prompt(update, context, state)  # this step wants a button
+    if not update.message.text:  # a shared contact: not a value for any step
+        await _prompt(update, context, state)
         return
     try:
         state.data[state.step] = _value(update, context, state.step)
@@ -90,6 +90,11 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     state.step = _step_after(state)
     deps.flows.save(state)
     await _prompt(update, context, state)
+
+
+async def reprompt(update: Update, context: WellbotContext) -> None:
+    """Typed text at a step that wants a button: ask again."""
+    await _prompt(update, context, context.deps.flows.get(update.effective_user.id))
 
 
 def _step_after(state: Flow) -> str:
@@ -218,13 +223,15 @@ async def delete_pressed(update: Update, context: WellbotContext, button: NewsDe
     await show(update, context, "news_deleted", item_id=item_id, deleted=deleted)
 
 
-# Which buttons each step of the news-item flow allows; typed values go to `on_text`, which re-asks
-# at the steps that want a button.
+# Which buttons each step of the news-item flow allows; typed values go to `on_text` at the steps
+# that take one, and anywhere else the step's buttons are shown again.
 NEWS_STEPS = FlowSteps(
     flow=FLOW,
     buttons={ANY_STEP: frozenset({NewsDrop}), "topics": frozenset({NewsTopic, NewsTopicsDone}),
              PICK: frozenset({NewsEditField}), PREVIEW: frozenset({NewsSave})},
     on_text=on_text,
+    typed=frozenset(step for step in STEPS if step != "topics"),
+    on_untyped=reprompt,
 )
 
 ROUTES = [
