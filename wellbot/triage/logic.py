@@ -1,0 +1,309 @@
+"""Spotting emergencies in what patients type, the way a clinician reads it. No Telegram imports.
+
+A message is read in three steps:
+
+1. It is folded (lower case, no apostrophes: "can't" -> "cant"), its
+   misspelt words are repaired towards the words the concepts use ("pian" ->
+   "pain"; real English words are never changed, see wellbot.language.words),
+   and it is cut into clauses at punctuation and at "but"/"now", so that
+   "i was suicidal in my teens but im fine now" keeps its time marker with
+   the part it belongs to.
+2. Each clause is matched against CONCEPTS: what a clinician listens for
+   (heart attack, stroke, breathing, severe allergy, cauda equina, infection
+   or bleeding after a procedure, overdose, fainting, suicidal thoughts,
+   self-harm). Some need two findings anywhere in the message (jaw pain WITH
+   sweating; a fever WITH a recent injection).
+3. A finding in a clause that is historical ("in 2019", "years ago", "used
+   to"), hypothetical ("what if", "can needles ever cause", "signs of"),
+   habitual ("at the sight of") or negated ("no chest pain") is a MENTION:
+   the normal answer plus a safety line. Any other finding is URGENT.
+
+Someone else's emergency happening now ("my dad collapsed and wont wake
+up") is urgent too: the patient needs the emergency number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+
+from wellbot.language.words import fold, repair_tokens, tokens
+
+MAX_WORDS = 120  # a pasted essay is read by its first words only
+NEGATION_WINDOW = 3  # words before a finding that can negate it ("no chest pain", "not really short of breath")
+
+
+class Level(Enum):
+    """How the bot must answer."""
+
+    NONE = "none"  # nothing of concern
+    MENTION = "mention"  # a past, hypothetical or someone else's mention: normal answer plus a safety line
+    URGENT = "urgent"  # happening now: the emergency number first
+
+
+# Concepts whose urgent reply also gives the crisis line.
+CRISIS_CONCEPTS = frozenset({"suicidal", "self_harm"})
+
+_ = r"(?:\s+\S+){0,%d}\s+"  # a gap of up to N words between two parts of a pattern
+
+
+def gap(n: int) -> str:
+    """A regex gap of up to `n` words."""
+    return _ % n
+
+
+def near(a: str, b: str, n: int = 4) -> str:
+    """`a` and `b` within `n` words of each other, in either order."""
+    return rf"\b(?:{a})\w*{gap(n)}(?:{b})|\b(?:{b})\w*{gap(n)}(?:{a})"
+
+
+CHEST_FEELING = (r"pain|pains|painful|hurt|hurts|hurting|ache|aches|aching|pressure|tight|tightness|heavy|heaviness"
+                 r"|weight|squeez\w*|crush\w*|elephant|vice|burning|stabbing|sore")
+FACE = r"face|mouth|smile|lip"
+SPEECH = r"speech|words|talking|speaking|voice"
+TIME_SUDDEN = r"sudden\w*|all of a sudden|out of nowhere|just now"
+SWELLING = r"swell\w*|swollen|clos\w*|puff\w*|tight|thick|closing"
+PROCEDURE = (r"injection\w*|injected|epidural|block|needle\w*|shot|jab|procedure|rfa|ablation|acupuncture"
+             r"|cupping|treatment|site|stimulator|implant|steroid")
+INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|hot and red|hot red|infect\w*"
+             r"|stiff neck|swelling (?:more|is growing|keeps|getting)|swollen|(?:lump|bump|swelling)\w*(?:\s+\S+){0,10}"
+             r"\s+(?:bigger|growing|worse|larger)|bleed\w*(?:\s+\S+){0,2}\s+(?:wont|doesnt|not) stop"
+             r"|bleeding a lot|bleeding heavily|wont stop bleeding|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
+             r"|redness spreading|spreading redness")
+DRUG = (r"pills|pill|tablets|tablet|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
+        r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
+TOO_MUCH = r"too many|too much|double|a whole|whole|all my|all of my|all the|way more|handful|extra"
+PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,2}} (?:{PROCEDURE})"
+                  rf"|\bhad (?:the |my |an |a )?(?:\S+ )?(?:{PROCEDURE})|\b(?:{PROCEDURE}) (?:site|spot|area|wound)"
+                  rf"|\bwhere (?:they|i had|you|the)\b|\b(?:{PROCEDURE})(?: \S+){{0,2}} (?:yesterday|today|this morning"
+                  rf"|last night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+SELF = r"myself|my self"
+THIRD_SELF = r"himself|herself|themselves|themself"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """An emergency a clinician listens for."""
+
+    key: str
+    patterns: tuple[str, ...] = ()  # any one, inside one clause
+    pairs: tuple[tuple[str, str], ...] = ()  # a finding AND its context anywhere in the message
+    topic: str = ""  # words that only ever make a mention on their own ("stroke", "overdose")
+
+
+# Checked in this order: the first urgent concept names the reply (suicidal
+# before overdose, so "saving up my pills" gets the crisis line).
+CONCEPTS: tuple[Concept, ...] = (
+    Concept("suicidal", patterns=(
+        r"\bsuicid\w*", rf"\bkill\w* (?:{SELF}|{THIRD_SELF})\b", r"\bkill me\b", r"\bend (?:it all|my life|my own life"
+        r"|things|it now|everything)\b", rf"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
+        r"(?: to)? (?:die|be dead)\b", r"\bwish i (?:was|were) dead\b", r"\bbetter off (?:without me|if i (?:was|were)"
+        r"(?: not| gone| dead)|dead)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
+        r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
+        r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
+        r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
+        r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b", r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
+        r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
+        r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bplan to (?:end|take|kill)\b",
+        r"\bdisappear forever\b", r"\bdark thoughts\b", r"\b(?:not|isnt) worth living\b", r"\blife is(?:nt| not) worth\b",
+    ), topic=r"\bsuicid\w*"),
+    Concept("self_harm", patterns=(
+        r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn) (?:{SELF})\b",
+    ), topic=r"\bself ?harm\w*"),
+    Concept("heart", patterns=(
+        near(r"chest", CHEST_FEELING, 5), r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
+        r"\b(?:having|have|had) a heart attack (?:now|right now)|\bhaving a heart attack|\bthink (?:im|i am|its|he is|"
+        r"shes|hes|she is) (?:having )?a heart attack",
+    ), pairs=(
+        (near(r"jaw|left arm|arm|shoulder|neck", r"pain|ache|aches|aching|hurt|hurts|hurting|numb|heavy", 4),
+         r"\bsweat\w*|\bclammy|\bnause\w*|\bfeel sick|\bvomit\w*|\bthrowing up|\bgrey|\bgray|\bpale"),
+    ), topic=r"\bheart attack|\bchest pain"),
+    Concept("stroke", patterns=(
+        near(FACE, r"droop\w*|dropp\w*|drop|lopsided|fallen|sagg\w*|numb\w*|crooked|uneven", 5),
+        r"\bcant smile\b", near(SPEECH, r"slurr\w*|jumbled|garbled|wrong|muddled|not making sense", 5),
+        r"\bslurr\w*", r"\b(?:not making sense|cant speak properly|cant get (?:my|the) words out|cant talk properly)",
+        r"\bcant (?:lift|raise|move|feel) (?:my|his|her|their) (?:right |left )?(?:arm|hand|leg)\b",
+        r"\b(?:arm|hand|leg)s? (?:wont|doesnt|dont|will not) (?:work|move)\b",
+        r"\bcant feel (?:the |my |his |her )?(?:left|right|one) side\b",
+        near(r"numb\w*|weak\w*|cant feel|droop\w*|paralys\w*|dead", r"one side", 4),
+        near(TIME_SUDDEN, r"numb\w*|weak\w*|cant (?:feel|speak|see|move)|lost|vision|blind|confus\w*", 6),
+        r"\bworst headache\b", r"\bthunderclap\b", r"\bsudden\w*(?:\s+\S+){0,2}\s+(?:severe|terrible|awful|bad|worst)"
+        r"(?:\s+\S+){0,1}\s+headache", r"\b(?:lost|losing|lose) (?:the |my )?(?:vision|sight)\b",
+        r"\bhaving a stroke\b", r"\bthink (?:im|i am|hes|shes|he is|she is|its) (?:having )?a stroke\b",
+    ), topic=r"\bstroke\b"),
+    Concept("breathing", patterns=(
+        r"\b(?:cant|unable to|struggling to|struggle to|hard to|difficult to|trouble|difficulty|hardly|barely)"
+        r"(?: \S+){0,1} breath\w*", r"\bcant catch (?:my|his|her) breath\b", r"\bgasp\w*", r"\bchok\w*",
+        r"\b(?:lips|face|fingers|skin)(?: \S+){0,2} (?:going |turning |gone |are |is )?blue\b",
+        r"\b(?:cant|cannot|unable to|struggling to) get (?:any |enough )?air\b", r"\bget air in\b",
+        r"\bbreathless\w*", r"\bshort of breath\b", r"\bout of breath (?:at rest|sitting|lying|all the time)",
+        near(r"wheez\w*", r"barely|cant talk|cant speak|hard|worse|struggl\w*", 5), r"\bcollapsed lung\b",
+        r"\bstops? breathing\b", r"\bnot breathing\b", r"\bbetween breaths\b",
+    ), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
+    Concept("anaphylaxis", patterns=(
+        near(r"throat|tongue|lips|lip|face|mouth|eyes|eyelids", SWELLING, 4),
+        r"\b(?:having|have|got|get\w*) (?:a |an )?(?:bad |severe |serious )?(?:allergic reaction|anaphyla\w*)",
+        r"\bthink (?:im|i am|its) (?:having )?(?:a |an )?(?:allergic reaction|anaphyla\w*)",
+        r"\b(?:bad|severe|serious) allergic reaction", r"\banaphylactic shock\b",
+        r"\b(?:hard|difficult|cant|unable) to swallow\b|\bcant swallow\b",
+        near(r"hives|rash|welts", r"all over|everywhere|whole body|spreading|throat|lips|face|tongue", 5),
+    ), topic=r"\banaphyla\w*|\ballergic|\ballergy"),
+    Concept("cauda_equina", patterns=(
+        near(r"numb\w*|no feeling|cant feel|tingl\w*|pins and needles", r"between (?:my|the|his|her) legs|groin|bum"
+             r"|bottom|buttock\w*|saddle|private\w*|genital\w*|down there|back passage", 5),
+        r"\bcant feel (?:it )?when i wipe\b",
+        r"\b(?:cant|unable to|trouble|difficulty|struggling to|hard to) (?:\S+ )?(?:pee|wee|urinate|pass urine|pass water)",
+        r"\b(?:lost|losing|loss of|lose|no) (?:control (?:of|over) )?(?:my |the )?(?:bladder|bowel\w*)",
+        r"\b(?:bladder|bowel\w*) control\b", r"\bcant control (?:my |the )?(?:bladder|bowel\w*|wee|pee|poo)",
+        r"\b(?:wet|peed|pissed|soiled|pooed|pooped) (?:myself|himself|herself)\b",
+        r"\bcant (?:tell|feel) when i need (?:the toilet|to go|to pee|to wee)",
+        r"\blegs? (?:keep |keeps |kept |are |is )?(?:giving|gave|give|giving out|buckl\w*) (?:way|out)",
+        r"\bcant feel (?:my|both|his|her) legs\b", r"\bboth legs(?: \S+){0,2} (?:numb\w*|tingl\w*|weak\w*|dead)",
+        r"\b(?:have|got|having) cauda equina\b",
+    ), topic=r"\bcauda equina|\bbladder|\bbowel"),
+    Concept("post_procedure", pairs=((INFECTION, PROCEDURE_DONE),), topic=r"\binfect\w*|\bbleed\w*"),
+    Concept("overdose", patterns=(
+        r"\b(?:i|ive|im|he|she|hes|shes|they|theyve|we)(?: \S+){0,3} overdos\w*", r"\b(?:took|taken|had) an? overdose",
+        rf"\b(?:took|taken|take|swallowed|ate|had|taking)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
+        rf"\b(?:swallowed|ate|eaten|took)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
+        r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
+    ), topic=r"\boverdos\w*"),
+    Concept("fainting", patterns=(
+        r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
+        r"\bunconscious\b", r"\bunresponsive\b", r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b", r"\blost consciousness\b",
+    ), topic=r"\bfaint\w*|\bpass\w* out\b"),
+)
+
+# A clause with one of these is about the past, a "what if", a habit or a
+# general question: what it finds is a mention, not an emergency now.
+MENTION_MARKERS = re.compile("|".join((
+    # the past
+    r"\b(?:in |back in )?(?:19|20)\d\d\b", r"\b(?:years?|months?|weeks?|decades?) (?:ago|back)\b",
+    r"\b\d+ (?:years?|months?|weeks?) ago\b", r"\blast (?:year|month|week|summer|winter|spring|autumn|fall|time)\b",
+    r"\bas a (?:kid|child|teen|teenager|baby|student)\b", r"\bin my (?:teens|twenties|thirties|youth|childhood|past)\b",
+    r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
+    r"\bin the past\b", r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
+    r"\b(?:passed|fainted|blacked) out once\b", r"\bsince (?:a|my|his|her) (?:mild |minor |small |big )?"
+    r"(?:stroke|heart attack)\b", r"\b(?:nearly|almost)\b",
+    # it is over now
+    r"\b(?:im|i am|hes|shes|theyre) (?:fine|ok|okay|better|well|clean) now\b", r"\b(?:its|it is|that is|thats) "
+    r"(?:better|fine|gone|over) now\b", r"\bit stopped\b", r"\bhas stopped\b", r"\brecovered\b",
+    # someone else, in the past
+    r"\b(?:my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|"
+    r"grandma|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss)"
+    r"|a friend(?: of mine)?|someone i know) (?:had|was|has had|tried|died)\b",
+    # what if, could it, signs of
+    r"\bwhat (?:if|happens if|should i do if|do i do if|do you do if|to do if)\b", r"\bif (?:i|you|someone|somebody|"
+    r"he|she|they|my|a|the|it|people)\b", r"\bin case\b", r"\b(?:can|could|does|do|would|will|might|may)(?: \S+){0,4}"
+    r" (?:ever )?(?:cause|causes|lead to|give you|trigger|make me)\b", r"\bcan (?:you|someone|people|i|a person) "
+    r"(?:ever )?(?:overdose|get|have|be)\b", r"\bis it possible\b", r"\bpossible to\b", r"\brisks?\b",
+    r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning\b", r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
+    r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", r"^what (?:is|are)(?: a| an| the)?$",
+    r"\bdo you treat\b", r"\btreatment for\b",
+    # a habit
+    r"\bsometimes\b", r"\bwhenever\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
+)))
+# Whole forms of words the patterns match by prefix ("breath\w*"), so typos
+# of them can be repaired too ("brethe" -> "breathe").
+EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting", "faint", "collapsed", "unconscious",
+                    "swelling", "swollen", "suicidal", "suicide", "overdose", "overdosed", "bleeding", "infection",
+                    "injection", "numbness", "drooping", "slurred", "sweating", "tightness", "squeezing", "crushing",
+                    "chest", "throat", "tongue", "bladder", "bowels", "vomiting", "tablets", "painkillers", "fever")
+NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "doesnt", "isnt", "arent", "denies", "nor"})
+CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What triage made of one message."""
+
+    level: Level
+    concept: str | None = None  # the concept behind an urgent reply or a mention
+
+    @property
+    def crisis(self) -> bool:
+        """Whether the reply must also give the crisis line."""
+        return self.level is Level.URGENT and self.concept in CRISIS_CONCEPTS
+
+
+@cache
+def vocabulary() -> frozenset[str]:
+    """Every word the concepts spell out: what a misspelt token may be repaired towards."""
+    source = " ".join(p for c in CONCEPTS for p in (*c.patterns, *(x for pair in c.pairs for x in pair), c.topic))
+    source += " " + MENTION_MARKERS.pattern + " " + " ".join(EXTRA_VOCABULARY)
+    return frozenset(w for w in re.findall(r"[a-z]{4,}", source))
+
+
+@cache
+def _compiled() -> tuple[tuple[str, tuple[re.Pattern, ...], tuple[tuple[re.Pattern, re.Pattern], ...],
+                             re.Pattern | None], ...]:
+    """The concepts' regexes, compiled once."""
+    return tuple(
+        (c.key, tuple(re.compile(p) for p in c.patterns),
+         tuple((re.compile(a), re.compile(b)) for a, b in c.pairs), re.compile(c.topic) if c.topic else None)
+        for c in CONCEPTS
+    )
+
+
+def prepare(text: str) -> list[str]:
+    """The message as clauses of folded, typo-repaired words."""
+    folded = fold(text)
+    clauses = []
+    for part in CLAUSE_BREAK.split(folded):
+        words = repair_tokens(tokens(part), vocabulary())
+        if words:
+            clauses.append(" ".join(words))
+    # keep only the first MAX_WORDS words
+    kept, count = [], 0
+    for clause in clauses:
+        words = clause.split()[: MAX_WORDS - count]
+        if not words:
+            break
+        kept.append(" ".join(words))
+        count += len(words)
+    return kept
+
+
+def _negated(clause: str, start: int) -> bool:
+    """Whether one of the few words before a finding negates it."""
+    before = clause[:start].split()[-NEGATION_WINDOW:]
+    return any(word in NEGATIONS for word in before)
+
+
+def _find(pattern: re.Pattern, clause: str) -> re.Match | None:
+    """Where a pattern matches the clause without being negated, or None."""
+    return next((m for m in pattern.finditer(clause) if not _negated(clause, m.start())), None)
+
+
+def _marked(clause: str, match: re.Match) -> bool:
+    """Whether the clause, apart from the finding itself, says past, hypothetical or habit.
+
+    The finding is blanked first: "better off if i was gone" must not count
+    its own "if i" as a "what if".
+    """
+    rest = clause[: match.start()] + " , " + clause[match.end():]
+    return any(MENTION_MARKERS.search(part.strip()) for part in rest.split(","))
+
+
+def assess(text: str) -> Finding:
+    """Read one message: urgent (with its concept), a mention, or nothing."""
+    clauses = prepare(text)
+    if not clauses:
+        return Finding(Level.NONE)
+    whole = " ".join(clauses)
+    mention: str | None = None
+    for key, patterns, pairs, topic in _compiled():
+        findings = [p for p in patterns] + [finding for finding, context in pairs if _find(context, whole)]
+        for clause in clauses:
+            for pattern in findings:
+                match = _find(pattern, clause)
+                if match is None:
+                    continue
+                if not _marked(clause, match):
+                    return Finding(Level.URGENT, key)
+                mention = mention or key
+        if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
+            mention = key
+    return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
