@@ -36,11 +36,14 @@ from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import open_database
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
+from wellbot.clinic_info import handlers as clinic_info
+from wellbot.conversation import handlers as conversation
 from wellbot.faq import feature as faq
 from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy
 from wellbot.reminders import feature as reminders
 from wellbot.subscriptions import feature as subscriptions
+from wellbot.triage import handlers as triage
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +52,17 @@ RATE_LIMIT_RETRIES = 3
 
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
+    triage.FEATURE,  # reads every typed text first: emergencies are answered before any flow sees them
     front_door.FEATURE,
     heartbeat.FEATURE,
+    conversation.FEATURE,  # typed text outside a flow: greetings, requests, clinic facts, else the FAQ
     faq.FEATURE,
     subscriptions.FEATURE,
     booking.FEATURE,  # /book, /visits, staff schedule, waitlist
     reminders.FEATURE,
     newsletter.FEATURE,  # staff news: broadcasts, digests and their delivery engine
     privacy.FEATURE,
+    clinic_info.FEATURE,  # "Clinic info": hours, address with a map pin, phone, parking, prices
 ]
 GUARDS: list[router.Guard] = []
 GUARDS += guards.GUARDS  # abuse guards: no-user updates, groups, flood, text length
