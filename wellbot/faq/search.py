@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from wellbot.faq.content import normalize, words
 from wellbot.faq.store import one_deletion_keys
-from wellbot.language.words import fold, is_english
+from wellbot.language.words import fold, is_english, zipf
 
 # bm25 column weights: entry_id (not indexed), question, phrasings, tags, answer.
 WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
@@ -41,14 +41,16 @@ MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
 # The best entry must explain at least this share of the patient's own
 # content words (tuned on tests/faq_questions.toml's off_topic list): below
 # it the bot says "I don't know that one" instead of offering a weak match.
-MIN_EXPLAINED = 0.5
-FOREIGN_PENALTY = 0.25  # per share of words no entry mentions, taken off a partly explained question
+MIN_EXPLAINED = 0.4
+INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("the" is about 7.7) ...
+MIN_INFORMATION = 0.5  # ... but never below this
+FOREIGN_PENALTY = 0.5  # per share of words no entry mentions, taken off a partly explained question
 # Words that say what kind of question it is, not what it is about; they
 # neither need explaining nor explain anything ("do you treat cats").
 GENERIC = frozenset("""
     treat treats treatment treatments offer offers provide do does get give have help use used work works
-    good best better new first much many long time times thing things people person type types kind kinds
-    sort sorts mean means called explain tell ask question questions info information about also just
+    good best better new much many thing things people person mean means called explain tell ask question
+    questions info information about also just
     """.split())
 
 STOPWORDS = frozenset(
@@ -130,19 +132,37 @@ def foreign_share(db: Database, own: dict[str, set[str]]) -> float:
     """The share of the patient's content words that no entry mentions at all ("cats", "email", "taxi")."""
     if not own:
         return 0.0
-    return sum(1 for word, stems in own.items() if len(stems) == 1 and not _indexed(db, word)) / len(own)
+    return sum(1 for word, stems in own.items() if len(stems) == 1 and not _known(db, word)) / len(own)
+
+
+def _known(db: Database, word: str) -> bool:
+    """Whether any entry uses the word, or a word with the same stem ("hurting" -> "hurt")."""
+    if _indexed(db, word):
+        return True
+    stem = _stem(word)
+    return len(stem) >= MIN_TYPO_WORD and db.execute(
+        "select 1 from faq_vocab where word >= ? and word < ? limit 1", [stem, stem + "\uffff"]).fetchone() is not None
 
 
 def explained(own: dict[str, set[str]], entry_stems: set[str]) -> float:
     """The share of the patient's own content words that the entry (any part of it, or a synonym) covers.
 
     A word counts when its stem is in the entry, or when a synonym it is part
-    of adds a word that is. "do you treat cats" leaves "cats" unexplained by
-    every entry: half the question is about something the FAQ never mentions.
+    of adds a word that is. Words weigh by how much they say: a rare word
+    ("cats", "moxibustion") far more than an everyday one ("actually",
+    "come"), from wordfreq's frequencies. "do you treat cats" leaves its one
+    telling word unexplained by every entry.
     """
     if not own:
         return 0.0
-    return sum(1 for stems in own.values() if stems & entry_stems) / len(own)
+    weights = {word: information(word) for word in own}
+    total = sum(weights.values())
+    return sum(weights[word] for word, stems in own.items() if stems & entry_stems) / total
+
+
+def information(word: str) -> float:
+    """How much a word says about what is asked: rarer words say more (never less than MIN_INFORMATION)."""
+    return max(MIN_INFORMATION, INFORMATION_CEILING - zipf(word))
 
 
 def coverage(stems: set[str], questions: list[set[str]]) -> float:
@@ -193,8 +213,8 @@ def query_terms(db: Database, text: str) -> list[str]:
 def _own_and_all_terms(db: Database, text: str) -> tuple[dict[str, set[str]], list[str]]:
     """The patient's content words (each with the stems that explain it) and every search term."""
     tokens = [repair(db, token) for token in words(fold(text))[:MAX_QUERY_WORDS]]
-    terms = [t for t in tokens if t not in STOPWORDS]
-    own = {t: {_stem(t)} for t in terms if t not in GENERIC}
+    terms = [t for t in tokens if t not in STOPWORDS and t not in GENERIC]  # "explain" is not what is asked about
+    own = {t: {_stem(t)} for t in terms}
     for phrase, meaning in expansions(db, tokens):
         added = [w for w in meaning.split() if w not in STOPWORDS]
         terms.extend(added)
