@@ -70,7 +70,8 @@ PROCEDURE = (r"injection\w*|injected|epidural|block|needle\w*|shot|jab|procedure
 INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|hot and red|hot red|infect\w*"
              r"|stiff neck|swelling (?:more|is growing|keeps|getting)|swollen|(?:lump|bump|swelling)\w*(?:\s+\S+){0,10}"
              r"\s+(?:bigger|growing|worse|larger)|bleed\w*(?:\s+\S+){0,2}\s+(?:wont|doesnt|not) stop"
-             r"|bleeding a lot|bleeding heavily|wont stop bleeding|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
+             r"|bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
+             r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
              r"|redness spreading|spreading redness")
 DRUG = (r"pills|pill|tablets|tablet|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
         r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
@@ -97,10 +98,10 @@ class Concept:
 # before overdose, so "saving up my pills" gets the crisis line).
 CONCEPTS: tuple[Concept, ...] = (
     Concept("suicidal", patterns=(
-        r"\bsuicid\w*", rf"\bkill\w* (?:{SELF}|{THIRD_SELF})\b", r"\bkill me\b", r"\bend (?:it all|my life|my own life"
+        r"\bsuicid\w*", rf"\bkill\w* (?:{SELF}|{THIRD_SELF})\b", r"\bkill me\b", r"\bend(?:ing)? (?:it all|my life|my own life"
         r"|things|it now|everything)\b", rf"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
-        r"(?: to)? (?:die|be dead)\b", r"\bwish i (?:was|were) dead\b", r"\bbetter off (?:without me|if i (?:was|were)"
-        r"(?: not| gone| dead)|dead)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
+        r"(?: to)? (?:die|be dead)\b", r"\bwish i (?:was|were) dead\b", r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
+        r"(?: not here| not around| gone| dead)|dead)\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
         r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
@@ -138,7 +139,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?: \S+){0,1} breath\w*", r"\bcant catch (?:my|his|her) breath\b", r"\bgasp\w*", r"\bchok\w*",
         r"\b(?:lips|face|fingers|skin)(?: \S+){0,2} (?:going |turning |gone |are |is )?blue\b",
         r"\b(?:cant|cannot|unable to|struggling to) get (?:any |enough )?air\b", r"\bget air in\b",
-        r"\bbreathless\w*", r"\bshort of breath\b", r"\bout of breath (?:at rest|sitting|lying|all the time)",
+        r"\bbreathless\w*", r"\bshort of breath\b", r"\bsuffocat\w*",
+        r"\bcant (?:get|take|draw) (?:a )?(?:full|deep|proper|whole|big) breath", r"\bcant breathe? in\b", r"\bout of breath (?:at rest|sitting|lying|all the time)",
         near(r"wheez\w*", r"barely|cant talk|cant speak|hard|worse|struggl\w*", 5), r"\bcollapsed lung\b",
         r"\bstops? breathing\b", r"\bnot breathing\b", r"\bbetween breaths\b",
     ), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
@@ -169,6 +171,7 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:took|taken|take|swallowed|ate|had|taking)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
         rf"\b(?:swallowed|ate|eaten|took)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
+        rf"\b(?:got|gotten|been|get\w*) into (?:my|the|his|her|their|our|some) (?:{DRUG})\b",
     ), topic=r"\boverdos\w*"),
     Concept("fainting", patterns=(
         r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
@@ -201,7 +204,11 @@ MENTION_MARKERS = re.compile("|".join((
     r"(?:ever )?(?:overdose|get|have|be)\b", r"\bis it possible\b", r"\bpossible to\b", r"\brisks?\b",
     r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning\b", r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
     r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", r"^what (?:is|are)(?: a| an| the)?$",
-    r"\bdo you treat\b", r"\btreatment for\b",
+    r"\bdo you treat\b", r"\btreatment for\b", r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
+    r"^(?:will|would|could|can|does|do|is|are|should) (?:the|it|this|that|a|an|acupuncture|cupping|needles"
+    r"|injections?|epidurals?|nerve blocks?)\b",
+    # people in general
+    r"\b(?:people|someone|anyone|patients|those) who\b", r"\beasily\b",
     # a habit
     r"\bsometimes\b", r"\bwhenever\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
