@@ -45,7 +45,7 @@ PATTERNS: tuple[tuple[Intent, re.Pattern], ...] = tuple((intent, re.compile(patt
     (Intent.MENU, r"^(?:the |main |show (?:me )?(?:the )?|open (?:the )?|back to (?:the )?|go to (?:the )?)?(?:main )?"
                   r"(?:menu|options)$|^(?:start|start over|home|main menu)$|\bwhat are (?:the|my) options\b"),
     (Intent.HELP, r"^(?:help|help me|i need help|need help|can you help(?: me)?|please help|\?+)$|^what (?:else )?can you do(?: for me| here)?$"
-                  r"|\bwhat do you do\b|\bhow does this (?:bot |thing )?work\b|\bwhat can i (?:ask|do) (?:here|you)\b"
+                  r"|^what do you do$|\bhow does this (?:bot |thing )?work\b|\bwhat can i (?:ask|do) (?:here|you)\b"
                   r"|\bhow do i use (?:this|you)\b"),
     (Intent.VISITS, rf"\b(?:cancel|move|reschedule|postpone|rebook|push back)\w*\b(?:\s+\S+){{0,3}}\s+{APPOINTMENT}\b"
                     rf"|\bmy (?:next |upcoming |future )?(?:appointments|visits|bookings)\b|\bwhen is my (?:next )?"
@@ -60,7 +60,7 @@ PATTERNS: tuple[tuple[Intent, re.Pattern], ...] = tuple((intent, re.compile(patt
     (Intent.TRANSIT, r"\bbus(?:es)?\b|\btrain\b|\bstation\b|\bsubway\b|\bmetro\b|\btram\b|\bpublic transport\b"
                      r"|\btransit\b|\bby (?:bus|train|tube|underground)\b"),
     (Intent.PARKING, r"\bpark(?:ing)?\b|\bcar park\b|\bgarage\b"),
-    (Intent.HOURS, r"\bopening (?:hours|times)\b|\b(?:are|r) (?:you|u) (?:open|closed|in|working)\b|\bopen (?:on|at|today"
+    (Intent.HOURS, r"\bopening (?:hours|times)\b|\b(?:are|r) (?:you|u) (?:open|closed|in|working)\b(?! to\b)|\bopen (?:on|at|today"
                    r"|tomorrow|now|right now|late|early|this|next|sunday|monday|tuesday|wednesday|thursday|friday"
                    r"|saturday|weekends?|christmas|holidays?)\b|\bwhat time do you\b|\bwhen (?:do|are) you (?:open|close)"
                    r"|\b(?:your )?hours\b|\bclos(?:e|ed|ing) (?:on|at|today|tomorrow|time)\b|^open\b"),
@@ -70,7 +70,7 @@ PATTERNS: tuple[tuple[Intent, re.Pattern], ...] = tuple((intent, re.compile(patt
                      r"|\bhow (?:do|can) i get (?:to you|there|to the clinic)\b|\blocated\b|\bmap\b"),
     (Intent.INSURANCE, r"\binsurance\b(?! card)|\binsured\b|\binsurers?\b|\bmedicare\b|\bmedicaid\b|\bcovered by\b"
                        r"|\bhealth (?:fund|plan)\b|\bhsa\b|\bfsa\b"),
-    (Intent.PRICES, r"\bhow much (?:is|does|do|are|will|would|for|to)\b|\bcosts?\b|\bprices?\b|\bpricing\b|\bfees?\b"
+    (Intent.PRICES, r"\bhow much (?:is|are|for|to)\b|\bhow much (?:does|do|will|would)(?: \S+){0,4} (?:cost|charge|be|pay)\b|\bcosts?\b|\bprices?\b|\bpricing\b|\bfees?\b"
                     r"|\bcharges?\b|\bafford\b|\bexpensive\b|\bcheap\b(?! flights)"),
 ))
 

@@ -66,11 +66,12 @@ SPEECH = r"speech|words|talking|speaking|voice"
 TIME_SUDDEN = r"sudden\w*|all of a sudden|out of nowhere|just now"
 SWELLING = r"swell\w*|swollen|clos\w*|puff\w*|tight|thick|closing"
 PROCEDURE = (r"injection\w*|injected|epidural|block|needle\w*|shot|jab|procedure|rfa|ablation|acupuncture"
-             r"|cupping|treatment|site|stimulator|implant|steroid")
+             r"|cupping|treatment|site|stimulator|implant|steroid|wound|operation|surgery")
 INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|hot and red|hot red|infect\w*"
              r"|stiff neck|swelling (?:more|is growing|keeps|getting)|swollen|(?:lump|bump|swelling)\w*(?:\s+\S+){0,10}"
              r"\s+(?:bigger|growing|worse|larger)|bleed\w*(?:\s+\S+){0,2}\s+(?:wont|doesnt|not) stop"
-             r"|bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
+             r"|leaking|discharg\w*|yellow stuff|weeping|"
+             r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
              r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
              r"|redness spreading|spreading redness")
 DRUG = (r"pills|pill|tablets|tablet|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
@@ -108,13 +109,19 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b", r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
         r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
         r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bplan to (?:end|take|kill)\b",
-        r"\bdisappear forever\b", r"\bdark thoughts\b", r"\b(?:not|isnt) worth living\b", r"\blife is(?:nt| not) worth\b",
+        r"\bdisappear forever\b", r"\bdark thoughts\b", r"\bend it (?:tonight|today|now|soon|all)\b",
+        r"\bdecided to (?:end|die|go)\b", r"\b(?:nobody|no one|noone) (?:would|will) (?:miss|care|notice)\b",
+        r"\bif i (?:was|were) gone\b", r"\bjump\w* (?:off|from|in front of)\b", r"\bhang(?:ing)? myself\b",
+        r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b", r"\blife is(?:nt| not) worth\b",
     ), topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
         r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn) (?:{SELF})\b",
+        r"\b(?:scratch\w*|cut\w*|pick\w*|hit\w*|punch\w*) (?:my|at my) (?:arms?|legs?|wrists?|skin|thighs?)"
+        r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
     ), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
-        near(r"chest", CHEST_FEELING, 5), r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
+        near(r"chest(?! muscle| wall)", CHEST_FEELING, 5), r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
+        r"\bcrushing(?: \S+){0,3} (?:pain|feeling|pressure|sensation|weight)\b|\b(?:its|it is|is) crushing\b",
         r"\b(?:having|have|had) a heart attack (?:now|right now)|\bhaving a heart attack|\bthink (?:im|i am|its|he is|"
         r"shes|hes|she is) (?:having )?a heart attack",
     ), pairs=(
@@ -124,6 +131,12 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("stroke", patterns=(
         near(FACE, r"droop\w*|dropp\w*|drop|lopsided|fallen|sagg\w*|numb\w*|crooked|uneven", 5),
         r"\bcant smile\b", near(SPEECH, r"slurr\w*|jumbled|garbled|wrong|muddled|not making sense", 5),
+        near(r"face", r"wont move|cant move|frozen|paralys\w*|gone dead|not moving", 4),
+        r"\bcant (?:talk|speak) (?:right|properly|clearly|straight|normally)\b",
+        r"\b(?:weak|numb|heavy)\w* on (?:one|that|the (?:left|right)|my (?:left|right)|his (?:left|right)|her (?:left|right))"
+        r" side\b", r"\b(?:cant|unable to) see (?:out of|with|from) (?:my|his|her|one) (?:left |right )?eye\b",
+        r"\b(?:arm|hand|leg) (?:is |has gone |went |feels )?(?:floppy|limp|dead)\b",
+        near(TIME_SUDDEN, r"confus\w*|floppy", 4),
         r"\bslurr\w*", r"\b(?:not making sense|cant speak properly|cant get (?:my|the) words out|cant talk properly)",
         r"\bcant (?:lift|raise|move|feel) (?:my|his|her|their) (?:right |left )?(?:arm|hand|leg)\b",
         r"\b(?:arm|hand|leg)s? (?:wont|doesnt|dont|will not) (?:work|move)\b",
@@ -143,6 +156,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bcant (?:get|take|draw) (?:a )?(?:full|deep|proper|whole|big) breath", r"\bcant breathe? in\b", r"\bout of breath (?:at rest|sitting|lying|all the time)",
         near(r"wheez\w*", r"barely|cant talk|cant speak|hard|worse|struggl\w*", 5), r"\bcollapsed lung\b",
         r"\bstops? breathing\b", r"\bnot breathing\b", r"\bbetween breaths\b",
+        r"\bbreathing (?:is |has got |feels )?(?:really |very |so )?(?:hard|difficult|laboured|labored|noisy|rattly)\b",
+        r"\b(?:asthma attack|inhaler (?:isnt|is not|not|doesnt) (?:working|helping))\b",
     ), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
     Concept("anaphylaxis", patterns=(
         near(r"throat|tongue|lips|lip|face|mouth|eyes|eyelids", SWELLING, 4),
@@ -158,7 +173,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bcant feel (?:it )?when i wipe\b",
         r"\b(?:cant|unable to|trouble|difficulty|struggling to|hard to) (?:\S+ )?(?:pee|wee|urinate|pass urine|pass water)",
         r"\b(?:lost|losing|loss of|lose|no) (?:control (?:of|over) )?(?:my |the )?(?:bladder|bowel\w*)",
-        r"\b(?:bladder|bowel\w*) control\b", r"\bcant control (?:my |the )?(?:bladder|bowel\w*|wee|pee|poo)",
+        r"\b(?:bladder|bowel\w*) control\b", r"\baccident with (?:my |his |her )?(?:bowel\w*|bladder)\b", r"\bcant control (?:my |the )?(?:bladder|bowel\w*|wee|pee|poo)",
         r"\b(?:wet|peed|pissed|soiled|pooed|pooped) (?:myself|himself|herself)\b",
         r"\bcant (?:tell|feel) when i need (?:the toilet|to go|to pee|to wee)",
         r"\blegs? (?:keep |keeps |kept |are |is )?(?:giving|gave|give|giving out|buckl\w*) (?:way|out)",
@@ -172,6 +187,9 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:swallowed|ate|eaten|took)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
         rf"\b(?:got|gotten|been|get\w*) into (?:my|the|his|her|their|our|some) (?:{DRUG})\b",
+        rf"\b(?:mixed|mixing|with|and) (?:\S+ ){{0,4}}(?:alcohol|drink|drinks|booze|vodka|wine|beer)\b(?=.*\b(?:{DRUG}|cant stay"
+        r" awake|drowsy|sleepy))", rf"(?:{DRUG})(?: \S+){{0,4}} (?:alcohol|booze|vodka|wine|beer)\b",
+        r"\bcant (?:stay|keep) awake\b",
     ), topic=r"\boverdos\w*"),
     Concept("fainting", patterns=(
         r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
@@ -189,7 +207,7 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
     r"\bin the past\b", r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
     r"\b(?:passed|fainted|blacked) out once\b", r"\bsince (?:a|my|his|her) (?:mild |minor |small |big )?"
-    r"(?:stroke|heart attack)\b", r"\b(?:nearly|almost)\b",
+    r"(?:stroke|heart attack)\b", r"\b(?:nearly|almost) (?:passed|fainted|blacked)\b(?=.*\b(?:last|ago|once|yesterday))",
     # it is over now
     r"\b(?:im|i am|hes|shes|theyre) (?:fine|ok|okay|better|well|clean) now\b", r"\b(?:its|it is|that is|thats) "
     r"(?:better|fine|gone|over) now\b", r"\bit stopped\b", r"\bhas stopped\b", r"\brecovered\b",
@@ -210,7 +228,8 @@ MENTION_MARKERS = re.compile("|".join((
     # people in general
     r"\b(?:people|someone|anyone|patients|those) who\b", r"\beasily\b",
     # a habit
-    r"\bsometimes\b", r"\bwhenever\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
+    r"\bsometimes\b", r"\bwhenever\b", r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
+    r"|worried|scared|upset|panicky)\b", r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
 # of them can be repaired too ("brethe" -> "breathe").
@@ -218,6 +237,9 @@ EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting",
                     "swelling", "swollen", "suicidal", "suicide", "overdose", "overdosed", "bleeding", "infection",
                     "injection", "numbness", "drooping", "slurred", "sweating", "tightness", "squeezing", "crushing",
                     "chest", "throat", "tongue", "bladder", "bowels", "vomiting", "tablets", "painkillers", "fever")
+# "...but I'm fine now" anywhere makes the whole message a past mention.
+RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better|good)"
+                      r" place)(?: now| these days| nowadays)\b")
 NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "doesnt", "isnt", "arent", "denies", "nor"})
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
 
@@ -300,6 +322,7 @@ def assess(text: str) -> Finding:
     if not clauses:
         return Finding(Level.NONE)
     whole = " ".join(clauses)
+    resolved = RESOLVED.search(whole) is not None
     mention: str | None = None
     for key, patterns, pairs, topic in _compiled():
         findings = [p for p in patterns] + [finding for finding, context in pairs if _find(context, whole)]
@@ -308,7 +331,7 @@ def assess(text: str) -> Finding:
                 match = _find(pattern, clause)
                 if match is None:
                     continue
-                if not _marked(clause, match):
+                if not resolved and not _marked(clause, match):
                     return Finding(Level.URGENT, key)
                 mention = mention or key
         if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
