@@ -25,6 +25,7 @@ up") is urgent too: the patient needs the emergency number.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -66,22 +67,59 @@ SPEECH = r"speech|words|talking|speaking|voice"
 TIME_SUDDEN = r"sudden\w*|all of a sudden|out of nowhere|just now"
 SWELLING = r"swell\w*|swollen|clos\w*|puff\w*|tight|thick|closing"
 PROCEDURE = (r"injection\w*|injected|epidural|block|needle\w*|shot|jab|procedure|rfa|ablation|acupuncture"
-             r"|cupping|treatment|site|stimulator|implant|steroid|wound|operation|surgery")
+             r"|cupping|treatment|site|stimulator|implant|steroid|wound|operation|surgery|puncture|nerve block")
 INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|hot and red|hot red|infect\w*"
              r"|stiff neck|swelling (?:more|is growing|keeps|getting)|swollen|(?:lump|bump|swelling)\w*(?:\s+\S+){0,10}"
-             r"\s+(?:bigger|growing|worse|larger)|bleed\w*(?:\s+\S+){0,2}\s+(?:wont|doesnt|not) stop"
+             r"\s+(?:bigger|growing|worse|larger)|bleed\w*(?:\s+\S+){0,10}\s+(?:wont|doesnt|not|cant|isnt) stop\w*"
+             r"|temp\w*(?: of| is)? (?:3[89]|4[01]|10[0-4])\b|\b(?:3[89]|4[01]|10[0-4])(?: \d)? ?(?:c|f|degrees)\b|neck"
+             r" (?:is )?stiff|hot lump"
              r"|leaking|discharg\w*|yellow stuff|weeping|"
              r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
              r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
              r"|redness spreading|spreading redness")
 DRUG = (r"pills|pill|tablets|tablet|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
         r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
-TOO_MUCH = r"too many|too much|double|a whole|whole|all my|all of my|all the|way more|handful|extra"
+TOO_MUCH = (r"too many|too much|double(?! dose (?:a|per) day)|a whole|whole|all my|all of my|all the|way more|handful|extra"
+            r"|twice(?! (?:a|per|each|every) (?:day|week|night|morning))|two lots"
+            r"|\d+ lots|2 lots|by mistake|by accident|accidentally")
 PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,2}} (?:{PROCEDURE})"
                   rf"|\bhad (?:the |my |an |a )?(?:\S+ )?(?:{PROCEDURE})|\b(?:{PROCEDURE}) (?:site|spot|area|wound)"
                   rf"|\bwhere (?:they|i had|you|the)\b|\b(?:{PROCEDURE})(?: \S+){{0,2}} (?:yesterday|today|this morning"
                   rf"|last night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
 SELF = r"myself|my self"
+
+# Word classes that signal an emergency when they meet in one clause, in any
+# order and at any distance ("pain ... right in my breastbone"). Phrases
+# cannot anticipate every wording; classes of words generalise better.
+C_CHEST = r"\b(?:chest(?! muscle| wall)|breastbone|sternum|ribcage)\b"
+C_DISCOMFORT = (r"\b(?:pain\w*|hurt\w*|ach\w*|pressure|pressing|tight\w*|heav\w*|weight|squeez\w*|crush\w*|burning"
+                r"|on fire|band|vice|stabbing|sore|agony|discomfort|\d+ ?(?:out of|/) ?10)\b")
+C_FACE_LIMB_SPEECH = (r"\b(?:face|mouth|smile|lip|lips|arm|arms|leg|hand|side|speech|speak\w*|words|talk\w*|voice"
+                      r"|vision|eye|eyes|sight|walk\w*|balance)\b")
+C_NEURO_DEFICIT = (r"\b(?:droop\w*|slipped|twisted|lopsided|crooked|sagg\w*|slurr\w*|mumbl\w*|nonsense|gibberish|jumbled"
+                   r"|garbled|drunk|double|paralys\w*|floppy|limp|wont (?:move|work)|cant (?:move|lift|raise|feel|get)"
+                   r"|doesnt make sense|not making sense)\b")
+C_SUDDEN = r"\b(?:sudden\w*|all of a sudden|out of nowhere|woke up (?:and|with)|just now|came on)\b"
+C_NEURO_SIGN = (r"\b(?:numb\w*|weak\w*|heavy|blurr\w*|double|dizz\w*|cant walk|confus\w*|headache|vision|blind"
+                r"|cant see|cant speak|cant talk|words)\b")
+C_AIR = r"\b(?:breath\w*|air|lungs?)\b"
+C_AIR_TROUBLE = (r"\b(?:cant|hard|harder|struggl\w*|difficult\w*|trouble|hardly|barely|short|stopp\w*|fight\w*"
+                 r"|gasp\w*|pant\w*|every|labou?red|noisy|rattl\w*|whistl\w*|wheez\w*)\b")
+C_SWELL_PART = r"\b(?:throat|tongue|lips?|face|mouth|eyes?|eyelids?|neck)\b"
+C_SWELL = r"\b(?:swell\w*|swollen|clos\w*|puff\w*|thick|tight|tingl\w*|scratchy|blown up|huge|ballooned)\b"
+C_SKIN = r"\b(?:hives|rash\w*|welts?|blotch\w*|itch\w*)\b"
+C_SPREAD = (r"\b(?:all over|everywhere|whole body|spreading|throat|lips|tongue|dizz\w*|faint\w*|lightheaded"
+            r"|light headed|breath\w*)\b")
+C_SADDLE = (r"\b(?:groin|bum|bottom|buttock\w*|saddle|privates?|private parts?|genital\w*|down below|down there"
+            r"|back passage|between (?:my|the|his|her) legs)\b")
+C_NO_FEELING = r"\b(?:numb\w*|no feeling|cant feel|tingl\w*|pins and needles|dead)\b"
+C_CONTINENCE = r"\b(?:pee\w*|wee\w*|urin\w*|bladder|bowel\w*|toilet|poo\w*|wet (?:myself|the bed)|leak\w*|soil\w*)\b"
+C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing)"
+                     r"|didnt (?:notice|feel|know)|accident|new|never|wet|leak\w*)\b")
+C_LEGS = r"\b(?:legs|both legs|feet)\b"
+C_LEGS_FAIL = r"\b(?:giv\w* (?:way|out)|gave (?:way|out)|jelly|buckl\w*|collaps\w*|dragging|wont hold)\b"
+C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive|wont wake|isnt waking|not waking|cant wake|unconscious"
+                  r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out)\b")
 THIRD_SELF = r"himself|herself|themselves|themself"
 
 
@@ -92,6 +130,7 @@ class Concept:
     key: str
     patterns: tuple[str, ...] = ()  # any one, inside one clause
     pairs: tuple[tuple[str, str], ...] = ()  # a finding AND its context anywhere in the message
+    together: tuple[tuple[str, str], ...] = ()  # two word classes anywhere in the same clause
     topic: str = ""  # words that only ever make a mention on their own ("stroke", "overdose")
 
 
@@ -109,25 +148,30 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b", r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
         r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
         r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bplan to (?:end|take|kill)\b",
-        r"\bdisappear forever\b", r"\bdark thoughts\b", r"\bend it (?:tonight|today|now|soon|all)\b",
+        r"\bdisappear forever\b", r"\bdark thoughts\b", r"\b(?:no|cant see a|cant find a|see no) way out\b",
+        r"\bsleep forever\b", r"\b(?:im|i am|feel like|feel|just) (?:a |such a )?burden\b", r"\bwant to disappear\b",
+        r"\bwritten (?:a |my |some )?(?:letters?|notes?|goodbyes?)\b", r"\bready to go$", r"\b(?:most|how many) "
+        rf"(?:{DRUG})(?: \S+){{0,6}} (?:die|dead|kill|fatal|lethal)\b", r"\b(?:take|swallow) (?:all of them|them all)\b",
+        r"\bsay(?:ing)? goodbye\b(?! to (?:my|the) (?:pain|back))", r"\bend it (?:tonight|today|now|soon|all)\b",
         r"\bdecided to (?:end|die|go)\b", r"\b(?:nobody|no one|noone) (?:would|will) (?:miss|care|notice)\b",
         r"\bif i (?:was|were) gone\b", r"\bjump\w* (?:off|from|in front of)\b", r"\bhang(?:ing)? myself\b",
         r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b", r"\blife is(?:nt| not) worth\b",
     ), topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
         r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn) (?:{SELF})\b",
+        r"\bpunch\w* (?:the )?walls?\b", r"\b(?:cut|cutting|burn\w*) my (?:arms?|legs?|wrists?|thighs?|skin)\b",
         r"\b(?:scratch\w*|cut\w*|pick\w*|hit\w*|punch\w*) (?:my|at my) (?:arms?|legs?|wrists?|skin|thighs?)"
         r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
     ), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
-        near(r"chest(?! muscle| wall)", CHEST_FEELING, 5), r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
+        near(r"chest(?! muscle| wall)", CHEST_FEELING, 5), r"\bcp\b(?: \S+){0,2} (?:sob|short of breath)\b", r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
         r"\bcrushing(?: \S+){0,3} (?:pain|feeling|pressure|sensation|weight)\b|\b(?:its|it is|is) crushing\b",
         r"\b(?:having|have|had) a heart attack (?:now|right now)|\bhaving a heart attack|\bthink (?:im|i am|its|he is|"
         r"shes|hes|she is) (?:having )?a heart attack",
     ), pairs=(
         (near(r"jaw|left arm|arm|shoulder|neck", r"pain|ache|aches|aching|hurt|hurts|hurting|numb|heavy", 4),
          r"\bsweat\w*|\bclammy|\bnause\w*|\bfeel sick|\bvomit\w*|\bthrowing up|\bgrey|\bgray|\bpale"),
-    ), topic=r"\bheart attack|\bchest pain"),
+    ), together=((C_CHEST, C_DISCOMFORT),), topic=r"\bheart attack|\bchest pain"),
     Concept("stroke", patterns=(
         near(FACE, r"droop\w*|dropp\w*|drop|lopsided|fallen|sagg\w*|numb\w*|crooked|uneven", 5),
         r"\bcant smile\b", near(SPEECH, r"slurr\w*|jumbled|garbled|wrong|muddled|not making sense", 5),
@@ -146,7 +190,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bworst headache\b", r"\bthunderclap\b", r"\bsudden\w*(?:\s+\S+){0,2}\s+(?:severe|terrible|awful|bad|worst)"
         r"(?:\s+\S+){0,1}\s+headache", r"\b(?:lost|losing|lose) (?:the |my )?(?:vision|sight)\b",
         r"\bhaving a stroke\b", r"\bthink (?:im|i am|hes|shes|he is|she is|its) (?:having )?a stroke\b",
-    ), topic=r"\bstroke\b"),
+    ), together=((C_FACE_LIMB_SPEECH, C_NEURO_DEFICIT), (C_SUDDEN, C_NEURO_SIGN)), topic=r"\bstroke\b"),
     Concept("breathing", patterns=(
         r"\b(?:cant|unable to|struggling to|struggle to|hard to|difficult to|trouble|difficulty|hardly|barely)"
         r"(?: \S+){0,1} breath\w*", r"\bcant catch (?:my|his|her) breath\b", r"\bgasp\w*", r"\bchok\w*",
@@ -158,7 +202,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bstops? breathing\b", r"\bnot breathing\b", r"\bbetween breaths\b",
         r"\bbreathing (?:is |has got |feels )?(?:really |very |so )?(?:hard|difficult|laboured|labored|noisy|rattly)\b",
         r"\b(?:asthma attack|inhaler (?:isnt|is not|not|doesnt) (?:working|helping))\b",
-    ), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
+    ), together=((C_AIR, C_AIR_TROUBLE),), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
     Concept("anaphylaxis", patterns=(
         near(r"throat|tongue|lips|lip|face|mouth|eyes|eyelids", SWELLING, 4),
         r"\b(?:having|have|got|get\w*) (?:a |an )?(?:bad |severe |serious )?(?:allergic reaction|anaphyla\w*)",
@@ -166,7 +210,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:bad|severe|serious) allergic reaction", r"\banaphylactic shock\b",
         r"\b(?:hard|difficult|cant|unable) to swallow\b|\bcant swallow\b",
         near(r"hives|rash|welts", r"all over|everywhere|whole body|spreading|throat|lips|face|tongue", 5),
-    ), topic=r"\banaphyla\w*|\ballergic|\ballergy"),
+    ), together=((C_SWELL_PART, C_SWELL), (C_SKIN, C_SPREAD)), topic=r"\banaphyla\w*|\ballergic|\ballergy"),
     Concept("cauda_equina", patterns=(
         near(r"numb\w*|no feeling|cant feel|tingl\w*|pins and needles", r"between (?:my|the|his|her) legs|groin|bum"
              r"|bottom|buttock\w*|saddle|private\w*|genital\w*|down there|back passage", 5),
@@ -179,7 +223,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\blegs? (?:keep |keeps |kept |are |is )?(?:giving|gave|give|giving out|buckl\w*) (?:way|out)",
         r"\bcant feel (?:my|both|his|her) legs\b", r"\bboth legs(?: \S+){0,2} (?:numb\w*|tingl\w*|weak\w*|dead)",
         r"\b(?:have|got|having) cauda equina\b",
-    ), topic=r"\bcauda equina|\bbladder|\bbowel"),
+    ), together=((C_SADDLE, C_NO_FEELING), (C_CONTINENCE, C_CONTINENCE_LOSS), (C_LEGS, C_LEGS_FAIL)),
+        topic=r"\bcauda equina|\bbladder|\bbowel"),
     Concept("post_procedure", pairs=((INFECTION, PROCEDURE_DONE),), topic=r"\binfect\w*|\bbleed\w*"),
     Concept("overdose", patterns=(
         r"\b(?:i|ive|im|he|she|hes|shes|they|theyve|we)(?: \S+){0,3} overdos\w*", r"\b(?:took|taken|had) an? overdose",
@@ -193,10 +238,11 @@ CONCEPTS: tuple[Concept, ...] = (
     ), topic=r"\boverdos\w*"),
     Concept("fainting", patterns=(
         r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
-        r"\bunconscious\b", r"\bunresponsive\b", r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b", r"\blost consciousness\b",
+        r"\bunconscious\b", r"\bunresponsive\b", C_UNRESPONSIVE, r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b", r"\blost consciousness\b",
     ), topic=r"\bfaint\w*|\bpass\w* out\b"),
 )
 
+FINDING = "FINDING"  # stands in for the finding itself while its clause is checked for markers (never in folded text)
 # A clause with one of these is about the past, a "what if", a habit or a
 # general question: what it finds is a mention, not an emergency now.
 MENTION_MARKERS = re.compile("|".join((
@@ -205,7 +251,8 @@ MENTION_MARKERS = re.compile("|".join((
     r"\b\d+ (?:years?|months?|weeks?) ago\b", r"\blast (?:year|month|week|summer|winter|spring|autumn|fall|time)\b",
     r"\bas a (?:kid|child|teen|teenager|baby|student)\b", r"\bin my (?:teens|twenties|thirties|youth|childhood|past)\b",
     r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
-    r"\bin the past\b", r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
+    r"\bin the past\b", r"\b(?:at|after|during) (?:his|her|my|their|the) (?:last|previous) (?:injection|visit|appointment"
+    r"|session|treatment|procedure)\b", rf"\b(?:i|he|she|they|we|you) (?:might|may|could) {FINDING}", r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
     r"\b(?:passed|fainted|blacked) out once\b", r"\bsince (?:a|my|his|her) (?:mild |minor |small |big )?"
     r"(?:stroke|heart attack)\b", r"\b(?:nearly|almost) (?:passed|fainted|blacked)\b(?=.*\b(?:last|ago|once|yesterday))",
     # it is over now
@@ -221,7 +268,7 @@ MENTION_MARKERS = re.compile("|".join((
     r" (?:ever )?(?:cause|causes|lead to|give you|trigger|make me)\b", r"\bcan (?:you|someone|people|i|a person) "
     r"(?:ever )?(?:overdose|get|have|be)\b", r"\bis it possible\b", r"\bpossible to\b", r"\brisks?\b",
     r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning\b", r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
-    r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", r"^what (?:is|are)(?: a| an| the)?$",
+    r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", rf"^what (?:is|are)(?: a| an| the)? {FINDING}",
     r"\bdo you treat\b", r"\btreatment for\b", r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
     r"^(?:will|would|could|can|does|do|is|are|should) (?:the|it|this|that|a|an|acupuncture|cupping|needles"
     r"|injections?|epidurals?|nerve blocks?)\b",
@@ -240,7 +287,7 @@ EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting",
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better|good)"
                       r" place)(?: now| these days| nowadays)\b")
-NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "doesnt", "isnt", "arent", "denies", "nor"})
+NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "denies", "nor"})
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
 
 
@@ -267,13 +314,27 @@ def vocabulary() -> frozenset[str]:
 
 @cache
 def _compiled() -> tuple[tuple[str, tuple[re.Pattern, ...], tuple[tuple[re.Pattern, re.Pattern], ...],
-                             re.Pattern | None], ...]:
+                             tuple[tuple[re.Pattern, re.Pattern], ...], re.Pattern | None], ...]:
     """The concepts' regexes, compiled once."""
     return tuple(
         (c.key, tuple(re.compile(p) for p in c.patterns),
-         tuple((re.compile(a), re.compile(b)) for a, b in c.pairs), re.compile(c.topic) if c.topic else None)
+         tuple((re.compile(a), re.compile(b)) for a, b in c.pairs),
+         tuple((re.compile(a), re.compile(b)) for a, b in c.together), re.compile(c.topic) if c.topic else None)
         for c in CONCEPTS
     )
+
+
+def _in_clause(patterns: tuple[re.Pattern, ...], together: tuple[tuple[re.Pattern, re.Pattern], ...],
+               clause: str) -> Iterator[re.Match]:
+    """Each finding in a clause: a pattern, or two word classes anywhere in it together."""
+    for pattern in patterns:
+        match = _find(pattern, clause)
+        if match is not None:
+            yield match
+    for first, second in together:
+        match = _find(first, clause)
+        if match is not None and _find(second, clause) is not None:
+            yield match
 
 
 def prepare(text: str) -> list[str]:
@@ -309,11 +370,12 @@ def _find(pattern: re.Pattern, clause: str) -> re.Match | None:
 def _marked(clause: str, match: re.Match) -> bool:
     """Whether the clause, apart from the finding itself, says past, hypothetical or habit.
 
-    The finding is blanked first: "better off if i was gone" must not count
-    its own "if i" as a "what if".
+    The finding is replaced by a placeholder first: "better off if i was
+    gone" must not count its own "if i" as a "what if", while "is fainting
+    common" still reads as a question about fainting.
     """
-    rest = clause[: match.start()] + " , " + clause[match.end():]
-    return any(MENTION_MARKERS.search(part.strip()) for part in rest.split(","))
+    rest = clause[: match.start()] + FINDING + clause[match.end():]
+    return MENTION_MARKERS.search(rest) is not None
 
 
 def assess(text: str) -> Finding:
@@ -324,13 +386,10 @@ def assess(text: str) -> Finding:
     whole = " ".join(clauses)
     resolved = RESOLVED.search(whole) is not None
     mention: str | None = None
-    for key, patterns, pairs, topic in _compiled():
-        findings = [p for p in patterns] + [finding for finding, context in pairs if _find(context, whole)]
+    for key, patterns, pairs, together, topic in _compiled():
+        findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
         for clause in clauses:
-            for pattern in findings:
-                match = _find(pattern, clause)
-                if match is None:
-                    continue
+            for match in _in_clause(findings, together, clause):
                 if not resolved and not _marked(clause, match):
                     return Finding(Level.URGENT, key)
                 mention = mention or key
