@@ -52,7 +52,8 @@ PATTERNS: tuple[tuple[Intent, re.Pattern], ...] = tuple((intent, re.compile(patt
                     rf"{APPOINTMENT}\b|^(?:cancel|reschedule|my visits)$"),
     (Intent.BOOK, rf"\b(?:book|make|schedule|arrange|get|need|want|like|request|have)\w*(?: me| in| an?| another| a new"
                   rf"| one| for)*(?: \w+)? {APPOINTMENT}\b|\b(?:to|can i|could i|wanna|please|lets|let me|i want to|"
-                  rf"id like to) book\b|^book\b|\bbook (?:me|in|an?|now|for|acupuncture|a time|myself)\b"),
+                  rf"id like to) book\b|^book\b|\bbook (?:me|in|an?|now|for|acupuncture|a time|myself)\b(?!(?: me)?(?: an?| in)? (?:taxi|cab|ride|table"
+                  r"|flight|hotel|room|car|uber)\b)"),
     (Intent.HUMAN, r"\b(?:talk|speak|chat)\w*\s+(?:to|with)\s+(?:a |an |the |some |your )?(?:real |actual |live )?"
                    r"(?:person|human|someone|somebody|staff|receptionist|reception|doctor|nurse|front desk|team|people"
                    r"|manager)|\b(?:real|actual|live) person\b|\bhuman\b|\bput me through\b|\bcall me back\b"
@@ -64,11 +65,12 @@ PATTERNS: tuple[tuple[Intent, re.Pattern], ...] = tuple((intent, re.compile(patt
                    r"|tomorrow|now|right now|late|early|this|next|sunday|monday|tuesday|wednesday|thursday|friday"
                    r"|saturday|weekends?|christmas|holidays?)\b|\bwhat time do you\b|\bwhen (?:do|are) you (?:open|close)"
                    r"|\b(?:your )?hours\b|\bclos(?:e|ed|ing) (?:on|at|today|tomorrow|time)\b|^open\b"),
-    (Intent.PHONE, r"\bphone\b|\btelephone\b|\bnumber to call\b|\b(?:call|ring) (?:you|the clinic)\b|\byour number\b"),
+    (Intent.PHONE, r"\b(?:your|the clinic|clinic|office|contact|reception) (?:phone|number)\b|\bphone (?:number|you|the clinic|us)\b"
+                   r"|^phone\??$|\bby phone\b|\btelephone\b|\bnumber to call\b|\b(?:call|ring) (?:you|the clinic)\b|\byour number\b"),
     (Intent.ADDRESS, r"\bwhere (?:are|r) (?:you|u)\b|\bwhere is (?:the|your) (?:clinic|office|practice)\b|\baddress\b"
                      r"|\blocation\b|\bfind (?:you|the clinic|your (?:clinic|office))\b|\bdirections?\b"
                      r"|\bhow (?:do|can) i get (?:to you|there|to the clinic)\b|\blocated\b|\bmap\b"),
-    (Intent.INSURANCE, r"\binsurance\b(?! card)|\binsured\b|\binsurers?\b|\bmedicare\b|\bmedicaid\b|\bcovered by\b"
+    (Intent.INSURANCE, r"(?<!car )(?<!travel )(?<!life )(?<!home )(?<!pet )(?<!house )\binsurance\b(?! card)|\binsured\b|\binsurers?\b|\bmedicare\b|\bmedicaid\b|\bcovered by\b"
                        r"|\bhealth (?:fund|plan)\b|\bhsa\b|\bfsa\b"),
     (Intent.PRICES, r"\bhow much (?:is|are|for|to)\b|\bhow much (?:does|do|will|would)(?: \S+){0,4} (?:cost|charge|be|pay)\b|\bcosts?\b|\bprices?\b|\bpricing\b|\bfees?\b"
                     r"|\bcharges?\b|\bafford\b|\bexpensive\b|\bcheap\b(?! flights)"),

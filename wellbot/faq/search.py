@@ -216,12 +216,15 @@ def _own_and_all_terms(db: Database, text: str) -> tuple[dict[str, set[str]], li
     """The patient's content words (each with the stems that explain it) and every search term."""
     tokens = [repair(db, token) for token in words(fold(text))[:MAX_QUERY_WORDS]]
     terms = [t for t in tokens if t not in STOPWORDS and t not in GENERIC]  # "explain" is not what is asked about
+    if not terms:  # "what do you treat": the generic words are all there is
+        terms = [t for t in tokens if t not in STOPWORDS]
     own = {t: {_stem(t)} for t in terms}
     for phrase, meaning in expansions(db, tokens):
         added = [w for w in meaning.split() if w not in STOPWORDS]
         terms.extend(added)
-        for word in phrase.split():
-            if word in own:
+        phrase_stems = {_stem(w) for w in phrase.split()}
+        for word in own:
+            if _stem(word) in phrase_stems:
                 own[word] |= {_stem(w) for w in added}
     return own, list(dict.fromkeys(terms))
 
@@ -232,10 +235,10 @@ def expand(db: Database, tokens: list[str]) -> list[str]:
 
 
 def expansions(db: Database, tokens: list[str]) -> list[tuple[str, str]]:
-    """(phrase, meaning) of each synonym whose everyday phrase is in the tokens."""
-    padded = f" {' '.join(tokens)} "
+    """(phrase, meaning) of each synonym whose everyday phrase is in the tokens (plurals and endings aside)."""
+    padded = f" {' '.join(_stem(t) for t in tokens)} "
     return [(phrase, meaning) for phrase, meaning in db.execute("select phrase, meaning from faq_synonyms").fetchall()
-            if f" {phrase} " in padded]
+            if f" {' '.join(_stem(w) for w in phrase.split())} " in padded]
 
 
 def repair(db: Database, token: str) -> str:

@@ -76,7 +76,7 @@ INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|
              r"|leaking|discharg\w*|yellow stuff|weeping|"
              r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
              r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
-             r"|redness spreading|spreading redness")
+             r"|redness spreading|spreading redness|red streaks?|red lines?")
 DRUG = (r"pills|pill|tablets|tablet|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
         r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
 TOO_MUCH = (r"too many|too much|double(?! dose (?:a|per) day)|a whole|whole|all my|all of my|all the|way more|handful|extra"
@@ -138,9 +138,11 @@ class Concept:
 # before overdose, so "saving up my pills" gets the crisis line).
 CONCEPTS: tuple[Concept, ...] = (
     Concept("suicidal", patterns=(
-        r"\bsuicid\w*", rf"\bkill\w* (?:{SELF}|{THIRD_SELF})\b", r"\bkill me\b", r"\bend(?:ing)? (?:it all|my life|my own life"
+        r"\bsuicid\w*", rf"\bkill\w* (?:{SELF})\b", r"\bkill me\b",
+        rf"\b(?:is|are|going to|gonna|wants? to|trying to|threaten\w* to|talking about|talks about) kill\w* (?:{THIRD_SELF})\b",
+        r"\b(?:pills|tablets|rope|gun|knife|blades?) (?:are |is )?ready\b", r"\bstop forever\b", r"\bend(?:ing)? (?:it all|my life|my own life"
         r"|things|it now|everything)\b", rf"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
-        r"(?: to)? (?:die|be dead)\b", r"\bwish i (?:was|were) dead\b", r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
+        r"(?: to)? (?:die|be dead)\b(?! (?:my|your|her|his|it|them|the)\b)", r"\bwish i (?:was|were) dead\b", r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
         r"(?: not here| not around| gone| dead)|dead)\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
         r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
@@ -164,7 +166,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
     ), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
-        near(r"chest(?! muscle| wall)", CHEST_FEELING, 5), r"\bcp\b(?: \S+){0,2} (?:sob|short of breath)\b", r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
+        near(r"chest(?! muscle| wall)", CHEST_FEELING, 5),
+        near(r"heart(?! goes| is set| sinks| rate| out| of)", r"hurt|hurts|hurting|pain|aches|aching|squeez\w*", 2), r"\bcp\b(?: \S+){0,2} (?:sob|short of breath)\b", r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
         r"\bcrushing(?: \S+){0,3} (?:pain|feeling|pressure|sensation|weight)\b|\b(?:its|it is|is) crushing\b",
         r"\b(?:having|have|had) a heart attack (?:now|right now)|\bhaving a heart attack|\bthink (?:im|i am|its|he is|"
         r"shes|hes|she is) (?:having )?a heart attack",
@@ -175,6 +178,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("stroke", patterns=(
         near(FACE, r"droop\w*|dropp\w*|drop|lopsided|fallen|sagg\w*|numb\w*|crooked|uneven", 5),
         r"\bcant smile\b", near(SPEECH, r"slurr\w*|jumbled|garbled|wrong|muddled|not making sense", 5),
+        near(r"speech|words|voice", r"weird|strange|funny|odd|off|gone", 3),
         near(r"face", r"wont move|cant move|frozen|paralys\w*|gone dead|not moving", 4),
         r"\bcant (?:talk|speak) (?:right|properly|clearly|straight|normally)\b",
         r"\b(?:weak|numb|heavy)\w* on (?:one|that|the (?:left|right)|my (?:left|right)|his (?:left|right)|her (?:left|right))"
@@ -275,7 +279,8 @@ MENTION_MARKERS = re.compile("|".join((
     # people in general
     r"\b(?:people|someone|anyone|patients|those) who\b", r"\beasily\b",
     # a habit
-    r"\bsometimes\b", r"\bwhenever\b", r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
+    r"\bsometimes\b", r"\bwhenever\b", r"\b(?:often|usually|always|tend to|regularly|frequently)\b",
+    rf"\bi (?:get|often get|always get|usually get)(?: a bit| quite| sometimes| easily)? {FINDING}", r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
     r"|worried|scared|upset|panicky)\b", r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
