@@ -76,11 +76,12 @@ INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|
              r"|leaking|discharg\w*|yellow stuff|weeping|"
              r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
              r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
-             r"|redness spreading|spreading redness|red streaks?|red lines?")
-DRUG = (r"pills|pill|tablets|tablet|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
+             r"|redness spreading|spreading redness|red streaks?|red lines?|soak\w* through|through (?:my|the) (?:dressing"
+             r"|plaster|bandage)|(?:going|turning|gone) black|oozing")
+DRUG = (r"pills|pill|tablets|tablet|patch|patches|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
         r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
 TOO_MUCH = (r"too many|too much|double(?! dose (?:a|per) day)|a whole|whole|all my|all of my|all the|way more|handful|extra"
-            r"|twice(?! (?:a|per|each|every) (?:day|week|night|morning))|two lots"
+            r"|twice(?! (?:a|per|each|every) (?:day|week|night|morning))|two lots|doubled|doubled up"
             r"|\d+ lots|2 lots|by mistake|by accident|accidentally")
 PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,2}} (?:{PROCEDURE})"
                   rf"|\bhad (?:the |my |an |a )?(?:\S+ )?(?:{PROCEDURE})|\b(?:{PROCEDURE}) (?:site|spot|area|wound)"
@@ -91,22 +92,24 @@ SELF = r"myself|my self"
 # Word classes that signal an emergency when they meet in one clause, in any
 # order and at any distance ("pain ... right in my breastbone"). Phrases
 # cannot anticipate every wording; classes of words generalise better.
-C_CHEST = r"\b(?:chest(?! muscle| wall)|breastbone|sternum|ribcage)\b"
+C_CHEST = r"\b(?:chest(?! muscle| wall)|breast ?bone|sternum|ribcage)\b"
 C_DISCOMFORT = (r"\b(?:pain\w*|hurt\w*|ach\w*|pressure|pressing|tight\w*|heav\w*|weight|squeez\w*|crush\w*|burning"
-                r"|on fire|band|vice|stabbing|sore|agony|discomfort|\d+ ?(?:out of|/) ?10)\b")
+                r"|on fire|band|vice|stabbing|sore|agony|discomfort|uncomfortable|funny feeling|strange feeling|stood on"
+                r"|\d+ ?(?:out of|/) ?10)\b")
 C_FACE_LIMB_SPEECH = (r"\b(?:face|mouth|smile|lip|lips|arm|arms|leg|hand|side|speech|speak\w*|words|talk\w*|voice"
                       r"|vision|eye|eyes|sight|walk\w*|balance)\b")
 C_NEURO_DEFICIT = (r"\b(?:droop\w*|slipped|twisted|lopsided|crooked|sagg\w*|slurr\w*|mumbl\w*|nonsense|gibberish|jumbled"
                    r"|garbled|drunk|double|paralys\w*|floppy|limp|wont (?:move|work)|cant (?:move|lift|raise|feel|get)"
-                   r"|doesnt make sense|not making sense)\b")
+                   r"|doesnt make sense|not making sense|rubbish|dribbl\w*|drool\w*|has gone|gone numb)\b")
 C_SUDDEN = r"\b(?:sudden\w*|all of a sudden|out of nowhere|woke up (?:and|with)|just now|came on)\b"
 C_NEURO_SIGN = (r"\b(?:numb\w*|weak\w*|heavy|blurr\w*|double|dizz\w*|cant walk|confus\w*|headache|vision|blind"
-                r"|cant see|cant speak|cant talk|words)\b")
+                r"|cant see|cant speak|cant talk|words|cant understand|talking rubbish|lost the feeling|no feeling)\b")
 C_AIR = r"\b(?:breath\w*|air|lungs?)\b"
 C_AIR_TROUBLE = (r"\b(?:cant|hard|harder|struggl\w*|difficult\w*|trouble|hardly|barely|short|stopp\w*|fight\w*"
                  r"|gasp\w*|pant\w*|every|labou?red|noisy|rattl\w*|whistl\w*|wheez\w*)\b")
 C_SWELL_PART = r"\b(?:throat|tongue|lips?|face|mouth|eyes?|eyelids?|neck)\b"
-C_SWELL = r"\b(?:swell\w*|swollen|clos\w*|puff\w*|thick|tight|tingl\w*|scratchy|blown up|huge|ballooned)\b"
+C_SWELL = (r"\b(?:swell\w*|swollen|clos\w*|puff\w*|thick|tight|tingl\w*|scratchy|blown up|blew up|huge|ballooned|fat"
+           r"|getting bigger|went big)\b")
 C_SKIN = r"\b(?:hives|rash\w*|welts?|blotch\w*|itch\w*)\b"
 C_SPREAD = (r"\b(?:all over|everywhere|whole body|spreading|throat|lips|tongue|dizz\w*|faint\w*|lightheaded"
             r"|light headed|breath\w*)\b")
@@ -114,12 +117,14 @@ C_SADDLE = (r"\b(?:groin|bum|bottom|buttock\w*|saddle|privates?|private parts?|g
             r"|back passage|between (?:my|the|his|her) legs)\b")
 C_NO_FEELING = r"\b(?:numb\w*|no feeling|cant feel|tingl\w*|pins and needles|dead)\b"
 C_CONTINENCE = r"\b(?:pee\w*|wee\w*|urin\w*|bladder|bowel\w*|toilet|poo\w*|wet (?:myself|the bed)|leak\w*|soil\w*)\b"
-C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing)"
-                     r"|didnt (?:notice|feel|know)|accident|new|never|wet|leak\w*)\b")
+C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing|warning)"
+                     r"|didnt (?:notice|feel|know)|accident|new|never|wet|leak\w*|just went|havent been able)\b")
 C_LEGS = r"\b(?:legs|both legs|feet)\b"
-C_LEGS_FAIL = r"\b(?:giv\w* (?:way|out)|gave (?:way|out)|jelly|buckl\w*|collaps\w*|dragging|wont hold)\b"
+C_LEGS_FAIL = (r"\b(?:giv\w* (?:way|out)|gave (?:way|out)|jelly|buckl\w*|collaps\w*|dragging|wont hold|falling over"
+               r"|fall over|keep falling|stopped working)\b")
 C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive|wont wake|isnt waking|not waking|cant wake|unconscious"
-                  r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out)\b")
+                  r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out"
+                  r"|(?:wont|isnt|not|cant) answer\w*|on the floor and|not moving)\b")
 THIRD_SELF = r"himself|herself|themselves|themself"
 
 
@@ -149,7 +154,10 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
         r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b", r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
         r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
-        r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bplan to (?:end|take|kill)\b",
+        r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\b(?:thinking|thought) (?:about|of) (?:taking an "
+        r"overdose|overdosing|ending|dying|not being here)\b", r"\brather (?:be dead|die)\b",
+        r"\bgiv\w* (?:all )?(?:my |away my )?(?:things|stuff|belongings|possessions) away\b", r"\bwant (?:it|this|everything)"
+        r" (?:all )?to be over\b", r"\bnothing matters any ?more\b", r"\bplan to (?:end|take|kill)\b",
         r"\bdisappear forever\b", r"\bdark thoughts\b", r"\b(?:no|cant see a|cant find a|see no) way out\b",
         r"\bsleep forever\b", r"\b(?:im|i am|feel like|feel|just) (?:a |such a )?burden\b", r"\bwant to disappear\b",
         r"\bwritten (?:a |my |some )?(?:letters?|notes?|goodbyes?)\b", r"\bready to go$", r"\b(?:most|how many) "
@@ -235,7 +243,9 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:took|taken|take|swallowed|ate|had|taking)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
         rf"\b(?:swallowed|ate|eaten|took)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
-        rf"\b(?:got|gotten|been|get\w*) into (?:my|the|his|her|their|our|some) (?:{DRUG})\b",
+        rf"\b(?:got|gotten|been|get\w*) (?:into|hold of) (?:my|the|his|her|their|our|some) (?:\S+ )?(?:{DRUG})\b",
+        rf"\bdoubled up (?:on )?(?:my |the )?(?:\S+ )?(?:{DRUG})\b",
+        r"\b(?:really |very )?out of it\b(?=.*\b(?:took|taken|had|patch\w*|pills|tablets|doses?)\b)",
         rf"\b(?:mixed|mixing|with|and) (?:\S+ ){{0,4}}(?:alcohol|drink|drinks|booze|vodka|wine|beer)\b(?=.*\b(?:{DRUG}|cant stay"
         r" awake|drowsy|sleepy))", rf"(?:{DRUG})(?: \S+){{0,4}} (?:alcohol|booze|vodka|wine|beer)\b",
         r"\bcant (?:stay|keep) awake\b",
@@ -271,9 +281,12 @@ MENTION_MARKERS = re.compile("|".join((
     r"he|she|they|my|a|the|it|people)\b", r"\bin case\b", r"\b(?:can|could|does|do|would|will|might|may)(?: \S+){0,4}"
     r" (?:ever )?(?:cause|causes|lead to|give you|trigger|make me)\b", r"\bcan (?:you|someone|people|i|a person) "
     r"(?:ever )?(?:overdose|get|have|be)\b", r"\bis it possible\b", r"\bpossible to\b", r"\brisks?\b",
-    r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning\b", r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
+    r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning signs?\b", r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
     r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", rf"^what (?:is|are)(?: a| an| the)? {FINDING}",
-    r"\bdo you treat\b", r"\btreatment for\b", r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
+    r"\bdo you treat\b", r"\btreatment for\b", r"\b(?:do|does|can|could|will|would|has|have) (?:\S+ ){0,3}ever\b",
+    r"\bfrom (?:a|the|my) (?:cold|cough|coughing|flu|chest infection)\b",
+    r"\bafter (?:climbing|walking up|running up|going up)\b", r"\bbut (?:im |i am )?(?:fine|ok|okay|better) now\b",
+    r"\b(?:can|could|does|do|will|would) (?:\S+ ){0,3}make (?:my|me|you|your)\b", r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
     r"^(?:will|would|could|can|does|do|is|are|should) (?:the|it|this|that|a|an|acupuncture|cupping|needles"
     r"|injections?|epidurals?|nerve blocks?)\b",
     # people in general
@@ -289,9 +302,22 @@ EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting",
                     "swelling", "swollen", "suicidal", "suicide", "overdose", "overdosed", "bleeding", "infection",
                     "injection", "numbness", "drooping", "slurred", "sweating", "tightness", "squeezing", "crushing",
                     "chest", "throat", "tongue", "bladder", "bowels", "vomiting", "tablets", "painkillers", "fever")
+# The safety net: a symptom said to be happening now, in a message no concept
+# recognised, still gets the safety line after the normal answer. Patterns
+# cannot foresee every wording of an emergency (each held-out round found new
+# ones); this way an unrecognised one is never answered without the number.
+SYMPTOM = re.compile(r"\b(?:pain\w*|hurt\w*|ach\w*|chest|breath\w*|numb\w*|weak\w*|dizz\w*|faint\w*|bleed\w*|blood"
+                     r"|fever\w*|temperature|swell\w*|swollen|rash|hives|vomit\w*|throwing up|sick|headache|collaps\w*"
+                     r"|unconscious|pills|tablets|overdos\w*|die|dying|dead|tingl\w*|burning|tight\w*|pressure|shaking"
+                     r"|sweat\w*|confus\w*|seizure|fitting|choking|swallow\w*|bladder|bowels?|legs|vision|speech)\b")
+HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|afternoon|evening)|since|just|suddenly"
+                           r"|sudden|keep|keeps|at the moment|currently|started|starting|an hour|minutes?|hours?"
+                           r"|getting worse|worse|worst|help|please help|emergency|urgent)\b")
+SAFETY_NET = "symptom_now"  # the concept name of a net finding
+
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better|good)"
-                      r" place)(?: now| these days| nowadays)\b")
+                      r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay|all good) now\b")
 NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "denies", "nor"})
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
 
@@ -400,4 +426,6 @@ def assess(text: str) -> Finding:
                 mention = mention or key
         if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
             mention = key
+    if mention is None and any(SYMPTOM.search(c) and HAPPENING_NOW.search(c) for c in clauses):
+        mention = SAFETY_NET
     return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
