@@ -144,3 +144,10 @@ async def test_off_topic_gets_an_honest_i_dont_know(bot):
     await jo.send("do you treat dogs")
     reply = await jo.next_message()
     assert "I don't know that one" in reply.text and "+1 555 0100" in reply.text
+
+
+async def test_a_past_suicidal_mention_gets_the_crisis_line_in_its_safety_line(bot):
+    kim = bot.user(3014, "Kim")
+    await kim.send("i was suicidal in my teens but im fine now, do you offer counselling")
+    line = await kim.wait_for("right now, call 911")
+    assert "988" in line.text

@@ -47,7 +47,9 @@ async def screen(update: Update, context: WellbotContext, flow: str | None, text
         return False
     finding = assess(context, text)
     if finding.level is logic.Level.MENTION:
-        context.followups.append(lambda: reply(update, context, "triage_safety_line"))
+        crisis_line = triage_settings(context.deps.clinic).crisis_line
+        context.followups.append(lambda: reply(update, context, "triage_safety_line", crisis_line=crisis_line,
+                                               crisis=finding.concept in logic.CRISIS_CONCEPTS))
         return False
     if finding.level is not logic.Level.URGENT:
         return False

@@ -154,7 +154,11 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
         r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b", r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
         r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
-        r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\b(?:thinking|thought) (?:about|of) (?:taking an "
+        r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bno point (?:to|in|of) anything\b",
+        r"\b(?:want to|wanna) (?:not exist|stop existing|not be here)\b", r"\bnot (?:to )?exist\b",
+        r"\b(?:to|going to|gonna|will|want to|plan to|i) end (?:it|this|all this|everything|things|my life)\b(?! with| for)",
+        r"\bdriv\w* (?:my car |the car )?(?:into|off) (?:a|the) (?:wall|tree|bridge|cliff|traffic|lorry|truck)\b",
+        r"\b(?:step\w*|throw\w* myself|jump\w*) (?:in front of|under) (?:a|the)\b", r"\bcrash\w* (?:my|the) car on purpose\b", r"\b(?:thinking|thought) (?:about|of) (?:taking an "
         r"overdose|overdosing|ending|dying|not being here)\b", r"\brather (?:be dead|die)\b",
         r"\bgiv\w* (?:all )?(?:my |away my )?(?:things|stuff|belongings|possessions) away\b", r"\bwant (?:it|this|everything)"
         r" (?:all )?to be over\b", r"\bnothing matters any ?more\b", r"\bplan to (?:end|take|kill)\b",
@@ -168,7 +172,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b", r"\blife is(?:nt| not) worth\b",
     ), topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
-        r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn) (?:{SELF})\b",
+        r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn|hitting|hit|punching|punch"
+        rf"|scratching|scratch|biting|bite|starving|starve) (?:{SELF})\b", r"\b(?:been |started |keep |am |im )?cutting"
+        r" (?:again|myself)\b",
         r"\bpunch\w* (?:the )?walls?\b", r"\b(?:cut|cutting|burn\w*) my (?:arms?|legs?|wrists?|thighs?|skin)\b",
         r"\b(?:scratch\w*|cut\w*|pick\w*|hit\w*|punch\w*) (?:my|at my) (?:arms?|legs?|wrists?|skin|thighs?)"
         r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
@@ -245,6 +251,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
         rf"\b(?:got|gotten|been|get\w*) (?:into|hold of) (?:my|the|his|her|their|our|some) (?:\S+ )?(?:{DRUG})\b",
         rf"\bdoubled up (?:on )?(?:my |the )?(?:\S+ )?(?:{DRUG})\b",
+        rf"\b(?:took|taken|swallowed|had|ate)(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})\b",
         r"\b(?:really |very )?out of it\b(?=.*\b(?:took|taken|had|patch\w*|pills|tablets|doses?)\b)",
         rf"\b(?:mixed|mixing|with|and) (?:\S+ ){{0,4}}(?:alcohol|drink|drinks|booze|vodka|wine|beer)\b(?=.*\b(?:{DRUG}|cant stay"
         r" awake|drowsy|sleepy))", rf"(?:{DRUG})(?: \S+){{0,4}} (?:alcohol|booze|vodka|wine|beer)\b",
@@ -292,7 +299,8 @@ MENTION_MARKERS = re.compile("|".join((
     # people in general
     r"\b(?:people|someone|anyone|patients|those) who\b", r"\beasily\b",
     # a habit
-    r"\bsometimes\b", r"\bwhenever\b", r"\b(?:often|usually|always|tend to|regularly|frequently)\b",
+    r"\bsometimes\b", r"\bwhenever\b", r"(?<!at )\bonce\b(?! (?:more|again|a day|daily|i|we))",
+    r"\b(?:lol|lmao|haha\w*|jk|joking|kidding)\b", r"\b(?:often|usually|always|tend to|regularly|frequently)\b",
     rf"\bi (?:get|often get|always get|usually get)(?: a bit| quite| sometimes| easily)? {FINDING}", r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
     r"|worried|scared|upset|panicky)\b", r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
@@ -356,16 +364,16 @@ def _compiled() -> tuple[tuple[str, tuple[re.Pattern, ...], tuple[tuple[re.Patte
 
 
 def _in_clause(patterns: tuple[re.Pattern, ...], together: tuple[tuple[re.Pattern, re.Pattern], ...],
-               clause: str) -> Iterator[re.Match]:
-    """Each finding in a clause: a pattern, or two word classes anywhere in it together."""
+               clause: str) -> Iterator[tuple[int, int]]:
+    """The span of each finding in a clause: a pattern, or two word classes anywhere in it (both words and between)."""
     for pattern in patterns:
         match = _find(pattern, clause)
         if match is not None:
-            yield match
+            yield match.span()
     for first, second in together:
-        match = _find(first, clause)
-        if match is not None and _find(second, clause) is not None:
-            yield match
+        one, two = _find(first, clause), _find(second, clause)
+        if one is not None and two is not None:
+            yield min(one.start(), two.start()), max(one.end(), two.end())
 
 
 def prepare(text: str) -> list[str]:
@@ -398,14 +406,14 @@ def _find(pattern: re.Pattern, clause: str) -> re.Match | None:
     return next((m for m in pattern.finditer(clause) if not _negated(clause, m.start())), None)
 
 
-def _marked(clause: str, match: re.Match) -> bool:
+def _marked(clause: str, span: tuple[int, int]) -> bool:
     """Whether the clause, apart from the finding itself, says past, hypothetical or habit.
 
     The finding is replaced by a placeholder first: "better off if i was
     gone" must not count its own "if i" as a "what if", while "is fainting
     common" still reads as a question about fainting.
     """
-    rest = clause[: match.start()] + FINDING + clause[match.end():]
+    rest = clause[: span[0]] + FINDING + clause[span[1]:]
     return MENTION_MARKERS.search(rest) is not None
 
 
@@ -420,8 +428,8 @@ def assess(text: str) -> Finding:
     for key, patterns, pairs, together, topic in _compiled():
         findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
         for clause in clauses:
-            for match in _in_clause(findings, together, clause):
-                if not resolved and not _marked(clause, match):
+            for span in _in_clause(findings, together, clause):
+                if not resolved and not _marked(clause, span):
                     return Finding(Level.URGENT, key)
                 mention = mention or key
         if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
