@@ -106,7 +106,7 @@ C_NEURO_SIGN = (r"\b(?:numb\w*|weak\w*|heavy|blurr\w*|double|dizz\w*|cant walk|c
                 r"|cant see|cant speak|cant talk|words|cant understand|talking rubbish|lost the feeling|no feeling)\b")
 C_AIR = r"\b(?:breath\w*|air|lungs?)\b"
 C_AIR_TROUBLE = (r"\b(?:cant|hard|harder|struggl\w*|difficult\w*|trouble|hardly|barely|short|stopp\w*|fight\w*"
-                 r"|gasp\w*|pant\w*|every|labou?red|noisy|rattl\w*|whistl\w*|wheez\w*)\b")
+                 r"|gasp\w*|pant\w*|every|labou?red|noisy|rattl\w*|whistl\w*|wheez\w*|less and less|not enough)\b")
 C_SWELL_PART = r"\b(?:throat|tongue|lips?|face|mouth|eyes?|eyelids?|neck)\b"
 C_SWELL = (r"\b(?:swell\w*|swollen|clos\w*|puff\w*|thick|tight|tingl\w*|scratchy|blown up|blew up|huge|ballooned|fat"
            r"|getting bigger|went big)\b")
@@ -118,7 +118,8 @@ C_SADDLE = (r"\b(?:groin|bum|bottom|buttock\w*|saddle|privates?|private parts?|g
 C_NO_FEELING = r"\b(?:numb\w*|no feeling|cant feel|tingl\w*|pins and needles|dead)\b"
 C_CONTINENCE = r"\b(?:pee\w*|wee\w*|urin\w*|bladder|bowel\w*|toilet|poo\w*|wet (?:myself|the bed)|leak\w*|soil\w*)\b"
 C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing|warning)"
-                     r"|didnt (?:notice|feel|know)|accident|new|never|wet|leak\w*|just went|havent been able)\b")
+                     r"|didnt (?:notice|feel|know)|accident|new|never|wet|leak\w*|just went|havent been able|dont feel"
+                     r"|cant feel|no feeling)\b")
 C_LEGS = r"\b(?:legs|both legs|feet)\b"
 C_LEGS_FAIL = (r"\b(?:giv\w* (?:way|out)|gave (?:way|out)|jelly|buckl\w*|collaps\w*|dragging|wont hold|falling over"
                r"|fall over|keep falling|stopped working)\b")
@@ -148,7 +149,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:pills|tablets|rope|gun|knife|blades?) (?:are |is )?ready\b", r"\bstop forever\b", r"\bend(?:ing)? (?:it all|my life|my own life"
         r"|things|it now|everything)\b", rf"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
         r"(?: to)? (?:die|be dead)\b(?! (?:my|your|her|his|it|them|the)\b)", r"\bwish i (?:was|were) dead\b", r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
-        r"(?: not here| not around| gone| dead)|dead)\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
+        r"(?: not here| not around| gone| dead)|if i died|if i die|dead)\b", r"\blife has no (?:meaning|point|purpose)\b",
+        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
         r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
@@ -219,7 +221,8 @@ CONCEPTS: tuple[Concept, ...] = (
         near(r"wheez\w*", r"barely|cant talk|cant speak|hard|worse|struggl\w*", 5), r"\bcollapsed lung\b",
         r"\bstops? breathing\b", r"\bnot breathing\b", r"\bbetween breaths\b",
         r"\bbreathing (?:is |has got |feels )?(?:really |very |so )?(?:hard|difficult|laboured|labored|noisy|rattly)\b",
-        r"\b(?:asthma attack|inhaler (?:isnt|is not|not|doesnt) (?:working|helping))\b",
+        r"\b(?:asthma attack|inhaler (?:isnt|is not|not|doesnt) (?:working|helping|doing anything)|inhaler does nothing)\b",
+        r"\b(?:pain|stabbing|stabs|hurts?|sharp) (?:on|when|while|with) (?:breath\w*|each breath|every breath)\b",
     ), together=((C_AIR, C_AIR_TROUBLE),), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
     Concept("anaphylaxis", patterns=(
         near(r"throat|tongue|lips|lip|face|mouth|eyes|eyelids", SWELLING, 4),
@@ -247,7 +250,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("overdose", patterns=(
         r"\b(?:i|ive|im|he|she|hes|shes|they|theyve|we)(?: \S+){0,3} overdos\w*", r"\b(?:took|taken|had) an? overdose",
         rf"\b(?:took|taken|take|swallowed|ate|had|taking)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
-        rf"\b(?:swallowed|ate|eaten|took)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
+        rf"\b(?:swallowed|ate|eaten|took|chewed|chewing|sucked)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
         rf"\b(?:got|gotten|been|get\w*) (?:into|hold of) (?:my|the|his|her|their|our|some) (?:\S+ )?(?:{DRUG})\b",
         rf"\bdoubled up (?:on )?(?:my |the )?(?:\S+ )?(?:{DRUG})\b",
@@ -291,7 +294,9 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning signs?\b", r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
     r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", rf"^what (?:is|are)(?: a| an| the)? {FINDING}",
     r"\bdo you treat\b", r"\btreatment for\b", r"\b(?:do|does|can|could|will|would|has|have) (?:\S+ ){0,3}ever\b",
-    r"\bfrom (?:a|the|my) (?:cold|cough|coughing|flu|chest infection)\b",
+    r"\bfrom (?:a|an|the|my) (?:cold|cough|coughing|flu|chest infection|tooth|dental|dentist|abscess|tooth abscess|sting"
+    r"|bee sting|sunburn|sprain)\b", r"\b(?:scared|afraid|worried|terrified|frightened|anxious|nervous) (?:that )?(?:i|ill"
+    r"|i will|i might|i may|of)\b",
     r"\bafter (?:climbing|walking up|running up|going up)\b", r"\bbut (?:im |i am )?(?:fine|ok|okay|better) now\b",
     r"\b(?:can|could|does|do|will|would) (?:\S+ ){0,3}make (?:my|me|you|your)\b", r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
     r"^(?:will|would|could|can|does|do|is|are|should) (?:the|it|this|that|a|an|acupuncture|cupping|needles"
