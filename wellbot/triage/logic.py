@@ -77,13 +77,14 @@ INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|
              r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
              r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
              r"|redness spreading|spreading redness|red streaks?|red lines?|soak\w* through|through (?:my|the) (?:dressing"
-             r"|plaster|bandage)|(?:going|turning|gone) black|oozing")
+             r"|plaster|bandage)|(?:going|turning|gone) black|oozing|hot and cold|red and angry|angry|gone hard"
+             r"|blood(?: \S+){0,8} (?:wont|doesnt|not|cant|isnt) stop\w*|a lot of blood|lots of blood")
 DRUG = (r"pills|pill|tablets|tablet|patch|patches|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
         r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
 TOO_MUCH = (r"too many|too much|double(?! dose (?:a|per) day)|a whole|whole|all my|all of my|all the|way more|handful|extra"
             r"|twice(?! (?:a|per|each|every) (?:day|week|night|morning))|two lots|doubled|doubled up"
             r"|\d+ lots|2 lots|by mistake|by accident|accidentally")
-PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,2}} (?:{PROCEDURE})"
+PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,3}} (?:{PROCEDURE})"
                   rf"|\bhad (?:the |my |an |a )?(?:\S+ )?(?:{PROCEDURE})|\b(?:{PROCEDURE}) (?:site|spot|area|wound)"
                   rf"|\bwhere (?:they|i had|you|the)\b|\b(?:{PROCEDURE})(?: \S+){{0,2}} (?:yesterday|today|this morning"
                   rf"|last night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
@@ -94,7 +95,7 @@ SELF = r"myself|my self"
 # cannot anticipate every wording; classes of words generalise better.
 C_CHEST = r"\b(?:chest(?! muscle| wall)|breast ?bone|sternum|ribcage)\b"
 C_DISCOMFORT = (r"\b(?:pain\w*|hurt\w*|ach\w*|pressure|pressing|tight\w*|heav\w*|weight|squeez\w*|crush\w*|burning"
-                r"|on fire|band|vice|stabbing|sore|agony|discomfort|uncomfortable|funny feeling|strange feeling|stood on"
+                r"|on fire|band|vice|stabbing|sore|agony|discomfort|uncomfortable|funny feeling|strange feeling|stood on|killing"
                 r"|\d+ ?(?:out of|/) ?10)\b")
 C_FACE_LIMB_SPEECH = (r"\b(?:face|mouth|smile|lip|lips|arm|arms|leg|hand|side|speech|speak\w*|words|talk\w*|voice"
                       r"|vision|eye|eyes|sight|walk\w*|balance)\b")
@@ -103,7 +104,8 @@ C_NEURO_DEFICIT = (r"\b(?:droop\w*|slipped|twisted|lopsided|crooked|sagg\w*|slur
                    r"|doesnt make sense|not making sense|rubbish|dribbl\w*|drool\w*|has gone|gone numb)\b")
 C_SUDDEN = r"\b(?:sudden\w*|all of a sudden|out of nowhere|woke up (?:and|with)|just now|came on)\b"
 C_NEURO_SIGN = (r"\b(?:numb\w*|weak\w*|heavy|blurr\w*|double|dizz\w*|cant walk|confus\w*|headache|vision|blind"
-                r"|cant see|cant speak|cant talk|words|cant understand|talking rubbish|lost the feeling|no feeling)\b")
+                r"|cant see|cant speak|cant talk|words|cant understand|talking rubbish|lost the feeling|no feeling"
+                r"|balance)\b")
 C_AIR = r"\b(?:breath\w*|air|lungs?)\b"
 C_AIR_TROUBLE = (r"\b(?:cant|hard|harder|struggl\w*|difficult\w*|trouble|hardly|barely|short|stopp\w*|fight\w*"
                  r"|gasp\w*|pant\w*|every|labou?red|noisy|rattl\w*|whistl\w*|wheez\w*|less and less|not enough)\b")
@@ -150,7 +152,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"|things|it now|everything)\b", rf"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
         r"(?: to)? (?:die|be dead)\b(?! (?:my|your|her|his|it|them|the)\b)", r"\bwish i (?:was|were) dead\b", r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
         r"(?: not here| not around| gone| dead)|if i died|if i die|dead)\b", r"\blife has no (?:meaning|point|purpose)\b",
-        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
+        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b", r"\b(?:nobody|no one|noone) (?:cares|would care|will care)"
+        r" (?:if|whether) i\b", r"\bhad enough of (?:life|living|everything|it all|this life)\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
         r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
@@ -160,7 +163,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:want to|wanna) (?:not exist|stop existing|not be here)\b", r"\bnot (?:to )?exist\b",
         r"\b(?:to|going to|gonna|will|want to|plan to|i) end (?:it|this|all this|everything|things|my life)\b(?! with| for)",
         r"\bdriv\w* (?:my car |the car )?(?:into|off) (?:a|the) (?:wall|tree|bridge|cliff|traffic|lorry|truck)\b",
-        r"\b(?:step\w*|throw\w* myself|jump\w*) (?:in front of|under) (?:a|the)\b", r"\bcrash\w* (?:my|the) car on purpose\b", r"\b(?:thinking|thought) (?:about|of) (?:taking an "
+        r"\b(?:step\w*|throw\w* myself|jump\w*) (?:in front of|under) (?:a|the)\b", r"\bcrash\w* (?:my|the) car on purpose\b", r"\b(?:thinking|thought|think|thinks) (?:about|of) (?:taking an "
         r"overdose|overdosing|ending|dying|not being here)\b", r"\brather (?:be dead|die)\b",
         r"\bgiv\w* (?:all )?(?:my |away my )?(?:things|stuff|belongings|possessions) away\b", r"\bwant (?:it|this|everything)"
         r" (?:all )?to be over\b", r"\bnothing matters any ?more\b", r"\bplan to (?:end|take|kill)\b",
@@ -213,7 +216,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ), together=((C_FACE_LIMB_SPEECH, C_NEURO_DEFICIT), (C_SUDDEN, C_NEURO_SIGN)), topic=r"\bstroke\b"),
     Concept("breathing", patterns=(
         r"\b(?:cant|unable to|struggling to|struggle to|hard to|difficult to|trouble|difficulty|hardly|barely)"
-        r"(?: \S+){0,1} breath\w*", r"\bcant catch (?:my|his|her) breath\b", r"\bgasp\w*", r"\bchok\w*",
+        r"(?: \S+){0,1} breath\w*", r"\bcant catch (?:my|his|her) breath\b", r"\bgasp\w*", r"\bchok\w*\b(?! back)",
         r"\b(?:lips|face|fingers|skin)(?: \S+){0,2} (?:going |turning |gone |are |is )?blue\b",
         r"\b(?:cant|cannot|unable to|struggling to) get (?:any |enough )?air\b", r"\bget air in\b",
         r"\bbreathless\w*", r"\bshort of breath\b", r"\bsuffocat\w*",
@@ -250,7 +253,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("overdose", patterns=(
         r"\b(?:i|ive|im|he|she|hes|shes|they|theyve|we)(?: \S+){0,3} overdos\w*", r"\b(?:took|taken|had) an? overdose",
         rf"\b(?:took|taken|take|swallowed|ate|had|taking)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
-        rf"\b(?:swallowed|ate|eaten|took|chewed|chewing|sucked)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
+        rf"\b(?:swallowed|ate|eaten|took|chewed|chewing|sucked|drank|drunk|drinking)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
         rf"\b(?:got|gotten|been|get\w*) (?:into|hold of) (?:my|the|his|her|their|our|some) (?:\S+ )?(?:{DRUG})\b",
         rf"\bdoubled up (?:on )?(?:my |the )?(?:\S+ )?(?:{DRUG})\b",
@@ -306,7 +309,8 @@ MENTION_MARKERS = re.compile("|".join((
     # a habit
     r"\bsometimes\b", r"\bwhenever\b", r"(?<!at )\bonce\b(?! (?:more|again|a day|daily|i|we))",
     r"\b(?:lol|lmao|haha\w*|jk|joking|kidding)\b", r"\b(?:often|usually|always|tend to|regularly|frequently)\b",
-    rf"\bi (?:get|often get|always get|usually get)(?: a bit| quite| sometimes| easily)? {FINDING}", r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
+    rf"\bi (?:get|often get|always get|usually get)(?: a bit| quite| sometimes| easily)?(?: a| an)? {FINDING}",
+    r"^(?:could|might|would) i\b", r"\bfrom (?:pollen|hay ?fever|allerg\w*|dust)\b", r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
     r"|worried|scared|upset|panicky)\b", r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
@@ -319,10 +323,9 @@ EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting",
 # recognised, still gets the safety line after the normal answer. Patterns
 # cannot foresee every wording of an emergency (each held-out round found new
 # ones); this way an unrecognised one is never answered without the number.
-SYMPTOM = re.compile(r"\b(?:pain\w*|hurt\w*|ach\w*|chest|breath\w*|numb\w*|weak\w*|dizz\w*|faint\w*|bleed\w*|blood"
-                     r"|fever\w*|temperature|swell\w*|swollen|rash|hives|vomit\w*|throwing up|sick|headache|collaps\w*"
-                     r"|unconscious|pills|tablets|overdos\w*|die|dying|dead|tingl\w*|burning|tight\w*|pressure|shaking"
-                     r"|sweat\w*|confus\w*|seizure|fitting|choking|swallow\w*|bladder|bowels?|legs|vision|speech)\b")
+SYMPTOM = re.compile(r"\b(?:chest|breath\w*|numb\w*|faint\w*|bleed\w*|blood|fever\w*|temperature|swell\w*|swollen"
+                     r"|rash|hives|vomit\w*|throwing up|collaps\w*|unconscious|overdos\w*|die|dying|dead|sweat\w*"
+                     r"|confus\w*|seizure|fitting|choking|swallow\w*|bladder|bowels?|vision|speech|pus)\b")
 HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|afternoon|evening)|since|just|suddenly"
                            r"|sudden|keep|keeps|at the moment|currently|started|starting|an hour|minutes?|hours?"
                            r"|getting worse|worse|worst|help|please help|emergency|urgent)\b")
@@ -422,6 +425,17 @@ def _marked(clause: str, span: tuple[int, int]) -> bool:
     return MENTION_MARKERS.search(rest) is not None
 
 
+QUESTION_START = re.compile(r"^(?:what|whats|how|does|do|can|could|is|are|will|would|should|why|when|which|who|where)\b")
+PERSON = re.compile(r"\b(?:i|im|ive|my|me|he|hes|she|shes|his|her|they|their)\b")
+
+
+def _reports_symptom(text: str, clauses: list[str]) -> bool:
+    """The safety net: a symptom said to be happening now, or stated about someone (not asked about in general)."""
+    question = "?" in text or QUESTION_START.match(clauses[0]) is not None
+    return any(SYMPTOM.search(c) and (HAPPENING_NOW.search(c) or (not question and PERSON.search(c)))
+               for c in clauses)
+
+
 def assess(text: str) -> Finding:
     """Read one message: urgent (with its concept), a mention, or nothing."""
     clauses = prepare(text)
@@ -439,6 +453,6 @@ def assess(text: str) -> Finding:
                 mention = mention or key
         if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
             mention = key
-    if mention is None and any(SYMPTOM.search(c) and HAPPENING_NOW.search(c) for c in clauses):
+    if mention is None and _reports_symptom(text, clauses):
         mention = SAFETY_NET
     return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
