@@ -1,4 +1,10 @@
-"""Triage as plain functions: the held-out goals, the tuning set, typos, mentions and the crisis line."""
+"""Triage as plain functions: the goals on every held-out set, the tuning set, typos, mentions and the crisis line.
+
+Each held-out set in tests/heldout/ was committed before the code it first
+measured and never edited; once measured it is no longer blind, and later
+rounds were tuned with it in view. These tests keep every set passing; the
+blind first-run figures are in benchmarks/README.md.
+"""
 
 import tomllib
 from pathlib import Path
@@ -11,23 +17,26 @@ from wellbot.triage.logic import Level, assess, vocabulary
 HERE = Path(__file__).parent
 HELDOUT = tomllib.loads((HERE / "heldout" / "triage_heldout.toml").read_text(encoding="utf-8"))
 TUNING = tomllib.loads((HERE / "triage_tuning.toml").read_text(encoding="utf-8"))
+ROUNDS = {f"heldout{n}": tomllib.loads((HERE / "heldout" / f"round{n}_heldout.toml").read_text(encoding="utf-8"))
+          for n in range(2, 10)}
+SETS = {"heldout": HELDOUT, "tuning": TUNING, **ROUNDS}
 MAX_FALSE_URGENT = 0.02  # issue 14: at most 2% of harmless messages get the urgent-only reply
 
 
-@pytest.mark.parametrize("data", [HELDOUT, TUNING], ids=["heldout", "tuning"])
+@pytest.mark.parametrize("data", SETS.values(), ids=SETS.keys())
 def test_every_emergency_is_urgent(data):
     missed = [case["text"] for case in data["emergencies"] if assess(case["text"]).level is not Level.URGENT]
     print(f"\nurgent: {len(data['emergencies']) - len(missed)}/{len(data['emergencies'])}")
-    assert len(data["emergencies"]) >= 50
+    assert len(data["emergencies"]) >= 30
     assert missed == []
 
 
-@pytest.mark.parametrize("data", [HELDOUT, TUNING], ids=["heldout", "tuning"])
+@pytest.mark.parametrize("data", SETS.values(), ids=SETS.keys())
 def test_near_misses_rarely_get_the_urgent_reply(data):
     urgent = [case["text"] for case in data["near_misses"] if assess(case["text"]).level is Level.URGENT]
     rate = len(urgent) / len(data["near_misses"])
     print(f"\nfalse urgent: {len(urgent)}/{len(data['near_misses'])} ({rate:.1%}): {urgent}")
-    assert len(data["near_misses"]) >= 50
+    assert len(data["near_misses"]) >= 30
     assert rate <= MAX_FALSE_URGENT, urgent
 
 
@@ -35,7 +44,7 @@ def test_heldout_set_is_big_enough():
     assert len(HELDOUT["emergencies"]) >= 60 and len(HELDOUT["near_misses"]) >= 60
 
 
-@pytest.mark.parametrize("data", [HELDOUT, TUNING], ids=["heldout", "tuning"])
+@pytest.mark.parametrize("data", SETS.values(), ids=SETS.keys())
 def test_suicidal_and_self_harm_messages_get_the_crisis_line(data):
     wanted = [c["text"] for c in data["emergencies"] if c["concept"] in ("suicidal", "self_harm")]
     assert wanted
@@ -85,3 +94,17 @@ def test_misspellings_are_repaired_towards_the_concepts():
     assert repair_tokens(["pian", "cheast", "suicidle", "unconcious"], vocabulary()) == [
         "pain", "chest", "suicide", "unconscious"]
     assert closest("zzzz", vocabulary()) is None
+
+
+@pytest.mark.parametrize("text", [
+    "my chest has felt odd since this morning",  # no concept, but a symptom happening now
+    "my husband is sweating and confused",  # a serious symptom stated about someone
+])
+def test_unrecognised_symptoms_now_still_get_the_safety_line(text):
+    finding = assess(text)
+    assert finding.level is not Level.NONE
+
+
+@pytest.mark.parametrize("text", ["does acupuncture help with swelling?", "what is a nerve block"])
+def test_general_questions_get_no_safety_line(text):
+    assert assess(text).level is Level.NONE

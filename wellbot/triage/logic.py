@@ -152,7 +152,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"|things|it now|everything)\b", rf"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
         r"(?: to)? (?:die|be dead)\b(?! (?:my|your|her|his|it|them|the)\b)", r"\bwish i (?:was|were) dead\b", r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
         r"(?: not here| not around| gone| dead)|if i died|if i die|dead)\b", r"\blife has no (?:meaning|point|purpose)\b",
-        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b", r"\b(?:nobody|no one|noone) (?:cares|would care|will care)"
+        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b", r"\b(?:going to|gonna|plan\w* to|want to|will) (?:take|swallow)"
+        r" (?:all|them all|all of them|every)\b", r"\b(?:going to|gonna|plan\w* to|want to|will) overdose\b", r"\b(?:nobody|no one|noone) (?:cares|would care|will care)"
         r" (?:if|whether) i\b", r"\bhad enough of (?:life|living|everything|it all|this life)\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
         r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
@@ -328,7 +329,7 @@ SYMPTOM = re.compile(r"\b(?:chest|breath\w*|numb\w*|faint\w*|bleed\w*|blood|feve
                      r"|confus\w*|seizure|fitting|choking|swallow\w*|bladder|bowels?|vision|speech|pus)\b")
 HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|afternoon|evening)|since|just|suddenly"
                            r"|sudden|keep|keeps|at the moment|currently|started|starting|an hour|minutes?|hours?"
-                           r"|getting worse|worse|worst|help|please help|emergency|urgent)\b")
+                           r"|getting worse|worse|worst|emergency|urgent)\b")
 SAFETY_NET = "symptom_now"  # the concept name of a net finding
 
 # "...but I'm fine now" anywhere makes the whole message a past mention.
