@@ -77,6 +77,10 @@ PATTERNS: tuple[tuple[Intent, re.Pattern], ...] = tuple((intent, re.compile(patt
 ))
 
 
+# Booking something that is not a visit here ("book me a taxi") is not a booking request.
+NOT_OUR_BOOKING = re.compile(r"\b(?:taxi|cab|uber|ride|table|restaurant|flight|flights|hotel|room|car|ticket|tickets)\b")
+
+
 def detect(text: str) -> Intent | None:
     """The intent of a typed message, or None when it is a question for the FAQ."""
     folded = " ".join(re.findall(r"[a-z0-9?]+", fold(text)))
@@ -87,6 +91,6 @@ def detect(text: str) -> Intent | None:
         return Intent.THANKS
     rest = LEADING_GREETING.sub("", folded).strip() or folded
     for intent, pattern in PATTERNS:
-        if pattern.search(rest):
+        if pattern.search(rest) and not (intent is Intent.BOOK and NOT_OUR_BOOKING.search(rest)):
             return intent
     return None
