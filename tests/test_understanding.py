@@ -7,7 +7,14 @@ typed at booking's service step got "Please use the buttons above", and at
 the name step it was saved as the patient's name.
 """
 
-from tests.harness import STAFF_ID
+import re
+import shutil
+
+import pytest_asyncio
+
+from tests.conftest import DEFAULT_START
+from tests.harness import STAFF_ID, Harness
+from wellbot.core.resources import example_clinic_file
 
 
 async def test_emergency_typed_at_the_name_step_is_not_saved_as_the_name(bot):
@@ -151,3 +158,46 @@ async def test_a_past_suicidal_mention_gets_the_crisis_line_in_its_safety_line(b
     await kim.send("i was suicidal in my teens but im fine now, do you offer counselling")
     line = await kim.wait_for("right now, call 911")
     assert "988" in line.text
+
+
+@pytest_asyncio.fixture
+async def quiet_clinic_bot(devserver, tmp_path):
+    """A clinic with staff alerts off, its own crisis line, and no [info] table or map pin."""
+    source = example_clinic_file()
+    folder = tmp_path / "clinic"
+    shutil.copytree(source.parent, folder)
+    text = (folder / source.name).read_text(encoding="utf-8")
+    text = text.replace("alert_staff = true", "alert_staff = false")
+    text = text.replace('crisis_line = "988 (Suicide & Crisis Lifeline, call or text)"',
+                        'crisis_line = "Samaritans 116 123"')
+    text = re.sub(r"(?m)^(latitude|longitude) = .*$", "", text)
+    text = re.sub(r"(?ms)^\[info\]\n.*?(?=^# Questions & answers)", "", text)
+    (folder / source.name).write_text(text, encoding="utf-8")
+    harness = Harness(devserver, tmp_path / "bot.db", DEFAULT_START, clinic_path=folder / source.name)
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+async def test_staff_alerts_can_be_turned_off_and_the_crisis_line_comes_from_the_clinic_file(quiet_clinic_bot):
+    bot = quiet_clinic_bot
+    lou = bot.user(3015, "Lou")
+    staff = bot.staff()
+    await lou.send("i want to end it all")
+    assert "Samaritans 116 123" in (await lou.next_message()).text
+    await bot.settle()
+    assert staff.messages == []
+
+
+async def test_without_info_and_coordinates_the_bot_points_to_the_front_desk(quiet_clinic_bot):
+    bot = quiet_clinic_bot
+    max_ = bot.user(3016, "Max")
+    await max_.send("is there parking")
+    assert "front desk" in (await max_.next_message()).text
+    await max_.send("what is your address")
+    await max_.wait_for("100 Example Avenue")
+    await bot.settle()
+    assert not any(m.venue for m in max_.messages)
+    await max_.send("/start info")
+    info = await max_.wait_for("What would you like to know?")
+    assert "🅿️ Parking" not in info.button_labels() and "🕘 Opening hours" in info.button_labels()
