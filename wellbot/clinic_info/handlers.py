@@ -1,16 +1,14 @@
-"""Thin Telegram side of clinic info: the "Clinic info" menu, its buttons, and answers to typed questions.
-
-Callback data (prefix `info`): `info:<fact>` with fact one of FACTS.
-"""
+"""Thin Telegram side of clinic info: the "Clinic info" menu, its buttons, and answers to typed questions."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.error import Forbidden
 
-from wellbot.booking.rules import rules_from_clinic
+from wellbot.booking.common import rules_of
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Feature, MenuItem
@@ -20,7 +18,14 @@ from wellbot.core import patients
 
 log = logging.getLogger(__name__)
 
-PREFIX = "info"
+
+@dataclass(frozen=True)
+class ShowFact(callbacks.Button, tag="info"):
+    """One of the clinic's facts (a key of FACTS)."""
+
+    fact: str
+
+
 # Button key -> label, in the order the "Clinic info" screen shows them.
 FACTS = {"hours": "🕘 Opening hours", "address": "📍 Address and map", "phone": "📞 Phone",
          "parking": "🅿️ Parking", "transit": "🚌 Bus and train", "prices": "💲 Prices", "insurance": "🧾 Insurance"}
@@ -30,7 +35,7 @@ def info_keyboard(deps: Deps):
     """One button per fact the clinic file gives (hours, address and phone always)."""
     info = logic.info_of(deps.clinic)
     shown = [key for key in FACTS if key not in logic.INFO_FIELDS or getattr(info, key)]
-    return keyboards.column((FACTS[key], callbacks.encode(PREFIX, key)) for key in shown)
+    return keyboards.column((FACTS[key], ShowFact(key).pack()) for key in shown)
 
 
 async def show_menu(update: Update, context: WellbotContext) -> None:
@@ -57,7 +62,7 @@ async def tell(update: Update, context: WellbotContext, fact: str, text: str = "
 async def _hours(update: Update, context: WellbotContext, text: str) -> None:
     """Opening hours: now, a day asked about, the week and the next closed dates."""
     deps = context.deps
-    rules = rules_from_clinic(deps.clinic)
+    rules = rules_of(deps)  # the booking feature's rules, parsed once: the same hours and closed dates
     now = deps.clock.now().astimezone(deps.clinic.timezone)
     day = logic.day_asked(text, now.date()) if text else None
     await reply(update, context, "info_hours", state=logic.open_state(rules, now),
@@ -66,12 +71,12 @@ async def _hours(update: Update, context: WellbotContext, text: str) -> None:
                 week=logic.week(rules), closed=logic.closed_ahead(rules, now.date()))
 
 
-async def on_button(update: Update, context: WellbotContext, parts: list[str]) -> None:
-    """Route `info:` buttons."""
-    if len(parts) != 1 or parts[0] not in FACTS:
-        raise callbacks.CallbackDataError("unknown info button")
+async def fact_pressed(update: Update, context: WellbotContext, button: ShowFact) -> None:
+    """A "Clinic info" button: answer that fact as a new message."""
+    if button.fact not in FACTS:
+        raise callbacks.CallbackDataError("unknown clinic fact")
     await answer(update, context)
-    await tell(update, context, parts[0])
+    await tell(update, context, button.fact)
 
 
 def check(deps: Deps) -> None:
@@ -81,7 +86,7 @@ def check(deps: Deps) -> None:
 
 FEATURE = Feature(
     name="clinic_info",
-    buttons=[ButtonRoute(PREFIX, on_button)],
+    buttons=[ButtonRoute.typed(ShowFact, fact_pressed)],
     menu=[MenuItem("info", "Clinic info", show_menu, order=60)],
     deep_links={"info": show_menu},
     checks=[check],

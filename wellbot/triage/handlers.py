@@ -12,7 +12,7 @@ import logging
 
 from telegram import Update
 
-from wellbot.bot.deps import WellbotContext
+from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import Feature
 from wellbot.bot.messaging import reply
 from wellbot.faq import loading as faq_loading
@@ -66,7 +66,7 @@ async def screen(update: Update, context: WellbotContext, flow: str | None, text
     return not composing  # staff writing a news item keep their text; everyone else's stops here
 
 
-def check(deps) -> None:
+def check(deps: Deps) -> None:
     """`wellbot check` and start-up: the triage settings must be right."""
     triage_settings(deps.clinic)
 
