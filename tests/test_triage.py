@@ -108,3 +108,10 @@ def test_unrecognised_symptoms_now_still_get_the_safety_line(text):
 @pytest.mark.parametrize("text", ["does acupuncture help with swelling?", "what is a nerve block"])
 def test_general_questions_get_no_safety_line(text):
     assert assess(text).level is Level.NONE
+
+
+def test_a_giant_token_is_not_repaired():
+    """Staff may type 4,000 characters: a token that long is never a typo (its edits would take seconds)."""
+    assert repair_tokens(["x" * 4000], vocabulary()) == ["x" * 4000]
+    assert assess("x" * 4000).level is Level.NONE
+    assert assess("é" * 1000 + " i cant breathe").level is Level.URGENT

@@ -35,6 +35,7 @@ MAX_CHOICES = 3
 CLEAR_RATIO = 1.4  # the best must score this many times the runner-up to be answered outright
 CLOSE_FRACTION = 0.55  # runners-up within this fraction of the best are offered as choices
 MIN_TYPO_WORD = 4
+MAX_TYPO_WORD = 30  # longer tokens are not misspelt words (and their edits would be slow to compute)
 TYPO_CUTOFF = 0.75  # difflib ratio a repaired word must reach
 MAX_LENGTH_CHANGE = 2  # letters a typo may add or drop
 MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
@@ -247,8 +248,8 @@ def repair(db: Database, token: str) -> str:
     A correctly spelt English word (wordfreq's list) is never repaired: "cats"
     must stay "cats" and be honestly unknown, not become "acts" or "cuts".
     """
-    if (len(token) < MIN_TYPO_WORD or not token.isalpha() or token in STOPWORDS or is_english(token)
-            or _indexed(db, token)):
+    if (not MIN_TYPO_WORD <= len(token) <= MAX_TYPO_WORD or not token.isalpha() or token in STOPWORDS
+            or is_english(token) or _indexed(db, token)):
         return token
     candidates = _one_edit_away(db, token) or _same_shape(db, token)
     # Typos rarely touch the first letter; the rule keeps "weather" from becoming "rather".

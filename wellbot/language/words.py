@@ -22,6 +22,7 @@ from collections.abc import Iterable
 # below it is only changed if an FAQ or triage word is one edit away.
 KNOWN_WORD_ZIPF = 2.4
 MIN_REPAIR_LENGTH = 4  # shorter tokens are too ambiguous to repair
+MAX_REPAIR_LENGTH = 30  # no real word is longer; the edits of a 4,000-letter "word" would take seconds and memory
 LONG_WORD = 8  # from this length a typo may be more than one edit away ...
 LONG_WORD_CUTOFF = 0.8  # ... if difflib finds the words this similar
 MAX_LENGTH_CHANGE = 2  # letters a long typo may add or drop
@@ -85,7 +86,7 @@ def zipf(word: str) -> float:
 
 def repairable(word: str) -> bool:
     """A token worth repairing: long enough, letters only, and not a real English word."""
-    return len(word) >= MIN_REPAIR_LENGTH and word.isalpha() and not is_english(word)
+    return MIN_REPAIR_LENGTH <= len(word) <= MAX_REPAIR_LENGTH and word.isalpha() and not is_english(word)
 
 
 def edits1(word: str) -> set[str]:
