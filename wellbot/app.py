@@ -36,14 +36,14 @@ from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import open_database
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
-from wellbot.clinic_info import handlers as clinic_info
-from wellbot.conversation import handlers as conversation
+from wellbot.clinic_info import feature as clinic_info
+from wellbot.conversation import feature as conversation
 from wellbot.faq import feature as faq
 from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy
 from wellbot.reminders import feature as reminders
 from wellbot.subscriptions import feature as subscriptions
-from wellbot.triage import handlers as triage
+from wellbot.triage import feature as triage
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from telegram.error import Forbidden
 from wellbot.booking.common import rules_of
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Feature, MenuItem
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.clinic_info import logic
 from wellbot.core import patients
@@ -82,12 +81,3 @@ async def fact_pressed(update: Update, context: WellbotContext, button: ShowFact
 def check(deps: Deps) -> None:
     """`wellbot check` and start-up: the [info] table and the map pin must be right."""
     logic.info_of(deps.clinic)
-
-
-FEATURE = Feature(
-    name="clinic_info",
-    buttons=[ButtonRoute.typed(ShowFact, fact_pressed)],
-    menu=[MenuItem("info", "Clinic info", show_menu, order=60)],
-    deep_links={"info": show_menu},
-    checks=[check],
-)

@@ -13,7 +13,6 @@ from telegram import Update
 from wellbot.booking import flow as booking_flow
 from wellbot.booking import visits as booking_visits
 from wellbot.bot.deps import WellbotContext
-from wellbot.bot.features import Feature
 from wellbot.bot.messaging import reply
 from wellbot.bot.router import main_menu
 from wellbot.clinic_info import handlers as clinic_info
@@ -47,6 +46,3 @@ async def free_text(update: Update, context: WellbotContext) -> None:
                     Intent.HUMAN: "conv_human"}[intent]
         await reply(update, context, template, first_name=update.effective_user.first_name,
                     keyboard=main_menu(context.deps))
-
-
-FEATURE = Feature(name="conversation", free_text=free_text)

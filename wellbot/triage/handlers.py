@@ -13,7 +13,6 @@ import logging
 from telegram import Update
 
 from wellbot.bot.deps import Deps, WellbotContext
-from wellbot.bot.features import Feature
 from wellbot.bot.messaging import reply
 from wellbot.faq import loading as faq_loading
 from wellbot.faq.search import find_red_flag
@@ -69,6 +68,3 @@ async def screen(update: Update, context: WellbotContext, flow: str | None, text
 def check(deps: Deps) -> None:
     """`wellbot check` and start-up: the triage settings must be right."""
     triage_settings(deps.clinic)
-
-
-FEATURE = Feature(name="triage", text_checks=[screen], checks=[check])
