@@ -26,12 +26,14 @@ def rules(clinic):
 
 def test_open_now_and_until_when(rules):
     state = open_state(rules, datetime(2026, 6, 10, 9, 0, tzinfo=NY))
-    assert state.open and state.until == time(12, 30)
+    assert state.open
+    assert state.until == time(12, 30)
 
 
 def test_closed_over_lunch_opens_again_after_the_break(rules):
     state = open_state(rules, datetime(2026, 6, 10, 12, 45, tzinfo=NY))
-    assert not state.open and state.next_open == datetime(2026, 6, 10, 13, 30, tzinfo=NY)
+    assert not state.open
+    assert state.next_open == datetime(2026, 6, 10, 13, 30, tzinfo=NY)
 
 
 def test_closed_dates_are_skipped_when_finding_the_next_opening(rules):
@@ -39,7 +41,7 @@ def test_closed_dates_are_skipped_when_finding_the_next_opening(rules):
     assert state.next_open == datetime(2026, 12, 26, 9, 0, tzinfo=NY)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
+@pytest.mark.parametrize("text, expected", [
     ("are you open saturday?", date(2026, 6, 13)), ("open on sun", date(2026, 6, 14)),
     ("are you open tomorrow", date(2026, 6, 11)), ("open today?", WEDNESDAY),
     ("closed on christmas eve?", date(2026, 12, 24)), ("open on wednesdays", WEDNESDAY),
@@ -50,7 +52,9 @@ def test_the_day_a_question_names(text, expected):
 
 
 def test_now_questions():
-    assert asks_now("open now?") and asks_now("are you open right now") and not asks_now("open saturday")
+    assert asks_now("open now?")
+    assert asks_now("are you open right now")
+    assert not asks_now("open saturday")
 
 
 def test_week_and_closed_dates(rules):
@@ -60,7 +64,9 @@ def test_week_and_closed_dates(rules):
 
 def test_info_from_the_example_clinic(clinic):
     info = info_of(clinic)
-    assert info.has_pin and "Oak Street" in info.parking and info.prices
+    assert info.has_pin
+    assert "Oak Street" in info.parking
+    assert info.prices
 
 
 def fake_clinic(tables: dict) -> SimpleNamespace:
@@ -79,14 +85,18 @@ def test_bad_info_settings_are_refused_by_name(tables):
 
 def test_info_is_optional():
     info = info_of(fake_clinic({}))
-    assert not info.has_pin and info.parking == ""
+    assert not info.has_pin
+    assert info.parking == ""
 
 
 def test_triage_settings_defaults_and_mistakes():
     settings = triage_settings(fake_clinic({}))
-    assert settings.alert_staff and settings.alert_text and settings.crisis_line == DEFAULT_CRISIS_LINE
+    assert settings.alert_staff
+    assert settings.alert_text
+    assert settings.crisis_line == DEFAULT_CRISIS_LINE
     assert not triage_settings(fake_clinic({"triage": {"alert_staff": False}})).alert_staff
-    for tables in ({"triage": {"alert_staff": "yes"}}, {"triage": {"page_doctor": True}}, {"clinic": {"crisis_line": ""}}):
+    mistakes = ({"triage": {"alert_staff": "yes"}}, {"triage": {"page_doctor": True}}, {"clinic": {"crisis_line": ""}})
+    for tables in mistakes:
         with pytest.raises(ConfigError):
             triage_settings(fake_clinic(tables))
 

@@ -580,8 +580,8 @@ async def test_send_venue_returns_a_venue_and_is_strict_about_coordinates(devser
     assert (message.location.latitude, message.location.longitude) == (39.78, -89.65)
     sent = await patient.next_message()
     assert sent.venue == {"latitude": 39.78, "longitude": -89.65, "title": "Clinic", "address": "1 Main St"}
-    with pytest.raises(BadRequest, match="(?i)wrong latitude"):
+    with pytest.raises(BadRequest, match=r"(?i)wrong latitude"):
         await api.send_venue(PATIENT, latitude=91, longitude=1, title="Clinic", address="1 Main St")
-    with pytest.raises(BadRequest, match="(?i)title"):
+    with pytest.raises(BadRequest, match=r"(?i)title"):
         await api.send_venue(PATIENT, latitude=1, longitude=2, title=" ", address="1 Main St")
     assert devserver.stats["sent"] == 1

@@ -41,7 +41,8 @@ def test_near_misses_rarely_get_the_urgent_reply(data):
 
 
 def test_heldout_set_is_big_enough():
-    assert len(HELDOUT["emergencies"]) >= 60 and len(HELDOUT["near_misses"]) >= 60
+    assert len(HELDOUT["emergencies"]) >= 60
+    assert len(HELDOUT["near_misses"]) >= 60
 
 
 @pytest.mark.parametrize("data", SETS.values(), ids=SETS.keys())

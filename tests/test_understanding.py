@@ -27,12 +27,16 @@ async def test_emergency_typed_at_the_name_step_is_not_saved_as_the_name(bot):
     await ann.wait_for("full name")
     await ann.send("i think i took too many of my pain pills")
     urgent = await ann.next_message()
-    assert "911" in urgent.text and urgent.text.startswith("Please get help now")
+    assert "911" in urgent.text
+    assert urgent.text.startswith("Please get help now")
     assert "kept" in urgent.text  # the booking is not lost
     state = bot.deps.flows.get(3001)
-    assert state.step == "name" and "name" not in state.data
+    assert state.step == "name"
+    assert "name" not in state.data
     alert = await staff.wait_for("Urgent reply sent")
-    assert "3001" in alert.text and "overdose" in alert.text and "too many of my pain pills" in alert.text
+    assert "3001" in alert.text
+    assert "overdose" in alert.text
+    assert "too many of my pain pills" in alert.text
     await ann.send("Ann Lee")  # the flow carries on where it was
     await ann.wait_for("phone number")
 
@@ -43,7 +47,8 @@ async def test_emergency_typed_at_the_service_step_gets_the_urgent_reply_not_use
     await bob.wait_for("which service")
     await bob.send("my face has gone droopy on one side and my words are coming out wrong")
     urgent = await bob.next_message()
-    assert "911" in urgent.text and "use the buttons" not in urgent.text
+    assert "911" in urgent.text
+    assert "use the buttons" not in urgent.text
     await bot.settle()
     assert not any("use the buttons" in m.text for m in bob.messages)
 
@@ -66,7 +71,8 @@ async def test_suicidal_words_get_the_crisis_line_first_and_nothing_else(bot):
     dee = bot.user(3004, "Dee")
     await dee.send("everyone would be better off without me")
     urgent = await dee.next_message()
-    assert "988" in urgent.text and "911" in urgent.text
+    assert "988" in urgent.text
+    assert "911" in urgent.text
     await bot.settle()
     assert len(dee.messages) == 1
 
@@ -88,14 +94,16 @@ async def test_staff_writing_a_news_item_keep_their_text(bot):
     assert "911" in (await staff.next_message()).text
     await bot.settle()
     state = bot.deps.flows.get(STAFF_ID)
-    assert state is not None and state.step != "title"  # the title was taken
+    assert state is not None
+    assert state.step != "title"
 
 
 async def test_found_when_tried_greetings_thanks_menu_and_help(bot):
     fay = bot.user(3006, "Fay")
     await fay.send("hello")
     hello = await fay.next_message()
-    assert "Hello, Fay" in hello.text and "Book a visit" in hello.button_labels()
+    assert "Hello, Fay" in hello.text
+    assert "Book a visit" in hello.button_labels()
     await fay.send("thanks")
     assert "welcome" in (await fay.next_message()).text
     await fay.send("menu")
@@ -117,7 +125,8 @@ async def test_found_when_tried_talk_to_a_human_and_cancel_my_appointment(bot):
     assert "+1 555 0100" in (await gus.next_message()).text
     await gus.send("I need to cancel my appointment")
     visits = await gus.next_message()
-    assert "couldn't find" not in visits.text and "visit" in visits.text.lower()
+    assert "couldn't find" not in visits.text
+    assert "visit" in visits.text.lower()
 
 
 async def test_clinic_facts_answer_in_free_text_with_a_map_pin(bot):
@@ -143,14 +152,16 @@ async def test_clinic_info_menu_item(bot):
     info = await ida.wait_for("What would you like to know?")
     await ida.press(info, "🕘 Opening hours")
     hours = await ida.wait_for("Opening hours")
-    assert "Sunday: closed" in hours.text and "25 Dec 2026" in hours.text
+    assert "Sunday: closed" in hours.text
+    assert "25 Dec 2026" in hours.text
 
 
 async def test_off_topic_gets_an_honest_i_dont_know(bot):
     jo = bot.user(3013, "Jo")
     await jo.send("do you treat dogs")
     reply = await jo.next_message()
-    assert "I don't know that one" in reply.text and "+1 555 0100" in reply.text
+    assert "I don't know that one" in reply.text
+    assert "+1 555 0100" in reply.text
 
 
 async def test_a_past_suicidal_mention_gets_the_crisis_line_in_its_safety_line(bot):
@@ -200,4 +211,5 @@ async def test_without_info_and_coordinates_the_bot_points_to_the_front_desk(qui
     assert not any(m.venue for m in max_.messages)
     await max_.send("/start info")
     info = await max_.wait_for("What would you like to know?")
-    assert "🅿️ Parking" not in info.button_labels() and "🕘 Opening hours" in info.button_labels()
+    assert "🅿️ Parking" not in info.button_labels()
+    assert "🕘 Opening hours" in info.button_labels()

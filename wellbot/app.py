@@ -31,13 +31,13 @@ from wellbot.bot.lanes import CONNECT_TIMEOUT
 from wellbot.bot.messaging import reply
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.bot.render import Renderer
+from wellbot.clinic_info import feature as clinic_info
+from wellbot.conversation import feature as conversation
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import open_database
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
-from wellbot.clinic_info import feature as clinic_info
-from wellbot.conversation import feature as conversation
 from wellbot.faq import feature as faq
 from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy

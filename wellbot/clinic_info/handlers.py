@@ -66,7 +66,8 @@ async def _hours(update: Update, context: WellbotContext, text: str) -> None:
     day = logic.day_asked(text, now.date()) if text else None
     await reply(update, context, "info_hours", state=logic.open_state(rules, now),
                 asked_now=bool(text) and logic.asks_now(text), day=day,
-                day_ranges=rules.open_ranges(day) if day else (), day_closed_date=day in rules.closed_dates if day else False,
+                day_ranges=rules.open_ranges(day) if day else (),
+                day_closed_date=day in rules.closed_dates if day else False,
                 week=logic.week(rules), closed=logic.closed_ahead(rules, now.date()))
 
 

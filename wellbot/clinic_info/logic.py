@@ -58,7 +58,8 @@ def info_of(clinic: Any) -> ClinicInfo:
     if lat is not None:
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon)) or not (
                 -90 <= lat <= 90 and -180 <= lon <= 180):
-            raise ConfigError(f"{clinic.path} [clinic]", "`latitude` (-90..90) and `longitude` (-180..180) must be numbers")
+            raise ConfigError(f"{clinic.path} [clinic]",
+                              "`latitude` (-90..90) and `longitude` (-180..180) must be numbers")
         lat, lon = float(lat), float(lon)
     return ClinicInfo(latitude=lat, longitude=lon, **texts)
 

@@ -27,7 +27,7 @@ LONG_WORD = 8  # from this length a typo may be more than one edit away ...
 LONG_WORD_CUTOFF = 0.8  # ... if difflib finds the words this similar
 MAX_LENGTH_CHANGE = 2  # letters a long typo may add or drop
 TOKEN = re.compile(r"[a-z0-9]+")
-APOSTROPHES = re.compile(r"['’‘`´]")
+APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")  # straight, curly (right and left), backtick, acute accent
 # Spelt-out negations, folded into the forms people type without apostrophes.
 CONTRACTIONS = (
     (re.compile(r"\bcan ?not\b"), "cant"), (re.compile(r"\bwill not\b"), "wont"),

@@ -74,14 +74,18 @@ INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|
              r"|temp\w*(?: of| is)? (?:3[89]|4[01]|10[0-4])\b|\b(?:3[89]|4[01]|10[0-4])(?: \d)? ?(?:c|f|degrees)\b|neck"
              r" (?:is )?stiff|hot lump"
              r"|leaking|discharg\w*|yellow stuff|weeping|"
-             r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring|gushing"
+             r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring"
+             r"|gushing"
              r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
-             r"|redness spreading|spreading redness|red streaks?|red lines?|soak\w* through|through (?:my|the) (?:dressing"
+             r"|redness spreading|spreading redness|red streaks?|red lines?|soak\w* through|through (?:my"
+             r"|the) (?:dressing"
              r"|plaster|bandage)|(?:going|turning|gone) black|oozing|hot and cold|red and angry|angry|gone hard"
              r"|blood(?: \S+){0,8} (?:wont|doesnt|not|cant|isnt) stop\w*|a lot of blood|lots of blood")
-DRUG = (r"pills|pill|tablets|tablet|patch|patches|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*|paracetamol"
+DRUG = (r"pills|pill|tablets|tablet|patch|patches|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*"
+        r"|paracetamol"
         r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
-TOO_MUCH = (r"too many|too much|double(?! dose (?:a|per) day)|a whole|whole|all my|all of my|all the|way more|handful|extra"
+TOO_MUCH = (r"too many|too much|double(?! dose (?:a|per) day)|a whole|whole|all my|all of my|all the|way more|handful"
+            r"|extra"
             r"|twice(?! (?:a|per|each|every) (?:day|week|night|morning))|two lots|doubled|doubled up"
             r"|\d+ lots|2 lots|by mistake|by accident|accidentally")
 PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,3}} (?:{PROCEDURE})"
@@ -95,11 +99,13 @@ SELF = r"myself|my self"
 # cannot anticipate every wording; classes of words generalise better.
 C_CHEST = r"\b(?:chest(?! muscle| wall)|breast ?bone|sternum|ribcage)\b"
 C_DISCOMFORT = (r"\b(?:pain\w*|hurt\w*|ach\w*|pressure|pressing|tight\w*|heav\w*|weight|squeez\w*|crush\w*|burning"
-                r"|on fire|band|vice|stabbing|sore|agony|discomfort|uncomfortable|funny feeling|strange feeling|stood on|killing"
+                r"|on fire|band|vice|stabbing|sore|agony|discomfort|uncomfortable|funny feeling|strange feeling"
+                r"|stood on|killing"
                 r"|\d+ ?(?:out of|/) ?10)\b")
 C_FACE_LIMB_SPEECH = (r"\b(?:face|mouth|smile|lip|lips|arm|arms|leg|hand|side|speech|speak\w*|words|talk\w*|voice"
                       r"|vision|eye|eyes|sight|walk\w*|balance)\b")
-C_NEURO_DEFICIT = (r"\b(?:droop\w*|slipped|twisted|lopsided|crooked|sagg\w*|slurr\w*|mumbl\w*|nonsense|gibberish|jumbled"
+C_NEURO_DEFICIT = (r"\b(?:droop\w*|slipped|twisted|lopsided|crooked|sagg\w*|slurr\w*|mumbl\w*|nonsense|gibberish"
+                   r"|jumbled"
                    r"|garbled|drunk|double|paralys\w*|floppy|limp|wont (?:move|work)|cant (?:move|lift|raise|feel|get)"
                    r"|doesnt make sense|not making sense|rubbish|dribbl\w*|drool\w*|has gone|gone numb)\b")
 C_SUDDEN = r"\b(?:sudden\w*|all of a sudden|out of nowhere|woke up (?:and|with)|just now|came on)\b"
@@ -119,13 +125,15 @@ C_SADDLE = (r"\b(?:groin|bum|bottom|buttock\w*|saddle|privates?|private parts?|g
             r"|back passage|between (?:my|the|his|her) legs)\b")
 C_NO_FEELING = r"\b(?:numb\w*|no feeling|cant feel|tingl\w*|pins and needles|dead)\b"
 C_CONTINENCE = r"\b(?:pee\w*|wee\w*|urin\w*|bladder|bowel\w*|toilet|poo\w*|wet (?:myself|the bed)|leak\w*|soil\w*)\b"
-C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing|warning)"
+C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing"
+                     r"|warning)"
                      r"|didnt (?:notice|feel|know)|accident|new|never|wet|leak\w*|just went|havent been able|dont feel"
                      r"|cant feel|no feeling)\b")
 C_LEGS = r"\b(?:legs|both legs|feet)\b"
 C_LEGS_FAIL = (r"\b(?:giv\w* (?:way|out)|gave (?:way|out)|jelly|buckl\w*|collaps\w*|dragging|wont hold|falling over"
                r"|fall over|keep falling|stopped working)\b")
-C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive|wont wake|isnt waking|not waking|cant wake|unconscious"
+C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive|wont wake|isnt waking|not waking"
+                  r"|cant wake|unconscious"
                   r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out"
                   r"|(?:wont|isnt|not|cant) answer\w*|on the floor and|not moving)\b")
 THIRD_SELF = r"himself|herself|themselves|themself"
@@ -147,35 +155,49 @@ class Concept:
 CONCEPTS: tuple[Concept, ...] = (
     Concept("suicidal", patterns=(
         r"\bsuicid\w*", rf"\bkill\w* (?:{SELF})\b", r"\bkill me\b",
-        rf"\b(?:is|are|going to|gonna|wants? to|trying to|threaten\w* to|talking about|talks about) kill\w* (?:{THIRD_SELF})\b",
-        r"\b(?:pills|tablets|rope|gun|knife|blades?) (?:are |is )?ready\b", r"\bstop forever\b", r"\bend(?:ing)? (?:it all|my life|my own life"
-        r"|things|it now|everything)\b", rf"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
-        r"(?: to)? (?:die|be dead)\b(?! (?:my|your|her|his|it|them|the)\b)", r"\bwish i (?:was|were) dead\b", r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
-        r"(?: not here| not around| gone| dead)|if i died|if i die|dead)\b", r"\blife has no (?:meaning|point|purpose)\b",
-        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b", r"\b(?:going to|gonna|plan\w* to|want to|will) (?:take|swallow)"
-        r" (?:all|them all|all of them|every)\b", r"\b(?:going to|gonna|plan\w* to|want to|will) overdose\b", r"\b(?:nobody|no one|noone) (?:cares|would care|will care)"
-        r" (?:if|whether) i\b", r"\bhad enough of (?:life|living|everything|it all|this life)\b", r"\bif i (?:was|were) (?:dead|gone for good)\b", r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
+        rf"\b(?:is|are|going to|gonna|wants? to|trying to|threaten\w* to|talking about"
+        rf"|talks about) kill\w* (?:{THIRD_SELF})\b",
+        r"\b(?:pills|tablets|rope|gun|knife|blades?) (?:are |is )?ready\b", r"\bstop forever\b",
+        r"\bend(?:ing)? (?:it all|my life|my own life"
+        r"|things|it now|everything)\b", r"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
+        r"(?: to)? (?:die|be dead)\b(?! (?:my|your|her|his|it|them|the)\b)", r"\bwish i (?:was|were) dead\b",
+        r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
+        r"(?: not here| not around| gone| dead)|if i died|if i die|dead)\b",
+        r"\blife has no (?:meaning|point|purpose)\b",
+        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b",
+        r"\b(?:going to|gonna|plan\w* to|want to|will) (?:take|swallow)"
+        r" (?:all|them all|all of them|every)\b", r"\b(?:going to|gonna|plan\w* to|want to|will) overdose\b",
+        r"\b(?:nobody|no one|noone) (?:cares|would care|will care)"
+        r" (?:if|whether) i\b", r"\bhad enough of (?:life|living|everything|it all|this life)\b",
+        r"\bif i (?:was|were) (?:dead|gone for good)\b",
+        r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
         r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
-        r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b", r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
+        r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b",
+        r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
         r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
         r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bno point (?:to|in|of) anything\b",
         r"\b(?:want to|wanna) (?:not exist|stop existing|not be here)\b", r"\bnot (?:to )?exist\b",
-        r"\b(?:to|going to|gonna|will|want to|plan to|i) end (?:it|this|all this|everything|things|my life)\b(?! with| for)",
+        r"\b(?:to|going to|gonna|will|want to|plan to|i) end (?:it|this|all this|everything|things|my life)\b(?! with"
+        r"| for)",
         r"\bdriv\w* (?:my car |the car )?(?:into|off) (?:a|the) (?:wall|tree|bridge|cliff|traffic|lorry|truck)\b",
-        r"\b(?:step\w*|throw\w* myself|jump\w*) (?:in front of|under) (?:a|the)\b", r"\bcrash\w* (?:my|the) car on purpose\b", r"\b(?:thinking|thought|think|thinks) (?:about|of) (?:taking an "
+        r"\b(?:step\w*|throw\w* myself|jump\w*) (?:in front of|under) (?:a|the)\b",
+        r"\bcrash\w* (?:my|the) car on purpose\b", r"\b(?:thinking|thought|think|thinks) (?:about|of) (?:taking an "
         r"overdose|overdosing|ending|dying|not being here)\b", r"\brather (?:be dead|die)\b",
-        r"\bgiv\w* (?:all )?(?:my |away my )?(?:things|stuff|belongings|possessions) away\b", r"\bwant (?:it|this|everything)"
+        r"\bgiv\w* (?:all )?(?:my |away my )?(?:things|stuff|belongings|possessions) away\b",
+        r"\bwant (?:it|this|everything)"
         r" (?:all )?to be over\b", r"\bnothing matters any ?more\b", r"\bplan to (?:end|take|kill)\b",
         r"\bdisappear forever\b", r"\bdark thoughts\b", r"\b(?:no|cant see a|cant find a|see no) way out\b",
         r"\bsleep forever\b", r"\b(?:im|i am|feel like|feel|just) (?:a |such a )?burden\b", r"\bwant to disappear\b",
         r"\bwritten (?:a |my |some )?(?:letters?|notes?|goodbyes?)\b", r"\bready to go$", r"\b(?:most|how many) "
-        rf"(?:{DRUG})(?: \S+){{0,6}} (?:die|dead|kill|fatal|lethal)\b", r"\b(?:take|swallow) (?:all of them|them all)\b",
+        rf"(?:{DRUG})(?: \S+){{0,6}} (?:die|dead|kill|fatal|lethal)\b",
+        r"\b(?:take|swallow) (?:all of them|them all)\b",
         r"\bsay(?:ing)? goodbye\b(?! to (?:my|the) (?:pain|back))", r"\bend it (?:tonight|today|now|soon|all)\b",
         r"\bdecided to (?:end|die|go)\b", r"\b(?:nobody|no one|noone) (?:would|will) (?:miss|care|notice)\b",
         r"\bif i (?:was|were) gone\b", r"\bjump\w* (?:off|from|in front of)\b", r"\bhang(?:ing)? myself\b",
-        r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b", r"\blife is(?:nt| not) worth\b",
+        r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b",
+        r"\blife is(?:nt| not) worth\b",
     ), topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
         r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn|hitting|hit|punching|punch"
@@ -187,7 +209,8 @@ CONCEPTS: tuple[Concept, ...] = (
     ), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
         near(r"chest(?! muscle| wall)", CHEST_FEELING, 5),
-        near(r"heart(?! goes| is set| sinks| rate| out| of)", r"hurt|hurts|hurting|pain|aches|aching|squeez\w*", 2), r"\bcp\b(?: \S+){0,2} (?:sob|short of breath)\b", r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
+        near(r"heart(?! goes| is set| sinks| rate| out| of)", r"hurt|hurts|hurting|pain|aches|aching|squeez\w*", 2),
+             r"\bcp\b(?: \S+){0,2} (?:sob|short of breath)\b", r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
         r"\bcrushing(?: \S+){0,3} (?:pain|feeling|pressure|sensation|weight)\b|\b(?:its|it is|is) crushing\b",
         r"\b(?:having|have|had) a heart attack (?:now|right now)|\bhaving a heart attack|\bthink (?:im|i am|its|he is|"
         r"shes|hes|she is) (?:having )?a heart attack",
@@ -201,7 +224,8 @@ CONCEPTS: tuple[Concept, ...] = (
         near(r"speech|words|voice", r"weird|strange|funny|odd|off|gone", 3),
         near(r"face", r"wont move|cant move|frozen|paralys\w*|gone dead|not moving", 4),
         r"\bcant (?:talk|speak) (?:right|properly|clearly|straight|normally)\b",
-        r"\b(?:weak|numb|heavy)\w* on (?:one|that|the (?:left|right)|my (?:left|right)|his (?:left|right)|her (?:left|right))"
+        r"\b(?:weak|numb|heavy)\w* on (?:one|that|the (?:left|right)|my (?:left|right)|his (?:left|right)|her (?:left"
+        r"|right))"
         r" side\b", r"\b(?:cant|unable to) see (?:out of|with|from) (?:my|his|her|one) (?:left |right )?eye\b",
         r"\b(?:arm|hand|leg) (?:is |has gone |went |feels )?(?:floppy|limp|dead)\b",
         near(TIME_SUDDEN, r"confus\w*|floppy", 4),
@@ -221,11 +245,13 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:lips|face|fingers|skin)(?: \S+){0,2} (?:going |turning |gone |are |is )?blue\b",
         r"\b(?:cant|cannot|unable to|struggling to) get (?:any |enough )?air\b", r"\bget air in\b",
         r"\bbreathless\w*", r"\bshort of breath\b", r"\bsuffocat\w*",
-        r"\bcant (?:get|take|draw) (?:a )?(?:full|deep|proper|whole|big) breath", r"\bcant breathe? in\b", r"\bout of breath (?:at rest|sitting|lying|all the time)",
+        r"\bcant (?:get|take|draw) (?:a )?(?:full|deep|proper|whole|big) breath", r"\bcant breathe? in\b",
+        r"\bout of breath (?:at rest|sitting|lying|all the time)",
         near(r"wheez\w*", r"barely|cant talk|cant speak|hard|worse|struggl\w*", 5), r"\bcollapsed lung\b",
         r"\bstops? breathing\b", r"\bnot breathing\b", r"\bbetween breaths\b",
         r"\bbreathing (?:is |has got |feels )?(?:really |very |so )?(?:hard|difficult|laboured|labored|noisy|rattly)\b",
-        r"\b(?:asthma attack|inhaler (?:isnt|is not|not|doesnt) (?:working|helping|doing anything)|inhaler does nothing)\b",
+        r"\b(?:asthma attack|inhaler (?:isnt|is not|not|doesnt) (?:working|helping|doing anything)"
+        r"|inhaler does nothing)\b",
         r"\b(?:pain|stabbing|stabs|hurts?|sharp) (?:on|when|while|with) (?:breath\w*|each breath|every breath)\b",
     ), together=((C_AIR, C_AIR_TROUBLE),), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
     Concept("anaphylaxis", patterns=(
@@ -240,9 +266,11 @@ CONCEPTS: tuple[Concept, ...] = (
         near(r"numb\w*|no feeling|cant feel|tingl\w*|pins and needles", r"between (?:my|the|his|her) legs|groin|bum"
              r"|bottom|buttock\w*|saddle|private\w*|genital\w*|down there|back passage", 5),
         r"\bcant feel (?:it )?when i wipe\b",
-        r"\b(?:cant|unable to|trouble|difficulty|struggling to|hard to) (?:\S+ )?(?:pee|wee|urinate|pass urine|pass water)",
+        r"\b(?:cant|unable to|trouble|difficulty|struggling to|hard to) (?:\S+ )?(?:pee|wee|urinate|pass urine"
+        r"|pass water)",
         r"\b(?:lost|losing|loss of|lose|no) (?:control (?:of|over) )?(?:my |the )?(?:bladder|bowel\w*)",
-        r"\b(?:bladder|bowel\w*) control\b", r"\baccident with (?:my |his |her )?(?:bowel\w*|bladder)\b", r"\bcant control (?:my |the )?(?:bladder|bowel\w*|wee|pee|poo)",
+        r"\b(?:bladder|bowel\w*) control\b", r"\baccident with (?:my |his |her )?(?:bowel\w*|bladder)\b",
+        r"\bcant control (?:my |the )?(?:bladder|bowel\w*|wee|pee|poo)",
         r"\b(?:wet|peed|pissed|soiled|pooed|pooped) (?:myself|himself|herself)\b",
         r"\bcant (?:tell|feel) when i need (?:the toilet|to go|to pee|to wee)",
         r"\blegs? (?:keep |keeps |kept |are |is )?(?:giving|gave|give|giving out|buckl\w*) (?:way|out)",
@@ -254,19 +282,22 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("overdose", patterns=(
         r"\b(?:i|ive|im|he|she|hes|shes|they|theyve|we)(?: \S+){0,3} overdos\w*", r"\b(?:took|taken|had) an? overdose",
         rf"\b(?:took|taken|take|swallowed|ate|had|taking)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
-        rf"\b(?:swallowed|ate|eaten|took|chewed|chewing|sucked|drank|drunk|drinking)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
+        rf"\b(?:swallowed|ate|eaten|took|chewed|chewing|sucked|drank|drunk"
+        rf"|drinking)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
         rf"\b(?:got|gotten|been|get\w*) (?:into|hold of) (?:my|the|his|her|their|our|some) (?:\S+ )?(?:{DRUG})\b",
         rf"\bdoubled up (?:on )?(?:my |the )?(?:\S+ )?(?:{DRUG})\b",
         rf"\b(?:took|taken|swallowed|had|ate)(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})\b",
         r"\b(?:really |very )?out of it\b(?=.*\b(?:took|taken|had|patch\w*|pills|tablets|doses?)\b)",
-        rf"\b(?:mixed|mixing|with|and) (?:\S+ ){{0,4}}(?:alcohol|drink|drinks|booze|vodka|wine|beer)\b(?=.*\b(?:{DRUG}|cant stay"
+        rf"\b(?:mixed|mixing|with|and) (?:\S+ ){{0,4}}(?:alcohol|drink|drinks|booze|vodka|wine"
+        rf"|beer)\b(?=.*\b(?:{DRUG}|cant stay"
         r" awake|drowsy|sleepy))", rf"(?:{DRUG})(?: \S+){{0,4}} (?:alcohol|booze|vodka|wine|beer)\b",
         r"\bcant (?:stay|keep) awake\b",
     ), topic=r"\boverdos\w*"),
     Concept("fainting", patterns=(
         r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
-        r"\bunconscious\b", r"\bunresponsive\b", C_UNRESPONSIVE, r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b", r"\blost consciousness\b",
+        r"\bunconscious\b", r"\bunresponsive\b", C_UNRESPONSIVE, r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b",
+        r"\blost consciousness\b",
     ), topic=r"\bfaint\w*|\bpass\w* out\b"),
 )
 
@@ -279,10 +310,13 @@ MENTION_MARKERS = re.compile("|".join((
     r"\b\d+ (?:years?|months?|weeks?) ago\b", r"\blast (?:year|month|week|summer|winter|spring|autumn|fall|time)\b",
     r"\bas a (?:kid|child|teen|teenager|baby|student)\b", r"\bin my (?:teens|twenties|thirties|youth|childhood|past)\b",
     r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
-    r"\bin the past\b", r"\b(?:at|after|during) (?:his|her|my|their|the) (?:last|previous) (?:injection|visit|appointment"
-    r"|session|treatment|procedure)\b", rf"\b(?:i|he|she|they|we|you) (?:might|may|could) {FINDING}", r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
+    r"\bin the past\b",
+    r"\b(?:at|after|during) (?:his|her|my|their|the) (?:last|previous) (?:injection|visit|appointment"
+    r"|session|treatment|procedure)\b", rf"\b(?:i|he|she|they|we|you) (?:might|may|could) {FINDING}",
+    r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
     r"\b(?:passed|fainted|blacked) out once\b", r"\bsince (?:a|my|his|her) (?:mild |minor |small |big )?"
-    r"(?:stroke|heart attack)\b", r"\b(?:nearly|almost) (?:passed|fainted|blacked)\b(?=.*\b(?:last|ago|once|yesterday))",
+    r"(?:stroke|heart attack)\b",
+    r"\b(?:nearly|almost) (?:passed|fainted|blacked)\b(?=.*\b(?:last|ago|once|yesterday))",
     # it is over now
     r"\b(?:im|i am|hes|shes|theyre) (?:fine|ok|okay|better|well|clean) now\b", r"\b(?:its|it is|that is|thats) "
     r"(?:better|fine|gone|over) now\b", r"\bit stopped\b", r"\bhas stopped\b", r"\brecovered\b",
@@ -295,14 +329,18 @@ MENTION_MARKERS = re.compile("|".join((
     r"he|she|they|my|a|the|it|people)\b", r"\bin case\b", r"\b(?:can|could|does|do|would|will|might|may)(?: \S+){0,4}"
     r" (?:ever )?(?:cause|causes|lead to|give you|trigger|make me)\b", r"\bcan (?:you|someone|people|i|a person) "
     r"(?:ever )?(?:overdose|get|have|be)\b", r"\bis it possible\b", r"\bpossible to\b", r"\brisks?\b",
-    r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning signs?\b", r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
+    r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning signs?\b",
+    r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
     r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", rf"^what (?:is|are)(?: a| an| the)? {FINDING}",
     r"\bdo you treat\b", r"\btreatment for\b", r"\b(?:do|does|can|could|will|would|has|have) (?:\S+ ){0,3}ever\b",
-    r"\bfrom (?:a|an|the|my) (?:cold|cough|coughing|flu|chest infection|tooth|dental|dentist|abscess|tooth abscess|sting"
-    r"|bee sting|sunburn|sprain)\b", r"\b(?:scared|afraid|worried|terrified|frightened|anxious|nervous) (?:that )?(?:i|ill"
+    r"\bfrom (?:a|an|the|my) (?:cold|cough|coughing|flu|chest infection|tooth|dental|dentist|abscess|tooth abscess"
+    r"|sting"
+    r"|bee sting|sunburn|sprain)\b",
+    r"\b(?:scared|afraid|worried|terrified|frightened|anxious|nervous) (?:that )?(?:i|ill"
     r"|i will|i might|i may|of)\b",
     r"\bafter (?:climbing|walking up|running up|going up)\b", r"\bbut (?:im |i am )?(?:fine|ok|okay|better) now\b",
-    r"\b(?:can|could|does|do|will|would) (?:\S+ ){0,3}make (?:my|me|you|your)\b", r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
+    r"\b(?:can|could|does|do|will|would) (?:\S+ ){0,3}make (?:my|me|you|your)\b",
+    r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
     r"^(?:will|would|could|can|does|do|is|are|should) (?:the|it|this|that|a|an|acupuncture|cupping|needles"
     r"|injections?|epidurals?|nerve blocks?)\b",
     # people in general
@@ -311,8 +349,11 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bsometimes\b", r"\bwhenever\b", r"(?<!at )\bonce\b(?! (?:more|again|a day|daily|i|we))",
     r"\b(?:lol|lmao|haha\w*|jk|joking|kidding)\b", r"\b(?:often|usually|always|tend to|regularly|frequently)\b",
     rf"\bi (?:get|often get|always get|usually get)(?: a bit| quite| sometimes| easily)?(?: a| an)? {FINDING}",
-    r"^(?:could|might|would) i\b", r"\bfrom (?:pollen|hay ?fever|allerg\w*|dust)\b", r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
-    r"|worried|scared|upset|panicky)\b", r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b", r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
+    r"^(?:could|might|would) i\b", r"\bfrom (?:pollen|hay ?fever|allerg\w*|dust)\b",
+    r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
+    r"|worried|scared|upset|panicky)\b",
+    r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b",
+    r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
 # of them can be repaired too ("brethe" -> "breathe").
@@ -333,8 +374,10 @@ HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|af
 SAFETY_NET = "symptom_now"  # the concept name of a net finding
 
 # "...but I'm fine now" anywhere makes the whole message a past mention.
-RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better|good)"
-                      r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay|all good) now\b")
+RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
+                      r"|good)"
+                      r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay"
+                      r"|all good) now\b")
 NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "denies", "nor"})
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
 
@@ -360,9 +403,14 @@ def vocabulary() -> frozenset[str]:
     return frozenset(w for w in re.findall(r"[a-z]{4,}", source))
 
 
+Pattern = re.Pattern[str]
+Pairs = tuple[tuple[Pattern, Pattern], ...]
+# A compiled concept: key, patterns, pairs, together, topic.
+Compiled = tuple[str, tuple[Pattern, ...], Pairs, Pairs, Pattern | None]
+
+
 @cache
-def _compiled() -> tuple[tuple[str, tuple[re.Pattern, ...], tuple[tuple[re.Pattern, re.Pattern], ...],
-                             tuple[tuple[re.Pattern, re.Pattern], ...], re.Pattern | None], ...]:
+def _compiled() -> tuple[Compiled, ...]:
     """The concepts' regexes, compiled once."""
     return tuple(
         (c.key, tuple(re.compile(p) for p in c.patterns),
@@ -372,8 +420,7 @@ def _compiled() -> tuple[tuple[str, tuple[re.Pattern, ...], tuple[tuple[re.Patte
     )
 
 
-def _in_clause(patterns: tuple[re.Pattern, ...], together: tuple[tuple[re.Pattern, re.Pattern], ...],
-               clause: str) -> Iterator[tuple[int, int]]:
+def _in_clause(patterns: tuple[Pattern, ...], together: Pairs, clause: str) -> Iterator[tuple[int, int]]:
     """The span of each finding in a clause: a pattern, or two word classes anywhere in it (both words and between)."""
     for pattern in patterns:
         match = _find(pattern, clause)
@@ -410,7 +457,7 @@ def _negated(clause: str, start: int) -> bool:
     return any(word in NEGATIONS for word in before)
 
 
-def _find(pattern: re.Pattern, clause: str) -> re.Match | None:
+def _find(pattern: Pattern, clause: str) -> re.Match[str] | None:
     """Where a pattern matches the clause without being negated, or None."""
     return next((m for m in pattern.finditer(clause) if not _negated(clause, m.start())), None)
 
@@ -426,7 +473,8 @@ def _marked(clause: str, span: tuple[int, int]) -> bool:
     return MENTION_MARKERS.search(rest) is not None
 
 
-QUESTION_START = re.compile(r"^(?:what|whats|how|does|do|can|could|is|are|will|would|should|why|when|which|who|where)\b")
+QUESTION_START = re.compile(r"^(?:what|whats|how|does|do|can|could|is|are|will|would|should|why|when|which|who"
+                            r"|where)\b")
 PERSON = re.compile(r"\b(?:i|im|ive|my|me|he|hes|she|shes|his|her|they|their)\b")
 
 
