@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from wellbot.bot.features import ButtonRoute, Feature, MenuItem
-from wellbot.clinic_info.handlers import ShowFact, check, fact_pressed, show_menu
+from wellbot.clinic_info.buttons import ShowFact
+from wellbot.clinic_info.handlers import check, fact_pressed, show_menu
 
 FEATURE = Feature(
     name="clinic_info",

@@ -16,33 +16,29 @@ from wellbot.bot.deps import WellbotContext
 from wellbot.bot.messaging import reply
 from wellbot.bot.router import main_menu
 from wellbot.clinic_info import handlers as clinic_info
-from wellbot.conversation.logic import Intent, detect
+from wellbot.conversation.actions import Answerer, route
 from wellbot.faq import handlers as faq
 from wellbot.front_door import show_help
 
 log = logging.getLogger(__name__)
 
-FACT_INTENTS = {Intent.HOURS: "hours", Intent.ADDRESS: "address", Intent.PHONE: "phone", Intent.PARKING: "parking",
-                Intent.TRANSIT: "transit", Intent.PRICES: "prices", Intent.INSURANCE: "insurance"}
-
 
 async def free_text(update: Update, context: WellbotContext) -> None:
     """Answer a typed message: a conversation basic, a clinic fact, or the FAQ."""
     text = update.message.text
-    intent = detect(text)
-    log.info("typed text user_id=%s intent=%s", update.effective_user.id, intent.value if intent else "faq")
-    if intent is None:
+    where = route(text)
+    log.info("typed text user_id=%s answerer=%s intent=%s", update.effective_user.id, where.answerer.value,
+             where.intent.value if where.intent else "-")
+    if where.answerer is Answerer.FAQ:
         await faq.respond_to_text(update, context, text)
-    elif intent in FACT_INTENTS:
-        await clinic_info.tell(update, context, FACT_INTENTS[intent], text)
-    elif intent is Intent.BOOK:
+    elif where.answerer is Answerer.FACT:
+        await clinic_info.tell(update, context, where.fact, text)
+    elif where.answerer is Answerer.BOOK:
         await booking_flow.begin(update, context)
-    elif intent is Intent.VISITS:
+    elif where.answerer is Answerer.VISITS:
         await booking_visits.visits_command(update, context)
-    elif intent is Intent.HELP:
+    elif where.answerer is Answerer.HELP:
         await show_help(update, context)
     else:
-        template = {Intent.GREETING: "conv_greeting", Intent.THANKS: "conv_thanks", Intent.MENU: "conv_menu",
-                    Intent.HUMAN: "conv_human"}[intent]
-        await reply(update, context, template, first_name=update.effective_user.first_name,
+        await reply(update, context, where.template, first_name=update.effective_user.first_name,
                     keyboard=main_menu(context.deps))
