@@ -571,3 +571,17 @@ async def test_application_polls_replies_and_answers_buttons(devserver):
         finally:
             await app.updater.stop()
             await app.stop()
+
+
+async def test_send_venue_returns_a_venue_and_is_strict_about_coordinates(devserver, api):
+    patient = devserver.user(PATIENT, "Ada")
+    message = await api.send_venue(PATIENT, latitude=39.78, longitude=-89.65, title="Clinic", address="1 Main St")
+    assert (message.venue.title, message.venue.address) == ("Clinic", "1 Main St")
+    assert (message.location.latitude, message.location.longitude) == (39.78, -89.65)
+    sent = await patient.next_message()
+    assert sent.venue == {"latitude": 39.78, "longitude": -89.65, "title": "Clinic", "address": "1 Main St"}
+    with pytest.raises(BadRequest, match=r"(?i)wrong latitude"):
+        await api.send_venue(PATIENT, latitude=91, longitude=1, title="Clinic", address="1 Main St")
+    with pytest.raises(BadRequest, match=r"(?i)title"):
+        await api.send_venue(PATIENT, latitude=1, longitude=2, title=" ", address="1 Main St")
+    assert devserver.stats["sent"] == 1

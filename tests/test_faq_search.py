@@ -134,7 +134,9 @@ def test_words_found_only_deep_in_answers_do_not_count(faq_db, text):
     "loss of bladder control after my back injury",
 ])
 def test_red_flags_are_found(text):
-    assert find_red_flag(text, DEFAULT_RED_FLAGS) is not None
+    assert DEFAULT_RED_FLAGS == ()  # triage's concepts do this now; red_flags only adds a clinic's own phrases
+    phrases = ("chest pain", "can't breathe", "suicidal", "sudden weakness", "loss of bladder control")
+    assert find_red_flag(text, phrases) is not None
 
 
 @pytest.mark.parametrize("text", ["my chest is tight after the gym? no pain", "what is acupuncture", "", "painchest"])

@@ -31,6 +31,8 @@ from wellbot.bot.lanes import CONNECT_TIMEOUT
 from wellbot.bot.messaging import reply
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.bot.render import Renderer
+from wellbot.clinic_info import feature as clinic_info
+from wellbot.conversation import feature as conversation
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import open_database
@@ -41,6 +43,7 @@ from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy
 from wellbot.reminders import feature as reminders
 from wellbot.subscriptions import feature as subscriptions
+from wellbot.triage import feature as triage
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +52,17 @@ RATE_LIMIT_RETRIES = 3
 
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
+    triage.FEATURE,  # reads every typed text first: emergencies are answered before any flow sees them
     front_door.FEATURE,
     heartbeat.FEATURE,
+    conversation.FEATURE,  # typed text outside a flow: greetings, requests, clinic facts, else the FAQ
     faq.FEATURE,
     subscriptions.FEATURE,
     booking.FEATURE,  # /book, /visits, staff schedule, waitlist
     reminders.FEATURE,
     newsletter.FEATURE,  # staff news: broadcasts, digests and their delivery engine
     privacy.FEATURE,
+    clinic_info.FEATURE,  # "Clinic info": hours, address with a map pin, phone, parking, prices
 ]
 GUARDS: list[router.Guard] = []
 GUARDS += guards.GUARDS  # abuse guards: no-user updates, groups, flood, text length

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from wellbot.core.deps import Deps
 
 Handler = Callable[[Update, "WellbotContext"], Awaitable[None]]
+# Runs on every typed text before a flow or the free-text feature gets it, with
+# the name of the flow the user is in (or None); True stops the text there.
+TextCheck = Callable[[Update, "WellbotContext", str | None], Awaitable[bool]]
 ButtonHandler = Callable[[Update, "WellbotContext", list[str]], Awaitable[None]]
 TypedButtonHandler = Callable[..., Awaitable[None]]  # (update, context, button[, flow state])
 StaleHandler = Callable[[Update, "WellbotContext", Any], Awaitable[bool]]
@@ -118,6 +121,8 @@ class Feature:
     flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> typed-input handler (no step table)
     flow_steps: list[FlowSteps] = field(default_factory=list)  # flows with declared steps (router-enforced)
     free_text: Handler | None = None  # what plain text outside any flow means (one feature at most)
+    text_checks: list[TextCheck] = field(default_factory=list)  # see TextCheck: triage reads every message first
+    composing_flows: frozenset[str] = frozenset()  # flows where staff write content (news, broadcasts), not answers
     handlers: list[tuple[BaseHandler, int]] = field(default_factory=list)  # extra PTB handlers, with group
     startup: list[Hook] = field(default_factory=list)  # run after the bot is initialised
     shutdown: list[Hook] = field(default_factory=list)  # run before the bot stops

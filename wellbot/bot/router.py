@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import Deps, WellbotContext
-from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, MenuItem, all_commands
+from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, MenuItem, TextCheck, all_commands
 from wellbot.bot.messaging import answer, reply
 from wellbot.core import patients
 
@@ -66,10 +66,11 @@ def install(application: Application, features: list[Feature], guards: list[Guar
     free_text = [f.free_text for f in features if f.free_text]
     if len(free_text) > 1:
         raise ValueError("only one feature may handle free text")
+    checks = [check for feature in features for check in feature.text_checks]
     typed = (filters.TEXT & ~filters.COMMAND) | filters.CONTACT
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & typed,
-                       _input_runner(flows, free_text[0] if free_text else None)),
+                       _input_runner(flows, free_text[0] if free_text else None, checks)),
         group=MAIN_GROUP,
     )
     application.add_handler(
@@ -193,16 +194,22 @@ def _route_for(routes: dict[str, ButtonRoute], data: str | None) -> tuple[Button
     raise callbacks.CallbackDataError("unknown prefix")  # never echo forged data into logs
 
 
-def _input_runner(flows: dict[str, Handler], free_text: Handler | None) -> Handler:
+def _input_runner(flows: dict[str, Handler], free_text: Handler | None, checks: list[TextCheck]) -> Handler:
     async def run_input(update: Update, context: WellbotContext) -> None:
-        """Send typed text to the user's flow, else to the free-text feature."""
+        """Screen typed text (triage), then send it to the user's flow, else to the free-text feature."""
         state = context.deps.flows.get(update.effective_user.id)
-        if state is not None and state.flow in flows:
-            await flows[state.flow](update, context)
+        flow = state.flow if state is not None and state.flow in flows else None
+        for check in checks:  # before any flow can take an emergency as a name or a choice
+            if await check(update, context, flow):
+                return
+        if flow is not None:
+            await flows[flow](update, context)
         elif free_text is not None and update.message.text:
             await free_text(update, context)
         else:
             await reply(update, context, "unknown_text", keyboard=main_menu(context.deps))
+        for followup in context.followups:  # a mention's safety line comes after the normal answer
+            await followup()
 
     return run_input
 

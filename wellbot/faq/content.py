@@ -34,15 +34,9 @@ MAX_ANSWER_LENGTH = MAX_MESSAGE_LENGTH - 600
 MAX_QUESTION_LENGTH = 200
 
 DEFAULT_DISCLAIMER = "General information only, not medical advice: please ask your clinician about your own care."
-# Red flags when the clinic file lists none: symptoms that need urgent care, not a FAQ answer.
-DEFAULT_RED_FLAGS = (
-    "chest pain", "chest tightness", "trouble breathing", "can't breathe", "cannot breathe",
-    "short of breath", "suicidal", "suicide", "kill myself", "end my life", "want to die",
-    "sudden weakness", "sudden numbness", "face drooping", "slurred speech",
-    "loss of bladder control", "loss of bowel control", "can't control my bladder",
-    "can't control my bowels", "numb groin", "worst headache of my life", "overdose",
-    "fever and back pain", "passed out", "fainted",
-)
+# Extra red-flag phrases when the clinic file lists none: none, since
+# wellbot.triage recognises emergencies as concepts; `red_flags` only adds to it.
+DEFAULT_RED_FLAGS: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,7 +91,7 @@ def faq_settings(section: dict[str, Any], clinic_dir: Path, where: str) -> FaqSe
     if not isinstance(folder, str) or not folder.strip():
         raise ConfigError(where, "`folder` must be the name of a folder next to the clinic file")
     flags = section.get("red_flags", list(DEFAULT_RED_FLAGS))
-    if not isinstance(flags, list) or not flags or not all(isinstance(f, str) and f.strip() for f in flags):
+    if not isinstance(flags, list) or not all(isinstance(f, str) and f.strip() for f in flags):
         raise ConfigError(where, "`red_flags` must be a list of phrases, such as [\"chest pain\"]")
     disclaimer = section.get("disclaimer", DEFAULT_DISCLAIMER)
     if not isinstance(disclaimer, str) or not disclaimer.strip() or "\n" in disclaimer.strip():

@@ -1,4 +1,7 @@
-"""The FAQ feature's declaration: /faq, its buttons and menu item, free text, reload on SIGHUP."""
+"""The FAQ feature's declaration: /faq, its buttons and menu item, reload on SIGHUP.
+
+Free text is the conversation feature's: it asks the FAQ when a message is not a request.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from wellbot.faq.handlers import (
     answer_pressed,
     check_and_load,
     faq_command,
-    free_text,
     show_topics,
     topic_pressed,
     topics_pressed,
@@ -27,7 +29,6 @@ FEATURE = Feature(
              ButtonRoute.typed(ShowAnswer, answer_pressed)],
     menu=[MenuItem("faq", "Questions & answers", show_topics, order=30)],
     deep_links={"faq": show_topics},
-    free_text=free_text,
     startup=[watch_sighup],
     shutdown=[unwatch_sighup],
     checks=[check_and_load],

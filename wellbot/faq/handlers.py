@@ -23,9 +23,9 @@ from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.faq import actions, loading, search, store
+from wellbot.triage.handlers import screen
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -147,13 +147,11 @@ async def _gone(update: Update, context: WellbotContext) -> None:
 
 
 async def respond_to_text(update: Update, context: WellbotContext, text: str) -> None:
-    """Red flags first; then one answer, a few choices, or an apology with the topics."""
+    """One answer, a few choices, or an honest "I don't know" with the ways to reach the clinic.
+
+    Emergencies never get here: triage screens every typed text first.
+    """
     deps = context.deps
-    settings = loading.settings_for(deps.clinic)
-    flagged = search.find_red_flag(text, settings.red_flags) is not None
-    if flagged:
-        log.warning("faq red flag answered with the emergency message user_id=%s", update.effective_user.id)
-        await reply(update, context, "faq_urgent")
     outcome = search.find(deps.db, text)
     log.info("faq search user_id=%s outcome=%s hits=%d", update.effective_user.id, outcome.kind.value,
              len(outcome.hits))
@@ -161,7 +159,7 @@ async def respond_to_text(update: Update, context: WellbotContext, text: str) ->
         await show_answer(update, context, outcome.hits[0].entry_id)
     elif outcome.kind is search.Kind.CHOICES:
         await _offer_choices(update, context, outcome)
-    elif not flagged:  # after an emergency message an apology would only distract
+    else:
         keyboard, _page, _pages_count = topics_keyboard(deps)
         await reply(update, context, "faq_no_match", keyboard=keyboard)
 
@@ -181,7 +179,10 @@ async def faq_command(update: Update, context: WellbotContext) -> None:
     """/faq shows the topics; /faq <words> searches."""
     words = " ".join(context.args or []).strip()
     if words:
-        await respond_to_text(update, context, words)
+        if not await screen(update, context, None, words):
+            await respond_to_text(update, context, words)
+            for followup in context.followups:
+                await followup()
     else:
         await show_topics(update, context)
 

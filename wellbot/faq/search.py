@@ -23,6 +23,7 @@ from sqlite_utils import Database
 
 from wellbot.faq.content import normalize, words
 from wellbot.faq.store import one_deletion_keys
+from wellbot.language.words import fold, is_english, zipf
 
 # bm25 column weights: entry_id (not indexed), question, phrasings, tags, answer.
 WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
@@ -34,9 +35,25 @@ MAX_CHOICES = 3
 CLEAR_RATIO = 1.4  # the best must score this many times the runner-up to be answered outright
 CLOSE_FRACTION = 0.55  # runners-up within this fraction of the best are offered as choices
 MIN_TYPO_WORD = 4
+MAX_TYPO_WORD = 30  # longer tokens are not misspelt words (and their edits would be slow to compute)
 TYPO_CUTOFF = 0.75  # difflib ratio a repaired word must reach
 MAX_LENGTH_CHANGE = 2  # letters a typo may add or drop
 MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
+# The best entry must explain at least this share of the patient's own
+# content words (tuned on tests/faq_questions.toml's off_topic list): below
+# it the bot says "I don't know that one" instead of offering a weak match.
+MIN_EXPLAINED = 0.4
+INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("the" is about 7.7) ...
+MIN_INFORMATION = 0.5  # ... but never below this
+EXPLAINED_POWER = 1.0  # how strongly the explained share re-orders the ranking (tuned on the tuning set)
+FOREIGN_PENALTY = 0.5  # per share of words no entry mentions, taken off a partly explained question
+# Words that say what kind of question it is, not what it is about; they
+# neither need explaining nor explain anything ("do you treat cats").
+GENERIC = frozenset("""
+    treat treats treatment treatments offer offers provide do does get give have help use used work works
+    good best better new much many thing things people person mean means called explain tell ask question
+    questions info information about also just
+    """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 
 STOPWORDS = frozenset(
     """
@@ -47,6 +64,7 @@ STOPWORDS = frozenset(
     them then there these they this those through to too under until up us very was we were what what's when
     where which while who whom why will with would you you're your yours know want need like really ok okay
     hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
+    wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
 
@@ -65,6 +83,7 @@ class Hit:
 
     entry_id: str
     score: float
+    explained: float = 1.0  # share of the patient's content words this entry covers (0 to 1)
 
 
 @dataclass(frozen=True)
@@ -88,24 +107,65 @@ def find_red_flag(text: str, phrases: tuple[str, ...] | list[str]) -> str | None
 
 
 def search(db: Database, text: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
-    """Entries matching the text, best first."""
-    terms = query_terms(db, text)
+    """Entries matching the text, best first; each carries how much of the patient's words it explains."""
+    own, terms = _own_and_all_terms(db, text)
     if not terms:
         return []
     match = " OR ".join(_quote(term) for term in terms)
     rows = db.execute(
-        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score, question, phrasings, tags"
+        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score, question, phrasings, tags, answer"
         " from faq_fts where faq_fts match ? order by score desc limit ?",
         [match, RERANK_POOL],
     ).fetchall()
     stems = {_stem(term) for term in terms}
+    foreign = foreign_share(db, own)
     hits = []
-    for entry_id, score, question, phrasings, tags in rows:
+    for entry_id, score, question, phrasings, tags, answer in rows:
         asked = [_content_stems(text) for text in (question, *phrasings.splitlines())]
-        if not stems & set().union(*asked, _content_stems(tags)):
-            continue  # a word found only deep in an answer ("feel", "last") is not what was asked
-        hits.append(Hit(entry_id, score * (1 + COVERAGE_WEIGHT * coverage(stems, asked))))
+        everything = set().union(*asked, _content_stems(tags), _content_stems(answer))
+        share = explained(own, everything)
+        # An entry that explains more of what was asked ranks higher ...
+        rank = score * (1 + COVERAGE_WEIGHT * coverage(stems, asked)) * share ** EXPLAINED_POWER
+        # ... and words the whole FAQ never mentions make a partly explained question doubtful.
+        hits.append(Hit(entry_id, rank, share - FOREIGN_PENALTY * foreign if share < 1 else share))
     return sorted(hits, key=lambda hit: -hit.score)[:limit]
+
+
+def foreign_share(db: Database, own: dict[str, set[str]]) -> float:
+    """The share of the patient's content words that no entry mentions at all ("cats", "email", "taxi")."""
+    if not own:
+        return 0.0
+    return sum(1 for word, stems in own.items() if len(stems) == 1 and not _known(db, word)) / len(own)
+
+
+def _known(db: Database, word: str) -> bool:
+    """Whether any entry uses the word, or a word with the same stem ("hurting" -> "hurt")."""
+    if _indexed(db, word):
+        return True
+    stem = _stem(word)
+    return len(stem) >= MIN_TYPO_WORD and db.execute(
+        "select 1 from faq_vocab where word >= ? and word < ? limit 1", [stem, stem + "\uffff"]).fetchone() is not None
+
+
+def explained(own: dict[str, set[str]], entry_stems: set[str]) -> float:
+    """The share of the patient's own content words that the entry (any part of it, or a synonym) covers.
+
+    A word counts when its stem is in the entry, or when a synonym it is part
+    of adds a word that is. Words weigh by how much they say: a rare word
+    ("cats", "moxibustion") far more than an everyday one ("actually",
+    "come"), from wordfreq's frequencies. "do you treat cats" leaves its one
+    telling word unexplained by every entry.
+    """
+    if not own:
+        return 0.0
+    weights = {word: information(word) for word in own}
+    total = sum(weights.values())
+    return sum(weights[word] for word, stems in own.items() if stems & entry_stems) / total
+
+
+def information(word: str) -> float:
+    """How much a word says about what is asked: rarer words say more (never less than MIN_INFORMATION)."""
+    return max(MIN_INFORMATION, INFORMATION_CEILING - zipf(word))
 
 
 def coverage(stems: set[str], questions: list[set[str]]) -> float:
@@ -124,14 +184,18 @@ def _content_stems(text: str) -> set[str]:
 
 
 def _stem(word: str) -> str:
-    """A crude stem (the first letters): enough to equate "injection" and "injections"."""
+    """A crude stem (common endings off, then the first letters): "injections" = "injection", "stops" = "stop"."""
+    for ending in ("ing", "ed", "es", "s"):
+        if len(word) > len(ending) + 2 and word.endswith(ending) and not word.endswith("ss"):
+            word = word[: -len(ending)]
+            break
     return word[:STEM_PREFIX]
 
 
 def decide(hits: list[Hit]) -> Outcome:
     """One answer if the best clearly leads, else up to three close choices, else none."""
-    if not hits or hits[0].score <= 0:
-        return Outcome(Kind.NONE)
+    if not hits or hits[0].score <= 0 or hits[0].explained < MIN_EXPLAINED:
+        return Outcome(Kind.NONE)  # honest "I don't know" rather than a weak match
     best = hits[0]
     if len(hits) == 1 or best.score >= hits[1].score * CLEAR_RATIO:
         return Outcome(Kind.ANSWER, (best,))
@@ -146,25 +210,46 @@ def find(db: Database, text: str) -> Outcome:
 
 def query_terms(db: Database, text: str) -> list[str]:
     """The words to search for: repaired, expanded with synonyms, without stopwords, de-duplicated."""
-    tokens = [repair(db, token) for token in words(text)[:MAX_QUERY_WORDS]]
-    terms = [t for t in tokens if t not in STOPWORDS]
-    terms.extend(w for w in expand(db, tokens) if w not in STOPWORDS)
-    return list(dict.fromkeys(terms))
+    return _own_and_all_terms(db, text)[1]
+
+
+def _own_and_all_terms(db: Database, text: str) -> tuple[dict[str, set[str]], list[str]]:
+    """The patient's content words (each with the stems that explain it) and every search term."""
+    tokens = [repair(db, token) for token in words(fold(text))[:MAX_QUERY_WORDS]]
+    terms = [t for t in tokens if t not in STOPWORDS and t not in GENERIC]  # "explain" is not what is asked about
+    if not terms:  # "what do you treat": the generic words are all there is
+        terms = [t for t in tokens if t not in STOPWORDS]
+    own = {t: {_stem(t)} for t in terms}
+    for phrase, meaning in expansions(db, tokens):
+        added = [w for w in meaning.split() if w not in STOPWORDS]
+        terms.extend(added)
+        phrase_stems = {_stem(w) for w in phrase.split()}
+        for word in own:
+            if _stem(word) in phrase_stems:
+                own[word] |= {_stem(w) for w in added}
+    return own, list(dict.fromkeys(terms))
 
 
 def expand(db: Database, tokens: list[str]) -> list[str]:
     """Words the clinic's synonyms add for everyday phrases found in the tokens."""
-    padded = f" {' '.join(tokens)} "
-    added: list[str] = []
-    for phrase, meaning in db.execute("select phrase, meaning from faq_synonyms").fetchall():
-        if f" {phrase} " in padded:
-            added.extend(meaning.split())
-    return added
+    return [word for _phrase, meaning in expansions(db, tokens) for word in meaning.split()]
+
+
+def expansions(db: Database, tokens: list[str]) -> list[tuple[str, str]]:
+    """(phrase, meaning) of each synonym whose everyday phrase is in the tokens (plurals and endings aside)."""
+    padded = f" {' '.join(_stem(t) for t in tokens)} "
+    return [(phrase, meaning) for phrase, meaning in db.execute("select phrase, meaning from faq_synonyms").fetchall()
+            if f" {' '.join(_stem(w) for w in phrase.split())} " in padded]
 
 
 def repair(db: Database, token: str) -> str:
-    """The vocabulary word a misspelt token most likely meant, or the token itself."""
-    if len(token) < MIN_TYPO_WORD or not token.isalpha() or token in STOPWORDS or _indexed(db, token):
+    """The vocabulary word a misspelt token most likely meant, or the token itself.
+
+    A correctly spelt English word (wordfreq's list) is never repaired: "cats"
+    must stay "cats" and be honestly unknown, not become "acts" or "cuts".
+    """
+    if (not MIN_TYPO_WORD <= len(token) <= MAX_TYPO_WORD or not token.isalpha() or token in STOPWORDS
+            or is_english(token) or _indexed(db, token)):
         return token
     candidates = _one_edit_away(db, token) or _same_shape(db, token)
     # Typos rarely touch the first letter; the rule keeps "weather" from becoming "rather".

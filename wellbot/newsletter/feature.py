@@ -61,6 +61,7 @@ FEATURE = Feature(
              ButtonRoute.typed(SendDigest, digest_handlers.send_pressed, staff=True),
              *news_handlers.ROUTES],
     flow_steps=[BROADCAST_STEPS, news_handlers.NEWS_STEPS],
+    composing_flows=frozenset({FLOW, news_handlers.FLOW}),  # staff write health content: triage lets it through
     startup=[start_engine],
     shutdown=[stop_engine],
     checks=[check_settings, digest_handlers.check_digest],

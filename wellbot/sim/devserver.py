@@ -169,11 +169,25 @@ HTML_ENTITY_TYPES = {
 }
 API_METHODS = (
     "getMe", "logOut", "close", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
-    "sendMessage", "sendDocument", "sendChatAction", "editMessageText",
+    "sendMessage", "sendDocument", "sendVenue", "sendChatAction", "editMessageText",
     "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery", "leaveChat", "getChat",
     "setMyCommands", "getMyCommands", "deleteMyCommands", "getFile",
 )
 
+
+MAX_VENUE_TEXT = 256  # characters of a venue's title or address
+
+
+def _coordinate(params: dict, key: str, limit: float) -> float:
+    """A latitude or longitude parameter: required, a number, within +-limit (as Telegram checks)."""
+    value = params.get(key)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"Bad Request: parameter \"{key}\" is required") from None
+    if number != number or not -limit <= number <= limit:
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"Bad Request: wrong {key} specified")
+    return number
 
 class ApiError(Exception):
     """A Bot API error answer: HTTP status, description and optional parameters."""
@@ -215,6 +229,7 @@ class SentMessage:
     parse_mode: str | None = None
     reply_markup: dict | None = None
     document: dict | None = None
+    venue: dict | None = None  # sendVenue: latitude, longitude, title, address
     edits: int = 0
     history: list[str] = field(default_factory=list)
     entities: list[dict] = field(default_factory=list)
@@ -1052,6 +1067,25 @@ class BotAPIServer:
                                 reply_markup=markup, entities=entities, document=document)
         return self._message_json(message)
 
+    def _api_send_venue(self, call: _Incoming) -> dict:
+        """sendVenue: a map pin with a title and an address; coordinates must be real numbers in range."""
+        params = call.params
+        chat = self._target_chat(params)
+        venue = {"latitude": _coordinate(params, "latitude", 90), "longitude": _coordinate(params, "longitude", 180)}
+        for key in ("title", "address"):
+            value = params.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise ApiError(HTTPStatus.BAD_REQUEST, f"Bad Request: parameter \"{key}\" is required")
+            if len(value) > MAX_VENUE_TEXT:
+                raise ApiError(HTTPStatus.BAD_REQUEST, f"Bad Request: {key} is too long")
+            venue[key] = value
+        markup = _check_markup(params.get("reply_markup"))
+        self._check_reply(chat, params)
+        self._check_rate(chat.chat_id)
+        _apply_keyboard(chat, markup)
+        message = self._deliver(chat, html="", text="", reply_markup=markup, venue=venue)
+        return self._message_json(message)
+
     def _document_from(self, value: Any, uploads: dict[str, _Upload]) -> _StoredFile:
         """Resolve the document parameter to a stored file."""
         upload = uploads.get("document")
@@ -1096,6 +1130,11 @@ class BotAPIServer:
         data: dict[str, Any] = {"message_id": message.message_id, "from": self._bot_json(),
                                 "chat": chat.chat_json(), "date": message.date}
         text_key, entities_key = "text", "entities"
+        if message.venue is not None:
+            location = {"latitude": message.venue["latitude"], "longitude": message.venue["longitude"]}
+            data["location"] = location
+            data["venue"] = {"location": location, "title": message.venue["title"],
+                             "address": message.venue["address"]}
         if message.document is not None:
             text_key, entities_key = "caption", "caption_entities"
             stored = self._files.get(message.document["file_id"])

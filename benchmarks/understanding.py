@@ -1,0 +1,157 @@
+"""Understanding what patients type: issue 14's measures on every set, the wordfreq comparison, and latency.
+
+Run from the repository root:  python benchmarks/understanding.py
+Prints, for the tuning sets and each held-out set in tests/heldout/, the
+emergencies that get the urgent reply, near-misses that get it instead of an
+answer, FAQ questions whose right entry comes first, and off-topic questions
+answered "I don't know"; then the same pooled figures with typo repair
+allowed to change real English words (no wordfreq guard); then p50/p99 of
+triage + intent + FAQ search for one message. The first-run (blind) figures
+of each held-out set are recorded in benchmarks/README.md: a held-out set
+measures blind only once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from wellbot.conversation.logic import detect  # noqa: E402
+from wellbot.core.clinic import load_clinic  # noqa: E402
+from wellbot.core.db import open_database  # noqa: E402
+from wellbot.core.resources import example_clinic_file  # noqa: E402
+from wellbot.faq import search, store  # noqa: E402
+from wellbot.faq.content import load_content  # noqa: E402
+from wellbot.language import words  # noqa: E402
+from wellbot.triage.logic import Level, assess  # noqa: E402
+
+TESTS = ROOT / "tests"
+HELDOUT = TESTS / "heldout"
+# (name, triage file, FAQ file, intents file); None where a set has no such part.
+SETS = [
+    ("tuning", TESTS / "triage_tuning.toml", TESTS / "faq_questions.toml", TESTS / "intents_tuning.toml"),
+    ("held-out 1 (issue's)", HELDOUT / "triage_heldout.toml", HELDOUT / "faq_heldout.toml",
+     HELDOUT / "intents_heldout.toml"),
+    *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml", None)
+      for n in range(2, 10)),
+]
+
+
+def load(path: Path | None) -> dict:
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path else {}
+
+
+def first_answer(db, text: str) -> str | None:
+    """What the bot shows first outside a flow: an intent, a FAQ entry, or None ("I don't know")."""
+    intent = detect(text)
+    if intent is not None:
+        return f"intent:{intent.value}"
+    outcome = search.find(db, text)
+    return outcome.hits[0].entry_id if outcome.kind is not search.Kind.NONE else None
+
+
+def measure(db, triage_file: Path, faq_file: Path, intents_file: Path | None) -> dict[str, tuple[int, int]]:
+    """(hits, total) for each measure on one set."""
+    triage, faq, intents = load(triage_file), load(faq_file), load(intents_file)
+    emergencies, near = triage.get("emergencies", []), triage.get("near_misses", [])
+    off = faq.get("off_topic", [])
+    figures = {
+        "emergencies urgent": (sum(assess(c["text"]).level is Level.URGENT for c in emergencies), len(emergencies)),
+        "near-misses urgent": (sum(assess(c["text"]).level is Level.URGENT for c in near), len(near)),
+        "emergencies with no urgent reply and no safety line":
+            (sum(assess(c["text"]).level is Level.NONE for c in emergencies), len(emergencies)),
+        "FAQ right first": (sum(first_answer(db, c["q"]) == c["expect"] for c in faq["questions"]),
+                            len(faq["questions"])),
+        "off-topic 'I don't know'": (sum(first_answer(db, q) is None for q in off), len(off)),
+    }
+    if intents:
+        messages = intents["messages"]
+        figures["basics and clinic facts"] = (
+            sum((detect(m["text"]).value if detect(m["text"]) else "none") == m["expect"] for m in messages),
+            len(messages))
+    return figures
+
+
+def report(db) -> list[str]:
+    """Print every set's figures and the pooled held-out ones; return every text (for the latency run)."""
+    pooled: dict[str, list[int]] = {}
+    for name, *files in SETS:
+        figures = measure(db, *files)
+        print(f"\n{name}")
+        for label, (hits, total) in figures.items():
+            print(f"  {label:<55} {hits}/{total} ({hits / total:.0%})" if total else f"  {label:<55} -")
+            if name != "tuning":
+                pooled.setdefault(label, [0, 0])
+                pooled[label][0] += hits
+                pooled[label][1] += total
+    print("\nall held-out sets together (seen: not blind, see benchmarks/README.md)")
+    for label, (hits, total) in pooled.items():
+        print(f"  {label:<55} {hits}/{total} ({hits / total:.1%})")
+    texts = []
+    for _name, *files in SETS:
+        triage, faq = load(files[0]), load(files[1])
+        texts += [c["text"] for c in triage.get("emergencies", []) + triage.get("near_misses", [])]
+        texts += [c["q"] for c in faq.get("questions", [])] + faq.get("off_topic", [])
+    return list(dict.fromkeys(texts))
+
+
+def without_wordfreq(db) -> None:
+    """The pooled held-out figures when typo repair may change any word the clinic's texts do not use."""
+    real_english = words.is_english
+    words.is_english = search.is_english = lambda word: False
+    try:
+        pooled: dict[str, list[int]] = {}
+        for _name, *files in SETS[1:]:
+            for label, (hits, total) in measure(db, *files).items():
+                pooled.setdefault(label, [0, 0])
+                pooled[label][0] += hits
+                pooled[label][1] += total
+    finally:
+        words.is_english = search.is_english = real_english
+    print("\nthe same, WITHOUT the wordfreq guard (real English words may be 'repaired' into clinic words)")
+    for label, (hits, total) in pooled.items():
+        print(f"  {label:<55} {hits}/{total} ({hits / total:.1%})")
+
+
+def latency(db, texts: list[str], rounds: int) -> None:
+    """p50/p99/max of triage + intent + search for one message."""
+    for text in texts[:50]:  # warm the caches (word list, compiled patterns)
+        assess(text), first_answer(db, text)
+    times = []
+    for _ in range(rounds):
+        for text in texts:
+            start = time.perf_counter()
+            assess(text)
+            first_answer(db, text)
+            times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    p99 = times[int(len(times) * 0.99) - 1]
+    print(f"\ntriage + intent + search, {len(times)} messages: p50 {statistics.median(times):.2f} ms, "
+          f"p99 {p99:.2f} ms, max {times[-1]:.2f} ms (target p99 < 20 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="times each message is timed [3]")
+    args = parser.parse_args()
+    clinic = load_clinic(example_clinic_file())
+    db = open_database(":memory:")
+    store.replace_content(db, load_content(clinic.directory / "faq", [s.key for s in clinic.services]))
+    start = time.perf_counter()
+    words.english_words()
+    print(f"wordfreq English list: {len(words.english_words())} words, loaded once in "
+          f"{(time.perf_counter() - start) * 1000:.0f} ms")
+    texts = report(db)
+    without_wordfreq(db)
+    latency(db, texts, args.rounds)
+
+
+if __name__ == "__main__":
+    main()

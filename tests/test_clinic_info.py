@@ -1,0 +1,118 @@
+"""Clinic facts and conversation intents as plain functions: hours against a clock, the [info] table, intents."""
+
+import tomllib
+from datetime import date, datetime, time
+from pathlib import Path
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from wellbot.booking.rules import rules_from_clinic
+from wellbot.clinic_info.logic import asks_now, closed_ahead, day_asked, info_of, open_state, week
+from wellbot.conversation.logic import Intent, detect
+from wellbot.core.errors import ConfigError
+from wellbot.triage.settings import DEFAULT_CRISIS_LINE, triage_settings
+
+NY = ZoneInfo("America/New_York")
+WEDNESDAY = date(2026, 6, 10)
+TUNING = tomllib.loads((Path(__file__).parent / "intents_tuning.toml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def rules(clinic):
+    return rules_from_clinic(clinic)
+
+
+def test_open_now_and_until_when(rules):
+    state = open_state(rules, datetime(2026, 6, 10, 9, 0, tzinfo=NY))
+    assert state.open
+    assert state.until == time(12, 30)
+
+
+def test_closed_over_lunch_opens_again_after_the_break(rules):
+    state = open_state(rules, datetime(2026, 6, 10, 12, 45, tzinfo=NY))
+    assert not state.open
+    assert state.next_open == datetime(2026, 6, 10, 13, 30, tzinfo=NY)
+
+
+def test_closed_dates_are_skipped_when_finding_the_next_opening(rules):
+    state = open_state(rules, datetime(2026, 12, 23, 19, 0, tzinfo=NY))  # the 24th and 25th are closed dates
+    assert state.next_open == datetime(2026, 12, 26, 9, 0, tzinfo=NY)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("are you open saturday?", date(2026, 6, 13)), ("open on sun", date(2026, 6, 14)),
+    ("are you open tomorrow", date(2026, 6, 11)), ("open today?", WEDNESDAY),
+    ("closed on christmas eve?", date(2026, 12, 24)), ("open on wednesdays", WEDNESDAY),
+    ("what are your hours", None),
+])
+def test_the_day_a_question_names(text, expected):
+    assert day_asked(text, WEDNESDAY) == expected
+
+
+def test_now_questions():
+    assert asks_now("open now?")
+    assert asks_now("are you open right now")
+    assert not asks_now("open saturday")
+
+
+def test_week_and_closed_dates(rules):
+    assert week(rules)[6] == ("Sunday", ())
+    assert closed_ahead(rules, WEDNESDAY)[0] == date(2026, 7, 3)
+
+
+def test_info_from_the_example_clinic(clinic):
+    info = info_of(clinic)
+    assert info.has_pin
+    assert "Oak Street" in info.parking
+    assert info.prices
+
+
+def fake_clinic(tables: dict) -> SimpleNamespace:
+    return SimpleNamespace(path=Path("clinic.toml"), emergency_number="911",
+                           section=lambda name: tables.get(name, {}))
+
+
+@pytest.mark.parametrize("tables", [
+    {"info": {"parking": 3}}, {"info": {"valet": "yes"}}, {"clinic": {"latitude": 40.0}},
+    {"clinic": {"latitude": 100, "longitude": 0}}, {"clinic": {"latitude": "40", "longitude": "-70"}},
+])
+def test_bad_info_settings_are_refused_by_name(tables):
+    with pytest.raises(ConfigError):
+        info_of(fake_clinic(tables))
+
+
+def test_info_is_optional():
+    info = info_of(fake_clinic({}))
+    assert not info.has_pin
+    assert info.parking == ""
+
+
+def test_triage_settings_defaults_and_mistakes():
+    settings = triage_settings(fake_clinic({}))
+    assert settings.alert_staff
+    assert settings.alert_text
+    assert settings.crisis_line == DEFAULT_CRISIS_LINE
+    assert not triage_settings(fake_clinic({"triage": {"alert_staff": False}})).alert_staff
+    mistakes = ({"triage": {"alert_staff": "yes"}}, {"triage": {"page_doctor": True}}, {"clinic": {"crisis_line": ""}})
+    for tables in mistakes:
+        with pytest.raises(ConfigError):
+            triage_settings(fake_clinic(tables))
+
+
+def test_intents_on_the_tuning_set():
+    wrong = [(m["text"], m["expect"]) for m in TUNING["messages"]
+             if (detect(m["text"]).value if detect(m["text"]) else "none") != m["expect"]]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("text", ["hello, do you treat migraines", "what can you do for my pain without injections",
+                                  "how much does it hurt", "are you open to partnerships", "book me a taxi",
+                                  "what's the best car insurance"])
+def test_questions_that_only_look_like_requests_are_not_intents(text):
+    assert detect(text) is None
+
+
+def test_a_greeting_before_a_request_is_the_request():
+    assert detect("hi, I want to book an appointment") is Intent.BOOK

@@ -1,0 +1,118 @@
+"""Triage as plain functions: the goals on every held-out set, the tuning set, typos, mentions and the crisis line.
+
+Each held-out set in tests/heldout/ was committed before the code it first
+measured and never edited; once measured it is no longer blind, and later
+rounds were tuned with it in view. These tests keep every set passing; the
+blind first-run figures are in benchmarks/README.md.
+"""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from wellbot.language.words import closest, fold, is_english, repair_tokens
+from wellbot.triage.logic import Level, assess, vocabulary
+
+HERE = Path(__file__).parent
+HELDOUT = tomllib.loads((HERE / "heldout" / "triage_heldout.toml").read_text(encoding="utf-8"))
+TUNING = tomllib.loads((HERE / "triage_tuning.toml").read_text(encoding="utf-8"))
+ROUNDS = {f"heldout{n}": tomllib.loads((HERE / "heldout" / f"round{n}_heldout.toml").read_text(encoding="utf-8"))
+          for n in range(2, 10)}
+SETS = {"heldout": HELDOUT, "tuning": TUNING, **ROUNDS}
+MAX_FALSE_URGENT = 0.02  # issue 14: at most 2% of harmless messages get the urgent-only reply
+
+
+@pytest.mark.parametrize("data", SETS.values(), ids=SETS.keys())
+def test_every_emergency_is_urgent(data):
+    missed = [case["text"] for case in data["emergencies"] if assess(case["text"]).level is not Level.URGENT]
+    print(f"\nurgent: {len(data['emergencies']) - len(missed)}/{len(data['emergencies'])}")
+    assert len(data["emergencies"]) >= 30
+    assert missed == []
+
+
+@pytest.mark.parametrize("data", SETS.values(), ids=SETS.keys())
+def test_near_misses_rarely_get_the_urgent_reply(data):
+    urgent = [case["text"] for case in data["near_misses"] if assess(case["text"]).level is Level.URGENT]
+    rate = len(urgent) / len(data["near_misses"])
+    print(f"\nfalse urgent: {len(urgent)}/{len(data['near_misses'])} ({rate:.1%}): {urgent}")
+    assert len(data["near_misses"]) >= 30
+    assert rate <= MAX_FALSE_URGENT, urgent
+
+
+def test_heldout_set_is_big_enough():
+    assert len(HELDOUT["emergencies"]) >= 60
+    assert len(HELDOUT["near_misses"]) >= 60
+
+
+@pytest.mark.parametrize("data", SETS.values(), ids=SETS.keys())
+def test_suicidal_and_self_harm_messages_get_the_crisis_line(data):
+    wanted = [c["text"] for c in data["emergencies"] if c["concept"] in ("suicidal", "self_harm")]
+    assert wanted
+    assert [text for text in wanted if not assess(text).crisis] == []
+
+
+@pytest.mark.parametrize("text", [
+    "my father had a heart attack in 2019, can he still have acupuncture?",
+    "can needles ever cause a collapsed lung?",
+    "what if someone took too much of the medicine",
+    "i was suicidal in my teens but im fine now",
+])
+def test_past_hypothetical_and_third_party_mentions_get_a_safety_line(text):
+    assert assess(text).level is Level.MENTION
+
+
+@pytest.mark.parametrize("text", [
+    "I CAN'T BREATHE", "i cant breath", "chest pian", "i am suicidle", "i cannot breathe",
+    "what is happening i cant breathe", "hi, can you help me? i can not breathe",
+])
+def test_typos_missing_apostrophes_and_shouting_still_urgent(text):
+    assert assess(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", ["", "   ", "hello", "Pat Smith", "+1 555 0100", "my back is killing me",
+                                  "no chest pain, just my lower back", "i want to kill this pain"])
+def test_everyday_text_is_not_urgent(text):
+    assert assess(text).level is not Level.URGENT
+
+
+def test_an_essay_is_read_quickly_and_safely():
+    assert assess("word " * 5000 + "i cant breathe").level is Level.NONE  # only the first words are read
+    assert assess("i cant breathe " + "word " * 5000).level is Level.URGENT
+
+
+def test_folding_drops_apostrophes_and_contracts_negations():
+    assert fold("I Can't, I CANNOT, I do not") == "i cant, i cant, i dont"
+
+
+def test_real_english_words_are_never_bent_into_concept_words():
+    words = ["weather", "pain", "chase", "breadth", "faith", "vine", "bored", "chess"]
+    assert all(is_english(w) for w in words)
+    assert repair_tokens(words, vocabulary()) == words
+
+
+def test_misspellings_are_repaired_towards_the_concepts():
+    assert repair_tokens(["pian", "cheast", "suicidle", "unconcious"], vocabulary()) == [
+        "pain", "chest", "suicide", "unconscious"]
+    assert closest("zzzz", vocabulary()) is None
+
+
+@pytest.mark.parametrize("text", [
+    "my chest has felt odd since this morning",  # no concept, but a symptom happening now
+    "my husband is sweating and confused",  # a serious symptom stated about someone
+])
+def test_unrecognised_symptoms_now_still_get_the_safety_line(text):
+    finding = assess(text)
+    assert finding.level is not Level.NONE
+
+
+@pytest.mark.parametrize("text", ["does acupuncture help with swelling?", "what is a nerve block"])
+def test_general_questions_get_no_safety_line(text):
+    assert assess(text).level is Level.NONE
+
+
+def test_a_giant_token_is_not_repaired():
+    """Staff may type 4,000 characters: a token that long is never a typo (its edits would take seconds)."""
+    assert repair_tokens(["x" * 4000], vocabulary()) == ["x" * 4000]
+    assert assess("x" * 4000).level is Level.NONE
+    assert assess("é" * 1000 + " i cant breathe").level is Level.URGENT

@@ -1,0 +1,52 @@
+"""What to do with typed text outside a flow: which feature answers it. No Telegram imports.
+
+Nothing here changes state; it is the one place that maps what a message
+asks for (`logic.detect`) to who answers it, so the handler stays a switch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from wellbot.conversation.logic import Intent, detect
+
+
+class Answerer(Enum):
+    """Who answers a typed message."""
+
+    FAQ = "faq"  # a question: search the FAQ (or say "I don't know")
+    FACT = "fact"  # a clinic fact (`fact` says which)
+    BOOK = "book"  # start booking
+    VISITS = "visits"  # the patient's visits, to cancel or move one
+    HELP = "help"  # /help
+    TEMPLATE = "template"  # a short reply with the main menu (`template` says which)
+
+
+@dataclass(frozen=True)
+class Route:
+    """The answerer, and which fact or template."""
+
+    answerer: Answerer
+    fact: str = ""
+    template: str = ""
+    intent: Intent | None = None
+
+
+FACT_INTENTS = {Intent.HOURS: "hours", Intent.ADDRESS: "address", Intent.PHONE: "phone", Intent.PARKING: "parking",
+                Intent.TRANSIT: "transit", Intent.PRICES: "prices", Intent.INSURANCE: "insurance"}
+TEMPLATES = {Intent.GREETING: "conv_greeting", Intent.THANKS: "conv_thanks", Intent.MENU: "conv_menu",
+             Intent.HUMAN: "conv_human"}
+ANSWERERS = {Intent.BOOK: Answerer.BOOK, Intent.VISITS: Answerer.VISITS, Intent.HELP: Answerer.HELP}
+
+
+def route(text: str) -> Route:
+    """Who answers a typed message outside a flow."""
+    intent = detect(text)
+    if intent is None:
+        return Route(Answerer.FAQ)
+    if intent in FACT_INTENTS:
+        return Route(Answerer.FACT, fact=FACT_INTENTS[intent], intent=intent)
+    if intent in TEMPLATES:
+        return Route(Answerer.TEMPLATE, template=TEMPLATES[intent], intent=intent)
+    return Route(ANSWERERS[intent], intent=intent)

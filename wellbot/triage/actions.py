@@ -1,0 +1,44 @@
+"""What triage does about one message: read it, and tell staff about an urgent one. No Telegram imports."""
+
+from __future__ import annotations
+
+import logging
+
+from wellbot.core.deps import Deps
+from wellbot.core.hooks import Notifier
+from wellbot.faq import loading as faq_loading
+from wellbot.faq.search import find_red_flag
+from wellbot.triage import logic
+from wellbot.triage.settings import triage_settings
+
+log = logging.getLogger(__name__)
+
+CLINIC_PHRASE = "clinic_phrase"  # the concept name of a match on the clinic's own `[faq] red_flags`
+
+
+def read(deps: Deps, text: str) -> logic.Finding:
+    """Triage's concepts, plus any extra `[faq] red_flags` phrases the clinic lists."""
+    finding = logic.assess(text)
+    if finding.level is not logic.Level.NONE:
+        return finding
+    phrases = faq_loading.settings_for(deps.clinic).red_flags
+    if phrases and find_red_flag(text, phrases):
+        return logic.Finding(logic.Level.URGENT, CLINIC_PHRASE)
+    return finding
+
+
+def composing(deps: Deps, flow: str | None) -> bool:
+    """Whether the user is writing content (a broadcast, a news item) that may well name emergencies."""
+    return flow is not None and any(flow in feature.composing_flows for feature in deps.features)
+
+
+async def alert_staff(deps: Deps, notifier: Notifier, finding: logic.Finding, *, user_id: int, name: str,
+                      username: str, text: str) -> int:
+    """Tell staff a patient got the urgent reply (if the clinic wants that); return how many were told."""
+    settings = triage_settings(deps.clinic)
+    if not settings.alert_staff or deps.settings.is_staff(user_id):
+        return 0
+    told = await notifier.staff("triage_staff_alert", user_id=user_id, name=name, username=username,
+                                concept=finding.concept, text=text if settings.alert_text else "")
+    log.info("staff told of an urgent reply user_id=%s staff_reached=%s", user_id, told)
+    return told

@@ -1,0 +1,507 @@
+"""Spotting emergencies in what patients type, the way a clinician reads it. No Telegram imports.
+
+A message is read in three steps:
+
+1. It is folded (lower case, no apostrophes: "can't" -> "cant"), its
+   misspelt words are repaired towards the words the concepts use ("pian" ->
+   "pain"; real English words are never changed, see wellbot.language.words),
+   and it is cut into clauses at punctuation and at "but"/"now", so that
+   "i was suicidal in my teens but im fine now" keeps its time marker with
+   the part it belongs to.
+2. Each clause is matched against CONCEPTS: what a clinician listens for
+   (heart attack, stroke, breathing, severe allergy, cauda equina, infection
+   or bleeding after a procedure, overdose, fainting, suicidal thoughts,
+   self-harm). Some need two findings anywhere in the message (jaw pain WITH
+   sweating; a fever WITH a recent injection).
+3. A finding in a clause that is historical ("in 2019", "years ago", "used
+   to"), hypothetical ("what if", "can needles ever cause", "signs of"),
+   habitual ("at the sight of") or negated ("no chest pain") is a MENTION:
+   the normal answer plus a safety line. Any other finding is URGENT.
+
+Someone else's emergency happening now ("my dad collapsed and wont wake
+up") is urgent too: the patient needs the emergency number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+from functools import cache
+
+from wellbot.language.words import fold, repair_tokens, tokens
+
+MAX_WORDS = 120  # a pasted essay is read by its first words only
+NEGATION_WINDOW = 3  # words before a finding that can negate it ("no chest pain", "not really short of breath")
+
+
+class Level(Enum):
+    """How the bot must answer."""
+
+    NONE = "none"  # nothing of concern
+    MENTION = "mention"  # a past, hypothetical or someone else's mention: normal answer plus a safety line
+    URGENT = "urgent"  # happening now: the emergency number first
+
+
+# Concepts whose urgent reply also gives the crisis line.
+CRISIS_CONCEPTS = frozenset({"suicidal", "self_harm"})
+
+_ = r"(?:\s+\S+){0,%d}\s+"  # a gap of up to N words between two parts of a pattern
+
+
+def gap(n: int) -> str:
+    """A regex gap of up to `n` words."""
+    return _ % n
+
+
+def near(a: str, b: str, n: int = 4) -> str:
+    """`a` and `b` within `n` words of each other, in either order."""
+    return rf"\b(?:{a})\w*{gap(n)}(?:{b})|\b(?:{b})\w*{gap(n)}(?:{a})"
+
+
+CHEST_FEELING = (r"pain|pains|painful|hurt|hurts|hurting|ache|aches|aching|pressure|tight|tightness|heavy|heaviness"
+                 r"|weight|squeez\w*|crush\w*|elephant|vice|burning|stabbing|sore")
+FACE = r"face|mouth|smile|lip"
+SPEECH = r"speech|words|talking|speaking|voice"
+TIME_SUDDEN = r"sudden\w*|all of a sudden|out of nowhere|just now"
+SWELLING = r"swell\w*|swollen|clos\w*|puff\w*|tight|thick|closing"
+PROCEDURE = (r"injection\w*|injected|epidural|block|needle\w*|shot|jab|procedure|rfa|ablation|acupuncture"
+             r"|cupping|treatment|site|stimulator|implant|steroid|wound|operation|surgery|puncture|nerve block")
+INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|hot and red|hot red|infect\w*"
+             r"|stiff neck|swelling (?:more|is growing|keeps|getting)|swollen|(?:lump|bump|swelling)\w*(?:\s+\S+){0,10}"
+             r"\s+(?:bigger|growing|worse|larger)|bleed\w*(?:\s+\S+){0,10}\s+(?:wont|doesnt|not|cant|isnt) stop\w*"
+             r"|temp\w*(?: of| is)? (?:3[89]|4[01]|10[0-4])\b|\b(?:3[89]|4[01]|10[0-4])(?: \d)? ?(?:c|f|degrees)\b|neck"
+             r" (?:is )?stiff|hot lump"
+             r"|leaking|discharg\w*|yellow stuff|weeping|"
+             r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring"
+             r"|gushing"
+             r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
+             r"|redness spreading|spreading redness|red streaks?|red lines?|soak\w* through|through (?:my"
+             r"|the) (?:dressing"
+             r"|plaster|bandage)|(?:going|turning|gone) black|oozing|hot and cold|red and angry|angry|gone hard"
+             r"|blood(?: \S+){0,8} (?:wont|doesnt|not|cant|isnt) stop\w*|a lot of blood|lots of blood")
+DRUG = (r"pills|pill|tablets|tablet|patch|patches|meds|medication\w*|medicine\w*|painkillers|dose|doses|oxy\w*"
+        r"|paracetamol"
+        r"|acetaminophen|tylenol|ibuprofen|gabapentin|pregabalin|morphine|codeine|tramadol|fentanyl|opioids")
+TOO_MUCH = (r"too many|too much|double(?! dose (?:a|per) day)|a whole|whole|all my|all of my|all the|way more|handful"
+            r"|extra"
+            r"|twice(?! (?:a|per|each|every) (?:day|week|night|morning))|two lots|doubled|doubled up"
+            r"|\d+ lots|2 lots|by mistake|by accident|accidentally")
+PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,3}} (?:{PROCEDURE})"
+                  rf"|\bhad (?:the |my |an |a )?(?:\S+ )?(?:{PROCEDURE})|\b(?:{PROCEDURE}) (?:site|spot|area|wound)"
+                  rf"|\bwhere (?:they|i had|you|the)\b|\b(?:{PROCEDURE})(?: \S+){{0,2}} (?:yesterday|today|this morning"
+                  rf"|last night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+SELF = r"myself|my self"
+
+# Word classes that signal an emergency when they meet in one clause, in any
+# order and at any distance ("pain ... right in my breastbone"). Phrases
+# cannot anticipate every wording; classes of words generalise better.
+C_CHEST = r"\b(?:chest(?! muscle| wall)|breast ?bone|sternum|ribcage)\b"
+C_DISCOMFORT = (r"\b(?:pain\w*|hurt\w*|ach\w*|pressure|pressing|tight\w*|heav\w*|weight|squeez\w*|crush\w*|burning"
+                r"|on fire|band|vice|stabbing|sore|agony|discomfort|uncomfortable|funny feeling|strange feeling"
+                r"|stood on|killing"
+                r"|\d+ ?(?:out of|/) ?10)\b")
+C_FACE_LIMB_SPEECH = (r"\b(?:face|mouth|smile|lip|lips|arm|arms|leg|hand|side|speech|speak\w*|words|talk\w*|voice"
+                      r"|vision|eye|eyes|sight|walk\w*|balance)\b")
+C_NEURO_DEFICIT = (r"\b(?:droop\w*|slipped|twisted|lopsided|crooked|sagg\w*|slurr\w*|mumbl\w*|nonsense|gibberish"
+                   r"|jumbled"
+                   r"|garbled|drunk|double|paralys\w*|floppy|limp|wont (?:move|work)|cant (?:move|lift|raise|feel|get)"
+                   r"|doesnt make sense|not making sense|rubbish|dribbl\w*|drool\w*|has gone|gone numb)\b")
+C_SUDDEN = r"\b(?:sudden\w*|all of a sudden|out of nowhere|woke up (?:and|with)|just now|came on)\b"
+C_NEURO_SIGN = (r"\b(?:numb\w*|weak\w*|heavy|blurr\w*|double|dizz\w*|cant walk|confus\w*|headache|vision|blind"
+                r"|cant see|cant speak|cant talk|words|cant understand|talking rubbish|lost the feeling|no feeling"
+                r"|balance)\b")
+C_AIR = r"\b(?:breath\w*|air|lungs?)\b"
+C_AIR_TROUBLE = (r"\b(?:cant|hard|harder|struggl\w*|difficult\w*|trouble|hardly|barely|short|stopp\w*|fight\w*"
+                 r"|gasp\w*|pant\w*|every|labou?red|noisy|rattl\w*|whistl\w*|wheez\w*|less and less|not enough)\b")
+C_SWELL_PART = r"\b(?:throat|tongue|lips?|face|mouth|eyes?|eyelids?|neck)\b"
+C_SWELL = (r"\b(?:swell\w*|swollen|clos\w*|puff\w*|thick|tight|tingl\w*|scratchy|blown up|blew up|huge|ballooned|fat"
+           r"|getting bigger|went big)\b")
+C_SKIN = r"\b(?:hives|rash\w*|welts?|blotch\w*|itch\w*)\b"
+C_SPREAD = (r"\b(?:all over|everywhere|whole body|spreading|throat|lips|tongue|dizz\w*|faint\w*|lightheaded"
+            r"|light headed|breath\w*)\b")
+C_SADDLE = (r"\b(?:groin|bum|bottom|buttock\w*|saddle|privates?|private parts?|genital\w*|down below|down there"
+            r"|back passage|between (?:my|the|his|her) legs)\b")
+C_NO_FEELING = r"\b(?:numb\w*|no feeling|cant feel|tingl\w*|pins and needles|dead)\b"
+C_CONTINENCE = r"\b(?:pee\w*|wee\w*|urin\w*|bladder|bowel\w*|toilet|poo\w*|wet (?:myself|the bed)|leak\w*|soil\w*)\b"
+C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing"
+                     r"|warning)"
+                     r"|didnt (?:notice|feel|know)|accident|new|never|wet|leak\w*|just went|havent been able|dont feel"
+                     r"|cant feel|no feeling)\b")
+C_LEGS = r"\b(?:legs|both legs|feet)\b"
+C_LEGS_FAIL = (r"\b(?:giv\w* (?:way|out)|gave (?:way|out)|jelly|buckl\w*|collaps\w*|dragging|wont hold|falling over"
+               r"|fall over|keep falling|stopped working)\b")
+C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive|wont wake|isnt waking|not waking"
+                  r"|cant wake|unconscious"
+                  r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out"
+                  r"|(?:wont|isnt|not|cant) answer\w*|on the floor and|not moving)\b")
+THIRD_SELF = r"himself|herself|themselves|themself"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """An emergency a clinician listens for."""
+
+    key: str
+    patterns: tuple[str, ...] = ()  # any one, inside one clause
+    pairs: tuple[tuple[str, str], ...] = ()  # a finding AND its context anywhere in the message
+    together: tuple[tuple[str, str], ...] = ()  # two word classes anywhere in the same clause
+    topic: str = ""  # words that only ever make a mention on their own ("stroke", "overdose")
+
+
+# Checked in this order: the first urgent concept names the reply (suicidal
+# before overdose, so "saving up my pills" gets the crisis line).
+CONCEPTS: tuple[Concept, ...] = (
+    Concept("suicidal", patterns=(
+        r"\bsuicid\w*", rf"\bkill\w* (?:{SELF})\b", r"\bkill me\b",
+        rf"\b(?:is|are|going to|gonna|wants? to|trying to|threaten\w* to|talking about"
+        rf"|talks about) kill\w* (?:{THIRD_SELF})\b",
+        r"\b(?:pills|tablets|rope|gun|knife|blades?) (?:are |is )?ready\b", r"\bstop forever\b",
+        r"\bend(?:ing)? (?:it all|my life|my own life"
+        r"|things|it now|everything)\b", r"\btake (?:my|his|her) (?:own )?life\b", r"\b(?:want|wanna|going|wish)"
+        r"(?: to)? (?:die|be dead)\b(?! (?:my|your|her|his|it|them|the)\b)", r"\bwish i (?:was|were) dead\b",
+        r"\b(?:better|happier)(?: off)? (?:without me|if i (?:was|were)"
+        r"(?: not here| not around| gone| dead)|if i died|if i die|dead)\b",
+        r"\blife has no (?:meaning|point|purpose)\b",
+        r"\bno (?:meaning|purpose) (?:in|to) (?:my )?life\b",
+        r"\b(?:going to|gonna|plan\w* to|want to|will) (?:take|swallow)"
+        r" (?:all|them all|all of them|every)\b", r"\b(?:going to|gonna|plan\w* to|want to|will) overdose\b",
+        r"\b(?:nobody|no one|noone) (?:cares|would care|will care)"
+        r" (?:if|whether) i\b", r"\bhad enough of (?:life|living|everything|it all|this life)\b",
+        r"\bif i (?:was|were) (?:dead|gone for good)\b",
+        r"\bno (?:point|reason|use) (?:in |to )?(?:going on|keep(?:ing)? (?:on|going|living)"
+        r"|living|live|being alive|carrying on|go on|life)\b", r"\bdont see (?:the |any )?point\b(?:\s+\S+){0,2}\s+"
+        r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
+        r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
+        r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b",
+        r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
+        r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
+        r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bno point (?:to|in|of) anything\b",
+        r"\b(?:want to|wanna) (?:not exist|stop existing|not be here)\b", r"\bnot (?:to )?exist\b",
+        r"\b(?:to|going to|gonna|will|want to|plan to|i) end (?:it|this|all this|everything|things|my life)\b(?! with"
+        r"| for)",
+        r"\bdriv\w* (?:my car |the car )?(?:into|off) (?:a|the) (?:wall|tree|bridge|cliff|traffic|lorry|truck)\b",
+        r"\b(?:step\w*|throw\w* myself|jump\w*) (?:in front of|under) (?:a|the)\b",
+        r"\bcrash\w* (?:my|the) car on purpose\b", r"\b(?:thinking|thought|think|thinks) (?:about|of) (?:taking an "
+        r"overdose|overdosing|ending|dying|not being here)\b", r"\brather (?:be dead|die)\b",
+        r"\bgiv\w* (?:all )?(?:my |away my )?(?:things|stuff|belongings|possessions) away\b",
+        r"\bwant (?:it|this|everything)"
+        r" (?:all )?to be over\b", r"\bnothing matters any ?more\b", r"\bplan to (?:end|take|kill)\b",
+        r"\bdisappear forever\b", r"\bdark thoughts\b", r"\b(?:no|cant see a|cant find a|see no) way out\b",
+        r"\bsleep forever\b", r"\b(?:im|i am|feel like|feel|just) (?:a |such a )?burden\b", r"\bwant to disappear\b",
+        r"\bwritten (?:a |my |some )?(?:letters?|notes?|goodbyes?)\b", r"\bready to go$", r"\b(?:most|how many) "
+        rf"(?:{DRUG})(?: \S+){{0,6}} (?:die|dead|kill|fatal|lethal)\b",
+        r"\b(?:take|swallow) (?:all of them|them all)\b",
+        r"\bsay(?:ing)? goodbye\b(?! to (?:my|the) (?:pain|back))", r"\bend it (?:tonight|today|now|soon|all)\b",
+        r"\bdecided to (?:end|die|go)\b", r"\b(?:nobody|no one|noone) (?:would|will) (?:miss|care|notice)\b",
+        r"\bif i (?:was|were) gone\b", r"\bjump\w* (?:off|from|in front of)\b", r"\bhang(?:ing)? myself\b",
+        r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b",
+        r"\blife is(?:nt| not) worth\b",
+    ), topic=r"\bsuicid\w*"),
+    Concept("self_harm", patterns=(
+        r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn|hitting|hit|punching|punch"
+        rf"|scratching|scratch|biting|bite|starving|starve) (?:{SELF})\b", r"\b(?:been |started |keep |am |im )?cutting"
+        r" (?:again|myself)\b",
+        r"\bpunch\w* (?:the )?walls?\b", r"\b(?:cut|cutting|burn\w*) my (?:arms?|legs?|wrists?|thighs?|skin)\b",
+        r"\b(?:scratch\w*|cut\w*|pick\w*|hit\w*|punch\w*) (?:my|at my) (?:arms?|legs?|wrists?|skin|thighs?)"
+        r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
+    ), topic=r"\bself ?harm\w*"),
+    Concept("heart", patterns=(
+        near(r"chest(?! muscle| wall)", CHEST_FEELING, 5),
+        near(r"heart(?! goes| is set| sinks| rate| out| of)", r"hurt|hurts|hurting|pain|aches|aching|squeez\w*", 2),
+             r"\bcp\b(?: \S+){0,2} (?:sob|short of breath)\b", r"\bclutch\w* (?:at )?(?:his|her|my|their) chest",
+        r"\bcrushing(?: \S+){0,3} (?:pain|feeling|pressure|sensation|weight)\b|\b(?:its|it is|is) crushing\b",
+        r"\b(?:having|have|had) a heart attack (?:now|right now)|\bhaving a heart attack|\bthink (?:im|i am|its|he is|"
+        r"shes|hes|she is) (?:having )?a heart attack",
+    ), pairs=(
+        (near(r"jaw|left arm|arm|shoulder|neck", r"pain|ache|aches|aching|hurt|hurts|hurting|numb|heavy", 4),
+         r"\bsweat\w*|\bclammy|\bnause\w*|\bfeel sick|\bvomit\w*|\bthrowing up|\bgrey|\bgray|\bpale"),
+    ), together=((C_CHEST, C_DISCOMFORT),), topic=r"\bheart attack|\bchest pain"),
+    Concept("stroke", patterns=(
+        near(FACE, r"droop\w*|dropp\w*|drop|lopsided|fallen|sagg\w*|numb\w*|crooked|uneven", 5),
+        r"\bcant smile\b", near(SPEECH, r"slurr\w*|jumbled|garbled|wrong|muddled|not making sense", 5),
+        near(r"speech|words|voice", r"weird|strange|funny|odd|off|gone", 3),
+        near(r"face", r"wont move|cant move|frozen|paralys\w*|gone dead|not moving", 4),
+        r"\bcant (?:talk|speak) (?:right|properly|clearly|straight|normally)\b",
+        r"\b(?:weak|numb|heavy)\w* on (?:one|that|the (?:left|right)|my (?:left|right)|his (?:left|right)|her (?:left"
+        r"|right))"
+        r" side\b", r"\b(?:cant|unable to) see (?:out of|with|from) (?:my|his|her|one) (?:left |right )?eye\b",
+        r"\b(?:arm|hand|leg) (?:is |has gone |went |feels )?(?:floppy|limp|dead)\b",
+        near(TIME_SUDDEN, r"confus\w*|floppy", 4),
+        r"\bslurr\w*", r"\b(?:not making sense|cant speak properly|cant get (?:my|the) words out|cant talk properly)",
+        r"\bcant (?:lift|raise|move|feel) (?:my|his|her|their) (?:right |left )?(?:arm|hand|leg)\b",
+        r"\b(?:arm|hand|leg)s? (?:wont|doesnt|dont|will not) (?:work|move)\b",
+        r"\bcant feel (?:the |my |his |her )?(?:left|right|one) side\b",
+        near(r"numb\w*|weak\w*|cant feel|droop\w*|paralys\w*|dead", r"one side", 4),
+        near(TIME_SUDDEN, r"numb\w*|weak\w*|cant (?:feel|speak|see|move)|lost|vision|blind|confus\w*", 6),
+        r"\bworst headache\b", r"\bthunderclap\b", r"\bsudden\w*(?:\s+\S+){0,2}\s+(?:severe|terrible|awful|bad|worst)"
+        r"(?:\s+\S+){0,1}\s+headache", r"\b(?:lost|losing|lose) (?:the |my )?(?:vision|sight)\b",
+        r"\bhaving a stroke\b", r"\bthink (?:im|i am|hes|shes|he is|she is|its) (?:having )?a stroke\b",
+    ), together=((C_FACE_LIMB_SPEECH, C_NEURO_DEFICIT), (C_SUDDEN, C_NEURO_SIGN)), topic=r"\bstroke\b"),
+    Concept("breathing", patterns=(
+        r"\b(?:cant|unable to|struggling to|struggle to|hard to|difficult to|trouble|difficulty|hardly|barely)"
+        r"(?: \S+){0,1} breath\w*", r"\bcant catch (?:my|his|her) breath\b", r"\bgasp\w*", r"\bchok\w*\b(?! back)",
+        r"\b(?:lips|face|fingers|skin)(?: \S+){0,2} (?:going |turning |gone |are |is )?blue\b",
+        r"\b(?:cant|cannot|unable to|struggling to) get (?:any |enough )?air\b", r"\bget air in\b",
+        r"\bbreathless\w*", r"\bshort of breath\b", r"\bsuffocat\w*",
+        r"\bcant (?:get|take|draw) (?:a )?(?:full|deep|proper|whole|big) breath", r"\bcant breathe? in\b",
+        r"\bout of breath (?:at rest|sitting|lying|all the time)",
+        near(r"wheez\w*", r"barely|cant talk|cant speak|hard|worse|struggl\w*", 5), r"\bcollapsed lung\b",
+        r"\bstops? breathing\b", r"\bnot breathing\b", r"\bbetween breaths\b",
+        r"\bbreathing (?:is |has got |feels )?(?:really |very |so )?(?:hard|difficult|laboured|labored|noisy|rattly)\b",
+        r"\b(?:asthma attack|inhaler (?:isnt|is not|not|doesnt) (?:working|helping|doing anything)"
+        r"|inhaler does nothing)\b",
+        r"\b(?:pain|stabbing|stabs|hurts?|sharp) (?:on|when|while|with) (?:breath\w*|each breath|every breath)\b",
+    ), together=((C_AIR, C_AIR_TROUBLE),), topic=r"\bcollapsed lung|\bpneumothorax|\bshort(?:ness)? of breath"),
+    Concept("anaphylaxis", patterns=(
+        near(r"throat|tongue|lips|lip|face|mouth|eyes|eyelids", SWELLING, 4),
+        r"\b(?:having|have|got|get\w*) (?:a |an )?(?:bad |severe |serious )?(?:allergic reaction|anaphyla\w*)",
+        r"\bthink (?:im|i am|its) (?:having )?(?:a |an )?(?:allergic reaction|anaphyla\w*)",
+        r"\b(?:bad|severe|serious) allergic reaction", r"\banaphylactic shock\b",
+        r"\b(?:hard|difficult|cant|unable) to swallow\b|\bcant swallow\b",
+        near(r"hives|rash|welts", r"all over|everywhere|whole body|spreading|throat|lips|face|tongue", 5),
+    ), together=((C_SWELL_PART, C_SWELL), (C_SKIN, C_SPREAD)), topic=r"\banaphyla\w*|\ballergic|\ballergy"),
+    Concept("cauda_equina", patterns=(
+        near(r"numb\w*|no feeling|cant feel|tingl\w*|pins and needles", r"between (?:my|the|his|her) legs|groin|bum"
+             r"|bottom|buttock\w*|saddle|private\w*|genital\w*|down there|back passage", 5),
+        r"\bcant feel (?:it )?when i wipe\b",
+        r"\b(?:cant|unable to|trouble|difficulty|struggling to|hard to) (?:\S+ )?(?:pee|wee|urinate|pass urine"
+        r"|pass water)",
+        r"\b(?:lost|losing|loss of|lose|no) (?:control (?:of|over) )?(?:my |the )?(?:bladder|bowel\w*)",
+        r"\b(?:bladder|bowel\w*) control\b", r"\baccident with (?:my |his |her )?(?:bowel\w*|bladder)\b",
+        r"\bcant control (?:my |the )?(?:bladder|bowel\w*|wee|pee|poo)",
+        r"\b(?:wet|peed|pissed|soiled|pooed|pooped) (?:myself|himself|herself)\b",
+        r"\bcant (?:tell|feel) when i need (?:the toilet|to go|to pee|to wee)",
+        r"\blegs? (?:keep |keeps |kept |are |is )?(?:giving|gave|give|giving out|buckl\w*) (?:way|out)",
+        r"\bcant feel (?:my|both|his|her) legs\b", r"\bboth legs(?: \S+){0,2} (?:numb\w*|tingl\w*|weak\w*|dead)",
+        r"\b(?:have|got|having) cauda equina\b",
+    ), together=((C_SADDLE, C_NO_FEELING), (C_CONTINENCE, C_CONTINENCE_LOSS), (C_LEGS, C_LEGS_FAIL)),
+        topic=r"\bcauda equina|\bbladder|\bbowel"),
+    Concept("post_procedure", pairs=((INFECTION, PROCEDURE_DONE),), topic=r"\binfect\w*|\bbleed\w*"),
+    Concept("overdose", patterns=(
+        r"\b(?:i|ive|im|he|she|hes|shes|they|theyve|we)(?: \S+){0,3} overdos\w*", r"\b(?:took|taken|had) an? overdose",
+        rf"\b(?:took|taken|take|swallowed|ate|had|taking)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
+        rf"\b(?:swallowed|ate|eaten|took|chewed|chewing|sucked|drank|drunk"
+        rf"|drinking)(?: \S+){{0,4}} (?:{DRUG})\b(?!(?:\s+\S+){{0,4}}\s+(?:as|like) (?:prescribed|usual))",
+        r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
+        rf"\b(?:got|gotten|been|get\w*) (?:into|hold of) (?:my|the|his|her|their|our|some) (?:\S+ )?(?:{DRUG})\b",
+        rf"\bdoubled up (?:on )?(?:my |the )?(?:\S+ )?(?:{DRUG})\b",
+        rf"\b(?:took|taken|swallowed|had|ate)(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})\b",
+        r"\b(?:really |very )?out of it\b(?=.*\b(?:took|taken|had|patch\w*|pills|tablets|doses?)\b)",
+        rf"\b(?:mixed|mixing|with|and) (?:\S+ ){{0,4}}(?:alcohol|drink|drinks|booze|vodka|wine"
+        rf"|beer)\b(?=.*\b(?:{DRUG}|cant stay"
+        r" awake|drowsy|sleepy))", rf"(?:{DRUG})(?: \S+){{0,4}} (?:alcohol|booze|vodka|wine|beer)\b",
+        r"\bcant (?:stay|keep) awake\b",
+    ), topic=r"\boverdos\w*"),
+    Concept("fainting", patterns=(
+        r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
+        r"\bunconscious\b", r"\bunresponsive\b", C_UNRESPONSIVE, r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b",
+        r"\blost consciousness\b",
+    ), topic=r"\bfaint\w*|\bpass\w* out\b"),
+)
+
+FINDING = "FINDING"  # stands in for the finding itself while its clause is checked for markers (never in folded text)
+# A clause with one of these is about the past, a "what if", a habit or a
+# general question: what it finds is a mention, not an emergency now.
+MENTION_MARKERS = re.compile("|".join((
+    # the past
+    r"\b(?:in |back in )?(?:19|20)\d\d\b", r"\b(?:years?|months?|weeks?|decades?) (?:ago|back)\b",
+    r"\b\d+ (?:years?|months?|weeks?) ago\b", r"\blast (?:year|month|week|summer|winter|spring|autumn|fall|time)\b",
+    r"\bas a (?:kid|child|teen|teenager|baby|student)\b", r"\bin my (?:teens|twenties|thirties|youth|childhood|past)\b",
+    r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
+    r"\bin the past\b",
+    r"\b(?:at|after|during) (?:his|her|my|their|the) (?:last|previous) (?:injection|visit|appointment"
+    r"|session|treatment|procedure)\b", rf"\b(?:i|he|she|they|we|you) (?:might|may|could) {FINDING}",
+    r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
+    r"\b(?:passed|fainted|blacked) out once\b", r"\bsince (?:a|my|his|her) (?:mild |minor |small |big )?"
+    r"(?:stroke|heart attack)\b",
+    r"\b(?:nearly|almost) (?:passed|fainted|blacked)\b(?=.*\b(?:last|ago|once|yesterday))",
+    # it is over now
+    r"\b(?:im|i am|hes|shes|theyre) (?:fine|ok|okay|better|well|clean) now\b", r"\b(?:its|it is|that is|thats) "
+    r"(?:better|fine|gone|over) now\b", r"\bit stopped\b", r"\bhas stopped\b", r"\brecovered\b",
+    # someone else, in the past
+    r"\b(?:my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|"
+    r"grandma|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss)"
+    r"|a friend(?: of mine)?|someone i know) (?:had|was|has had|tried|died)\b",
+    # what if, could it, signs of
+    r"\bwhat (?:if|happens if|should i do if|do i do if|do you do if|to do if)\b", r"\bif (?:i|you|someone|somebody|"
+    r"he|she|they|my|a|the|it|people)\b", r"\bin case\b", r"\b(?:can|could|does|do|would|will|might|may)(?: \S+){0,4}"
+    r" (?:ever )?(?:cause|causes|lead to|give you|trigger|make me)\b", r"\bcan (?:you|someone|people|i|a person) "
+    r"(?:ever )?(?:overdose|get|have|be)\b", r"\bis it possible\b", r"\bpossible to\b", r"\brisks?\b",
+    r"\bside effects?\b", r"\bsigns?\b", r"\bsymptoms?\b", r"\bwarning signs?\b",
+    r"\bhow (?:do|would|can) (?:i|you) (?:know|tell)\b",
+    r"\bchance of\b", r"\bwatch (?:out )?for\b", r"\blook out for\b", rf"^what (?:is|are)(?: a| an| the)? {FINDING}",
+    r"\bdo you treat\b", r"\btreatment for\b", r"\b(?:do|does|can|could|will|would|has|have) (?:\S+ ){0,3}ever\b",
+    r"\bfrom (?:a|an|the|my) (?:cold|cough|coughing|flu|chest infection|tooth|dental|dentist|abscess|tooth abscess"
+    r"|sting"
+    r"|bee sting|sunburn|sprain)\b",
+    r"\b(?:scared|afraid|worried|terrified|frightened|anxious|nervous) (?:that )?(?:i|ill"
+    r"|i will|i might|i may|of)\b",
+    r"\bafter (?:climbing|walking up|running up|going up)\b", r"\bbut (?:im |i am )?(?:fine|ok|okay|better) now\b",
+    r"\b(?:can|could|does|do|will|would) (?:\S+ ){0,3}make (?:my|me|you|your)\b",
+    r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
+    r"^(?:will|would|could|can|does|do|is|are|should) (?:the|it|this|that|a|an|acupuncture|cupping|needles"
+    r"|injections?|epidurals?|nerve blocks?)\b",
+    # people in general
+    r"\b(?:people|someone|anyone|patients|those) who\b", r"\beasily\b",
+    # a habit
+    r"\bsometimes\b", r"\bwhenever\b", r"(?<!at )\bonce\b(?! (?:more|again|a day|daily|i|we))",
+    r"\b(?:lol|lmao|haha\w*|jk|joking|kidding)\b", r"\b(?:often|usually|always|tend to|regularly|frequently)\b",
+    rf"\bi (?:get|often get|always get|usually get)(?: a bit| quite| sometimes| easily)?(?: a| an)? {FINDING}",
+    r"^(?:could|might|would) i\b", r"\bfrom (?:pollen|hay ?fever|allerg\w*|dust)\b",
+    r"\bwhen (?:im|i am|i get|i feel) (?:a bit )?(?:anxious|nervous|stressed"
+    r"|worried|scared|upset|panicky)\b",
+    r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b",
+    r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
+)))
+# Whole forms of words the patterns match by prefix ("breath\w*"), so typos
+# of them can be repaired too ("brethe" -> "breathe").
+EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting", "faint", "collapsed", "unconscious",
+                    "swelling", "swollen", "suicidal", "suicide", "overdose", "overdosed", "bleeding", "infection",
+                    "injection", "numbness", "drooping", "slurred", "sweating", "tightness", "squeezing", "crushing",
+                    "chest", "throat", "tongue", "bladder", "bowels", "vomiting", "tablets", "painkillers", "fever")
+# The safety net: a symptom said to be happening now, in a message no concept
+# recognised, still gets the safety line after the normal answer. Patterns
+# cannot foresee every wording of an emergency (each held-out round found new
+# ones); this way an unrecognised one is never answered without the number.
+SYMPTOM = re.compile(r"\b(?:chest|breath\w*|numb\w*|faint\w*|bleed\w*|blood|fever\w*|temperature|swell\w*|swollen"
+                     r"|rash|hives|vomit\w*|throwing up|collaps\w*|unconscious|overdos\w*|die|dying|dead|sweat\w*"
+                     r"|confus\w*|seizure|fitting|choking|swallow\w*|bladder|bowels?|vision|speech|pus)\b")
+HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|afternoon|evening)|since|just|suddenly"
+                           r"|sudden|keep|keeps|at the moment|currently|started|starting|an hour|minutes?|hours?"
+                           r"|getting worse|worse|worst|emergency|urgent)\b")
+SAFETY_NET = "symptom_now"  # the concept name of a net finding
+
+# "...but I'm fine now" anywhere makes the whole message a past mention.
+RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
+                      r"|good)"
+                      r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay"
+                      r"|all good) now\b")
+NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "denies", "nor"})
+CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What triage made of one message."""
+
+    level: Level
+    concept: str | None = None  # the concept behind an urgent reply or a mention
+
+    @property
+    def crisis(self) -> bool:
+        """Whether the reply must also give the crisis line."""
+        return self.level is Level.URGENT and self.concept in CRISIS_CONCEPTS
+
+
+@cache
+def vocabulary() -> frozenset[str]:
+    """Every word the concepts spell out: what a misspelt token may be repaired towards."""
+    source = " ".join(p for c in CONCEPTS for p in (*c.patterns, *(x for pair in c.pairs for x in pair), c.topic))
+    source += " " + MENTION_MARKERS.pattern + " " + " ".join(EXTRA_VOCABULARY)
+    return frozenset(w for w in re.findall(r"[a-z]{4,}", source))
+
+
+Pattern = re.Pattern[str]
+Pairs = tuple[tuple[Pattern, Pattern], ...]
+# A compiled concept: key, patterns, pairs, together, topic.
+Compiled = tuple[str, tuple[Pattern, ...], Pairs, Pairs, Pattern | None]
+
+
+@cache
+def _compiled() -> tuple[Compiled, ...]:
+    """The concepts' regexes, compiled once."""
+    return tuple(
+        (c.key, tuple(re.compile(p) for p in c.patterns),
+         tuple((re.compile(a), re.compile(b)) for a, b in c.pairs),
+         tuple((re.compile(a), re.compile(b)) for a, b in c.together), re.compile(c.topic) if c.topic else None)
+        for c in CONCEPTS
+    )
+
+
+def _in_clause(patterns: tuple[Pattern, ...], together: Pairs, clause: str) -> Iterator[tuple[int, int]]:
+    """The span of each finding in a clause: a pattern, or two word classes anywhere in it (both words and between)."""
+    for pattern in patterns:
+        match = _find(pattern, clause)
+        if match is not None:
+            yield match.span()
+    for first, second in together:
+        one, two = _find(first, clause), _find(second, clause)
+        if one is not None and two is not None:
+            yield min(one.start(), two.start()), max(one.end(), two.end())
+
+
+def prepare(text: str) -> list[str]:
+    """The message as clauses of folded, typo-repaired words."""
+    folded = fold(text)
+    clauses = []
+    for part in CLAUSE_BREAK.split(folded):
+        words = repair_tokens(tokens(part), vocabulary())
+        if words:
+            clauses.append(" ".join(words))
+    # keep only the first MAX_WORDS words
+    kept, count = [], 0
+    for clause in clauses:
+        words = clause.split()[: MAX_WORDS - count]
+        if not words:
+            break
+        kept.append(" ".join(words))
+        count += len(words)
+    return kept
+
+
+def _negated(clause: str, start: int) -> bool:
+    """Whether one of the few words before a finding negates it."""
+    before = clause[:start].split()[-NEGATION_WINDOW:]
+    return any(word in NEGATIONS for word in before)
+
+
+def _find(pattern: Pattern, clause: str) -> re.Match[str] | None:
+    """Where a pattern matches the clause without being negated, or None."""
+    return next((m for m in pattern.finditer(clause) if not _negated(clause, m.start())), None)
+
+
+def _marked(clause: str, span: tuple[int, int]) -> bool:
+    """Whether the clause, apart from the finding itself, says past, hypothetical or habit.
+
+    The finding is replaced by a placeholder first: "better off if i was
+    gone" must not count its own "if i" as a "what if", while "is fainting
+    common" still reads as a question about fainting.
+    """
+    rest = clause[: span[0]] + FINDING + clause[span[1]:]
+    return MENTION_MARKERS.search(rest) is not None
+
+
+QUESTION_START = re.compile(r"^(?:what|whats|how|does|do|can|could|is|are|will|would|should|why|when|which|who"
+                            r"|where)\b")
+PERSON = re.compile(r"\b(?:i|im|ive|my|me|he|hes|she|shes|his|her|they|their)\b")
+
+
+def _reports_symptom(text: str, clauses: list[str]) -> bool:
+    """The safety net: a symptom said to be happening now, or stated about someone (not asked about in general)."""
+    question = "?" in text or QUESTION_START.match(clauses[0]) is not None
+    return any(SYMPTOM.search(c) and (HAPPENING_NOW.search(c) or (not question and PERSON.search(c)))
+               for c in clauses)
+
+
+def assess(text: str) -> Finding:
+    """Read one message: urgent (with its concept), a mention, or nothing."""
+    clauses = prepare(text)
+    if not clauses:
+        return Finding(Level.NONE)
+    whole = " ".join(clauses)
+    resolved = RESOLVED.search(whole) is not None
+    mention: str | None = None
+    for key, patterns, pairs, together, topic in _compiled():
+        findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
+        for clause in clauses:
+            for span in _in_clause(findings, together, clause):
+                if not resolved and not _marked(clause, span):
+                    return Finding(Level.URGENT, key)
+                mention = mention or key
+        if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
+            mention = key
+    if mention is None and _reports_symptom(text, clauses):
+        mention = SAFETY_NET
+    return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
