@@ -598,3 +598,23 @@ def test_a_bad_news_frequency_is_a_config_error(frequency):
     check_news_settings(SimpleNamespace(clinic=clinic))
     with pytest.raises(ConfigError, match="frequency"):
         check_news_settings(SimpleNamespace(clinic=broken))
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["subscribed", "paused", "unsubscribed"]),
+                               st.lists(st.sampled_from(["pain", "tcm", "clinic", "gone"]), max_size=4),
+                               st.booleans()), max_size=40))
+def test_counts_in_one_pass_agree_with_counting_each_way(rows):
+    """The /subscribers counts (one grouped pass) equal the plain per-status and per-topic counts."""
+    database = open_database(":memory:")
+    for user_id, (status, topics, blocked) in enumerate(rows, start=1):
+        database.execute("insert into patients (user_id, chat_id, status, created_at, last_seen_at) "
+                         "values (?, ?, ?, 'x', 'x')", [user_id, user_id, "blocked" if blocked else "active"])
+        database.execute("insert into subscriptions (user_id, status, topics, updated_at) values (?, ?, ?, 'x')",
+                         [user_id, status, json.dumps(topics)])
+    found = logic.counts(database, ["pain", "tcm", "clinic", "wellness"])
+    reachable = [(s, t) for s, t, b in rows if s == "subscribed" and not b]
+    assert found.by_status == {s: sum(1 for r in rows if r[0] == s) for s in ("subscribed", "paused", "unsubscribed")}
+    assert found.reachable == len(reachable)
+    assert found.by_topic == {k: sum(1 for _, t in reachable if k in t) for k in ("pain", "tcm", "clinic", "wellness")}
+    assert found.by_topic == {k: len(logic.recipients(database, k)) for k in ("pain", "tcm", "clinic", "wellness")}
