@@ -94,12 +94,12 @@ def busy_between(db: Database, start: datetime, end: datetime, exclude: int | No
     """Time held by visits overlapping [start, end), optionally leaving one visit out."""
     # Both bounds on start_utc, so visits_by_start reads only the window: with `start_utc < end` alone
     # SQLite walks the clinic's whole history (514 ms at 300,000 visits; benchmarks/README.md, big clinic).
-    rows = db.query(
+    rows = db.execute(
         f"select start_utc, end_utc from visits where start_utc > ? and start_utc < ? and end_utc > ? "
         f"and status in ({_marks(HOLDING)}) and id != ?",
         [to_db(start - LONGEST_VISIT), to_db(end), to_db(start), *HOLDING, exclude or -1],
     )
-    return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
+    return [(from_db(begins), from_db(ends)) for begins, ends in rows]
 
 
 def blocks_between(db: Database, start: datetime, end: datetime) -> list[Interval]:

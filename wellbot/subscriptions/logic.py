@@ -309,7 +309,8 @@ def counts(db: Database, topic_keys: list[str] | tuple[str, ...]) -> Counts:
             reachable += n
             _add_topics(by_topic, topics, n)
     for topics, n in db.execute(
-            "select s.topics, count(*) from patients p join subscriptions s on s.user_id = p.user_id"
+            # CROSS JOIN keeps patients outside: SQLite would otherwise walk every subscribed row.
+            "select s.topics, count(*) from patients p cross join subscriptions s on s.user_id = p.user_id"
             " where p.status = 'blocked' and s.status = 'subscribed' group by s.topics"):
         reachable -= n
         _add_topics(by_topic, topics, -n)
