@@ -49,4 +49,4 @@ class Deps:
     loop_lag: LoopLagMonitor | None = None  # the running event-loop lag monitor (between start-up and shutdown)
     reminders: Dispatcher | None = None  # the running reminder dispatcher (between start-up and shutdown)
     engine: Engine | None = None  # the running newsletter delivery engine
-    bulk_bot: Any = None  # the engine's own bot, with one connection per push in flight
+    bulk_bot: Any = None  # the engine's messenger (WireMessenger, or a PTB bot's behind a proxy), own connections
