@@ -607,3 +607,53 @@ async def test_outcomes_written_in_groups_are_all_flushed_when_a_campaign_stops(
     assert counts["sending"] == 0
     assert counts["sent"] == len(messenger.delivered)
     assert sum(store.record_commits) == len(messenger.delivered)
+
+
+async def test_a_big_audience_is_planned_in_steps_with_the_loop_free_between_them(db, clock, monkeypatch):
+    """prepare_next writes PLAN_STEP rows per transaction and lets other work run between steps."""
+    monkeypatch.setattr(st, "PLAN_STEP", 7)
+    add_subscribers(db, clock, range(1, 51))
+    campaign = queue(db, clock)
+    store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
+    seen = []
+
+    async def other_work():  # another patient's update, while the campaign is planned
+        for _ in range(20):
+            seen.append(db.execute("select count(*) from deliveries").fetchone()[0])
+            await asyncio.sleep(0)
+
+    await asyncio.gather(store.prepare_next(), other_work())
+    assert any(0 < n < 50 for n in seen)  # it ran while rows were being written
+    assert st.get_campaign(db, campaign)["status"] == "running"
+    assert st.delivery_counts(db, campaign)["pending"] == 50
+    assert store.next_campaign().id == campaign
+
+
+async def test_a_campaign_cancelled_while_it_is_planned_keeps_no_pending_row(db, clock, monkeypatch):
+    monkeypatch.setattr(st, "PLAN_STEP", 5)
+    add_subscribers(db, clock, range(1, 31))
+    campaign = queue(db, clock)
+    store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
+
+    async def cancel_soon():
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert st.cancel(db, clock, campaign)
+
+    await asyncio.gather(store.prepare_next(), cancel_soon())
+    counts = st.delivery_counts(db, campaign)
+    assert st.get_campaign(db, campaign)["status"] == "cancelled"
+    assert counts["pending"] == 0 and counts["skipped"] == counts["total"]
+    assert store.next_campaign() is None
+
+
+async def test_planning_again_after_a_crash_adds_only_the_missing_rows(db, clock):
+    add_subscribers(db, clock, range(1, 21))
+    campaign = queue(db, clock)
+    store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
+    store._write_planned(campaign, [st.Planned(u, u) for u in range(1, 8)])  # the process died part-way
+    assert st.get_campaign(db, campaign)["status"] == "queued"
+    await store.prepare_next()
+    counts = st.delivery_counts(db, campaign)
+    assert counts["total"] == 20 and counts["pending"] == 20
+    assert st.get_campaign(db, campaign)["status"] == "running"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,9 +57,9 @@ def valid_audience(clinic: Clinic, audience: str) -> bool:
     return audience == store.ALL or (key is not None and clinic.topic(key) is not None)
 
 
-def planner(db: Database, row: dict[str, Any]) -> list[store.Planned]:
+def planner(db: Database, row: dict[str, Any]) -> Iterator[store.Planned]:
     """A broadcast goes to everyone in its audience when it starts; the body lives on the campaign."""
-    return [store.Planned(r["user_id"], r["chat_id"]) for r in store.recipients(db, row["audience"])]
+    return (store.Planned(r["user_id"], r["chat_id"]) for r in store.each_recipient(db, row["audience"]))
 
 
 def progress_figures(counts: dict[str, int], rate: float) -> dict[str, int]:

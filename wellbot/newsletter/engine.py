@@ -141,6 +141,7 @@ class Recorded:
 class Store(Protocol):
     """Where campaigns and delivery rows live (SQLite in production)."""
 
+    async def prepare_next(self) -> None: ...
     def next_campaign(self) -> Campaign | None: ...
     def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]: ...
     def mark_sending(self, delivery_ids: list[int]) -> None: ...
@@ -360,6 +361,7 @@ class Engine:
     async def run(self) -> None:
         """Send campaigns until stopped; a campaign error is logged and the campaign paused."""
         while not self._stopping:
+            await self.store.prepare_next()  # a big audience is planned in steps, between other work
             campaign = self.store.next_campaign()
             if campaign is None:
                 self._wake.clear()
