@@ -7,8 +7,8 @@ sends the broadcast through its delivery engine. The stand-in Bot API server
 (`wellbot.devserver`) runs in a process of its own (`--serve`), as the real
 Bot API does not share the worker's core; by default it has no rate limit.
 
-While the broadcast runs, patients who are not recipients send /help every
-200 ms (each a different patient, as many at once), and the server times
+From the moment the worker has started (its start-up hooks also start the
+broadcast), patients who are not recipients send /help every 200 ms (each a different patient, as many at once), and the server times
 each reply (update queued -> reply landed). The worker's resident memory is
 sampled every 0.5 s from /proc.
 
@@ -91,15 +91,19 @@ async def serve(count: int, limit: float | None) -> None:
         return original(chat, **fields)
 
     server._deliver = deliver
-    helper = asyncio.create_task(ask_for_help(server, latencies))
+    helper = None
     loop = asyncio.get_running_loop()
     while (line := await loop.run_in_executor(None, sys.stdin.readline)):
-        if line.strip() == "stats":
+        if line.strip() == "go" and helper is None:  # the worker is up: patients start asking
+            helper = asyncio.create_task(ask_for_help(server, latencies))
+        elif line.strip() == "stats":
             print(json.dumps({"sends": sends, "first": first_send, "last": last_send, "latencies": latencies,
-                              "rejected_429": server.stats["rejected_429"], "calls": server.stats["calls"]}),
+                              "rejected_429": server.stats["rejected_429"], "calls": server.stats["calls"],
+                              "cpu": time.process_time()}),
                   flush=True)
             latencies.clear()
-    helper.cancel()
+    if helper is not None:
+        helper.cancel()
     await server.stop()
 
 
@@ -133,6 +137,11 @@ class Child:
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
 
+    async def go(self) -> None:
+        """Start the patients' /help messages."""
+        self.process.stdin.write(b"go\n")
+        await self.process.stdin.drain()
+
     async def stats(self) -> dict:
         self.process.stdin.write(b"stats\n")
         await self.process.stdin.drain()
@@ -151,11 +160,19 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def delivery_counts(path: Path) -> dict[str, int]:
     """Delivery rows by status, and the campaign's status."""
     db = open_database(path, migrate=False)
     counts = {row["status"]: row["n"] for row in db.query("select status, count(*) n from deliveries group by status")}
     counts["campaign"] = next(db.query("select status from campaigns order by id desc limit 1"))["status"]
+    counts["worker started"] = bool(db["worker_state"].exists() and next(
+        db.query("select count(*) n from worker_state where key = 'worker_started'"))["n"])
     db.close()
     return counts
 
@@ -181,6 +198,7 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     worker = await asyncio.create_subprocess_exec(*command, env=env, stdout=log, stderr=log, cwd=str(ROOT))
     pid = worker.pid
     memory = []
+    asking = False
     while True:
         await asyncio.sleep(RSS_EVERY)
         try:
@@ -188,12 +206,16 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
         except (FileNotFoundError, ProcessLookupError):
             break
         counts = delivery_counts(database)
+        if not asking and counts["worker started"]:  # start-up done (its post_init starts the engine)
+            await server.go()
+            asking = True
         if counts["campaign"] in ("done", "paused", "cancelled"):
             break
         if time.perf_counter() - started > args.timeout:
             print("timed out")
             break
     elapsed = time.perf_counter() - started
+    worker_cpu = cpu_seconds(pid if not args.profile else _python_child(pid))
     stats = await server.stats()
     if args.profile:  # stop the worker under py-spy, which then writes its profile
         os.kill(_python_child(pid), signal.SIGTERM)
@@ -210,7 +232,8 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
           f"start-up to done; worker RSS start {memory[0]:.0f} MB, peak {max(memory):.0f}, end {memory[-1]:.0f}; "
           f"/help replies n={len(latencies)} p50 {1000 * statistics.median(latencies):.0f} ms, "
           f"p99 {1000 * p99:.0f} ms, max {1000 * latencies[-1]:.0f} ms; 429s {stats['rejected_429']}; "
-          f"deliveries {counts}", flush=True)
+          f"deliveries {counts}; CPU worker {worker_cpu:.1f} s ({1000 * worker_cpu / stats['sends']:.2f} ms/msg), "
+          f"server {stats['cpu']:.1f} s", flush=True)
     database.unlink()
     return {"rate": rate, "peak": max(memory), "p99": p99}
 

@@ -368,11 +368,12 @@ def test_purge_export_and_erase(db, clock):
 
 def test_send_rate_settings_default_and_validate():
     from wellbot.core.errors import ConfigError
-    from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
+    from wellbot.newsletter.engine import DEFAULT_RATE, PAID_CATCH_UP, PAID_RATE, engine_config
 
     assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9, window_limit=30), False)
     assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32,
-                                                                                  mark_ahead=16), True)
+                                                                                  mark_ahead=16,
+                                                                                  catch_up=PAID_CATCH_UP), True)
     assert engine_config({"WELLBOT_SEND_RATE": "5"})[0] == EngineConfig(rate=5.0, max_in_flight=4, window_limit=30)
     assert engine_config({"WELLBOT_SEND_RATE": "250"})[0].window_limit is None  # a server with other limits
     for bad in ({"WELLBOT_SEND_RATE": "fast"}, {"WELLBOT_SEND_RATE": "0"}, {"WELLBOT_SEND_RATE": "5000"},
@@ -657,3 +658,29 @@ async def test_planning_again_after_a_crash_adds_only_the_missing_rows(db, clock
     counts = st.delivery_counts(db, campaign)
     assert counts["total"] == 20 and counts["pending"] == 20
     assert st.get_campaign(db, campaign)["status"] == "running"
+
+
+def test_at_paid_rates_a_short_stall_is_made_up_and_no_second_holds_more_than_the_catch_up_allows():
+    """1,000/s: slots up to PAID_CATCH_UP late are still used (so a preempted worker keeps its rate)."""
+    from wellbot.newsletter.engine import PAID_CATCH_UP, config_for
+
+    config = config_for(1000.0, paid=True)
+    assert config.catch_up == PAID_CATCH_UP and config_for(29.0).catch_up < PAID_CATCH_UP
+    t = FakeTime()
+    pacer = Pacer(config.rate, per_chat_interval=0.0, now=t.now, catch_up=config.catch_up)
+    sends = []
+    for n in range(5000):
+        if n % 500 == 499:
+            t.t += 0.015 if n % 1000 == 499 else 0.05  # stalls: one made up, one too long to make up
+        while (wait := pacer.wait_global()) > 0:
+            t.t += wait
+        pacer.take(n)
+        sends.append(t.t)
+    window = deque()
+    for moment in sends:
+        window.append(moment)
+        while window[0] <= moment - 1.0:
+            window.popleft()
+        assert len(window) <= 1000 * (1 + PAID_CATCH_UP) + 1
+    # 4.999 s of slots plus the five 50 ms stalls: the five 15 ms ones cost nothing (they would at 4 ms).
+    assert sends[-1] - sends[0] < 4.999 + 5 * 0.05 + 0.002
