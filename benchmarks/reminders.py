@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import pstats
 import random
 import statistics
 import subprocess
@@ -42,6 +44,7 @@ FUTURE_USER_BASE = 10_000_000
 DUE_USER_BASE = 5_000_000
 WAKES_PER_SAMPLE = 300
 BUSY_WAKES = 30
+PROFILED_WAKES = 10
 DUE_PER_WAKE = 20
 SETTLE_SECONDS = 5
 
@@ -183,6 +186,12 @@ async def wake_cost(pending: int, folder: Path) -> dict:
         sent = await dispatcher.run_due()
         busy.append(time.perf_counter() - begin)
         assert sent == DUE_PER_WAKE, sent
+    profiler = cProfile.Profile()  # then a few more wakes under the profiler, not timed (it slows them)
+    for round_ in range(BUSY_WAKES, BUSY_WAKES + PROFILED_WAKES):
+        _add_due(db, server, round_)
+        profiler.enable()
+        await dispatcher.run_due()
+        profiler.disable()
     plan = [row["detail"] for row in db.query(
         "explain query plan select id from reminders where status = 'pending' and due_at <= ? order by due_at "
         "limit 50", ["2026-01-01T00:00:00Z"])]
@@ -190,7 +199,30 @@ async def wake_cost(pending: int, folder: Path) -> dict:
     await server.stop()
     quartiles = statistics.quantiles(busy, n=4)
     return {"empty": statistics.median(empty), "busy": statistics.median(busy),
-            "busy_iqr": (quartiles[0], quartiles[2]), "plan": plan}
+            "busy_iqr": (quartiles[0], quartiles[2]), "plan": plan, "shares": wake_shares(profiler)}
+
+
+# Where a busy wake's time goes: (label, module file suffix, function) whose cumulative time is reported.
+WAKE_PARTS = (
+    ("claim", "reminders/store.py", "claim_due"),
+    ("visit look-up", "reminders/store.py", "visit"),
+    ("render", "wellbot/render.py", "render_parts"),
+    ("send (PTB + HTTP, wait included)", "wellbot/messaging.py", "send_html"),
+    ("record outcome (one commit each)", "reminders/store.py", "finish"),
+)
+
+
+def wake_shares(profiler: cProfile.Profile) -> dict[str, float]:
+    """Cumulative CPU time per part of the busy wakes, as shares of the wakes' total (cProfile)."""
+    stats = pstats.Stats(profiler).stats  # (file, line, name) -> (calls, primitive, total, cumulative, callers)
+    total = sum(cumulative for (file, _, name), (*_, cumulative, _callers) in stats.items()
+                if name == "run_due" and file.endswith("dispatcher.py"))
+    shares = {}
+    for label, suffix, function in WAKE_PARTS:
+        spent = sum(cumulative for (file, _, name), (*_, cumulative, _callers) in stats.items()
+                    if name == function and file.endswith(suffix))
+        shares[label] = spent / total if total else 0.0
+    return shares
 
 
 def _add_due(db, server: BotAPIServer, round_: int) -> None:
@@ -238,6 +270,8 @@ async def main(args: argparse.Namespace) -> None:
             print(f"wake cost at {pending:>7,} pending: nothing due {cost['empty'] * 1000:.2f} ms, "
                   f"{DUE_PER_WAKE} due {cost['busy'] * 1000:.1f} ms (IQR {low * 1000:.0f}-{high * 1000:.0f} ms) "
                   f"(medians; no client rate limiter)")
+            print("  where a wake with 20 due spends its time (cProfile, cumulative): "
+                  + ", ".join(f"{label} {100 * share:.0f}%" for label, share in cost["shares"].items()))
         print(f"claim query plan: {'; '.join(cost['plan'])}")
         print(f"peak resident memory of the whole run: {rss_mb()[1]:.0f} MB")
 
