@@ -2,7 +2,7 @@
 
 Needs a database from `big_clinic_db.py`. Each run copies nothing: it starts a
 fresh `wellbot run` process on the database (pointing WELLBOT_CLINIC at the
-clinic.toml beside it) against `wellbot.devserver` in this process, then:
+clinic.toml beside it) against `wellbot.sim.devserver` in this process, then:
 
 - booking screens: a patient sends /book, and we time "Acupuncture" pressed
   until the days screen shows, and the first day pressed until the times
@@ -45,9 +45,9 @@ from big_clinic_db import BIG_DAY_AGO  # noqa: E402
 from wellbot.booking import store  # noqa: E402
 from wellbot.booking.availability import days_with_slots  # noqa: E402
 from wellbot.booking.rules import rules_from_clinic  # noqa: E402
-from wellbot.clinic import load_clinic  # noqa: E402
-from wellbot.db import open_database  # noqa: E402
-from wellbot.devserver import BotAPIServer, SimUser  # noqa: E402
+from wellbot.core.clinic import load_clinic  # noqa: E402
+from wellbot.core.db import open_database  # noqa: E402
+from wellbot.sim.devserver import BotAPIServer, SimUser  # noqa: E402
 
 TOKEN = "123456:BIG-clinic-benchmark-token"
 STAFF = list(range(900, 906))  # staff take turns: each stays under the flood guard's 20 updates per 10 s

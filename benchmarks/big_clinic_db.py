@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # benchmark the checkout, as the tests do
 
 from wellbot.booking.rules import rules_from_clinic  # noqa: E402
-from wellbot.clinic import load_clinic  # noqa: E402
-from wellbot.clock import DB_FORMAT  # noqa: E402
-from wellbot.db import open_database  # noqa: E402
+from wellbot.core.clinic import load_clinic  # noqa: E402
+from wellbot.core.clock import DB_FORMAT  # noqa: E402
+from wellbot.core.db import open_database  # noqa: E402
 
 PATIENTS = 100_000
 CONSENT_EVENTS = 1_000_000

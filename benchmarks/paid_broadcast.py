@@ -4,7 +4,7 @@ The database holds 100,000 subscribed patients and one queued broadcast
 (as staff queue it with /broadcast). A real worker, `python -m wellbot run`
 with WELLBOT_PAID_BROADCAST=on and WELLBOT_SEND_RATE=1000, starts on it and
 sends the broadcast through its delivery engine. The stand-in Bot API server
-(`wellbot.devserver`) runs in a process of its own (`--serve`), as the real
+(`wellbot.sim.devserver`) runs in a process of its own (`--serve`), as the real
 Bot API does not share the worker's core; by default it has no rate limit.
 
 From the moment the worker has started (its start-up hooks also start the
@@ -39,9 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # benchmark the checkout, as the tests do
 
-from wellbot.clock import to_db  # noqa: E402
-from wellbot.db import open_database  # noqa: E402
-from wellbot.devserver import BotAPIServer  # noqa: E402
+from wellbot.core.clock import to_db  # noqa: E402
+from wellbot.core.db import open_database  # noqa: E402
+from wellbot.sim.devserver import BotAPIServer  # noqa: E402
 
 TOKEN = "123456:PAID-broadcast-benchmark-token"
 TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
