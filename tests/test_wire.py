@@ -18,7 +18,7 @@ from wellbot.newsletter.wire import TIMED_OUT, WireError, WireMessenger, _take_r
 from wellbot.sim.devserver import BotAPIServer
 
 TOKEN = "123456:WIRE-test-token"
-TEXT = "News from the clinic: <b>open on Saturday</b> & Sunday"
+TEXT = "News from the clinic: <b>open on Saturday</b> &amp; Sunday"
 USER, BLOCKED, UNKNOWN = 101, 102, 999
 
 # (label, fail_next arguments or None, chat, text)
@@ -71,6 +71,7 @@ async def push_both(server, fail, chat, text, paid=False):
 @pytest.mark.parametrize("label,fail,chat,text", ANSWERS, ids=[a[0] for a in ANSWERS])
 async def test_wire_and_ptb_messengers_agree(server, label, fail, chat, text):
     ptb, wire = await push_both(server, fail, chat, text)
+    assert (ptb.outcome is Outcome.SENT) == (label == "sent")
     if ptb.outcome is Outcome.SENT:
         assert wire.outcome is Outcome.SENT and wire.message_id == ptb.message_id + 1
     else:
