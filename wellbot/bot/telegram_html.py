@@ -192,7 +192,8 @@ def split_message(html: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     Cuts at line boundaries where possible, else at spaces, else anywhere;
     tags open at a cut are closed and reopened so every part stays valid.
     """
-    if visible_length(html) <= limit:
+    tokens = tokenize(html)  # once: a 500-visit agenda is 40,000 characters
+    if utf16_len("".join(token.value for token in tokens if token.kind == "text")) <= limit:
         return [html]
     parts: list[str] = []
     current: list[str] = []
@@ -209,7 +210,7 @@ def split_message(html: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
         current.extend(tag.raw for tag in open_tags)
         used = 0
 
-    for token in tokenize(html):
+    for token in tokens:
         if token.kind == "open":
             open_tags.append(token)
             current.append(token.raw)
