@@ -35,11 +35,9 @@ def check_body(html: str) -> str:
 
 def audiences(db: Database, clinic: Clinic) -> list[tuple[str, str, int]]:
     """(audience, label, recipients now) for everyone and for each topic."""
-    options = [(store.ALL, "All subscribers", store.count_recipients(db, store.ALL))]
-    for topic in clinic.topics:
-        audience = store.TOPIC_PREFIX + topic.key
-        options.append((audience, topic.label, store.count_recipients(db, audience)))
-    return options
+    labels = {store.ALL: "All subscribers"} | {store.TOPIC_PREFIX + topic.key: topic.label for topic in clinic.topics}
+    counts = store.audience_counts(db, list(labels))
+    return [(audience, label, counts[audience]) for audience, label in labels.items()]
 
 
 def audience_label(clinic: Clinic, audience: str) -> str:

@@ -74,7 +74,33 @@ def each_recipient(db: Database, audience: str = ALL) -> Iterator[dict[str, Any]
 
 def count_recipients(db: Database, audience: str = ALL) -> int:
     """How many patients a campaign to `audience` would reach now."""
-    return len(recipients(db, audience))
+    return audience_counts(db, [audience])[audience]
+
+
+def audience_counts(db: Database, audiences: Sequence[str]) -> dict[str, int]:
+    """Recipients now for each audience, in one pass over the subscriptions' status index.
+
+    Grouped by topic list (each parsed once), less the subscribers who blocked
+    the bot (found from the few blocked patients): listing 100,000 recipients
+    per audience held the event loop for most of a second at a big clinic.
+    """
+    counts = dict.fromkeys(audiences, 0)
+    topics = {audience: audience_topic(audience) for audience in audiences}
+
+    def add(stored: str, n: int) -> None:
+        chosen = set(json.loads(stored))
+        for audience, topic in topics.items():
+            if topic is None or topic in chosen:
+                counts[audience] += n
+
+    for stored, n in db.execute("select topics, count(*) from subscriptions where status = 'subscribed' "
+                                "group by topics"):
+        add(stored, n)
+    for stored, n in db.execute(  # CROSS JOIN keeps the few blocked patients outside
+            "select s.topics, count(*) from patients p cross join subscriptions s on s.user_id = p.user_id "
+            "where p.status = 'blocked' and s.status = 'subscribed' group by s.topics"):
+        add(stored, -n)
+    return counts
 
 
 def create_campaign(db: Database, clock: Clock, kind: str, audience: str, body: str, created_by: int | None,
