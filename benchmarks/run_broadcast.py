@@ -1,4 +1,4 @@
-"""Benchmark (not a test): a paid broadcast to 100,000 patients through `wellbot run`, at Telegram's ceiling.
+"""Benchmark (not a test): a broadcast through `wellbot run`: paid at Telegram's ceiling, or free at 29/s.
 
 The database holds 100,000 subscribed patients and one queued broadcast
 (as staff queue it with /broadcast). A real worker, `python -m wellbot run`
@@ -17,9 +17,12 @@ the time from start to the last send, the worker's memory (start, peak, end),
 patients' reply latency (p50/p99/max), the 429 answers, and the delivery rows
 by status (every one of 100,000 must be `sent`).
 
-    python benchmarks/paid_broadcast.py                      # 3 runs of 100,000 (about 6 minutes)
-    python benchmarks/paid_broadcast.py --recipients 20000 --runs 1   # a quick look
-    python benchmarks/paid_broadcast.py --profile /tmp/worker.svg      # py-spy profile of the worker (raw)
+    python benchmarks/run_broadcast.py                      # paid: 3 runs of 100,000 (about 6 minutes)
+    python benchmarks/run_broadcast.py --recipients 20000 --runs 1   # a quick look
+    python benchmarks/run_broadcast.py --profile /tmp/worker.txt     # py-spy profile of the worker (collapsed)
+    python benchmarks/run_broadcast.py --free --recipients 3000 --limit 30 --per-chat --help-every 2
+        # (a): the production default (paid off, WELLBOT_SEND_RATE unset: 29/s) against a server
+        # enforcing 30/s overall and 1/s per chat (about 6 minutes for 3 runs)
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ TOKEN = "123456:PAID-broadcast-benchmark-token"
 TEXT = "Our clinic is closed on Monday for the holiday. <b>See you on Tuesday!</b>"
 FIRST_RECIPIENT = 1_000_000
 PATIENTS = range(500, 800)  # not recipients: they ask for /help while the broadcast runs
-HELP_EVERY = 0.2
+HELP_EVERY = 0.2  # seconds between two patients' /help (--help-every)
+PER_CHAT = 1.0  # messages per second one private chat takes, with --per-chat (Telegram's)
 STAFF_ID = 900
 RSS_EVERY = 0.5
 
@@ -70,9 +74,9 @@ def fill(path: Path, count: int) -> None:
 
 # ---- the server's side (a child process) ----------------------------------------------------------
 
-async def serve(count: int, limit: float | None) -> None:
+async def serve(count: int, limit: float | None, per_chat: bool, every: float) -> None:
     """Run the server, print its base_url, answer `stats` on stdin until EOF; patients ask for /help meanwhile."""
-    server = BotAPIServer(token=TOKEN, global_rate=limit)
+    server = BotAPIServer(token=TOKEN, global_rate=limit, per_chat_rate=PER_CHAT if per_chat else None)
     await server.start()
     for user_id in range(FIRST_RECIPIENT, FIRST_RECIPIENT + count):
         server.user(user_id)
@@ -95,7 +99,7 @@ async def serve(count: int, limit: float | None) -> None:
     loop = asyncio.get_running_loop()
     while (line := await loop.run_in_executor(None, sys.stdin.readline)):
         if line.strip() == "go" and helper is None:  # the worker is up: patients start asking
-            helper = asyncio.create_task(ask_for_help(server, latencies))
+            helper = asyncio.create_task(ask_for_help(server, latencies, every))
         elif line.strip() == "stats":
             print(json.dumps({"sends": sends, "first": first_send, "last": last_send, "latencies": latencies,
                               "rejected_429": server.stats["rejected_429"], "calls": server.stats["calls"],
@@ -107,8 +111,8 @@ async def serve(count: int, limit: float | None) -> None:
     await server.stop()
 
 
-async def ask_for_help(server: BotAPIServer, latencies: list[float]) -> None:
-    """Every HELP_EVERY a different patient sends /help; record each reply's latency (at most 5 s waited)."""
+async def ask_for_help(server: BotAPIServer, latencies: list[float], every: float) -> None:
+    """Every `every` seconds a different patient sends /help; record each reply's latency (at most 5 s waited)."""
     patients = [server.user(user_id, "Pat") for user_id in PATIENTS]
     index = 0
 
@@ -126,7 +130,7 @@ async def ask_for_help(server: BotAPIServer, latencies: list[float]) -> None:
     while True:
         asyncio.create_task(one(patients[index % len(patients)]))
         index += 1
-        await asyncio.sleep(HELP_EVERY)
+        await asyncio.sleep(every)
 
 
 # ---- the benchmark's side -------------------------------------------------------------------------
@@ -179,16 +183,18 @@ def delivery_counts(path: Path) -> dict[str, int]:
 
 async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     """Fill a database, start the server and a worker, wait for the campaign to finish, report."""
-    database = folder / f"paid-{number}.db"
+    database = folder / f"broadcast-{number}.db"
     fill(database, args.recipients)
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve", str(args.recipients), "none" if args.limit is None else str(args.limit),
+        "1" if args.per_chat else "0", str(args.help_every),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     base_url = (await child.stdout.readline()).decode().strip()
     server = Child(child)
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(database),
-           "WELLBOT_API_URL": base_url, "WELLBOT_STAFF_IDS": str(STAFF_ID), "WELLBOT_PAID_BROADCAST": "on",
-           "WELLBOT_SEND_RATE": str(args.rate)}
+           "WELLBOT_API_URL": base_url, "WELLBOT_STAFF_IDS": str(STAFF_ID)}
+    if not args.free:
+        env.update({"WELLBOT_PAID_BROADCAST": "on", "WELLBOT_SEND_RATE": str(args.rate)})
     command = [sys.executable, "-m", "wellbot", "run"]
     if args.profile:
         command = [str(Path(sys.executable).parent / "py-spy"), "record", "-o", args.profile, "-f", "raw", "-r", "200",
@@ -249,15 +255,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--rate", type=float, default=1000.0, help="WELLBOT_SEND_RATE (default 1000)")
+    parser.add_argument("--rate", type=float, default=1000.0, help="WELLBOT_SEND_RATE with paid broadcast (1000)")
+    parser.add_argument("--free", action="store_true", help="paid broadcast off, WELLBOT_SEND_RATE unset (29/s)")
     parser.add_argument("--limit", type=float, help="server's global messages per second (default: none)")
+    parser.add_argument("--per-chat", action="store_true", help="server limits each chat to 1 message/s")
+    parser.add_argument("--help-every", type=float, default=HELP_EVERY, help="seconds between patients' /help")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--profile", help="record the worker with py-spy into this file (collapsed stacks)")
-    parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        await serve(int(args.serve[0]), None if args.serve[1] == "none" else float(args.serve[1]))
+        count, limit, per_chat, every = args.serve
+        await serve(int(count), None if limit == "none" else float(limit), per_chat == "1", float(every))
         return
+    mode = "paid off, default rate" if args.free else f"paid, WELLBOT_SEND_RATE={args.rate:g}"
+    print(f"{args.recipients} recipients, {mode}; server limit {args.limit or 'none'}/s"
+          f"{', 1/s per chat' if args.per_chat else ''}; /help every {args.help_every:g} s", flush=True)
     print(f"load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         results = [await one_run(number, args, Path(scratch)) for number in range(1, args.runs + 1)]
