@@ -93,7 +93,8 @@ def plan_visits(rules, services, tz: ZoneInfo, today: date, scale: float, rng: r
             per_day = FUTURE_PER_DAY
         if not rules.open_ranges(day) and offset != -BIG_DAY_AGO:
             continue
-        ranges = rules.open_ranges(day) or rules.open_ranges(day - timedelta(days=1)) or next(iter(rules.hours.values()))
+        # The big day may fall on a closed day: give it an open day's hours.
+        ranges = rules.open_ranges(day) or next(iter(rules.hours.values()))
         for _ in range(per_day):
             service = rng.choice(services)
             opens, closes = rng.choice(ranges)
@@ -162,9 +163,10 @@ def fill(db, clinic, scale: float, seed: int) -> Counter:
         statuses = {"subscribe": "subscribed", "topics": "subscribed", "pause": "paused", "resume": "subscribed",
                     "unsubscribe": "unsubscribed"}
         for batch in chunks(
-                (users[i % patients], "health_news", action, statuses[action], '["pain"]', "button", users[i % patients],
-                 None, stamp(now - timedelta(minutes=events - i)))
-                for i in range(events) for action in [actions[rng.randrange(len(actions))]]):
+                (user, "health_news", action, statuses[action], '["pain"]', "button", user, None,
+                 stamp(now - timedelta(minutes=events - i)))
+                for i in range(events) for user in [users[i % patients]]
+                for action in [actions[rng.randrange(len(actions))]]):
             conn.executemany(
                 "insert into consent_events (user_id, purpose, action, status, topics, source, chat_id, message_id,"
                 " created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
@@ -211,7 +213,8 @@ def _write_visits(conn, visits: list, claims: list, reminders: list, made: Count
     """One chunk of visits with their claims and reminders."""
     conn.executemany(
         "insert into visits (id, user_id, service_key, start_utc, end_utc, status, patient_name, patient_phone,"
-        " created_at, updated_at, confirmed_at, cancelled_at, cancelled_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " created_at, updated_at, confirmed_at, cancelled_at, cancelled_by)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         visits)
     conn.executemany("insert into booking_claims (cell_utc, place, visit_id) values (?, ?, ?)", claims)
     conn.executemany(

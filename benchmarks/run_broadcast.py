@@ -8,8 +8,9 @@ sends the broadcast through its delivery engine. The stand-in Bot API server
 Bot API does not share the worker's core; by default it has no rate limit.
 
 From the moment the worker has started (its start-up hooks also start the
-broadcast), patients who are not recipients send /help every 200 ms (each a different patient, as many at once), and the server times
-each reply (update queued -> reply landed). The worker's resident memory is
+broadcast), patients who are not recipients send /help every 200 ms (each a
+different patient, as many at once), and the server times each reply
+(update queued -> reply landed). The worker's resident memory is
 sampled every 0.5 s from /proc.
 
 Printed per run: messages per second at the server (first to last send),

@@ -283,8 +283,8 @@ def test_audience_counts_in_one_pass_agree_with_the_recipient_lists():
             (3, "paused", ["pain"], "active"), (4, "subscribed", ["tcm", "tcm"], "active"),
             (5, "subscribed", [], "active"), (6, "unsubscribed", [], "blocked")]
     for user_id, status, topics, patient in rows:
-        db.execute("insert into patients (user_id, chat_id, status, created_at, last_seen_at) values (?, ?, ?, 'x', 'x')",
-                   [user_id, user_id, patient])
+        db.execute("insert into patients (user_id, chat_id, status, created_at, last_seen_at) "
+                   "values (?, ?, ?, 'x', 'x')", [user_id, user_id, patient])
         db.execute("insert into subscriptions (user_id, status, topics, updated_at) values (?, ?, ?, 'x')",
                    [user_id, status, json.dumps(topics)])
     audiences = [store.ALL, "topic:pain", "topic:tcm", "topic:wellness"]

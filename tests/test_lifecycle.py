@@ -104,8 +104,8 @@ async def test_loop_lag_monitor_warns_when_the_loop_is_held(caplog):
 def test_loop_lag_setting_is_validated():
     import pytest
 
-    from wellbot.core.errors import ConfigError
     from wellbot.bot.heartbeat import LAG_WARN_MS, lag_threshold
+    from wellbot.core.errors import ConfigError
 
     assert lag_threshold({}) == LAG_WARN_MS and lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": "50"}) == 50
     for bad in ("fast", "0", "-5"):

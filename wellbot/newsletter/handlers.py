@@ -19,6 +19,7 @@ from telegram.ext import Application
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
+from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.core.flows import Flow
 from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store
 from wellbot.newsletter.buttons import (
@@ -30,7 +31,6 @@ from wellbot.newsletter.buttons import (
 from wellbot.newsletter.engine import Campaign, Engine, Status, engine_config
 from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard
 from wellbot.newsletter.wire import WireMessenger, uses_proxy
-from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlite_utils import Database
@@ -216,8 +216,9 @@ class SqliteStore:
                 await asyncio.sleep(0)
             now = self._now()
             with self.db.atomic():
-                started = self.db.execute("update campaigns set status = 'running', started_at = coalesce(started_at, ?) "
-                                          "where id = ? and status = 'queued'", [now, row["id"]]).rowcount
+                started = self.db.execute(
+                    "update campaigns set status = 'running', started_at = coalesce(started_at, ?) "
+                    "where id = ? and status = 'queued'", [now, row["id"]]).rowcount
                 if not started:  # cancelled (or paused) while its rows were written
                     self.db.execute("update deliveries set status = 'skipped', updated_at = ? where campaign_id = ? "
                                     "and status = 'pending'", [now, row["id"]])

@@ -234,7 +234,7 @@ class WireMessenger:
                 return PushResult(Outcome.TRANSIENT, error=POOL_TIMED_OUT)
         try:
             status, payload = await self._roundtrip(lane, self.body(delivery))
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             return PushResult(Outcome.TRANSIENT, error=TIMED_OUT)
         except (OSError, WireError, ssl.SSLError) as exc:
             return PushResult(Outcome.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS])
