@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import pstats
 import random
 import statistics
 import subprocess
@@ -35,6 +33,7 @@ from wellbot.app import build_application, build_deps  # noqa: E402
 from wellbot.core.clock import SystemClock, to_db  # noqa: E402
 from wellbot.core.db import open_database  # noqa: E402
 from wellbot.core.settings import Settings  # noqa: E402
+from wellbot.reminders import dispatcher as dispatcher_module  # noqa: E402
 from wellbot.reminders import store  # noqa: E402
 from wellbot.reminders.feature import dispatcher_of  # noqa: E402
 from wellbot.sim.devserver import BotAPIServer  # noqa: E402
@@ -186,12 +185,14 @@ async def wake_cost(pending: int, folder: Path) -> dict:
         sent = await dispatcher.run_due()
         busy.append(time.perf_counter() - begin)
         assert sent == DUE_PER_WAKE, sent
-    profiler = cProfile.Profile()  # then a few more wakes under the profiler, not timed (it slows them)
+    parts = PartTimer(dispatcher)  # then a few more wakes with their parts timed (not counted above)
+    totals = []
     for round_ in range(BUSY_WAKES, BUSY_WAKES + PROFILED_WAKES):
         _add_due(db, server, round_)
-        profiler.enable()
+        begin = time.perf_counter()
         await dispatcher.run_due()
-        profiler.disable()
+        totals.append(time.perf_counter() - begin)
+    parts.undo()
     plan = [row["detail"] for row in db.query(
         "explain query plan select id from reminders where status = 'pending' and due_at <= ? order by due_at "
         "limit 50", ["2026-01-01T00:00:00Z"])]
@@ -199,30 +200,48 @@ async def wake_cost(pending: int, folder: Path) -> dict:
     await server.stop()
     quartiles = statistics.quantiles(busy, n=4)
     return {"empty": statistics.median(empty), "busy": statistics.median(busy),
-            "busy_iqr": (quartiles[0], quartiles[2]), "plan": plan, "shares": wake_shares(profiler)}
+            "busy_iqr": (quartiles[0], quartiles[2]), "plan": plan,
+            "parts": {label: spent / PROFILED_WAKES for label, spent in parts.spent.items()},
+            "parts_total": sum(totals) / PROFILED_WAKES}
 
 
-# Where a busy wake's time goes: (label, module file suffix, function) whose cumulative time is reported.
-WAKE_PARTS = (
-    ("claim", "reminders/store.py", "claim_due"),
-    ("visit look-up", "reminders/store.py", "visit"),
-    ("render", "wellbot/render.py", "render_parts"),
-    ("send (PTB + HTTP, wait included)", "wellbot/messaging.py", "send_html"),
-    ("record outcome (one commit each)", "reminders/store.py", "finish"),
-)
+class PartTimer:
+    """Times the dispatcher's synchronous steps (database, rendering) and its sends, by wrapping them."""
 
+    def __init__(self, dispatcher) -> None:
+        self.spent: dict[str, float] = dict.fromkeys(
+            ("claim", "visit look-ups", "render", "record outcomes (a commit each)", "sends (8 at once)"), 0.0)
+        self._undo = []
+        self._wrap(store, "claim_due", "claim")
+        self._wrap(store, "visit", "visit look-ups")
+        self._wrap(store, "finish", "record outcomes (a commit each)")
+        self._wrap(dispatcher.deps.renderer, "render_parts", "render")
+        self._wrap(dispatcher_module, "send_html", "sends (8 at once)", awaited=True)
 
-def wake_shares(profiler: cProfile.Profile) -> dict[str, float]:
-    """Cumulative CPU time per part of the busy wakes, as shares of the wakes' total (cProfile)."""
-    stats = pstats.Stats(profiler).stats  # (file, line, name) -> (calls, primitive, total, cumulative, callers)
-    total = sum(cumulative for (file, _, name), (*_, cumulative, _callers) in stats.items()
-                if name == "run_due" and file.endswith("dispatcher.py"))
-    shares = {}
-    for label, suffix, function in WAKE_PARTS:
-        spent = sum(cumulative for (file, _, name), (*_, cumulative, _callers) in stats.items()
-                    if name == function and file.endswith(suffix))
-        shares[label] = spent / total if total else 0.0
-    return shares
+    def _wrap(self, owner, name: str, label: str, awaited: bool = False) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - begin
+
+        async def timed_async(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - begin
+
+        setattr(owner, name, timed_async if awaited else timed)
+        self._undo.append((owner, name, original))
+
+    def undo(self) -> None:
+        """Put the originals back."""
+        for owner, name, original in self._undo:
+            setattr(owner, name, original)
 
 
 def _add_due(db, server: BotAPIServer, round_: int) -> None:
@@ -270,8 +289,10 @@ async def main(args: argparse.Namespace) -> None:
             print(f"wake cost at {pending:>7,} pending: nothing due {cost['empty'] * 1000:.2f} ms, "
                   f"{DUE_PER_WAKE} due {cost['busy'] * 1000:.1f} ms (IQR {low * 1000:.0f}-{high * 1000:.0f} ms) "
                   f"(medians; no client rate limiter)")
-            print("  where a wake with 20 due spends its time (cProfile, cumulative): "
-                  + ", ".join(f"{label} {100 * share:.0f}%" for label, share in cost["shares"].items()))
+            print(f"  a wake with {DUE_PER_WAKE} due, {PROFILED_WAKES} more timed by part: "
+                  f"{cost['parts_total'] * 1000:.1f} ms each on average, of which "
+                  + ", ".join(f"{label} {spent * 1000:.1f} ms" for label, spent in cost["parts"].items())
+                  + " (the sends overlap, so their wall time adds up to more than it takes)")
         print(f"claim query plan: {'; '.join(cost['plan'])}")
         print(f"peak resident memory of the whole run: {rss_mb()[1]:.0f} MB")
 
