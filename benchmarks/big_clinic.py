@@ -182,7 +182,7 @@ class Worker:
 def summary(values: list[float]) -> str:
     """`p50 / p99 / max` in ms."""
     ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return f"{1000 * statistics.median(ordered):7.1f} {1000 * p99:7.1f} {1000 * ordered[-1]:7.1f}"
 
 
@@ -282,7 +282,7 @@ async def main() -> None:
     print(f"load after: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
     print(f"over {len(runs)} runs, min / median / max of each run's p50 and p99 (ms):")
     for name in runs[0]:
-        for label, pick in (("p50", statistics.median), ("p99", lambda v: sorted(v)[int(round(0.99 * (len(v) - 1)))])):
+        for label, pick in (("p50", statistics.median), ("p99", lambda v: sorted(v)[round(0.99 * (len(v) - 1))])):
             per_run = [1000 * pick(run[name]) for run in runs]
             print(f"  {name:<28}{label}  {min(per_run):7.1f} {statistics.median(per_run):7.1f} {max(per_run):7.1f}")
 

@@ -128,8 +128,11 @@ async def ask_for_help(server: BotAPIServer, latencies: list[float], every: floa
         except TimeoutError:
             latencies.append(float("inf"))
 
+    asking: set[asyncio.Task] = set()  # kept until done (the loop holds tasks only weakly)
     while True:
-        asyncio.create_task(one(patients[index % len(patients)]))
+        task = asyncio.create_task(one(patients[index % len(patients)]))
+        asking.add(task)
+        task.add_done_callback(asking.discard)
         index += 1
         await asyncio.sleep(every)
 
@@ -234,7 +237,7 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     counts = delivery_counts(database)
     rate = (stats["sends"] - 1) / max(stats["last"] - stats["first"], 1e-9)
     latencies = sorted(stats["latencies"])
-    p99 = latencies[int(round(0.99 * (len(latencies) - 1)))]
+    p99 = latencies[round(0.99 * (len(latencies) - 1))]
     print(f"run {number}: {stats['sends']} copies at {rate:.0f} msg/s (first to last send), {elapsed:.1f} s from "
           f"start-up to done; worker RSS start {memory[0]:.0f} MB, peak {max(memory):.0f}, end {memory[-1]:.0f}; "
           f"/help replies n={len(latencies)} p50 {1000 * statistics.median(latencies):.0f} ms, "

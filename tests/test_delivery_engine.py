@@ -644,7 +644,8 @@ async def test_a_campaign_cancelled_while_it_is_planned_keeps_no_pending_row(db,
     await asyncio.gather(store.prepare_next(), cancel_soon())
     counts = st.delivery_counts(db, campaign)
     assert st.get_campaign(db, campaign)["status"] == "cancelled"
-    assert counts["pending"] == 0 and counts["skipped"] == counts["total"]
+    assert counts["pending"] == 0
+    assert counts["skipped"] == counts["total"]
     assert store.next_campaign() is None
 
 
@@ -656,7 +657,8 @@ async def test_planning_again_after_a_crash_adds_only_the_missing_rows(db, clock
     assert st.get_campaign(db, campaign)["status"] == "queued"
     await store.prepare_next()
     counts = st.delivery_counts(db, campaign)
-    assert counts["total"] == 20 and counts["pending"] == 20
+    assert counts["total"] == 20
+    assert counts["pending"] == 20
     assert st.get_campaign(db, campaign)["status"] == "running"
 
 
@@ -665,7 +667,8 @@ def test_at_paid_rates_a_short_stall_is_made_up_and_no_second_holds_more_than_th
     from wellbot.newsletter.engine import PAID_CATCH_UP, config_for
 
     config = config_for(1000.0, paid=True)
-    assert config.catch_up == PAID_CATCH_UP and config_for(29.0).catch_up < PAID_CATCH_UP
+    assert config.catch_up == PAID_CATCH_UP
+    assert config_for(29.0).catch_up < PAID_CATCH_UP
     t = FakeTime()
     pacer = Pacer(config.rate, per_chat_interval=0.0, now=t.now, catch_up=config.catch_up)
     sends = []

@@ -93,12 +93,14 @@ async def test_loop_lag_monitor_warns_when_the_loop_is_held(caplog):
     monitor.start()
     await asyncio.sleep(0.03)
     with caplog.at_level(logging.WARNING, logger="wellbot.bot.heartbeat"):
-        time.sleep(0.2)  # a handler computing without awaiting
+        time.sleep(0.2)  # noqa: ASYNC251 - the point: a handler computing without awaiting
         await asyncio.sleep(0.03)
     await monitor.stop()
     held = [r for r in caplog.records if "event loop held" in r.getMessage()]
-    assert len(held) == 1 and monitor.warnings == 1
-    assert monitor.take_worst() >= 150 and monitor.take_worst() == 0
+    assert len(held) == 1
+    assert monitor.warnings == 1
+    assert monitor.take_worst() >= 150
+    assert monitor.take_worst() == 0
 
 
 def test_loop_lag_setting_is_validated():
@@ -107,7 +109,8 @@ def test_loop_lag_setting_is_validated():
     from wellbot.bot.heartbeat import LAG_WARN_MS, lag_threshold
     from wellbot.core.errors import ConfigError
 
-    assert lag_threshold({}) == LAG_WARN_MS and lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": "50"}) == 50
+    assert lag_threshold({}) == LAG_WARN_MS
+    assert lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": "50"}) == 50
     for bad in ("fast", "0", "-5"):
         with pytest.raises(ConfigError, match="WELLBOT_LOOP_LAG_WARN_MS"):
             lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": bad})

@@ -633,4 +633,5 @@ def test_subscriber_counts_read_the_status_index_once_and_only_blocked_patients(
     details = [detail for sql in seen for *_, detail in db.execute("explain query plan " + sql)]
     assert "SCAN subscriptions USING COVERING INDEX subscriptions_by_status" in details
     assert "SEARCH p USING COVERING INDEX patients_by_status (status=?)" in details
-    assert len(seen) == 2 and not any("json_each" in sql for sql in seen)
+    assert len(seen) == 2
+    assert not any("json_each" in sql for sql in seen)

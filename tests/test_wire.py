@@ -73,7 +73,8 @@ async def test_wire_and_ptb_messengers_agree(server, label, fail, chat, text):
     ptb, wire = await push_both(server, fail, chat, text)
     assert (ptb.outcome is Outcome.SENT) == (label == "sent")
     if ptb.outcome is Outcome.SENT:
-        assert wire.outcome is Outcome.SENT and wire.message_id == ptb.message_id + 1
+        assert wire.outcome is Outcome.SENT
+        assert wire.message_id == ptb.message_id + 1
     else:
         assert wire == ptb
 
@@ -98,7 +99,8 @@ async def test_connections_are_kept_and_reopened_after_the_server_drops_them(ser
     results.append(await wire.push(Delivery(10, 1, USER, USER, "after again")))
     await wire.close()
     outcomes = [r.outcome for r in results]
-    assert outcomes[:3] == [Outcome.SENT] * 3 and outcomes[-1] is Outcome.SENT
+    assert outcomes[:3] == [Outcome.SENT] * 3
+    assert outcomes[-1] is Outcome.SENT
     assert outcomes[3] in (Outcome.SENT, Outcome.TRANSIENT)  # a dropped connection is retried by the engine
 
 
@@ -112,7 +114,8 @@ async def test_nothing_listening_or_no_answer_is_transient():
     await silent.wait_closed()
     wire = WireMessenger(f"http://127.0.0.1:{port}/bot{TOKEN}", {}, lanes=1)
     refused = await wire.push(Delivery(1, 1, USER, USER, "x"))
-    assert refused.outcome is Outcome.TRANSIENT and "ConnectionRefused" in refused.error
+    assert refused.outcome is Outcome.TRANSIENT
+    assert "ConnectionRefused" in refused.error
 
 
 async def test_every_lane_busy_is_a_transient_pool_timeout(server):
@@ -120,7 +123,8 @@ async def test_every_lane_busy_is_a_transient_pool_timeout(server):
     lane = await wire._free.get()  # the one lane is taken
     result = await wire.push(Delivery(1, 1, USER, USER, "x"))
     wire._free.put_nowait(lane)
-    assert result.outcome is Outcome.TRANSIENT and "not sent" in result.error
+    assert result.outcome is Outcome.TRANSIENT
+    assert "not sent" in result.error
     assert server.stats["calls"] == 0
 
 
