@@ -46,7 +46,9 @@ from wellbot.core.clock import ManualClock, to_db
 from wellbot.core.db import open_database
 from wellbot.newsletter import broadcast, store
 from wellbot.newsletter.engine import IN_FLIGHT_BOUNDS, Engine, config_for
-from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard
+from wellbot.newsletter.handlers import bulk_messenger
+from wellbot.newsletter.messenger import subscription_keyboard
+from wellbot.newsletter.wire import WireMessenger
 from wellbot.sim.devserver import BotAPIServer
 
 TOKEN = "123456:BENCH-token-for-the-local-server-only"
@@ -85,24 +87,29 @@ class ServerProcess:
         await self.child.wait()
 
 
-async def new_server(limit: float | None, users: list[int], inline: bool = False) -> BotAPIServer | ServerProcess:
+PER_CHAT = 1.0  # messages per second one private chat takes (Telegram's), with --per-chat
+
+
+async def new_server(limit: float | None, users: list[int], inline: bool = False,
+                     per_chat: bool = False) -> BotAPIServer | ServerProcess:
     """A fresh server (fresh counters and window) that knows every recipient; in a child process unless inline."""
     if inline:
-        server = BotAPIServer(token=TOKEN, global_rate=limit)
+        server = BotAPIServer(token=TOKEN, global_rate=limit, per_chat_rate=PER_CHAT if per_chat else None)
         await server.start()
         for user_id in users:
             server.user(user_id)
         return server
     child = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--serve", "none" if limit is None else repr(limit), str(len(users)),
+        *(["--per-chat"] if per_chat else []),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     base_url = (await child.stdout.readline()).decode().strip()
     return ServerProcess(child, base_url)
 
 
-async def serve(limit: float | None, count: int) -> None:
+async def serve(limit: float | None, count: int, per_chat: bool) -> None:
     """The child's side: run a server, print its base_url, answer `stats` on stdin until EOF."""
-    server = await new_server(limit, recipients(count), inline=True)
+    server = await new_server(limit, recipients(count), inline=True, per_chat=per_chat)
     print(server.base_url, flush=True)
     loop = asyncio.get_running_loop()
     while (line := await loop.run_in_executor(None, sys.stdin.readline)):
@@ -150,16 +157,17 @@ async def run_engine(server: BotAPIServer | ServerProcess, users: list[int], rat
     sqlite_store = store.SqliteStore(db, clock, {broadcast.KIND: broadcast.planner})
     config = config_for(rate)  # what WELLBOT_SEND_RATE=rate gives in production
     config.max_in_flight = in_flight or config.max_in_flight
-    # As start_engine builds it: the app's bot (with its rate limiter), and a bulk bot with a lane per push.
+    # As start_engine builds it: the app's bot (with its rate limiter), and the engine's messenger
+    # (straight on the wire, a lane per push in flight; through PTB only behind a proxy).
     app_bot = ExtBot(TOKEN, base_url=server.base_url, rate_limiter=BulkAwareRateLimiter())
-    bot = bulk_bot(app_bot, config.max_in_flight)
-    async with bot:
-        engine = Engine(sqlite_store, TelegramMessenger(bot), None, config)
-        settle_heap()  # as `wellbot run` does after start-up, for every sender alike
-        started = time.perf_counter()
-        campaign = sqlite_store.next_campaign()
-        await engine.run_campaign(campaign)
-        elapsed = time.perf_counter() - started
+    messenger = await bulk_messenger(app_bot, config.max_in_flight, paid=False)
+    engine = Engine(sqlite_store, messenger, None, config)
+    settle_heap()  # as `wellbot run` does after start-up, for every sender alike
+    started = time.perf_counter()
+    campaign = sqlite_store.next_campaign()
+    await engine.run_campaign(campaign)
+    elapsed = time.perf_counter() - started
+    await messenger.close() if isinstance(messenger, WireMessenger) else await messenger.bot.shutdown()
     db.close()
     return elapsed
 
@@ -201,14 +209,15 @@ async def run_bare_loop(server: BotAPIServer | ServerProcess, users: list[int]) 
 async def limited(args: argparse.Namespace, folder: Path) -> None:
     """(a): engine and AIORateLimiter against a server enforcing the limit."""
     users = recipients(args.recipients)
-    print(f"(a) {len(users)} recipients, server limit {args.limit:g}/s (sliding 1 s window), {where(args)}")
+    print(f"(a) {len(users)} recipients, server limit {args.limit:g}/s (sliding 1 s window)"
+          f"{', per chat 1/s' if args.per_chat else ''}, {where(args)}")
     print(f"{'sender':<32}{'msg/s':>8}{'share':>8}{'429s':>7}{'429 %':>8}{'lost':>6}{'dupes':>7}")
-    server = await new_server(args.limit, users, args.inline_server)
+    server = await new_server(args.limit, users, args.inline_server, args.per_chat)
     elapsed = await run_engine(server, users, args.rate, folder)
     await finish(server)
     report(f"wellbot engine (rate {args.rate:g}/s)", server, users, elapsed, args.limit)
     if not args.skip_ptb:
-        server = await new_server(args.limit, users, args.inline_server)
+        server = await new_server(args.limit, users, args.inline_server, args.per_chat)
         elapsed, _failures = await run_ptb_limiter(server, users)
         await finish(server)
         report("PTB AIORateLimiter(max_retries=5)", server, users, elapsed, args.limit)
@@ -268,11 +277,12 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of (b)")
     parser.add_argument("--inline-server", action="store_true",
                         help="run the server on this process's event loop (the sender shares it and the CPU)")
+    parser.add_argument("--per-chat", action="store_true", help="the server also limits each chat to 1 message/s")
     parser.add_argument("--serve", nargs=2, metavar=("LIMIT", "RECIPIENTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         limit, count = args.serve
-        await serve(None if limit == "none" else float(limit), int(count))
+        await serve(None if limit == "none" else float(limit), int(count), args.per_chat)
         return
     with tempfile.TemporaryDirectory() as scratch:
         if args.only != "b":

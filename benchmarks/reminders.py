@@ -33,6 +33,7 @@ from wellbot.app import build_application, build_deps  # noqa: E402
 from wellbot.core.clock import SystemClock, to_db  # noqa: E402
 from wellbot.core.db import open_database  # noqa: E402
 from wellbot.core.settings import Settings  # noqa: E402
+from wellbot.reminders import dispatcher as dispatcher_module  # noqa: E402
 from wellbot.reminders import store  # noqa: E402
 from wellbot.reminders.feature import dispatcher_of  # noqa: E402
 from wellbot.sim.devserver import BotAPIServer  # noqa: E402
@@ -42,6 +43,7 @@ FUTURE_USER_BASE = 10_000_000
 DUE_USER_BASE = 5_000_000
 WAKES_PER_SAMPLE = 300
 BUSY_WAKES = 30
+PROFILED_WAKES = 10
 DUE_PER_WAKE = 20
 SETTLE_SECONDS = 5
 
@@ -183,6 +185,14 @@ async def wake_cost(pending: int, folder: Path) -> dict:
         sent = await dispatcher.run_due()
         busy.append(time.perf_counter() - begin)
         assert sent == DUE_PER_WAKE, sent
+    parts = PartTimer(dispatcher)  # then a few more wakes with their parts timed (not counted above)
+    totals = []
+    for round_ in range(BUSY_WAKES, BUSY_WAKES + PROFILED_WAKES):
+        _add_due(db, server, round_)
+        begin = time.perf_counter()
+        await dispatcher.run_due()
+        totals.append(time.perf_counter() - begin)
+    parts.undo()
     plan = [row["detail"] for row in db.query(
         "explain query plan select id from reminders where status = 'pending' and due_at <= ? order by due_at "
         "limit 50", ["2026-01-01T00:00:00Z"])]
@@ -190,7 +200,48 @@ async def wake_cost(pending: int, folder: Path) -> dict:
     await server.stop()
     quartiles = statistics.quantiles(busy, n=4)
     return {"empty": statistics.median(empty), "busy": statistics.median(busy),
-            "busy_iqr": (quartiles[0], quartiles[2]), "plan": plan}
+            "busy_iqr": (quartiles[0], quartiles[2]), "plan": plan,
+            "parts": {label: spent / PROFILED_WAKES for label, spent in parts.spent.items()},
+            "parts_total": sum(totals) / PROFILED_WAKES}
+
+
+class PartTimer:
+    """Times the dispatcher's synchronous steps (database, rendering) and its sends, by wrapping them."""
+
+    def __init__(self, dispatcher) -> None:
+        self.spent: dict[str, float] = dict.fromkeys(
+            ("claim", "visit look-ups", "render", "record outcomes (a commit each)", "sends (8 at once)"), 0.0)
+        self._undo = []
+        self._wrap(store, "claim_due", "claim")
+        self._wrap(store, "visit", "visit look-ups")
+        self._wrap(store, "finish", "record outcomes (a commit each)")
+        self._wrap(dispatcher.deps.renderer, "render_parts", "render")
+        self._wrap(dispatcher_module, "send_html", "sends (8 at once)", awaited=True)
+
+    def _wrap(self, owner, name: str, label: str, awaited: bool = False) -> None:
+        original = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - begin
+
+        async def timed_async(*args, **kwargs):
+            begin = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                self.spent[label] += time.perf_counter() - begin
+
+        setattr(owner, name, timed_async if awaited else timed)
+        self._undo.append((owner, name, original))
+
+    def undo(self) -> None:
+        """Put the originals back."""
+        for owner, name, original in self._undo:
+            setattr(owner, name, original)
 
 
 def _add_due(db, server: BotAPIServer, round_: int) -> None:
@@ -238,6 +289,10 @@ async def main(args: argparse.Namespace) -> None:
             print(f"wake cost at {pending:>7,} pending: nothing due {cost['empty'] * 1000:.2f} ms, "
                   f"{DUE_PER_WAKE} due {cost['busy'] * 1000:.1f} ms (IQR {low * 1000:.0f}-{high * 1000:.0f} ms) "
                   f"(medians; no client rate limiter)")
+            print(f"  a wake with {DUE_PER_WAKE} due, {PROFILED_WAKES} more timed by part: "
+                  f"{cost['parts_total'] * 1000:.1f} ms each on average, of which "
+                  + ", ".join(f"{label} {spent * 1000:.1f} ms" for label, spent in cost["parts"].items())
+                  + " (the sends overlap, so their wall time adds up to more than it takes)")
         print(f"claim query plan: {'; '.join(cost['plan'])}")
         print(f"peak resident memory of the whole run: {rss_mb()[1]:.0f} MB")
 

@@ -97,3 +97,14 @@ def create_worker_state(db):
         )
         """
     )
+
+
+@migrations()
+def index_statuses(db):
+    """Staff counts by status read an index, not every row (benchmarks/README.md, big clinic).
+
+    `subscriptions(status, topics)` covers /subscribers' one pass; `patients(status)`
+    finds the few blocked patients without reading the others.
+    """
+    db.execute("create index subscriptions_by_status on subscriptions(status, topics)")
+    db.execute("create index patients_by_status on patients(status)")

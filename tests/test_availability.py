@@ -235,3 +235,90 @@ def test_example_clinic_rules_are_valid_and_sensible():
     assert not r.open_ranges(date(2026, 6, 14))  # closed Sundays
     assert date(2026, 12, 25) in r.closed_dates
     assert [s.key for s in clinic.services if s.bookable]
+
+
+# ---- the one-pass sweep against the plain definition ----------------------------------------------
+
+def naive_free_slots(r: Rules, day: date, minutes: int, busy, blocks, now: datetime) -> list[datetime]:
+    """The definition, recounted from scratch for one day (what the sweep must agree with)."""
+    first, last = bookable_days(r, now, TZ)
+    if not first <= day <= last:
+        return []
+    length = timedelta(minutes=minutes)
+    held: dict[datetime, int] = {}
+    for start, end in busy:
+        for cell in claim_cells(start, end, r):
+            held[cell] = held.get(cell, 0) + 1
+    return [s for s in candidate_starts(r, day, minutes, TZ)
+            if s >= now + timedelta(hours=r.min_notice_hours)
+            and not any(b0 < s + length and s < b1 for b0, b1 in blocks)
+            and all(held.get(cell, 0) < r.capacity for cell in claim_cells(s, s + length, r))]
+
+
+EVERY_DAY = {d: ["00:30-03:30", "09:00-12:30", "13:30-18:00"]
+             for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+DST_WEEKS = (date(2026, 3, 5), date(2026, 10, 29), date(2026, 6, 10))  # spring forward, fall back, summer
+
+
+def intervals(week: date, draw, count: int, longest: int) -> list[tuple[datetime, datetime]]:
+    """Random [start, end) intervals on a 5-minute grid over the week (before and after it too)."""
+    base = datetime.combine(week - timedelta(days=1), time(0), tzinfo=UTC)
+    out = []
+    for _ in range(count):
+        start = base + timedelta(minutes=5 * draw(st.integers(0, 9 * 24 * 12)))
+        out.append((start, start + timedelta(minutes=5 * draw(st.integers(1, longest // 5)))))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), week=st.sampled_from(DST_WEEKS), minutes=st.sampled_from([15, 30, 45, 60, 90]),
+       capacity=st.integers(1, 3), buffer=st.sampled_from([0, 10, 15]), slot=st.sampled_from([15, 30]),
+       notice=st.sampled_from([0, 2, 30]))
+def test_sweep_agrees_with_the_definition_including_daylight_saving_weeks(data, week, minutes, capacity, buffer,
+                                                                          slot, notice):
+    r = rules(hours=EVERY_DAY, capacity=capacity, buffer_minutes=buffer, slot_minutes=slot,
+              min_notice_hours=notice)
+    busy = intervals(week, data.draw, data.draw(st.integers(0, 120)), 180)
+    blocks = intervals(week, data.draw, data.draw(st.integers(0, 4)), 600)
+    now = datetime.combine(week, time(data.draw(st.integers(0, 23))), tzinfo=TZ).astimezone(UTC)
+    days = [week + timedelta(days=n) for n in range(-1, 8)]
+    for day in days:
+        expected = naive_free_slots(r, day, minutes, busy, blocks, now)
+        assert free_slots(r, day, minutes, busy, blocks, now, TZ) == expected
+    expected = [d for d in days if naive_free_slots(r, d, minutes, busy, blocks, now)]
+    assert days_with_slots(r, days[0], days[-1], minutes, busy, blocks, now, TZ) == expected
+
+
+def test_sweep_on_the_spring_forward_day_counts_real_time_across_the_gap():
+    sunday = date(2026, 3, 8)  # 02:00 EST -> 03:00 EDT
+    night = rules(hours={"sun": ["00:00-05:00"]}, capacity=1)
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    one_thirty = datetime(2026, 3, 8, 6, 30, tzinfo=UTC)  # 01:30 EST, half an hour before 03:00 EDT
+    busy = [(one_thirty, one_thirty + timedelta(hours=1))]  # ends 03:30 EDT
+    assert wall(free_slots(night, sunday, 30, busy, [], now, TZ)) == ["00:00", "00:30", "01:00", "03:30", "04:00",
+                                                                     "04:30"]
+    assert days_with_slots(night, sunday, sunday, 30, busy, [], now, TZ) == [sunday]
+
+
+def test_sweep_merges_overlapping_blocks():
+    blocks = [(local(THU, 9), local(THU, 10)), (local(THU, 9, 30), local(THU, 11)), (local(THU, 13), local(THU, 17))]
+    assert wall(free_slots(rules(), THU, 30, [], blocks, NOW, TZ)) == ["11:00", "11:30"]
+    late = [(local(THU, 11, 30), local(THU, 12)), (local(THU, 9), local(THU, 11, 30))]
+    assert days_with_slots(rules(), THU, THU, 30, [], late + blocks[2:], NOW, TZ) == []
+
+
+def test_days_with_slots_is_one_pass_over_the_intervals(monkeypatch):
+    """A week of days builds the occupancy once, however many days it checks."""
+    from wellbot.booking import availability
+
+    built = []
+    original = availability.Held.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(availability.Held, "__init__", counting)
+    busy = [(local(THU, 9), local(THU, 10))] * 50
+    days_with_slots(rules(), date(2026, 6, 10), date(2026, 7, 9), 60, busy, [], NOW, TZ)
+    assert len(built) == 1

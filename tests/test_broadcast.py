@@ -269,3 +269,24 @@ async def test_error_threshold_pauses_tells_staff_and_resume_finishes(bot):
     assert counts["failed"] == 20
     assert counts["sent"] == 20
     assert all(copies(bot, u, "Parking changes") <= 1 for u in range(5001, 5041))
+
+
+def test_audience_counts_in_one_pass_agree_with_the_recipient_lists():
+    """The audience screen's counts equal the lists a campaign would plan, blocked and paused left out."""
+    import json
+
+    from wellbot.core.db import open_database
+    from wellbot.newsletter import store
+
+    db = open_database(":memory:")
+    rows = [(1, "subscribed", ["pain"], "active"), (2, "subscribed", ["pain", "tcm"], "blocked"),
+            (3, "paused", ["pain"], "active"), (4, "subscribed", ["tcm", "tcm"], "active"),
+            (5, "subscribed", [], "active"), (6, "unsubscribed", [], "blocked")]
+    for user_id, status, topics, patient in rows:
+        db.execute("insert into patients (user_id, chat_id, status, created_at, last_seen_at) "
+                   "values (?, ?, ?, 'x', 'x')", [user_id, user_id, patient])
+        db.execute("insert into subscriptions (user_id, status, topics, updated_at) values (?, ?, ?, 'x')",
+                   [user_id, status, json.dumps(topics)])
+    audiences = [store.ALL, "topic:pain", "topic:tcm", "topic:wellness"]
+    assert store.audience_counts(db, audiences) == {a: len(store.recipients(db, a)) for a in audiences}
+    assert store.audience_counts(db, audiences) == {store.ALL: 3, "topic:pain": 1, "topic:tcm": 1, "topic:wellness": 0}

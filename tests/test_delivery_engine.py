@@ -368,11 +368,12 @@ def test_purge_export_and_erase(db, clock):
 
 def test_send_rate_settings_default_and_validate():
     from wellbot.core.errors import ConfigError
-    from wellbot.newsletter.engine import DEFAULT_RATE, PAID_RATE, engine_config
+    from wellbot.newsletter.engine import DEFAULT_RATE, PAID_CATCH_UP, PAID_RATE, engine_config
 
     assert engine_config({}) == (EngineConfig(rate=DEFAULT_RATE, max_in_flight=9, window_limit=30), False)
     assert engine_config({"WELLBOT_PAID_BROADCAST": "on"}) == (EngineConfig(rate=PAID_RATE, max_in_flight=32,
-                                                                                  mark_ahead=16), True)
+                                                                                  mark_ahead=16,
+                                                                                  catch_up=PAID_CATCH_UP), True)
     assert engine_config({"WELLBOT_SEND_RATE": "5"})[0] == EngineConfig(rate=5.0, max_in_flight=4, window_limit=30)
     assert engine_config({"WELLBOT_SEND_RATE": "250"})[0].window_limit is None  # a server with other limits
     for bad in ({"WELLBOT_SEND_RATE": "fast"}, {"WELLBOT_SEND_RATE": "0"}, {"WELLBOT_SEND_RATE": "5000"},
@@ -607,3 +608,82 @@ async def test_outcomes_written_in_groups_are_all_flushed_when_a_campaign_stops(
     assert counts["sending"] == 0
     assert counts["sent"] == len(messenger.delivered)
     assert sum(store.record_commits) == len(messenger.delivered)
+
+
+async def test_a_big_audience_is_planned_in_steps_with_the_loop_free_between_them(db, clock, monkeypatch):
+    """prepare_next writes PLAN_STEP rows per transaction and lets other work run between steps."""
+    monkeypatch.setattr(st, "PLAN_STEP", 7)
+    add_subscribers(db, clock, range(1, 51))
+    campaign = queue(db, clock)
+    store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
+    seen = []
+
+    async def other_work():  # another patient's update, while the campaign is planned
+        for _ in range(20):
+            seen.append(db.execute("select count(*) from deliveries").fetchone()[0])
+            await asyncio.sleep(0)
+
+    await asyncio.gather(store.prepare_next(), other_work())
+    assert any(0 < n < 50 for n in seen)  # it ran while rows were being written
+    assert st.get_campaign(db, campaign)["status"] == "running"
+    assert st.delivery_counts(db, campaign)["pending"] == 50
+    assert store.next_campaign().id == campaign
+
+
+async def test_a_campaign_cancelled_while_it_is_planned_keeps_no_pending_row(db, clock, monkeypatch):
+    monkeypatch.setattr(st, "PLAN_STEP", 5)
+    add_subscribers(db, clock, range(1, 31))
+    campaign = queue(db, clock)
+    store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
+
+    async def cancel_soon():
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert st.cancel(db, clock, campaign)
+
+    await asyncio.gather(store.prepare_next(), cancel_soon())
+    counts = st.delivery_counts(db, campaign)
+    assert st.get_campaign(db, campaign)["status"] == "cancelled"
+    assert counts["pending"] == 0
+    assert counts["skipped"] == counts["total"]
+    assert store.next_campaign() is None
+
+
+async def test_planning_again_after_a_crash_adds_only_the_missing_rows(db, clock):
+    add_subscribers(db, clock, range(1, 21))
+    campaign = queue(db, clock)
+    store = st.SqliteStore(db, clock, {"broadcast": broadcast_planner})
+    store._write_planned(campaign, [st.Planned(u, u) for u in range(1, 8)])  # the process died part-way
+    assert st.get_campaign(db, campaign)["status"] == "queued"
+    await store.prepare_next()
+    counts = st.delivery_counts(db, campaign)
+    assert counts["total"] == 20
+    assert counts["pending"] == 20
+    assert st.get_campaign(db, campaign)["status"] == "running"
+
+
+def test_at_paid_rates_a_short_stall_is_made_up_and_no_second_holds_more_than_the_catch_up_allows():
+    """1,000/s: slots up to PAID_CATCH_UP late are still used (so a preempted worker keeps its rate)."""
+    from wellbot.newsletter.engine import PAID_CATCH_UP, config_for
+
+    config = config_for(1000.0, paid=True)
+    assert config.catch_up == PAID_CATCH_UP
+    assert config_for(29.0).catch_up < PAID_CATCH_UP
+    t = FakeTime()
+    pacer = Pacer(config.rate, per_chat_interval=0.0, now=t.now, catch_up=config.catch_up)
+    sends = []
+    for n in range(5000):
+        if n % 500 == 499:
+            t.t += 0.015 if n % 1000 == 499 else 0.05  # stalls: one made up, one too long to make up
+        while (wait := pacer.wait_global()) > 0:
+            t.t += wait
+        pacer.take(n)
+        sends.append(t.t)
+    window = deque()
+    for moment in sends:
+        window.append(moment)
+        while window[0] <= moment - 1.0:
+            window.popleft()
+        assert len(window) <= 1000 * (1 + PAID_CATCH_UP) + 1
+    # 4.999 s of slots plus the five 50 ms stalls: the five 15 ms ones cost nothing (they would at 4 ms).
+    assert sends[-1] - sends[0] < 4.999 + 5 * 0.05 + 0.002

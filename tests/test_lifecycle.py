@@ -79,3 +79,38 @@ def test_settle_heap_freezes_what_start_up_built():
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+async def test_loop_lag_monitor_warns_when_the_loop_is_held(caplog):
+    """Holding the event loop past the threshold logs one WARNING with the lag; short waits do not."""
+    import asyncio
+    import logging
+    import time
+
+    from wellbot.bot.heartbeat import LoopLagMonitor
+
+    monitor = LoopLagMonitor(warn_ms=50, tick=0.01)
+    monitor.start()
+    await asyncio.sleep(0.03)
+    with caplog.at_level(logging.WARNING, logger="wellbot.bot.heartbeat"):
+        time.sleep(0.2)  # noqa: ASYNC251 - the point: a handler computing without awaiting
+        await asyncio.sleep(0.03)
+    await monitor.stop()
+    held = [r for r in caplog.records if "event loop held" in r.getMessage()]
+    assert len(held) == 1
+    assert monitor.warnings == 1
+    assert monitor.take_worst() >= 150
+    assert monitor.take_worst() == 0
+
+
+def test_loop_lag_setting_is_validated():
+    import pytest
+
+    from wellbot.bot.heartbeat import LAG_WARN_MS, lag_threshold
+    from wellbot.core.errors import ConfigError
+
+    assert lag_threshold({}) == LAG_WARN_MS
+    assert lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": "50"}) == 50
+    for bad in ("fast", "0", "-5"):
+        with pytest.raises(ConfigError, match="WELLBOT_LOOP_LAG_WARN_MS"):
+            lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": bad})

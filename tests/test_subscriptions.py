@@ -598,3 +598,40 @@ def test_a_bad_news_frequency_is_a_config_error(frequency):
     check_news_settings(SimpleNamespace(clinic=clinic))
     with pytest.raises(ConfigError, match="frequency"):
         check_news_settings(SimpleNamespace(clinic=broken))
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(st.tuples(st.sampled_from(["subscribed", "paused", "unsubscribed"]),
+                               st.lists(st.sampled_from(["pain", "tcm", "clinic", "gone"]), max_size=4),
+                               st.booleans()), max_size=40))
+def test_counts_in_one_pass_agree_with_counting_each_way(rows):
+    """The /subscribers counts (one grouped pass) equal the plain per-status and per-topic counts."""
+    database = open_database(":memory:")
+    for user_id, (status, topics, blocked) in enumerate(rows, start=1):
+        database.execute("insert into patients (user_id, chat_id, status, created_at, last_seen_at) "
+                         "values (?, ?, ?, 'x', 'x')", [user_id, user_id, "blocked" if blocked else "active"])
+        database.execute("insert into subscriptions (user_id, status, topics, updated_at) values (?, ?, ?, 'x')",
+                         [user_id, status, json.dumps(topics)])
+    found = logic.counts(database, ["pain", "tcm", "clinic", "wellness"])
+    reachable = [(s, t) for s, t, b in rows if s == "subscribed" and not b]
+    assert found.by_status == {s: sum(1 for r in rows if r[0] == s) for s in ("subscribed", "paused", "unsubscribed")}
+    assert found.reachable == len(reachable)
+    assert found.by_topic == {k: sum(1 for _, t in reachable if k in t) for k in ("pain", "tcm", "clinic", "wellness")}
+    assert found.by_topic == {k: len(logic.recipients(database, k)) for k in ("pain", "tcm", "clinic", "wellness")}
+
+
+def test_subscriber_counts_read_the_status_index_once_and_only_blocked_patients(db):
+    """/subscribers: one pass over subscriptions_by_status, and the join driven by the few blocked patients.
+
+    Before: a scan per topic through json_each and no index on status
+    (474-552 ms at 100,000 patients; benchmarks/README.md, big clinic).
+    """
+    seen = []
+    db.conn.set_trace_callback(seen.append)
+    logic.counts(db, ["pain", "tcm"])
+    db.conn.set_trace_callback(None)
+    details = [detail for sql in seen for *_, detail in db.execute("explain query plan " + sql)]
+    assert "SCAN subscriptions USING COVERING INDEX subscriptions_by_status" in details
+    assert "SEARCH p USING COVERING INDEX patients_by_status (status=?)" in details
+    assert len(seen) == 2
+    assert not any("json_each" in sql for sql in seen)

@@ -13,9 +13,12 @@ cells (see `store.py`), so what is offered here is what booking can claim.
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 from wellbot.booking.rules import Rules
@@ -75,6 +78,53 @@ def bookable_days(rules: Rules, now: datetime, tz: ZoneInfo) -> tuple[date, date
     return today, today + timedelta(days=rules.horizon_days)
 
 
+class Held:
+    """Visits and blocks around some days, indexed once so each candidate start is checked in O(cells + log blocks).
+
+    Built in one pass over the intervals; every day's check then reuses it,
+    so a week of days costs days plus intervals, not days times intervals.
+    """
+
+    def __init__(self, busy: Iterable[Interval], blocks: Iterable[Interval], rules: Rules) -> None:
+        self.rules = rules
+        self.step = rules.slot_minutes * 60
+        self.counts: Counter[int] = Counter()  # cell start (epoch seconds) -> visits holding it
+        for start, end in busy:
+            self.counts.update(self._cells(start, end))
+        self.block_starts: list[datetime] = []
+        self.block_ends: list[datetime] = []
+        for b0, b1 in sorted(blocks):  # merged into disjoint ranges, so the ends rise too
+            if self.block_ends and b0 <= self.block_ends[-1]:
+                self.block_ends[-1] = max(self.block_ends[-1], b1)
+            else:
+                self.block_starts.append(b0)
+                self.block_ends.append(b1)
+
+    def _cells(self, start: datetime, end: datetime) -> range:
+        """The grid cells [start, end) plus the buffer holds, as epoch seconds (as claim_cells)."""
+        first = int((start - EPOCH).total_seconds()) // self.step * self.step
+        stop = (end - EPOCH).total_seconds() + self.rules.buffer_minutes * 60
+        return range(first, math.ceil(stop), self.step)
+
+    def blocked(self, start: datetime, end: datetime) -> bool:
+        """True if a staff block overlaps [start, end)."""
+        before = bisect_left(self.block_starts, end)  # blocks starting before `end`
+        return before > 0 and self.block_ends[before - 1] > start
+
+    def fits(self, start: datetime, end: datetime) -> bool:
+        """True if every cell [start, end) holds has a free place."""
+        capacity, counts = self.rules.capacity, self.counts
+        return all(counts[cell] < capacity for cell in self._cells(start, end))
+
+
+def _free_on_day(held: Held, day: date, minutes: int, earliest: datetime, tz: ZoneInfo) -> Iterator[datetime]:
+    """Free start times on `day` (lazily, so a caller that needs one stops at the first)."""
+    length = timedelta(minutes=minutes)
+    for start in candidate_starts(held.rules, day, minutes, tz):
+        if start >= earliest and not held.blocked(start, start + length) and held.fits(start, start + length):
+            yield start
+
+
 def free_slots(rules: Rules, day: date, minutes: int, busy: Iterable[Interval],
                blocks: Iterable[Interval], now: datetime, tz: ZoneInfo) -> list[datetime]:
     """Start times on `day` a new visit of `minutes` may take now."""
@@ -82,15 +132,7 @@ def free_slots(rules: Rules, day: date, minutes: int, busy: Iterable[Interval],
     if not first <= day <= last:
         return []
     earliest = now + timedelta(hours=rules.min_notice_hours)
-    counts = occupancy(busy, rules)
-    blocked = list(blocks)
-    length = timedelta(minutes=minutes)
-    return [
-        start for start in candidate_starts(rules, day, minutes, tz)
-        if start >= earliest
-        and not any(b0 < start + length and start < b1 for b0, b1 in blocked)
-        and all(counts[cell] < rules.capacity for cell in claim_cells(start, start + length, rules))
-    ]
+    return list(_free_on_day(Held(busy, blocks, rules), day, minutes, earliest, tz))
 
 
 def is_free(rules: Rules, start: datetime, minutes: int, busy: Iterable[Interval],
@@ -102,12 +144,14 @@ def is_free(rules: Rules, start: datetime, minutes: int, busy: Iterable[Interval
 
 def days_with_slots(rules: Rules, first: date, last: date, minutes: int, busy: Iterable[Interval],
                     blocks: Iterable[Interval], now: datetime, tz: ZoneInfo) -> list[date]:
-    """The dates in [first, last] that have at least one free time."""
-    busy, blocks = list(busy), list(blocks)
+    """The dates in [first, last] that have at least one free time (one pass over the intervals)."""
+    held = Held(busy, blocks, rules)
+    earliest = now + timedelta(hours=rules.min_notice_hours)
+    today, horizon = bookable_days(rules, now, tz)
     days = []
-    day = first
-    while day <= last:
-        if free_slots(rules, day, minutes, busy, blocks, now, tz):
+    day = max(first, today)
+    while day <= min(last, horizon):
+        if next(_free_on_day(held, day, minutes, earliest, tz), None) is not None:
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -116,12 +160,14 @@ def days_with_slots(rules: Rules, first: date, last: date, minutes: int, busy: I
 def nearest_free(rules: Rules, around: datetime, minutes: int, busy: Iterable[Interval],
                  blocks: Iterable[Interval], now: datetime, tz: ZoneInfo, limit: int = 4) -> list[datetime]:
     """Up to `limit` free times closest to `around` (same day first, then the following days)."""
-    busy, blocks = list(busy), list(blocks)
+    held = Held(busy, blocks, rules)
+    earliest = now + timedelta(hours=rules.min_notice_hours)
     day = around.astimezone(tz).date()
-    _, last = bookable_days(rules, now, tz)
-    same_day = free_slots(rules, day, minutes, busy, blocks, now, tz)
+    today, last = bookable_days(rules, now, tz)
+    same_day = list(_free_on_day(held, day, minutes, earliest, tz)) if today <= day <= last else []
     found = sorted(same_day, key=lambda start: abs(start - around))[:limit]
     while len(found) < limit and day < last:
         day += timedelta(days=1)
-        found.extend(free_slots(rules, day, minutes, busy, blocks, now, tz)[: limit - len(found)])
+        if day >= today:
+            found.extend(islice(_free_on_day(held, day, minutes, earliest, tz), limit - len(found)))
     return sorted(found)

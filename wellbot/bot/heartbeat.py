@@ -11,10 +11,12 @@ only if the bot knows it: anything a patient types stays out of the log).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +31,7 @@ from wellbot.bot.features import Feature, all_commands
 from wellbot.bot.router import OpenMenuItem
 from wellbot.core import deps as deps_module
 from wellbot.core.clock import Clock, to_db
+from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,10 @@ HEARTBEAT_SECONDS = 30
 POLL_RECORD_SECONDS = 5  # a busy bot polls many times a second; one write per few seconds is enough
 JOB_NAME = "wellbot-heartbeat"
 LOG_GROUP = -20  # before the guards (-10), so even an update a guard stops is logged
+LOOP_LAG = "loop_lag"  # worker_state: the worst event-loop lag (ms) seen between two heartbeats
+LAG_SETTING = "WELLBOT_LOOP_LAG_WARN_MS"
+LAG_WARN_MS = 100  # default: twice the 50 ms any handler may hold the loop, so a warning is never noise
+LAG_TICK_SECONDS = 0.05  # how often the monitor wakes; lag is how late it wakes
 
 
 def record(db: Database, key: str, value: str, now: datetime) -> bool:
@@ -92,10 +99,83 @@ class PollRecordingRequest(HTTPXRequest):
             self._last_recorded = moment
 
 
+class LoopLagMonitor:
+    """Wakes every tick and measures how late: the time the event loop was held by something else.
+
+    Every patient's reply waits while one handler computes on the loop, so
+    this is the lag a patient feels. Past the threshold it logs a WARNING
+    (once per spell, with the worst lag), and it keeps the worst lag since
+    the last heartbeat for `wellbot status`.
+    """
+
+    def __init__(self, warn_ms: float, tick: float = LAG_TICK_SECONDS,
+                 now: Callable[[], float] = time.perf_counter) -> None:
+        self.warn_ms = warn_ms
+        self.tick = tick
+        self.now = now
+        self.worst_ms = 0.0  # since the last take_worst()
+        self.warnings = 0
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        """Begin measuring on the running loop."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="loop-lag-monitor")
+
+    async def stop(self) -> None:
+        """Stop measuring."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def note(self, lag_ms: float) -> None:
+        """Account for one tick that came `lag_ms` late."""
+        self.worst_ms = max(self.worst_ms, lag_ms)
+        if lag_ms >= self.warn_ms:
+            self.warnings += 1
+            log.warning("event loop held lag_ms=%.0f threshold_ms=%.0f (a handler or job computed without "
+                        "awaiting; patients' replies waited)", lag_ms, self.warn_ms)
+
+    def take_worst(self) -> float:
+        """The worst lag since the last call, in ms; starts a new period."""
+        worst, self.worst_ms = self.worst_ms, 0.0
+        return worst
+
+    async def _run(self) -> None:
+        while True:
+            before = self.now()
+            await asyncio.sleep(self.tick)
+            self.note(max(0.0, (self.now() - before - self.tick) * 1000))
+
+
+def lag_threshold(extra: dict[str, str] | Any) -> float:
+    """WELLBOT_LOOP_LAG_WARN_MS as milliseconds (default LAG_WARN_MS); ConfigError if malformed."""
+    text = (extra.get(LAG_SETTING) or "").strip()
+    if not text:
+        return float(LAG_WARN_MS)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(LAG_SETTING, f"{text!r} is not a number of milliseconds") from None
+    if not 1 <= value <= 60_000:
+        raise ConfigError(LAG_SETTING, "must be from 1 to 60000 milliseconds")
+    return value
+
+
+def check_lag_setting(deps: Deps) -> None:
+    """The loop-lag threshold must parse at start."""
+    lag_threshold(deps.settings.extra)
+
+
 async def beat(context: WellbotContext) -> None:
-    """Write the heartbeat (a JobQueue job: it runs only while the event loop is healthy)."""
+    """Write the heartbeat (a JobQueue job: it runs only while the event loop is healthy), and the worst lag."""
     deps = context.deps
-    record(deps.db, HEARTBEAT, str(os.getpid()), deps.clock.now())
+    now = deps.clock.now()
+    record(deps.db, HEARTBEAT, str(os.getpid()), now)
+    monitor = deps.loop_lag
+    if monitor is not None:
+        record(deps.db, LOOP_LAG, f"{monitor.take_worst():.0f}", now)
 
 
 async def start_heartbeat(application: Application) -> None:
@@ -105,6 +185,8 @@ async def start_heartbeat(application: Application) -> None:
     record(deps.db, STARTED, str(os.getpid()), now)
     record(deps.db, MODE, deps.worker_mode, now)
     record(deps.db, HEARTBEAT, str(os.getpid()), now)
+    deps.loop_lag = LoopLagMonitor(lag_threshold(deps.settings.extra))
+    deps.loop_lag.start()
     if application.job_queue is None:
         log.warning("no job queue: heartbeat disabled (install python-telegram-bot[job-queue])")
         return
@@ -114,7 +196,18 @@ async def start_heartbeat(application: Application) -> None:
 async def stop_heartbeat(application: Application) -> None:
     """Record a clean stop, so status tells a stopped worker from a stalled one."""
     deps: Deps = application.bot_data["deps"]
+    monitor, deps.loop_lag = deps.loop_lag, None
+    if monitor is not None:
+        await monitor.stop()
     record(deps.db, STOPPED, str(os.getpid()), deps.clock.now())
+
+
+def status_lines(db: Database, now: datetime) -> list[tuple[str, str]]:
+    """`wellbot status`: the worst event-loop lag over the last heartbeat interval."""
+    row = read_state(db).get(LOOP_LAG)
+    if row is None:
+        return []
+    return [("loop lag", f"worst {row['value']} ms in the {HEARTBEAT_SECONDS} s before {row['updated_at']}")]
 
 
 def describe_update(update: Update, known_commands: set[str], known_prefixes: set[str]) -> str:
@@ -145,4 +238,5 @@ async def log_update(update: Update, context: WellbotContext) -> None:
 
 
 FEATURE = Feature(name="heartbeat", startup=[start_heartbeat], shutdown=[stop_heartbeat],
-                  handlers=[(TypeHandler(Update, log_update), LOG_GROUP)])
+                  handlers=[(TypeHandler(Update, log_update), LOG_GROUP)], checks=[check_lag_setting],
+                  status=[status_lines])

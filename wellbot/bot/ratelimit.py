@@ -26,3 +26,7 @@ class BulkAwareRateLimiter(AIORateLimiter):
             await self._retry_after_event.wait()  # honour a pause the interactive side is sitting out
             return await callback(*args, **kwargs)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+    async def bulk_ready(self) -> None:
+        """Return once no 429 pause is being sat out (the engine's wire messenger waits on it before a push)."""
+        await self._retry_after_event.wait()

@@ -87,6 +87,9 @@ def _check_attributes(name: str, attrs: str, offset: int) -> None:
         raise TelegramHTMLError(f"Can't parse entities: span needs class=\"tg-spoiler\" at offset {offset}")
 
 
+_PLAIN = re.compile(r"[^<&>]+")  # text up to the next character the tokenizer must look at
+
+
 def tokenize(text: str) -> list[Token]:
     """Split Telegram HTML into tokens, raising TelegramHTMLError where Telegram would."""
     tokens: list[Token] = []
@@ -134,10 +137,11 @@ def tokenize(text: str) -> list[Token]:
             pos = match.end()
         elif char == ">":
             raise TelegramHTMLError(f"Can't parse entities: unescaped \">\" at offset {pos}")
-        else:
-            buffer.append(char)
-            raw_buffer.append(char)
-            pos += 1
+        else:  # a run of plain text at once: one character at a time made a 500-visit agenda cost 80 ms
+            run = _PLAIN.match(text, pos).group(0)
+            buffer.append(run)
+            raw_buffer.append(run)
+            pos += len(run)
     flush()
     if stack:
         raise TelegramHTMLError(f"Can't find end tag corresponding to start tag \"{stack[-1]}\"")
@@ -188,7 +192,8 @@ def split_message(html: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
     Cuts at line boundaries where possible, else at spaces, else anywhere;
     tags open at a cut are closed and reopened so every part stays valid.
     """
-    if visible_length(html) <= limit:
+    tokens = tokenize(html)  # once: a 500-visit agenda is 40,000 characters
+    if utf16_len("".join(token.value for token in tokens if token.kind == "text")) <= limit:
         return [html]
     parts: list[str] = []
     current: list[str] = []
@@ -205,7 +210,7 @@ def split_message(html: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
         current.extend(tag.raw for tag in open_tags)
         used = 0
 
-    for token in tokenize(html):
+    for token in tokens:
         if token.kind == "open":
             open_tags.append(token)
             current.append(token.raw)

@@ -62,6 +62,9 @@ class ManualClock(SystemClock):
         self._now += delta
 
 
+DB_TEXT_LENGTH = len("2026-01-01T00:00:00Z")  # what DB_FORMAT writes
+
+
 def to_db(when: datetime) -> str:
     """Format an aware datetime as the UTC text stored in SQLite."""
     if when.tzinfo is None:
@@ -71,4 +74,9 @@ def to_db(when: datetime) -> str:
 
 def from_db(text: str) -> datetime:
     """Parse UTC text from SQLite into an aware datetime."""
+    # fromisoformat is about 50 times faster than strptime (18 us a call), which made parsing a
+    # week of a big clinic's visits cost more than reading them; the length and the Z keep it
+    # exactly as strict as DB_FORMAT (benchmarks/README.md, big clinic).
+    if len(text) == DB_TEXT_LENGTH and text[10] == "T" and text[-1] == "Z":
+        return datetime.fromisoformat(text)  # "Z" parses as UTC
     return datetime.strptime(text, DB_FORMAT).replace(tzinfo=UTC)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from wellbot.booking.rules import Rules
     from wellbot.bot.features import Feature
     from wellbot.bot.guards import FloodControl
+    from wellbot.bot.heartbeat import LoopLagMonitor
     from wellbot.bot.render import Renderer
     from wellbot.newsletter.engine import Engine
     from wellbot.reminders.dispatcher import Dispatcher
@@ -45,6 +46,7 @@ class Deps:
     worker_mode: str = POLLING  # how updates arrive: "polling" or "webhook" (set by `wellbot run`)
     booking_rules: Rules | None = None  # parsed once from the clinic file by the booking feature
     flood: FloodControl | None = None  # one flood limiter per running bot
+    loop_lag: LoopLagMonitor | None = None  # the running event-loop lag monitor (between start-up and shutdown)
     reminders: Dispatcher | None = None  # the running reminder dispatcher (between start-up and shutdown)
     engine: Engine | None = None  # the running newsletter delivery engine
-    bulk_bot: Any = None  # the engine's own bot, with one connection per push in flight
+    bulk_bot: Any = None  # the engine's messenger (WireMessenger, or a PTB bot's behind a proxy), own connections

@@ -33,6 +33,7 @@ SETTINGS: dict[str, str] = {
     "WELLBOT_WEBHOOK_SECRET": "Secret Telegram sends with every webhook request (default: derived from the token).",
     "WELLBOT_SEND_RATE": "Messages per second for broadcasts and digests (default 29; 900 with paid broadcast).",
     "WELLBOT_PAID_BROADCAST": "on: send bulk messages with allow_paid_broadcast (costs Stars; default off).",
+    "WELLBOT_LOOP_LAG_WARN_MS": "Log a WARNING when the event loop is held this many milliseconds (default 100).",
     "WELLBOT_STAFF_GROUP_ID": "Optional Telegram group id (negative) where the bot also posts staff notifications.",
 }
 

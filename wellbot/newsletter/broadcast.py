@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +35,9 @@ def check_body(html: str) -> str:
 
 def audiences(db: Database, clinic: Clinic) -> list[tuple[str, str, int]]:
     """(audience, label, recipients now) for everyone and for each topic."""
-    options = [(store.ALL, "All subscribers", store.count_recipients(db, store.ALL))]
-    for topic in clinic.topics:
-        audience = store.TOPIC_PREFIX + topic.key
-        options.append((audience, topic.label, store.count_recipients(db, audience)))
-    return options
+    labels = {store.ALL: "All subscribers"} | {store.TOPIC_PREFIX + topic.key: topic.label for topic in clinic.topics}
+    counts = store.audience_counts(db, list(labels))
+    return [(audience, label, counts[audience]) for audience, label in labels.items()]
 
 
 def audience_label(clinic: Clinic, audience: str) -> str:
@@ -57,9 +55,9 @@ def valid_audience(clinic: Clinic, audience: str) -> bool:
     return audience == store.ALL or (key is not None and clinic.topic(key) is not None)
 
 
-def planner(db: Database, row: dict[str, Any]) -> list[store.Planned]:
+def planner(db: Database, row: dict[str, Any]) -> Iterator[store.Planned]:
     """A broadcast goes to everyone in its audience when it starts; the body lives on the campaign."""
-    return [store.Planned(r["user_id"], r["chat_id"]) for r in store.recipients(db, row["audience"])]
+    return (store.Planned(r["user_id"], r["chat_id"]) for r in store.each_recipient(db, row["audience"]))
 
 
 def progress_figures(counts: dict[str, int], rate: float) -> dict[str, int]:

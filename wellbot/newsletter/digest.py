@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -117,14 +117,12 @@ def next_digest(db: Database, renderer: Renderer, clinic: Clinic, config: Digest
 def make_planner(renderer: Renderer, clinic: Clinic, config: DigestConfig,
                  now: Callable[[], datetime]) -> store.Planner:
     """The engine's planner for digests: one rendered digest per subscriber with something new."""
-    def plan(db: Database, row: dict[str, Any]) -> list[store.Planned]:
-        planned = []
-        for recipient in store.recipients(db, store.ALL):
+    def plan(db: Database, row: dict[str, Any]) -> Iterator[store.Planned]:
+        for recipient in store.each_recipient(db, store.ALL):  # lazily: the store plans in steps
             text, ids = next_digest(db, renderer, clinic, config, recipient["user_id"],
                                     json.loads(recipient["topics"]), now())
             if ids:  # nobody gets an empty digest
-                planned.append(store.Planned(recipient["user_id"], recipient["chat_id"], text, tuple(ids)))
-        return planned
+                yield store.Planned(recipient["user_id"], recipient["chat_id"], text, tuple(ids))
     return plan
 
 

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from markupsafe import Markup
-from telegram import Update
+from telegram import Bot, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
@@ -19,6 +19,7 @@ from telegram.ext import Application
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
+from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.core.flows import Flow
 from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store
 from wellbot.newsletter.buttons import (
@@ -29,6 +30,7 @@ from wellbot.newsletter.buttons import (
 )
 from wellbot.newsletter.engine import Campaign, Engine, Status, engine_config
 from wellbot.newsletter.messenger import TelegramMessenger, bulk_bot, subscription_keyboard
+from wellbot.newsletter.wire import WireMessenger, uses_proxy
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)
@@ -101,12 +103,11 @@ async def start_engine(application: Application) -> None:
     digest_config = digest.digest_config(deps.clinic)
     planners = {broadcast.KIND: broadcast.planner,
                 digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest_config, deps.clock.now)}
-    bot = bulk_bot(application.bot, config.max_in_flight)  # a lane per push the engine keeps in flight
-    await bot.initialize()
+    messenger = await bulk_messenger(application.bot, config.max_in_flight, paid)
     records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked)
-    sender = Engine(records, TelegramMessenger(bot, paid), StaffReporter(application.bot, deps), config,
+    sender = Engine(records, messenger, StaffReporter(application.bot, deps), config,
                     hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
-    deps.engine, deps.bulk_bot = sender, bot
+    deps.engine, deps.bulk_bot = sender, messenger
     sender.start()
     digest_handlers.schedule_digests(application)
 
@@ -117,9 +118,23 @@ async def stop_engine(application: Application) -> None:
     sender, deps.engine = deps.engine, None
     if sender is not None:
         await sender.stop()
-    bot, deps.bulk_bot = deps.bulk_bot, None
-    if bot is not None:
-        await bot.shutdown()
+    messenger, deps.bulk_bot = deps.bulk_bot, None
+    if isinstance(messenger, WireMessenger):
+        await messenger.close()
+    elif messenger is not None:
+        await messenger.bot.shutdown()
+
+
+async def bulk_messenger(bot: Bot, lanes: int, paid: bool) -> WireMessenger | TelegramMessenger:
+    """The engine's messenger: straight on the wire (a lane per push in flight), or through PTB behind a proxy."""
+    limiter = getattr(bot, "rate_limiter", None)
+    if not uses_proxy():
+        # benchmarks/README.md, paid broadcast: PTB's objects cost more CPU per message than 1,000/s allows.
+        return WireMessenger(bot.base_url, subscription_keyboard().to_dict(), lanes=lanes, paid=paid,
+                             ready=limiter.bulk_ready if isinstance(limiter, BulkAwareRateLimiter) else None)
+    pushing = bulk_bot(bot, lanes)
+    await pushing.initialize()
+    return TelegramMessenger(pushing, paid)
 
 
 def check_settings(deps: Deps) -> None:
