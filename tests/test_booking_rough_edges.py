@@ -208,12 +208,15 @@ async def to_name_step(bot, user):
 async def test_times_say_their_time_zone(bot):
     ivy = bot.user(1117, "Ivy")
     summary = await to_summary(bot, ivy)
-    assert "10:00 EDT" in summary.text or "New York time" in summary.text
+    assert "10:00–11:00 EDT" in summary.text
     await ivy.press(summary, "Confirm")
     booked = await ivy.wait_for("Booked!")
     assert "EDT" in booked.text
-    times_screen = next(m for m in ivy.messages if "Choose a time" in m.text)
-    assert "New York time" in times_screen.text
+    await ivy.send("/book")
+    await ivy.press(await ivy.wait_for("which service"), "Acupuncture")
+    await ivy.press(await ivy.wait_for("Choose a day"), "Fri 12 Jun")
+    times_screen = await ivy.wait_for("Choose a time")
+    assert "New York time, EDT" in times_screen.text
 
 
 async def test_services_show_description_and_duration(bot):
@@ -242,3 +245,14 @@ async def test_a_date_weeks_ahead_in_two_taps_and_first_available(bot):
     await kit.press(first, first.button_labels()[0])
     await kit.wait_for("full name")
     assert bot.deps.flows.get(1119).data["start"] == to_db(datetime(2026, 6, 10, 15, 0, tzinfo=UTC))
+
+
+def test_sentences_and_requests_are_not_names():
+    from wellbot.booking.contact import NOT_A_NAME, SOMEONE_ELSE, name_problem
+
+    for text in ("I want to book for my mother", "for my son", "my dad", "booking for someone else"):
+        assert name_problem(text) == SOMEONE_ELSE, text
+    for text in ("cancel", "Back", "I want an appointment please", "help me"):
+        assert name_problem(text) == NOT_A_NAME, text
+    for text in ("Ann Lee", "Mary O'Neill", "Son Tran", "Hope Mother-Smith"):
+        assert name_problem(text) is None, text

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from enum import Enum
 
 from wellbot.booking import store
@@ -36,6 +37,7 @@ class Outcome(Enum):
     ALREADY = "already"  # this booking request was confirmed before (Confirm pressed twice)
     GONE = "gone"  # the visit is no longer booked, or is not the caller's
     TOO_LATE = "too_late"  # inside the cancellation window: patients must call instead
+    OVERLAP = "overlap"  # the patient already holds a visit at an overlapping time
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
         return Result(Outcome.TAKEN)
     except store.TooManyVisits:
         return Result(Outcome.LIMIT)
+    except store.Overlap:
+        return Result(Outcome.OVERLAP)
     except store.AlreadyBooked as exc:
         return Result(Outcome.ALREADY, store.get_visit(deps.db, exc.visit_id))
     log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, user_id, service.key)
@@ -101,6 +105,8 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
         return Result(Outcome.TAKEN, old)
     except store.VisitGone:
         return Result(Outcome.GONE, old)
+    except store.Overlap:
+        return Result(Outcome.OVERLAP, old)
     log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
     await notifier.staff("sched_rescheduled", service=service, old_start=old.start,
                          start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
@@ -137,3 +143,19 @@ def mark(deps: Deps, *, visit_id: int, status: str) -> bool:
     if changed:
         log.info("visit marked visit_id=%s status=%s", visit_id, status)
     return changed
+
+
+def join_waitlist(deps: Deps, *, user_id: int, service: Service, first: date, last: date,
+                  weekdays: Sequence[int], day_parts: Sequence[str]) -> int:
+    """Put a patient on the waitlist for a service between two local dates, with the days and times that suit."""
+    wish_id = store.join_waitlist(deps.db, user_id, service.key, first, last, deps.clock.now(), weekdays, day_parts)
+    log.info("waitlist joined user_id=%s service=%s wish_id=%s", user_id, service.key, wish_id)
+    return wish_id
+
+
+def leave_waitlist(deps: Deps, *, wish_id: int, user_id: int) -> bool:
+    """Take a patient off one of their waitlist entries; False if it was not theirs or already left."""
+    left = store.leave_waitlist(deps.db, wish_id, user_id)
+    if left:
+        log.info("waitlist left user_id=%s wish_id=%s", user_id, wish_id)
+    return left

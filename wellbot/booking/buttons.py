@@ -39,6 +39,29 @@ class PageWeek(Button, tag="book:wk"):
 
 
 @dataclass(frozen=True)
+class PageDays(Button, tag="book:pg"):
+    """A week of days from the given local day (YYYYMMDD): Earlier and Later."""
+
+    token: str
+    day: str
+
+
+@dataclass(frozen=True)
+class PickMonth(Button, tag="book:mo"):
+    """Every day of one month (YYYYMM) with free times, on one screen."""
+
+    token: str
+    month: str
+
+
+@dataclass(frozen=True)
+class FirstAvailable(Button, tag="book:first"):
+    """The earliest free times across days."""
+
+    token: str
+
+
+@dataclass(frozen=True)
 class PickDay(Button, tag="book:day"):
     """A day with free times (YYYYMMDD in the clinic's time zone)."""
 
@@ -78,10 +101,32 @@ class ConfirmBooking(Button, tag="book:ok"):
 
 @dataclass(frozen=True)
 class JoinWaitlist(Button, tag="book:wl"):
-    """Wait for the service during the week on screen (its index from the first bookable day)."""
+    """No day on screen has a free time: ask which days and times suit, to wait for one."""
 
     token: str
-    week: int
+
+
+@dataclass(frozen=True)
+class WaitlistDay(Button, tag="book:wd"):
+    """Turn one weekday (date.weekday()) on or off for the waitlist."""
+
+    token: str
+    weekday: int
+
+
+@dataclass(frozen=True)
+class WaitlistPart(Button, tag="book:wp"):
+    """Turn mornings ("am") or afternoons ("pm") on or off for the waitlist."""
+
+    token: str
+    part: str
+
+
+@dataclass(frozen=True)
+class WaitlistJoin(Button, tag="book:wj"):
+    """Join the waitlist with the days and times chosen."""
+
+    token: str
 
 
 # ---- a patient's own visits (`vis:`), also sent by reminders -------------------------------------
@@ -113,6 +158,13 @@ class KeepVisit(Button, tag="vis:keep"):
     """No, keep it."""
 
     visit_id: int
+
+
+@dataclass(frozen=True)
+class LeaveWaitlist(Button, tag="vis:wlx"):
+    """Leave one of the presser's waitlist entries (from /visits)."""
+
+    wish_id: int
 
 
 # ---- the waitlist (`wl:`) ---------------------------------------------------------------------------

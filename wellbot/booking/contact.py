@@ -10,6 +10,17 @@ NAME_PUNCTUATION = set(" '’-.,")  # O'Neill, Smith-Jones, Jr.
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 PHONE_SHAPE = re.compile(r"^\+?\d+$")
+WORD = re.compile(r"[^\W\d_]+")
+SOMEONE_ELSE, NOT_A_NAME = "someone_else", "not_a_name"
+# Words that say the patient is booking for another person ("for my mother").
+RELATIONS = frozenset({"mother", "mom", "mum", "mommy", "father", "dad", "daddy", "son", "daughter", "child",
+                       "children", "kid", "kids", "baby", "wife", "husband", "partner", "parent", "parents",
+                       "grandmother", "grandfather", "grandma", "grandpa", "granny", "brother", "sister",
+                       "family", "someone", "somebody", "friend", "aunt", "uncle"})
+POSSESSIVE = frozenset({"my", "for", "else", "our", "his", "her"})
+# Words that make a sentence, not a name: typed requests and commands are never stored as a name.
+SENTENCE_WORDS = frozenset({"i", "im", "want", "wants", "book", "booking", "appointment", "please", "need",
+                            "cancel", "back", "help", "my", "me", "myself", "visit", "would", "like", "the"})
 
 
 def clean_name(text: str) -> str | None:
@@ -22,6 +33,16 @@ def clean_name(text: str) -> str | None:
     if sum(ch.isalpha() for ch in name) < NAME_MIN:
         return None
     return name
+
+
+def name_problem(text: str) -> str | None:
+    """Why typed text is not a name even if it is all letters: SOMEONE_ELSE ("for my mother"), NOT_A_NAME, or None."""
+    words = {w.lower() for w in WORD.findall(text.replace("'", ""))}
+    if words & RELATIONS and words & POSSESSIVE:
+        return SOMEONE_ELSE
+    if words & SENTENCE_WORDS:
+        return NOT_A_NAME
+    return None
 
 
 def clean_phone(text: str) -> str | None:

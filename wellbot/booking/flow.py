@@ -20,13 +20,19 @@ from wellbot.booking.availability import bookable_days, days_with_slots, free_sl
 from wellbot.booking.buttons import (
     CancelBooking,
     ConfirmBooking,
+    FirstAvailable,
     GoBack,
     JoinWaitlist,
+    PageDays,
     PageWeek,
     PickDay,
+    PickMonth,
     PickService,
     PickTime,
     StartBooking,
+    WaitlistDay,
+    WaitlistJoin,
+    WaitlistPart,
 )
 from wellbot.booking.common import (
     DAY_FORMAT,
@@ -37,7 +43,7 @@ from wellbot.booking.common import (
     rules_of,
     stamp,
 )
-from wellbot.booking.contact import clean_name, clean_phone
+from wellbot.booking.contact import SOMEONE_ELSE, clean_name, clean_phone, name_problem
 from wellbot.booking.ics import visit_ics
 from wellbot.bot.callbacks import Button, CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
@@ -68,6 +74,14 @@ CANCEL = "✖ Cancel"
 SHARE = "📱 Share my phone number"
 CHANGE_DETAILS = "Change name or phone"
 WAITLIST = "⏳ Join the waitlist for these days"
+WAITLIST_STEP = "waitlist"  # choosing the days and times that suit, before joining
+FIRST_AVAILABLE = "⚡ First available"
+FIRST_TIMES = 6  # earliest free times offered by "First available"
+FIRST_PER_DAY = 2  # at most this many of them on one day, so the choice spans a few days
+MONTH_DAYS_PER_ROW = 3
+MONTH_LABEL = "📅 {name}"
+CANCEL_WORDS = {"cancel", "stop", "quit", "exit"}  # typed instead of a name: leave, never a name
+BACK_WORDS = {"back", "go back"}
 
 
 # ---- entry points -------------------------------------------------------------------------------
@@ -84,7 +98,7 @@ async def begin(update: Update, context: WellbotContext, service_key: str | None
     if store.count_upcoming(deps.db, user_id, deps.clock.now()) >= rules.max_upcoming_per_patient:
         await reply(update, context, "book_limit", limit=rules.max_upcoming_per_patient)
         return
-    state = deps.flows.start(user_id, FLOW, SERVICE, {"week": 0})
+    state = deps.flows.start(user_id, FLOW, SERVICE, {})
     if bookable_service(deps, service_key):
         state.data["service"] = service_key
         state.step = DAY
@@ -98,7 +112,7 @@ async def begin_claim(update: Update, context: WellbotContext, service: Service,
     """Start the flow at the name step for a freed time claimed from the waitlist."""
     day = start.astimezone(context.deps.clinic.timezone).date()
     state = context.deps.flows.start(update.effective_user.id, FLOW, NAME,
-                                     {"week": 0, "service": service.key, "day": day.isoformat(),
+                                     {"service": service.key, "day": day.isoformat(),
                                       "start": to_db(start)})
     await show(update, context, "book_chosen", service=service, start=start)
     await ask_name(update, context, state)
@@ -107,7 +121,7 @@ async def begin_claim(update: Update, context: WellbotContext, service: Service,
 async def begin_reschedule(update: Update, context: WellbotContext, visit: store.Visit) -> None:
     """Start the flow in reschedule mode for a visit the presser owns."""
     state = context.deps.flows.start(update.effective_user.id, FLOW, DAY,
-                                     {"week": 0, "service": visit.service_key, "visit": visit.id})
+                                     {"service": visit.service_key, "visit": visit.id})
     await show_days(update, context, state, new=True)
 
 
@@ -137,36 +151,59 @@ async def show_services(update: Update, context: WellbotContext, state: Flow, *,
     rows = [[_button(s.name, PickService(state.token, s.key))] for s in services if s.bookable]
     rows.append([_button(CANCEL, CancelBooking(state.token))])
     await _screen(update, context, new, "book_services", inline(rows), note=note, asked=asked,
-                  phone_only=[s for s in services if not s.bookable])
+                  services=[s for s in services if s.bookable], phone_only=[s for s in services if not s.bookable])
+
+
+def window(deps: Deps, state: Flow) -> tuple[date, date]:
+    """The local days on screen: a week from `from` (default today), or the month chosen, within the horizon."""
+    first, last = bookable_days(rules_of(deps), deps.clock.now(), deps.clinic.timezone)
+    start = min(max(date.fromisoformat(state.data.get("from", first.isoformat())), first), last)
+    end = date.fromisoformat(state.data["to"]) if "to" in state.data else start + timedelta(days=WEEK_DAYS - 1)
+    return start, min(max(end, start), last)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of every month that [first, last] touches."""
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
 
 
 async def show_days(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,
                     note: str = "") -> None:
-    """One week of days that have free times, with paging and a way back."""
+    """The days with free times in the window on screen, with paging, a month jump and "first available"."""
     deps = context.deps
     service = bookable_service(deps, state.data.get("service"))
     if service is None:
         await _service_gone(update, context, state, new)
         return
-    rules, now, tz = rules_of(deps), deps.clock.now(), deps.clinic.timezone
+    rules, now, tz, token = rules_of(deps), deps.clock.now(), deps.clinic.timezone, state.token
     first, last = bookable_days(rules, now, tz)
-    weeks = (last - first).days // WEEK_DAYS
-    week = min(max(int(state.data.get("week", 0)), 0), weeks)
-    week_start = first + timedelta(days=WEEK_DAYS * week)
-    week_end = min(week_start + timedelta(days=WEEK_DAYS - 1), last)
-    busy, blocks = held(deps, week_start, week_end, state.data.get("visit"))
-    days = days_with_slots(rules, week_start, week_end, service.duration_minutes, busy, blocks, now, tz)
-    day_buttons = [_button(d.strftime("%a %d %b"), PickDay(state.token, d.strftime(DAY_FORMAT))) for d in days]
-    rows = [day_buttons[i:i + DAYS_PER_ROW] for i in range(0, len(day_buttons), DAYS_PER_ROW)]
-    rows.append([b for b in (_button(EARLIER, PageWeek(state.token, week - 1)) if week > 0 else None,
-                             _button(LATER, PageWeek(state.token, week + 1)) if week < weeks else None) if b])
+    start, end = window(deps, state)
+    busy, blocks = held(deps, start, end, state.data.get("visit"))
+    days = days_with_slots(rules, start, end, service.duration_minutes, busy, blocks, now, tz)
+    per_row = DAYS_PER_ROW if (end - start).days < WEEK_DAYS else MONTH_DAYS_PER_ROW
+    day_buttons = [_button(d.strftime("%a %d %b"), PickDay(token, d.strftime(DAY_FORMAT))) for d in days]
+    rows = [day_buttons[i:i + per_row] for i in range(0, len(day_buttons), per_row)]
+    earlier = max(first, start - timedelta(days=WEEK_DAYS))
+    rows.append([b for b in (
+        _button(EARLIER, PageDays(token, earlier.strftime(DAY_FORMAT))) if start > first else None,
+        _button(LATER, PageDays(token, (end + timedelta(days=1)).strftime(DAY_FORMAT))) if end < last else None,
+    ) if b])
+    month_mode = "to" in state.data
+    rows.append([_button(MONTH_LABEL.format(name=m.strftime("%B")), PickMonth(token, m.strftime("%Y%m")))
+                 for m in months_between(first, last) if not (month_mode and m == start.replace(day=1))])
+    rows.append([_button(FIRST_AVAILABLE, FirstAvailable(token))])
     if "visit" not in state.data:
-        rows.append([_button(WAITLIST, JoinWaitlist(state.token, week))])
-        rows.append([_button(BACK, GoBack(state.token, SERVICE)), _button(CANCEL, CancelBooking(state.token))])
+        if not days:  # only a week with nothing free is worth waiting for
+            rows.append([_button(WAITLIST, JoinWaitlist(token))])
+        rows.append([_button(BACK, GoBack(token, SERVICE)), _button(CANCEL, CancelBooking(token))])
     else:
-        rows.append([_button(CANCEL, CancelBooking(state.token))])
-    await _screen(update, context, new, "book_days", inline(rows), service=service, note=note,
-                  first_day=noon(deps, week_start), last_day=noon(deps, week_end), has_days=bool(days),
+        rows.append([_button(CANCEL, CancelBooking(token))])
+    await _screen(update, context, new, "book_days", inline([r for r in rows if r]), service=service, note=note,
+                  first_day=noon(deps, start), last_day=noon(deps, end), has_days=bool(days),
                   rescheduling=_visit_of(deps, state))
 
 
@@ -182,6 +219,7 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
     busy, blocks = held(deps, day, day, state.data.get("visit"))
     slots = free_slots(rules_of(deps), day, service.duration_minutes, busy, blocks, deps.clock.now(),
                        deps.clinic.timezone)
+    slots = [s for s in slots if not overlaps_own(deps, state, s, service)]
     if not slots:
         state.step = DAY
         deps.flows.save(state)
@@ -195,8 +233,9 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
 
 
 def _contact_keyboard() -> ReplyKeyboardMarkup:
-    """Share-contact and Back as reply-keyboard buttons (typed steps cannot carry inline buttons and these)."""
-    return ReplyKeyboardMarkup([[KeyboardButton(SHARE, request_contact=True)], [KeyboardButton(BACK)]],
+    """Share-contact, Back and Cancel as reply-keyboard buttons (typed steps cannot carry inline buttons too)."""
+    return ReplyKeyboardMarkup([[KeyboardButton(SHARE, request_contact=True)],
+                                [KeyboardButton(BACK), KeyboardButton(CANCEL)]],
                                resize_keyboard=True, one_time_keyboard=False)
 
 
@@ -241,6 +280,26 @@ async def _service_gone(update: Update, context: WellbotContext, state: Flow, ne
     await show_services(update, context, state, new=new, note="service_gone")
 
 
+def overlaps_own(deps: Deps, state: Flow, start: datetime, service: Service) -> bool:
+    """True if the patient already holds another visit overlapping this time (one person, one room)."""
+    end = start + timedelta(minutes=service.duration_minutes)
+    return bool(store.own_visits_between(deps.db, state.user_id, start, end, exclude=state.data.get("visit")))
+
+
+def earliest_times(deps: Deps, state: Flow, service: Service) -> list[datetime]:
+    """The first free times from now on, a few per day, that the patient does not already hold."""
+    rules, now, tz = rules_of(deps), deps.clock.now(), deps.clinic.timezone
+    day, last = bookable_days(rules, now, tz)
+    found: list[datetime] = []
+    while day <= last and len(found) < FIRST_TIMES:
+        busy, blocks = held(deps, day, day, state.data.get("visit"))
+        slots = [s for s in free_slots(rules, day, service.duration_minutes, busy, blocks, now, tz)
+                 if not overlaps_own(deps, state, s, service)]
+        found.extend(slots[:min(FIRST_PER_DAY, FIRST_TIMES - len(found))])
+        day += timedelta(days=1)
+    return found
+
+
 def held(deps: Deps, first: date, last: date, exclude: int | None) -> tuple[list, list]:
     """Visits and blocks around [first, last] (a day either side for visits crossing midnight)."""
     start, _ = day_bounds(deps, first - timedelta(days=1))
@@ -276,17 +335,54 @@ async def pick_service(update: Update, context: WellbotContext, button: PickServ
     if bookable_service(context.deps, button.service) is None:
         await show_services(update, context, state, note="service_gone")
         return
-    state.data.update(service=button.service, week=0)
+    state.data["service"] = button.service
+    state.data.pop("from", None)
+    state.data.pop("to", None)
     state.step = DAY
     context.deps.flows.save(state)
     await show_days(update, context, state)
 
 
-async def page_week(update: Update, context: WellbotContext, button: PageWeek, state: Flow) -> None:
-    """Earlier/later week of days."""
-    state.data["week"] = button.week
+async def page_days(update: Update, context: WellbotContext, button: PageDays, state: Flow) -> None:
+    """Earlier/later days: a week from the given day."""
+    state.data["from"] = parse_day(button.day).isoformat()
+    state.data.pop("to", None)
     context.deps.flows.save(state)
     await show_days(update, context, state)
+
+
+async def page_week(update: Update, context: WellbotContext, button: PageWeek, state: Flow) -> None:
+    """A week-number paging button sent before paging by date (kept so such buttons still work)."""
+    first, _ = bookable_days(rules_of(context.deps), context.deps.clock.now(), context.deps.clinic.timezone)
+    day = first + timedelta(days=WEEK_DAYS * max(button.week, 0))
+    await page_days(update, context, PageDays(state.token, day.strftime(DAY_FORMAT)), state)
+
+
+async def pick_month(update: Update, context: WellbotContext, button: PickMonth, state: Flow) -> None:
+    """Jump to a month: every day of it with free times, on one screen."""
+    try:
+        month = datetime.strptime(button.month, "%Y%m").date()
+    except ValueError:
+        raise CallbackDataError("bad month in callback data") from None
+    state.data["from"] = month.isoformat()
+    state.data["to"] = ((month + timedelta(days=32)).replace(day=1) - timedelta(days=1)).isoformat()
+    context.deps.flows.save(state)
+    await show_days(update, context, state)
+
+
+async def first_available(update: Update, context: WellbotContext, button: FirstAvailable, state: Flow) -> None:
+    """The earliest free times across days, one tap each."""
+    deps = context.deps
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await _service_gone(update, context, state, new=False)
+        return
+    times = earliest_times(deps, state, service)
+    state.step = TIME
+    deps.flows.save(state)
+    rows = [[_button(deps.renderer.local(s, "%a %d %b %H:%M"), PickTime(state.token, stamp(s)))] for s in times]
+    rows.append([_button(BACK, GoBack(state.token, DAY)), _button(CANCEL, CancelBooking(state.token))])
+    await show(update, context, "book_first", keyboard=inline(rows), service=service, has_times=bool(times))
 
 
 async def pick_day(update: Update, context: WellbotContext, button: PickDay, state: Flow) -> None:
@@ -306,6 +402,10 @@ async def pick_time(update: Update, context: WellbotContext, button: PickTime, s
         await _service_gone(update, context, state, new=False)
         return
     day = start.astimezone(deps.clinic.timezone).date()
+    if overlaps_own(deps, state, start, service):
+        await answer(update, context, deps.renderer.render("book_overlap_toast"), alert=True)
+        await show_times(update, context, state)
+        return
     busy, blocks = held(deps, day, day, state.data.get("visit"))
     if not is_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
                    deps.clinic.timezone):
@@ -362,10 +462,16 @@ async def on_input(update: Update, context: WellbotContext) -> None:
     """Typed text or a shared contact while in the booking flow."""
     state = context.deps.flows.get(update.effective_user.id)
     message = update.message
+    typed = " ".join((message.text or "").split())
     if message.contact is not None:
         await _take_contact(update, context, state)
-    elif (message.text or "").strip() == BACK:
+    elif typed == CANCEL or typed.lower() in CANCEL_WORDS:
+        context.deps.flows.clear(state.user_id)
+        await reply(update, context, "cancelled", was_in_flow=True, keyboard=ReplyKeyboardRemove())
+    elif typed == BACK or typed.lower() in BACK_WORDS:
         await _typed_back(update, context, state)
+    elif state.step == NAME and name_problem(typed) == SOMEONE_ELSE:
+        await reply(update, context, "book_someone_else")
     elif state.step == NAME:
         await _take_name(update, context, state, message.text or "")
     else:
@@ -392,7 +498,7 @@ async def _take_contact(update: Update, context: WellbotContext, state: Flow) ->
 
 async def _take_name(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
     """A typed name: validate, then ask the phone (unless already known)."""
-    name = clean_name(text)
+    name = clean_name(text) if name_problem(text) is None else None
     if name is None:
         await reply(update, context, "book_bad_name")
         return
@@ -459,6 +565,8 @@ async def confirm(update: Update, context: WellbotContext, button: ConfirmBookin
     deps.flows.clear(state.user_id)
     if result.outcome is actions.Outcome.LIMIT:
         await show(update, context, "book_limit", limit=rules_of(deps).max_upcoming_per_patient)
+    elif result.outcome is actions.Outcome.OVERLAP:
+        await show(update, context, "book_overlap", start=start)
     elif result.outcome is actions.Outcome.ALREADY:
         await show(update, context, "book_already_toast")
     else:
@@ -486,6 +594,8 @@ async def _confirm_reschedule(update: Update, context: WellbotContext, state: Fl
     if result.outcome is actions.Outcome.TOO_LATE:
         await show(update, context, "visits_too_late", visit=result.visit, service=service, action="reschedule",
                    hours=rules_of(deps).cancellation_window_hours)
+    elif result.outcome is actions.Outcome.OVERLAP:
+        await show(update, context, "book_overlap", start=start)
     elif result.outcome is not actions.Outcome.DONE:
         await show(update, context, "visits_gone")
     else:
@@ -524,11 +634,16 @@ async def send_calendar(bot, deps: Deps, chat_id: int, visit: store.Visit, servi
         patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden", deps.hooks.patient_blocked)
 
 
-async def join_waitlist(update: Update, context: WellbotContext, button: JoinWaitlist, state: Flow) -> None:
-    """The days screen's waitlist button (the waitlist module builds on this flow, hence the late import)."""
-    from wellbot.booking import waitlist
+def _waitlist_step(name: str):
+    """A flow button the waitlist module handles (it builds on this flow, hence the late import)."""
 
-    await waitlist.join(update, context, button, state)
+    async def run(update: Update, context: WellbotContext, button: Button, state: Flow) -> None:
+        from wellbot.booking import waitlist
+
+        await getattr(waitlist, name)(update, context, button, state)
+
+    run.__doc__ = f"Hand the button to wellbot.booking.waitlist.{name}."
+    return run
 
 
 # Which buttons each step allows, and where typed text is read; the router enforces it.
@@ -537,7 +652,8 @@ STEPS = FlowSteps(
     buttons={
         ANY_STEP: frozenset({GoBack, CancelBooking}),
         SERVICE: frozenset({PickService}),
-        DAY: frozenset({PageWeek, PickDay, JoinWaitlist}),
+        DAY: frozenset({PageWeek, PageDays, PickMonth, FirstAvailable, PickDay, JoinWaitlist}),
+        WAITLIST_STEP: frozenset({WaitlistDay, WaitlistPart, WaitlistJoin}),
         TIME: frozenset({PickTime}),
         SUMMARY: frozenset({ConfirmBooking}),
     },
@@ -552,10 +668,16 @@ ROUTES = [
     ButtonRoute.typed(StartBooking, start_booking),
     ButtonRoute.typed(PickService, pick_service),
     ButtonRoute.typed(PageWeek, page_week),
+    ButtonRoute.typed(PageDays, page_days),
+    ButtonRoute.typed(PickMonth, pick_month),
+    ButtonRoute.typed(FirstAvailable, first_available),
     ButtonRoute.typed(PickDay, pick_day),
     ButtonRoute.typed(PickTime, pick_time),
     ButtonRoute.typed(GoBack, go_back),
     ButtonRoute.typed(CancelBooking, cancel_flow),
     ButtonRoute.typed(ConfirmBooking, confirm),
-    ButtonRoute.typed(JoinWaitlist, join_waitlist),
+    ButtonRoute.typed(JoinWaitlist, _waitlist_step("ask_preferences")),
+    ButtonRoute.typed(WaitlistDay, _waitlist_step("toggle_day")),
+    ButtonRoute.typed(WaitlistPart, _waitlist_step("toggle_part")),
+    ButtonRoute.typed(WaitlistJoin, _waitlist_step("join")),
 ]

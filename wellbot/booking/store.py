@@ -57,6 +57,10 @@ class AlreadyBooked(BookingError):
         self.visit_id = visit_id
 
 
+class Overlap(BookingError):
+    """The patient already holds a visit at an overlapping time (one person cannot be in two rooms)."""
+
+
 class VisitGone(BookingError):
     """The visit is not in a state that allows the change (cancelled, past, someone else's)."""
 
@@ -130,6 +134,8 @@ def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes:
                        [user_id, token, visit_id, to_db(now)])
             if count_upcoming(db, user_id, now, exclude=visit_id) >= rules.max_upcoming_per_patient:
                 raise TooManyVisits()
+            if own_visits_between(db, user_id, start, end, exclude=visit_id):
+                raise Overlap()
             _claim(db, rules, tz, visit_id, start, end, now)
             visit_changed(db, listeners, visit_id, visit_events.BOOKED, now)
     except sqlite3.IntegrityError:
@@ -168,6 +174,17 @@ def visit_for_token(db: Database, user_id: int, token: str) -> int | None:
     return row["visit_id"] if row else None
 
 
+def own_visits_between(db: Database, user_id: int | None, start: datetime, end: datetime,
+                       exclude: int | None = None) -> list[Interval]:
+    """The patient's own booked visits overlapping [start, end), optionally leaving one out."""
+    if user_id is None:
+        return []
+    rows = db.query("select start_utc, end_utc from visits where user_id = ? and status = 'booked' "
+                    "and start_utc < ? and end_utc > ? and id != ?",
+                    [user_id, to_db(end), to_db(start), exclude or -1])
+    return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
+
+
 def count_upcoming(db: Database, user_id: int, now: datetime, exclude: int | None = None) -> int:
     """How many booked visits the patient holds that have not started."""
     row = next(db.query("select count(*) as n from visits where user_id = ? and status = 'booked' "
@@ -185,6 +202,8 @@ def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_
             if visit is None or visit.status != BOOKED or (user_id is not None and visit.user_id != user_id):
                 raise VisitGone()
             end = start + (visit.end - visit.start)
+            if visit.user_id is not None and own_visits_between(db, visit.user_id, start, end, exclude=visit_id):
+                raise Overlap()
             db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ?, confirmed_at = null "
                        "where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
@@ -260,7 +279,8 @@ def export_visits(db: Database, user_id: int) -> dict[str, Any]:
     rows = db.query("select id, service_key, start_utc, end_utc, status, patient_name, patient_phone, created_at, "
                     "confirmed_at, cancelled_at, cancelled_by from visits where user_id = ? order by start_utc",
                     [user_id])
-    waitlist = db.query("select service_key, first_day, last_day, status, created_at from booking_waitlist "
+    waitlist = db.query("select service_key, first_day, last_day, weekdays, day_parts, status, created_at "
+                        "from booking_waitlist "
                         "where user_id = ? order by id", [user_id])
     return {"visits": list(rows), "waitlist": list(waitlist)}
 
@@ -304,26 +324,78 @@ class Offer:
     status: str
 
 
-def join_waitlist(db: Database, user_id: int, service_key: str, first: date, last: date, now: datetime) -> int:
-    """Wait for a time for `service_key` between two local dates; the same wish twice is kept once."""
+MORNING, AFTERNOON = "am", "pm"
+NOON_HOUR = 12  # a freed time before local noon is a morning one
+
+
+@dataclass(frozen=True)
+class Wish:
+    """One waitlist entry: a service, a range of local days, and the weekdays and parts of day that suit."""
+
+    id: int
+    user_id: int
+    service_key: str
+    first_day: date
+    last_day: date
+    weekdays: frozenset[int]  # date.weekday() values; empty means any day
+    day_parts: frozenset[str]  # MORNING / AFTERNOON; empty means any time
+
+    @classmethod
+    def from_row(cls, row: dict) -> Wish:
+        """Parse a booking_waitlist row."""
+        days = frozenset(int(d) for d in (row["weekdays"] or "").split(",") if d)
+        parts = frozenset(p for p in (row["day_parts"] or "").split(",") if p)
+        return cls(row["id"], row["user_id"], row["service_key"], date.fromisoformat(row["first_day"]),
+                   date.fromisoformat(row["last_day"]), days, parts)
+
+    def suits(self, local_start: datetime) -> bool:
+        """True if a freed time (local) falls on a wanted day and part of day."""
+        day = local_start.date()
+        part = MORNING if local_start.hour < NOON_HOUR else AFTERNOON
+        return (self.first_day <= day <= self.last_day
+                and (not self.weekdays or day.weekday() in self.weekdays)
+                and (not self.day_parts or part in self.day_parts))
+
+
+def join_waitlist(db: Database, user_id: int, service_key: str, first: date, last: date, now: datetime,
+                  weekdays: Sequence[int] = (), day_parts: Sequence[str] = ()) -> int:
+    """Wait for a time for `service_key` between two local dates; the same wish again updates its preferences."""
+    days_text = ",".join(str(d) for d in sorted(set(weekdays)))
+    parts_text = ",".join(sorted(set(day_parts)))
     with db.atomic():
         row = next(db.query("select id from booking_waitlist where user_id = ? and service_key = ? and first_day = ? "
                             "and last_day = ? and status = 'waiting'",
                             [user_id, service_key, first.isoformat(), last.isoformat()]), None)
         if row:
             waiting: int = row["id"]
+            db.execute("update booking_waitlist set weekdays = ?, day_parts = ? where id = ?",
+                       [days_text, parts_text, waiting])
             return waiting
         return inserted_id(db.execute(
-            "insert into booking_waitlist (user_id, service_key, first_day, last_day, created_at) "
-            "values (?, ?, ?, ?, ?)",
-            [user_id, service_key, first.isoformat(), last.isoformat(), to_db(now)]))
+            "insert into booking_waitlist (user_id, service_key, first_day, last_day, created_at, weekdays, day_parts) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            [user_id, service_key, first.isoformat(), last.isoformat(), to_db(now), days_text, parts_text]))
 
 
-def waiting_for(db: Database, service_key: str, day: date) -> list[dict[str, Any]]:
-    """Waitlist entries wanting `service_key` on `day`, first come first."""
-    return list(db.query("select * from booking_waitlist where status = 'waiting' and service_key = ? "
-                         "and first_day <= ? and last_day >= ? order by created_at, id",
-                         [service_key, day.isoformat(), day.isoformat()]))
+def waiting_for(db: Database, service_key: str, local_start: datetime) -> list[Wish]:
+    """Waitlist entries wanting `service_key` at this local time, first come first."""
+    day = local_start.date().isoformat()
+    rows = db.query("select * from booking_waitlist where status = 'waiting' and service_key = ? "
+                    "and first_day <= ? and last_day >= ? order by created_at, id", [service_key, day, day])
+    return [wish for wish in map(Wish.from_row, rows) if wish.suits(local_start)]
+
+
+def wishes_of(db: Database, user_id: int, today: date) -> list[Wish]:
+    """The patient's waitlist entries still waiting and not yet past, oldest first."""
+    rows = db.query("select * from booking_waitlist where user_id = ? and status = 'waiting' and last_day >= ? "
+                    "order by id", [user_id, today.isoformat()])
+    return [Wish.from_row(r) for r in rows]
+
+
+def leave_waitlist(db: Database, wish_id: int, user_id: int) -> bool:
+    """Take the patient off one waitlist entry; False if it is not theirs or not waiting."""
+    return bool(db.execute("update booking_waitlist set status = 'left' where id = ? and user_id = ? "
+                           "and status = 'waiting'", [wish_id, user_id]).rowcount)
 
 
 def create_offer(db: Database, waitlist_id: int, start: datetime, expires_at: datetime, now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""/visits: a patient's upcoming visits, with Reschedule and Cancel.
+"""/visits: a patient's upcoming visits, with Reschedule and Cancel, and their waitlist entries.
 
 `vis:rs:<visit_id>` and `vis:cx:<visit_id>` are also sent by reminder
 messages, so they always answer with a new message (never edit the message
@@ -12,13 +12,15 @@ import logging
 from telegram import Update
 
 from wellbot.booking import actions, flow, store
-from wellbot.booking.buttons import CancelVisit, CancelVisitYes, KeepVisit, RescheduleVisit
-from wellbot.booking.common import rules_of, service_name
+from wellbot.booking.buttons import CancelVisit, CancelVisitYes, KeepVisit, LeaveWaitlist, RescheduleVisit
+from wellbot.booking.common import hours_until, rules_of, service_name
+from wellbot.booking.flow import noon
+from wellbot.booking.waitlist import preference_words
 from wellbot.bot.callbacks import CallbackDataError
-from wellbot.bot.deps import WellbotContext
+from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import reply, show
+from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.notify import BotNotifier
 
 log = logging.getLogger(__name__)
@@ -27,21 +29,50 @@ RESCHEDULE, CANCEL, CANCEL_YES = RescheduleVisit.TAG, CancelVisit.TAG, CancelVis
 LABEL_FORMAT = "%a %d %b %H:%M"
 YES_LABEL = "Yes, cancel it"
 KEEP_LABEL = "No, keep it"
+LEAVE_LABEL = "Leave the waitlist"
+LABEL_LIMIT = 60  # button labels stay short enough to read on a phone
+
+
+def changeable(deps: Deps, visit: store.Visit) -> bool:
+    """True if the patient may still move or cancel the visit online (outside the cancellation window)."""
+    return hours_until(visit.start, deps.clock.now()) >= rules_of(deps).cancellation_window_hours
 
 
 async def visits_command(update: Update, context: WellbotContext) -> None:
-    """List the patient's upcoming visits with a Reschedule and a Cancel button each."""
-    deps = context.deps
-    visits = store.upcoming(deps.db, update.effective_user.id, deps.clock.now())
+    """List the patient's upcoming visits (Reschedule and Cancel where still allowed) and waitlist entries."""
+    deps, user_id = context.deps, update.effective_user.id
+    visits = store.upcoming(deps.db, user_id, deps.clock.now())
     rows = []
     for visit in visits:
+        if not changeable(deps, visit):
+            continue  # inside the window the buttons could only refuse: the message says to call
         when = deps.renderer.local(visit.start, LABEL_FORMAT)
         rows.append([(f"Reschedule {when}", RescheduleVisit(visit.id).pack()),
                      (f"Cancel {when}", CancelVisit(visit.id).pack())])
+    today = deps.clock.now().astimezone(deps.clinic.timezone).date()
+    wishes = store.wishes_of(deps.db, user_id, today)
+    for wish in wishes:
+        rows.append([(f"{LEAVE_LABEL}: {service_name(deps, wish.service_key)}"[:LABEL_LIMIT],
+                      LeaveWaitlist(wish.id).pack())])
     items = [{"start": v.start, "end": v.end, "service": service_name(deps, v.service_key),
-              "confirmed": v.confirmed_at is not None} for v in visits]
+              "confirmed": v.confirmed_at is not None, "changeable": changeable(deps, v)} for v in visits]
     await reply(update, context, "visits_list", keyboard=inline(rows) if rows else None, visits=items,
-                cancel_hours=rules_of(deps).cancellation_window_hours)
+                cancel_hours=rules_of(deps).cancellation_window_hours,
+                wishes=[_wish_values(deps, w) for w in wishes])
+
+
+def _wish_values(deps: Deps, wish: store.Wish) -> dict:
+    """A waitlist entry as template values."""
+    return {"service": service_name(deps, wish.service_key), "first_day": noon(deps, wish.first_day),
+            "last_day": noon(deps, wish.last_day), **preference_words(wish.weekdays, wish.day_parts)}
+
+
+async def leave_waitlist(update: Update, context: WellbotContext, button: LeaveWaitlist) -> None:
+    """Take the presser off one of their own waitlist entries."""
+    if not actions.leave_waitlist(context.deps, wish_id=button.wish_id, user_id=update.effective_user.id):
+        raise CallbackDataError("not the presser's waitlist entry, or already left")
+    await answer(update, context)
+    await reply(update, context, "visits_waitlist_left")
 
 
 async def _own_visit(update: Update, context: WellbotContext, visit_id: int) -> store.Visit:
@@ -127,4 +158,5 @@ ROUTES = [
     ButtonRoute.typed(CancelVisit, cancel_pressed),
     ButtonRoute.typed(CancelVisitYes, cancel_confirmed),
     ButtonRoute.typed(KeepVisit, keep_pressed),
+    ButtonRoute.typed(LeaveWaitlist, leave_waitlist),
 ]

@@ -24,9 +24,10 @@ async def confirm(update: Update, context: WellbotContext, button: views.Confirm
         raise callbacks.CallbackDataError("visit not found for this patient")
     await answer(update, context, deps.renderer.render(f"rem_confirm_{result}_toast"))
     if result in ("confirmed", "already"):
-        visit = store.visit(deps.db, visit_id)
-        await show(update, context, "rem_reminder", keyboard=views.reminder_keyboard(visit_id, confirmed=True),
-                   **views.visit_values(deps, visit))
+        values = views.visit_values(deps, store.visit(deps.db, visit_id))
+        await show(update, context, "rem_reminder",
+                   keyboard=views.reminder_keyboard(visit_id, confirmed=True, changeable=values["changeable"]),
+                   **values)
 
 
 async def answer_checkin(update: Update, context: WellbotContext, button: views.CheckinScore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
@@ -36,10 +37,17 @@ SCORES = range(0, 11)
 SCORES_PER_ROW = 6
 
 
+def changeable_online(deps: Deps, start: datetime) -> bool:
+    """True if the patient may still move or cancel online: booking's cancellation window has not begun."""
+    window = deps.booking_rules.cancellation_window_hours if deps.booking_rules else 0
+    return start - deps.clock.now() >= timedelta(hours=window)
+
+
 def visit_values(deps: Deps, visit: dict) -> dict[str, Any]:
     """Template values describing a visit row (service, local times, preparation)."""
     service = deps.clinic.service(visit["service_key"])
     return {
+        "changeable": changeable_online(deps, from_db(visit["start_utc"])),
         "service": service.name if service else visit["service_key"],
         "preparation": service.preparation if service else "",
         "start": from_db(visit["start_utc"]),
@@ -50,14 +58,14 @@ def visit_values(deps: Deps, visit: dict) -> dict[str, Any]:
     }
 
 
-def reminder_keyboard(visit_id: int, confirmed: bool) -> InlineKeyboardMarkup:
-    """Confirm (until confirmed), then Reschedule and Cancel, which booking handles."""
+def reminder_keyboard(visit_id: int, confirmed: bool, changeable: bool = True) -> InlineKeyboardMarkup | None:
+    """Confirm (until confirmed), then Reschedule and Cancel (booking's buttons) while they can still work."""
     first = [] if confirmed else [(CONFIRM_LABEL, ConfirmVisit(visit_id).pack())]
-    # Reschedule and Cancel are booking's buttons; booking answers them.
-    return keyboards.inline([
-        first,
-        [(RESCHEDULE_LABEL, RescheduleVisit(visit_id).pack()), (CANCEL_LABEL, CancelVisit(visit_id).pack())],
-    ])
+    # Inside the cancellation window they could only answer "too late": the message says to call instead.
+    second = [(RESCHEDULE_LABEL, RescheduleVisit(visit_id).pack()),
+              (CANCEL_LABEL, CancelVisit(visit_id).pack())] if changeable else []
+    rows = [row for row in (first, second) if row]
+    return keyboards.inline(rows) if rows else None
 
 
 def checkin_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
