@@ -11,8 +11,8 @@ No Telegram here: the notifier is the bot layer's.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
