@@ -14,3 +14,17 @@ def add_waitlist_preferences(db):
     """Preferred weekdays ("0,3": Monday and Thursday) and parts of day ("am,pm"); empty means any."""
     db.execute("alter table booking_waitlist add column weekdays text not null default ''")
     db.execute("alter table booking_waitlist add column day_parts text not null default ''")
+
+
+@migrations()
+def add_calendar_identity(db):
+    """Calendar files: a SEQUENCE per visit (bumped on every move and on cancelling) and this install's id.
+
+    The id goes into every UID, so visit 7 of one clinic never updates visit 7 of another
+    in a patient's calendar.
+    """
+    import uuid
+
+    db.execute("alter table visits add column ics_sequence integer not null default 0")
+    db.execute("create table booking_meta (key text primary key, value text not null)")
+    db.execute("insert into booking_meta (key, value) values ('calendar_id', ?)", [uuid.uuid4().hex])

@@ -44,7 +44,7 @@ from wellbot.booking.common import (
     stamp,
 )
 from wellbot.booking.contact import SOMEONE_ELSE, clean_name, clean_phone, name_problem
-from wellbot.booking.ics import visit_ics
+from wellbot.booking import ics
 from wellbot.bot.callbacks import Button, CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
@@ -74,6 +74,7 @@ CANCEL = "✖ Cancel"
 SHARE = "📱 Share my phone number"
 CHANGE_DETAILS = "Change name or phone"
 WAITLIST = "⏳ Join the waitlist for these days"
+VISIT_ICS, CANCELLED_ICS = "visit.ics", "visit-cancelled.ics"
 WAITLIST_STEP = "waitlist"  # choosing the days and times that suit, before joining
 FIRST_AVAILABLE = "⚡ First available"
 FIRST_TIMES = 6  # earliest free times offered by "First available"
@@ -621,14 +622,30 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
                has_times=bool(near))
 
 
-async def send_calendar(bot, deps: Deps, chat_id: int, visit: store.Visit, service: Service) -> None:
-    """Send the visit as an .ics file; a patient who blocked the bot is recorded, not an error."""
-    data = visit_ics(uid=f"visit-{visit.id}@wellbot", start=visit.start, end=visit.end, tz=deps.clinic.timezone,
-                     summary=f"{service.name} at {deps.clinic.name}", location=deps.clinic.address,
-                     description=service.preparation or service.description, stamp=deps.clock.now())
-    caption = deps.renderer.render("book_ics_caption", service=service, start=visit.start)
+def calendar_file(deps: Deps, visit: store.Visit, service_name: str, *, cancelled: bool = False) -> bytes:
+    """The visit's .ics: same UID every time, its current SEQUENCE, METHOD:CANCEL once cancelled."""
+    email = str(deps.clinic.raw.get("clinic", {}).get("email", "")).strip()
+    service = deps.clinic.service(visit.service_key)
+    return ics.visit_ics(uid=ics.visit_uid(store.calendar_id(deps.db), visit.id), start=visit.start,
+                         end=visit.end, tz=deps.clinic.timezone, summary=f"{service_name} at {deps.clinic.name}",
+                         location=deps.clinic.address,
+                         description=(service.preparation or service.description) if service else "",
+                         stamp=deps.clock.now(), sequence=visit.sequence,
+                         method=ics.CANCEL if cancelled else ics.PUBLISH,
+                         organizer=(deps.clinic.name, email) if email else None)
+
+
+async def send_calendar(bot, deps: Deps, chat_id: int | None, visit: store.Visit, service: Service | str, *,
+                        cancelled: bool = False) -> None:
+    """Send the visit as an .ics file (or its cancellation); a patient who blocked the bot is recorded, not an error."""
+    if chat_id is None:
+        return
+    name = service if isinstance(service, str) else service.name
+    data = calendar_file(deps, visit, name, cancelled=cancelled)
+    caption = deps.renderer.render("book_ics_caption", service=name, start=visit.start, cancelled=cancelled)
+    filename = CANCELLED_ICS if cancelled else VISIT_ICS
     try:
-        await bot.send_document(chat_id, document=InputFile(data, filename="visit.ics"), caption=caption,
+        await bot.send_document(chat_id, document=InputFile(data, filename=filename), caption=caption,
                                 parse_mode=ParseMode.HTML)
     except Forbidden:
         patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden", deps.hooks.patient_blocked)

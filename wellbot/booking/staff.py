@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from wellbot.booking import actions, store
+from wellbot.booking import actions, flow, store
 from wellbot.booking.buttons import (
     MarkAttended,
     MarkNoShow,
@@ -27,6 +27,7 @@ from wellbot.booking.common import (
     parse_date,
     parse_day,
     parse_local_range,
+    patient_chat,
     service_name,
 )
 from wellbot.bot.callbacks import CallbackDataError
@@ -187,6 +188,9 @@ async def _staff_cancel(update: Update, context: WellbotContext, visit: store.Vi
     if not result.done:
         await answer(update, context, deps.renderer.render("sched_not_marked_toast", status="cancelled",
                                                            visit_status=visit.status), alert=True)
+    else:  # the cancellation file takes the visit off the patient's calendar
+        await flow.send_calendar(context.bot, deps, patient_chat(deps, result.visit.user_id), result.visit,
+                                 service_name(deps, visit.service_key), cancelled=True)
     await show_visit(update, context, visit.id)
 
 

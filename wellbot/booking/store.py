@@ -79,13 +79,15 @@ class Visit:
     patient_phone: str | None
     confirmed_at: datetime | None
     cancelled_by: str | None
+    sequence: int = 0  # the calendar file's SEQUENCE: bumped on every move and on cancelling
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Visit:
         """Parse a visits row."""
         return cls(row["id"], row["user_id"], row["service_key"], from_db(row["start_utc"]), from_db(row["end_utc"]),
                    row["status"], row["patient_name"], row["patient_phone"],
-                   from_db(row["confirmed_at"]) if row["confirmed_at"] else None, row["cancelled_by"])
+                   from_db(row["confirmed_at"]) if row["confirmed_at"] else None, row["cancelled_by"],
+                   row.get("ics_sequence") or 0)
 
 
 def get_visit(db: Database, visit_id: int) -> Visit | None:
@@ -167,6 +169,11 @@ def _claim(db: Database, rules: Rules, tz: ZoneInfo, visit_id: int, start: datet
         )
 
 
+def calendar_id(db: Database) -> str:
+    """This install's id, part of every calendar UID (see migration 0080)."""
+    return next(db.query("select value from booking_meta where key = 'calendar_id'"))["value"]
+
+
 def visit_for_token(db: Database, user_id: int, token: str) -> int | None:
     """The visit this patient's booking request created, if it was confirmed."""
     row = next(db.query("select visit_id from booking_requests where user_id = ? and token = ?",
@@ -204,8 +211,8 @@ def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_
             end = start + (visit.end - visit.start)
             if visit.user_id is not None and own_visits_between(db, visit.user_id, start, end, exclude=visit_id):
                 raise Overlap()
-            db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ?, confirmed_at = null "
-                       "where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
+            db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ?, confirmed_at = null, "
+                       "ics_sequence = ics_sequence + 1 where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
             _claim(db, rules, tz, visit_id, start, end, now)
             visit_changed(db, listeners, visit_id, visit_events.RESCHEDULED, now)
@@ -220,8 +227,9 @@ def cancel(db: Database, visit_id: int, by: str, now: datetime, *, listeners: Se
     """Cancel a booked visit and free its time; False if it was not booked (pressed twice)."""
     with db.atomic():
         changed = db.execute(
-            "update visits set status = 'cancelled', cancelled_at = ?, cancelled_by = ?, updated_at = ? "
-            "where id = ? and status = 'booked'", [to_db(now), by, to_db(now), visit_id]).rowcount
+            "update visits set status = 'cancelled', cancelled_at = ?, cancelled_by = ?, updated_at = ?, "
+            "ics_sequence = ics_sequence + 1 where id = ? and status = 'booked'",
+            [to_db(now), by, to_db(now), visit_id]).rowcount
         if changed:
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
             visit_changed(db, listeners, visit_id, visit_events.CANCELLED, now)

@@ -150,6 +150,8 @@ async def cancel_visit(update: Update, context: WellbotContext, visit: store.Vis
     else:
         await show(update, context, "visits_cancelled", start=visit.start,
                    service=service_name(deps, visit.service_key))
+        await flow.send_calendar(context.bot, deps, update.effective_chat.id, result.visit,
+                                 service_name(deps, visit.service_key), cancelled=True)
 
 
 # The /visits buttons (reminders send Reschedule and Cancel too), for the feature's declaration.
