@@ -15,7 +15,7 @@ from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboa
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
-from wellbot.booking import actions, store
+from wellbot.booking import actions, ics, store
 from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
 from wellbot.booking.buttons import (
     CancelBooking,
@@ -44,7 +44,6 @@ from wellbot.booking.common import (
     stamp,
 )
 from wellbot.booking.contact import SOMEONE_ELSE, clean_name, clean_phone, name_problem
-from wellbot.booking import ics
 from wellbot.bot.callbacks import Button, CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
