@@ -28,3 +28,10 @@ def add_calendar_identity(db):
     db.execute("alter table visits add column ics_sequence integer not null default 0")
     db.execute("create table booking_meta (key text primary key, value text not null)")
     db.execute("insert into booking_meta (key, value) values ('calendar_id', ?)", [uuid.uuid4().hex])
+
+
+@migrations()
+def add_running_late(db):
+    """A patient's "running late" report on the day: how many minutes, and when they said so."""
+    db.execute("alter table visits add column late_minutes integer")
+    db.execute("alter table visits add column late_reported_at text")

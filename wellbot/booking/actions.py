@@ -137,6 +137,18 @@ async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, acto
     return Result(Outcome.DONE, store.get_visit(deps.db, visit.id))
 
 
+async def report_late(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: int, minutes: int) -> Result:
+    """The patient is running late: record the expected delay and tell staff, so they can plan around it."""
+    visit = store.get_visit(deps.db, visit_id)
+    if visit is None or visit.user_id != user_id or not store.report_late(deps.db, visit_id, minutes,
+                                                                         deps.clock.now()):
+        return Result(Outcome.GONE, visit)
+    log.info("running late visit_id=%s minutes=%s", visit_id, minutes)
+    await notifier.staff("sched_running_late", start=visit.start, service=service_name(deps, visit.service_key),
+                         name=visit.patient_name, phone=visit.patient_phone, minutes=minutes)
+    return Result(Outcome.DONE, store.get_visit(deps.db, visit_id))
+
+
 def mark(deps: Deps, *, visit_id: int, status: str) -> bool:
     """Record that a visit that has started was attended or missed; False if not allowed now."""
     changed = store.mark(deps.db, visit_id, status, deps.clock.now(), listeners=deps.hooks.visit_changed)

@@ -167,6 +167,28 @@ class LeaveWaitlist(Button, tag="vis:wlx"):
     wish_id: int
 
 
+@dataclass(frozen=True)
+class RunningLate(Button, tag="vis:late"):
+    """On the last reminder: the patient is running late (asks how late)."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class LateBy(Button, tag="vis:lateby"):
+    """About this many minutes late."""
+
+    visit_id: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class CallClinic(Button, tag="vis:call"):
+    """On the last reminder: show the clinic's number to call."""
+
+    visit_id: int
+
+
 # ---- the waitlist (`wl:`) ---------------------------------------------------------------------------
 
 

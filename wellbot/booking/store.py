@@ -80,6 +80,7 @@ class Visit:
     confirmed_at: datetime | None
     cancelled_by: str | None
     sequence: int = 0  # the calendar file's SEQUENCE: bumped on every move and on cancelling
+    late_minutes: int | None = None  # the patient said they are running this late (on the day)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Visit:
@@ -87,7 +88,7 @@ class Visit:
         return cls(row["id"], row["user_id"], row["service_key"], from_db(row["start_utc"]), from_db(row["end_utc"]),
                    row["status"], row["patient_name"], row["patient_phone"],
                    from_db(row["confirmed_at"]) if row["confirmed_at"] else None, row["cancelled_by"],
-                   row.get("ics_sequence") or 0)
+                   row.get("ics_sequence") or 0, row.get("late_minutes"))
 
 
 def get_visit(db: Database, visit_id: int) -> Visit | None:
@@ -234,6 +235,13 @@ def cancel(db: Database, visit_id: int, by: str, now: datetime, *, listeners: Se
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
             visit_changed(db, listeners, visit_id, visit_events.CANCELLED, now)
     return bool(changed)
+
+
+def report_late(db: Database, visit_id: int, minutes: int, now: datetime) -> bool:
+    """Record that the patient is running late; False if the visit is no longer booked or has ended."""
+    return bool(db.execute("update visits set late_minutes = ?, late_reported_at = ?, updated_at = ? "
+                           "where id = ? and status = 'booked' and end_utc > ?",
+                           [minutes, to_db(now), to_db(now), visit_id, to_db(now)]).rowcount)
 
 
 def mark(db: Database, visit_id: int, status: str, now: datetime, *, listeners: Sequence[VisitListener]) -> bool:

@@ -12,7 +12,16 @@ import logging
 from telegram import Update
 
 from wellbot.booking import actions, flow, store
-from wellbot.booking.buttons import CancelVisit, CancelVisitYes, KeepVisit, LeaveWaitlist, RescheduleVisit
+from wellbot.booking.buttons import (
+    CallClinic,
+    CancelVisit,
+    CancelVisitYes,
+    KeepVisit,
+    LateBy,
+    LeaveWaitlist,
+    RescheduleVisit,
+    RunningLate,
+)
 from wellbot.booking.common import hours_until, rules_of, service_name
 from wellbot.booking.flow import noon
 from wellbot.booking.waitlist import preference_words
@@ -30,6 +39,9 @@ LABEL_FORMAT = "%a %d %b %H:%M"
 YES_LABEL = "Yes, cancel it"
 KEEP_LABEL = "No, keep it"
 LEAVE_LABEL = "Leave the waitlist"
+LATE_CHOICES = (5, 10, 15, 20, 30)  # minutes a patient can say they are running late
+LATE_LABEL = "About {minutes} min"
+LATE_PER_ROW = 3
 LABEL_LIMIT = 60  # button labels stay short enough to read on a phone
 
 
@@ -128,6 +140,38 @@ async def keep_pressed(update: Update, context: WellbotContext, button: KeepVisi
     await show(update, context, "visits_kept", start=visit.start)
 
 
+async def running_late_pressed(update: Update, context: WellbotContext, button: RunningLate) -> None:
+    """Running late: ask roughly how late, as a new message (the button is on a reminder)."""
+    visit = await _own_visit(update, context, button.visit_id)
+    if visit.status != store.BOOKED or visit.end <= context.deps.clock.now():
+        await reply(update, context, "visits_gone")
+        return
+    buttons = [(LATE_LABEL.format(minutes=m), LateBy(visit.id, m).pack()) for m in LATE_CHOICES]
+    rows = [buttons[i:i + LATE_PER_ROW] for i in range(0, len(buttons), LATE_PER_ROW)]
+    await reply(update, context, "visits_late_ask", keyboard=inline(rows), start=visit.start)
+
+
+async def late_by_pressed(update: Update, context: WellbotContext, button: LateBy) -> None:
+    """About N minutes late: staff are told, the patient hears that they were."""
+    if button.minutes not in LATE_CHOICES:
+        raise CallbackDataError("not a delay we offered")
+    visit = await _own_visit(update, context, button.visit_id)
+    deps = context.deps
+    result = await actions.report_late(deps, BotNotifier(context.bot, deps), visit_id=visit.id,
+                                       user_id=update.effective_user.id, minutes=button.minutes)
+    if not result.done:
+        await show(update, context, "visits_gone")
+        return
+    await show(update, context, "visits_late_told", minutes=button.minutes, start=visit.start,
+               end=visit.end)
+
+
+async def call_pressed(update: Update, context: WellbotContext, button: CallClinic) -> None:
+    """Call the clinic: the number as a message (Telegram makes it tappable; buttons cannot dial)."""
+    await _own_visit(update, context, button.visit_id)
+    await reply(update, context, "visits_call")
+
+
 async def _respond(update: Update, context: WellbotContext, pressed: str, template: str, /, **values) -> None:
     """Edit our own confirmation question in place; answer other messages (reminders) with a new one."""
     if pressed == CANCEL_YES:
@@ -161,4 +205,7 @@ ROUTES = [
     ButtonRoute.typed(CancelVisitYes, cancel_confirmed),
     ButtonRoute.typed(KeepVisit, keep_pressed),
     ButtonRoute.typed(LeaveWaitlist, leave_waitlist),
+    ButtonRoute.typed(RunningLate, running_late_pressed),
+    ButtonRoute.typed(LateBy, late_by_pressed),
+    ButtonRoute.typed(CallClinic, call_pressed),
 ]

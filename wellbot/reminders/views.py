@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from wellbot.booking.buttons import CancelVisit, RescheduleVisit
+from wellbot.booking.buttons import CallClinic, CancelVisit, RescheduleVisit, RunningLate
 from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import Deps
@@ -33,6 +33,8 @@ class CheckinScore(Button, tag="rem:ci"):
 CONFIRM_LABEL = "✅ Confirm"
 RESCHEDULE_LABEL = "🔁 Reschedule"
 CANCEL_LABEL = "✖️ Cancel visit"
+LATE_LABEL = "🕒 Running late"
+CALL_LABEL = "📞 Call the clinic"
 SCORES = range(0, 11)
 SCORES_PER_ROW = 6
 
@@ -58,13 +60,16 @@ def visit_values(deps: Deps, visit: dict) -> dict[str, Any]:
     }
 
 
-def reminder_keyboard(visit_id: int, confirmed: bool, changeable: bool = True) -> InlineKeyboardMarkup | None:
-    """Confirm (until confirmed), then Reschedule and Cancel (booking's buttons) while they can still work."""
+def reminder_keyboard(visit_id: int, confirmed: bool, changeable: bool = True,
+                      last: bool = False) -> InlineKeyboardMarkup | None:
+    """Confirm (until confirmed), Reschedule and Cancel while they can still work; on the last, Late and Call."""
     first = [] if confirmed else [(CONFIRM_LABEL, ConfirmVisit(visit_id).pack())]
     # Inside the cancellation window they could only answer "too late": the message says to call instead.
     second = [(RESCHEDULE_LABEL, RescheduleVisit(visit_id).pack()),
               (CANCEL_LABEL, CancelVisit(visit_id).pack())] if changeable else []
-    rows = [row for row in (first, second) if row]
+    # The day of the visit: booking's buttons tell staff about a delay, or give the number to call.
+    third = [(LATE_LABEL, RunningLate(visit_id).pack()), (CALL_LABEL, CallClinic(visit_id).pack())] if last else []
+    rows = [row for row in (first, second, third) if row]
     return keyboards.inline(rows) if rows else None
 
 
