@@ -35,3 +35,24 @@ def add_running_late(db):
     """A patient's "running late" report on the day: how many minutes, and when they said so."""
     db.execute("alter table visits add column late_minutes integer")
     db.execute("alter table visits add column late_reported_at text")
+
+
+@migrations()
+def create_dependants(db):
+    """Family members a patient books for (a child, a parent): name and date of birth, kept for next time.
+
+    Visits for one name the dependant; their own name stays in patient_name as for anyone.
+    """
+    db.execute(
+        """
+        create table dependants (
+            id integer primary key,
+            user_id integer not null references patients(user_id) on delete cascade,
+            name text not null,
+            birth_date text not null,
+            created_at text not null,
+            unique (user_id, name, birth_date)
+        )
+        """
+    )
+    db.execute("alter table visits add column dependant_id integer references dependants(id) on delete set null")

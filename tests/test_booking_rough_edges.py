@@ -184,7 +184,10 @@ async def test_name_step_knows_cancel_back_and_someone_else(bot):
     await hal.send("I want to book for my mother")
     reply = await hal.wait_for("someone else")
     assert "does not look like a name" not in reply.text
-    assert bot.deps.flows.get(1116).step == "name"
+    assert bot.deps.flows.get(1116).step == "family_name"  # asked for the family member's name instead
+    assert bot.deps.flows.get(1116).data.get("name") is None
+    await hal.send("back")
+    await hal.wait_for("Please type your")
     await hal.send("back")
     await hal.wait_for("Choose a time")
     await to_name_step(bot, hal)

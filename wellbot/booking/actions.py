@@ -55,19 +55,23 @@ class Result:
 
 
 async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int, name: str,
-               phone: str, token: str) -> Result:
-    """Book a visit for a patient; staff are told and the after-booking hooks run once it is committed."""
+               phone: str, token: str, dependant: int | store.NewDependant | None = None) -> Result:
+    """Book a visit for a patient (or a family member of theirs); staff are told and the after-booking
+    hooks run once it is committed."""
     rules, now = rules_of(deps), deps.clock.now()
     try:
         visit_id = store.book(deps.db, rules=rules, tz=deps.clinic.timezone, service_key=service.key,
                               minutes=service.duration_minutes, start=start, user_id=user_id, name=name,
-                              phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed)
+                              phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed,
+                              dependant=dependant)
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN)
     except store.TooManyVisits:
         return Result(Outcome.LIMIT)
     except store.Overlap:
         return Result(Outcome.OVERLAP)
+    except store.VisitGone:
+        return Result(Outcome.GONE)
     except store.AlreadyBooked as exc:
         return Result(Outcome.ALREADY, store.get_visit(deps.db, exc.visit_id))
     log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, user_id, service.key)

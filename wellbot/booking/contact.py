@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 
 NAME_MIN, NAME_MAX = 2, 80
 NAME_PUNCTUATION = set(" '’-.,")  # O'Neill, Smith-Jones, Jr.
@@ -42,6 +43,27 @@ def name_problem(text: str) -> str | None:
         return SOMEONE_ELSE
     if words & SENTENCE_WORDS:
         return NOT_A_NAME
+    return None
+
+
+BIRTH_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
+MAX_AGE_YEARS = 120
+
+
+def parse_birth_date(text: str, today: date) -> date | None:
+    """A date of birth typed as 2015-05-03, 03.05.2015, 3 May 2015 or May 3, 2015; None if unclear or impossible.
+
+    Slashed forms (05/03/2015) are refused: day and month order differ between countries.
+    """
+    cleaned = " ".join(text.replace(",", " ").split())
+    for fmt in BIRTH_FORMATS:
+        try:
+            born = datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+        if today.year - MAX_AGE_YEARS <= born.year and born <= today:
+            return born
+        return None
     return None
 
 

@@ -43,7 +43,7 @@ from wellbot.booking.common import (
     rules_of,
     stamp,
 )
-from wellbot.booking.contact import SOMEONE_ELSE, clean_name, clean_phone, name_problem
+from wellbot.booking.contact import SOMEONE_ELSE, clean_name, clean_phone, name_problem, parse_birth_date
 from wellbot.bot.callbacks import Button, CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 FLOW = "book"
 PREFIX = "book"
 SERVICE, DAY, TIME, NAME, PHONE, SUMMARY = "service", "day", "time", "name", "phone", "summary"
+FAMILY_NAME, FAMILY_BIRTH = "family_name", "family_birth"  # booking for a new family member
 WEEK_DAYS = 7
 DAYS_PER_ROW = 2
 TIMES_PER_ROW = 4
@@ -72,6 +73,8 @@ CONFIRM = "✅ Confirm"
 CANCEL = "✖ Cancel"
 SHARE = "📱 Share my phone number"
 CHANGE_DETAILS = "Change name or phone"
+FAMILY = "👪 Someone in my family"
+FAMILY_MEMBER = "👪 {name}"  # a saved family member on the name step's keyboard
 WAITLIST = "⏳ Join the waitlist for these days"
 VISIT_ICS, CANCELLED_ICS = "visit.ics", "visit-cancelled.ics"
 WAITLIST_STEP = "waitlist"  # choosing the days and times that suit, before joining
@@ -232,21 +235,35 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
                   note=note)
 
 
-def _contact_keyboard() -> ReplyKeyboardMarkup:
-    """Share-contact, Back and Cancel as reply-keyboard buttons (typed steps cannot carry inline buttons too)."""
-    return ReplyKeyboardMarkup([[KeyboardButton(SHARE, request_contact=True)],
-                                [KeyboardButton(BACK), KeyboardButton(CANCEL)]],
-                               resize_keyboard=True, one_time_keyboard=False)
+def _contact_keyboard(family: list[store.Dependant] | None = None) -> ReplyKeyboardMarkup:
+    """Share-contact, Back and Cancel as reply-keyboard buttons (typed steps cannot carry inline buttons too).
+
+    At the name step (`family` given) also "Someone in my family" and each saved family member.
+    """
+    rows = [[KeyboardButton(SHARE, request_contact=True)]]
+    if family is not None:
+        rows += [[KeyboardButton(FAMILY_MEMBER.format(name=d.name))] for d in family]
+        rows.append([KeyboardButton(FAMILY)])
+    rows.append([KeyboardButton(BACK), KeyboardButton(CANCEL)])
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=False)
+
+
+def _clear_person(state: Flow) -> None:
+    """Forget who the visit is for (the name step starts over)."""
+    for key in ("name", "phone", "dependant", "family_name", "birth_date"):
+        state.data.pop(key, None)
 
 
 async def ask_name(update: Update, context: WellbotContext, state: Flow) -> None:
-    """Ask for the patient's full name (or their shared contact)."""
-    await reply(update, context, "book_ask_name", keyboard=_contact_keyboard())
+    """Ask for the patient's full name (or their shared contact), or who in the family the visit is for."""
+    family = store.dependants_of(context.deps.db, state.user_id)
+    await reply(update, context, "book_ask_name", keyboard=_contact_keyboard(family), family=bool(family))
 
 
 async def ask_phone(update: Update, context: WellbotContext, state: Flow) -> None:
     """Ask for a phone number the clinic can call."""
-    await reply(update, context, "book_ask_phone", keyboard=_contact_keyboard(), name=state.data["name"])
+    await reply(update, context, "book_ask_phone", keyboard=_contact_keyboard(), name=state.data["name"],
+                for_family="dependant" in state.data or "birth_date" in state.data)
 
 
 async def show_summary(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
@@ -259,13 +276,21 @@ async def show_summary(update: Update, context: WellbotContext, state: Flow, *, 
     state.step = SUMMARY
     deps.flows.save(state)
     rows = [[_button(CONFIRM, ConfirmBooking(state.token))], [_button(BACK, GoBack(state.token, TIME))]]
-    if "visit" not in state.data:
+    if "visit" not in state.data:  # who the visit is for, and the phone, can be changed
         rows.append([_button(CHANGE_DETAILS, GoBack(state.token, NAME))])
     rows.append([_button(CANCEL, CancelBooking(state.token))])
     start = from_db(state.data["start"])
     await _screen(update, context, new, "book_summary", inline(rows), service=service, start=start,
                   end=start + timedelta(minutes=service.duration_minutes), name=state.data.get("name"),
-                  phone=state.data.get("phone"), rescheduling=_visit_of(deps, state))
+                  phone=state.data.get("phone"), rescheduling=_visit_of(deps, state),
+                  birth_date=_birth_date(deps, state))
+
+
+def _birth_date(deps: Deps, state: Flow) -> datetime | None:
+    """The family member's date of birth (as noon, for the `day` filter), if the visit is for one."""
+    if "birth_date" in state.data:
+        return noon(deps, date.fromisoformat(state.data["birth_date"]))
+    return None
 
 
 async def _service_gone(update: Update, context: WellbotContext, state: Flow, new: bool) -> None:
@@ -281,9 +306,26 @@ async def _service_gone(update: Update, context: WellbotContext, state: Flow, ne
 
 
 def overlaps_own(deps: Deps, state: Flow, start: datetime, service: Service) -> bool:
-    """True if the patient already holds another visit overlapping this time (one person, one room)."""
+    """True if the person the visit is for already holds another visit overlapping this time.
+
+    While booking, times are chosen before who the visit is for: a patient with family
+    members may be booking for one of them, so nothing is hidden and the store's own
+    check refuses an overlap at Confirm.
+    """
     end = start + timedelta(minutes=service.duration_minutes)
-    return bool(store.own_visits_between(deps.db, state.user_id, start, end, exclude=state.data.get("visit")))
+    moving = _visit_of(deps, state)
+    if moving is not None:
+        person = moving.dependant_id
+    elif "dependant" in state.data:
+        person = state.data["dependant"]
+    elif "birth_date" in state.data:  # a family member named just now has no visits yet
+        return False
+    elif store.dependants_of(deps.db, state.user_id):
+        return False
+    else:
+        person = None
+    return bool(store.own_visits_between(deps.db, state.user_id, start, end, exclude=state.data.get("visit"),
+                                         dependant_id=person))
 
 
 def earliest_times(deps: Deps, state: Flow, service: Service) -> list[datetime]:
@@ -439,8 +481,7 @@ async def go_back(update: Update, context: WellbotContext, button: GoBack, state
         await show_times(update, context, state)
     elif target == NAME and state.step == SUMMARY and "visit" not in state.data:
         state.step = NAME
-        state.data.pop("name", None)
-        state.data.pop("phone", None)
+        _clear_person(state)
         context.deps.flows.save(state)
         start = from_db(state.data["start"])
         await show(update, context, "book_chosen", service=bookable_service(context.deps, state.data["service"]),
@@ -470,12 +511,72 @@ async def on_input(update: Update, context: WellbotContext) -> None:
         await reply(update, context, "cancelled", was_in_flow=True, keyboard=ReplyKeyboardRemove())
     elif typed == BACK or typed.lower() in BACK_WORDS:
         await _typed_back(update, context, state)
-    elif state.step == NAME and name_problem(typed) == SOMEONE_ELSE:
-        await reply(update, context, "book_someone_else")
+    elif state.step == NAME and (typed == FAMILY or name_problem(typed) == SOMEONE_ELSE):
+        await _ask_family_name(update, context, state, said_someone_else=typed != FAMILY)
+    elif state.step == NAME and _saved_member(context.deps, state, typed) is not None:
+        await _take_member(update, context, state, _saved_member(context.deps, state, typed))
     elif state.step == NAME:
         await _take_name(update, context, state, message.text or "")
+    elif state.step == FAMILY_NAME:
+        await _take_family_name(update, context, state, typed)
+    elif state.step == FAMILY_BIRTH:
+        await _take_birth_date(update, context, state, typed)
     else:
         await _take_phone(update, context, state, message.text or "")
+
+
+def _saved_member(deps: Deps, state: Flow, typed: str) -> store.Dependant | None:
+    """The saved family member whose keyboard button was tapped, if any."""
+    return next((d for d in store.dependants_of(deps.db, state.user_id)
+                 if typed == FAMILY_MEMBER.format(name=d.name)), None)
+
+
+async def _ask_family_name(update: Update, context: WellbotContext, state: Flow, *, said_someone_else: bool) -> None:
+    """Booking for a family member: ask their name first."""
+    _clear_person(state)
+    state.step = FAMILY_NAME
+    context.deps.flows.save(state)
+    await reply(update, context, "book_ask_family_name", said_someone_else=said_someone_else,
+                keyboard=_contact_keyboard())
+
+
+async def _take_member(update: Update, context: WellbotContext, state: Flow, member: store.Dependant) -> None:
+    """A saved family member: their name and birth date are known; ask the phone (unless known)."""
+    state.data.update(dependant=member.id, name=member.name, birth_date=member.birth_date.isoformat())
+    await _after_person(update, context, state)
+
+
+async def _take_family_name(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
+    """The family member's name: validate, then ask their date of birth."""
+    name = clean_name(text) if name_problem(text) is None else None
+    if name is None:
+        await reply(update, context, "book_bad_name")
+        return
+    state.data["family_name"] = name
+    state.step = FAMILY_BIRTH
+    context.deps.flows.save(state)
+    await reply(update, context, "book_ask_birth_date", name=name)
+
+
+async def _take_birth_date(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
+    """The family member's date of birth: then the phone to call about the visit."""
+    today = context.deps.clock.now().astimezone(context.deps.clinic.timezone).date()
+    born = parse_birth_date(text, today)
+    if born is None:
+        await reply(update, context, "book_bad_birth_date")
+        return
+    state.data.update(name=state.data["family_name"], birth_date=born.isoformat())
+    await _after_person(update, context, state)
+
+
+async def _after_person(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Who the visit is for is settled: the phone next, unless it is already known."""
+    if state.data.get("phone"):
+        await _to_summary(update, context, state)
+        return
+    state.step = PHONE
+    context.deps.flows.save(state)
+    await ask_phone(update, context, state)
 
 
 async def _take_contact(update: Update, context: WellbotContext, state: Flow) -> None:
@@ -486,6 +587,10 @@ async def _take_contact(update: Update, context: WellbotContext, state: Flow) ->
         await reply(update, context, "book_bad_phone")
         return
     state.data["phone"] = phone
+    if state.step in (FAMILY_NAME, FAMILY_BIRTH):  # the contact is the booker's: it gives the phone only
+        context.deps.flows.save(state)
+        await reply(update, context, "book_phone_noted")
+        return
     if state.step == NAME:
         name = clean_name(" ".join(p for p in (contact.first_name, contact.last_name) if p))
         if name is None:
@@ -522,9 +627,13 @@ async def _take_phone(update: Update, context: WellbotContext, state: Flow, text
 
 
 async def _typed_back(update: Update, context: WellbotContext, state: Flow) -> None:
-    """The reply-keyboard Back: phone -> name -> times."""
-    if state.step == PHONE:
+    """The reply-keyboard Back: phone -> name (or family member's birth date -> their name) -> times."""
+    if state.step == FAMILY_BIRTH:
+        await _ask_family_name(update, context, state, said_someone_else=False)
+        return
+    if state.step in (PHONE, FAMILY_NAME):
         state.step = NAME
+        _clear_person(state)
         context.deps.flows.save(state)
         await ask_name(update, context, state)
         return
@@ -558,7 +667,7 @@ async def confirm(update: Update, context: WellbotContext, button: ConfirmBookin
     start = from_db(state.data["start"])
     result = await actions.book(deps, BotNotifier(context.bot, deps), service=service, start=start,
                                 user_id=state.user_id, name=state.data["name"], phone=state.data["phone"],
-                                token=state.token)
+                                token=state.token, dependant=_dependant_of(state))
     if result.outcome is actions.Outcome.TAKEN:
         await _show_taken(update, context, state, service, start)
         return
@@ -569,15 +678,27 @@ async def confirm(update: Update, context: WellbotContext, button: ConfirmBookin
         await show(update, context, "book_overlap", start=start)
     elif result.outcome is actions.Outcome.ALREADY:
         await show(update, context, "book_already_toast")
+    elif result.outcome is actions.Outcome.GONE:  # the family member was erased meanwhile
+        await show(update, context, "visits_gone")
     else:
         await show_booked(update, context, result.visit, service)
+
+
+def _dependant_of(state: Flow) -> int | store.NewDependant | None:
+    """Who the visit is for: a saved family member's id, a new one, or None for the patient."""
+    if "dependant" in state.data:
+        return int(state.data["dependant"])
+    if "birth_date" in state.data:
+        return store.NewDependant(state.data["name"], date.fromisoformat(state.data["birth_date"]))
+    return None
 
 
 async def show_booked(update: Update, context: WellbotContext, visit: store.Visit, service: Service) -> None:
     """The patient's confirmation and calendar file for a new visit."""
     deps = context.deps
     await show(update, context, "book_confirmed", service=service, start=visit.start, end=visit.end,
-               name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours)
+               name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours,
+               for_name=visit.patient_name if visit.dependant_id else "")
     await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
 
 
@@ -674,7 +795,7 @@ STEPS = FlowSteps(
         SUMMARY: frozenset({ConfirmBooking}),
     },
     on_text=on_input,
-    typed=frozenset({NAME, PHONE}),
+    typed=frozenset({NAME, PHONE, FAMILY_NAME, FAMILY_BIRTH}),
     use_buttons="book_use_buttons",
     on_stale=on_stale,
 )

@@ -91,7 +91,8 @@ def _line(deps: Deps, visit: store.Visit, no_shows: dict[int, int]) -> dict:
     return {"id": visit.id, "start": visit.start, "end": visit.end, "status": visit.status,
             "service": service_name(deps, visit.service_key), "name": visit.patient_name,
             "phone": visit.patient_phone, "confirmed": visit.confirmed_at is not None,
-            "no_shows": no_shows.get(visit.user_id, 0), "late_minutes": visit.late_minutes}
+            "no_shows": no_shows.get(visit.user_id, 0), "late_minutes": visit.late_minutes,
+            "family": visit.dependant_id is not None}
 
 
 async def reply_day(update: Update, context: WellbotContext, day: date, *, new: bool) -> None:

@@ -81,6 +81,7 @@ class Visit:
     cancelled_by: str | None
     sequence: int = 0  # the calendar file's SEQUENCE: bumped on every move and on cancelling
     late_minutes: int | None = None  # the patient said they are running this late (on the day)
+    dependant_id: int | None = None  # a family member the patient booked for; None: the patient themselves
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Visit:
@@ -88,7 +89,7 @@ class Visit:
         return cls(row["id"], row["user_id"], row["service_key"], from_db(row["start_utc"]), from_db(row["end_utc"]),
                    row["status"], row["patient_name"], row["patient_phone"],
                    from_db(row["confirmed_at"]) if row["confirmed_at"] else None, row["cancelled_by"],
-                   row.get("ics_sequence") or 0, row.get("late_minutes"))
+                   row.get("ics_sequence") or 0, row.get("late_minutes"), row.get("dependant_id"))
 
 
 def get_visit(db: Database, visit_id: int) -> Visit | None:
@@ -120,24 +121,35 @@ def _marks(values: tuple[object, ...]) -> str:
     return ", ".join("?" for _ in values)
 
 
+@dataclass(frozen=True)
+class NewDependant:
+    """A family member named for the first time in this booking: saved with it, in the same transaction."""
+
+    name: str
+    birth_date: date
+
+
 def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes: int, start: datetime,
          user_id: int, name: str, phone: str, token: str, now: datetime,
-         listeners: Sequence[VisitListener]) -> int:
-    """Book a visit; raise SlotUnavailable, TooManyVisits or AlreadyBooked, writing nothing then."""
+         listeners: Sequence[VisitListener], dependant: int | NewDependant | None = None) -> int:
+    """Book a visit (for the patient, or a dependant of theirs); raise SlotUnavailable, TooManyVisits,
+    Overlap or AlreadyBooked, writing nothing then."""
     end = start + timedelta(minutes=minutes)
     try:
         with db.atomic():
+            dependant_id = _dependant_id(db, user_id, dependant, now)
             # Writing first takes SQLite's write lock, so the checks below see every committed booking.
             visit_id = inserted_id(db.execute(
                 "insert into visits (user_id, service_key, start_utc, end_utc, status, patient_name, patient_phone,"
-                " created_at, updated_at) values (?, ?, ?, ?, 'booked', ?, ?, ?, ?)",
-                [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now)],
-            ))
+                " created_at, updated_at, dependant_id) values (?, ?, ?, ?, 'booked', ?, ?, ?, ?, ?)",
+                [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now), dependant_id],
+            ).lastrowid
             db.execute("insert into booking_requests (user_id, token, visit_id, created_at) values (?, ?, ?, ?)",
                        [user_id, token, visit_id, to_db(now)])
-            if count_upcoming(db, user_id, now, exclude=visit_id) >= rules.max_upcoming_per_patient:
+            if count_upcoming(db, user_id, now, exclude=visit_id, dependant_id=dependant_id) \
+                    >= rules.max_upcoming_per_patient:
                 raise TooManyVisits()
-            if own_visits_between(db, user_id, start, end, exclude=visit_id):
+            if own_visits_between(db, user_id, start, end, exclude=visit_id, dependant_id=dependant_id):
                 raise Overlap()
             _claim(db, rules, tz, visit_id, start, end, now)
             visit_changed(db, listeners, visit_id, visit_events.BOOKED, now)
@@ -182,23 +194,60 @@ def visit_for_token(db: Database, user_id: int, token: str) -> int | None:
     return row["visit_id"] if row else None
 
 
+def _dependant_id(db: Database, user_id: int, dependant: int | NewDependant | None, now: datetime) -> int | None:
+    """The dependant's id: checked to be this patient's, or saved (once per name and birth date)."""
+    if dependant is None:
+        return None
+    if isinstance(dependant, NewDependant):
+        db.execute("insert or ignore into dependants (user_id, name, birth_date, created_at) values (?, ?, ?, ?)",
+                   [user_id, dependant.name, dependant.birth_date.isoformat(), to_db(now)])
+        row = next(db.query("select id from dependants where user_id = ? and name = ? and birth_date = ?",
+                            [user_id, dependant.name, dependant.birth_date.isoformat()]))
+        return row["id"]
+    if get_dependant(db, dependant, user_id) is None:
+        raise VisitGone()  # not this patient's family member (forged, or erased meanwhile)
+    return dependant
+
+
+@dataclass(frozen=True)
+class Dependant:
+    """A family member a patient books for."""
+
+    id: int
+    user_id: int
+    name: str
+    birth_date: date
+
+
+def dependants_of(db: Database, user_id: int) -> list[Dependant]:
+    """The patient's saved family members, in the order they were added."""
+    rows = db.query("select * from dependants where user_id = ? order by id", [user_id])
+    return [Dependant(r["id"], r["user_id"], r["name"], date.fromisoformat(r["birth_date"])) for r in rows]
+
+
+def get_dependant(db: Database, dependant_id: int, user_id: int) -> Dependant | None:
+    """One of the patient's family members, or None if not theirs."""
+    return next((d for d in dependants_of(db, user_id) if d.id == dependant_id), None)
+
+
 def own_visits_between(db: Database, user_id: int | None, start: datetime, end: datetime,
-                       exclude: int | None = None) -> list[Interval]:
-    """The patient's own booked visits overlapping [start, end), optionally leaving one out."""
+                       exclude: int | None = None, dependant_id: int | None = None) -> list[Interval]:
+    """One person's booked visits overlapping [start, end): the patient's own, or one dependant's."""
     if user_id is None:
         return []
-    rows = db.query("select start_utc, end_utc from visits where user_id = ? and status = 'booked' "
-                    "and start_utc < ? and end_utc > ? and id != ?",
-                    [user_id, to_db(end), to_db(start), exclude or -1])
+    rows = db.query("select start_utc, end_utc from visits where user_id = ? and dependant_id is ? "
+                    "and status = 'booked' and start_utc < ? and end_utc > ? and id != ?",
+                    [user_id, dependant_id, to_db(end), to_db(start), exclude or -1])
     return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
-def count_upcoming(db: Database, user_id: int, now: datetime, exclude: int | None = None) -> int:
-    """How many booked visits the patient holds that have not started."""
-    row = next(db.query("select count(*) as n from visits where user_id = ? and status = 'booked' "
-                        "and start_utc > ? and id != ?", [user_id, to_db(now), exclude or -1]))
-    count: int = row["n"]
-    return count
+def count_upcoming(db: Database, user_id: int, now: datetime, exclude: int | None = None,
+                   dependant_id: int | None = None) -> int:
+    """How many booked visits one person (the patient, or one dependant) holds that have not started."""
+    row = next(db.query("select count(*) as n from visits where user_id = ? and dependant_id is ? "
+                        "and status = 'booked' and start_utc > ? and id != ?",
+                        [user_id, dependant_id, to_db(now), exclude or -1]))
+    return row["n"]
 
 
 def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_id: int | None,
@@ -210,7 +259,8 @@ def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_
             if visit is None or visit.status != BOOKED or (user_id is not None and visit.user_id != user_id):
                 raise VisitGone()
             end = start + (visit.end - visit.start)
-            if visit.user_id is not None and own_visits_between(db, visit.user_id, start, end, exclude=visit_id):
+            if visit.user_id is not None and own_visits_between(db, visit.user_id, start, end, exclude=visit_id,
+                                                                  dependant_id=visit.dependant_id):
                 raise Overlap()
             db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ?, confirmed_at = null, "
                        "ics_sequence = ics_sequence + 1 where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
@@ -298,7 +348,8 @@ def export_visits(db: Database, user_id: int) -> dict[str, Any]:
     waitlist = db.query("select service_key, first_day, last_day, weekdays, day_parts, status, created_at "
                         "from booking_waitlist "
                         "where user_id = ? order by id", [user_id])
-    return {"visits": list(rows), "waitlist": list(waitlist)}
+    family = db.query("select name, birth_date, created_at from dependants where user_id = ? order by id", [user_id])
+    return {"visits": list(rows), "waitlist": list(waitlist), "family": list(family)}
 
 
 def erase_visits(db: Database, user_id: int, now: datetime) -> None:
@@ -307,6 +358,9 @@ def erase_visits(db: Database, user_id: int, now: datetime) -> None:
                "where user_id = ?", [to_db(now), user_id])
     db.execute("delete from booking_waitlist where user_id = ?", [user_id])
     db.execute("delete from booking_requests where user_id = ?", [user_id])
+    db.execute("update visits set dependant_id = null where dependant_id in "
+               "(select id from dependants where user_id = ?)", [user_id])
+    db.execute("delete from dependants where user_id = ?", [user_id])
 
 
 def purge_visits(db: Database, cutoff: datetime) -> int:

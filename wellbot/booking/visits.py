@@ -67,7 +67,8 @@ async def visits_command(update: Update, context: WellbotContext) -> None:
         rows.append([(f"{LEAVE_LABEL}: {service_name(deps, wish.service_key)}"[:LABEL_LIMIT],
                       LeaveWaitlist(wish.id).pack())])
     items = [{"start": v.start, "end": v.end, "service": service_name(deps, v.service_key),
-              "confirmed": v.confirmed_at is not None, "changeable": changeable(deps, v)} for v in visits]
+              "confirmed": v.confirmed_at is not None, "changeable": changeable(deps, v),
+              "for_name": v.patient_name if v.dependant_id else ""} for v in visits]
     await reply(update, context, "visits_list", keyboard=inline(rows) if rows else None, visits=items,
                 cancel_hours=rules_of(deps).cancellation_window_hours,
                 wishes=[_wish_values(deps, w) for w in wishes])

@@ -55,6 +55,8 @@ def visit_values(deps: Deps, visit: dict) -> dict[str, Any]:
         "start": from_db(visit["start_utc"]),
         "confirmed": visit["confirmed_at"] is not None,
         "patient_name": visit["patient_name"] or "",
+        # Booked for a family member: reminders name them, since the account holder receives them.
+        "for_name": (visit["patient_name"] or "") if visit.get("dependant_id") else "",
         "patient_phone": visit["patient_phone"] or "",
         "user_id": visit["user_id"],
     }
