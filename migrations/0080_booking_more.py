@@ -56,3 +56,19 @@ def create_dependants(db):
         """
     )
     db.execute("alter table visits add column dependant_id integer references dependants(id) on delete set null")
+
+
+@migrations()
+def create_intake_answers(db):
+    """Answers to a visit's intake questions (from the clinic file); a NULL answer means skipped."""
+    db.execute(
+        """
+        create table intake_answers (
+            visit_id integer not null references visits(id) on delete cascade,
+            question_key text not null,
+            answer text,
+            answered_at text not null,
+            primary key (visit_id, question_key)
+        )
+        """
+    )

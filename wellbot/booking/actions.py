@@ -153,6 +153,16 @@ async def report_late(deps: Deps, notifier: Notifier, *, visit_id: int, user_id:
     return Result(Outcome.DONE, store.get_visit(deps.db, visit_id))
 
 
+def answer_intake(deps: Deps, *, visit_id: int, user_id: int, key: str, answer: str | None) -> bool:
+    """Record a patient's answer to one of their visit's intake questions (None: skipped); False if not theirs."""
+    visit = store.get_visit(deps.db, visit_id)
+    if visit is None or visit.user_id != user_id or visit.status != store.BOOKED:
+        return False
+    store.save_intake_answer(deps.db, visit_id, key, answer, deps.clock.now())
+    log.info("intake answered visit_id=%s question=%s skipped=%s", visit_id, key, answer is None)
+    return True
+
+
 def mark(deps: Deps, *, visit_id: int, status: str) -> bool:
     """Record that a visit that has started was attended or missed; False if not allowed now."""
     changed = store.mark(deps.db, visit_id, status, deps.clock.now(), listeners=deps.hooks.visit_changed)

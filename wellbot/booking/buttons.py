@@ -189,6 +189,38 @@ class CallClinic(Button, tag="vis:call"):
     visit_id: int
 
 
+# ---- intake questions (`intk:`) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeStart(Button, tag="intk:go"):
+    """Answer (or go on answering) a visit's intake questions: after booking, on a reminder, in /visits."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class IntakeAnswer(Button, tag="intk:a"):
+    """An answer offered as a button (a score, yes/no, or one of the options)."""
+
+    token: str
+    value: str
+
+
+@dataclass(frozen=True)
+class IntakeSkip(Button, tag="intk:s"):
+    """Skip this question."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class IntakeLater(Button, tag="intk:l"):
+    """Stop for now; the rest can be answered later."""
+
+    token: str
+
+
 # ---- the waitlist (`wl:`) ---------------------------------------------------------------------------
 
 

@@ -27,6 +27,13 @@ def check_rules(deps: Deps) -> None:
     deps.booking_rules = rules_from_clinic(deps.clinic)
 
 
+def check_intake(deps: Deps) -> None:
+    """Feature check: [[intake.questions]] and each service's `intake` list are valid (raises ConfigError)."""
+    from wellbot.booking.questions import intake_of
+
+    intake_of(deps.clinic)
+
+
 def bookable_service(deps: Deps, key: str | None) -> Service | None:
     """The service if the clinic still offers it online."""
     service = deps.clinic.service(key) if key else None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wellbot.booking import flow, staff, store, visits, waitlist
+from wellbot.booking import flow, intake, staff, store, visits, waitlist
 from wellbot.booking.buttons import ClaimOffer
-from wellbot.booking.common import check_rules
+from wellbot.booking.common import check_intake, check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 
 FEATURE = Feature(
@@ -17,14 +17,15 @@ FEATURE = Feature(
         Command("block", "Close a time range to online booking", staff.block_command, staff=True,
                 usage="YYYY-MM-DD HH:MM-HH:MM"),
     ],
-    buttons=[*flow.ROUTES, *visits.ROUTES, ButtonRoute.typed(ClaimOffer, waitlist.claim), *staff.ROUTES],
+    buttons=[*flow.ROUTES, *visits.ROUTES, *intake.ROUTES, ButtonRoute.typed(ClaimOffer, waitlist.claim),
+             *staff.ROUTES],
     menu=[
         MenuItem("book", "Book a visit", flow.book_command, order=10),
         MenuItem("visits", "My visits", visits.visits_command, order=20),
     ],
     deep_links={"book": flow.book_command},
-    flow_steps=[flow.STEPS],
-    checks=[check_rules],
+    flow_steps=[flow.STEPS, intake.STEPS],
+    checks=[check_rules, check_intake],
     export_data=store.export_visits,
     erase_data=store.erase_visits,
     purge=store.purge_visits,

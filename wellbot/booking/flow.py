@@ -15,7 +15,7 @@ from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboa
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
-from wellbot.booking import actions, ics, store
+from wellbot.booking import actions, ics, intake, store
 from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
 from wellbot.booking.buttons import (
     CancelBooking,
@@ -700,6 +700,7 @@ async def show_booked(update: Update, context: WellbotContext, visit: store.Visi
                name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours,
                for_name=visit.patient_name if visit.dependant_id else "")
     await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
+    await intake.offer_after_booking(update, context, visit)
 
 
 async def _confirm_reschedule(update: Update, context: WellbotContext, state: Flow, service: Service) -> None:

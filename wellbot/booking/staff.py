@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from wellbot.booking import actions, flow, store
+from wellbot.booking import actions, flow, intake, store
 from wellbot.booking.buttons import (
     MarkAttended,
     MarkNoShow,
@@ -92,7 +92,7 @@ def _line(deps: Deps, visit: store.Visit, no_shows: dict[int, int]) -> dict:
             "service": service_name(deps, visit.service_key), "name": visit.patient_name,
             "phone": visit.patient_phone, "confirmed": visit.confirmed_at is not None,
             "no_shows": no_shows.get(visit.user_id, 0), "late_minutes": visit.late_minutes,
-            "family": visit.dependant_id is not None}
+            "family": visit.dependant_id is not None, "intake": intake.answers_for_staff(deps, visit)}
 
 
 async def reply_day(update: Update, context: WellbotContext, day: date, *, new: bool) -> None:

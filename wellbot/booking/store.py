@@ -340,7 +340,20 @@ def add_block(db: Database, start: datetime, end: datetime, by: int, now: dateti
         [to_db(start), to_db(end), by, to_db(now)]))
 
 
-def export_visits(db: Database, user_id: int) -> dict[str, Any]:
+def intake_answers(db: Database, visit_id: int) -> dict[str, str | None]:
+    """A visit's intake answers by question key; None marks a question the patient skipped."""
+    rows = db.query("select question_key, answer from intake_answers where visit_id = ?", [visit_id])
+    return {r["question_key"]: r["answer"] for r in rows}
+
+
+def save_intake_answer(db: Database, visit_id: int, key: str, answer: str | None, now: datetime) -> None:
+    """Record (or replace) one answer; None records that the patient skipped the question."""
+    db.execute("insert into intake_answers (visit_id, question_key, answer, answered_at) values (?, ?, ?, ?) "
+               "on conflict (visit_id, question_key) do update set answer = excluded.answer, "
+               "answered_at = excluded.answered_at", [visit_id, key, answer, to_db(now)])
+
+
+def export_visits(db: Database, user_id: int) -> dict:
     """The patient's visits, for /mydata."""
     rows = db.query("select id, service_key, start_utc, end_utc, status, patient_name, patient_phone, created_at, "
                     "confirmed_at, cancelled_at, cancelled_by from visits where user_id = ? order by start_utc",
@@ -349,11 +362,14 @@ def export_visits(db: Database, user_id: int) -> dict[str, Any]:
                         "from booking_waitlist "
                         "where user_id = ? order by id", [user_id])
     family = db.query("select name, birth_date, created_at from dependants where user_id = ? order by id", [user_id])
-    return {"visits": list(rows), "waitlist": list(waitlist), "family": list(family)}
+    intake = db.query("select a.visit_id, a.question_key, a.answer, a.answered_at from intake_answers a "
+                      "join visits v on v.id = a.visit_id where v.user_id = ? order by a.visit_id", [user_id])
+    return {"visits": list(rows), "waitlist": list(waitlist), "family": list(family), "intake_answers": list(intake)}
 
 
 def erase_visits(db: Database, user_id: int, now: datetime) -> None:
-    """Anonymise the patient's visits (the clinic keeps service and time); drop their waitlist entries."""
+    """Anonymise the patient's visits (the clinic keeps service and time); drop waitlist, family and intake."""
+    db.execute("delete from intake_answers where visit_id in (select id from visits where user_id = ?)", [user_id])
     db.execute("update visits set patient_name = null, patient_phone = null, user_id = null, updated_at = ? "
                "where user_id = ?", [to_db(now), user_id])
     db.execute("delete from booking_waitlist where user_id = ?", [user_id])
@@ -370,6 +386,7 @@ def purge_visits(db: Database, cutoff: datetime) -> int:
         for visit_id in ids:
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
             db.execute("delete from booking_requests where visit_id = ?", [visit_id])
+            db.execute("delete from intake_answers where visit_id = ?", [visit_id])
         removed = db.execute("delete from visits where end_utc < ?", [to_db(cutoff)]).rowcount
         db.execute("delete from booking_blocks where end_utc < ?", [to_db(cutoff)])
         db.execute("delete from booking_waitlist where last_day < ?", [cutoff.date().isoformat()])

@@ -11,7 +11,7 @@ import logging
 
 from telegram import Update
 
-from wellbot.booking import actions, flow, store
+from wellbot.booking import actions, flow, intake, store
 from wellbot.booking.buttons import (
     CallClinic,
     CancelVisit,
@@ -61,6 +61,7 @@ async def visits_command(update: Update, context: WellbotContext) -> None:
         when = deps.renderer.local(visit.start, LABEL_FORMAT)
         rows.append([(f"Reschedule {when}", RescheduleVisit(visit.id).pack()),
                      (f"Cancel {when}", CancelVisit(visit.id).pack())])
+    rows += [[button] for button in (intake.start_button(deps, v) for v in visits) if button]
     today = deps.clock.now().astimezone(deps.clinic.timezone).date()
     wishes = store.wishes_of(deps.db, user_id, today)
     for wish in wishes:

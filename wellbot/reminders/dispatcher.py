@@ -213,7 +213,8 @@ class Dispatcher:
             return (self.deps.renderer.render_parts("rem_checkin", **values), views.checkin_keyboard(row["id"]))
         return (self.deps.renderer.render_parts("rem_reminder", **values),
                 views.reminder_keyboard(visit["id"], values["confirmed"], values["changeable"],
-                                       last=row["offset_minutes"] == min(self.policy.offsets, default=None)))
+                                       last=row["offset_minutes"] == min(self.policy.offsets, default=None),
+                                       intake=views.intake_button(self.deps, visit["id"])))
 
     async def _send_with_retries(self, row: dict, chat_id: int, parts: list[str], keyboard: object) -> SendResult:
         """Send with bounded retries; every failed attempt shows in the result."""

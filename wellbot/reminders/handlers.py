@@ -32,7 +32,7 @@ async def confirm(update: Update, context: WellbotContext, button: views.Confirm
         last = values["start"] - deps.clock.now() <= last_offset
         await show(update, context, "rem_reminder",
                    keyboard=views.reminder_keyboard(visit_id, confirmed=True, changeable=values["changeable"],
-                                                    last=last),
+                                                    last=last, intake=views.intake_button(deps, visit_id)),
                    **values)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from wellbot.booking.buttons import CallClinic, CancelVisit, RescheduleVisit, RunningLate
+from wellbot.booking.intake import start_button
+from wellbot.booking.store import get_visit
 from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import Deps
@@ -63,7 +65,7 @@ def visit_values(deps: Deps, visit: dict) -> dict[str, Any]:
 
 
 def reminder_keyboard(visit_id: int, confirmed: bool, changeable: bool = True,
-                      last: bool = False) -> InlineKeyboardMarkup | None:
+                      last: bool = False, intake: tuple[str, str] | None = None) -> InlineKeyboardMarkup | None:
     """Confirm (until confirmed), Reschedule and Cancel while they can still work; on the last, Late and Call."""
     first = [] if confirmed else [(CONFIRM_LABEL, ConfirmVisit(visit_id).pack())]
     # Inside the cancellation window they could only answer "too late": the message says to call instead.
@@ -71,8 +73,15 @@ def reminder_keyboard(visit_id: int, confirmed: bool, changeable: bool = True,
               (CANCEL_LABEL, CancelVisit(visit_id).pack())] if changeable else []
     # The day of the visit: booking's buttons tell staff about a delay, or give the number to call.
     third = [(LATE_LABEL, RunningLate(visit_id).pack()), (CALL_LABEL, CallClinic(visit_id).pack())] if last else []
-    rows = [row for row in (first, second, third) if row]
+    # Intake questions still unanswered: booking's button resumes them (the first reminder asks for them).
+    rows = [row for row in (first, second, third, [intake] if intake else []) if row]
     return keyboards.inline(rows) if rows else None
+
+
+def intake_button(deps: Deps, visit_id: int) -> tuple[str, str] | None:
+    """Booking's button to answer the visit's intake questions, if any are left."""
+    visit = get_visit(deps.db, visit_id)
+    return start_button(deps, visit) if visit is not None else None
 
 
 def checkin_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
