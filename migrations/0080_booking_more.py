@@ -72,3 +72,22 @@ def create_intake_answers(db):
         )
         """
     )
+
+
+@migrations()
+def create_phone_patients(db):
+    """Patients the front desk books by phone who have no Telegram account: name and phone only."""
+    db.execute(
+        """
+        create table phone_patients (
+            id integer primary key,
+            name text not null,
+            phone text not null,
+            created_by integer not null,
+            created_at text not null
+        )
+        """
+    )
+    db.execute("create index phone_patients_by_phone on phone_patients(phone)")
+    db.execute("alter table visits add column phone_patient_id integer references phone_patients(id) "
+               "on delete set null")

@@ -54,16 +54,18 @@ class Result:
         return self.outcome is Outcome.DONE
 
 
-async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int, name: str,
-               phone: str, token: str, dependant: int | store.NewDependant | None = None) -> Result:
-    """Book a visit for a patient (or a family member of theirs); staff are told and the after-booking
-    hooks run once it is committed."""
+async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int | None,
+               name: str, phone: str, token: str, dependant: int | store.NewDependant | None = None,
+               phone_patient_id: int | None = None, by_staff: int | None = None) -> Result:
+    """Book a visit for a patient (a family member of theirs, or a phone-only patient); staff are told and
+    the after-booking hooks run once it is committed. Booked by staff (`by_staff`: their id), a Telegram
+    patient is told too."""
     rules, now = rules_of(deps), deps.clock.now()
     try:
         visit_id = store.book(deps.db, rules=rules, tz=deps.clinic.timezone, service_key=service.key,
                               minutes=service.duration_minutes, start=start, user_id=user_id, name=name,
                               phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed,
-                              dependant=dependant)
+                              dependant=dependant, phone_patient_id=phone_patient_id, requester_id=by_staff)
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN)
     except store.TooManyVisits:
@@ -79,7 +81,10 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     assert visit is not None  # committed just above
     await notifier.staff("sched_booked", service=service, start=visit.start, end=visit.end,
                          name=visit.patient_name, phone=visit.patient_phone,
-                         no_shows=store.no_show_counts(deps.db, [user_id]).get(user_id, 0))
+                         no_shows=store.no_show_counts(deps.db, [visit.user_id]).get(visit.user_id, 0))
+    if by_staff is not None:
+        await notifier.patient(visit.user_id, "visits_booked_by_clinic", service=service.name, start=visit.start,
+                               end=visit.end)
     await deps.hooks.after_booked(deps, notifier, visit)
     return Result(Outcome.DONE, visit)
 
@@ -114,6 +119,30 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
     log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
     await notifier.staff("sched_rescheduled", service=service, old_start=old.start,
                          start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
+    await deps.hooks.after_freed(deps, notifier, old)
+    return Result(Outcome.DONE, visit, previous=old)
+
+
+async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start: datetime, actor_id: int) -> Result:
+    """Move any booked visit for the patient who phoned (no cancellation window); a Telegram patient is told."""
+    old = store.get_visit(deps.db, visit_id)
+    if old is None or old.status != store.BOOKED:
+        return Result(Outcome.GONE, old)
+    try:
+        visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
+                                 user_id=None, start=start, now=deps.clock.now(), listeners=deps.hooks.visit_changed)
+    except store.SlotUnavailable:
+        return Result(Outcome.TAKEN, old)
+    except store.VisitGone:
+        return Result(Outcome.GONE, old)
+    except store.Overlap:
+        return Result(Outcome.OVERLAP, old)
+    log.info("visit moved by staff visit_id=%s staff_id=%s", visit_id, actor_id)
+    service = service_name(deps, visit.service_key)
+    await notifier.patient(visit.user_id, "visits_moved_by_clinic", service=service, old_start=old.start,
+                           start=visit.start)
+    await notifier.staff("sched_rescheduled", service=deps.clinic.service(visit.service_key) or {"name": service},
+                         old_start=old.start, start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
     await deps.hooks.after_freed(deps, notifier, old)
     return Result(Outcome.DONE, visit, previous=old)
 

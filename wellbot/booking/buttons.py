@@ -274,3 +274,74 @@ class StaffCancelYes(Button, tag="sched:cxy"):
     """Cancel and tell the patient."""
 
     visit_id: int
+
+
+# ---- the front desk (`desk:`), staff-only routes -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskPatient(Button, tag="desk:p"):
+    """A patient's card for staff: kind "t" (Telegram user id) or "p" (phone-only record id)."""
+
+    kind: str
+    record_id: int
+
+
+@dataclass(frozen=True)
+class DeskBook(Button, tag="desk:b"):
+    """Book a visit for this patient (who phoned)."""
+
+    kind: str
+    record_id: int
+
+
+@dataclass(frozen=True)
+class DeskMove(Button, tag="desk:mv"):
+    """Move a visit for the patient who phoned."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class DeskMessage(Button, tag="desk:msg"):
+    """Write one message to this Telegram patient."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class DeskService(Button, tag="desk:svc"):
+    """The service to book."""
+
+    token: str
+    service: str
+
+
+@dataclass(frozen=True)
+class DeskDay(Button, tag="desk:day"):
+    """A day with free times (YYYYMMDD)."""
+
+    token: str
+    day: str
+
+
+@dataclass(frozen=True)
+class DeskTime(Button, tag="desk:t"):
+    """A free start time (a UTC stamp)."""
+
+    token: str
+    stamp: str
+
+
+@dataclass(frozen=True)
+class DeskConfirm(Button, tag="desk:ok"):
+    """Book (or move) it."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class DeskStop(Button, tag="desk:x"):
+    """Leave the front-desk flow; nothing is kept."""
+
+    token: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wellbot.booking import flow, intake, staff, store, visits, waitlist
+from wellbot.booking import desk, flow, intake, staff, store, visits, waitlist
 from wellbot.booking.buttons import ClaimOffer
 from wellbot.booking.common import check_intake, check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
@@ -16,15 +16,19 @@ FEATURE = Feature(
         Command("schedule", "The visits of one day", staff.schedule_command, staff=True, usage="YYYY-MM-DD"),
         Command("block", "Close a time range to online booking", staff.block_command, staff=True,
                 usage="YYYY-MM-DD HH:MM-HH:MM"),
+        Command("patient", "Find a patient who phoned: book, move or cancel for them, or message them",
+                desk.patient_command, staff=True, usage="<name or phone>"),
+        Command("newpatient", "Make a record for a patient without Telegram", desk.new_patient_command,
+                staff=True, usage="<full name> <phone>"),
     ],
     buttons=[*flow.ROUTES, *visits.ROUTES, *intake.ROUTES, ButtonRoute.typed(ClaimOffer, waitlist.claim),
-             *staff.ROUTES],
+             *staff.ROUTES, *desk.ROUTES],
     menu=[
         MenuItem("book", "Book a visit", flow.book_command, order=10),
         MenuItem("visits", "My visits", visits.visits_command, order=20),
     ],
     deep_links={"book": flow.book_command},
-    flow_steps=[flow.STEPS, intake.STEPS],
+    flow_steps=[flow.STEPS, intake.STEPS, desk.STEPS],
     checks=[check_rules, check_intake],
     export_data=store.export_visits,
     erase_data=store.erase_visits,

@@ -13,6 +13,7 @@ from telegram import Update
 
 from wellbot.booking import actions, flow, intake, store
 from wellbot.booking.buttons import (
+    DeskMove,
     MarkAttended,
     MarkNoShow,
     StaffCancel,
@@ -43,6 +44,7 @@ LABEL_NAME_CHARS = 24
 PREVIOUS_DAY, NEXT_DAY, BACK_TO_DAY = "‹ Previous day", "Next day ›", "‹ Back to the day"
 ATTENDED_LABEL, NO_SHOW_LABEL = "✅ Attended", "🚫 No-show"
 CANCEL_LABEL, CANCEL_YES_LABEL = "❌ Cancel visit", "Yes, cancel and tell the patient"
+MOVE_LABEL = "🔁 Move (patient phoned)"
 
 
 async def today_command(update: Update, context: WellbotContext) -> None:
@@ -92,7 +94,8 @@ def _line(deps: Deps, visit: store.Visit, no_shows: dict[int, int]) -> dict:
             "service": service_name(deps, visit.service_key), "name": visit.patient_name,
             "phone": visit.patient_phone, "confirmed": visit.confirmed_at is not None,
             "no_shows": no_shows.get(visit.user_id, 0), "late_minutes": visit.late_minutes,
-            "family": visit.dependant_id is not None, "intake": intake.answers_for_staff(deps, visit)}
+            "family": visit.dependant_id is not None, "intake": intake.answers_for_staff(deps, visit),
+            "phone_only": visit.phone_patient_id is not None}
 
 
 async def reply_day(update: Update, context: WellbotContext, day: date, *, new: bool) -> None:
@@ -173,6 +176,8 @@ async def show_visit(update: Update, context: WellbotContext, visit_id: int, *, 
     if visit.status != store.CANCELLED and visit.start <= now:
         rows.append([(ATTENDED_LABEL, MarkAttended(visit.id).pack()), (NO_SHOW_LABEL, MarkNoShow(visit.id).pack())])
     if visit.status == store.BOOKED:
+        if visit.start > now:  # the patient phoned: move it for them
+            rows.append([(MOVE_LABEL, DeskMove(visit.id).pack())])
         rows.append([(CANCEL_YES_LABEL, StaffCancelYes(visit.id).pack()) if confirm_cancel
                      else (CANCEL_LABEL, StaffCancel(visit.id).pack())])
     day = visit.start.astimezone(deps.clinic.timezone).date()

@@ -82,6 +82,7 @@ class Visit:
     sequence: int = 0  # the calendar file's SEQUENCE: bumped on every move and on cancelling
     late_minutes: int | None = None  # the patient said they are running this late (on the day)
     dependant_id: int | None = None  # a family member the patient booked for; None: the patient themselves
+    phone_patient_id: int | None = None  # booked by the front desk for a patient without Telegram
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Visit:
@@ -89,7 +90,8 @@ class Visit:
         return cls(row["id"], row["user_id"], row["service_key"], from_db(row["start_utc"]), from_db(row["end_utc"]),
                    row["status"], row["patient_name"], row["patient_phone"],
                    from_db(row["confirmed_at"]) if row["confirmed_at"] else None, row["cancelled_by"],
-                   row.get("ics_sequence") or 0, row.get("late_minutes"), row.get("dependant_id"))
+                   row.get("ics_sequence") or 0, row.get("late_minutes"), row.get("dependant_id"),
+                   row.get("phone_patient_id"))
 
 
 def get_visit(db: Database, visit_id: int) -> Visit | None:
@@ -130,31 +132,38 @@ class NewDependant:
 
 
 def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes: int, start: datetime,
-         user_id: int, name: str, phone: str, token: str, now: datetime,
-         listeners: Sequence[VisitListener], dependant: int | NewDependant | None = None) -> int:
-    """Book a visit (for the patient, or a dependant of theirs); raise SlotUnavailable, TooManyVisits,
-    Overlap or AlreadyBooked, writing nothing then."""
+         user_id: int | None, name: str, phone: str, token: str, now: datetime,
+         listeners: Sequence[VisitListener], dependant: int | NewDependant | None = None,
+         phone_patient_id: int | None = None, requester_id: int | None = None) -> int:
+    """Book a visit (for the patient, a dependant of theirs, or a phone-only patient); raise SlotUnavailable,
+    TooManyVisits, Overlap or AlreadyBooked, writing nothing then.
+
+    `requester_id` is who pressed Confirm (staff, for the front desk): the same request is booked once.
+    """
     end = start + timedelta(minutes=minutes)
+    requester = requester_id if requester_id is not None else user_id
+    person = {"dependant_id": None, "phone_patient_id": phone_patient_id}
     try:
         with db.atomic():
-            dependant_id = _dependant_id(db, user_id, dependant, now)
+            person["dependant_id"] = dependant_id = _dependant_id(db, user_id, dependant, now)
             # Writing first takes SQLite's write lock, so the checks below see every committed booking.
             visit_id = inserted_id(db.execute(
                 "insert into visits (user_id, service_key, start_utc, end_utc, status, patient_name, patient_phone,"
-                " created_at, updated_at, dependant_id) values (?, ?, ?, ?, 'booked', ?, ?, ?, ?, ?)",
-                [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now), dependant_id],
+                " created_at, updated_at, dependant_id, phone_patient_id) "
+                "values (?, ?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?)",
+                [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now), dependant_id,
+                 phone_patient_id],
             ).lastrowid
             db.execute("insert into booking_requests (user_id, token, visit_id, created_at) values (?, ?, ?, ?)",
-                       [user_id, token, visit_id, to_db(now)])
-            if count_upcoming(db, user_id, now, exclude=visit_id, dependant_id=dependant_id) \
-                    >= rules.max_upcoming_per_patient:
+                       [requester, token, visit_id, to_db(now)])
+            if count_upcoming(db, user_id, now, exclude=visit_id, **person) >= rules.max_upcoming_per_patient:
                 raise TooManyVisits()
-            if own_visits_between(db, user_id, start, end, exclude=visit_id, dependant_id=dependant_id):
+            if own_visits_between(db, user_id, start, end, exclude=visit_id, **person):
                 raise Overlap()
             _claim(db, rules, tz, visit_id, start, end, now)
             visit_changed(db, listeners, visit_id, visit_events.BOOKED, now)
     except sqlite3.IntegrityError:
-        existing = visit_for_token(db, user_id, token)
+        existing = visit_for_token(db, requester, token)
         if existing is not None:
             raise AlreadyBooked(existing) from None
         raise SlotUnavailable() from None
@@ -230,23 +239,33 @@ def get_dependant(db: Database, dependant_id: int, user_id: int) -> Dependant | 
     return next((d for d in dependants_of(db, user_id) if d.id == dependant_id), None)
 
 
+def _person(user_id: int | None, dependant_id: int | None, phone_patient_id: int | None) -> tuple[str, list]:
+    """SQL naming one person's visits: a phone-only patient, or a Telegram patient (or one of their family)."""
+    if phone_patient_id is not None:
+        return "phone_patient_id = ?", [phone_patient_id]
+    return "user_id = ? and dependant_id is ?", [user_id, dependant_id]
+
+
 def own_visits_between(db: Database, user_id: int | None, start: datetime, end: datetime,
-                       exclude: int | None = None, dependant_id: int | None = None) -> list[Interval]:
-    """One person's booked visits overlapping [start, end): the patient's own, or one dependant's."""
-    if user_id is None:
+                       exclude: int | None = None, dependant_id: int | None = None,
+                       phone_patient_id: int | None = None) -> list[Interval]:
+    """One person's booked visits overlapping [start, end): the patient's own, a dependant's or a phone patient's."""
+    if user_id is None and phone_patient_id is None:
         return []
-    rows = db.query("select start_utc, end_utc from visits where user_id = ? and dependant_id is ? "
+    who, args = _person(user_id, dependant_id, phone_patient_id)
+    rows = db.query(f"select start_utc, end_utc from visits where {who} "
                     "and status = 'booked' and start_utc < ? and end_utc > ? and id != ?",
-                    [user_id, dependant_id, to_db(end), to_db(start), exclude or -1])
+                    [*args, to_db(end), to_db(start), exclude or -1])
     return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
-def count_upcoming(db: Database, user_id: int, now: datetime, exclude: int | None = None,
-                   dependant_id: int | None = None) -> int:
-    """How many booked visits one person (the patient, or one dependant) holds that have not started."""
-    row = next(db.query("select count(*) as n from visits where user_id = ? and dependant_id is ? "
+def count_upcoming(db: Database, user_id: int | None, now: datetime, exclude: int | None = None,
+                   dependant_id: int | None = None, phone_patient_id: int | None = None) -> int:
+    """How many booked visits one person (the patient, a dependant, a phone patient) holds that have not started."""
+    who, args = _person(user_id, dependant_id, phone_patient_id)
+    row = next(db.query(f"select count(*) as n from visits where {who} "
                         "and status = 'booked' and start_utc > ? and id != ?",
-                        [user_id, dependant_id, to_db(now), exclude or -1]))
+                        [*args, to_db(now), exclude or -1]))
     return row["n"]
 
 
@@ -259,8 +278,8 @@ def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_
             if visit is None or visit.status != BOOKED or (user_id is not None and visit.user_id != user_id):
                 raise VisitGone()
             end = start + (visit.end - visit.start)
-            if visit.user_id is not None and own_visits_between(db, visit.user_id, start, end, exclude=visit_id,
-                                                                  dependant_id=visit.dependant_id):
+            if own_visits_between(db, visit.user_id, start, end, exclude=visit_id, dependant_id=visit.dependant_id,
+                                  phone_patient_id=visit.phone_patient_id):
                 raise Overlap()
             db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ?, confirmed_at = null, "
                        "ics_sequence = ics_sequence + 1 where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
@@ -338,6 +357,64 @@ def add_block(db: Database, start: datetime, end: datetime, by: int, now: dateti
     return inserted_id(db.execute(
         "insert into booking_blocks (start_utc, end_utc, created_by, created_at) values (?, ?, ?, ?)",
         [to_db(start), to_db(end), by, to_db(now)]))
+
+
+# ---- patients the front desk books for ---------------------------------------------------------------
+
+TELEGRAM, PHONE_ONLY = "t", "p"  # kinds of patient record staff can find
+SEARCH_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """A patient as the front desk finds them: a Telegram user (from their visits) or a phone-only record."""
+
+    kind: str
+    id: int  # Telegram user id, or phone_patients.id
+    name: str
+    phone: str
+
+
+def create_phone_patient(db: Database, name: str, phone: str, created_by: int, now: datetime) -> int:
+    """A record for a patient who phoned and has no Telegram account."""
+    return db.execute("insert into phone_patients (name, phone, created_by, created_at) values (?, ?, ?, ?)",
+                      [name, phone, created_by, to_db(now)]).lastrowid
+
+
+def patient_record(db: Database, kind: str, record_id: int) -> PatientRecord | None:
+    """One patient by kind and id, with the name and phone last given."""
+    if kind == PHONE_ONLY:
+        row = next(db.query("select id, name, phone from phone_patients where id = ?", [record_id]), None)
+        return PatientRecord(PHONE_ONLY, row["id"], row["name"], row["phone"]) if row else None
+    row = next(db.query("select user_id, patient_name, patient_phone from visits where user_id = ? "
+                        "and dependant_id is null and patient_name is not null order by id desc limit 1",
+                        [record_id]), None)
+    return PatientRecord(TELEGRAM, row["user_id"], row["patient_name"], row["patient_phone"] or "") if row else None
+
+
+def search_patients(db: Database, query: str) -> list[PatientRecord]:
+    """Patients whose name contains the words, or whose phone contains the digits typed (most recent first)."""
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= 4:
+        where, args = "replace(replace({phone}, '+', ''), ' ', '') like ?", [f"%{digits}%"]
+    else:
+        where, args = "lower({name}) like ?", [f"%{' '.join(query.lower().split())}%"]
+    phone_rows = db.query("select id, name, phone from phone_patients where "
+                          + where.format(phone="phone", name="name") + " order by id desc", args)
+    found = [PatientRecord(PHONE_ONLY, r["id"], r["name"], r["phone"]) for r in phone_rows]
+    telegram = db.query("select user_id, max(id) as last from visits where user_id is not null "
+                        "and dependant_id is null and " + where.format(phone="patient_phone", name="patient_name")
+                        + " group by user_id order by last desc", args)
+    found += [record for record in (patient_record(db, TELEGRAM, r["user_id"]) for r in telegram) if record]
+    return found[:SEARCH_LIMIT]
+
+
+def visits_of(db: Database, record: PatientRecord, now: datetime) -> list[Visit]:
+    """A patient's booked visits that have not ended, soonest first (a Telegram patient's family's too)."""
+    column = "phone_patient_id" if record.kind == PHONE_ONLY else "user_id"
+    rows = db.query(f"select * from visits where {column} = ? and status = 'booked' and end_utc > ? "
+                    "order by start_utc", [record.id, to_db(now)])
+    return [Visit.from_row(r) for r in rows]
 
 
 def intake_answers(db: Database, visit_id: int) -> dict[str, str | None]:
