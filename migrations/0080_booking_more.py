@@ -91,3 +91,24 @@ def create_phone_patients(db):
     db.execute("create index phone_patients_by_phone on phone_patients(phone)")
     db.execute("alter table visits add column phone_patient_id integer references phone_patients(id) "
                "on delete set null")
+
+
+@migrations()
+def add_practitioners(db):
+    """Which practitioner takes a visit, and their own claims: one visit per practitioner per grid cell.
+
+    Like booking_claims for rooms, the primary key makes the database refuse a practitioner
+    booked twice at once, whichever connection writes.
+    """
+    db.execute("alter table visits add column practitioner_key text")
+    db.execute(
+        """
+        create table practitioner_claims (
+            cell_utc text not null,
+            practitioner_key text not null,
+            visit_id integer not null references visits(id) on delete cascade,
+            primary key (cell_utc, practitioner_key)
+        )
+        """
+    )
+    db.execute("create index practitioner_claims_by_visit on practitioner_claims(visit_id)")

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from wellbot.booking import store
-from wellbot.booking.common import hours_until, rules_of, service_name
+from wellbot.booking.common import eligible, hours_until, rules_of, service_name
 from wellbot.core.clinic import Service
 from wellbot.core.deps import Deps
 from wellbot.core.hooks import Notifier
@@ -56,16 +56,21 @@ class Result:
 
 async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int | None,
                name: str, phone: str, token: str, dependant: int | store.NewDependant | None = None,
-               phone_patient_id: int | None = None, by_staff: int | None = None) -> Result:
+               phone_patient_id: int | None = None, by_staff: int | None = None,
+               practitioner: str | None = None) -> Result:
     """Book a visit for a patient (a family member of theirs, or a phone-only patient); staff are told and
     the after-booking hooks run once it is committed. Booked by staff (`by_staff`: their id), a Telegram
     patient is told too."""
     rules, now = rules_of(deps), deps.clock.now()
+    who = eligible(deps, service.key, practitioner)
+    if who == []:  # practitioners are listed, but none (or not the one chosen) gives this service
+        return Result(Outcome.TAKEN)
     try:
         visit_id = store.book(deps.db, rules=rules, tz=deps.clinic.timezone, service_key=service.key,
                               minutes=service.duration_minutes, start=start, user_id=user_id, name=name,
                               phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed,
-                              dependant=dependant, phone_patient_id=phone_patient_id, requester_id=by_staff)
+                              dependant=dependant, phone_patient_id=phone_patient_id, requester_id=by_staff,
+                              practitioners=who or ())
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN)
     except store.TooManyVisits:
@@ -89,6 +94,11 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     return Result(Outcome.DONE, visit)
 
 
+def _same_practitioner(deps: Deps, visit: store.Visit) -> list:
+    """A moved visit stays with its practitioner (anyone who gives the service, if it had none)."""
+    return eligible(deps, visit.service_key, visit.practitioner_key) or []
+
+
 def check_patient_may_change(deps: Deps, visit: store.Visit | None, user_id: int) -> Outcome:
     """Whether a patient may still move or cancel this visit themselves (DONE means yes)."""
     now = deps.clock.now()
@@ -109,7 +119,7 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
     try:
         visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
                                  user_id=user_id, start=start, now=deps.clock.now(),
-                                 listeners=deps.hooks.visit_changed)
+                                 listeners=deps.hooks.visit_changed, practitioners=_same_practitioner(deps, old))
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN, old)
     except store.VisitGone:
@@ -130,7 +140,8 @@ async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start:
         return Result(Outcome.GONE, old)
     try:
         visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
-                                 user_id=None, start=start, now=deps.clock.now(), listeners=deps.hooks.visit_changed)
+                                 user_id=None, start=start, now=deps.clock.now(), listeners=deps.hooks.visit_changed,
+                                 practitioners=_same_practitioner(deps, old))
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN, old)
     except store.VisitGone:

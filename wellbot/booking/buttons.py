@@ -345,3 +345,19 @@ class DeskStop(Button, tag="desk:x"):
     """Leave the front-desk flow; nothing is kept."""
 
     token: str
+
+
+@dataclass(frozen=True)
+class PickPractitioner(Button, tag="book:pr"):
+    """Who the patient would like to see: a practitioner's key, or "" for the first available."""
+
+    token: str
+    practitioner: str
+
+
+@dataclass(frozen=True)
+class StaffDayOf(Button, tag="sched:dw"):
+    """One local day's agenda (YYYYMMDD) for one practitioner (their key), or everyone ("")."""
+
+    day: str
+    practitioner: str

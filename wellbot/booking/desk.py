@@ -146,8 +146,9 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
     first, last = bookable_days(rules, now, tz)
     last = min(last, first + timedelta(days=DESK_DAYS))
     busy, blocks = flow.held(deps, first, last, state.data.get("move"))
+    staffing = _staffing(deps, state, first, last)
     days = [d for d in _days(first, last)
-            if free_slots(rules, d, service.duration_minutes, busy, blocks, now, tz)]
+            if free_slots(rules, d, service.duration_minutes, busy, blocks, now, tz, staffing)]
     buttons = [(d.strftime("%a %d %b"), DeskDay(state.token, d.strftime(DAY_FORMAT)).pack()) for d in days]
     rows = [buttons[i:i + DAYS_PER_ROW] for i in range(0, len(buttons), DAYS_PER_ROW)]
     rows.append([(STOP_LABEL, DeskStop(state.token).pack())])
@@ -156,6 +157,13 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
         await reply(update, context, "desk_days", keyboard=inline(rows), **template_values)
     else:
         await show(update, context, "desk_days", keyboard=inline(rows), **template_values)
+
+
+def _staffing(deps, state: Flow, first: date, last: date) -> list | None:
+    """Who could take it: a moved visit's own practitioner, else anyone who gives the service."""
+    moving = store.get_visit(deps.db, state.data["move"]) if "move" in state.data else None
+    return flow.staffing(deps, state.data["service"], moving.practitioner_key if moving else None, first, last,
+                         state.data.get("move"))
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -169,7 +177,7 @@ async def day_pressed(update: Update, context: WellbotContext, button: DeskDay, 
     service = deps.clinic.service(state.data["service"])
     busy, blocks = flow.held(deps, day, day, state.data.get("move"))
     slots = free_slots(rules_of(deps), day, service.duration_minutes, busy, blocks, deps.clock.now(),
-                       deps.clinic.timezone)
+                       deps.clinic.timezone, _staffing(deps, state, day, day))
     state.step = TIME
     deps.flows.save(state)
     buttons = [(deps.renderer.local(s, "%H:%M"), DeskTime(state.token, stamp(s)).pack()) for s in slots]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from wellbot.booking import desk, flow, intake, staff, store, visits, waitlist
 from wellbot.booking.buttons import ClaimOffer
-from wellbot.booking.common import check_intake, check_rules
+from wellbot.booking.common import check_intake, check_practitioners, check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 
 FEATURE = Feature(
@@ -12,8 +12,10 @@ FEATURE = Feature(
     commands=[
         Command("book", "Book a visit", flow.book_command),
         Command("visits", "Your upcoming visits: reschedule or cancel", visits.visits_command),
-        Command("today", "Today's visits with names and confirmation status", staff.today_command, staff=True),
-        Command("schedule", "The visits of one day", staff.schedule_command, staff=True, usage="YYYY-MM-DD"),
+        Command("today", "Today's visits with names and confirmation status", staff.today_command, staff=True,
+                usage="[practitioner|all]"),
+        Command("schedule", "The visits of one day", staff.schedule_command, staff=True,
+                usage="YYYY-MM-DD [practitioner|all]"),
         Command("block", "Close a time range to online booking", staff.block_command, staff=True,
                 usage="YYYY-MM-DD HH:MM-HH:MM"),
         Command("patient", "Find a patient who phoned: book, move or cancel for them, or message them",
@@ -29,7 +31,7 @@ FEATURE = Feature(
     ],
     deep_links={"book": flow.book_command},
     flow_steps=[flow.STEPS, intake.STEPS, desk.STEPS],
-    checks=[check_rules, check_intake],
+    checks=[check_rules, check_intake, check_practitioners],
     export_data=store.export_visits,
     erase_data=store.erase_visits,
     purge=store.purge_visits,

@@ -27,6 +27,7 @@ from wellbot.booking.buttons import (
     PageWeek,
     PickDay,
     PickMonth,
+    PickPractitioner,
     PickService,
     PickTime,
     StartBooking,
@@ -38,8 +39,10 @@ from wellbot.booking.common import (
     DAY_FORMAT,
     bookable_service,
     day_bounds,
+    eligible,
     parse_day,
     parse_stamp,
+    practitioner_name,
     rules_of,
     stamp,
 )
@@ -61,6 +64,9 @@ FLOW = "book"
 PREFIX = "book"
 SERVICE, DAY, TIME, NAME, PHONE, SUMMARY = "service", "day", "time", "name", "phone", "summary"
 FAMILY_NAME, FAMILY_BIRTH = "family_name", "family_birth"  # booking for a new family member
+ANYONE = "the first available practitioner"
+ANYONE_LABEL = "👥 Anyone"
+PERSON_LABEL = "👤 {name}"
 WEEK_DAYS = 7
 DAYS_PER_ROW = 2
 TIMES_PER_ROW = 4
@@ -104,9 +110,7 @@ async def begin(update: Update, context: WellbotContext, service_key: str | None
     state = deps.flows.start(user_id, FLOW, SERVICE, {})
     if bookable_service(deps, service_key):
         state.data["service"] = service_key
-        state.step = DAY
-        deps.flows.save(state)
-        await show_days(update, context, state, new=True)
+        await _after_service(update, context, state, new=True)
         return
     await show_services(update, context, state, new=True, asked=deps.clinic.service(service_key or ""))
 
@@ -124,7 +128,8 @@ async def begin_claim(update: Update, context: WellbotContext, service: Service,
 async def begin_reschedule(update: Update, context: WellbotContext, visit: store.Visit) -> None:
     """Start the flow in reschedule mode for a visit the presser owns."""
     state = context.deps.flows.start(update.effective_user.id, FLOW, DAY,
-                                     {"service": visit.service_key, "visit": visit.id})
+                                     {"service": visit.service_key, "visit": visit.id,
+                                      "practitioner": visit.practitioner_key or ""})
     await show_days(update, context, state, new=True)
 
 
@@ -186,7 +191,8 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
     first, last = bookable_days(rules, now, tz)
     start, end = window(deps, state)
     busy, blocks = held(deps, start, end, state.data.get("visit"))
-    days = days_with_slots(rules, start, end, service.duration_minutes, busy, blocks, now, tz)
+    days = days_with_slots(rules, start, end, service.duration_minutes, busy, blocks, now, tz,
+                           staff_for(deps, state, start, end))
     per_row = DAYS_PER_ROW if (end - start).days < WEEK_DAYS else MONTH_DAYS_PER_ROW
     day_buttons = [_button(d.strftime("%a %d %b"), PickDay(token, d.strftime(DAY_FORMAT))) for d in days]
     rows = [day_buttons[i:i + per_row] for i in range(0, len(day_buttons), per_row)]
@@ -202,12 +208,13 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
     if "visit" not in state.data:
         if not days:  # only a week with nothing free is worth waiting for
             rows.append([_button(WAITLIST, JoinWaitlist(token))])
+        rows += _practitioner_rows(deps, state)
         rows.append([_button(BACK, GoBack(token, SERVICE)), _button(CANCEL, CancelBooking(token))])
     else:
         rows.append([_button(CANCEL, CancelBooking(token))])
     await _screen(update, context, new, "book_days", inline([r for r in rows if r]), service=service, note=note,
                   first_day=noon(deps, start), last_day=noon(deps, end), has_days=bool(days),
-                  rescheduling=_visit_of(deps, state))
+                  rescheduling=_visit_of(deps, state), with_name=_with_name(deps, state))
 
 
 async def show_times(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,
@@ -221,7 +228,7 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
     day = date.fromisoformat(state.data["day"])
     busy, blocks = held(deps, day, day, state.data.get("visit"))
     slots = free_slots(rules_of(deps), day, service.duration_minutes, busy, blocks, deps.clock.now(),
-                       deps.clinic.timezone)
+                       deps.clinic.timezone, staff_for(deps, state, day, day))
     slots = [s for s in slots if not overlaps_own(deps, state, s, service)]
     if not slots:
         state.step = DAY
@@ -283,7 +290,26 @@ async def show_summary(update: Update, context: WellbotContext, state: Flow, *, 
     await _screen(update, context, new, "book_summary", inline(rows), service=service, start=start,
                   end=start + timedelta(minutes=service.duration_minutes), name=state.data.get("name"),
                   phone=state.data.get("phone"), rescheduling=_visit_of(deps, state),
-                  birth_date=_birth_date(deps, state))
+                  birth_date=_birth_date(deps, state), with_name=_with_name(deps, state))
+
+
+def _with_name(deps: Deps, state: Flow) -> str:
+    """Who the visit is with: a name, "the first available practitioner", or "" (no practitioners listed)."""
+    if eligible(deps, state.data.get("service", ""), None) is None:
+        return ""
+    return practitioner_name(deps, state.data.get("practitioner")) or ANYONE
+
+
+def _practitioner_rows(deps: Deps, state: Flow) -> list[list[tuple[str, str]]]:
+    """Buttons narrowing the days to one practitioner who gives the service, or back to anyone."""
+    who = eligible(deps, state.data.get("service", ""), None) or []
+    chosen = state.data.get("practitioner") or ""
+    buttons = [_button(PERSON_LABEL.format(name=p.name), PickPractitioner(state.token, p.key))
+               for p in who if p.key != chosen]
+    if chosen:
+        buttons.insert(0, _button(ANYONE_LABEL, PickPractitioner(state.token, "")))
+    return [buttons[i:i + DAYS_PER_ROW] for i in range(0, len(buttons), DAYS_PER_ROW)] if len(who) > 1 or chosen \
+        else []
 
 
 def _birth_date(deps: Deps, state: Flow) -> datetime | None:
@@ -335,11 +361,29 @@ def earliest_times(deps: Deps, state: Flow, service: Service) -> list[datetime]:
     found: list[datetime] = []
     while day <= last and len(found) < FIRST_TIMES:
         busy, blocks = held(deps, day, day, state.data.get("visit"))
-        slots = [s for s in free_slots(rules, day, service.duration_minutes, busy, blocks, now, tz)
+        slots = [s for s in free_slots(rules, day, service.duration_minutes, busy, blocks, now, tz,
+                                       staff_for(deps, state, day, day))
                  if not overlaps_own(deps, state, s, service)]
         found.extend(slots[:min(FIRST_PER_DAY, FIRST_TIMES - len(found))])
         day += timedelta(days=1)
     return found
+
+
+def staff_for(deps: Deps, state: Flow, first: date, last: date) -> list | None:
+    """Who could take the visit around [first, last]: the chosen practitioner or all who give the service."""
+    return staffing(deps, state.data.get("service", ""), state.data.get("practitioner") or None, first, last,
+                    state.data.get("visit"))
+
+
+def staffing(deps: Deps, service_key: str, wanted: str | None, first: date, last: date,
+             exclude: int | None) -> list | None:
+    """Per eligible practitioner, their rules and the time their visits hold; None when none are listed."""
+    who = eligible(deps, service_key, wanted)
+    if who is None:
+        return None
+    start, _ = day_bounds(deps, first - timedelta(days=1))
+    _, end = day_bounds(deps, last + timedelta(days=1))
+    return [(p.rules, store.practitioner_busy(deps.db, p.key, start, end, exclude)) for p in who]
 
 
 def held(deps: Deps, first: date, last: date, exclude: int | None) -> tuple[list, list]:
@@ -380,7 +424,23 @@ async def pick_service(update: Update, context: WellbotContext, button: PickServ
     state.data["service"] = button.service
     state.data.pop("from", None)
     state.data.pop("to", None)
+    await _after_service(update, context, state)
+
+
+async def _after_service(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
+    """A service is chosen: its days, with anyone who gives it (the days screen can narrow to one person)."""
+    state.data.pop("practitioner", None)
     state.step = DAY
+    context.deps.flows.save(state)
+    await show_days(update, context, state, new=new)
+
+
+async def pick_practitioner(update: Update, context: WellbotContext, button: PickPractitioner, state: Flow) -> None:
+    """On the days screen: see one practitioner's days, or anyone's again ("")."""
+    who = eligible(context.deps, state.data["service"], None) or []
+    if "visit" in state.data or (button.practitioner and button.practitioner not in {p.key for p in who}):
+        raise CallbackDataError("not a practitioner for this service")
+    state.data["practitioner"] = button.practitioner
     context.deps.flows.save(state)
     await show_days(update, context, state)
 
@@ -450,7 +510,7 @@ async def pick_time(update: Update, context: WellbotContext, button: PickTime, s
         return
     busy, blocks = held(deps, day, day, state.data.get("visit"))
     if not is_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
-                   deps.clinic.timezone):
+                   deps.clinic.timezone, staff_for(deps, state, day, day)):
         await answer(update, context, deps.renderer.render("book_time_gone_toast"), alert=True)
         await show_times(update, context, state)  # the day being shown, refreshed
         return
@@ -667,7 +727,8 @@ async def confirm(update: Update, context: WellbotContext, button: ConfirmBookin
     start = from_db(state.data["start"])
     result = await actions.book(deps, BotNotifier(context.bot, deps), service=service, start=start,
                                 user_id=state.user_id, name=state.data["name"], phone=state.data["phone"],
-                                token=state.token, dependant=_dependant_of(state))
+                                token=state.token, dependant=_dependant_of(state),
+                                practitioner=state.data.get("practitioner") or None)
     if result.outcome is actions.Outcome.TAKEN:
         await _show_taken(update, context, state, service, start)
         return
@@ -698,7 +759,8 @@ async def show_booked(update: Update, context: WellbotContext, visit: store.Visi
     deps = context.deps
     await show(update, context, "book_confirmed", service=service, start=visit.start, end=visit.end,
                name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours,
-               for_name=visit.patient_name if visit.dependant_id else "")
+               for_name=visit.patient_name if visit.dependant_id else "",
+               with_name=practitioner_name(deps, visit.practitioner_key))
     await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
     await intake.offer_after_booking(update, context, visit)
 
@@ -733,7 +795,8 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
     day = start.astimezone(deps.clinic.timezone).date()
     busy, blocks = held(deps, day, day + timedelta(days=rules_of(deps).horizon_days), state.data.get("visit"))
     near = nearest_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
-                        deps.clinic.timezone, limit=NEAREST_TIMES)
+                        deps.clinic.timezone, limit=NEAREST_TIMES,
+                        staffing=staff_for(deps, state, day, day + timedelta(days=rules_of(deps).horizon_days)))
     state.step = TIME
     state.data["day"] = day.isoformat()
     deps.flows.save(state)
@@ -790,7 +853,7 @@ STEPS = FlowSteps(
     buttons={
         ANY_STEP: frozenset({GoBack, CancelBooking}),
         SERVICE: frozenset({PickService}),
-        DAY: frozenset({PageWeek, PageDays, PickMonth, FirstAvailable, PickDay, JoinWaitlist}),
+        DAY: frozenset({PageWeek, PageDays, PickMonth, FirstAvailable, PickDay, JoinWaitlist, PickPractitioner}),
         WAITLIST_STEP: frozenset({WaitlistDay, WaitlistPart, WaitlistJoin}),
         TIME: frozenset({PickTime}),
         SUMMARY: frozenset({ConfirmBooking}),
@@ -805,6 +868,7 @@ STEPS = FlowSteps(
 ROUTES = [
     ButtonRoute.typed(StartBooking, start_booking),
     ButtonRoute.typed(PickService, pick_service),
+    ButtonRoute.typed(PickPractitioner, pick_practitioner),
     ButtonRoute.typed(PageWeek, page_week),
     ButtonRoute.typed(PageDays, page_days),
     ButtonRoute.typed(PickMonth, pick_month),

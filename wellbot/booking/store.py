@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from wellbot.booking.availability import Interval, claim_cells, is_free
+from wellbot.booking.practitioners import Practitioner
 from wellbot.booking.rules import Rules
 from wellbot.core import visit_events
 from wellbot.core.clock import from_db, to_db
@@ -83,6 +84,7 @@ class Visit:
     late_minutes: int | None = None  # the patient said they are running this late (on the day)
     dependant_id: int | None = None  # a family member the patient booked for; None: the patient themselves
     phone_patient_id: int | None = None  # booked by the front desk for a patient without Telegram
+    practitioner_key: str | None = None  # who takes the visit, when the clinic file lists practitioners
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Visit:
@@ -91,7 +93,7 @@ class Visit:
                    row["status"], row["patient_name"], row["patient_phone"],
                    from_db(row["confirmed_at"]) if row["confirmed_at"] else None, row["cancelled_by"],
                    row.get("ics_sequence") or 0, row.get("late_minutes"), row.get("dependant_id"),
-                   row.get("phone_patient_id"))
+                   row.get("phone_patient_id"), row.get("practitioner_key"))
 
 
 def get_visit(db: Database, visit_id: int) -> Visit | None:
@@ -134,7 +136,8 @@ class NewDependant:
 def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes: int, start: datetime,
          user_id: int | None, name: str, phone: str, token: str, now: datetime,
          listeners: Sequence[VisitListener], dependant: int | NewDependant | None = None,
-         phone_patient_id: int | None = None, requester_id: int | None = None) -> int:
+         phone_patient_id: int | None = None, requester_id: int | None = None,
+         practitioners: Sequence[Practitioner] = ()) -> int:
     """Book a visit (for the patient, a dependant of theirs, or a phone-only patient); raise SlotUnavailable,
     TooManyVisits, Overlap or AlreadyBooked, writing nothing then.
 
@@ -161,6 +164,7 @@ def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes:
             if own_visits_between(db, user_id, start, end, exclude=visit_id, **person):
                 raise Overlap()
             _claim(db, rules, tz, visit_id, start, end, now)
+            _assign(db, tz, visit_id, start, end, now, practitioners)
             visit_changed(db, listeners, visit_id, visit_events.BOOKED, now)
     except sqlite3.IntegrityError:
         existing = visit_for_token(db, requester, token)
@@ -168,6 +172,36 @@ def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes:
             raise AlreadyBooked(existing) from None
         raise SlotUnavailable() from None
     return visit_id
+
+
+def _assign(db: Database, tz: ZoneInfo, visit_id: int, start: datetime, end: datetime, now: datetime,
+            practitioners: Sequence[Practitioner]) -> None:
+    """Give the visit to the first of `practitioners` free then, claiming their cells; none free: SlotUnavailable.
+
+    No practitioners (the clinic lists none): the rooms alone decide, nothing to do.
+    """
+    if not practitioners:
+        return
+    minutes = int((end - start).total_seconds() // 60)
+    blocks = blocks_between(db, start - DAY, end + DAY)
+    for practitioner in practitioners:
+        busy = practitioner_busy(db, practitioner.key, start - DAY, end + DAY, exclude=visit_id)
+        if is_free(practitioner.rules, start, minutes, busy, blocks, now, tz):
+            db.execute("update visits set practitioner_key = ? where id = ?", [practitioner.key, visit_id])
+            for cell in claim_cells(start, end, practitioner.rules):  # refused by the primary key if taken
+                db.execute("insert into practitioner_claims (cell_utc, practitioner_key, visit_id) values (?, ?, ?)",
+                           [to_db(cell), practitioner.key, visit_id])
+            return
+    raise SlotUnavailable()
+
+
+def practitioner_busy(db: Database, key: str, start: datetime, end: datetime,
+                      exclude: int | None = None) -> list[Interval]:
+    """Time held by one practitioner's visits overlapping [start, end)."""
+    rows = db.query(f"select start_utc, end_utc from visits where practitioner_key = ? and status in "
+                    f"({_marks(HOLDING)}) and start_utc < ? and end_utc > ? and id != ?",
+                    [key, *HOLDING, to_db(end), to_db(start), exclude or -1])
+    return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
 def _claim(db: Database, rules: Rules, tz: ZoneInfo, visit_id: int, start: datetime, end: datetime,
@@ -270,7 +304,8 @@ def count_upcoming(db: Database, user_id: int | None, now: datetime, exclude: in
 
 
 def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_id: int | None,
-               start: datetime, now: datetime, listeners: Sequence[VisitListener]) -> Visit:
+               start: datetime, now: datetime, listeners: Sequence[VisitListener],
+               practitioners: Sequence[Practitioner] = ()) -> Visit:
     """Move a booked visit; the old time is kept unless the new one is claimed."""
     try:
         with db.atomic():
@@ -284,7 +319,9 @@ def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_
             db.execute("update visits set start_utc = ?, end_utc = ?, updated_at = ?, confirmed_at = null, "
                        "ics_sequence = ics_sequence + 1 where id = ?", [to_db(start), to_db(end), to_db(now), visit_id])
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
+            db.execute("delete from practitioner_claims where visit_id = ?", [visit_id])
             _claim(db, rules, tz, visit_id, start, end, now)
+            _assign(db, tz, visit_id, start, end, now, practitioners)
             visit_changed(db, listeners, visit_id, visit_events.RESCHEDULED, now)
     except sqlite3.IntegrityError:
         raise SlotUnavailable() from None
@@ -302,6 +339,7 @@ def cancel(db: Database, visit_id: int, by: str, now: datetime, *, listeners: Se
             [to_db(now), by, to_db(now), visit_id]).rowcount
         if changed:
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
+            db.execute("delete from practitioner_claims where visit_id = ?", [visit_id])
             visit_changed(db, listeners, visit_id, visit_events.CANCELLED, now)
     return bool(changed)
 
@@ -462,6 +500,7 @@ def purge_visits(db: Database, cutoff: datetime) -> int:
         ids = [r["id"] for r in db.query("select id from visits where end_utc < ?", [to_db(cutoff)])]
         for visit_id in ids:
             db.execute("delete from booking_claims where visit_id = ?", [visit_id])
+            db.execute("delete from practitioner_claims where visit_id = ?", [visit_id])
             db.execute("delete from booking_requests where visit_id = ?", [visit_id])
             db.execute("delete from intake_answers where visit_id = ?", [visit_id])
         removed = db.execute("delete from visits where end_utc < ?", [to_db(cutoff)]).rowcount

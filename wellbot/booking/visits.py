@@ -22,7 +22,7 @@ from wellbot.booking.buttons import (
     RescheduleVisit,
     RunningLate,
 )
-from wellbot.booking.common import hours_until, rules_of, service_name
+from wellbot.booking.common import hours_until, practitioner_name, rules_of, service_name
 from wellbot.booking.flow import noon
 from wellbot.booking.waitlist import preference_words
 from wellbot.bot.callbacks import CallbackDataError
@@ -69,7 +69,8 @@ async def visits_command(update: Update, context: WellbotContext) -> None:
                       LeaveWaitlist(wish.id).pack())])
     items = [{"start": v.start, "end": v.end, "service": service_name(deps, v.service_key),
               "confirmed": v.confirmed_at is not None, "changeable": changeable(deps, v),
-              "for_name": v.patient_name if v.dependant_id else ""} for v in visits]
+              "for_name": v.patient_name if v.dependant_id else "",
+              "with_name": practitioner_name(deps, v.practitioner_key)} for v in visits]
     await reply(update, context, "visits_list", keyboard=inline(rows) if rows else None, visits=items,
                 cancel_hours=rules_of(deps).cancellation_window_hours,
                 wishes=[_wish_values(deps, w) for w in wishes])

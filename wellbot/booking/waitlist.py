@@ -28,7 +28,7 @@ from wellbot.booking.buttons import (
     WaitlistJoin,
     WaitlistPart,
 )
-from wellbot.booking.common import bookable_service, patient_chat, rules_of
+from wellbot.booking.common import bookable_service, day_bounds, eligible, patient_chat, rules_of
 from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.keyboards import inline
@@ -159,14 +159,23 @@ async def offer_freed(deps: Deps, notifier: Notifier, visit: store.Visit) -> Non
 
 def _still_free(deps: Deps, minutes: int, visit: store.Visit, day: date) -> bool:
     busy, blocks = flow.held(deps, day, day, None)
-    return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone)
+    return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone,
+                   flow.staffing(deps, visit.service_key, None, day, day, None))
 
 
 def _was_free(deps: Deps, minutes: int, visit: store.Visit, day: date) -> bool:
     """True if the time was bookable even while this visit still held it (nothing new to offer)."""
     busy, blocks = flow.held(deps, day, day, None)
     busy.append((visit.start, visit.end))
-    return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone)
+    who = eligible(deps, visit.service_key, None)
+    staffing = None
+    if who is not None:  # the visit held its practitioner too
+        start, _ = day_bounds(deps, day - timedelta(days=1))
+        _, end = day_bounds(deps, day + timedelta(days=1))
+        staffing = [(p.rules, store.practitioner_busy(deps.db, p.key, start, end)
+                     + ([(visit.start, visit.end)] if p.key == visit.practitioner_key else [])) for p in who]
+    return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone,
+                   staffing)
 
 
 async def claim(update: Update, context: WellbotContext, button: ClaimOffer) -> None:
