@@ -41,7 +41,9 @@ async def test_booking_for_a_child_remembers_them_and_names_them_everywhere(bot)
     booked = await ann.wait_for("Booked!")
     assert "Acupuncture for Mia Lee" in booked.text
     [row] = visit_rows(bot)
-    assert row["patient_name"] == "Mia Lee" and row["user_id"] == 1401 and row["dependant_id"] is not None
+    assert row["patient_name"] == "Mia Lee"
+    assert row["user_id"] == 1401
+    assert row["dependant_id"] is not None
     [mia] = store.dependants_of(bot.db, 1401)
     assert (mia.name, mia.birth_date.isoformat()) == ("Mia Lee", "2015-05-03")
     await ann.send("/visits")
@@ -104,7 +106,8 @@ async def test_family_members_are_in_mydata_and_erased_by_forget(bot):
     await bot.settle()
     export = json.loads(next(m for m in cy.messages if m.document and "json" in m.document["filename"])
                         .document["content"])
-    assert "Leo Park" in json.dumps(export) and "2018-09-01" in json.dumps(export)
+    assert "Leo Park" in json.dumps(export)
+    assert "2018-09-01" in json.dumps(export)
     await cy.send("/forget")
     await cy.press(await cy.wait_for("Erase"), "Yes")
     await bot.settle()

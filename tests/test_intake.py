@@ -23,10 +23,12 @@ async def test_questions_after_booking_skippable_resumable_and_shown_to_staff(bo
     offer = await ann.wait_for("short questions")
     await ann.press(offer, "Answer 5 questions")
     q1 = await ann.wait_for("Question 1 of 5")
-    assert "Where is your pain?" in q1.text and "Type your answer" in q1.text
+    assert "Where is your pain?" in q1.text
+    assert "Type your answer" in q1.text
     await ann.send("Lower back, <left> side")
     q2 = await ann.wait_for("Question 2 of 5")
-    assert "0 (no pain)" in q2.text and "10" in q2.button_labels()
+    assert "0 (no pain)" in q2.text
+    assert "10" in q2.button_labels()
     await ann.press(q2, "7")
     q3 = await ann.wait_for("Question 3 of 5")
     assert "blood thinner" in q3.text
@@ -56,7 +58,9 @@ async def test_questions_after_booking_skippable_resumable_and_shown_to_staff(bo
     assert "📝 4/5 answered" in day.text
     await staff.press(day, "10:00 Ann Lee")
     card = await staff.wait_for("Intake")
-    assert "Lower back, &lt;left&gt; side" in card.html and "(skipped)" in card.text and "Not sure" in card.text
+    assert "Lower back, &lt;left&gt; side" in card.html
+    assert "(skipped)" in card.text
+    assert "Not sure" in card.text
 
 
 async def test_the_first_reminder_asks_for_unanswered_questions(bot):

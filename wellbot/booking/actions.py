@@ -18,6 +18,7 @@ from enum import Enum
 
 from wellbot.booking import store
 from wellbot.booking.common import eligible, hours_until, rules_of, service_name
+from wellbot.booking.practitioners import Practitioner
 from wellbot.core.clinic import Service
 from wellbot.core.deps import Deps
 from wellbot.core.hooks import Notifier
@@ -86,7 +87,7 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     assert visit is not None  # committed just above
     await notifier.staff("sched_booked", service=service, start=visit.start, end=visit.end,
                          name=visit.patient_name, phone=visit.patient_phone,
-                         no_shows=store.no_show_counts(deps.db, [visit.user_id]).get(visit.user_id, 0))
+                         no_shows=store.no_show_counts(deps.db, [user_id]).get(user_id, 0) if user_id else 0)
     if by_staff is not None:
         await notifier.patient(visit.user_id, "visits_booked_by_clinic", service=service.name, start=visit.start,
                                end=visit.end)
@@ -94,7 +95,7 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     return Result(Outcome.DONE, visit)
 
 
-def _same_practitioner(deps: Deps, visit: store.Visit) -> list:
+def _same_practitioner(deps: Deps, visit: store.Visit) -> list[Practitioner]:
     """A moved visit stays with its practitioner (anyone who gives the service, if it had none)."""
     return eligible(deps, visit.service_key, visit.practitioner_key) or []
 

@@ -344,10 +344,8 @@ def overlaps_own(deps: Deps, state: Flow, start: datetime, service: Service) -> 
         person = moving.dependant_id
     elif "dependant" in state.data:
         person = state.data["dependant"]
-    elif "birth_date" in state.data:  # a family member named just now has no visits yet
-        return False
-    elif store.dependants_of(deps.db, state.user_id):
-        return False
+    elif "birth_date" in state.data or store.dependants_of(deps.db, state.user_id):
+        return False  # a family member named just now has no visits; with family, who is not known yet
     else:
         person = None
     return bool(store.own_visits_between(deps.db, state.user_id, start, end, exclude=state.data.get("visit"),

@@ -156,7 +156,7 @@ def book(db: Database, *, rules: Rules, tz: ZoneInfo, service_key: str, minutes:
                 "values (?, ?, ?, ?, 'booked', ?, ?, ?, ?, ?, ?)",
                 [user_id, service_key, to_db(start), to_db(end), name, phone, to_db(now), to_db(now), dependant_id,
                  phone_patient_id],
-            ).lastrowid
+            ))
             db.execute("insert into booking_requests (user_id, token, visit_id, created_at) values (?, ?, ?, ?)",
                        [requester, token, visit_id, to_db(now)])
             if count_upcoming(db, user_id, now, exclude=visit_id, **person) >= rules.max_upcoming_per_patient:
@@ -227,26 +227,32 @@ def _claim(db: Database, rules: Rules, tz: ZoneInfo, visit_id: int, start: datet
 
 def calendar_id(db: Database) -> str:
     """This install's id, part of every calendar UID (see migration 0080)."""
-    return next(db.query("select value from booking_meta where key = 'calendar_id'"))["value"]
+    value: str = next(db.query("select value from booking_meta where key = 'calendar_id'"))["value"]
+    return value
 
 
-def visit_for_token(db: Database, user_id: int, token: str) -> int | None:
+def visit_for_token(db: Database, user_id: int | None, token: str) -> int | None:
     """The visit this patient's booking request created, if it was confirmed."""
     row = next(db.query("select visit_id from booking_requests where user_id = ? and token = ?",
                         [user_id, token]), None)
-    return row["visit_id"] if row else None
+    visit_id: int | None = row["visit_id"] if row else None
+    return visit_id
 
 
-def _dependant_id(db: Database, user_id: int, dependant: int | NewDependant | None, now: datetime) -> int | None:
+def _dependant_id(db: Database, user_id: int | None, dependant: int | NewDependant | None,
+                  now: datetime) -> int | None:
     """The dependant's id: checked to be this patient's, or saved (once per name and birth date)."""
     if dependant is None:
         return None
+    if user_id is None:
+        raise VisitGone()  # family members belong to a Telegram patient
     if isinstance(dependant, NewDependant):
         db.execute("insert or ignore into dependants (user_id, name, birth_date, created_at) values (?, ?, ?, ?)",
                    [user_id, dependant.name, dependant.birth_date.isoformat(), to_db(now)])
         row = next(db.query("select id from dependants where user_id = ? and name = ? and birth_date = ?",
                             [user_id, dependant.name, dependant.birth_date.isoformat()]))
-        return row["id"]
+        saved: int = row["id"]
+        return saved
     if get_dependant(db, dependant, user_id) is None:
         raise VisitGone()  # not this patient's family member (forged, or erased meanwhile)
     return dependant
@@ -273,7 +279,8 @@ def get_dependant(db: Database, dependant_id: int, user_id: int) -> Dependant | 
     return next((d for d in dependants_of(db, user_id) if d.id == dependant_id), None)
 
 
-def _person(user_id: int | None, dependant_id: int | None, phone_patient_id: int | None) -> tuple[str, list]:
+def _person(user_id: int | None, dependant_id: int | None,
+            phone_patient_id: int | None) -> tuple[str, list[int | None]]:
     """SQL naming one person's visits: a phone-only patient, or a Telegram patient (or one of their family)."""
     if phone_patient_id is not None:
         return "phone_patient_id = ?", [phone_patient_id]
@@ -300,7 +307,8 @@ def count_upcoming(db: Database, user_id: int | None, now: datetime, exclude: in
     row = next(db.query(f"select count(*) as n from visits where {who} "
                         "and status = 'booked' and start_utc > ? and id != ?",
                         [*args, to_db(now), exclude or -1]))
-    return row["n"]
+    count: int = row["n"]
+    return count
 
 
 def reschedule(db: Database, *, rules: Rules, tz: ZoneInfo, visit_id: int, user_id: int | None,
@@ -415,8 +423,8 @@ class PatientRecord:
 
 def create_phone_patient(db: Database, name: str, phone: str, created_by: int, now: datetime) -> int:
     """A record for a patient who phoned and has no Telegram account."""
-    return db.execute("insert into phone_patients (name, phone, created_by, created_at) values (?, ?, ?, ?)",
-                      [name, phone, created_by, to_db(now)]).lastrowid
+    return inserted_id(db.execute("insert into phone_patients (name, phone, created_by, created_at) "
+                                  "values (?, ?, ?, ?)", [name, phone, created_by, to_db(now)]))
 
 
 def patient_record(db: Database, kind: str, record_id: int) -> PatientRecord | None:
@@ -468,7 +476,7 @@ def save_intake_answer(db: Database, visit_id: int, key: str, answer: str | None
                "answered_at = excluded.answered_at", [visit_id, key, answer, to_db(now)])
 
 
-def export_visits(db: Database, user_id: int) -> dict:
+def export_visits(db: Database, user_id: int) -> dict[str, Any]:
     """The patient's visits, for /mydata."""
     rows = db.query("select id, service_key, start_utc, end_utc, status, patient_name, patient_phone, created_at, "
                     "confirmed_at, cancelled_at, cancelled_by from visits where user_id = ? order by start_utc",
@@ -544,7 +552,7 @@ class Wish:
     day_parts: frozenset[str]  # MORNING / AFTERNOON; empty means any time
 
     @classmethod
-    def from_row(cls, row: dict) -> Wish:
+    def from_row(cls, row: dict[str, Any]) -> Wish:
         """Parse a booking_waitlist row."""
         days = frozenset(int(d) for d in (row["weekdays"] or "").split(",") if d)
         parts = frozenset(p for p in (row["day_parts"] or "").split(",") if p)
