@@ -164,3 +164,14 @@ async def test_today_filters_by_practitioner_and_a_practitioner_sees_their_own_d
         bot.deps.clinic = clinic
     await bot.settle()
     assert "no longer active" not in last_answer(staff)
+
+
+def test_without_a_room_count_the_practitioners_are_the_capacity(clinic):
+    from wellbot.booking.rules import rules_from_clinic
+
+    assert rules_from_clinic(clinic).capacity == 2  # the example clinic counts two rooms
+    booking = {k: v for k, v in clinic.raw["booking"].items() if k != "capacity"}
+    no_rooms = replace(clinic, raw={**clinic.raw, "booking": booking})
+    assert rules_from_clinic(no_rooms).capacity == 3  # Dr. Lin, Sam Ortiz and Dr. Nair
+    no_one = replace(clinic, raw={k: v for k, v in no_rooms.raw.items() if k != "practitioners"})
+    assert rules_from_clinic(no_one).capacity == 1  # neither: one visit at a time, as before
