@@ -125,3 +125,24 @@ def test_birth_dates_are_read_without_guessing_the_order():
         assert parse_birth_date(text, today) == date(2015, 5, 3), text
     for text in ("05/03/2015", "yesterday", "2027-01-01", "1890-01-01", "2015-02-30", ""):
         assert parse_birth_date(text, today) is None, text
+
+
+async def test_the_visit_limit_counts_per_person(bot):
+    from tests.test_booking import at, direct_book
+    from wellbot.core.clock import to_db
+
+    for hour in (9, 11, 14):
+        direct_book(bot, 1404, at(hour))
+    bot.db.execute("insert into dependants (user_id, name, birth_date, created_at) values (1404, 'Kai Moss', "
+                   "'2016-02-01', ?)", [to_db(bot.clock.now())])
+    dee = bot.user(1404, "Dee")
+    await to_name_step(dee, day="Fri 12 Jun")  # three visits of her own, but Kai has none
+    await dee.send("👪 Kai Moss")
+    await dee.send("+1 555 444 5555")
+    await dee.press(await dee.wait_for("Tap Confirm"), "Confirm")
+    await dee.wait_for("Booked!")
+    await to_name_step(dee, day="Fri 12 Jun", at_time="15:00")
+    await dee.send("Dee Moss")
+    await dee.send("+1 555 444 5555")
+    await dee.press(await dee.wait_for("Tap Confirm"), "Confirm")
+    await dee.wait_for("You already have 3 upcoming visits")

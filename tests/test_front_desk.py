@@ -57,6 +57,10 @@ async def test_a_phone_only_patient_booked_moved_reminded_by_call_list_and_cance
     bot.clock.set(datetime(2026, 6, 11, 18, 0, tzinfo=UTC))
     await dispatcher_of(bot.app).run_due()
     call = await staff.wait_for("Call list")
+    bot.clock.set(datetime(2026, 6, 12, 15, 0, tzinfo=UTC))  # 3 h before: no "not confirmed" alert for her
+    await dispatcher_of(bot.app).run_due()
+    await bot.settle()
+    assert not any("Not confirmed yet" in m.text for m in staff.messages)
     assert "Rose Stone, +15557778888" in call.text
     assert "Fri 12 Jun 2026, 14:00" in call.text
     # and cancelled for her

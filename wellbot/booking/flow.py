@@ -104,7 +104,8 @@ async def begin(update: Update, context: WellbotContext, service_key: str | None
     """Start a fresh booking flow, preselecting a bookable service when given."""
     deps, user_id = context.deps, update.effective_user.id
     rules = rules_of(deps)
-    if store.count_upcoming(deps.db, user_id, deps.clock.now()) >= rules.max_upcoming_per_patient:
+    if store.count_upcoming(deps.db, user_id, deps.clock.now()) >= rules.max_upcoming_per_patient \
+            and not store.dependants_of(deps.db, user_id):  # with family, the limit is counted per person at Confirm
         await reply(update, context, "book_limit", limit=rules.max_upcoming_per_patient)
         return
     state = deps.flows.start(user_id, FLOW, SERVICE, {})

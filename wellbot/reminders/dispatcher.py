@@ -307,6 +307,8 @@ def skip_reason(row: dict, visit: dict | None, now: datetime, policy: Policy) ->
         return f"visit_{status}"
     if row["kind"] == CONFIRM_ALERT and visit["confirmed_at"]:
         return "already_confirmed"
+    if row["kind"] == CONFIRM_ALERT and visit.get("phone_patient_id") is not None and visit["chat_id"] is None:
+        return "front_desk_calls"  # no Telegram, nothing to confirm: the call list already has them
     if row["kind"] != CONFIRM_ALERT and visit["chat_id"] is None and not for_front_desk(row, visit):
         return "no_patient"
     if row["idempotency_key"] != store.idempotency_key(visit["id"], row["kind"], row["offset_minutes"],
