@@ -585,7 +585,7 @@ async def test_visits_lists_and_cancels_with_staff_told(bot, bot_events):
     visit_id = direct_book(bot, 1020, at(10), name="Sue Hill")
     await sue.send("/visits")
     listing = await sue.wait_for("Your upcoming visits")
-    assert "Thu 11 Jun 2026, 10:00–11:00: Acupuncture" in listing.text
+    assert "Thu 11 Jun 2026, 10:00–11:00 EDT: Acupuncture" in listing.text
     await sue.press(listing, "Cancel Thu 11 Jun 10:00")
     ask = await sue.wait_for("Cancel your")
     await sue.press(ask, "Yes, cancel it")
@@ -693,14 +693,24 @@ async def test_upcoming_visit_limit(bot):
 
 # ---- waitlist -----------------------------------------------------------------------------------
 
-async def join_waitlist(bot, user, day_label="Choose a day"):
+async def join_waitlist(bot, user):
+    """Join the waitlist for Acupuncture in the first week (which the test has filled), any day, any time."""
     await user.send("/book")
     await user.press(await user.wait_for("which service"), "Acupuncture")
-    await user.press(await user.wait_for(day_label), "Join the waitlist")
+    await user.press(await user.wait_for("No free times"), "Join the waitlist")
+    await user.press(await user.wait_for("Which days and times suit you"), "Join the waitlist")
     return await user.wait_for("on the waitlist")
 
 
+def fill_first_week_but(bot, start):
+    """Staff close the first bookable week except the hour at `start` (the waitlist is for full weeks)."""
+    week_start = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)  # Wed 00:00 New York
+    store.add_block(bot.db, week_start, start, 900, bot.clock.now())
+    store.add_block(bot.db, start + timedelta(hours=1), week_start + timedelta(days=7), 900, bot.clock.now())
+
+
 async def test_freed_time_goes_to_the_first_confirmed_claim(bot):
+    fill_first_week_but(bot, at(10))
     full_a = direct_book(bot, 1030, at(10))
     direct_book(bot, 1031, at(10))  # both rooms held at 10:00
     zed, amy = bot.user(1032, "Zed"), bot.user(1033, "Amy")
@@ -731,6 +741,7 @@ async def test_freed_time_goes_to_the_first_confirmed_claim(bot):
 
 
 async def test_claim_buttons_expire(bot):
+    fill_first_week_but(bot, at(10))
     first = direct_book(bot, 1034, at(10))
     direct_book(bot, 1035, at(10))
     ben = bot.user(1036, "Ben")

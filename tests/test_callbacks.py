@@ -74,7 +74,7 @@ def test_the_booking_step_table_allows_each_button_only_where_the_flow_shows_it(
     assert not STEPS.allows("summary", PickTime)
     assert STEPS.allows("summary", ConfirmBooking)
     assert not STEPS.allows("name", ConfirmBooking)
-    assert STEPS.typed == frozenset({"name", "phone"})
+    assert STEPS.typed == frozenset({"name", "phone", "family_name", "family_birth"})  # family: issue 16
 
 
 def test_a_typed_route_takes_its_prefix_from_the_button():

@@ -141,6 +141,7 @@ async def test_cancel_on_a_reminder_cancels_the_visit_and_leaves_no_pending_remi
     assert statuses.pop(("reminder", 1440)) == "sent"
     assert set(statuses.values()) == {"cancelled"}
 
+    await bot.settle()  # the cancellation's calendar file follows the message
     before = len(dan.messages)
     for when in (TWO_HOURS_BEFORE, datetime(2026, 6, 12, 12, 0, tzinfo=NY)):  # reminder, then check-in times
         await run_at(bot, when)

@@ -123,6 +123,8 @@ async def test_reminders_arrive_at_their_times_with_details_and_booking_buttons(
         [{"text": "✅ Confirm", "callback_data": callbacks.encode("rem", "cf", visit_id)}],
         [{"text": "🔁 Reschedule", "callback_data": callbacks.encode("vis", "rs", visit_id)},
          {"text": "✖️ Cancel visit", "callback_data": callbacks.encode("vis", "cx", visit_id)}],
+        # the service's intake questions are still unanswered (tests/test_intake.py)
+        [{"text": "📝 Answer 5 questions for Fri 12 Jun", "callback_data": callbacks.encode("intk", "go", visit_id)}],
     ]
     await run_at(bot, at(2026, 6, 11, 10, 5))
     assert len(user.messages) == 1, "a sent reminder is never sent again"

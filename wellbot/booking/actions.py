@@ -11,12 +11,14 @@ No Telegram here: the notifier is the bot layer's.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 from wellbot.booking import store
-from wellbot.booking.common import hours_until, rules_of, service_name
+from wellbot.booking.common import eligible, hours_until, rules_of, service_name
+from wellbot.booking.practitioners import Practitioner
 from wellbot.core.clinic import Service
 from wellbot.core.deps import Deps
 from wellbot.core.hooks import Notifier
@@ -36,6 +38,7 @@ class Outcome(Enum):
     ALREADY = "already"  # this booking request was confirmed before (Confirm pressed twice)
     GONE = "gone"  # the visit is no longer booked, or is not the caller's
     TOO_LATE = "too_late"  # inside the cancellation window: patients must call instead
+    OVERLAP = "overlap"  # the patient already holds a visit at an overlapping time
 
 
 @dataclass(frozen=True)
@@ -52,18 +55,31 @@ class Result:
         return self.outcome is Outcome.DONE
 
 
-async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int, name: str,
-               phone: str, token: str) -> Result:
-    """Book a visit for a patient; staff are told and the after-booking hooks run once it is committed."""
+async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int | None,
+               name: str, phone: str, token: str, dependant: int | store.NewDependant | None = None,
+               phone_patient_id: int | None = None, by_staff: int | None = None,
+               practitioner: str | None = None) -> Result:
+    """Book a visit for a patient (a family member of theirs, or a phone-only patient); staff are told and
+    the after-booking hooks run once it is committed. Booked by staff (`by_staff`: their id), a Telegram
+    patient is told too."""
     rules, now = rules_of(deps), deps.clock.now()
+    who = eligible(deps, service.key, practitioner)
+    if who == []:  # practitioners are listed, but none (or not the one chosen) gives this service
+        return Result(Outcome.TAKEN)
     try:
         visit_id = store.book(deps.db, rules=rules, tz=deps.clinic.timezone, service_key=service.key,
                               minutes=service.duration_minutes, start=start, user_id=user_id, name=name,
-                              phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed)
+                              phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed,
+                              dependant=dependant, phone_patient_id=phone_patient_id, requester_id=by_staff,
+                              practitioners=who or ())
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN)
     except store.TooManyVisits:
         return Result(Outcome.LIMIT)
+    except store.Overlap:
+        return Result(Outcome.OVERLAP)
+    except store.VisitGone:
+        return Result(Outcome.GONE)
     except store.AlreadyBooked as exc:
         return Result(Outcome.ALREADY, store.get_visit(deps.db, exc.visit_id))
     log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, user_id, service.key)
@@ -71,9 +87,17 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     assert visit is not None  # committed just above
     await notifier.staff("sched_booked", service=service, start=visit.start, end=visit.end,
                          name=visit.patient_name, phone=visit.patient_phone,
-                         no_shows=store.no_show_counts(deps.db, [user_id]).get(user_id, 0))
+                         no_shows=store.no_show_counts(deps.db, [user_id]).get(user_id, 0) if user_id else 0)
+    if by_staff is not None:
+        await notifier.patient(visit.user_id, "visits_booked_by_clinic", service=service.name, start=visit.start,
+                               end=visit.end)
     await deps.hooks.after_booked(deps, notifier, visit)
     return Result(Outcome.DONE, visit)
+
+
+def _same_practitioner(deps: Deps, visit: store.Visit) -> list[Practitioner]:
+    """A moved visit stays with its practitioner (anyone who gives the service, if it had none)."""
+    return eligible(deps, visit.service_key, visit.practitioner_key) or []
 
 
 def check_patient_may_change(deps: Deps, visit: store.Visit | None, user_id: int) -> Outcome:
@@ -96,14 +120,41 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
     try:
         visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
                                  user_id=user_id, start=start, now=deps.clock.now(),
-                                 listeners=deps.hooks.visit_changed)
+                                 listeners=deps.hooks.visit_changed, practitioners=_same_practitioner(deps, old))
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN, old)
     except store.VisitGone:
         return Result(Outcome.GONE, old)
+    except store.Overlap:
+        return Result(Outcome.OVERLAP, old)
     log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
     await notifier.staff("sched_rescheduled", service=service, old_start=old.start,
                          start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
+    await deps.hooks.after_freed(deps, notifier, old)
+    return Result(Outcome.DONE, visit, previous=old)
+
+
+async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start: datetime, actor_id: int) -> Result:
+    """Move any booked visit for the patient who phoned (no cancellation window); a Telegram patient is told."""
+    old = store.get_visit(deps.db, visit_id)
+    if old is None or old.status != store.BOOKED:
+        return Result(Outcome.GONE, old)
+    try:
+        visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
+                                 user_id=None, start=start, now=deps.clock.now(), listeners=deps.hooks.visit_changed,
+                                 practitioners=_same_practitioner(deps, old))
+    except store.SlotUnavailable:
+        return Result(Outcome.TAKEN, old)
+    except store.VisitGone:
+        return Result(Outcome.GONE, old)
+    except store.Overlap:
+        return Result(Outcome.OVERLAP, old)
+    log.info("visit moved by staff visit_id=%s staff_id=%s", visit_id, actor_id)
+    service = service_name(deps, visit.service_key)
+    await notifier.patient(visit.user_id, "visits_moved_by_clinic", service=service, old_start=old.start,
+                           start=visit.start)
+    await notifier.staff("sched_rescheduled", service=deps.clinic.service(visit.service_key) or {"name": service},
+                         old_start=old.start, start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
     await deps.hooks.after_freed(deps, notifier, old)
     return Result(Outcome.DONE, visit, previous=old)
 
@@ -131,9 +182,47 @@ async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, acto
     return Result(Outcome.DONE, store.get_visit(deps.db, visit.id))
 
 
+async def report_late(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: int, minutes: int) -> Result:
+    """The patient is running late: record the expected delay and tell staff, so they can plan around it."""
+    visit = store.get_visit(deps.db, visit_id)
+    if visit is None or visit.user_id != user_id or not store.report_late(deps.db, visit_id, minutes,
+                                                                         deps.clock.now()):
+        return Result(Outcome.GONE, visit)
+    log.info("running late visit_id=%s minutes=%s", visit_id, minutes)
+    await notifier.staff("sched_running_late", start=visit.start, service=service_name(deps, visit.service_key),
+                         name=visit.patient_name, phone=visit.patient_phone, minutes=minutes)
+    return Result(Outcome.DONE, store.get_visit(deps.db, visit_id))
+
+
+def answer_intake(deps: Deps, *, visit_id: int, user_id: int, key: str, answer: str | None) -> bool:
+    """Record a patient's answer to one of their visit's intake questions (None: skipped); False if not theirs."""
+    visit = store.get_visit(deps.db, visit_id)
+    if visit is None or visit.user_id != user_id or visit.status != store.BOOKED:
+        return False
+    store.save_intake_answer(deps.db, visit_id, key, answer, deps.clock.now())
+    log.info("intake answered visit_id=%s question=%s skipped=%s", visit_id, key, answer is None)
+    return True
+
+
 def mark(deps: Deps, *, visit_id: int, status: str) -> bool:
     """Record that a visit that has started was attended or missed; False if not allowed now."""
     changed = store.mark(deps.db, visit_id, status, deps.clock.now(), listeners=deps.hooks.visit_changed)
     if changed:
         log.info("visit marked visit_id=%s status=%s", visit_id, status)
     return changed
+
+
+def join_waitlist(deps: Deps, *, user_id: int, service: Service, first: date, last: date,
+                  weekdays: Sequence[int], day_parts: Sequence[str]) -> int:
+    """Put a patient on the waitlist for a service between two local dates, with the days and times that suit."""
+    wish_id = store.join_waitlist(deps.db, user_id, service.key, first, last, deps.clock.now(), weekdays, day_parts)
+    log.info("waitlist joined user_id=%s service=%s wish_id=%s", user_id, service.key, wish_id)
+    return wish_id
+
+
+def leave_waitlist(deps: Deps, *, wish_id: int, user_id: int) -> bool:
+    """Take a patient off one of their waitlist entries; False if it was not theirs or already left."""
+    left = store.leave_waitlist(deps.db, wish_id, user_id)
+    if left:
+        log.info("waitlist left user_id=%s wish_id=%s", user_id, wish_id)
+    return left

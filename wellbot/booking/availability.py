@@ -24,6 +24,9 @@ from zoneinfo import ZoneInfo
 from wellbot.booking.rules import Rules
 
 Interval = tuple[datetime, datetime]  # [start, end) as aware UTC
+# Who could take the visit: per practitioner, their rules (own hours, days off, one at a time) and the
+# time their visits hold. None: the clinic lists no practitioners, so the rooms alone decide.
+Staffing = list[tuple[Rules, list[Interval]]] | None
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -125,49 +128,71 @@ def _free_on_day(held: Held, day: date, minutes: int, earliest: datetime, tz: Zo
             yield start
 
 
+class Staffed:
+    """The rooms' index plus one per practitioner who could take the visit (None: no practitioners listed)."""
+
+    def __init__(self, busy: Iterable[Interval], blocks: Iterable[Interval], rules: Rules,
+                 staffing: Staffing) -> None:
+        blocks = list(blocks)
+        self.rooms = Held(busy, blocks, rules)
+        self.people = None if staffing is None else [Held(own, blocks, own_rules) for own_rules, own in staffing]
+
+    def free_on_day(self, day: date, minutes: int, earliest: datetime, tz: ZoneInfo) -> Iterator[datetime]:
+        """Free start times on `day`: a room has a place and (if listed) someone who gives the service is free."""
+        rooms = _free_on_day(self.rooms, day, minutes, earliest, tz)
+        if self.people is None:
+            yield from rooms
+            return
+        someone: set[datetime] = set()
+        for person in self.people:  # each practitioner's own hours, days off and visits
+            someone.update(_free_on_day(person, day, minutes, earliest, tz))
+        yield from (start for start in rooms if start in someone)
+
+
 def free_slots(rules: Rules, day: date, minutes: int, busy: Iterable[Interval],
-               blocks: Iterable[Interval], now: datetime, tz: ZoneInfo) -> list[datetime]:
-    """Start times on `day` a new visit of `minutes` may take now."""
+               blocks: Iterable[Interval], now: datetime, tz: ZoneInfo, staffing: Staffing = None) -> list[datetime]:
+    """Start times on `day` a new visit of `minutes` may take now (a room free, and a practitioner if listed)."""
     first, last = bookable_days(rules, now, tz)
     if not first <= day <= last:
         return []
     earliest = now + timedelta(hours=rules.min_notice_hours)
-    return list(_free_on_day(Held(busy, blocks, rules), day, minutes, earliest, tz))
+    return list(Staffed(busy, blocks, rules, staffing).free_on_day(day, minutes, earliest, tz))
 
 
 def is_free(rules: Rules, start: datetime, minutes: int, busy: Iterable[Interval],
-            blocks: Iterable[Interval], now: datetime, tz: ZoneInfo) -> bool:
+            blocks: Iterable[Interval], now: datetime, tz: ZoneInfo, staffing: Staffing = None) -> bool:
     """True if `start` is one of the times offered for its day."""
     day = start.astimezone(tz).date()
-    return start in free_slots(rules, day, minutes, busy, blocks, now, tz)
+    return start in free_slots(rules, day, minutes, busy, blocks, now, tz, staffing)
 
 
 def days_with_slots(rules: Rules, first: date, last: date, minutes: int, busy: Iterable[Interval],
-                    blocks: Iterable[Interval], now: datetime, tz: ZoneInfo) -> list[date]:
+                    blocks: Iterable[Interval], now: datetime, tz: ZoneInfo, staffing: Staffing = None) -> list[date]:
     """The dates in [first, last] that have at least one free time (one pass over the intervals)."""
-    held = Held(busy, blocks, rules)
+    held = Staffed(busy, blocks, rules, staffing)
     earliest = now + timedelta(hours=rules.min_notice_hours)
     today, horizon = bookable_days(rules, now, tz)
     days = []
     day = max(first, today)
     while day <= min(last, horizon):
-        if next(_free_on_day(held, day, minutes, earliest, tz), None) is not None:
+        if next(held.free_on_day(day, minutes, earliest, tz), None) is not None:
             days.append(day)
         day += timedelta(days=1)
     return days
 
 
 def nearest_free(rules: Rules, around: datetime, minutes: int, busy: Iterable[Interval],
-                 blocks: Iterable[Interval], now: datetime, tz: ZoneInfo, limit: int = 4) -> list[datetime]:
+                 blocks: Iterable[Interval], now: datetime, tz: ZoneInfo, limit: int = 4,
+                 staffing: Staffing = None) -> list[datetime]:
     """Up to `limit` free times closest to `around` (same day first, then the following days)."""
-    held = Held(busy, blocks, rules)
+    held = Staffed(busy, blocks, rules, staffing)
     earliest = now + timedelta(hours=rules.min_notice_hours)
     day = around.astimezone(tz).date()
     today, last = bookable_days(rules, now, tz)
-    same_day = list(_free_on_day(held, day, minutes, earliest, tz)) if today <= day <= last else []
+    same_day = list(held.free_on_day(day, minutes, earliest, tz)) if today <= day <= last else []
     found = sorted(same_day, key=lambda start: abs(start - around))[:limit]
     while len(found) < limit and day < last:
         day += timedelta(days=1)
         if day >= today:
-            found.extend(islice(_free_on_day(held, day, minutes, earliest, tz), limit - len(found)))
+            found.extend(islice(held.free_on_day(day, minutes, earliest, tz), limit - len(found)))
     return sorted(found)

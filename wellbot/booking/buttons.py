@@ -39,6 +39,29 @@ class PageWeek(Button, tag="book:wk"):
 
 
 @dataclass(frozen=True)
+class PageDays(Button, tag="book:pg"):
+    """A week of days from the given local day (YYYYMMDD): Earlier and Later."""
+
+    token: str
+    day: str
+
+
+@dataclass(frozen=True)
+class PickMonth(Button, tag="book:mo"):
+    """Every day of one month (YYYYMM) with free times, on one screen."""
+
+    token: str
+    month: str
+
+
+@dataclass(frozen=True)
+class FirstAvailable(Button, tag="book:first"):
+    """The earliest free times across days."""
+
+    token: str
+
+
+@dataclass(frozen=True)
 class PickDay(Button, tag="book:day"):
     """A day with free times (YYYYMMDD in the clinic's time zone)."""
 
@@ -78,10 +101,32 @@ class ConfirmBooking(Button, tag="book:ok"):
 
 @dataclass(frozen=True)
 class JoinWaitlist(Button, tag="book:wl"):
-    """Wait for the service during the week on screen (its index from the first bookable day)."""
+    """No day on screen has a free time: ask which days and times suit, to wait for one."""
 
     token: str
-    week: int
+
+
+@dataclass(frozen=True)
+class WaitlistDay(Button, tag="book:wd"):
+    """Turn one weekday (date.weekday()) on or off for the waitlist."""
+
+    token: str
+    weekday: int
+
+
+@dataclass(frozen=True)
+class WaitlistPart(Button, tag="book:wp"):
+    """Turn mornings ("am") or afternoons ("pm") on or off for the waitlist."""
+
+    token: str
+    part: str
+
+
+@dataclass(frozen=True)
+class WaitlistJoin(Button, tag="book:wj"):
+    """Join the waitlist with the days and times chosen."""
+
+    token: str
 
 
 # ---- a patient's own visits (`vis:`), also sent by reminders -------------------------------------
@@ -113,6 +158,67 @@ class KeepVisit(Button, tag="vis:keep"):
     """No, keep it."""
 
     visit_id: int
+
+
+@dataclass(frozen=True)
+class LeaveWaitlist(Button, tag="vis:wlx"):
+    """Leave one of the presser's waitlist entries (from /visits)."""
+
+    wish_id: int
+
+
+@dataclass(frozen=True)
+class RunningLate(Button, tag="vis:late"):
+    """On the last reminder: the patient is running late (asks how late)."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class LateBy(Button, tag="vis:lateby"):
+    """About this many minutes late."""
+
+    visit_id: int
+    minutes: int
+
+
+@dataclass(frozen=True)
+class CallClinic(Button, tag="vis:call"):
+    """On the last reminder: show the clinic's number to call."""
+
+    visit_id: int
+
+
+# ---- intake questions (`intk:`) --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeStart(Button, tag="intk:go"):
+    """Answer (or go on answering) a visit's intake questions: after booking, on a reminder, in /visits."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class IntakeAnswer(Button, tag="intk:a"):
+    """An answer offered as a button (a score, yes/no, or one of the options)."""
+
+    token: str
+    value: str
+
+
+@dataclass(frozen=True)
+class IntakeSkip(Button, tag="intk:s"):
+    """Skip this question."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class IntakeLater(Button, tag="intk:l"):
+    """Stop for now; the rest can be answered later."""
+
+    token: str
 
 
 # ---- the waitlist (`wl:`) ---------------------------------------------------------------------------
@@ -168,3 +274,90 @@ class StaffCancelYes(Button, tag="sched:cxy"):
     """Cancel and tell the patient."""
 
     visit_id: int
+
+
+# ---- the front desk (`desk:`), staff-only routes -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeskPatient(Button, tag="desk:p"):
+    """A patient's card for staff: kind "t" (Telegram user id) or "p" (phone-only record id)."""
+
+    kind: str
+    record_id: int
+
+
+@dataclass(frozen=True)
+class DeskBook(Button, tag="desk:b"):
+    """Book a visit for this patient (who phoned)."""
+
+    kind: str
+    record_id: int
+
+
+@dataclass(frozen=True)
+class DeskMove(Button, tag="desk:mv"):
+    """Move a visit for the patient who phoned."""
+
+    visit_id: int
+
+
+@dataclass(frozen=True)
+class DeskMessage(Button, tag="desk:msg"):
+    """Write one message to this Telegram patient."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class DeskService(Button, tag="desk:svc"):
+    """The service to book."""
+
+    token: str
+    service: str
+
+
+@dataclass(frozen=True)
+class DeskDay(Button, tag="desk:day"):
+    """A day with free times (YYYYMMDD)."""
+
+    token: str
+    day: str
+
+
+@dataclass(frozen=True)
+class DeskTime(Button, tag="desk:t"):
+    """A free start time (a UTC stamp)."""
+
+    token: str
+    stamp: str
+
+
+@dataclass(frozen=True)
+class DeskConfirm(Button, tag="desk:ok"):
+    """Book (or move) it."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class DeskStop(Button, tag="desk:x"):
+    """Leave the front-desk flow; nothing is kept."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class PickPractitioner(Button, tag="book:pr"):
+    """Who the patient would like to see: a practitioner's key, or "" for the first available."""
+
+    token: str
+    practitioner: str
+
+
+@dataclass(frozen=True)
+class StaffDayOf(Button, tag="sched:dw"):
+    """One local day's agenda (YYYYMMDD) for one practitioner (their key), or everyone ("")."""
+
+    day: str
+    practitioner: str

@@ -27,6 +27,38 @@ def check_rules(deps: Deps) -> None:
     deps.booking_rules = rules_from_clinic(deps.clinic)
 
 
+def check_intake(deps: Deps) -> None:
+    """Feature check: [[intake.questions]] and each service's `intake` list are valid (raises ConfigError)."""
+    from wellbot.booking.questions import intake_of
+
+    intake_of(deps.clinic)
+
+
+def practitioners(deps: Deps) -> tuple:
+    """The clinic's practitioners (empty: none listed, the rooms alone decide)."""
+    from wellbot.booking.practitioners import practitioners_of
+
+    return practitioners_of(deps.clinic, rules_of(deps))
+
+
+def check_practitioners(deps: Deps) -> None:
+    """Feature check: [[practitioners]] are valid (raises ConfigError)."""
+    practitioners(deps)
+
+
+def eligible(deps: Deps, service_key: str, wanted: str | None) -> list | None:
+    """Who may take a visit for the service (the one wanted, or all who give it); None if none are listed."""
+    from wellbot.booking.practitioners import giving
+
+    listed = practitioners(deps)
+    return giving(listed, service_key, wanted) if listed else None
+
+
+def practitioner_name(deps: Deps, key: str | None) -> str:
+    """A practitioner's name for screens ("" if none or unknown)."""
+    return next((p.name for p in practitioners(deps) if p.key == key), "") if key else ""
+
+
 def bookable_service(deps: Deps, key: str | None) -> Service | None:
     """The service if the clinic still offers it online."""
     service = deps.clinic.service(key) if key else None

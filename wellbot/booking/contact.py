@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 
 NAME_MIN, NAME_MAX = 2, 80
 NAME_PUNCTUATION = set(" '’-.,")  # O'Neill, Smith-Jones, Jr.
 PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 PHONE_SHAPE = re.compile(r"^\+?\d+$")
+WORD = re.compile(r"[^\W\d_]+")
+SOMEONE_ELSE, NOT_A_NAME = "someone_else", "not_a_name"
+# Words that say the patient is booking for another person ("for my mother").
+RELATIONS = frozenset({"mother", "mom", "mum", "mommy", "father", "dad", "daddy", "son", "daughter", "child",
+                       "children", "kid", "kids", "baby", "wife", "husband", "partner", "parent", "parents",
+                       "grandmother", "grandfather", "grandma", "grandpa", "granny", "brother", "sister",
+                       "family", "someone", "somebody", "friend", "aunt", "uncle"})
+POSSESSIVE = frozenset({"my", "for", "else", "our", "his", "her"})
+# Words that make a sentence, not a name: typed requests and commands are never stored as a name.
+SENTENCE_WORDS = frozenset({"i", "im", "want", "wants", "book", "booking", "appointment", "please", "need",
+                            "cancel", "back", "help", "my", "me", "myself", "visit", "would", "like", "the"})
 
 
 def clean_name(text: str) -> str | None:
@@ -22,6 +34,37 @@ def clean_name(text: str) -> str | None:
     if sum(ch.isalpha() for ch in name) < NAME_MIN:
         return None
     return name
+
+
+def name_problem(text: str) -> str | None:
+    """Why typed text is not a name even if it is all letters: SOMEONE_ELSE ("for my mother"), NOT_A_NAME, or None."""
+    words = {w.lower() for w in WORD.findall(text.replace("'", ""))}
+    if words & RELATIONS and words & POSSESSIVE:
+        return SOMEONE_ELSE
+    if words & SENTENCE_WORDS:
+        return NOT_A_NAME
+    return None
+
+
+BIRTH_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
+MAX_AGE_YEARS = 120
+
+
+def parse_birth_date(text: str, today: date) -> date | None:
+    """A date of birth typed as 2015-05-03, 03.05.2015, 3 May 2015 or May 3, 2015; None if unclear or impossible.
+
+    Slashed forms (05/03/2015) are refused: day and month order differ between countries.
+    """
+    cleaned = " ".join(text.replace(",", " ").split())
+    for fmt in BIRTH_FORMATS:
+        try:
+            born = datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+        if today.year - MAX_AGE_YEARS <= born.year and born <= today:
+            return born
+        return None
+    return None
 
 
 def clean_phone(text: str) -> str | None:

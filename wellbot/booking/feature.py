@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from wellbot.booking import flow, staff, store, visits, waitlist
+from wellbot.booking import desk, flow, intake, staff, store, visits, waitlist
 from wellbot.booking.buttons import ClaimOffer
-from wellbot.booking.common import check_rules
+from wellbot.booking.common import check_intake, check_practitioners, check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 
 FEATURE = Feature(
@@ -12,19 +12,26 @@ FEATURE = Feature(
     commands=[
         Command("book", "Book a visit", flow.book_command),
         Command("visits", "Your upcoming visits: reschedule or cancel", visits.visits_command),
-        Command("today", "Today's visits with names and confirmation status", staff.today_command, staff=True),
-        Command("schedule", "The visits of one day", staff.schedule_command, staff=True, usage="YYYY-MM-DD"),
+        Command("today", "Today's visits with names and confirmation status", staff.today_command, staff=True,
+                usage="[practitioner|all]"),
+        Command("schedule", "The visits of one day", staff.schedule_command, staff=True,
+                usage="YYYY-MM-DD [practitioner|all]"),
         Command("block", "Close a time range to online booking", staff.block_command, staff=True,
                 usage="YYYY-MM-DD HH:MM-HH:MM"),
+        Command("patient", "Find a patient who phoned: book, move or cancel for them, or message them",
+                desk.patient_command, staff=True, usage="<name or phone>"),
+        Command("newpatient", "Make a record for a patient without Telegram", desk.new_patient_command,
+                staff=True, usage="<full name> <phone>"),
     ],
-    buttons=[*flow.ROUTES, *visits.ROUTES, ButtonRoute.typed(ClaimOffer, waitlist.claim), *staff.ROUTES],
+    buttons=[*flow.ROUTES, *visits.ROUTES, *intake.ROUTES, ButtonRoute.typed(ClaimOffer, waitlist.claim),
+             *staff.ROUTES, *desk.ROUTES],
     menu=[
         MenuItem("book", "Book a visit", flow.book_command, order=10),
         MenuItem("visits", "My visits", visits.visits_command, order=20),
     ],
     deep_links={"book": flow.book_command},
-    flow_steps=[flow.STEPS],
-    checks=[check_rules],
+    flow_steps=[flow.STEPS, intake.STEPS, desk.STEPS],
+    checks=[check_rules, check_intake, check_practitioners],
     export_data=store.export_visits,
     erase_data=store.erase_visits,
     purge=store.purge_visits,

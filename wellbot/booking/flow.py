@@ -15,30 +15,38 @@ from telegram import InputFile, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboa
 from telegram.constants import ParseMode
 from telegram.error import Forbidden
 
-from wellbot.booking import actions, store
+from wellbot.booking import actions, ics, intake, store
 from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
 from wellbot.booking.buttons import (
     CancelBooking,
     ConfirmBooking,
+    FirstAvailable,
     GoBack,
     JoinWaitlist,
+    PageDays,
     PageWeek,
     PickDay,
+    PickMonth,
+    PickPractitioner,
     PickService,
     PickTime,
     StartBooking,
+    WaitlistDay,
+    WaitlistJoin,
+    WaitlistPart,
 )
 from wellbot.booking.common import (
     DAY_FORMAT,
     bookable_service,
     day_bounds,
+    eligible,
     parse_day,
     parse_stamp,
+    practitioner_name,
     rules_of,
     stamp,
 )
-from wellbot.booking.contact import clean_name, clean_phone
-from wellbot.booking.ics import visit_ics
+from wellbot.booking.contact import SOMEONE_ELSE, clean_name, clean_phone, name_problem, parse_birth_date
 from wellbot.bot.callbacks import Button, CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
@@ -55,6 +63,10 @@ log = logging.getLogger(__name__)
 FLOW = "book"
 PREFIX = "book"
 SERVICE, DAY, TIME, NAME, PHONE, SUMMARY = "service", "day", "time", "name", "phone", "summary"
+FAMILY_NAME, FAMILY_BIRTH = "family_name", "family_birth"  # booking for a new family member
+ANYONE = "the first available practitioner"
+ANYONE_LABEL = "👥 Anyone"
+PERSON_LABEL = "👤 {name}"
 WEEK_DAYS = 7
 DAYS_PER_ROW = 2
 TIMES_PER_ROW = 4
@@ -67,7 +79,18 @@ CONFIRM = "✅ Confirm"
 CANCEL = "✖ Cancel"
 SHARE = "📱 Share my phone number"
 CHANGE_DETAILS = "Change name or phone"
+FAMILY = "👪 Someone in my family"
+FAMILY_MEMBER = "👪 {name}"  # a saved family member on the name step's keyboard
 WAITLIST = "⏳ Join the waitlist for these days"
+VISIT_ICS, CANCELLED_ICS = "visit.ics", "visit-cancelled.ics"
+WAITLIST_STEP = "waitlist"  # choosing the days and times that suit, before joining
+FIRST_AVAILABLE = "⚡ First available"
+FIRST_TIMES = 6  # earliest free times offered by "First available"
+FIRST_PER_DAY = 2  # at most this many of them on one day, so the choice spans a few days
+MONTH_DAYS_PER_ROW = 3
+MONTH_LABEL = "📅 {name}"
+CANCEL_WORDS = {"cancel", "stop", "quit", "exit"}  # typed instead of a name: leave, never a name
+BACK_WORDS = {"back", "go back"}
 
 
 # ---- entry points -------------------------------------------------------------------------------
@@ -81,15 +104,14 @@ async def begin(update: Update, context: WellbotContext, service_key: str | None
     """Start a fresh booking flow, preselecting a bookable service when given."""
     deps, user_id = context.deps, update.effective_user.id
     rules = rules_of(deps)
-    if store.count_upcoming(deps.db, user_id, deps.clock.now()) >= rules.max_upcoming_per_patient:
+    if store.count_upcoming(deps.db, user_id, deps.clock.now()) >= rules.max_upcoming_per_patient \
+            and not store.dependants_of(deps.db, user_id):  # with family, the limit is counted per person at Confirm
         await reply(update, context, "book_limit", limit=rules.max_upcoming_per_patient)
         return
-    state = deps.flows.start(user_id, FLOW, SERVICE, {"week": 0})
+    state = deps.flows.start(user_id, FLOW, SERVICE, {})
     if bookable_service(deps, service_key):
         state.data["service"] = service_key
-        state.step = DAY
-        deps.flows.save(state)
-        await show_days(update, context, state, new=True)
+        await _after_service(update, context, state, new=True)
         return
     await show_services(update, context, state, new=True, asked=deps.clinic.service(service_key or ""))
 
@@ -98,7 +120,7 @@ async def begin_claim(update: Update, context: WellbotContext, service: Service,
     """Start the flow at the name step for a freed time claimed from the waitlist."""
     day = start.astimezone(context.deps.clinic.timezone).date()
     state = context.deps.flows.start(update.effective_user.id, FLOW, NAME,
-                                     {"week": 0, "service": service.key, "day": day.isoformat(),
+                                     {"service": service.key, "day": day.isoformat(),
                                       "start": to_db(start)})
     await show(update, context, "book_chosen", service=service, start=start)
     await ask_name(update, context, state)
@@ -107,7 +129,8 @@ async def begin_claim(update: Update, context: WellbotContext, service: Service,
 async def begin_reschedule(update: Update, context: WellbotContext, visit: store.Visit) -> None:
     """Start the flow in reschedule mode for a visit the presser owns."""
     state = context.deps.flows.start(update.effective_user.id, FLOW, DAY,
-                                     {"week": 0, "service": visit.service_key, "visit": visit.id})
+                                     {"service": visit.service_key, "visit": visit.id,
+                                      "practitioner": visit.practitioner_key or ""})
     await show_days(update, context, state, new=True)
 
 
@@ -137,37 +160,62 @@ async def show_services(update: Update, context: WellbotContext, state: Flow, *,
     rows = [[_button(s.name, PickService(state.token, s.key))] for s in services if s.bookable]
     rows.append([_button(CANCEL, CancelBooking(state.token))])
     await _screen(update, context, new, "book_services", inline(rows), note=note, asked=asked,
-                  phone_only=[s for s in services if not s.bookable])
+                  services=[s for s in services if s.bookable], phone_only=[s for s in services if not s.bookable])
+
+
+def window(deps: Deps, state: Flow) -> tuple[date, date]:
+    """The local days on screen: a week from `from` (default today), or the month chosen, within the horizon."""
+    first, last = bookable_days(rules_of(deps), deps.clock.now(), deps.clinic.timezone)
+    start = min(max(date.fromisoformat(state.data.get("from", first.isoformat())), first), last)
+    end = date.fromisoformat(state.data["to"]) if "to" in state.data else start + timedelta(days=WEEK_DAYS - 1)
+    return start, min(max(end, start), last)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """The first day of every month that [first, last] touches."""
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
 
 
 async def show_days(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,
                     note: str = "") -> None:
-    """One week of days that have free times, with paging and a way back."""
+    """The days with free times in the window on screen, with paging, a month jump and "first available"."""
     deps = context.deps
     service = bookable_service(deps, state.data.get("service"))
     if service is None:
         await _service_gone(update, context, state, new)
         return
-    rules, now, tz = rules_of(deps), deps.clock.now(), deps.clinic.timezone
+    rules, now, tz, token = rules_of(deps), deps.clock.now(), deps.clinic.timezone, state.token
     first, last = bookable_days(rules, now, tz)
-    weeks = (last - first).days // WEEK_DAYS
-    week = min(max(int(state.data.get("week", 0)), 0), weeks)
-    week_start = first + timedelta(days=WEEK_DAYS * week)
-    week_end = min(week_start + timedelta(days=WEEK_DAYS - 1), last)
-    busy, blocks = held(deps, week_start, week_end, state.data.get("visit"))
-    days = days_with_slots(rules, week_start, week_end, service.duration_minutes, busy, blocks, now, tz)
-    day_buttons = [_button(d.strftime("%a %d %b"), PickDay(state.token, d.strftime(DAY_FORMAT))) for d in days]
-    rows = [day_buttons[i:i + DAYS_PER_ROW] for i in range(0, len(day_buttons), DAYS_PER_ROW)]
-    rows.append([b for b in (_button(EARLIER, PageWeek(state.token, week - 1)) if week > 0 else None,
-                             _button(LATER, PageWeek(state.token, week + 1)) if week < weeks else None) if b])
+    start, end = window(deps, state)
+    busy, blocks = held(deps, start, end, state.data.get("visit"))
+    days = days_with_slots(rules, start, end, service.duration_minutes, busy, blocks, now, tz,
+                           staff_for(deps, state, start, end))
+    per_row = DAYS_PER_ROW if (end - start).days < WEEK_DAYS else MONTH_DAYS_PER_ROW
+    day_buttons = [_button(d.strftime("%a %d %b"), PickDay(token, d.strftime(DAY_FORMAT))) for d in days]
+    rows = [day_buttons[i:i + per_row] for i in range(0, len(day_buttons), per_row)]
+    earlier = max(first, start - timedelta(days=WEEK_DAYS))
+    rows.append([b for b in (
+        _button(EARLIER, PageDays(token, earlier.strftime(DAY_FORMAT))) if start > first else None,
+        _button(LATER, PageDays(token, (end + timedelta(days=1)).strftime(DAY_FORMAT))) if end < last else None,
+    ) if b])
+    month_mode = "to" in state.data
+    rows.append([_button(MONTH_LABEL.format(name=m.strftime("%B")), PickMonth(token, m.strftime("%Y%m")))
+                 for m in months_between(first, last) if not (month_mode and m == start.replace(day=1))])
+    rows.append([_button(FIRST_AVAILABLE, FirstAvailable(token))])
     if "visit" not in state.data:
-        rows.append([_button(WAITLIST, JoinWaitlist(state.token, week))])
-        rows.append([_button(BACK, GoBack(state.token, SERVICE)), _button(CANCEL, CancelBooking(state.token))])
+        if not days:  # only a week with nothing free is worth waiting for
+            rows.append([_button(WAITLIST, JoinWaitlist(token))])
+        rows += _practitioner_rows(deps, state)
+        rows.append([_button(BACK, GoBack(token, SERVICE)), _button(CANCEL, CancelBooking(token))])
     else:
-        rows.append([_button(CANCEL, CancelBooking(state.token))])
-    await _screen(update, context, new, "book_days", inline(rows), service=service, note=note,
-                  first_day=noon(deps, week_start), last_day=noon(deps, week_end), has_days=bool(days),
-                  rescheduling=_visit_of(deps, state))
+        rows.append([_button(CANCEL, CancelBooking(token))])
+    await _screen(update, context, new, "book_days", inline([r for r in rows if r]), service=service, note=note,
+                  first_day=noon(deps, start), last_day=noon(deps, end), has_days=bool(days),
+                  rescheduling=_visit_of(deps, state), with_name=_with_name(deps, state))
 
 
 async def show_times(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,
@@ -181,7 +229,8 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
     day = date.fromisoformat(state.data["day"])
     busy, blocks = held(deps, day, day, state.data.get("visit"))
     slots = free_slots(rules_of(deps), day, service.duration_minutes, busy, blocks, deps.clock.now(),
-                       deps.clinic.timezone)
+                       deps.clinic.timezone, staff_for(deps, state, day, day))
+    slots = [s for s in slots if not overlaps_own(deps, state, s, service)]
     if not slots:
         state.step = DAY
         deps.flows.save(state)
@@ -194,20 +243,35 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
                   note=note)
 
 
-def _contact_keyboard() -> ReplyKeyboardMarkup:
-    """Share-contact and Back as reply-keyboard buttons (typed steps cannot carry inline buttons and these)."""
-    return ReplyKeyboardMarkup([[KeyboardButton(SHARE, request_contact=True)], [KeyboardButton(BACK)]],
-                               resize_keyboard=True, one_time_keyboard=False)
+def _contact_keyboard(family: list[store.Dependant] | None = None) -> ReplyKeyboardMarkup:
+    """Share-contact, Back and Cancel as reply-keyboard buttons (typed steps cannot carry inline buttons too).
+
+    At the name step (`family` given) also "Someone in my family" and each saved family member.
+    """
+    rows = [[KeyboardButton(SHARE, request_contact=True)]]
+    if family is not None:
+        rows += [[KeyboardButton(FAMILY_MEMBER.format(name=d.name))] for d in family]
+        rows.append([KeyboardButton(FAMILY)])
+    rows.append([KeyboardButton(BACK), KeyboardButton(CANCEL)])
+    return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=False)
+
+
+def _clear_person(state: Flow) -> None:
+    """Forget who the visit is for (the name step starts over)."""
+    for key in ("name", "phone", "dependant", "family_name", "birth_date"):
+        state.data.pop(key, None)
 
 
 async def ask_name(update: Update, context: WellbotContext, state: Flow) -> None:
-    """Ask for the patient's full name (or their shared contact)."""
-    await reply(update, context, "book_ask_name", keyboard=_contact_keyboard())
+    """Ask for the patient's full name (or their shared contact), or who in the family the visit is for."""
+    family = store.dependants_of(context.deps.db, state.user_id)
+    await reply(update, context, "book_ask_name", keyboard=_contact_keyboard(family), family=bool(family))
 
 
 async def ask_phone(update: Update, context: WellbotContext, state: Flow) -> None:
     """Ask for a phone number the clinic can call."""
-    await reply(update, context, "book_ask_phone", keyboard=_contact_keyboard(), name=state.data["name"])
+    await reply(update, context, "book_ask_phone", keyboard=_contact_keyboard(), name=state.data["name"],
+                for_family="dependant" in state.data or "birth_date" in state.data)
 
 
 async def show_summary(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
@@ -220,13 +284,40 @@ async def show_summary(update: Update, context: WellbotContext, state: Flow, *, 
     state.step = SUMMARY
     deps.flows.save(state)
     rows = [[_button(CONFIRM, ConfirmBooking(state.token))], [_button(BACK, GoBack(state.token, TIME))]]
-    if "visit" not in state.data:
+    if "visit" not in state.data:  # who the visit is for, and the phone, can be changed
         rows.append([_button(CHANGE_DETAILS, GoBack(state.token, NAME))])
     rows.append([_button(CANCEL, CancelBooking(state.token))])
     start = from_db(state.data["start"])
     await _screen(update, context, new, "book_summary", inline(rows), service=service, start=start,
                   end=start + timedelta(minutes=service.duration_minutes), name=state.data.get("name"),
-                  phone=state.data.get("phone"), rescheduling=_visit_of(deps, state))
+                  phone=state.data.get("phone"), rescheduling=_visit_of(deps, state),
+                  birth_date=_birth_date(deps, state), with_name=_with_name(deps, state))
+
+
+def _with_name(deps: Deps, state: Flow) -> str:
+    """Who the visit is with: a name, "the first available practitioner", or "" (no practitioners listed)."""
+    if eligible(deps, state.data.get("service", ""), None) is None:
+        return ""
+    return practitioner_name(deps, state.data.get("practitioner")) or ANYONE
+
+
+def _practitioner_rows(deps: Deps, state: Flow) -> list[list[tuple[str, str]]]:
+    """Buttons narrowing the days to one practitioner who gives the service, or back to anyone."""
+    who = eligible(deps, state.data.get("service", ""), None) or []
+    chosen = state.data.get("practitioner") or ""
+    buttons = [_button(PERSON_LABEL.format(name=p.name), PickPractitioner(state.token, p.key))
+               for p in who if p.key != chosen]
+    if chosen:
+        buttons.insert(0, _button(ANYONE_LABEL, PickPractitioner(state.token, "")))
+    return [buttons[i:i + DAYS_PER_ROW] for i in range(0, len(buttons), DAYS_PER_ROW)] if len(who) > 1 or chosen \
+        else []
+
+
+def _birth_date(deps: Deps, state: Flow) -> datetime | None:
+    """The family member's date of birth (as noon, for the `day` filter), if the visit is for one."""
+    if "birth_date" in state.data:
+        return noon(deps, date.fromisoformat(state.data["birth_date"]))
+    return None
 
 
 async def _service_gone(update: Update, context: WellbotContext, state: Flow, new: bool) -> None:
@@ -239,6 +330,59 @@ async def _service_gone(update: Update, context: WellbotContext, state: Flow, ne
         return
     context.deps.flows.save(state)
     await show_services(update, context, state, new=new, note="service_gone")
+
+
+def overlaps_own(deps: Deps, state: Flow, start: datetime, service: Service) -> bool:
+    """True if the person the visit is for already holds another visit overlapping this time.
+
+    While booking, times are chosen before who the visit is for: a patient with family
+    members may be booking for one of them, so nothing is hidden and the store's own
+    check refuses an overlap at Confirm.
+    """
+    end = start + timedelta(minutes=service.duration_minutes)
+    moving = _visit_of(deps, state)
+    if moving is not None:
+        person = moving.dependant_id
+    elif "dependant" in state.data:
+        person = state.data["dependant"]
+    elif "birth_date" in state.data or store.dependants_of(deps.db, state.user_id):
+        return False  # a family member named just now has no visits; with family, who is not known yet
+    else:
+        person = None
+    return bool(store.own_visits_between(deps.db, state.user_id, start, end, exclude=state.data.get("visit"),
+                                         dependant_id=person))
+
+
+def earliest_times(deps: Deps, state: Flow, service: Service) -> list[datetime]:
+    """The first free times from now on, a few per day, that the patient does not already hold."""
+    rules, now, tz = rules_of(deps), deps.clock.now(), deps.clinic.timezone
+    day, last = bookable_days(rules, now, tz)
+    found: list[datetime] = []
+    while day <= last and len(found) < FIRST_TIMES:
+        busy, blocks = held(deps, day, day, state.data.get("visit"))
+        slots = [s for s in free_slots(rules, day, service.duration_minutes, busy, blocks, now, tz,
+                                       staff_for(deps, state, day, day))
+                 if not overlaps_own(deps, state, s, service)]
+        found.extend(slots[:min(FIRST_PER_DAY, FIRST_TIMES - len(found))])
+        day += timedelta(days=1)
+    return found
+
+
+def staff_for(deps: Deps, state: Flow, first: date, last: date) -> list | None:
+    """Who could take the visit around [first, last]: the chosen practitioner or all who give the service."""
+    return staffing(deps, state.data.get("service", ""), state.data.get("practitioner") or None, first, last,
+                    state.data.get("visit"))
+
+
+def staffing(deps: Deps, service_key: str, wanted: str | None, first: date, last: date,
+             exclude: int | None) -> list | None:
+    """Per eligible practitioner, their rules and the time their visits hold; None when none are listed."""
+    who = eligible(deps, service_key, wanted)
+    if who is None:
+        return None
+    start, _ = day_bounds(deps, first - timedelta(days=1))
+    _, end = day_bounds(deps, last + timedelta(days=1))
+    return [(p.rules, store.practitioner_busy(deps.db, p.key, start, end, exclude)) for p in who]
 
 
 def held(deps: Deps, first: date, last: date, exclude: int | None) -> tuple[list, list]:
@@ -276,17 +420,70 @@ async def pick_service(update: Update, context: WellbotContext, button: PickServ
     if bookable_service(context.deps, button.service) is None:
         await show_services(update, context, state, note="service_gone")
         return
-    state.data.update(service=button.service, week=0)
+    state.data["service"] = button.service
+    state.data.pop("from", None)
+    state.data.pop("to", None)
+    await _after_service(update, context, state)
+
+
+async def _after_service(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
+    """A service is chosen: its days, with anyone who gives it (the days screen can narrow to one person)."""
+    state.data.pop("practitioner", None)
     state.step = DAY
+    context.deps.flows.save(state)
+    await show_days(update, context, state, new=new)
+
+
+async def pick_practitioner(update: Update, context: WellbotContext, button: PickPractitioner, state: Flow) -> None:
+    """On the days screen: see one practitioner's days, or anyone's again ("")."""
+    who = eligible(context.deps, state.data["service"], None) or []
+    if "visit" in state.data or (button.practitioner and button.practitioner not in {p.key for p in who}):
+        raise CallbackDataError("not a practitioner for this service")
+    state.data["practitioner"] = button.practitioner
+    context.deps.flows.save(state)
+    await show_days(update, context, state)
+
+
+async def page_days(update: Update, context: WellbotContext, button: PageDays, state: Flow) -> None:
+    """Earlier/later days: a week from the given day."""
+    state.data["from"] = parse_day(button.day).isoformat()
+    state.data.pop("to", None)
     context.deps.flows.save(state)
     await show_days(update, context, state)
 
 
 async def page_week(update: Update, context: WellbotContext, button: PageWeek, state: Flow) -> None:
-    """Earlier/later week of days."""
-    state.data["week"] = button.week
+    """A week-number paging button sent before paging by date (kept so such buttons still work)."""
+    first, _ = bookable_days(rules_of(context.deps), context.deps.clock.now(), context.deps.clinic.timezone)
+    day = first + timedelta(days=WEEK_DAYS * max(button.week, 0))
+    await page_days(update, context, PageDays(state.token, day.strftime(DAY_FORMAT)), state)
+
+
+async def pick_month(update: Update, context: WellbotContext, button: PickMonth, state: Flow) -> None:
+    """Jump to a month: every day of it with free times, on one screen."""
+    try:
+        month = datetime.strptime(button.month, "%Y%m").date()
+    except ValueError:
+        raise CallbackDataError("bad month in callback data") from None
+    state.data["from"] = month.isoformat()
+    state.data["to"] = ((month + timedelta(days=32)).replace(day=1) - timedelta(days=1)).isoformat()
     context.deps.flows.save(state)
     await show_days(update, context, state)
+
+
+async def first_available(update: Update, context: WellbotContext, button: FirstAvailable, state: Flow) -> None:
+    """The earliest free times across days, one tap each."""
+    deps = context.deps
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await _service_gone(update, context, state, new=False)
+        return
+    times = earliest_times(deps, state, service)
+    state.step = TIME
+    deps.flows.save(state)
+    rows = [[_button(deps.renderer.local(s, "%a %d %b %H:%M"), PickTime(state.token, stamp(s)))] for s in times]
+    rows.append([_button(BACK, GoBack(state.token, DAY)), _button(CANCEL, CancelBooking(state.token))])
+    await show(update, context, "book_first", keyboard=inline(rows), service=service, has_times=bool(times))
 
 
 async def pick_day(update: Update, context: WellbotContext, button: PickDay, state: Flow) -> None:
@@ -306,9 +503,13 @@ async def pick_time(update: Update, context: WellbotContext, button: PickTime, s
         await _service_gone(update, context, state, new=False)
         return
     day = start.astimezone(deps.clinic.timezone).date()
+    if overlaps_own(deps, state, start, service):
+        await answer(update, context, deps.renderer.render("book_overlap_toast"), alert=True)
+        await show_times(update, context, state)
+        return
     busy, blocks = held(deps, day, day, state.data.get("visit"))
     if not is_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
-                   deps.clinic.timezone):
+                   deps.clinic.timezone, staff_for(deps, state, day, day)):
         await answer(update, context, deps.renderer.render("book_time_gone_toast"), alert=True)
         await show_times(update, context, state)  # the day being shown, refreshed
         return
@@ -339,8 +540,7 @@ async def go_back(update: Update, context: WellbotContext, button: GoBack, state
         await show_times(update, context, state)
     elif target == NAME and state.step == SUMMARY and "visit" not in state.data:
         state.step = NAME
-        state.data.pop("name", None)
-        state.data.pop("phone", None)
+        _clear_person(state)
         context.deps.flows.save(state)
         start = from_db(state.data["start"])
         await show(update, context, "book_chosen", service=bookable_service(context.deps, state.data["service"]),
@@ -362,14 +562,80 @@ async def on_input(update: Update, context: WellbotContext) -> None:
     """Typed text or a shared contact while in the booking flow."""
     state = context.deps.flows.get(update.effective_user.id)
     message = update.message
+    typed = " ".join((message.text or "").split())
     if message.contact is not None:
         await _take_contact(update, context, state)
-    elif (message.text or "").strip() == BACK:
+    elif typed == CANCEL or typed.lower() in CANCEL_WORDS:
+        context.deps.flows.clear(state.user_id)
+        await reply(update, context, "cancelled", was_in_flow=True, keyboard=ReplyKeyboardRemove())
+    elif typed == BACK or typed.lower() in BACK_WORDS:
         await _typed_back(update, context, state)
+    elif state.step == NAME and (typed == FAMILY or name_problem(typed) == SOMEONE_ELSE):
+        await _ask_family_name(update, context, state, said_someone_else=typed != FAMILY)
+    elif state.step == NAME and _saved_member(context.deps, state, typed) is not None:
+        await _take_member(update, context, state, _saved_member(context.deps, state, typed))
     elif state.step == NAME:
         await _take_name(update, context, state, message.text or "")
+    elif state.step == FAMILY_NAME:
+        await _take_family_name(update, context, state, typed)
+    elif state.step == FAMILY_BIRTH:
+        await _take_birth_date(update, context, state, typed)
     else:
         await _take_phone(update, context, state, message.text or "")
+
+
+def _saved_member(deps: Deps, state: Flow, typed: str) -> store.Dependant | None:
+    """The saved family member whose keyboard button was tapped, if any."""
+    return next((d for d in store.dependants_of(deps.db, state.user_id)
+                 if typed == FAMILY_MEMBER.format(name=d.name)), None)
+
+
+async def _ask_family_name(update: Update, context: WellbotContext, state: Flow, *, said_someone_else: bool) -> None:
+    """Booking for a family member: ask their name first."""
+    _clear_person(state)
+    state.step = FAMILY_NAME
+    context.deps.flows.save(state)
+    await reply(update, context, "book_ask_family_name", said_someone_else=said_someone_else,
+                keyboard=_contact_keyboard())
+
+
+async def _take_member(update: Update, context: WellbotContext, state: Flow, member: store.Dependant) -> None:
+    """A saved family member: their name and birth date are known; ask the phone (unless known)."""
+    state.data.update(dependant=member.id, name=member.name, birth_date=member.birth_date.isoformat())
+    await _after_person(update, context, state)
+
+
+async def _take_family_name(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
+    """The family member's name: validate, then ask their date of birth."""
+    name = clean_name(text) if name_problem(text) is None else None
+    if name is None:
+        await reply(update, context, "book_bad_name")
+        return
+    state.data["family_name"] = name
+    state.step = FAMILY_BIRTH
+    context.deps.flows.save(state)
+    await reply(update, context, "book_ask_birth_date", name=name)
+
+
+async def _take_birth_date(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
+    """The family member's date of birth: then the phone to call about the visit."""
+    today = context.deps.clock.now().astimezone(context.deps.clinic.timezone).date()
+    born = parse_birth_date(text, today)
+    if born is None:
+        await reply(update, context, "book_bad_birth_date")
+        return
+    state.data.update(name=state.data["family_name"], birth_date=born.isoformat())
+    await _after_person(update, context, state)
+
+
+async def _after_person(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Who the visit is for is settled: the phone next, unless it is already known."""
+    if state.data.get("phone"):
+        await _to_summary(update, context, state)
+        return
+    state.step = PHONE
+    context.deps.flows.save(state)
+    await ask_phone(update, context, state)
 
 
 async def _take_contact(update: Update, context: WellbotContext, state: Flow) -> None:
@@ -380,6 +646,10 @@ async def _take_contact(update: Update, context: WellbotContext, state: Flow) ->
         await reply(update, context, "book_bad_phone")
         return
     state.data["phone"] = phone
+    if state.step in (FAMILY_NAME, FAMILY_BIRTH):  # the contact is the booker's: it gives the phone only
+        context.deps.flows.save(state)
+        await reply(update, context, "book_phone_noted")
+        return
     if state.step == NAME:
         name = clean_name(" ".join(p for p in (contact.first_name, contact.last_name) if p))
         if name is None:
@@ -392,7 +662,7 @@ async def _take_contact(update: Update, context: WellbotContext, state: Flow) ->
 
 async def _take_name(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
     """A typed name: validate, then ask the phone (unless already known)."""
-    name = clean_name(text)
+    name = clean_name(text) if name_problem(text) is None else None
     if name is None:
         await reply(update, context, "book_bad_name")
         return
@@ -416,9 +686,13 @@ async def _take_phone(update: Update, context: WellbotContext, state: Flow, text
 
 
 async def _typed_back(update: Update, context: WellbotContext, state: Flow) -> None:
-    """The reply-keyboard Back: phone -> name -> times."""
-    if state.step == PHONE:
+    """The reply-keyboard Back: phone -> name (or family member's birth date -> their name) -> times."""
+    if state.step == FAMILY_BIRTH:
+        await _ask_family_name(update, context, state, said_someone_else=False)
+        return
+    if state.step in (PHONE, FAMILY_NAME):
         state.step = NAME
+        _clear_person(state)
         context.deps.flows.save(state)
         await ask_name(update, context, state)
         return
@@ -452,25 +726,42 @@ async def confirm(update: Update, context: WellbotContext, button: ConfirmBookin
     start = from_db(state.data["start"])
     result = await actions.book(deps, BotNotifier(context.bot, deps), service=service, start=start,
                                 user_id=state.user_id, name=state.data["name"], phone=state.data["phone"],
-                                token=state.token)
+                                token=state.token, dependant=_dependant_of(state),
+                                practitioner=state.data.get("practitioner") or None)
     if result.outcome is actions.Outcome.TAKEN:
         await _show_taken(update, context, state, service, start)
         return
     deps.flows.clear(state.user_id)
     if result.outcome is actions.Outcome.LIMIT:
         await show(update, context, "book_limit", limit=rules_of(deps).max_upcoming_per_patient)
+    elif result.outcome is actions.Outcome.OVERLAP:
+        await show(update, context, "book_overlap", start=start)
     elif result.outcome is actions.Outcome.ALREADY:
         await show(update, context, "book_already_toast")
+    elif result.outcome is actions.Outcome.GONE:  # the family member was erased meanwhile
+        await show(update, context, "visits_gone")
     else:
         await show_booked(update, context, result.visit, service)
+
+
+def _dependant_of(state: Flow) -> int | store.NewDependant | None:
+    """Who the visit is for: a saved family member's id, a new one, or None for the patient."""
+    if "dependant" in state.data:
+        return int(state.data["dependant"])
+    if "birth_date" in state.data:
+        return store.NewDependant(state.data["name"], date.fromisoformat(state.data["birth_date"]))
+    return None
 
 
 async def show_booked(update: Update, context: WellbotContext, visit: store.Visit, service: Service) -> None:
     """The patient's confirmation and calendar file for a new visit."""
     deps = context.deps
     await show(update, context, "book_confirmed", service=service, start=visit.start, end=visit.end,
-               name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours)
+               name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours,
+               for_name=visit.patient_name if visit.dependant_id else "",
+               with_name=practitioner_name(deps, visit.practitioner_key))
     await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
+    await intake.offer_after_booking(update, context, visit)
 
 
 async def _confirm_reschedule(update: Update, context: WellbotContext, state: Flow, service: Service) -> None:
@@ -486,6 +777,8 @@ async def _confirm_reschedule(update: Update, context: WellbotContext, state: Fl
     if result.outcome is actions.Outcome.TOO_LATE:
         await show(update, context, "visits_too_late", visit=result.visit, service=service, action="reschedule",
                    hours=rules_of(deps).cancellation_window_hours)
+    elif result.outcome is actions.Outcome.OVERLAP:
+        await show(update, context, "book_overlap", start=start)
     elif result.outcome is not actions.Outcome.DONE:
         await show(update, context, "visits_gone")
     else:
@@ -501,7 +794,8 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
     day = start.astimezone(deps.clinic.timezone).date()
     busy, blocks = held(deps, day, day + timedelta(days=rules_of(deps).horizon_days), state.data.get("visit"))
     near = nearest_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
-                        deps.clinic.timezone, limit=NEAREST_TIMES)
+                        deps.clinic.timezone, limit=NEAREST_TIMES,
+                        staffing=staff_for(deps, state, day, day + timedelta(days=rules_of(deps).horizon_days)))
     state.step = TIME
     state.data["day"] = day.isoformat()
     deps.flows.save(state)
@@ -511,24 +805,45 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
                has_times=bool(near))
 
 
-async def send_calendar(bot, deps: Deps, chat_id: int, visit: store.Visit, service: Service) -> None:
-    """Send the visit as an .ics file; a patient who blocked the bot is recorded, not an error."""
-    data = visit_ics(uid=f"visit-{visit.id}@wellbot", start=visit.start, end=visit.end, tz=deps.clinic.timezone,
-                     summary=f"{service.name} at {deps.clinic.name}", location=deps.clinic.address,
-                     description=service.preparation or service.description, stamp=deps.clock.now())
-    caption = deps.renderer.render("book_ics_caption", service=service, start=visit.start)
+def calendar_file(deps: Deps, visit: store.Visit, service_name: str, *, cancelled: bool = False) -> bytes:
+    """The visit's .ics: same UID every time, its current SEQUENCE, METHOD:CANCEL once cancelled."""
+    email = str(deps.clinic.raw.get("clinic", {}).get("email", "")).strip()
+    service = deps.clinic.service(visit.service_key)
+    return ics.visit_ics(uid=ics.visit_uid(store.calendar_id(deps.db), visit.id), start=visit.start,
+                         end=visit.end, tz=deps.clinic.timezone, summary=f"{service_name} at {deps.clinic.name}",
+                         location=deps.clinic.address,
+                         description=(service.preparation or service.description) if service else "",
+                         stamp=deps.clock.now(), sequence=visit.sequence,
+                         method=ics.CANCEL if cancelled else ics.PUBLISH,
+                         organizer=(deps.clinic.name, email) if email else None)
+
+
+async def send_calendar(bot, deps: Deps, chat_id: int | None, visit: store.Visit, service: Service | str, *,
+                        cancelled: bool = False) -> None:
+    """Send the visit as an .ics file (or its cancellation); a patient who blocked the bot is recorded, not an error."""
+    if chat_id is None:
+        return
+    name = service if isinstance(service, str) else service.name
+    data = calendar_file(deps, visit, name, cancelled=cancelled)
+    caption = deps.renderer.render("book_ics_caption", service=name, start=visit.start, cancelled=cancelled)
+    filename = CANCELLED_ICS if cancelled else VISIT_ICS
     try:
-        await bot.send_document(chat_id, document=InputFile(data, filename="visit.ics"), caption=caption,
+        await bot.send_document(chat_id, document=InputFile(data, filename=filename), caption=caption,
                                 parse_mode=ParseMode.HTML)
     except Forbidden:
         patients.mark_blocked(deps.db, deps.clock, chat_id, "send_forbidden", deps.hooks.patient_blocked)
 
 
-async def join_waitlist(update: Update, context: WellbotContext, button: JoinWaitlist, state: Flow) -> None:
-    """The days screen's waitlist button (the waitlist module builds on this flow, hence the late import)."""
-    from wellbot.booking import waitlist
+def _waitlist_step(name: str):
+    """A flow button the waitlist module handles (it builds on this flow, hence the late import)."""
 
-    await waitlist.join(update, context, button, state)
+    async def run(update: Update, context: WellbotContext, button: Button, state: Flow) -> None:
+        from wellbot.booking import waitlist
+
+        await getattr(waitlist, name)(update, context, button, state)
+
+    run.__doc__ = f"Hand the button to wellbot.booking.waitlist.{name}."
+    return run
 
 
 # Which buttons each step allows, and where typed text is read; the router enforces it.
@@ -537,12 +852,13 @@ STEPS = FlowSteps(
     buttons={
         ANY_STEP: frozenset({GoBack, CancelBooking}),
         SERVICE: frozenset({PickService}),
-        DAY: frozenset({PageWeek, PickDay, JoinWaitlist}),
+        DAY: frozenset({PageWeek, PageDays, PickMonth, FirstAvailable, PickDay, JoinWaitlist, PickPractitioner}),
+        WAITLIST_STEP: frozenset({WaitlistDay, WaitlistPart, WaitlistJoin}),
         TIME: frozenset({PickTime}),
         SUMMARY: frozenset({ConfirmBooking}),
     },
     on_text=on_input,
-    typed=frozenset({NAME, PHONE}),
+    typed=frozenset({NAME, PHONE, FAMILY_NAME, FAMILY_BIRTH}),
     use_buttons="book_use_buttons",
     on_stale=on_stale,
 )
@@ -551,11 +867,18 @@ STEPS = FlowSteps(
 ROUTES = [
     ButtonRoute.typed(StartBooking, start_booking),
     ButtonRoute.typed(PickService, pick_service),
+    ButtonRoute.typed(PickPractitioner, pick_practitioner),
     ButtonRoute.typed(PageWeek, page_week),
+    ButtonRoute.typed(PageDays, page_days),
+    ButtonRoute.typed(PickMonth, pick_month),
+    ButtonRoute.typed(FirstAvailable, first_available),
     ButtonRoute.typed(PickDay, pick_day),
     ButtonRoute.typed(PickTime, pick_time),
     ButtonRoute.typed(GoBack, go_back),
     ButtonRoute.typed(CancelBooking, cancel_flow),
     ButtonRoute.typed(ConfirmBooking, confirm),
-    ButtonRoute.typed(JoinWaitlist, join_waitlist),
+    ButtonRoute.typed(JoinWaitlist, _waitlist_step("ask_preferences")),
+    ButtonRoute.typed(WaitlistDay, _waitlist_step("toggle_day")),
+    ButtonRoute.typed(WaitlistPart, _waitlist_step("toggle_part")),
+    ButtonRoute.typed(WaitlistJoin, _waitlist_step("join")),
 ]

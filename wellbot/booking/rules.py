@@ -132,4 +132,9 @@ def rules_from_clinic(clinic: Any) -> Rules:
     raw_hours = clinic.raw.get("hours")
     if raw_hours is not None and not isinstance(raw_hours, dict):
         raise ConfigError(f"{clinic.path} [hours]", "must be a table")
-    return parse_rules(clinic.section("booking"), raw_hours, str(clinic.path))
+    booking = clinic.section("booking")
+    listed = clinic.raw.get("practitioners")
+    if isinstance(listed, list) and listed and "capacity" not in booking:
+        # Rooms are optional: with practitioners and no room count, the practitioners are the only limit.
+        booking = {**booking, "capacity": min(len(listed), LIMITS["capacity"][1])}
+    return parse_rules(booking, raw_hours, str(clinic.path))

@@ -11,13 +11,15 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from wellbot.booking import actions, store
+from wellbot.booking import actions, flow, intake, store
 from wellbot.booking.buttons import (
+    DeskMove,
     MarkAttended,
     MarkNoShow,
     StaffCancel,
     StaffCancelYes,
     StaffDay,
+    StaffDayOf,
     StaffVisit,
 )
 from wellbot.booking.common import (
@@ -27,6 +29,9 @@ from wellbot.booking.common import (
     parse_date,
     parse_day,
     parse_local_range,
+    patient_chat,
+    practitioner_name,
+    practitioners,
     service_name,
 )
 from wellbot.bot.callbacks import CallbackDataError
@@ -42,24 +47,46 @@ LABEL_NAME_CHARS = 24
 PREVIOUS_DAY, NEXT_DAY, BACK_TO_DAY = "‹ Previous day", "Next day ›", "‹ Back to the day"
 ATTENDED_LABEL, NO_SHOW_LABEL = "✅ Attended", "🚫 No-show"
 CANCEL_LABEL, CANCEL_YES_LABEL = "❌ Cancel visit", "Yes, cancel and tell the patient"
+MOVE_LABEL = "🔁 Move (patient phoned)"
+ALL, ALL_LABEL, FOR_LABEL = "", "👥 Everyone", "👤 {name}"
 
 
 async def today_command(update: Update, context: WellbotContext) -> None:
-    """/today: today's agenda in the clinic's time zone."""
+    """/today [practitioner|all]: today's agenda; a practitioner on the staff sees their own first."""
     deps = context.deps
-    await reply_day(update, context, deps.clock.now().astimezone(deps.clinic.timezone).date(), new=True)
+    who = _who(deps, update.effective_user.id, context.args or [])
+    if who is None:
+        await reply(update, context, "sched_usage", command="today")
+        return
+    await reply_day(update, context, deps.clock.now().astimezone(deps.clinic.timezone).date(), new=True, who=who)
 
 
 async def schedule_command(update: Update, context: WellbotContext) -> None:
-    """/schedule YYYY-MM-DD: that day's agenda."""
+    """/schedule YYYY-MM-DD [practitioner|all]: that day's agenda."""
+    args = context.args or []
     try:
-        day = parse_date(context.args[0]) if len(context.args or []) == 1 else None
+        day = parse_date(args[0]) if 1 <= len(args) <= 2 else None
     except InputError:
         day = None
-    if day is None:
+    who = _who(context.deps, update.effective_user.id, args[1:]) if day else None
+    if day is None or who is None:
         await reply(update, context, "sched_usage", command="schedule")
         return
-    await reply_day(update, context, day, new=True)
+    await reply_day(update, context, day, new=True, who=who)
+
+
+def _who(deps: Deps, staff_id: int, args: list[str]) -> str | None:
+    """Whose visits to list: a practitioner's key, "" for everyone; None if the argument names nobody.
+
+    Without an argument a practitioner who is on the staff gets their own day list.
+    """
+    listed = practitioners(deps)
+    if not args:
+        return next((p.key for p in listed if p.staff_id == staff_id), ALL)
+    wanted = args[0].lower()
+    if wanted == "all":
+        return ALL
+    return wanted if any(p.key == wanted for p in listed) else None
 
 
 async def block_command(update: Update, context: WellbotContext) -> None:
@@ -90,21 +117,30 @@ def _line(deps: Deps, visit: store.Visit, no_shows: dict[int, int]) -> dict:
     return {"id": visit.id, "start": visit.start, "end": visit.end, "status": visit.status,
             "service": service_name(deps, visit.service_key), "name": visit.patient_name,
             "phone": visit.patient_phone, "confirmed": visit.confirmed_at is not None,
-            "no_shows": no_shows.get(visit.user_id, 0)}
+            "no_shows": no_shows.get(visit.user_id, 0), "late_minutes": visit.late_minutes,
+            "family": visit.dependant_id is not None, "intake": intake.answers_for_staff(deps, visit),
+            "phone_only": visit.phone_patient_id is not None,
+            "with_name": practitioner_name(deps, visit.practitioner_key)}
 
 
-async def reply_day(update: Update, context: WellbotContext, day: date, *, new: bool) -> None:
-    """The agenda of one local day, with a button per visit and day paging."""
+async def reply_day(update: Update, context: WellbotContext, day: date, *, new: bool, who: str = "") -> None:
+    """The agenda of one local day (everyone's, or one practitioner's), with a button per visit and paging."""
     deps = context.deps
     start, end = day_bounds(deps, day)
-    visits = store.agenda(deps.db, start, end)
+    visits = [v for v in store.agenda(deps.db, start, end) if not who or v.practitioner_key == who]
     no_shows = store.no_show_counts(deps.db, [v.user_id for v in visits])
     rows = [[(f"{deps.renderer.local(v.start, '%H:%M')} {(v.patient_name or '-')[:LABEL_NAME_CHARS]}",
               StaffVisit(v.id).pack())] for v in visits if v.status != store.CANCELLED]
-    rows.append([(PREVIOUS_DAY, StaffDay((day - timedelta(days=1)).strftime(DAY_FORMAT)).pack()),
-                 (NEXT_DAY, StaffDay((day + timedelta(days=1)).strftime(DAY_FORMAT)).pack())])
+    rows.append([(PREVIOUS_DAY, StaffDayOf((day - timedelta(days=1)).strftime(DAY_FORMAT), who).pack()),
+                 (NEXT_DAY, StaffDayOf((day + timedelta(days=1)).strftime(DAY_FORMAT), who).pack())])
+    listed = practitioners(deps)
+    if listed:  # filter by practitioner: everyone, or one of them
+        choices = [(ALL_LABEL, ALL), *((FOR_LABEL.format(name=p.name), p.key) for p in listed)]
+        rows += [[(label, StaffDayOf(day.strftime(DAY_FORMAT), key).pack())] for label, key in choices
+                 if key != who]
     values = {"day": start + (end - start) / 2, "visits": [_line(deps, v, no_shows) for v in visits],
-              "blocks": [{"start": b0, "end": b1} for b0, b1 in store.blocks_between(deps.db, start, end)]}
+              "blocks": [{"start": b0, "end": b1} for b0, b1 in store.blocks_between(deps.db, start, end)],
+              "who": practitioner_name(deps, who)}
     if new:
         await reply(update, context, "sched_day", keyboard=inline(rows), **values)
     else:
@@ -114,6 +150,13 @@ async def reply_day(update: Update, context: WellbotContext, day: date, *, new: 
 async def day_pressed(update: Update, context: WellbotContext, button: StaffDay) -> None:
     """Day paging and Back to the day."""
     await reply_day(update, context, parse_day(button.day), new=False)
+
+
+async def day_of_pressed(update: Update, context: WellbotContext, button: StaffDayOf) -> None:
+    """Day paging and the practitioner filter: one practitioner's day, or everyone's."""
+    if button.practitioner and button.practitioner not in {p.key for p in practitioners(context.deps)}:
+        raise CallbackDataError("no such practitioner")
+    await reply_day(update, context, parse_day(button.day), new=False, who=button.practitioner)
 
 
 async def _visit(context: WellbotContext, visit_id: int) -> store.Visit:
@@ -171,6 +214,8 @@ async def show_visit(update: Update, context: WellbotContext, visit_id: int, *, 
     if visit.status != store.CANCELLED and visit.start <= now:
         rows.append([(ATTENDED_LABEL, MarkAttended(visit.id).pack()), (NO_SHOW_LABEL, MarkNoShow(visit.id).pack())])
     if visit.status == store.BOOKED:
+        if visit.start > now:  # the patient phoned: move it for them
+            rows.append([(MOVE_LABEL, DeskMove(visit.id).pack())])
         rows.append([(CANCEL_YES_LABEL, StaffCancelYes(visit.id).pack()) if confirm_cancel
                      else (CANCEL_LABEL, StaffCancel(visit.id).pack())])
     day = visit.start.astimezone(deps.clinic.timezone).date()
@@ -187,12 +232,16 @@ async def _staff_cancel(update: Update, context: WellbotContext, visit: store.Vi
     if not result.done:
         await answer(update, context, deps.renderer.render("sched_not_marked_toast", status="cancelled",
                                                            visit_status=visit.status), alert=True)
+    else:  # the cancellation file takes the visit off the patient's calendar
+        await flow.send_calendar(context.bot, deps, patient_chat(deps, result.visit.user_id), result.visit,
+                                 service_name(deps, visit.service_key), cancelled=True)
     await show_visit(update, context, visit.id)
 
 
 # Staff-only routes: the router checks the presser against the staff list on every press.
 ROUTES = [
     ButtonRoute.typed(StaffDay, day_pressed, staff=True),
+    ButtonRoute.typed(StaffDayOf, day_of_pressed, staff=True),
     ButtonRoute.typed(StaffVisit, visit_pressed, staff=True),
     ButtonRoute.typed(MarkAttended, attended_pressed, staff=True),
     ButtonRoute.typed(MarkNoShow, no_show_pressed, staff=True),

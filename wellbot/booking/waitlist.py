@@ -1,7 +1,10 @@
 """Waitlist: join for a service and a range of days; freed times are offered with a claim button.
 
-When a visit's time is freed, every patient waiting for that service on
-that day gets an offer (first come, first sent) with a claim button valid for
+Offered only when the days on screen have no free time (otherwise there is
+nothing to wait for). The patient picks the weekdays and parts of day that
+suit; /visits lists their entries with a Leave button. When a visit's time
+is freed (and was not free before), every patient waiting for that service
+at that time gets an offer (first come, first sent) with a claim button valid for
 `waitlist_claim_minutes`. Claiming leads through the usual name/phone/Confirm
 steps; the first confirmed booking takes the time and the others are told
 it is gone. The database's slot claims settle any race.
@@ -14,10 +17,18 @@ from datetime import date, timedelta
 
 from telegram import Update
 
-from wellbot.booking import flow, store
-from wellbot.booking.availability import bookable_days, is_free
-from wellbot.booking.buttons import ClaimOffer, JoinWaitlist
-from wellbot.booking.common import bookable_service, patient_chat, rules_of
+from wellbot.booking import actions, flow, store
+from wellbot.booking.availability import is_free
+from wellbot.booking.buttons import (
+    CancelBooking,
+    ClaimOffer,
+    GoBack,
+    JoinWaitlist,
+    WaitlistDay,
+    WaitlistJoin,
+    WaitlistPart,
+)
+from wellbot.booking.common import bookable_service, day_bounds, eligible, patient_chat, rules_of
 from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.keyboards import inline
@@ -29,53 +40,142 @@ log = logging.getLogger(__name__)
 
 MAX_OFFERS = 10  # per freed time: enough to fill it, few enough not to spam
 CLAIM_LABEL = "Claim this time"
+JOIN_LABEL = "⏳ Join the waitlist"
+DAYS_PER_ROW = 3
+WEEKDAY_LABELS = {0: "Mon", 1: "Tue", 2: "Wed", 3: "Thu", 4: "Fri", 5: "Sat", 6: "Sun"}
+WEEKDAY_PLURALS = {0: "Mondays", 1: "Tuesdays", 2: "Wednesdays", 3: "Thursdays", 4: "Fridays", 5: "Saturdays",
+                   6: "Sundays"}
+PART_LABELS = {store.MORNING: "Morning", store.AFTERNOON: "Afternoon"}
 
 
-async def join(update: Update, context: WellbotContext, button: JoinWaitlist, state: Flow) -> None:
-    """Wait for the service during the week on screen (the router has checked the step)."""
-    if "visit" in state.data or button.week < 0:
+async def ask_preferences(update: Update, context: WellbotContext, button: JoinWaitlist, state: Flow) -> None:
+    """`book:wl`: the days on screen have no free time; ask which weekdays and parts of day suit."""
+    if "visit" in state.data:
         raise CallbackDataError("no waitlist while rescheduling")
+    state.step = flow.WAITLIST_STEP
+    state.data.setdefault("wl_days", [])
+    state.data.setdefault("wl_parts", [])
+    context.deps.flows.save(state)
+    await show_preferences(update, context, state)
+
+
+async def show_preferences(update: Update, context: WellbotContext, state: Flow) -> None:
+    """Weekday and part-of-day toggles, then Join."""
     deps = context.deps
     service = bookable_service(deps, state.data.get("service"))
     if service is None:
         await flow.show_services(update, context, state, note="service_gone")
         return
-    first, last = bookable_days(rules_of(deps), deps.clock.now(), deps.clinic.timezone)
-    week_start = first + timedelta(days=flow.WEEK_DAYS * button.week)
-    if week_start > last:
-        raise CallbackDataError("week beyond the booking horizon")
-    week_end = min(week_start + timedelta(days=flow.WEEK_DAYS - 1), last)
-    store.join_waitlist(deps.db, state.user_id, service.key, week_start, week_end, deps.clock.now())
+    open_days = sorted(rules_of(deps).hours)
+    chosen_days, chosen_parts = set(state.data["wl_days"]), set(state.data["wl_parts"])
+    token = state.token
+    day_buttons = [flow._button(_tick(WEEKDAY_LABELS[d], d in chosen_days), WaitlistDay(token, d)) for d in open_days]
+    rows = [day_buttons[i:i + DAYS_PER_ROW] for i in range(0, len(day_buttons), DAYS_PER_ROW)]
+    rows.append([flow._button(_tick(label, part in chosen_parts), WaitlistPart(token, part))
+                 for part, label in PART_LABELS.items()])
+    rows.append([flow._button(JOIN_LABEL, WaitlistJoin(token))])
+    rows.append([flow._button(flow.BACK, GoBack(token, flow.DAY)), flow._button(flow.CANCEL, CancelBooking(token))])
+    first, last = flow.window(deps, state)
+    await show(update, context, "book_waitlist_prefs", keyboard=inline(rows), service=service,
+               first_day=flow.noon(deps, first), last_day=flow.noon(deps, last))
+
+
+def _tick(label: str, chosen: bool) -> str:
+    return f"✓ {label}" if chosen else label
+
+
+async def toggle_day(update: Update, context: WellbotContext, button: WaitlistDay, state: Flow) -> None:
+    """Turn one weekday on or off."""
+    if button.weekday not in WEEKDAY_LABELS:
+        raise CallbackDataError("no such weekday")
+    _toggle(state.data["wl_days"], button.weekday)
+    context.deps.flows.save(state)
+    await show_preferences(update, context, state)
+
+
+async def toggle_part(update: Update, context: WellbotContext, button: WaitlistPart, state: Flow) -> None:
+    """Turn mornings or afternoons on or off."""
+    if button.part not in PART_LABELS:
+        raise CallbackDataError("no such part of day")
+    _toggle(state.data["wl_parts"], button.part)
+    context.deps.flows.save(state)
+    await show_preferences(update, context, state)
+
+
+def _toggle(values: list, value: object) -> None:
+    if value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+
+
+async def join(update: Update, context: WellbotContext, button: WaitlistJoin, state: Flow) -> None:
+    """`book:wj`: wait for the service during the days on screen, on the chosen weekdays and parts of day."""
+    deps = context.deps
+    service = bookable_service(deps, state.data.get("service"))
+    if service is None:
+        await flow.show_services(update, context, state, note="service_gone")
+        return
+    first, last = flow.window(deps, state)
+    days, parts = sorted(state.data["wl_days"]), sorted(state.data["wl_parts"])
+    actions.join_waitlist(deps, user_id=state.user_id, service=service, first=first, last=last, weekdays=days,
+                          day_parts=parts)
     deps.flows.clear(state.user_id)
-    log.info("waitlist joined user_id=%s service=%s", state.user_id, service.key)
-    await show(update, context, "book_waitlist_joined", service=service, first_day=flow.noon(deps, week_start),
-               last_day=flow.noon(deps, week_end), minutes=rules_of(deps).waitlist_claim_minutes)
+    await show(update, context, "book_waitlist_joined", service=service, first_day=flow.noon(deps, first),
+               last_day=flow.noon(deps, last), minutes=rules_of(deps).waitlist_claim_minutes,
+               **preference_words(days, parts))
+
+
+def preference_words(days, parts) -> dict:
+    """Template values naming the chosen weekdays ("Thursdays") and parts of day ("mornings")."""
+    return {"weekdays": [WEEKDAY_PLURALS[d] for d in sorted(days)],
+            "day_parts": [PART_LABELS[p].lower() + "s" for p in sorted(parts)]}
 
 
 async def offer_freed(deps: Deps, notifier: Notifier, visit: store.Visit) -> None:
-    """A visit's time was freed: offer it to the patients waiting for that service that day."""
+    """A visit's time was freed: offer it to those waiting for it, if it was not free before."""
     service = bookable_service(deps, visit.service_key)
     if service is None:
         return
     rules, now, tz = rules_of(deps), deps.clock.now(), deps.clinic.timezone
     day = visit.start.astimezone(tz).date()
-    entries = [e for e in store.waiting_for(deps.db, service.key, day) if e["user_id"] != visit.user_id]
+    entries = [w for w in store.waiting_for(deps.db, service.key, visit.start.astimezone(tz))
+               if w.user_id != visit.user_id]
     if not entries or not _still_free(deps, service.duration_minutes, visit, day):
+        return
+    if _was_free(deps, service.duration_minutes, visit, day):
+        log.info("freed time was already free; no offers visit_id=%s", visit.id)
         return
     expires = now + timedelta(minutes=rules.waitlist_claim_minutes)
     for entry in entries[:MAX_OFFERS]:
-        if patient_chat(deps, entry["user_id"]) is None:
+        if patient_chat(deps, entry.user_id) is None:
             continue
-        offer_id = store.create_offer(deps.db, entry["id"], visit.start, expires, now)
+        offer_id = store.create_offer(deps.db, entry.id, visit.start, expires, now)
         keyboard = inline([[(CLAIM_LABEL, ClaimOffer(offer_id).pack())]])
-        await notifier.patient(entry["user_id"], "book_waitlist_offer", keyboard=keyboard, service=service,
+        await notifier.patient(entry.user_id, "book_waitlist_offer", keyboard=keyboard, service=service,
                                start=visit.start, expires=expires)
     log.info("freed time offered visit_id=%s offers=%s", visit.id, min(len(entries), MAX_OFFERS))
 
 
 def _still_free(deps: Deps, minutes: int, visit: store.Visit, day: date) -> bool:
     busy, blocks = flow.held(deps, day, day, None)
-    return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone)
+    return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone,
+                   flow.staffing(deps, visit.service_key, None, day, day, None))
+
+
+def _was_free(deps: Deps, minutes: int, visit: store.Visit, day: date) -> bool:
+    """True if the time was bookable even while this visit still held it (nothing new to offer)."""
+    busy, blocks = flow.held(deps, day, day, None)
+    busy.append((visit.start, visit.end))
+    who = eligible(deps, visit.service_key, None)
+    staffing = None
+    if who is not None:  # the visit held its practitioner too
+        start, _ = day_bounds(deps, day - timedelta(days=1))
+        _, end = day_bounds(deps, day + timedelta(days=1))
+        staffing = [(p.rules, store.practitioner_busy(deps.db, p.key, start, end)
+                     + ([(visit.start, visit.end)] if p.key == visit.practitioner_key else [])) for p in who]
+    return is_free(rules_of(deps), visit.start, minutes, busy, blocks, deps.clock.now(), deps.clinic.timezone,
+                   staffing)
 
 
 async def claim(update: Update, context: WellbotContext, button: ClaimOffer) -> None:

@@ -47,7 +47,10 @@ class Renderer:
             day=lambda when: self.local(when, "%A %d %B %Y"),
             time=lambda when: self.local(when, "%H:%M"),
             when=lambda when: self.local(when, "%a %d %b %Y, %H:%M"),
+            zone=lambda when: self.local(when, "%Z"),  # "EDT": the zone in force at that instant
         )
+        # "New York" from "America/New_York": how the booking screens name the clinic's time.
+        self.env.globals["zone_city"] = tz.key.rsplit("/", 1)[-1].replace("_", " ")
         self.env.globals.update(globals_ or {})
 
     def local(self, when: datetime, fmt: str = "%a %d %b %Y, %H:%M") -> str:

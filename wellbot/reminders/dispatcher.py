@@ -192,6 +192,9 @@ class Dispatcher:
         if row["kind"] == CONFIRM_ALERT:
             await self._alert_unconfirmed(row, visit)
             return
+        if for_front_desk(row, visit):
+            await self._call_list(row, visit)
+            return
         if visit["patient_status"] == patients.BLOCKED:
             store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now)
             await self._alert_blocked(row, visit)
@@ -212,7 +215,9 @@ class Dispatcher:
         if row["kind"] == CHECKIN:
             return (self.deps.renderer.render_parts("rem_checkin", **values), views.checkin_keyboard(row["id"]))
         return (self.deps.renderer.render_parts("rem_reminder", **values),
-                views.reminder_keyboard(visit["id"], values["confirmed"]))
+                views.reminder_keyboard(visit["id"], values["confirmed"], values["changeable"],
+                                       last=row["offset_minutes"] == min(self.policy.offsets, default=None),
+                                       intake=views.intake_button(self.deps, visit["id"])))
 
     async def _send_with_retries(self, row: dict, chat_id: int, parts: list[str], keyboard: object) -> SendResult:
         """Send with bounded retries; every failed attempt shows in the result."""
@@ -272,11 +277,23 @@ class Dispatcher:
         store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}", self.deps.clock.now(),
                      attempts=1)
 
+    async def _call_list(self, row: dict, visit: dict) -> None:
+        """A phone-only patient's reminder goes to the front desk's call list instead."""
+        delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_call",
+                                       **views.visit_values(self.deps, visit))
+        store.finish(self.deps.db, row["id"], store.SENT if delivered else store.FAILED,
+                     f"front_desk:{delivered}", self.deps.clock.now(), attempts=1)
+
     async def _alert_blocked(self, row: dict, visit: dict) -> None:
         """Tell staff, once per visit, to phone a patient the bot can no longer reach."""
         if store.blocked_alert_already_sent(self.deps.db, visit["id"], row["id"]):
             return
         await notify_staff(self.application.bot, self.deps, "rem_staff_blocked", **views.visit_values(self.deps, visit))
+
+
+def for_front_desk(row: dict, visit: dict) -> bool:
+    """A reminder for a patient the front desk booked by phone (no Telegram): staff phone them instead."""
+    return row["kind"] == REMINDER and visit.get("phone_patient_id") is not None and visit["chat_id"] is None
 
 
 def skip_reason(row: dict, visit: dict | None, now: datetime, policy: Policy) -> str | None:
@@ -290,7 +307,9 @@ def skip_reason(row: dict, visit: dict | None, now: datetime, policy: Policy) ->
         return f"visit_{status}"
     if row["kind"] == CONFIRM_ALERT and visit["confirmed_at"]:
         return "already_confirmed"
-    if row["kind"] != CONFIRM_ALERT and visit["chat_id"] is None:
+    if row["kind"] == CONFIRM_ALERT and visit.get("phone_patient_id") is not None and visit["chat_id"] is None:
+        return "front_desk_calls"  # no Telegram, nothing to confirm: the call list already has them
+    if row["kind"] != CONFIRM_ALERT and visit["chat_id"] is None and not for_front_desk(row, visit):
         return "no_patient"
     if row["idempotency_key"] != store.idempotency_key(visit["id"], row["kind"], row["offset_minutes"],
                                                        visit["start_utc"]):

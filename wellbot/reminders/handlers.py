@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from telegram import Update
 
@@ -10,6 +11,7 @@ from wellbot.bot import callbacks
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.reminders import actions, store, views
+from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.trends import summarize
 
 log = logging.getLogger(__name__)
@@ -24,9 +26,14 @@ async def confirm(update: Update, context: WellbotContext, button: views.Confirm
         raise callbacks.CallbackDataError("visit not found for this patient")
     await answer(update, context, deps.renderer.render(f"rem_confirm_{result}_toast"))
     if result in ("confirmed", "already"):
-        visit = store.visit(deps.db, visit_id)
-        await show(update, context, "rem_reminder", keyboard=views.reminder_keyboard(visit_id, confirmed=True),
-                   **views.visit_values(deps, visit))
+        values = views.visit_values(deps, store.visit(deps.db, visit_id))
+        # Pressed on the last reminder (it is that close to the visit): keep its Running late and Call buttons.
+        last_offset = timedelta(minutes=min(policy_from_clinic(deps.clinic).offsets, default=0))
+        last = values["start"] - deps.clock.now() <= last_offset
+        await show(update, context, "rem_reminder",
+                   keyboard=views.reminder_keyboard(visit_id, confirmed=True, changeable=values["changeable"],
+                                                    last=last, intake=views.intake_button(deps, visit_id)),
+                   **values)
 
 
 async def answer_checkin(update: Update, context: WellbotContext, button: views.CheckinScore) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
-from wellbot.booking.buttons import CancelVisit, RescheduleVisit
+from wellbot.booking.buttons import CallClinic, CancelVisit, RescheduleVisit, RunningLate
+from wellbot.booking.intake import start_button
+from wellbot.booking.store import get_visit
 from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import Deps
@@ -32,32 +35,53 @@ class CheckinScore(Button, tag="rem:ci"):
 CONFIRM_LABEL = "✅ Confirm"
 RESCHEDULE_LABEL = "🔁 Reschedule"
 CANCEL_LABEL = "✖️ Cancel visit"
+LATE_LABEL = "🕒 Running late"
+CALL_LABEL = "📞 Call the clinic"
 SCORES = range(0, 11)
 SCORES_PER_ROW = 6
+
+
+def changeable_online(deps: Deps, start: datetime) -> bool:
+    """True if the patient may still move or cancel online: booking's cancellation window has not begun."""
+    window = deps.booking_rules.cancellation_window_hours if deps.booking_rules else 0
+    return start - deps.clock.now() >= timedelta(hours=window)
 
 
 def visit_values(deps: Deps, visit: dict) -> dict[str, Any]:
     """Template values describing a visit row (service, local times, preparation)."""
     service = deps.clinic.service(visit["service_key"])
     return {
+        "changeable": changeable_online(deps, from_db(visit["start_utc"])),
         "service": service.name if service else visit["service_key"],
         "preparation": service.preparation if service else "",
         "start": from_db(visit["start_utc"]),
         "confirmed": visit["confirmed_at"] is not None,
         "patient_name": visit["patient_name"] or "",
+        # Booked for a family member: reminders name them, since the account holder receives them.
+        "for_name": (visit["patient_name"] or "") if visit.get("dependant_id") else "",
         "patient_phone": visit["patient_phone"] or "",
         "user_id": visit["user_id"],
     }
 
 
-def reminder_keyboard(visit_id: int, confirmed: bool) -> InlineKeyboardMarkup:
-    """Confirm (until confirmed), then Reschedule and Cancel, which booking handles."""
+def reminder_keyboard(visit_id: int, confirmed: bool, changeable: bool = True,
+                      last: bool = False, intake: tuple[str, str] | None = None) -> InlineKeyboardMarkup | None:
+    """Confirm (until confirmed), Reschedule and Cancel while they can still work; on the last, Late and Call."""
     first = [] if confirmed else [(CONFIRM_LABEL, ConfirmVisit(visit_id).pack())]
-    # Reschedule and Cancel are booking's buttons; booking answers them.
-    return keyboards.inline([
-        first,
-        [(RESCHEDULE_LABEL, RescheduleVisit(visit_id).pack()), (CANCEL_LABEL, CancelVisit(visit_id).pack())],
-    ])
+    # Inside the cancellation window they could only answer "too late": the message says to call instead.
+    second = [(RESCHEDULE_LABEL, RescheduleVisit(visit_id).pack()),
+              (CANCEL_LABEL, CancelVisit(visit_id).pack())] if changeable else []
+    # The day of the visit: booking's buttons tell staff about a delay, or give the number to call.
+    third = [(LATE_LABEL, RunningLate(visit_id).pack()), (CALL_LABEL, CallClinic(visit_id).pack())] if last else []
+    # Intake questions still unanswered: booking's button resumes them (the first reminder asks for them).
+    rows = [row for row in (first, second, third, [intake] if intake else []) if row]
+    return keyboards.inline(rows) if rows else None
+
+
+def intake_button(deps: Deps, visit_id: int) -> tuple[str, str] | None:
+    """Booking's button to answer the visit's intake questions, if any are left."""
+    visit = get_visit(deps.db, visit_id)
+    return start_button(deps, visit) if visit is not None else None
 
 
 def checkin_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
