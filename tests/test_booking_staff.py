@@ -167,3 +167,32 @@ async def test_listed_commands_for_staff_and_patients(bot):
     patient_help = await pat.wait_for("/book")
     assert "/visits" in patient_help.text
     assert "/today" not in patient_help.text
+
+
+async def test_a_day_with_more_visits_than_one_keyboard_holds_is_paged(bot):
+    """Telegram refuses an inline keyboard of over 100 buttons: a 130-visit day came back as an error."""
+    staff = bot.staff()
+    now = to_db(bot.clock.now())
+    rows = []
+    for n in range(130):  # a big clinic's day, written straight to the table (capacity is not the point here)
+        start = datetime(2026, 6, 11, 12, 0, tzinfo=UTC).timestamp() + 300 * n
+        rows.append([5000 + n, "acupuncture", to_db(datetime.fromtimestamp(start, UTC)),
+                     to_db(datetime.fromtimestamp(start + 1800, UTC)), f"Patient {n:03d}", "+15550000000", now, now])
+    bot.db.conn.executemany("insert into patients (user_id, chat_id, created_at, last_seen_at) values (?, ?, ?, ?)",
+                            [[r[0], r[0], now, now] for r in rows])
+    bot.db.conn.executemany(
+        "insert into visits (user_id, service_key, start_utc, end_utc, status, patient_name, patient_phone, "
+        "created_at, updated_at) values (?, ?, ?, ?, 'booked', ?, ?, ?, ?)", rows)
+    await staff.send("/schedule 2026-06-11")
+    page = await staff.wait_for("Schedule for Thursday 11 June 2026")
+    seen = []
+    for number in range(1, 7):
+        assert f"(page {number} of 6)" in page.text
+        assert sum(len(row) for row in page.buttons()) <= 100
+        seen += [line.split(": ", 1)[1].split(",")[0] for line in page.text.splitlines() if "Acupuncture: " in line]
+        if number < 6:
+            await staff.press(page, "Later visits")
+            page = await staff.wait_for(f"(page {number + 1} of 6)")
+    assert seen == [f"Patient {n:03d}" for n in range(130)], "every visit once, in time order"
+    await staff.press(page, "Earlier visits")
+    await staff.wait_for("(page 5 of 6)")

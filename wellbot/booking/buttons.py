@@ -357,7 +357,8 @@ class PickPractitioner(Button, tag="book:pr"):
 
 @dataclass(frozen=True)
 class StaffDayOf(Button, tag="sched:dw"):
-    """One local day's agenda (YYYYMMDD) for one practitioner (their key), or everyone ("")."""
+    """One local day's agenda (YYYYMMDD) for one practitioner (their key), or everyone (""), one page of it."""
 
     day: str
     practitioner: str
+    page: int = 0

@@ -45,6 +45,10 @@ log = logging.getLogger(__name__)
 
 LABEL_NAME_CHARS = 24
 PREVIOUS_DAY, NEXT_DAY, BACK_TO_DAY = "‹ Previous day", "Next day ›", "‹ Back to the day"
+# A busy day is paged: Telegram refuses an inline keyboard over 100 buttons (and the
+# text would run to several messages), so one message shows this many visits at a time.
+VISITS_PER_PAGE = 25
+EARLIER_VISITS, LATER_VISITS = "‹ Earlier visits", "Later visits ›"
 ATTENDED_LABEL, NO_SHOW_LABEL = "✅ Attended", "🚫 No-show"
 CANCEL_LABEL, CANCEL_YES_LABEL = "❌ Cancel visit", "Yes, cancel and tell the patient"
 MOVE_LABEL = "🔁 Move (patient phoned)"
@@ -123,14 +127,23 @@ def _line(deps: Deps, visit: store.Visit, no_shows: dict[int, int]) -> dict:
             "with_name": practitioner_name(deps, visit.practitioner_key)}
 
 
-async def reply_day(update: Update, context: WellbotContext, day: date, *, new: bool, who: str = "") -> None:
-    """The agenda of one local day (everyone's, or one practitioner's), with a button per visit and paging."""
+async def reply_day(update: Update, context: WellbotContext, day: date, *, new: bool, who: str = "",
+                    page: int = 0) -> None:
+    """One page of a local day's agenda (everyone's, or one practitioner's): a button per visit, paging, filters."""
     deps = context.deps
     start, end = day_bounds(deps, day)
-    visits = [v for v in store.agenda(deps.db, start, end) if not who or v.practitioner_key == who]
+    everyone = [v for v in store.agenda(deps.db, start, end) if not who or v.practitioner_key == who]
+    pages = max(1, -(-len(everyone) // VISITS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)  # the day may have shrunk since the button was made
+    visits = everyone[page * VISITS_PER_PAGE:(page + 1) * VISITS_PER_PAGE]
     no_shows = store.no_show_counts(deps.db, [v.user_id for v in visits])
     rows = [[(f"{deps.renderer.local(v.start, '%H:%M')} {(v.patient_name or '-')[:LABEL_NAME_CHARS]}",
               StaffVisit(v.id).pack())] for v in visits if v.status != store.CANCELLED]
+    this_day = day.strftime(DAY_FORMAT)
+    paging = [(label, StaffDayOf(this_day, who, target).pack()) for label, target in
+              ((EARLIER_VISITS, page - 1), (LATER_VISITS, page + 1)) if 0 <= target < pages]
+    if paging:
+        rows.append(paging)
     rows.append([(PREVIOUS_DAY, StaffDayOf((day - timedelta(days=1)).strftime(DAY_FORMAT), who).pack()),
                  (NEXT_DAY, StaffDayOf((day + timedelta(days=1)).strftime(DAY_FORMAT), who).pack())])
     listed = practitioners(deps)
@@ -140,7 +153,8 @@ async def reply_day(update: Update, context: WellbotContext, day: date, *, new: 
                  if key != who]
     values = {"day": start + (end - start) / 2, "visits": [_line(deps, v, no_shows) for v in visits],
               "blocks": [{"start": b0, "end": b1} for b0, b1 in store.blocks_between(deps.db, start, end)],
-              "who": practitioner_name(deps, who)}
+              "who": practitioner_name(deps, who), "page": page + 1, "pages": pages, "total": len(everyone),
+              "first": page * VISITS_PER_PAGE + 1, "last": page * VISITS_PER_PAGE + len(visits)}
     if new:
         await reply(update, context, "sched_day", keyboard=inline(rows), **values)
     else:
@@ -156,7 +170,7 @@ async def day_of_pressed(update: Update, context: WellbotContext, button: StaffD
     """Day paging and the practitioner filter: one practitioner's day, or everyone's."""
     if button.practitioner and button.practitioner not in {p.key for p in practitioners(context.deps)}:
         raise CallbackDataError("no such practitioner")
-    await reply_day(update, context, parse_day(button.day), new=False, who=button.practitioner)
+    await reply_day(update, context, parse_day(button.day), new=False, who=button.practitioner, page=button.page)
 
 
 async def _visit(context: WellbotContext, visit_id: int) -> store.Visit:

@@ -122,6 +122,11 @@ ERR_ROWS = "Bad Request: field \"%s\" of the %s must be an Array%s"
 ERR_KEYBOARD_BUTTON = "Bad Request: can't parse keyboard button: KeyboardButton must be a String or an Object"
 ERR_KEYBOARD_TEXT = "Bad Request: can't parse keyboard button: Can't find field \"text\""
 ERR_INLINE_ONLY = "Bad Request: inline keyboard expected"
+# Telegram refuses inline keyboards over 100 buttons or 8 to a row, and any markup over about 10 kB.
+ERR_MARKUP_TOO_LONG = "Bad Request: reply markup is too long"
+MAX_INLINE_BUTTONS = 100
+MAX_INLINE_ROW = 8
+MAX_MARKUP_BYTES = 10_240
 ERR_JSON_FIELD = "Bad Request: can't parse %s JSON object"
 ERR_INT_FIELD = "Bad Request: wrong %s specified"
 ERR_NOT_MODIFIED = (
@@ -1476,6 +1481,9 @@ def _check_markup(markup: Any, *, inline_only: bool = False) -> dict | None:
     for row in inline:
         for button in row:
             _check_inline_button(button)
+    too_many = sum(len(row) for row in inline) > MAX_INLINE_BUTTONS or any(len(row) > MAX_INLINE_ROW for row in inline)
+    if too_many or len(json.dumps(markup, ensure_ascii=False).encode()) > MAX_MARKUP_BYTES:
+        raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MARKUP_TOO_LONG)
     if keyboard:
         result = {key: value for key, value in markup.items() if key != "inline_keyboard"}
     elif inline:
