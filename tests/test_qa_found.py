@@ -14,3 +14,15 @@ async def test_opening_hours_are_one_day_per_line(bot):
     assert "Monday: 09:00-12:30, 13:30-18:00" in lines
     assert "Sunday: closed" in lines
     assert any(line.startswith("Also closed on:") for line in lines)
+
+
+async def test_urgent_reply_alert_to_staff_has_what_they_wrote_on_its_own_line(bot):
+    """Staff's urgent-reply alert ran 'cauda equina.They wrote: ...They were told to call 911' together."""
+    ann = bot.user(3102, "Ann")
+    staff = bot.staff()
+    await ann.send("i took too many of my pain pills")
+    alert = await staff.wait_for("Urgent reply sent")
+    lines = alert.text.splitlines()
+    assert lines[0].endswith("user id 3102: overdose.")
+    assert lines[1] == "They wrote: i took too many of my pain pills"
+    assert lines[2].startswith("They were told to call 911.")
