@@ -26,3 +26,38 @@ async def test_urgent_reply_alert_to_staff_has_what_they_wrote_on_its_own_line(b
     assert lines[0].endswith("user id 3102: overdose.")
     assert lines[1] == "They wrote: i took too many of my pain pills"
     assert lines[2].startswith("They were told to call 911.")
+
+
+async def _book(patient, day="Thu 11 Jun", time="10:00", name="Ann Lee"):
+    """Book an acupuncture visit through the bot."""
+    await patient.send("/book")
+    await patient.press(await patient.wait_for("which service"), "Acupuncture")
+    await patient.press(await patient.wait_for("Choose a day"), day)
+    await patient.press(await patient.wait_for("Choose a time"), time)
+    await patient.wait_for("full name")
+    await patient.send(name)
+    await patient.wait_for("phone number")
+    await patient.send("+1 555 0142")
+    await patient.press(await patient.wait_for("Tap Confirm"), "Confirm")
+    await patient.wait_for("Booked")
+
+
+async def test_staff_cancel_on_an_old_card_of_a_visit_the_patient_cancelled_does_not_ask_to_cancel(bot):
+    """An old card's Cancel visit, after the patient had cancelled, asked 'Cancel this visit?' with no way to."""
+    ann = bot.user(3103, "Ann")
+    staff = bot.staff()
+    await _book(ann)
+    await staff.send("/schedule 2026-06-11")
+    await staff.press(await staff.wait_for("Schedule for"), "10:00")
+    card = await staff.wait_for("No-shows by")
+    cancel_data = next(b["callback_data"] for row in card.buttons() for b in row if "Cancel visit" in b["text"])
+    await ann.send("/visits")
+    await ann.press(await ann.wait_for("upcoming visits"), "Cancel")
+    await ann.press(await ann.wait_for("Cancel your"), "Yes, cancel")
+    await ann.wait_for("is cancelled")
+    await staff.press_data(card.message_id, cancel_data)
+    await bot.settle()
+    assert staff.callback_answers[-1]["text"] == "Not changed: the visit is cancelled."
+    card = next(m for m in staff.messages if m.message_id == card.message_id)
+    assert "Status: cancelled" in card.text
+    assert "Cancel this visit?" not in card.text
