@@ -61,3 +61,26 @@ async def test_staff_cancel_on_an_old_card_of_a_visit_the_patient_cancelled_does
     card = next(m for m in staff.messages if m.message_id == card.message_id)
     assert "Status: cancelled" in card.text
     assert "Cancel this visit?" not in card.text
+
+
+async def test_news_edit_asks_for_the_new_title_without_calling_it_a_new_item(bot):
+    """/news_edit 1, Title: the prompt said 'New health-news item' while editing an existing one."""
+    staff = bot.staff()
+    await staff.send("/news_add")
+    await staff.wait_for("New health-news item")
+    await staff.send("Moxa and warmth")
+    await staff.wait_for("Send the text")
+    await staff.send("Gentle warmth eases tight muscles.")
+    await staff.wait_for("Send a link")
+    await staff.send("none")
+    await staff.press(await staff.wait_for("Which topics"), "Pain management")
+    await staff.press(await staff.wait_for("Which topics"), "Done")
+    await staff.wait_for("When should it be published")
+    await staff.send("now")
+    await staff.press(await staff.wait_for("Save it?"), "Save")
+    await staff.wait_for("Saved news item #1")
+    await staff.send("/news_edit 1")
+    await staff.press(await staff.wait_for("What would you like to change?"), "Title")
+    ask = await staff.wait_for("Send the title")
+    assert "New health-news item" not in ask.text
+    assert "Moxa and warmth" in ask.text  # what is being changed
