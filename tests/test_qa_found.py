@@ -1,6 +1,7 @@
 """Bugs found by trying the bot as patients and staff after the issue-18 refactor, reproduced through the bot."""
 
-from tests.harness import STAFF_ID  # noqa: F401
+from wellbot.core.settings import Settings
+from wellbot.sim.chat import ChatSession, chat_settings
 
 
 async def test_opening_hours_are_one_day_per_line(bot):
@@ -84,3 +85,20 @@ async def test_news_edit_asks_for_the_new_title_without_calling_it_a_new_item(bo
     ask = await staff.wait_for("Send the title")
     assert "New health-news item" not in ask.text
     assert "Moxa and warmth" in ask.text  # what is being changed
+
+
+async def test_wellbot_chat_shows_the_map_pin_of_the_address(tmp_path):
+    """`wellbot chat`, Clinic info, Address and map: the map pin printed as an empty 'bot>' line."""
+    settings = Settings.from_env({})
+    session = ChatSession(chat_settings(settings, user_id=1001, as_staff=False, database=tmp_path / "c.db",
+                                        clinic=None))
+    await session.start()
+    try:
+        await session.say("/start info")
+        number = next(n for n, c in enumerate(session.choices, 1) if "Address" in c.label)
+        out = await session.say(str(number))
+    finally:
+        await session.stop()
+    assert "bot>" not in [line.strip() for line in out]
+    assert any("[map: Complete Wellness, 100 Example Avenue, Suite 200, Springfield (39.7817, -89.6501)]" in line
+               for line in out)
