@@ -102,3 +102,19 @@ async def test_wellbot_chat_shows_the_map_pin_of_the_address(tmp_path):
     assert "bot>" not in [line.strip() for line in out]
     assert any("[map: Complete Wellness, 100 Example Avenue, Suite 200, Springfield (39.7817, -89.6501)]" in line
                for line in out)
+
+
+async def test_a_pain_score_typed_in_reply_to_the_check_in_is_recorded(bot):
+    """Answering 'How is your pain today?' by typing 7 (as many patients do) got "I don't know that one"."""
+    from tests.test_reminders import PATIENT, at, book, run_at
+
+    user = bot.user(PATIENT)
+    book(bot, at(2026, 6, 10, 11, 0))
+    await run_at(bot, at(2026, 6, 11, 12, 0))
+    assert "How is your pain today" in user.last().text
+    await user.send("7")
+    thanks = await user.wait_for("noted your pain today as 7")
+    assert "I don't know" not in thanks.text
+    await user.send("3")  # answered already: a later bare number is not a second answer
+    await user.wait_for("I don't know that one")
+    assert [r["score"] for r in bot.db.query("select score from checkins")] == [7]
