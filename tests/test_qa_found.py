@@ -118,3 +118,15 @@ async def test_a_pain_score_typed_in_reply_to_the_check_in_is_recorded(bot):
     await user.send("3")  # answered already: a later bare number is not a second answer
     await user.wait_for("I don't know that one")
     assert [r["score"] for r in bot.db.query("select score from checkins")] == [7]
+
+
+async def test_schedule_heading_stands_on_its_own_line(bot):
+    """/schedule read 'Schedule for Thursday 11 June 202610:00–11:00 Acupuncture...' in one line."""
+    ann = bot.user(3104, "Ann")
+    staff = bot.staff()
+    await _book(ann)
+    await staff.send("/schedule 2026-06-11")
+    day = await staff.wait_for("Schedule for")
+    lines = day.text.splitlines()
+    assert lines[0] == "Schedule for Thursday 11 June 2026"
+    assert lines[1].startswith("10:00–11:00 Acupuncture")
