@@ -130,3 +130,12 @@ async def test_schedule_heading_stands_on_its_own_line(bot):
     lines = day.text.splitlines()
     assert lines[0] == "Schedule for Thursday 11 June 2026"
     assert lines[1].startswith("10:00–11:00 Acupuncture")
+
+
+async def test_patient_command_without_words_shows_how_to_use_it(bot):
+    """Staff sending a bare /patient got 'Sorry, something went wrong' (the usage template needed `problem`)."""
+    staff = bot.staff()
+    await staff.send("/patient")
+    usage = await staff.next_message()
+    assert "Find a patient by name or phone" in usage.text
+    assert "went wrong" not in usage.text
