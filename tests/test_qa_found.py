@@ -1,5 +1,7 @@
 """Bugs found by trying the bot as patients and staff after the issue-18 refactor, reproduced through the bot."""
 
+from datetime import timedelta
+
 from wellbot.core.settings import Settings
 from wellbot.sim.chat import ChatSession, chat_settings
 
@@ -139,3 +141,20 @@ async def test_patient_command_without_words_shows_how_to_use_it(bot):
     usage = await staff.next_message()
     assert "Find a patient by name or phone" in usage.text
     assert "went wrong" not in usage.text
+
+
+async def test_confirming_a_move_after_the_window_closed_says_to_call(bot):
+    """A reschedule confirmed once the visit was inside the cancellation window got 'something went wrong'."""
+    ann = bot.user(3105, "Ann")
+    await _book(ann)  # Thu 11 Jun 10:00; now Wed 09:00
+    await ann.send("/visits")
+    await ann.press(await ann.wait_for("upcoming visits"), "Reschedule")
+    await ann.press(await ann.wait_for("Moving your visit"), "Fri 12 Jun")
+    await ann.press(await ann.wait_for("Choose a time"), "14:00")
+    summary = await ann.wait_for("Move your visit?")
+    bot.clock.advance(timedelta(hours=14))  # Wed 23:00: the visit is 11 hours away, the window is 12
+    await ann.press(summary, "Confirm")
+    told = await ann.wait_for("cannot be rescheduled online")
+    assert "Acupuncture" in told.text
+    assert "Thu 11 Jun 2026, 10:00" in told.text
+    assert "went wrong" not in told.text
