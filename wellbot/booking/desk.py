@@ -57,7 +57,7 @@ async def patient_command(update: Update, context: WellbotContext) -> None:
     """/patient <name or phone>: the matching patients, each a button to their card."""
     query = " ".join(context.args or [])
     if len(query.strip()) < 2:
-        await reply(update, context, "desk_usage")
+        await reply(update, context, "desk_usage", problem="patient")
         return
     found = store.search_patients(context.deps.db, query)
     rows = [[(f"{r.name} · {r.phone}{' (phone only)' if r.kind == store.PHONE_ONLY else ''}",

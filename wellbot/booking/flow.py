@@ -775,8 +775,8 @@ async def _confirm_reschedule(update: Update, context: WellbotContext, state: Fl
         return
     deps.flows.clear(state.user_id)
     if result.outcome is actions.Outcome.TOO_LATE:
-        await show(update, context, "visits_too_late", visit=result.visit, service=service, action="reschedule",
-                   hours=rules_of(deps).cancellation_window_hours)
+        await show(update, context, "visits_too_late", start=result.visit.start, service=service.name,
+                   action="reschedule", hours=rules_of(deps).cancellation_window_hours)
     elif result.outcome is actions.Outcome.OVERLAP:
         await show(update, context, "book_overlap", start=start)
     elif result.outcome is not actions.Outcome.DONE:

@@ -209,8 +209,13 @@ async def no_show_pressed(update: Update, context: WellbotContext, button: MarkN
 
 
 async def cancel_pressed(update: Update, context: WellbotContext, button: StaffCancel) -> None:
-    """Ask before cancelling: the card with a confirm button."""
-    await show_visit(update, context, (await _visit(context, button.visit_id)).id, confirm_cancel=True)
+    """Ask before cancelling: the card with a confirm button; an old button on a visit no longer booked says so."""
+    deps = context.deps
+    visit = await _visit(context, button.visit_id)
+    if visit.status != store.BOOKED:
+        await answer(update, context, deps.renderer.render("sched_not_marked_toast", status="cancelled",
+                                                           visit_status=visit.status), alert=True)
+    await show_visit(update, context, visit.id, confirm_cancel=visit.status == store.BOOKED)
 
 
 async def cancel_confirmed(update: Update, context: WellbotContext, button: StaffCancelYes) -> None:

@@ -19,13 +19,16 @@ from wellbot.clinic_info import handlers as clinic_info
 from wellbot.conversation.actions import Answerer, route
 from wellbot.faq import handlers as faq
 from wellbot.front_door import show_help
+from wellbot.reminders import handlers as reminders
 
 log = logging.getLogger(__name__)
 
 
 async def free_text(update: Update, context: WellbotContext) -> None:
-    """Answer a typed message: a conversation basic, a clinic fact, or the FAQ."""
+    """Answer a typed message: a check-in score, a conversation basic, a clinic fact, or the FAQ."""
     text = update.message.text
+    if await reminders.typed_checkin(update, context):
+        return
     where = route(text)
     log.info("typed text user_id=%s answerer=%s intent=%s", update.effective_user.id, where.answerer.value,
              where.intent.value if where.intent else "-")

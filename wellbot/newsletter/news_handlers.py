@@ -125,7 +125,8 @@ async def _prompt(update: Update, context: WellbotContext, state: Flow) -> None:
         rows = [[(label, NewsEditField(state.token, field).pack())] for field, label in FIELD_LABELS.items()]
         await reply(update, context, "news_edit_pick", title=state.data["title"], keyboard=keyboards.inline(rows))
     else:
-        await reply(update, context, "news_ask", step=state.step)
+        editing = state.data["title"] if "edit_id" in state.data else ""  # an edit names the item, not "new"
+        await reply(update, context, "news_ask", step=state.step, editing=editing)
 
 
 def _topics_keyboard(context: WellbotContext, state: Flow):

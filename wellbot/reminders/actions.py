@@ -8,6 +8,8 @@ happened, for the handler to turn into a toast and a refreshed message.
 from __future__ import annotations
 
 import logging
+import re
+from datetime import timedelta
 
 from wellbot.core.deps import Deps
 from wellbot.reminders import store
@@ -15,6 +17,9 @@ from wellbot.reminders import store
 log = logging.getLogger(__name__)
 
 MAX_SCORE = 10
+# A bare number typed this soon after a check-in is its answer: patients often type instead of tapping.
+TYPED_CHECKIN_WINDOW = timedelta(hours=48)
+TYPED_SCORE = re.compile(r"\s*(\d{1,2})\s*(?:/\s*10|out of 10)?\s*[.!]?\s*", re.IGNORECASE)
 NOT_YOURS = "not_yours"  # the row is someone else's, or gone: the handler treats the button as forged
 
 
@@ -32,3 +37,14 @@ def record_checkin(deps: Deps, *, reminder_id: int, user_id: int, score: int) ->
     result, stored = store.record_checkin(deps.db, reminder_id, user_id, score, deps.clock.now())
     log.info("check-in answer reminder_id=%s user_id=%s result=%s", reminder_id, user_id, result)
     return result, stored
+
+
+def typed_checkin(deps: Deps, *, user_id: int, text: str) -> tuple[str, int | None] | None:
+    """A typed score ("7", "7/10") answering the patient's open check-in; None when the text is not one."""
+    match = TYPED_SCORE.fullmatch(text)
+    if match is None or int(match[1]) > MAX_SCORE:
+        return None
+    reminder_id = store.open_checkin(deps.db, user_id, deps.clock.now() - TYPED_CHECKIN_WINDOW)
+    if reminder_id is None:
+        return None
+    return record_checkin(deps, reminder_id=reminder_id, user_id=user_id, score=int(match[1]))

@@ -46,6 +46,15 @@ async def answer_checkin(update: Update, context: WellbotContext, button: views.
     await show(update, context, "rem_checkin_thanks", score=stored)
 
 
+async def typed_checkin(update: Update, context: WellbotContext) -> bool:
+    """A pain score typed instead of tapped answers the open check-in; False when the text is not one."""
+    result = actions.typed_checkin(context.deps, user_id=update.effective_user.id, text=update.message.text)
+    if result is None:
+        return False
+    await reply(update, context, "rem_checkin_thanks", score=result[1])
+    return True
+
+
 async def checkins(update: Update, context: WellbotContext) -> None:
     """Staff: every recent patient's pain-score trend, or one patient's answers with `/checkins <user id>`."""
     deps = context.deps

@@ -192,6 +192,16 @@ def record_checkin(db: Database, reminder_id: int, user_id: int, score: int, now
     return ("recorded" if inserted else "already"), stored
 
 
+def open_checkin(db: Database, user_id: int, since: datetime) -> int | None:
+    """The patient's latest check-in sent since `since` and not answered yet, or None."""
+    row = db.execute(
+        "select r.id from reminders r join visits v on v.id = r.visit_id "
+        "left join checkins c on c.reminder_id = r.id "
+        "where v.user_id = ? and r.kind = ? and r.status = ? and r.sent_at >= ? and c.reminder_id is null "
+        "order by r.sent_at desc limit 1", [user_id, CHECKIN, SENT, to_db(since)]).fetchone()
+    return row[0] if row else None
+
+
 def recent_trends(db: Database) -> list[dict[str, Any]]:
     """Patients with check-ins, latest first, each with their last scores oldest to newest."""
     users = list(db.query(

@@ -110,10 +110,13 @@ def choices_of(markup: dict | None) -> list[Choice]:
 
 
 def render_message(message: SentMessage, *, ansi: bool, edited: bool = False) -> str:
-    """A bot message as printed lines: its text, a file line, then its numbered choices."""
+    """A bot message as printed lines: a file or map line, its text, then its numbered choices."""
     lines: list[str] = []
     if message.document is not None:
         lines.append(f"[file: {message.document['filename']}]")
+    if message.venue is not None:  # a map pin: its title and address, where a phone would show the map
+        venue = message.venue
+        lines.append(f"[map: {venue['title']}, {venue['address']} ({venue['latitude']}, {venue['longitude']})]")
     if message.html:
         lines.extend(html_to_terminal(message.html, ansi=ansi).splitlines() or [""])
     for number, choice in enumerate(choices_of(message.reply_markup), start=1):
