@@ -228,6 +228,21 @@ def poll_line(state: dict[str, dict[str, str]], now: datetime) -> str:
     return text
 
 
+def progress_line(state: dict[str, dict[str, str]], now: datetime) -> tuple[str, bool]:
+    """Skipped updates and a poller stuck on the same batch; False if the worker is not making progress."""
+    parts, moving = [], True
+    stuck = state.get(heartbeat.STUCK)
+    if stuck is not None:
+        moving = False
+        parts.append(f"NOT PROGRESSING: the same updates were fetched {stuck['value']} times, last at "
+                     f"{_stamp(stuck['updated_at'], now)}; see the worker's log")
+    skipped = state.get(heartbeat.SKIPPED)
+    if skipped is not None:
+        count, last_id = (skipped["value"].split() + ["?"])[:2]
+        parts.append(f"{count} skipped (unreadable), last update_id {last_id} at {_stamp(skipped['updated_at'], now)}")
+    return "; ".join(parts), moving
+
+
 def counts_line(db: Database, table: str, order: tuple[str, ...]) -> str:
     """`a 3, b 0, ...` for a status column, in a fixed order."""
     counts = {row["status"]: row["n"] for row in db.query(f"select status, count(*) as n from {table} group by status")}
@@ -241,6 +256,10 @@ def status_report(db: Database, now: datetime, features: list[Feature]) -> Statu
     beat, report.healthy = heartbeat_line(state, now)
     report.lines.append(("last poll", poll_line(state, now)))
     report.lines.append(("heartbeat", beat))
+    progress, moving = progress_line(state, now)
+    if progress:
+        report.lines.append(("updates", progress))
+        report.healthy = report.healthy and moving
     if heartbeat.STARTED in state:
         report.lines.append(("worker started", state[heartbeat.STARTED]["updated_at"]))
     pending = pending_migrations(db)

@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
-from wellbot.bot import callbacks
+from wellbot.bot import callbacks, intake
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands
 from wellbot.bot.router import OpenMenuItem
@@ -39,6 +39,9 @@ HEARTBEAT = "heartbeat"
 LAST_POLL = "last_poll"
 STARTED = "worker_started"
 STOPPED = "worker_stopped"
+SKIPPED = "updates_skipped"  # value "<count> <last update_id>": updates the library could not read
+STUCK = "polling_stuck"  # value "<count>": polls that fetched updates already fetched (no progress)
+STUCK_AFTER = 3  # that many re-fetches in a row: the worker is not making progress
 MODE = "worker_mode"  # the key under which the worker records deps.worker_mode
 POLLING = deps_module.POLLING
 HEARTBEAT_SECONDS = 30
@@ -73,10 +76,12 @@ def read_state(db: Database) -> dict[str, dict[str, str]]:
 
 
 class PollRecordingRequest(HTTPXRequest):
-    """The getUpdates connection, noting each successful poll in worker_state.
+    """The getUpdates connection: screens each batch, notes each successful poll and any lack of progress.
 
     A successful poll (HTTP 2xx) is the proof that Telegram and the network
-    are reachable, which the heartbeat alone cannot show.
+    are reachable, which the heartbeat alone cannot show. Updates the library
+    cannot read are skipped here (wellbot.bot.intake), and a poll that asks
+    for updates it was already given means the worker is not moving on.
     """
 
     def __init__(self, db: Database, clock: Clock, **kwargs: Any) -> None:
@@ -85,13 +90,50 @@ class PollRecordingRequest(HTTPXRequest):
         self._db = db
         self._clock = clock
         self._last_recorded = float("-inf")
+        self._next_offset: int | None = None  # what the next poll should ask for, after a batch
+        self._refetches = 0
 
-    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """Send the request; after a successful getUpdates, record the time (at most every few seconds)."""
-        code, payload = await super().do_request(url, method, *args, **kwargs)
-        if 200 <= code < 300 and url.endswith("/getUpdates"):
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        """Send the request; screen and note a successful getUpdates."""
+        is_poll = url.endswith("/getUpdates")
+        if is_poll:
+            self._check_progress(request_data)
+        code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+        if 200 <= code < 300 and is_poll:
+            screened = intake.screen(payload)
+            if screened.skipped:
+                self._note_skipped(screened.skipped)
+            if screened.highest_id is not None:
+                self._next_offset = screened.highest_id + 1
             self._note_poll()
+            payload = screened.payload
         return code, payload
+
+    def _check_progress(self, request_data: Any) -> None:
+        """Count polls that ask again for a batch already handed over; record when it persists."""
+        parameters = getattr(request_data, "parameters", None) or {}
+        offset = parameters.get("offset")
+        if self._next_offset is None or not isinstance(offset, int):
+            return
+        if offset < self._next_offset:
+            self._refetches += 1
+            if self._refetches >= STUCK_AFTER:
+                log.error("polling is not making progress offset=%s refetches=%s", offset, self._refetches)
+                record(self._db, STUCK, str(self._refetches), self._clock.now())
+        elif self._refetches:
+            self._refetches = 0
+            clear(self._db, STUCK)
+
+    def _note_skipped(self, skipped: list[tuple[int, str, str]]) -> None:
+        """Log each unreadable update once, by id and kind only, and count it for status."""
+        state = read_state(self._db).get(SKIPPED)
+        count = int(state["value"].split()[0]) if state else 0
+        for update_id, kind, error in skipped:
+            log.warning("update skipped: the library cannot read it update_id=%s kind=%s error=%s",
+                        update_id, kind, error)
+        count += len(skipped)
+        record(self._db, SKIPPED, f"{count} {skipped[-1][0]}", self._clock.now())
 
     def _note_poll(self) -> None:
         moment = time.monotonic()  # throttling is about real seconds, not the clinic's clock
@@ -166,6 +208,14 @@ def lag_threshold(extra: dict[str, str] | Any) -> float:
 def check_lag_setting(deps: Deps) -> None:
     """The loop-lag threshold must parse at start."""
     lag_threshold(deps.settings.extra)
+
+
+def clear(db: Database, key: str) -> None:
+    """Remove one worker_state fact (a problem that has gone away)."""
+    try:
+        db.execute("delete from worker_state where key = ?", [key])
+    except sqlite3.Error as exc:
+        log.warning("worker state not cleared key=%s error=%s", key, type(exc).__name__)
 
 
 async def beat(context: WellbotContext) -> None:
