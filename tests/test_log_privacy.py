@@ -16,7 +16,7 @@ import pytest
 
 from tests.test_booking import to_summary
 from tests.test_broadcast import compose, subscribe
-from wellbot.logs import setup_logging
+from wellbot.core.logs import setup_logging
 
 NAME = "Zelda Quist"
 PHONE = "+1 555 0199"
@@ -86,6 +86,6 @@ def test_a_traceback_keeps_its_frames_but_not_the_message_that_quoted_a_patient(
     ({"chat_id": 1, "text": "hi"}, False), (OSError(28, "No space left on device"), True),
 ])
 def test_only_values_that_cannot_be_personal_are_kept(value, kept):
-    from wellbot.logs import safe_value
+    from wellbot.core.logs import safe_value
 
     assert (safe_value(value) == value or safe_value(value) == f"OSError: {value}") is kept

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 
-from wellbot import heartbeat
+from wellbot.bot import heartbeat
 from wellbot.bot import intake
 from wellbot.ops import status_report
 
