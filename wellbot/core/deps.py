@@ -50,3 +50,4 @@ class Deps:
     reminders: Dispatcher | None = None  # the running reminder dispatcher (between start-up and shutdown)
     engine: Engine | None = None  # the running newsletter delivery engine
     bulk_bot: Any = None  # the engine's messenger (WireMessenger, or a PTB bot's behind a proxy), own connections
+    bulk_read_timeout: float | None = None  # seconds a bulk push waits for Telegram's answer (None: the default)
