@@ -24,7 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 
 from wellbot import front_door
 from wellbot.booking import feature as booking
-from wellbot.bot import guards, heartbeat, router
+from wellbot.bot import guards, heartbeat, router, webhook
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands, collect_hooks
 from wellbot.bot.lanes import CONNECT_TIMEOUT
@@ -35,7 +35,7 @@ from wellbot.clinic_info import feature as clinic_info
 from wellbot.conversation import feature as conversation
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
-from wellbot.core.db import open_database
+from wellbot.core.db import close_database, open_database
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
 from wellbot.faq import feature as faq
@@ -125,6 +125,16 @@ def _user_key(update: object) -> Any:
     return None
 
 
+class WellbotApplication(Application):
+    """PTB's Application with wellbot's webhook updater, which refuses a bad request before reading its body."""
+
+    def __init__(self, *, on_skipped: Callable[[list[tuple[int, str, str]]], None], bot: Any,
+                 update_queue: asyncio.Queue, updater: Any, **kwargs: Any) -> None:
+        if updater is not None:
+            updater = webhook.WebhookUpdater(bot, update_queue, on_skipped)
+        super().__init__(bot=bot, update_queue=update_queue, updater=updater, **kwargs)
+
+
 def build_application(deps: Deps, *, base_url: str | None = None, token: str | None = None,
                       rate_limiter: bool = True) -> Application:
     """The PTB Application with every feature installed; nothing is started."""
@@ -140,6 +150,9 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .get_updates_request(heartbeat.PollRecordingRequest(deps.db, deps.clock))
         .post_init(_post_init)
         .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .application_class(WellbotApplication,
+                           {"on_skipped": lambda skipped: heartbeat.note_skipped(deps.db, deps.clock, skipped)})
     )
     if rate_limiter:
         # AIORateLimiter for interactive traffic; the newsletter engine paces itself and bypasses it.
@@ -178,6 +191,11 @@ async def _post_stop(application: Application) -> None:
     for feature in deps.features:
         for hook in feature.shutdown:
             await hook(application)
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Fold the WAL into the database and close it: a stopped worker leaves one self-contained file."""
+    close_database(application.bot_data[DEPS_KEY].db)
 
 
 async def publish_commands(application: Application, deps: Deps) -> None:
@@ -250,7 +268,8 @@ async def stop_polling(application: Application) -> None:
     if application.post_stop:
         await application.post_stop(application)
     await application.shutdown()
-    application.bot_data[DEPS_KEY].db.close()
+    if application.post_shutdown:
+        await application.post_shutdown(application)  # checkpoints and closes the database
 
 
 IDLE_POLL_SECONDS = 0.01

@@ -103,7 +103,7 @@ class PollRecordingRequest(HTTPXRequest):
         if 200 <= code < 300 and is_poll:
             screened = intake.screen(payload)
             if screened.skipped:
-                self._note_skipped(screened.skipped)
+                note_skipped(self._db, self._clock, screened.skipped)
             if screened.highest_id is not None:
                 self._next_offset = screened.highest_id + 1
             self._note_poll()
@@ -124,16 +124,6 @@ class PollRecordingRequest(HTTPXRequest):
         elif self._refetches:
             self._refetches = 0
             clear(self._db, STUCK)
-
-    def _note_skipped(self, skipped: list[tuple[int, str, str]]) -> None:
-        """Log each unreadable update once, by id and kind only, and count it for status."""
-        state = read_state(self._db).get(SKIPPED)
-        count = int(state["value"].split()[0]) if state else 0
-        for update_id, kind, error in skipped:
-            log.warning("update skipped: the library cannot read it update_id=%s kind=%s error=%s",
-                        update_id, kind, error)
-        count += len(skipped)
-        record(self._db, SKIPPED, f"{count} {skipped[-1][0]}", self._clock.now())
 
     def _note_poll(self) -> None:
         moment = time.monotonic()  # throttling is about real seconds, not the clinic's clock
@@ -208,6 +198,18 @@ def lag_threshold(extra: dict[str, str] | Any) -> float:
 def check_lag_setting(deps: Deps) -> None:
     """The loop-lag threshold must parse at start."""
     lag_threshold(deps.settings.extra)
+
+
+def note_skipped(db: Database, clock: Clock, skipped: list[tuple[int, str, str]]) -> None:
+    """Log each unreadable update once, by id and kind only (its body may hold personal data); count it."""
+    for update_id, kind, error in skipped:
+        log.warning("update skipped: the library cannot read it update_id=%s kind=%s error=%s", update_id, kind, error)
+    try:
+        state = read_state(db).get(SKIPPED)
+    except sqlite3.Error:
+        state = None
+    count = int(state["value"].split()[0]) + len(skipped) if state else len(skipped)
+    record(db, SKIPPED, f"{count} {skipped[-1][0]}", clock.now())
 
 
 def clear(db: Database, key: str) -> None:

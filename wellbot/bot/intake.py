@@ -81,14 +81,16 @@ def screen(payload: bytes) -> Screened:
     return screened
 
 
-def parse_one(body: bytes) -> tuple[Update | None, int | None, str | None]:
-    """Parse one webhook body: (update, update_id, error type); a bare update when unreadable."""
+def parse_one(body: bytes, bot: Any) -> tuple[Update | None, tuple[int, str, str] | None]:
+    """Parse one webhook body: (update or None, what was skipped or None); a bare update when unreadable."""
     try:
         raw = json.loads(body)
     except ValueError:
-        return None, None, "not JSON"
+        return None, (-1, "unknown", "not JSON")
     update_id = raw.get("update_id") if isinstance(raw, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool):
-        return None, None, "no update_id"
+        return None, (-1, "unknown", "no update_id")
     error = readable(raw)
-    return Update(update_id) if error else Update.de_json(raw, None), update_id, error
+    if error is not None:
+        return Update(update_id), (update_id, kind_of(raw), error)
+    return Update.de_json(raw, bot), None
