@@ -41,9 +41,30 @@ def open_database(path: Path | str, *, migrate: bool = True) -> Database:
         except sqlite3.Error as exc:
             raise ConfigError("WELLBOT_DATABASE", f"cannot open {path}: {exc}") from None
     db.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows are overwritten with zeros, not left in free pages: /forget and the retention purge
+    # must remove names and phone numbers from the file itself.
+    db.execute("PRAGMA secure_delete = ON")
     if migrate:
         apply_migrations(db)
     return db
+
+
+def checkpoint(db: Database) -> bool:
+    """Copy the WAL into the database file and truncate it, so deleted data leaves the -wal file; True if done."""
+    try:
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.Error:
+        return False
+    return not busy
+
+
+def close_database(db: Database) -> None:
+    """Checkpoint and close (the WAL is folded in and removed); safe to call twice."""
+    try:
+        checkpoint(db)
+        db.close()
+    except sqlite3.ProgrammingError:
+        pass  # already closed
 
 
 def _create_owner_only(path: Path) -> None:

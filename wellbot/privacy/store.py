@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from wellbot.core.db import checkpoint
 from wellbot.core.clock import to_db
 from wellbot.core.errors import ConfigError
 
@@ -146,6 +147,7 @@ def erase(db: Database, features: Iterable[Feature], user_id: int, now: datetime
         for table in ("flows", "subscriptions", "patients"):
             db.execute(f"delete from {table} where user_id = ?", [user_id])
         db.execute("insert into erasures (erased_at, hooks_run) values (?, ?)", [stamp, json.dumps(hooks_run)])
+    checkpoint(db)  # the erased rows' old pages must not live on in the -wal file
     return hooks_run
 
 
@@ -170,6 +172,7 @@ def purge(db: Database, features: Iterable[Feature], now: datetime, policy: Poli
         with db.atomic():
             removed["core.visits"] = db.execute("delete from visits where end_utc < ?",
                                                 [to_db(policy.visit_cutoff(now))]).rowcount
+    checkpoint(db)
     return removed
 
 
