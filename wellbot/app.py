@@ -74,7 +74,7 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     clinic = clinic or load_clinic(settings.clinic_path)
     clock = clock or SystemClock(clinic.timezone)
     db = open_database(settings.database)
-    renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic))
+    renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
                 flows=FlowStore(db, clock), features=list(features if features is not None else FEATURES))
     deps.hooks = collect_hooks(deps.features)

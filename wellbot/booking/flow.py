@@ -639,9 +639,13 @@ async def _after_person(update: Update, context: WellbotContext, state: Flow) ->
 
 
 async def _take_contact(update: Update, context: WellbotContext, state: Flow) -> None:
-    """A shared contact gives the phone (and the name, at the name step)."""
+    """The patient's own shared contact gives the phone (and the name, at the name step)."""
     contact = update.message.contact
-    phone = clean_phone(contact.phone_number or "")
+    if contact.user_id != update.effective_user.id:  # a forwarded card, or someone else's: not theirs to give
+        log.info("foreign contact refused user_id=%s", update.effective_user.id)
+        await reply(update, context, "book_not_your_contact")
+        return
+    phone = clean_phone(contact.phone_number or "", context.deps.clinic.region)
     if phone is None:
         await reply(update, context, "book_bad_phone")
         return
@@ -677,7 +681,7 @@ async def _take_name(update: Update, context: WellbotContext, state: Flow, text:
 
 async def _take_phone(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
     """A typed phone number: validate, then summarise."""
-    phone = clean_phone(text)
+    phone = clean_phone(text, context.deps.clinic.region)
     if phone is None:
         await reply(update, context, "book_bad_phone")
         return

@@ -460,9 +460,11 @@ class SimUser(SimChat):
         text, entities = _html_entities(html)
         return self._server._user_message(self, self, text=text, entities=entities)
 
-    async def send_contact(self, phone: str, *, own: bool = True) -> int:
-        """Share a contact; own=True shares the user's own number (user_id set)."""
+    async def send_contact(self, phone: str, *, own: bool = True, user_id: int | None = None) -> int:
+        """Share a contact; own=True shares the user's own number (user_id set), else a card (`user_id` if given)."""
         contact = {"phone_number": phone, "first_name": self.first_name if own else "Alex"}
+        if not own and user_id is not None:
+            contact["user_id"] = user_id  # another Telegram user's contact
         if own:
             contact["user_id"] = self.id
             if self.last_name:
