@@ -90,7 +90,8 @@ class UpdateHandler(tornado.web.RequestHandler):
 
     PTB's own handler reads the whole body first: four 90 MB posts without the
     secret took the worker past 500 MB. Here a request without the secret is
-    answered 403 and closed while its body is still on the wire, and an
+    answered 403 before its body is read (none of it is kept; one announcing
+    more than MAX_BODY_BYTES has its connection closed by the server), and an
     update the library cannot read is acknowledged (Telegram would resend it
     forever otherwise), logged once by id and skipped.
     """
@@ -101,6 +102,7 @@ class UpdateHandler(tornado.web.RequestHandler):
         """Per request: the updater that owns the queue, the bot and the secret."""
         self.updater = updater
         self.chunks: list[bytes] = []
+        self.refused = False
 
     def prepare(self) -> None:
         """Refuse before the body: a wrong secret (403), no JSON (415), a body too big (413)."""
@@ -115,12 +117,14 @@ class UpdateHandler(tornado.web.RequestHandler):
         self.request.connection.set_max_body_size(MAX_BODY_BYTES)  # chunked bodies too
 
     def _refuse(self, status: HTTPStatus) -> None:
-        """Answer now; on_finish closes the connection, leaving the rest of the body unread."""
+        """Answer now; what is left of the body (at most MAX_BODY_BYTES, or the server closes) is discarded."""
+        self.refused = True
         raise tornado.web.HTTPError(status)
 
     def data_received(self, chunk: bytes) -> None:
-        """Keep the body (bounded by MAX_BODY_BYTES through the connection's limit)."""
-        self.chunks.append(chunk)
+        """Keep the body of an accepted request (bounded by MAX_BODY_BYTES through the connection's limit)."""
+        if not self.refused:
+            self.chunks.append(chunk)
 
     async def post(self) -> None:
         """Parse the update (skipping one the library cannot read) and queue it; always 200 for a valid secret."""
@@ -130,11 +134,6 @@ class UpdateHandler(tornado.web.RequestHandler):
         if update is not None:
             await self.updater.update_queue.put(update)
         self.set_status(HTTPStatus.OK)
-
-    def on_finish(self) -> None:
-        """A refused request's connection is closed, so its unread body is never read."""
-        if self.get_status() != HTTPStatus.OK and self.request.connection is not None:
-            self.request.connection.close()  # type: ignore[attr-defined]
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         """Refusals are expected; a real error is logged by type only (the body may be personal)."""
