@@ -14,6 +14,7 @@ import sqlite3
 import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,13 @@ from wellbot.conversation import feature as conversation
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import close_database, open_database
+from wellbot.core.errors import ConfigError
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
 from wellbot.faq import feature as faq
 from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy
+from wellbot.privacy import store as privacy_store
 from wellbot.reminders import feature as reminders
 from wellbot.subscriptions import feature as subscriptions
 from wellbot.triage import feature as triage
@@ -76,12 +79,20 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     db = open_database(settings.database)
     renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
-                flows=FlowStore(db, clock), features=list(features if features is not None else FEATURES))
+                flows=FlowStore(db, clock, _conversation_idle(clinic)), features=list(features if features is not None else FEATURES))
     deps.hooks = collect_hooks(deps.features)
     for feature in deps.features:
         for check in feature.checks:
             check(deps)
     return deps
+
+
+def _conversation_idle(clinic: Clinic) -> timedelta:
+    """How long an unfinished conversation lasts (the privacy table's conversation_idle_hours; checked there)."""
+    try:
+        return privacy_store.load_policy(clinic.section(privacy_store.SECTION)).conversation_idle
+    except ConfigError:
+        return privacy_store.Policy().conversation_idle  # the privacy feature's check names the problem
 
 
 def _override_dirs(clinic: Clinic) -> list:

@@ -65,6 +65,7 @@ FEATURE = Feature(
              *news_handlers.ROUTES],
     flow_steps=[BROADCAST_STEPS, news_handlers.NEWS_STEPS],
     composing_flows=frozenset({FLOW, news_handlers.FLOW}),  # staff write health content: triage lets it through
+    staff_flows=frozenset({BROADCAST_STEPS.flow, news_handlers.NEWS_STEPS.flow}),  # end when staff rights do
     startup=[start_engine],
     shutdown=[stop_engine],
     checks=[check_settings, digest_handlers.check_digest],

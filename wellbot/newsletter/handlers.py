@@ -312,4 +312,3 @@ def status_lines(db: Any, now: Any) -> list[tuple[str, str]]:
         lines.append((f"newsletter {row['kind']} #{row['id']}",
                       f"{row['status']}: {counts['sent']} sent, {counts['pending']} pending of {counts['total']}"))
     return lines or [("newsletter", "no campaign running or queued")]
-    ResendUncertain,
