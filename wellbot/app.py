@@ -223,10 +223,11 @@ async def publish_commands(application: Application, deps: Deps) -> None:
 
 
 def database_reason(error: sqlite3.Error) -> str:
-    """A stable key for why SQLite refused: read_only, disk_full, locked or other."""
+    """A stable key for why SQLite refused: read_only, disk_full, locked, damaged or other."""
     text = str(error).lower()
     for needle, reason in (("readonly", "read_only"), ("read-only", "read_only"), ("full", "disk_full"),
-                           ("locked", "locked"), ("busy", "locked")):
+                           ("locked", "locked"), ("busy", "locked"), ("malformed", "damaged"),
+                           ("not a database", "damaged"), ("corrupt", "damaged")):
         if needle in text:
             return reason
     return "other"
@@ -242,8 +243,13 @@ async def on_error(update: object, context: WellbotContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, sqlite3.Error):
         # A stable reason key, not SQLite's message: enough for the operator, nothing from the update.
+        reason = database_reason(error)
         log.error("database refused the update update_id=%s reason=%s (read_only: make WELLBOT_DATABASE and its "
-                  "folder writable by the bot; disk_full: free space)", update_id, database_reason(error))
+                  "folder writable by the bot; disk_full: free space; damaged: run wellbot check, restore a backup)",
+                  update_id, reason)
+        if reason == "damaged":  # for `wellbot status` and the health check, which otherwise cannot know
+            heartbeat.note_damage(context.deps, "a page could not be read while handling an update",
+                                  context.deps.clock.now())
     # The exception's message may quote patient text, so INFO+ gets its type
     # and where it was raised; the full traceback only at DEBUG.
     log.error("update failed update_id=%s error=%s at=%s", update_id, type(error).__name__, _where(error))

@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -31,6 +32,7 @@ from wellbot.bot.features import Feature, all_commands
 from wellbot.bot.router import OpenMenuItem
 from wellbot.core import deps as deps_module
 from wellbot.core.clock import Clock, to_db
+from wellbot.core.db import quick_check
 from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ STOPPED = "worker_stopped"
 SKIPPED = "updates_skipped"  # value "<count> <last update_id>": updates the library could not read
 STUCK = "polling_stuck"  # value "<count>": polls that fetched updates already fetched (no progress)
 STUCK_AFTER = 3  # that many re-fetches in a row: the worker is not making progress
+INTEGRITY = "database_integrity"  # present only while the worker has found the database damaged
+DAMAGE_SUFFIX = "-damaged"  # beside the database: damage noted when the database refused to record it
 MODE = "worker_mode"  # the key under which the worker records deps.worker_mode
 POLLING = deps_module.POLLING
 HEARTBEAT_SECONDS = 30
@@ -212,6 +216,38 @@ def note_skipped(db: Database, clock: Clock, skipped: list[tuple[int, str, str]]
     record(db, SKIPPED, f"{count} {skipped[-1][0]}", clock.now())
 
 
+def check_integrity(deps: Deps, now: datetime) -> bool:
+    """PRAGMA quick_check at start: record what is damaged for `wellbot status` (or clear it); True if sound."""
+    problems = quick_check(deps.db)
+    if problems:
+        log.error("database damaged problems=%s: run wellbot check and restore a backup", len(problems))
+        note_damage(deps, "; ".join(problems), now)
+        return False
+    clear(deps.db, INTEGRITY)
+    marker = damage_marker(deps.settings.database)
+    if marker.exists():
+        marker.unlink()
+    return True
+
+
+def damage_marker(database: Path) -> Path:
+    """Where damage is noted when the database itself refuses the write: a file beside it."""
+    return database.with_name(database.name + DAMAGE_SUFFIX)
+
+
+def note_damage(deps: Deps, problem: str, now: datetime) -> None:
+    """Record that the database is damaged, in it if it still takes writes, else in the marker file."""
+    text = problem[:300]
+    if record(deps.db, INTEGRITY, text, now) or str(deps.settings.database) == ":memory:":
+        return
+    try:
+        fd = os.open(damage_marker(deps.settings.database), os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as marker:
+            marker.write(f"{to_db(now)} {text}\n")
+    except OSError as exc:
+        log.error("database damage could not be recorded anywhere error=%s", type(exc).__name__)
+
+
 def clear(db: Database, key: str) -> None:
     """Remove one worker_state fact (a problem that has gone away)."""
     try:
@@ -234,6 +270,7 @@ async def start_heartbeat(application: Application) -> None:
     """Record the start and schedule the repeating heartbeat."""
     deps: Deps = application.bot_data["deps"]
     now = deps.clock.now()
+    check_integrity(deps, now)
     record(deps.db, STARTED, str(os.getpid()), now)
     record(deps.db, MODE, deps.worker_mode, now)
     record(deps.db, HEARTBEAT, str(os.getpid()), now)

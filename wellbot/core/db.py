@@ -45,8 +45,24 @@ def open_database(path: Path | str, *, migrate: bool = True) -> Database:
     # must remove names and phone numbers from the file itself.
     db.execute("PRAGMA secure_delete = ON")
     if migrate:
-        apply_migrations(db)
+        try:
+            apply_migrations(db)
+        except sqlite3.Error as exc:  # a read-only file system, a full disk, a damaged file
+            db.close()
+            raise ConfigError("WELLBOT_DATABASE", f"cannot update {path}: {exc}") from None
     return db
+
+
+QUICK_CHECK_LIMIT = 5  # problems listed at most: the first few say enough, the rest is noise
+
+
+def quick_check(db: Database) -> list[str]:
+    """SQLite's `PRAGMA quick_check`: [] when every page and table reads back, else the first problems."""
+    try:
+        rows = [row[0] for row in db.execute(f"PRAGMA quick_check({QUICK_CHECK_LIMIT})").fetchall()]
+    except sqlite3.DatabaseError as exc:  # so damaged that the check itself cannot run
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
 
 
 def checkpoint(db: Database) -> bool:
@@ -73,7 +89,11 @@ def _create_owner_only(path: Path) -> None:
         return
     if not path.parent.is_dir():
         raise ConfigError("WELLBOT_DATABASE", f"folder {path.parent} does not exist")
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY)
+    except OSError as exc:
+        raise ConfigError("WELLBOT_DATABASE", f"cannot create {path}: {exc.strerror} (is the file system "
+                                              "read-only, or the folder not writable by the bot's user?)") from None
     os.close(fd)
 
 
