@@ -25,7 +25,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 
 from wellbot import front_door
 from wellbot.booking import feature as booking
-from wellbot.bot import guards, heartbeat, router, webhook
+from wellbot.bot import guards, heartbeat, outbox, router, webhook
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands, collect_hooks
 from wellbot.bot.lanes import CONNECT_TIMEOUT
@@ -58,6 +58,7 @@ FEATURES: list[Feature] = [
     triage.FEATURE,  # reads every typed text first: emergencies are answered before any flow sees them
     front_door.FEATURE,
     heartbeat.FEATURE,
+    outbox.FEATURE,  # side effects promised by committed changes; delivered and retried (before the features)
     conversation.FEATURE,  # typed text outside a flow: greetings, requests, clinic facts, else the FAQ
     faq.FEATURE,
     subscriptions.FEATURE,
