@@ -79,3 +79,14 @@ def test_screen_replaces_only_the_unreadable_update():
     untouched = json.dumps({"ok": True, "result": [good]}).encode()
     assert intake.screen(untouched).payload == untouched
     assert intake.screen(b"<html>502</html>").payload == b"<html>502</html>"
+
+
+async def test_repeated_poll_failures_back_off_instead_of_hammering(bot):
+    bot.server.fail_next("getUpdates", status=500, count=1000)
+    await asyncio.sleep(2)
+    polls = [c for c in bot.server.calls if c.method == "getUpdates" and c.status == 500]
+    assert 2 <= len(polls) <= 3, f"{len(polls)} failed polls in 2 s: they come 1 s, 1.5 s, 2.25 s ... apart"
+    bot.server._failures.clear()
+    pat = bot.user(1001, "Pat")
+    await pat.send("/help")
+    await pat.next_message(timeout=10)  # and it catches up once Telegram answers again
