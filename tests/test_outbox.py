@@ -86,3 +86,31 @@ async def test_staff_cancel_tells_the_patient_even_when_the_first_try_fails(bot)
     assert not [m for m in staff.messages if "nothing was changed" in m.text]
     assert len([m for m in dee.messages if "had to cancel" in m.text]) == 1
     assert visit_rows(bot)[0]["status"] == "cancelled" and visit_rows(bot)[0]["id"] == visit_id
+
+
+def test_a_row_a_crash_cut_off_is_tried_once_more_then_left_uncertain(db, clock):
+    from wellbot.core import outbox
+
+    with db.atomic():
+        effect_id = outbox.add(db, "booking.calendar", "booked:1:calendar", clock.now(), user_id=5, chat_id=5)
+        assert outbox.add(db, "booking.calendar", "booked:1:calendar", clock.now()) is None, "promised once"
+    assert outbox.claim(db, effect_id, clock.now()) is not None  # ... and the worker dies mid-push
+    assert outbox.claim(db, effect_id, clock.now()) is None, "a row being sent is nobody else's"
+    assert outbox.recover(db, clock.now()) == (1, 0)
+    assert outbox.claim(db, effect_id, clock.now()).attempts == 2  # ... and dies again
+    assert outbox.recover(db, clock.now()) == (0, 1)
+    assert outbox.counts(db)["uncertain"] == 1
+    outbox.erase(db, 5, clock.now())
+    assert sum(outbox.counts(db).values()) == 0
+
+
+async def test_an_effect_that_may_have_arrived_is_not_pushed_again(bot):
+    ann, staff = bot.user(1003, "Ann"), bot.staff()
+    summary = await to_summary(bot, ann, name="Ann Lee")
+    bot.server.answer_late("sendDocument", None, chat_id=1003)  # the .ics arrives, the answer never does
+    await ann.press(summary, "Confirm")
+    await ann.wait_for("Booked!")
+    await _until(lambda: ("booking.calendar", "uncertain") in _effects(bot))
+    await bot.restart()
+    await bot.settle()
+    assert len([m for m in ann.messages if m.document]) == 1

@@ -16,7 +16,9 @@ kinds it delivers (`Feature.effects`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -79,19 +81,34 @@ class Outbox:
         self._wake.set()
 
     async def _run(self) -> None:
+        """Deliver due rows until stopped; a database error is logged and the loop tries again later."""
         while not self._stopping:
-            now = time.monotonic()
-            for effect_id in outbox.pending_ids(self.deps.db):
-                if self._stopping:
-                    break
-                if self._due.get(effect_id, 0.0) <= now:
-                    await self._attempt(effect_id)
-            self._wake.clear()
-            waits = [due - time.monotonic() for due in self._due.values()]
             try:
-                await asyncio.wait_for(self._wake.wait(), max(0.01, min(waits, default=IDLE_SECONDS)))
+                await self._deliver_due()
+            except sqlite3.Error as exc:  # a full or read-only disk: the rows wait, the worker goes on
+                log.error("outbox delivery stalled error=%s", type(exc).__name__)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):  # a stop still ends the wait at once
+                    await asyncio.wait_for(self._wake.wait(), BACKOFF_MAX)
+                continue
+            self._wake.clear()
+            now = time.monotonic()  # only pending rows have a due time (see _deliver_due), so none is stale
+            waits = [max(0.0, due - now) for due in self._due.values()]
+            try:
+                await asyncio.wait_for(self._wake.wait(), min(waits, default=IDLE_SECONDS))
             except TimeoutError:
                 pass
+
+    async def _deliver_due(self) -> None:
+        """One pass over the pending rows whose next try has come."""
+        now = time.monotonic()
+        pending = outbox.pending_ids(self.deps.db)
+        self._due = {i: due for i, due in self._due.items() if i in pending}  # erased or done elsewhere
+        for effect_id in pending:
+            if self._stopping:
+                return
+            if self._due.get(effect_id, 0.0) <= now:
+                await self._attempt(effect_id)
 
     async def _attempt(self, effect_id: int) -> None:
         """Claim, push and record one row."""

@@ -89,9 +89,9 @@ class UpdateHandler(tornado.web.RequestHandler):
     """Checks the method, the secret and the announced size from the headers alone, before any body is read.
 
     PTB's own handler reads the whole body first: four 90 MB posts without the
-    secret took the worker past 500 MB. Here a request without the secret is
-    answered 403 before its body is read (none of it is kept; one announcing
-    more than MAX_BODY_BYTES has its connection closed by the server), and an
+    secret took the worker past 500 MB. Here a request is judged by its
+    headers: one announcing more than MAX_BODY_BYTES is refused before any of
+    its body is read, and nothing of a request without the secret is kept. An
     update the library cannot read is acknowledged (Telegram would resend it
     forever otherwise), logged once by id and skipped.
     """
@@ -102,32 +102,35 @@ class UpdateHandler(tornado.web.RequestHandler):
         """Per request: the updater that owns the queue, the bot and the secret."""
         self.updater = updater
         self.chunks: list[bytes] = []
-        self.refused = False
+        self.verdict: HTTPStatus | None = None  # why the request is refused, decided from its headers
 
     def prepare(self) -> None:
-        """Refuse before the body: a wrong secret (403), no JSON (415), a body too big (413)."""
+        """Judge the request from its headers: a wrong secret (403), no JSON (415), a body too big (413).
+
+        A body over MAX_BODY_BYTES is refused at once, before any of it is
+        read. A small one is read and thrown away before the answer (closing
+        with unread data makes the peer's kernel reset the connection, and
+        the answer is lost); nothing of a refused request is ever kept.
+        """
         given = self.request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.updater.secret.encode()):
-            self._refuse(HTTPStatus.FORBIDDEN)
-        if self.request.headers.get("Content-Type", "").split(";")[0].strip() != JSON_TYPE:
-            self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+            self.verdict = HTTPStatus.FORBIDDEN
+        elif self.request.headers.get("Content-Type", "").split(";")[0].strip() != JSON_TYPE:
+            self.verdict = HTTPStatus.UNSUPPORTED_MEDIA_TYPE
         length = self.request.headers.get("Content-Length", "")
         if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+            raise tornado.web.HTTPError(self.verdict or HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
         self.request.connection.set_max_body_size(MAX_BODY_BYTES)  # chunked bodies too
-
-    def _refuse(self, status: HTTPStatus) -> None:
-        """Answer now; what is left of the body (at most MAX_BODY_BYTES, or the server closes) is discarded."""
-        self.refused = True
-        raise tornado.web.HTTPError(status)
 
     def data_received(self, chunk: bytes) -> None:
         """Keep the body of an accepted request (bounded by MAX_BODY_BYTES through the connection's limit)."""
-        if not self.refused:
+        if self.verdict is None:
             self.chunks.append(chunk)
 
     async def post(self) -> None:
         """Parse the update (skipping one the library cannot read) and queue it; always 200 for a valid secret."""
+        if self.verdict is not None:
+            raise tornado.web.HTTPError(self.verdict)
         update, skipped = intake.parse_one(b"".join(self.chunks), self.updater.bot)
         if skipped is not None:
             self.updater.on_skipped([skipped])
