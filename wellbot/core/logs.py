@@ -115,7 +115,7 @@ def safe_value(value: object) -> object:
     if isinstance(value, SAFE_VALUE_TYPES) or isinstance(value, Enum):
         return value
     if isinstance(value, str):
-        return value if SAFE_TEXT.fullmatch(value) else f"<{len(value)} characters>"
+        return value if SAFE_TEXT.fullmatch(value) else f"<text:{len(value)}>"  # no space: one key=value token
     if isinstance(value, BaseException):
         return safe_error(value)
     if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(v, int) for v in value):
