@@ -52,7 +52,8 @@ def test_check_finds_a_damaged_table(tmp_path, capsys):
     _corrupt_table(path, "patients")
     assert main(["check"], env) != 0
     out = capsys.readouterr()
-    assert "database" in out.err and "damaged" in out.err
+    assert "database" in out.err
+    assert "damaged" in out.err
 
 
 async def test_a_worker_starting_on_a_damaged_table_reports_it_to_status(bot):
@@ -89,7 +90,8 @@ async def test_a_damaged_table_found_while_handling_an_update_is_reported(bot, m
 def test_a_folder_the_worker_cannot_write_is_one_line_and_exit_2(tmp_path):
     result = _run({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": "/sys/wellbot.db"}, "run")
     assert result.returncode == 2, result.stderr
-    assert result.stderr.strip().count("\n") == 0 and "WELLBOT_DATABASE" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "WELLBOT_DATABASE" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -104,7 +106,8 @@ def test_a_read_only_file_system_at_start_is_one_line_and_exit_2(tmp_path):
     finally:
         subprocess.run(["umount", str(mount)])
     assert result.returncode == 2, result.stderr
-    assert result.stderr.strip().count("\n") == 0 and "read-only" in result.stderr.lower()
+    assert result.stderr.strip().count("\n") == 0
+    assert "read-only" in result.stderr.lower()
 
 
 async def test_status_command_exits_1_and_says_damaged(bot, capsys, restore_logging):

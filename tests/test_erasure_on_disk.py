@@ -34,8 +34,10 @@ async def test_forget_leaves_no_trace_of_name_or_phone_in_the_files(bot):
     await patient.wait_for("erased")
     await bot.settle()
     disk = _on_disk(bot.database)
-    assert NAME.encode() not in disk and b"Quorravel" not in disk
-    assert b"5550137777" not in disk and PHONE.encode() not in disk
+    assert NAME.encode() not in disk
+    assert b"Quorravel" not in disk
+    assert b"5550137777" not in disk
+    assert PHONE.encode() not in disk
 
 
 async def test_a_stopped_worker_leaves_no_wal_behind(bot):

@@ -24,7 +24,8 @@ async def test_someone_elses_contact_is_refused_and_nothing_is_booked(bot):
     assert "not yours" in (await eve.next_message()).text
     await eve.send_contact("+1 555 111 2222")  # her own: accepted
     summary = await eve.wait_for("Tap Confirm")
-    assert "(555) 111-2222" in summary.text and "987" not in summary.text
+    assert "(555) 111-2222" in summary.text
+    assert "987" not in summary.text
     await eve.press(summary, "Confirm")
     await eve.wait_for("Booked!")
     [row] = visit_rows(bot)
@@ -36,7 +37,7 @@ async def test_phone_in_other_scripts_is_stored_as_e164_and_shown_formatted(bot)
     await _to_contact_step(bot, ali)
     await ali.send("Ali Hassan")
     await ali.wait_for("phone number")
-    await ali.send("٥٥٥ ١٢٣ ٤٥٦٧")  # Arabic-Indic digits
+    await ali.send("\u0665\u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667")  # Arabic-Indic digits
     summary = await ali.wait_for("Tap Confirm")
     assert "(555) 123-4567" in summary.text
     await ali.press(summary, "Confirm")
@@ -52,7 +53,7 @@ async def test_stacked_marks_are_refused_and_fullwidth_names_normalised(bot):
     await _to_contact_step(bot, zed)
     await zed.send("Z" + "\u0301" * 70 + "ed Mark")
     assert "does not look like a name" in (await zed.next_message()).text
-    await zed.send("Ｚｅｄ Ｍａｒｋ")  # fullwidth letters
+    await zed.send("\uff3a\uff45\uff44 \uff2d\uff41\uff52\uff4b")  # fullwidth letters: "Zed Mark"
     await zed.wait_for("phone number")
     await zed.send("555 123 4567")
     summary = await zed.wait_for("Tap Confirm")

@@ -13,8 +13,8 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from tests.harness import STAFF_ID
-from wellbot.privacy import handlers as privacy
 from wellbot.core.clock import to_db
+from wellbot.privacy import handlers as privacy
 
 NAME = "Quintessa Marlowe"
 
@@ -79,8 +79,10 @@ async def test_patients_who_blocked_the_bot_long_ago_and_old_unsubscribed_rows_a
     await _purge(bot)
     assert _rows(bot, "patients", 3401) == [], "blocked over a year ago: gone"
     assert [r["patient_name"] for r in bot.db.query("select patient_name from visits")] == [None]
-    assert _rows(bot, "patients", 3402) and _rows(bot, "subscriptions", 3402), "blocked lately: kept"
-    assert _rows(bot, "patients", 3403) and _rows(bot, "subscriptions", 3403) == []
+    assert _rows(bot, "patients", 3402), "blocked lately: kept"
+    assert _rows(bot, "subscriptions", 3402)
+    assert _rows(bot, "patients", 3403)
+    assert _rows(bot, "subscriptions", 3403) == []
 
 
 async def test_a_removed_staff_member_cannot_finish_a_staff_conversation(bot):

@@ -42,14 +42,17 @@ async def test_a_late_answer_is_uncertain_not_resent_and_staff_can_resend(bot):
     statuses = dict(bot.db.execute("select user_id, status from deliveries").fetchall())
     assert statuses == {3001: "uncertain", 3002: "sent"}
     progress = staff.messages[[m.message_id for m in staff.messages].index(notice.message_id) - 1]
-    assert "Failed: 0" in progress.text and "Uncertain: 1" in progress.text
+    assert "Failed: 0" in progress.text
+    assert "Uncertain: 1" in progress.text
     await staff.send("/broadcasts")
     history = await staff.wait_for("Broadcasts")
-    assert "0 failed" in history.text and "1 uncertain" in history.text
+    assert "0 failed" in history.text
+    assert "1 uncertain" in history.text
     await staff.press(notice, "Resend to 1")
     await slow.wait_for("Clinic closed Monday")
     await bot.settle()
-    assert len(_copies(slow, "Clinic closed Monday")) == 2 and len(_copies(fine, "Clinic closed Monday")) == 1
+    assert len(_copies(slow, "Clinic closed Monday")) == 2
+    assert len(_copies(fine, "Clinic closed Monday")) == 1
     assert dict(bot.db.execute("select user_id, status from deliveries").fetchall())[3001] == "sent"
     await staff.press_data(notice.message_id, "bc:resend:1")  # a second press (an old copy) resends nothing
     await bot.settle()

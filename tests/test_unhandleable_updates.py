@@ -12,8 +12,7 @@ import asyncio
 import json
 import logging
 
-from wellbot.bot import heartbeat
-from wellbot.bot import intake
+from wellbot.bot import heartbeat, intake
 from wellbot.ops import status_report
 
 BROKEN_POLL = {"poll": {"id": "5", "question": "secret question from +1 555 0199"}}  # no options, no type
@@ -31,7 +30,8 @@ async def test_an_unparseable_update_is_skipped_and_later_patients_are_answered(
     assert len(skipped) == 1, "logged exactly once"
     assert f"update_id={broken_id}" in skipped[0].getMessage()
     everything = "\n".join(r.getMessage() for r in caplog.records)
-    assert "555 0199" not in everything and "secret question" not in everything
+    assert "555 0199" not in everything
+    assert "secret question" not in everything
     assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
     assert bot.server.pending_updates() == 0
 
@@ -46,7 +46,8 @@ async def test_status_counts_skipped_updates_and_stays_healthy(bot):
     report = status_report(bot.db, bot.clock.now(), [])
     lines = dict(report.lines)
     assert report.healthy
-    assert lines["updates"].startswith("2 skipped (unreadable)") and str(broken_id + 1) in lines["updates"]
+    assert lines["updates"].startswith("2 skipped (unreadable)")
+    assert str(broken_id + 1) in lines["updates"]
 
 
 async def test_a_poller_that_keeps_fetching_the_same_batch_is_reported_stuck(bot, monkeypatch):
@@ -74,7 +75,8 @@ def test_screen_replaces_only_the_unreadable_update():
                                          "text": "hello"}}
     payload = json.dumps({"ok": True, "result": [{"update_id": 6, **BROKEN_POLL}, good]}).encode()
     screened = intake.screen(payload)
-    assert screened.skipped == [(6, "poll", "TypeError")] and screened.highest_id == 7
+    assert screened.skipped == [(6, "poll", "TypeError")]
+    assert screened.highest_id == 7
     assert json.loads(screened.payload)["result"] == [{"update_id": 6}, good]
     untouched = json.dumps({"ok": True, "result": [good]}).encode()
     assert intake.screen(untouched).payload == untouched

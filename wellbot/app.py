@@ -80,7 +80,8 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     db = open_database(settings.database)
     renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
-                flows=FlowStore(db, clock, _conversation_idle(clinic)), features=list(features if features is not None else FEATURES))
+                flows=FlowStore(db, clock, _conversation_idle(clinic)),
+                features=list(features if features is not None else FEATURES))
     deps.hooks = collect_hooks(deps.features)
     for feature in deps.features:
         for check in feature.checks:

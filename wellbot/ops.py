@@ -238,7 +238,7 @@ def progress_line(state: dict[str, dict[str, str]], now: datetime) -> tuple[str,
                      f"{_stamp(stuck['updated_at'], now)}; see the worker's log")
     skipped = state.get(heartbeat.SKIPPED)
     if skipped is not None:
-        count, last_id = (skipped["value"].split() + ["?"])[:2]
+        count, last_id = ([*skipped["value"].split(), "?"])[:2]
         parts.append(f"{count} skipped (unreadable), last update_id {last_id} at {_stamp(skipped['updated_at'], now)}")
     return "; ".join(parts), moving
 

@@ -27,7 +27,7 @@ MAX_MARKS = 2  # combining marks on one letter: Vietnamese needs two; "Zalgo" te
 def clean_name(text: str) -> str | None:
     """A tidy full name, or None if it cannot be one (too short, digits, symbols, stacked marks).
 
-    NFKC first: fullwidth "Ｊｏｈｎ" becomes "John" and letters with accents are
+    NFKC first: fullwidth letters (U+FF2A "J" and so on) become plain ones and letters with accents are
     composed, so only marks that no letter absorbs are left to count.
     """
     name = " ".join(unicodedata.normalize("NFKC", text).split())

@@ -94,10 +94,8 @@ class Outbox:
             self._wake.clear()
             now = time.monotonic()  # only pending rows have a due time (see _deliver_due), so none is stale
             waits = [max(0.0, due - now) for due in self._due.values()]
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), min(waits, default=IDLE_SECONDS))
-            except TimeoutError:
-                pass
 
     async def _deliver_due(self) -> None:
         """One pass over the pending rows whose next try has come."""
@@ -131,7 +129,7 @@ class Outbox:
             return LookupError(f"no performer for {effect.kind}")
         try:
             await performer(self.deps, self.bot, effect)
-        except Exception as exc:  # noqa: BLE001 - judged below; a bug must not kill the deliverer
+        except Exception as exc:
             return exc
         return None
 

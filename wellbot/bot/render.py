@@ -22,8 +22,8 @@ from markupsafe import Markup
 
 from wellbot.bot.telegram_html import TelegramHTMLError, split_message, validate
 from wellbot.core.errors import ConfigError
-from wellbot.core.resources import templates_dir
 from wellbot.core.phones import format_phone
+from wellbot.core.resources import templates_dir
 
 TEMPLATE_SUFFIX = ".html"
 SAMPLES_DIR = "samples"

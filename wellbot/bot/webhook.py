@@ -25,7 +25,6 @@ import tornado.web
 from telegram.ext import Updater
 
 from wellbot.bot import intake
-
 from wellbot.core.errors import ConfigError
 from wellbot.core.settings import Settings
 

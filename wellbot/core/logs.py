@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import TextIO
+from typing import Any, TextIO
 
 TEXT = "text"
 JSON = "json"
@@ -112,7 +112,7 @@ SAFE_ERROR_MODULES = ("sqlite3", "telegram.error")
 
 def safe_value(value: object) -> object:
     """The value if it cannot be personal data (ids, flags, method names), else a marker naming its type."""
-    if isinstance(value, SAFE_VALUE_TYPES) or isinstance(value, Enum):
+    if isinstance(value, (SAFE_VALUE_TYPES, Enum)):
         return value
     if isinstance(value, str):
         return value if SAFE_TEXT.fullmatch(value) else f"<text:{len(value)}>"  # no space: one key=value token
@@ -132,7 +132,7 @@ def safe_error(error: BaseException) -> str:
     return f"{kind.__name__}: {error}" if trusted and str(error) else kind.__name__
 
 
-def safe_traceback(exc_info: tuple) -> str:
+def safe_traceback(exc_info: tuple[Any, ...]) -> str:
     """A traceback with every frame but only the exceptions' types (their messages may quote a patient)."""
     error = exc_info[1]
     if error is None:

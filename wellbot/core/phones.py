@@ -23,7 +23,7 @@ def default_region(clinic_phone: str) -> str | None:
         number = phonenumbers.parse(clinic_phone, None)
     except NumberParseException:
         return None
-    region = phonenumbers.region_code_for_country_code(number.country_code)
+    region = phonenumbers.region_code_for_country_code(number.country_code or 0)
     return None if region == phonenumbers.UNKNOWN_REGION else region
 
 
@@ -56,5 +56,5 @@ def format_phone(stored: str | None, region: str | None) -> str:
         number = phonenumbers.parse(stored, region)
     except NumberParseException:
         return stored
-    home = region is not None and phonenumbers.region_code_for_country_code(number.country_code) == region
+    home = region is not None and phonenumbers.region_code_for_country_code(number.country_code or 0) == region
     return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL if home else PhoneNumberFormat.INTERNATIONAL)

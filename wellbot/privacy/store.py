@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
-from wellbot.core.db import checkpoint
 from wellbot.core.clock import to_db
+from wellbot.core.db import checkpoint
 from wellbot.core.errors import ConfigError
 from wellbot.core.flows import purge_idle
 

@@ -242,8 +242,8 @@ class Dispatcher:
                 if may_have_arrived(exc):  # a resend could give the patient a second copy: never blindly
                     log.warning("reminder send uncertain, not resent reminder_id=%s attempt=%s error=%s", row["id"],
                                 attempt, type(exc).__name__)
-                    return SendResult(store.FAILED, UNCERTAIN_OUTCOME, attempt,
-                                      last_error=f"{type(exc).__name__}: no answer, may have arrived (attempt {attempt})")
+                    error = f"{type(exc).__name__}: no answer, may have arrived (attempt {attempt})"
+                    return SendResult(store.FAILED, UNCERTAIN_OUTCOME, attempt, last_error=error)
                 last, wait = "network_error", self.backoff_base * 2 ** (attempt - 1)
                 error = f"{type(exc).__name__} (attempt {attempt})"
                 log.info("reminder send retry reminder_id=%s attempt=%s error=%s", row["id"], attempt,
