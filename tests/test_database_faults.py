@@ -26,13 +26,13 @@ PAGE_SIZE = 4096
 
 
 def _corrupt_table(path: Path, table: str) -> None:
-    """Overwrite the middle of one table's root page, as a failing disk or a stray write would."""
+    """Overwrite the header of one table's root page, as a failing disk or a stray write would."""
     db = sqlite3.connect(path)
     db.execute("pragma wal_checkpoint(truncate)")
     page = db.execute("select rootpage from sqlite_master where name = ?", [table]).fetchone()[0]
     db.close()
     with open(path, "r+b") as file:
-        file.seek((page - 1) * PAGE_SIZE + 8)
+        file.seek((page - 1) * PAGE_SIZE)  # the page type byte first: no valid b-tree page is type 0xff
         file.write(b"\xff" * 64)
 
 
