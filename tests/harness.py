@@ -47,6 +47,7 @@ class Harness:
         }
         self.app: Application | None = None
         self.deps: Deps | None = None
+        self.overrides: dict = {}  # Deps fields set at each start (test-only tunables)
 
     async def start(self) -> None:
         """Build and start a worker, as `wellbot run` would."""
@@ -55,6 +56,8 @@ class Harness:
         # Simulated patients type faster than any person: flood control would cut them off.
         # Its own tests (test_guards.py) install a real limiter.
         self.deps.flood = FloodControl(limit=UNLIMITED_RATE)
+        for name, value in self.overrides.items():
+            setattr(self.deps, name, value)
         self.app = build_application(self.deps)
         await start_polling(self.app, POLL_TIMEOUT)
 

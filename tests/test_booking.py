@@ -224,7 +224,7 @@ async def test_patient_books_a_visit_and_gets_confirmation_calendar_file_and_sta
     staff = bot.staff()
     summary = await to_summary(bot, ann, name="Ann O'Lee")
     assert "Ann O&#39;Lee" in summary.html
-    assert "+15551234567" in summary.text
+    assert "(555) 123-4567" in summary.text  # stored E.164, shown formatted
     assert "Thu 11 Jun 2026, 10:00" in summary.text
     await ann.press(summary, "Confirm")
     confirmed = await ann.wait_for("Booked!")
@@ -241,7 +241,7 @@ async def test_patient_books_a_visit_and_gets_confirmation_calendar_file_and_sta
     assert "BEGIN:VTIMEZONE" in ics
     notice = await staff.wait_for("New booking")
     assert "Ann O&#39;Lee" in notice.html
-    assert "+15551234567" in notice.text
+    assert "(555) 123-4567" in notice.text
     [row] = visit_rows(bot)
     assert (row["user_id"], row["service_key"], row["start_utc"], row["status"]) == (
         1001, "acupuncture", "2026-06-11T14:00:00Z", "booked")
@@ -260,7 +260,7 @@ async def test_shared_contact_gives_name_and_phone(bot):
     await bob.send_contact("+1 (555) 987-6543")
     summary = await bob.wait_for("Tap Confirm")
     assert "Bob Stone" in summary.text
-    assert "+15559876543" in summary.text
+    assert "(555) 987-6543" in summary.text
     await bob.press(summary, "Confirm")
     await bob.wait_for("Booked!")
     assert visit_rows(bot)[0]["patient_name"] == "Bob Stone"
@@ -451,11 +451,12 @@ def test_names_and_phones_are_validated():
     assert clean_name("Mary O'Neill, Jr.") == "Mary O'Neill, Jr."
     for bad in ("", "A", "12345", "Ann 2", "x" * 81, "Ann\u200bLee", "!!!", "<b>Ann</b>", "Ann 😀"):
         assert clean_name(bad) is None, bad
-    assert clean_phone("+1 (555) 123-4567") == "+15551234567"
-    assert clean_phone("0049 30 1234567") == "+49301234567"
-    assert clean_phone("555.123.4567") == "5551234567"
-    for bad in ("", "12345", "+1 555 CALL NOW", "1" * 16, "++15551234567", "0000000", "+"):
-        assert clean_phone(bad) is None, bad
+    assert clean_phone("+1 (555) 123-4567", "US") == "+15551234567"
+    assert clean_phone("0049 30 1234567", "US") == "+49301234567"
+    assert clean_phone("555.123.4567", "US") == "+15551234567"  # E.164 with the clinic's region
+    assert clean_phone("020 7946 0958", "GB") == "+442079460958"
+    for bad in ("", "12345", "+1 555 CALL NOW", "Ann Lee", "1" * 16, "0000000", "+"):
+        assert clean_phone(bad, "US") is None, bad
 
 
 async def test_bad_name_and_phone_are_refused_and_nothing_is_written(bot):

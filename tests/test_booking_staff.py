@@ -15,7 +15,7 @@ async def test_today_shows_names_phones_and_confirmation_status(bot):
     bot.db.execute("update visits set confirmed_at = ? where id = ?", [to_db(bot.clock.now()), confirmed])
     await staff.send("/today")
     agenda = await staff.wait_for("Schedule for Wednesday 10 June 2026")
-    assert "14:00–15:00 Acupuncture: Ann O&#39;Lee, +15550000000" in agenda.html
+    assert "14:00–15:00 Acupuncture: Ann O&#39;Lee, (555) 000-0000" in agenda.html
     assert "16:00–16:45 Cupping therapy: Bo Day" in agenda.text
     lines = agenda.text.splitlines()
     assert "✅ confirmed" in lines[lines.index(next(x for x in lines if "Ann O'Lee" in x)) + 1]

@@ -38,7 +38,8 @@ def test_progress_figures_and_estimate():
                                                            "uncertain": 1, "total": 1842}
     figures = broadcast.progress_figures(counts, 29.0)
     assert figures["remaining"] == 1740
-    assert figures["failed"] == 2
+    assert figures["failed"] == 1  # told apart from the uncertain one
+    assert figures["uncertain"] == 1
     assert figures["eta_minutes"] == 1  # 1740 / 29 = 60 s
     assert broadcast.progress_figures(counts | {"pending": 1741}, 29.0)["eta_minutes"] == 2  # rounded up
     assert broadcast.progress_figures(counts | {"pending": 0}, 29.0)["eta_minutes"] == 0

@@ -117,7 +117,7 @@ async def test_a_patient_who_blocked_the_bot_gets_no_reminder_and_staff_are_aler
     assert (day_before["status"], day_before["outcome"]) == ("blocked", outcome)
     alert = await staff.wait_for("Cannot reach a patient")
     assert "Cat Woods" in alert.text
-    assert "+15551234567" in alert.text
+    assert "(555) 123-4567" in alert.text  # stored E.164, shown formatted
 
     await run_at(bot, TWO_HOURS_BEFORE)
     assert reminders_received(cat) == []

@@ -13,8 +13,8 @@ STOP_LIMIT_SECONDS = 10
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 
 
-async def start_worker(devserver, tmp_path, **env):
-    """Start `python -m wellbot run` against the local server."""
+async def start_worker(devserver, tmp_path, *args, **env):
+    """Start `python -m wellbot run [args]` against the local server."""
     environ = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -25,7 +25,7 @@ async def start_worker(devserver, tmp_path, **env):
     }
     environ.pop("WELLBOT_CLINIC", None)
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "wellbot", "run", env=environ,
+        sys.executable, "-m", "wellbot", "run", *args, env=environ,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
 
@@ -55,6 +55,36 @@ async def test_worker_answers_and_stops_on_sigterm_within_ten_seconds(devserver,
     assert "worker stopped" in log
     assert TOKEN not in log
     assert "Ada" not in log
+    wal = tmp_path / "wellbot.db-wal"
+    assert not wal.exists() or wal.stat().st_size == 0, "the worker checkpoints and closes the database on exit"
+
+
+async def test_webhook_worker_refuses_without_the_secret_answers_with_it_and_stops_on_sigterm(devserver, tmp_path):
+    import httpx
+
+    from tests.test_webhook import SECRET, _free_port, _update
+
+    port = _free_port()
+    worker = await start_worker(devserver, tmp_path, "--webhook", "https://bot.example.org/hook", "--port", str(port),
+                                WELLBOT_WEBHOOK_SECRET=SECRET)
+    await wait_for_call(devserver, "setWebhook")
+    patient = devserver.user(4243, "Ada")
+    local = f"http://127.0.0.1:{port}/hook"
+    async with httpx.AsyncClient() as client:
+        for _ in range(100):  # setWebhook comes just before the server listens
+            try:
+                refused = await client.post(local, json=_update(patient, 1, "/start"))
+                break
+            except httpx.ConnectError:
+                await asyncio.sleep(0.05)
+        accepted = await client.post(local, json=_update(patient, 2, "/start"),
+                                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert (refused.status_code, accepted.status_code) == (403, 200)
+    assert "Hello, Ada!" in (await patient.next_message(timeout=20)).text
+    worker.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(worker.communicate(), timeout=STOP_LIMIT_SECONDS)
+    assert worker.returncode == 0, stderr.decode()
+    assert len(patient.messages) == 1
 
 
 async def test_second_poller_conflict_is_reported_clearly(devserver, tmp_path):

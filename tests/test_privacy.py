@@ -42,6 +42,9 @@ def _patient(db, user_id):
     db.execute("insert into notes (user_id, text, sent_at) values (?, ?, ?)", [user_id, f"note {user_id}", stamp])
 
 
+NOTHING_ELSE = {"core.conversations": 0, "core.unsubscribed": 0, "core.blocked_patients": 0}
+
+
 def _visit(db, user_id, start, name="Ada", status="attended"):
     db.execute(
         "insert into visits (user_id, service_key, start_utc, end_utc, status, patient_name, patient_phone, "
@@ -192,9 +195,9 @@ def test_purge_passes_delivery_cutoff_to_features_and_purges_old_core_visits(db)
     calls = []
     removed = purge(db, [_notes_feature(calls)], NOW, Policy(730, 90))
     assert calls == [NOW - timedelta(days=90)]
-    assert removed == {"notes": 1, "core.visits": 2}
+    assert removed == {"notes": 1, "core.visits": 2, **NOTHING_ELSE}
     assert db.execute("select count(*) from visits").fetchone()[0] == 2, "recent visits stay"
-    assert purge(db, [_notes_feature()], NOW, Policy(730, 90)) == {"notes": 0, "core.visits": 0}
+    assert purge(db, [_notes_feature()], NOW, Policy(730, 90)) == {"notes": 0, "core.visits": 0, **NOTHING_ELSE}
 
 
 def test_a_visit_feature_gets_the_visit_cutoff_and_owns_visit_purging(db):
@@ -203,7 +206,7 @@ def test_a_visit_feature_gets_the_visit_cutoff_and_owns_visit_purging(db):
     booking = Feature(name="booking", purge=lambda db, cutoff: calls.append(cutoff) or 0, owns_visit_records=True)
     removed = purge(db, [booking], NOW, Policy(730, 90))
     assert calls == [NOW - timedelta(days=730)]
-    assert removed == {"booking": 0}, "the core leaves visits to the feature that purges them"
+    assert removed == {"booking": 0, **NOTHING_ELSE}, "the core leaves visits to the feature that purges them"
     assert db.execute("select count(*) from visits").fetchone()[0] == 3
 
 

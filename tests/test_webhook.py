@@ -1,5 +1,6 @@
 """Webhook mode: Telegram's secret header is checked on every request."""
 
+import asyncio
 import socket
 import time
 
@@ -9,6 +10,7 @@ from telegram import Update
 
 from tests.harness import TOKEN
 from wellbot.app import build_application, build_deps
+from wellbot.bot import heartbeat
 from wellbot.bot.webhook import SECRET_HEADER, SECRET_PATTERN, webhook_config, webhook_secret
 from wellbot.core.errors import ConfigError
 from wellbot.core.settings import Settings
@@ -96,3 +98,73 @@ async def test_webhook_refuses_requests_without_the_secret_and_processes_the_rig
         await app.post_stop(app)
         await app.shutdown()
         deps.db.close()
+
+
+BIG = 90 * 1024 * 1024  # what the attack posted, four at once
+
+
+async def _answer_before_body(port, headers):
+    """Send only the request head announcing a 90 MB body; return the status line the server answers with."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    writer.write(f"POST /hooks/telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 f"Content-Length: {BIG}\r\n{head}\r\n".encode())
+    writer.write(b"{" + b" " * 65536)  # the start of the body, as a client streaming it would
+    await writer.drain()
+    try:
+        return (await asyncio.wait_for(reader.readline(), 3)).decode().strip()
+    finally:
+        writer.close()
+
+
+async def _running_webhook(devserver, tmp_path):
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "w.db"),
+                                  "WELLBOT_API_URL": devserver.base_url, "WELLBOT_WEBHOOK_SECRET": SECRET})
+    hook = webhook_config(settings, PUBLIC_URL, _free_port())
+    deps = build_deps(settings)
+    app = build_application(deps)
+    await app.initialize()
+    await app.updater.start_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    return hook, deps, app
+
+
+async def _stop(app, deps):
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+    deps.db.close()
+
+
+async def test_a_huge_body_is_refused_before_it_is_read(devserver, tmp_path):
+    hook, deps, app = await _running_webhook(devserver, tmp_path)
+    try:
+        assert (await _answer_before_body(hook.port, {})).startswith("HTTP/1.1 403")
+        assert (await _answer_before_body(hook.port, {SECRET_HEADER: "guessed"})).startswith("HTTP/1.1 403")
+        too_big = await _answer_before_body(hook.port, {SECRET_HEADER: SECRET})
+        assert too_big.startswith("HTTP/1.1 413") or too_big == "", too_big  # refused, or the connection closed
+        user = devserver.user(1001, "Pat")
+        async with httpx.AsyncClient() as client:
+            ok = await client.post(f"http://127.0.0.1:{hook.port}/hooks/telegram", json=_update(user, 9, "/start"),
+                                   headers={SECRET_HEADER: SECRET})
+        assert ok.status_code == 200
+        await user.wait_for("Hello, Pat!")
+    finally:
+        await _stop(app, deps)
+
+
+async def test_an_unreadable_update_by_webhook_is_acknowledged_and_skipped(devserver, tmp_path):
+    hook, deps, app = await _running_webhook(devserver, tmp_path)
+    try:
+        user = devserver.user(1001, "Pat")
+        local = f"http://127.0.0.1:{hook.port}/hooks/telegram"
+        async with httpx.AsyncClient() as client:
+            broken = await client.post(local, json={"update_id": 8, "poll": {"id": "1", "question": "+1 555 0199"}},
+                                       headers={SECRET_HEADER: SECRET})
+            ok = await client.post(local, json=_update(user, 9, "/start"), headers={SECRET_HEADER: SECRET})
+        assert broken.status_code == 200, "acknowledged, or Telegram would send it again and again"
+        assert ok.status_code == 200
+        await user.wait_for("Hello, Pat!")
+        assert heartbeat.read_state(deps.db)[heartbeat.SKIPPED]["value"] == "1 8"
+    finally:
+        await _stop(app, deps)

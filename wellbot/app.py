@@ -14,6 +14,7 @@ import sqlite3
 import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 
 from wellbot import front_door
 from wellbot.booking import feature as booking
-from wellbot.bot import guards, heartbeat, router
+from wellbot.bot import guards, heartbeat, outbox, router, webhook
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands, collect_hooks
 from wellbot.bot.lanes import CONNECT_TIMEOUT
@@ -35,12 +36,14 @@ from wellbot.clinic_info import feature as clinic_info
 from wellbot.conversation import feature as conversation
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
-from wellbot.core.db import open_database
+from wellbot.core.db import close_database, open_database
+from wellbot.core.errors import ConfigError
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
 from wellbot.faq import feature as faq
 from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy
+from wellbot.privacy import store as privacy_store
 from wellbot.reminders import feature as reminders
 from wellbot.subscriptions import feature as subscriptions
 from wellbot.triage import feature as triage
@@ -55,6 +58,7 @@ FEATURES: list[Feature] = [
     triage.FEATURE,  # reads every typed text first: emergencies are answered before any flow sees them
     front_door.FEATURE,
     heartbeat.FEATURE,
+    outbox.FEATURE,  # side effects promised by committed changes; delivered and retried (before the features)
     conversation.FEATURE,  # typed text outside a flow: greetings, requests, clinic facts, else the FAQ
     faq.FEATURE,
     subscriptions.FEATURE,
@@ -74,14 +78,23 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     clinic = clinic or load_clinic(settings.clinic_path)
     clock = clock or SystemClock(clinic.timezone)
     db = open_database(settings.database)
-    renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic))
+    renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
-                flows=FlowStore(db, clock), features=list(features if features is not None else FEATURES))
+                flows=FlowStore(db, clock, _conversation_idle(clinic)),
+                features=list(features if features is not None else FEATURES))
     deps.hooks = collect_hooks(deps.features)
     for feature in deps.features:
         for check in feature.checks:
             check(deps)
     return deps
+
+
+def _conversation_idle(clinic: Clinic) -> timedelta:
+    """How long an unfinished conversation lasts (the privacy table's conversation_idle_hours; checked there)."""
+    try:
+        return privacy_store.load_policy(clinic.section(privacy_store.SECTION)).conversation_idle
+    except ConfigError:
+        return privacy_store.Policy().conversation_idle  # the privacy feature's check names the problem
 
 
 def _override_dirs(clinic: Clinic) -> list:
@@ -125,6 +138,16 @@ def _user_key(update: object) -> Any:
     return None
 
 
+class WellbotApplication(Application):
+    """PTB's Application with wellbot's webhook updater, which refuses a bad request before reading its body."""
+
+    def __init__(self, *, on_skipped: Callable[[list[tuple[int, str, str]]], None], bot: Any,
+                 update_queue: asyncio.Queue, updater: Any, **kwargs: Any) -> None:
+        if updater is not None:
+            updater = webhook.WebhookUpdater(bot, update_queue, on_skipped)
+        super().__init__(bot=bot, update_queue=update_queue, updater=updater, **kwargs)
+
+
 def build_application(deps: Deps, *, base_url: str | None = None, token: str | None = None,
                       rate_limiter: bool = True) -> Application:
     """The PTB Application with every feature installed; nothing is started."""
@@ -140,6 +163,9 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .get_updates_request(heartbeat.PollRecordingRequest(deps.db, deps.clock))
         .post_init(_post_init)
         .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+        .application_class(WellbotApplication,
+                           {"on_skipped": lambda skipped: heartbeat.note_skipped(deps.db, deps.clock, skipped)})
     )
     if rate_limiter:
         # AIORateLimiter for interactive traffic; the newsletter engine paces itself and bypasses it.
@@ -180,6 +206,11 @@ async def _post_stop(application: Application) -> None:
             await hook(application)
 
 
+async def _post_shutdown(application: Application) -> None:
+    """Fold the WAL into the database and close it: a stopped worker leaves one self-contained file."""
+    close_database(application.bot_data[DEPS_KEY].db)
+
+
 async def publish_commands(application: Application, deps: Deps) -> None:
     """setMyCommands: patients see patient commands; each staff chat sees all. Failure is not fatal."""
     commands = all_commands(deps.features)
@@ -194,10 +225,11 @@ async def publish_commands(application: Application, deps: Deps) -> None:
 
 
 def database_reason(error: sqlite3.Error) -> str:
-    """A stable key for why SQLite refused: read_only, disk_full, locked or other."""
+    """A stable key for why SQLite refused: read_only, disk_full, locked, damaged or other."""
     text = str(error).lower()
     for needle, reason in (("readonly", "read_only"), ("read-only", "read_only"), ("full", "disk_full"),
-                           ("locked", "locked"), ("busy", "locked")):
+                           ("locked", "locked"), ("busy", "locked"), ("malformed", "damaged"),
+                           ("not a database", "damaged"), ("corrupt", "damaged")):
         if needle in text:
             return reason
     return "other"
@@ -213,8 +245,13 @@ async def on_error(update: object, context: WellbotContext) -> None:
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, sqlite3.Error):
         # A stable reason key, not SQLite's message: enough for the operator, nothing from the update.
+        reason = database_reason(error)
         log.error("database refused the update update_id=%s reason=%s (read_only: make WELLBOT_DATABASE and its "
-                  "folder writable by the bot; disk_full: free space)", update_id, database_reason(error))
+                  "folder writable by the bot; disk_full: free space; damaged: run wellbot check, restore a backup)",
+                  update_id, reason)
+        if reason == "damaged":  # for `wellbot status` and the health check, which otherwise cannot know
+            heartbeat.note_damage(context.deps, "a page could not be read while handling an update",
+                                  context.deps.clock.now())
     # The exception's message may quote patient text, so INFO+ gets its type
     # and where it was raised; the full traceback only at DEBUG.
     log.error("update failed update_id=%s error=%s at=%s", update_id, type(error).__name__, _where(error))
@@ -250,7 +287,8 @@ async def stop_polling(application: Application) -> None:
     if application.post_stop:
         await application.post_stop(application)
     await application.shutdown()
-    application.bot_data[DEPS_KEY].db.close()
+    if application.post_shutdown:
+        await application.post_shutdown(application)  # checkpoints and closes the database
 
 
 IDLE_POLL_SECONDS = 0.01

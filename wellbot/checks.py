@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from sqlite_utils import Database
+
+from wellbot.core.db import quick_check
+from wellbot.core.errors import ConfigError
 from wellbot.core.settings import Settings
 
 
@@ -23,9 +28,27 @@ def run_checks(settings: Settings, build_deps: Callable[[Settings], object]) -> 
         names = deps.renderer.check_all()
         yield f"templates: ok ({len(names)} rendered with sample data)"
         deps.db.close()
+    if settings.database.is_file():
+        yield database_line(settings.database)
     warning = database_permission_warning(settings.database)
     if warning:
         yield warning
+
+
+def database_line(path: Path) -> str:
+    """`database: ok` after PRAGMA quick_check of the real database (read-only); ConfigError if it is damaged."""
+    try:
+        db = Database(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True))
+    except sqlite3.Error as exc:
+        raise ConfigError("WELLBOT_DATABASE", f"cannot open {path}: {exc}") from None
+    try:
+        problems = quick_check(db)
+    finally:
+        db.close()
+    if problems:
+        raise ConfigError("WELLBOT_DATABASE", f"{path} is damaged ({'; '.join(problems)[:300]}); stop the worker "
+                                              "and restore the last good backup (see README, Backing up)")
+    return "database: ok (quick_check)"
 
 
 def database_permission_warning(path: Path) -> str | None:

@@ -228,29 +228,62 @@ def poll_line(state: dict[str, dict[str, str]], now: datetime) -> str:
     return text
 
 
+def progress_line(state: dict[str, dict[str, str]], now: datetime) -> tuple[str, bool]:
+    """Skipped updates and a poller stuck on the same batch; False if the worker is not making progress."""
+    parts, moving = [], True
+    stuck = state.get(heartbeat.STUCK)
+    if stuck is not None:
+        moving = False
+        parts.append(f"NOT PROGRESSING: the same updates were fetched {stuck['value']} times, last at "
+                     f"{_stamp(stuck['updated_at'], now)}; see the worker's log")
+    skipped = state.get(heartbeat.SKIPPED)
+    if skipped is not None:
+        count, last_id = ([*skipped["value"].split(), "?"])[:2]
+        parts.append(f"{count} skipped (unreadable), last update_id {last_id} at {_stamp(skipped['updated_at'], now)}")
+    return "; ".join(parts), moving
+
+
 def counts_line(db: Database, table: str, order: tuple[str, ...]) -> str:
     """`a 3, b 0, ...` for a status column, in a fixed order."""
     counts = {row["status"]: row["n"] for row in db.query(f"select status, count(*) as n from {table} group by status")}
     return ", ".join(f"{status} {counts.get(status, 0)}" for status in order)
 
 
-def status_report(db: Database, now: datetime, features: list[Feature]) -> StatusReport:
-    """Everything `wellbot status` prints, from the database alone."""
+def status_report(db: Database, now: datetime, features: list[Feature], database: Path | None = None) -> StatusReport:
+    """Everything `wellbot status` prints, from the database (and a damage note beside it, if any)."""
     report = StatusReport()
     state = heartbeat.read_state(db) if db["worker_state"].exists() else {}
+    marker = heartbeat.damage_marker(database) if database is not None else None
+    if marker is not None and marker.is_file() and heartbeat.INTEGRITY not in state:
+        when, _, problem = marker.read_text(encoding="utf-8").strip().partition(" ")
+        state[heartbeat.INTEGRITY] = {"value": problem, "updated_at": when}
     beat, report.healthy = heartbeat_line(state, now)
     report.lines.append(("last poll", poll_line(state, now)))
     report.lines.append(("heartbeat", beat))
+    if heartbeat.INTEGRITY in state:
+        damage = state[heartbeat.INTEGRITY]
+        report.lines.append(("database", f"DAMAGED (found {_stamp(damage['updated_at'], now)}): {damage['value']}; "
+                                         "stop the worker, run wellbot check and restore the last good backup"))
+        report.healthy = False
+    progress, moving = progress_line(state, now)
+    if progress:
+        report.lines.append(("updates", progress))
+        report.healthy = report.healthy and moving
     if heartbeat.STARTED in state:
         report.lines.append(("worker started", state[heartbeat.STARTED]["updated_at"]))
     pending = pending_migrations(db)
     version = schema_version(db)
     report.lines.append(("schema version", version + (f" ({len(pending)} pending: run wellbot migrate)"
                                                       if pending else "")))
-    if db["subscriptions"].exists():
-        report.lines.append(("subscribers", counts_line(db, "subscriptions", ("subscribed", "paused", "unsubscribed"))))
-    if db["patients"].exists():
-        report.lines.append(("patients", counts_line(db, "patients", ("active", "blocked"))))
+    for label, table, order in (("subscribers", "subscriptions", ("subscribed", "paused", "unsubscribed")),
+                                ("patients", "patients", ("active", "blocked"))):
+        if not db[table].exists():
+            continue
+        try:
+            report.lines.append((label, counts_line(db, table, order)))
+        except sqlite3.DatabaseError as exc:  # a damaged table: say so, never crash the health check
+            report.lines.append((label, f"UNREADABLE ({exc}); run wellbot check"))
+            report.healthy = False
     for feature in features:
         for hook in feature.status:
             try:
@@ -324,7 +357,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
     db = open_existing(settings)
     try:
-        report = status_report(db, SystemClock(ZoneInfo("UTC")).now(), FEATURES)
+        report = status_report(db, SystemClock(ZoneInfo("UTC")).now(), FEATURES, settings.database)
     finally:
         db.close()
     print(format_status(report))

@@ -5,7 +5,15 @@ hooks run in the same transaction), then tells the people who must know
 through a `Notifier`, runs the features' after-booking or freed-time hooks,
 and returns a `Result` for the caller to render. Handlers never repeat any
 of this, so the patient's and the staff's paths cannot drift apart.
-No Telegram here: the notifier is the bot layer's.
+
+What booking and cancelling owe people once the change is made (the
+patient's confirmation and calendar file, the staff notices, the patient's
+notice and cancellation file when the clinic cancels) is written to the
+outbox in the change's own transaction and delivered right after the commit,
+then retried until done, across a crash too (wellbot.bot.outbox). So a
+failed send never makes the caller say "nothing was changed" about a change
+that was made. No Telegram here: the notifier and the deliverer are the bot
+layer's.
 """
 
 from __future__ import annotations
@@ -15,10 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from typing import Any
 
 from wellbot.booking import store
 from wellbot.booking.common import eligible, hours_until, rules_of, service_name
 from wellbot.booking.practitioners import Practitioner
+from wellbot.core import outbox
 from wellbot.core.clinic import Service
 from wellbot.core.deps import Deps
 from wellbot.core.hooks import Notifier
@@ -27,6 +37,41 @@ log = logging.getLogger(__name__)
 
 PATIENT = store.BY_PATIENT
 STAFF = store.BY_STAFF
+# Outbox kinds booking promises (performed by wellbot.booking.effects).
+CONFIRM_EFFECT = "booking.confirm"  # edit the pressed message into the result (or send it anew)
+CALENDAR_EFFECT = "booking.calendar"  # the visit's .ics file (or its cancellation)
+PATIENT_EFFECT = "booking.patient"  # a notice in the patient's chat
+STAFF_EFFECT = "booking.staff"  # a notice to one staff chat
+
+# Where the pressed message is: (chat_id, message_id); its screen becomes the action's confirmation.
+MessageRef = tuple[int, int]
+
+
+class Promises:
+    """The outbox rows one action writes inside its transaction, delivered after the commit."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.ids: list[int | None] = []
+
+    def add(self, db: Any, kind: str, key: str, now: datetime, visit_id: int, user_id: int | None,
+            **payload: Any) -> None:
+        """One promised effect (its key makes promising it twice a no-op)."""
+        self.ids.append(outbox.add(db, kind, key, now, user_id=user_id, visit_id=visit_id, **payload))
+
+    def staff_notice(self, db: Any, key: str, now: datetime, visit_id: int, user_id: int | None, template: str,
+                     **payload: Any) -> None:
+        """One notice per staff chat (each delivered and retried on its own)."""
+        settings = self.deps.settings
+        chats = sorted(settings.staff_ids) + ([settings.staff_group_id] if settings.staff_group_id else [])
+        for chat_id in chats:
+            self.add(db, STAFF_EFFECT, f"{key}:staff:{chat_id}", now, visit_id, user_id, chat_id=chat_id,
+                     template=template, **payload)
+
+    async def deliver(self) -> None:
+        """Push what was promised, now that it is committed (what fails is retried by the deliverer)."""
+        if self.deps.outbox is not None:
+            await self.deps.outbox.deliver_now(self.ids)
 
 
 class Outcome(Enum):
@@ -58,7 +103,7 @@ class Result:
 async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datetime, user_id: int | None,
                name: str, phone: str, token: str, dependant: int | store.NewDependant | None = None,
                phone_patient_id: int | None = None, by_staff: int | None = None,
-               practitioner: str | None = None) -> Result:
+               practitioner: str | None = None, where: MessageRef | None = None) -> Result:
     """Book a visit for a patient (a family member of theirs, or a phone-only patient); staff are told and
     the after-booking hooks run once it is committed. Booked by staff (`by_staff`: their id), a Telegram
     patient is told too."""
@@ -66,10 +111,22 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     who = eligible(deps, service.key, practitioner)
     if who == []:  # practitioners are listed, but none (or not the one chosen) gives this service
         return Result(Outcome.TAKEN)
+    promises = Promises(deps)
+
+    def promise(db: Any, visit_id: int, change: str, when: datetime) -> None:
+        """Inside the booking's transaction: the confirmation and calendar file (`where`), the staff notices."""
+        key = f"booked:{visit_id}"
+        if where is not None:
+            chat_id, message_id = where
+            promises.add(db, CONFIRM_EFFECT, f"{key}:screen", when, visit_id, user_id, chat_id=chat_id,
+                         message_id=message_id, template="book_confirmed")
+            promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, visit_id, user_id, chat_id=chat_id)
+        promises.staff_notice(db, key, when, visit_id, user_id, "sched_booked")
+
     try:
         visit_id = store.book(deps.db, rules=rules, tz=deps.clinic.timezone, service_key=service.key,
                               minutes=service.duration_minutes, start=start, user_id=user_id, name=name,
-                              phone=phone, token=token, now=now, listeners=deps.hooks.visit_changed,
+                              phone=phone, token=token, now=now, listeners=(*deps.hooks.visit_changed, promise),
                               dependant=dependant, phone_patient_id=phone_patient_id, requester_id=by_staff,
                               practitioners=who or ())
     except store.SlotUnavailable:
@@ -85,9 +142,7 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     log.info("visit booked visit_id=%s user_id=%s service=%s", visit_id, user_id, service.key)
     visit = store.get_visit(deps.db, visit_id)
     assert visit is not None  # committed just above
-    await notifier.staff("sched_booked", service=service, start=visit.start, end=visit.end,
-                         name=visit.patient_name, phone=visit.patient_phone,
-                         no_shows=store.no_show_counts(deps.db, [user_id]).get(user_id, 0) if user_id else 0)
+    await promises.deliver()
     if by_staff is not None:
         await notifier.patient(visit.user_id, "visits_booked_by_clinic", service=service.name, start=visit.start,
                                end=visit.end)
@@ -169,15 +224,23 @@ async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, acto
         allowed = check_patient_may_change(deps, visit, actor_id)
         if allowed is not Outcome.DONE:
             return Result(allowed, visit)
-    if visit is None or not store.cancel(deps.db, visit.id, by, deps.clock.now(),
-                                         listeners=deps.hooks.visit_changed):
+    if visit is None:
+        return Result(Outcome.GONE, visit)
+    promises, patient = Promises(deps), visit.user_id
+
+    def promise(db: Any, changed_id: int, change: str, when: datetime) -> None:
+        """Inside the cancellation's transaction: the patient's notice and cancellation file, the staff notices."""
+        key = f"cancelled:{changed_id}"
+        if by == STAFF:
+            promises.add(db, PATIENT_EFFECT, f"{key}:patient", when, changed_id, patient,
+                         template="visits_cancelled_by_clinic")
+            promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, changed_id, patient, cancelled=True)
+        promises.staff_notice(db, key, when, changed_id, patient, "sched_cancelled", by=by)
+
+    if not store.cancel(deps.db, visit.id, by, deps.clock.now(), listeners=(*deps.hooks.visit_changed, promise)):
         return Result(Outcome.GONE, visit)
     log.info("visit cancelled visit_id=%s by=%s actor_id=%s", visit.id, by, actor_id)
-    service = service_name(deps, visit.service_key)
-    if by == STAFF:
-        await notifier.patient(visit.user_id, "visits_cancelled_by_clinic", start=visit.start, service=service)
-    await notifier.staff("sched_cancelled", start=visit.start, service=service, name=visit.patient_name,
-                         phone=visit.patient_phone, by=by)
+    await promises.deliver()
     await deps.hooks.after_freed(deps, notifier, visit)
     return Result(Outcome.DONE, store.get_visit(deps.db, visit.id))
 

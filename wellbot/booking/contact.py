@@ -6,11 +6,10 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from wellbot.core.phones import parse_phone
+
 NAME_MIN, NAME_MAX = 2, 80
 NAME_PUNCTUATION = set(" '’-.,")  # O'Neill, Smith-Jones, Jr.
-PHONE_MIN_DIGITS, PHONE_MAX_DIGITS = 7, 15  # E.164 allows at most 15 digits
-PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
-PHONE_SHAPE = re.compile(r"^\+?\d+$")
 WORD = re.compile(r"[^\W\d_]+")
 SOMEONE_ELSE, NOT_A_NAME = "someone_else", "not_a_name"
 # Words that say the patient is booking for another person ("for my mother").
@@ -22,16 +21,21 @@ POSSESSIVE = frozenset({"my", "for", "else", "our", "his", "her"})
 # Words that make a sentence, not a name: typed requests and commands are never stored as a name.
 SENTENCE_WORDS = frozenset({"i", "im", "want", "wants", "book", "booking", "appointment", "please", "need",
                             "cancel", "back", "help", "my", "me", "myself", "visit", "would", "like", "the"})
+MAX_MARKS = 2  # combining marks on one letter: Vietnamese needs two; "Zalgo" text stacks dozens
 
 
 def clean_name(text: str) -> str | None:
-    """A tidy full name, or None if it cannot be one (too short, digits, symbols, control characters)."""
-    name = " ".join(text.split())
+    """A tidy full name, or None if it cannot be one (too short, digits, symbols, stacked marks).
+
+    NFKC first: fullwidth letters (U+FF2A "J" and so on) become plain ones and letters with accents are
+    composed, so only marks that no letter absorbs are left to count.
+    """
+    name = " ".join(unicodedata.normalize("NFKC", text).split())
     if not NAME_MIN <= len(name) <= NAME_MAX:
         return None
-    if not all(ch.isalpha() or unicodedata.category(ch).startswith("M") or ch in NAME_PUNCTUATION for ch in name):
+    if not all(ch.isalpha() or _is_mark(ch) or ch in NAME_PUNCTUATION for ch in name):
         return None  # digits, symbols, control and invisible characters are not part of a name
-    if sum(ch.isalpha() for ch in name) < NAME_MIN:
+    if sum(ch.isalpha() for ch in name) < NAME_MIN or _stacked_marks(name) > MAX_MARKS:
         return None
     return name
 
@@ -67,14 +71,19 @@ def parse_birth_date(text: str, today: date) -> date | None:
     return None
 
 
-def clean_phone(text: str) -> str | None:
-    """The number as `+digits` or `digits`, or None if it cannot be a phone number."""
-    compact = PHONE_PUNCTUATION.sub("", text.strip())
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if not PHONE_SHAPE.match(compact):
-        return None
-    digits = compact.lstrip("+")
-    if not PHONE_MIN_DIGITS <= len(digits) <= PHONE_MAX_DIGITS or set(digits) == {"0"}:
-        return None
-    return compact
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch).startswith("M")
+
+
+def _stacked_marks(name: str) -> int:
+    """The most combining marks in a row anywhere in the name."""
+    longest = run = 0
+    for ch in name:
+        run = run + 1 if _is_mark(ch) else 0
+        longest = max(longest, run)
+    return longest
+
+
+def clean_phone(text: str, region: str | None) -> str | None:
+    """The number as E.164 (+15551234567) read with the clinic's region, or None if it cannot be one."""
+    return parse_phone(text, region)

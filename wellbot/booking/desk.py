@@ -70,7 +70,7 @@ async def new_patient_command(update: Update, context: WellbotContext) -> None:
     deps, text = context.deps, " ".join(context.args or [])
     match = PHONE_START.search(text)
     name = clean_name(text[:match.start()]) if match else None
-    phone = clean_phone(text[match.start():]) if match else None
+    phone = clean_phone(text[match.start():], deps.clinic.region) if match else None
     if name is None or phone is None:
         await reply(update, context, "desk_usage", problem="newpatient")
         return

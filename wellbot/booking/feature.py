@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wellbot.booking import desk, flow, intake, staff, store, visits, waitlist
+from wellbot.booking import desk, effects, flow, intake, staff, store, visits, waitlist
 from wellbot.booking.buttons import ClaimOffer
 from wellbot.booking.common import check_intake, check_practitioners, check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
@@ -36,6 +36,9 @@ FEATURE = Feature(
     erase_data=store.erase_visits,
     purge=store.purge_visits,
     owns_visit_records=True,
+    # Confirmations, calendar files and notices promised in a booking's own transaction (the outbox).
+    effects=effects.PERFORMERS,
+    idempotent_effects=effects.IDEMPOTENT,
     # The waitlist settles its offers after a booking and offers a freed time to those waiting.
     after_visit_booked=waitlist.after_booking,
     after_visit_freed=waitlist.offer_freed,

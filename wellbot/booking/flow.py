@@ -639,9 +639,13 @@ async def _after_person(update: Update, context: WellbotContext, state: Flow) ->
 
 
 async def _take_contact(update: Update, context: WellbotContext, state: Flow) -> None:
-    """A shared contact gives the phone (and the name, at the name step)."""
+    """The patient's own shared contact gives the phone (and the name, at the name step)."""
     contact = update.message.contact
-    phone = clean_phone(contact.phone_number or "")
+    if contact.user_id != update.effective_user.id:  # a forwarded card, or someone else's: not theirs to give
+        log.info("foreign contact refused user_id=%s", update.effective_user.id)
+        await reply(update, context, "book_not_your_contact")
+        return
+    phone = clean_phone(contact.phone_number or "", context.deps.clinic.region)
     if phone is None:
         await reply(update, context, "book_bad_phone")
         return
@@ -677,7 +681,7 @@ async def _take_name(update: Update, context: WellbotContext, state: Flow, text:
 
 async def _take_phone(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
     """A typed phone number: validate, then summarise."""
-    phone = clean_phone(text)
+    phone = clean_phone(text, context.deps.clinic.region)
     if phone is None:
         await reply(update, context, "book_bad_phone")
         return
@@ -727,7 +731,7 @@ async def confirm(update: Update, context: WellbotContext, button: ConfirmBookin
     result = await actions.book(deps, BotNotifier(context.bot, deps), service=service, start=start,
                                 user_id=state.user_id, name=state.data["name"], phone=state.data["phone"],
                                 token=state.token, dependant=_dependant_of(state),
-                                practitioner=state.data.get("practitioner") or None)
+                                practitioner=state.data.get("practitioner") or None, where=pressed(update))
     if result.outcome is actions.Outcome.TAKEN:
         await _show_taken(update, context, state, service, start)
         return
@@ -740,8 +744,14 @@ async def confirm(update: Update, context: WellbotContext, button: ConfirmBookin
         await show(update, context, "book_already_toast")
     elif result.outcome is actions.Outcome.GONE:  # the family member was erased meanwhile
         await show(update, context, "visits_gone")
-    else:
-        await show_booked(update, context, result.visit, service)
+    else:  # the confirmation and calendar file were promised with the booking (wellbot.booking.effects)
+        await intake.offer_after_booking(update, context, result.visit)
+
+
+def pressed(update: Update) -> actions.MessageRef | None:
+    """The pressed message, which an action's promised confirmation replaces."""
+    message = update.callback_query.message if update.callback_query is not None else None
+    return (message.chat.id, message.message_id) if message is not None else None
 
 
 def _dependant_of(state: Flow) -> int | store.NewDependant | None:
@@ -751,17 +761,6 @@ def _dependant_of(state: Flow) -> int | store.NewDependant | None:
     if "birth_date" in state.data:
         return store.NewDependant(state.data["name"], date.fromisoformat(state.data["birth_date"]))
     return None
-
-
-async def show_booked(update: Update, context: WellbotContext, visit: store.Visit, service: Service) -> None:
-    """The patient's confirmation and calendar file for a new visit."""
-    deps = context.deps
-    await show(update, context, "book_confirmed", service=service, start=visit.start, end=visit.end,
-               name=visit.patient_name, cancel_hours=rules_of(deps).cancellation_window_hours,
-               for_name=visit.patient_name if visit.dependant_id else "",
-               with_name=practitioner_name(deps, visit.practitioner_key))
-    await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
-    await intake.offer_after_booking(update, context, visit)
 
 
 async def _confirm_reschedule(update: Update, context: WellbotContext, state: Flow, service: Service) -> None:

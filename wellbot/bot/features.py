@@ -120,6 +120,9 @@ class Feature:
     deep_links: dict[str, Handler] = field(default_factory=dict)
     flows: dict[str, Handler] = field(default_factory=dict)  # flow name -> typed-input handler (no step table)
     flow_steps: list[FlowSteps] = field(default_factory=list)  # flows with declared steps (router-enforced)
+    staff_flows: frozenset[str] = frozenset()  # those of its flows only staff may be in (re-checked per message)
+    effects: dict[str, Any] = field(default_factory=dict)  # outbox kind -> performer (wellbot.bot.outbox)
+    idempotent_effects: frozenset[str] = frozenset()  # of those, kinds safe to push twice (edits)
     free_text: Handler | None = None  # what plain text outside any flow means (one feature at most)
     text_checks: list[TextCheck] = field(default_factory=list)  # see TextCheck: triage reads every message first
     composing_flows: frozenset[str] = frozenset()  # flows where staff write content (news, broadcasts), not answers

@@ -123,8 +123,11 @@ async def flood_control(update: Update, context: WellbotContext) -> bool:
 
 
 async def cap_text_length(update: Update, context: WellbotContext) -> bool:
-    """Refuse typed text over MAX_TEXT_LENGTH characters from patients, with a clear message."""
-    message = update.message
+    """Refuse typed text over MAX_TEXT_LENGTH characters from patients, with a clear message.
+
+    Edited messages too: editing an old message into a long command must not slip past the cap.
+    """
+    message = update.message or update.edited_message
     if message is None or message.text is None or message.chat.type != Chat.PRIVATE:
         return False
     if len(message.text) <= MAX_TEXT_LENGTH or context.deps.settings.is_staff(update.effective_user.id):

@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -25,12 +26,13 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 from telegram.request import HTTPXRequest
 
-from wellbot.bot import callbacks
+from wellbot.bot import callbacks, intake
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands
 from wellbot.bot.router import OpenMenuItem
 from wellbot.core import deps as deps_module
 from wellbot.core.clock import Clock, to_db
+from wellbot.core.db import quick_check
 from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,11 @@ HEARTBEAT = "heartbeat"
 LAST_POLL = "last_poll"
 STARTED = "worker_started"
 STOPPED = "worker_stopped"
+SKIPPED = "updates_skipped"  # value "<count> <last update_id>": updates the library could not read
+STUCK = "polling_stuck"  # value "<count>": polls that fetched updates already fetched (no progress)
+STUCK_AFTER = 3  # that many re-fetches in a row: the worker is not making progress
+INTEGRITY = "database_integrity"  # present only while the worker has found the database damaged
+DAMAGE_SUFFIX = "-damaged"  # beside the database: damage noted when the database refused to record it
 MODE = "worker_mode"  # the key under which the worker records deps.worker_mode
 POLLING = deps_module.POLLING
 HEARTBEAT_SECONDS = 30
@@ -73,10 +80,12 @@ def read_state(db: Database) -> dict[str, dict[str, str]]:
 
 
 class PollRecordingRequest(HTTPXRequest):
-    """The getUpdates connection, noting each successful poll in worker_state.
+    """The getUpdates connection: screens each batch, notes each successful poll and any lack of progress.
 
     A successful poll (HTTP 2xx) is the proof that Telegram and the network
-    are reachable, which the heartbeat alone cannot show.
+    are reachable, which the heartbeat alone cannot show. Updates the library
+    cannot read are skipped here (wellbot.bot.intake), and a poll that asks
+    for updates it was already given means the worker is not moving on.
     """
 
     def __init__(self, db: Database, clock: Clock, **kwargs: Any) -> None:
@@ -85,13 +94,40 @@ class PollRecordingRequest(HTTPXRequest):
         self._db = db
         self._clock = clock
         self._last_recorded = float("-inf")
+        self._next_offset: int | None = None  # what the next poll should ask for, after a batch
+        self._refetches = 0
 
-    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        """Send the request; after a successful getUpdates, record the time (at most every few seconds)."""
-        code, payload = await super().do_request(url, method, *args, **kwargs)
-        if 200 <= code < 300 and url.endswith("/getUpdates"):
+    async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
+                         **kwargs: Any) -> tuple[int, bytes]:
+        """Send the request; screen and note a successful getUpdates."""
+        is_poll = url.endswith("/getUpdates")
+        if is_poll:
+            self._check_progress(request_data)
+        code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+        if 200 <= code < 300 and is_poll:
+            screened = intake.screen(payload)
+            if screened.skipped:
+                note_skipped(self._db, self._clock, screened.skipped)
+            if screened.highest_id is not None:
+                self._next_offset = screened.highest_id + 1
             self._note_poll()
+            payload = screened.payload
         return code, payload
+
+    def _check_progress(self, request_data: Any) -> None:
+        """Count polls that ask again for a batch already handed over; record when it persists."""
+        parameters = getattr(request_data, "parameters", None) or {}
+        offset = parameters.get("offset")
+        if self._next_offset is None or not isinstance(offset, int):
+            return
+        if offset < self._next_offset:
+            self._refetches += 1
+            if self._refetches >= STUCK_AFTER:
+                log.error("polling is not making progress offset=%s refetches=%s", offset, self._refetches)
+                record(self._db, STUCK, str(self._refetches), self._clock.now())
+        elif self._refetches:
+            self._refetches = 0
+            clear(self._db, STUCK)
 
     def _note_poll(self) -> None:
         moment = time.monotonic()  # throttling is about real seconds, not the clinic's clock
@@ -168,6 +204,58 @@ def check_lag_setting(deps: Deps) -> None:
     lag_threshold(deps.settings.extra)
 
 
+def note_skipped(db: Database, clock: Clock, skipped: list[tuple[int, str, str]]) -> None:
+    """Log each unreadable update once, by id and kind only (its body may hold personal data); count it."""
+    for update_id, kind, error in skipped:
+        log.warning("update skipped: the library cannot read it update_id=%s kind=%s error=%s", update_id, kind, error)
+    try:
+        state = read_state(db).get(SKIPPED)
+    except sqlite3.Error:
+        state = None
+    count = int(state["value"].split()[0]) + len(skipped) if state else len(skipped)
+    record(db, SKIPPED, f"{count} {skipped[-1][0]}", clock.now())
+
+
+def check_integrity(deps: Deps, now: datetime) -> bool:
+    """PRAGMA quick_check at start: record what is damaged for `wellbot status` (or clear it); True if sound."""
+    problems = quick_check(deps.db)
+    if problems:
+        log.error("database damaged problems=%s: run wellbot check and restore a backup", len(problems))
+        note_damage(deps, "; ".join(problems), now)
+        return False
+    clear(deps.db, INTEGRITY)
+    marker = damage_marker(deps.settings.database)
+    if marker.exists():
+        marker.unlink()
+    return True
+
+
+def damage_marker(database: Path) -> Path:
+    """Where damage is noted when the database itself refuses the write: a file beside it."""
+    return database.with_name(database.name + DAMAGE_SUFFIX)
+
+
+def note_damage(deps: Deps, problem: str, now: datetime) -> None:
+    """Record that the database is damaged, in it if it still takes writes, else in the marker file."""
+    text = problem[:300]
+    if record(deps.db, INTEGRITY, text, now) or str(deps.settings.database) == ":memory:":
+        return
+    try:
+        fd = os.open(damage_marker(deps.settings.database), os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as marker:
+            marker.write(f"{to_db(now)} {text}\n")
+    except OSError as exc:
+        log.error("database damage could not be recorded anywhere error=%s", type(exc).__name__)
+
+
+def clear(db: Database, key: str) -> None:
+    """Remove one worker_state fact (a problem that has gone away)."""
+    try:
+        db.execute("delete from worker_state where key = ?", [key])
+    except sqlite3.Error as exc:
+        log.warning("worker state not cleared key=%s error=%s", key, type(exc).__name__)
+
+
 async def beat(context: WellbotContext) -> None:
     """Write the heartbeat (a JobQueue job: it runs only while the event loop is healthy), and the worst lag."""
     deps = context.deps
@@ -182,6 +270,7 @@ async def start_heartbeat(application: Application) -> None:
     """Record the start and schedule the repeating heartbeat."""
     deps: Deps = application.bot_data["deps"]
     now = deps.clock.now()
+    check_integrity(deps, now)
     record(deps.db, STARTED, str(os.getpid()), now)
     record(deps.db, MODE, deps.worker_mode, now)
     record(deps.db, HEARTBEAT, str(os.getpid()), now)

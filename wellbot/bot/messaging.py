@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import httpx
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.core import patients
@@ -21,7 +22,21 @@ log = logging.getLogger(__name__)
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 NOT_MODIFIED = "message is not modified"
 # The pressed message is gone or cannot be edited (deleted, or too old): show the screen as a new message.
+# httpx errors raised before any byte of a request left: retrying cannot deliver a message twice.
+NOT_SENT_ERRORS = (httpx.ConnectTimeout, httpx.ConnectError, httpx.PoolTimeout)
 NOT_EDITABLE = ("message to edit not found", "message can't be edited", "there is no text in the message to edit")
+
+
+def may_have_arrived(error: NetworkError) -> bool:
+    """True if the request may have reached Telegram (written, then no answer): resending could duplicate it.
+
+    httpx says which: a connect or pool timeout means nothing was sent, so a
+    retry is safe; a read or write timeout, or a connection dropped before the
+    answer, means Telegram may have done it. A 5xx answer (no httpx cause) says
+    it did not. Telegram has no idempotency key to make a retry safe.
+    """
+    cause = error.__cause__
+    return isinstance(cause, httpx.TransportError) and not isinstance(cause, NOT_SENT_ERRORS)
 
 
 async def send_html(bot: Any, deps: Deps, chat_id: int, parts: list[str], keyboard: Markup = None,

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from wellbot.bot.telegram_html import TelegramHTMLError, split_message, validate
 from wellbot.core.errors import ConfigError
+from wellbot.core.phones import format_phone
 from wellbot.core.resources import templates_dir
 
 TEMPLATE_SUFFIX = ".html"
@@ -32,7 +33,7 @@ class Renderer:
     """Renders named templates for Telegram's HTML parse mode."""
 
     def __init__(self, tz: ZoneInfo, globals_: dict[str, Any] | None = None,
-                 extra_dirs: Iterable[Path] = ()) -> None:
+                 extra_dirs: Iterable[Path] = (), region: str | None = None) -> None:
         self.tz = tz
         self.dirs = [*extra_dirs, templates_dir()]
         self.env = SandboxedEnvironment(
@@ -48,6 +49,7 @@ class Renderer:
             time=lambda when: self.local(when, "%H:%M"),
             when=lambda when: self.local(when, "%a %d %b %Y, %H:%M"),
             zone=lambda when: self.local(when, "%Z"),  # "EDT": the zone in force at that instant
+            phone=lambda stored: format_phone(stored, region),  # stored E.164, shown the clinic's way
         )
         # "New York" from "America/New_York": how the booking screens name the clinic's time.
         self.env.globals["zone_city"] = tz.key.rsplit("/", 1)[-1].replace("_", " ")

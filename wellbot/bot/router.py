@@ -63,6 +63,7 @@ def install(application: Application, features: list[Feature], guards: list[Guar
     application.add_handler(CallbackQueryHandler(_button_runner(routes, step_tables)), group=MAIN_GROUP)
     flows: dict[str, Handler] = {name: handler for feature in features for name, handler in feature.flows.items()}
     flows.update({steps.flow: _typed_step_runner(steps) for steps in tables})
+    staff_flows = frozenset(name for feature in features for name in feature.staff_flows)
     free_text = [f.free_text for f in features if f.free_text]
     if len(free_text) > 1:
         raise ValueError("only one feature may handle free text")
@@ -70,7 +71,7 @@ def install(application: Application, features: list[Feature], guards: list[Guar
     typed = (filters.TEXT & ~filters.COMMAND) | filters.CONTACT
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & typed,
-                       _input_runner(flows, free_text[0] if free_text else None, checks)),
+                       _input_runner(flows, staff_flows, free_text[0] if free_text else None, checks)),
         group=MAIN_GROUP,
     )
     application.add_handler(
@@ -194,10 +195,18 @@ def _route_for(routes: dict[str, ButtonRoute], data: str | None) -> tuple[Button
     raise callbacks.CallbackDataError("unknown prefix")  # never echo forged data into logs
 
 
-def _input_runner(flows: dict[str, Handler], free_text: Handler | None, checks: list[TextCheck]) -> Handler:
+def _input_runner(flows: dict[str, Handler], staff_flows: frozenset[str], free_text: Handler | None,
+                  checks: list[TextCheck]) -> Handler:
     async def run_input(update: Update, context: WellbotContext) -> None:
-        """Screen typed text (triage), then send it to the user's flow, else to the free-text feature."""
-        state = context.deps.flows.get(update.effective_user.id)
+        """Screen typed text (triage), then send it to the user's flow (a staff flow only while they are staff),
+        else to the free-text feature."""
+        deps, user_id = context.deps, update.effective_user.id
+        state = deps.flows.get(user_id)
+        if state is not None and state.flow in staff_flows and not deps.settings.is_staff(user_id):
+            deps.flows.clear(user_id)  # begun while they were staff: their rights ended, so does the flow
+            log.info("staff flow ended: no longer staff flow=%s user_id=%s", state.flow, user_id)
+            await reply(update, context, "staff_only")
+            return
         flow = state.flow if state is not None and state.flow in flows else None
         for check in checks:  # before any flow can take an emergency as a name or a choice
             if await check(update, context, flow):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from wellbot.core import phones
 from wellbot.core.errors import ConfigError
 
 KEY_PATTERN = re.compile(r"^[a-z0-9_]{1,24}$")  # short: keys travel inside callback_data
@@ -50,6 +51,7 @@ class Clinic:
     address: str
     phone: str
     emergency_number: str
+    region: str  # two-letter region code: patients' phone numbers without a country code are read as local
     timezone: ZoneInfo
     website: str
     services: tuple[Service, ...]
@@ -98,12 +100,27 @@ def load_clinic(path: Path) -> Clinic:
         address=_text(info, "address", f"{where} [clinic]"),
         phone=_text(info, "phone", f"{where} [clinic]"),
         emergency_number=_text(info, "emergency_number", f"{where} [clinic]"),
+        region=_region(info, f"{where} [clinic]"),
         timezone=_zone(info, f"{where} [clinic]"),
         website=str(info.get("website", "")),
         services=_services(raw, where),
         topics=_topics(raw, where),
         raw=raw,
     )
+
+
+def _region(info: dict[str, Any], where: str) -> str:
+    """`region` (US, GB, DE...), else the region of the clinic phone's country code."""
+    value = info.get("region")
+    if value is None:
+        region = phones.default_region(str(info.get("phone", "")))
+        if region is None:
+            raise ConfigError(where, "`region` is required (a two-letter code such as US or GB) when `phone` "
+                                     "has no country code")
+        return region
+    if not isinstance(value, str) or not phones.valid_region(value.strip().upper()):
+        raise ConfigError(where, f"`region` {value!r} is not a two-letter region code such as US, GB or DE")
+    return value.strip().upper()
 
 
 def _table(raw: dict[str, Any], name: str, where: str) -> dict[str, Any]:

@@ -41,9 +41,46 @@ def open_database(path: Path | str, *, migrate: bool = True) -> Database:
         except sqlite3.Error as exc:
             raise ConfigError("WELLBOT_DATABASE", f"cannot open {path}: {exc}") from None
     db.execute("PRAGMA foreign_keys = ON")
+    # Deleted rows are overwritten with zeros, not left in free pages: /forget and the retention purge
+    # must remove names and phone numbers from the file itself.
+    db.execute("PRAGMA secure_delete = ON")
     if migrate:
-        apply_migrations(db)
+        try:
+            apply_migrations(db)
+        except sqlite3.Error as exc:  # a read-only file system, a full disk, a damaged file
+            db.close()
+            raise ConfigError("WELLBOT_DATABASE", f"cannot update {path}: {exc}") from None
     return db
+
+
+QUICK_CHECK_LIMIT = 5  # problems listed at most: the first few say enough, the rest is noise
+
+
+def quick_check(db: Database) -> list[str]:
+    """SQLite's `PRAGMA quick_check`: [] when every page and table reads back, else the first problems."""
+    try:
+        rows = [row[0] for row in db.execute(f"PRAGMA quick_check({QUICK_CHECK_LIMIT})").fetchall()]
+    except sqlite3.DatabaseError as exc:  # so damaged that the check itself cannot run
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def checkpoint(db: Database) -> bool:
+    """Copy the WAL into the database file and truncate it, so deleted data leaves the -wal file; True if done."""
+    try:
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.Error:
+        return False
+    return not busy
+
+
+def close_database(db: Database) -> None:
+    """Checkpoint and close (the WAL is folded in and removed); safe to call twice."""
+    try:
+        checkpoint(db)
+        db.close()
+    except sqlite3.ProgrammingError:
+        pass  # already closed
 
 
 def _create_owner_only(path: Path) -> None:
@@ -52,7 +89,11 @@ def _create_owner_only(path: Path) -> None:
         return
     if not path.parent.is_dir():
         raise ConfigError("WELLBOT_DATABASE", f"folder {path.parent} does not exist")
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY)
+    except OSError as exc:
+        raise ConfigError("WELLBOT_DATABASE", f"cannot create {path}: {exc.strerror} (is the file system "
+                                              "read-only, or the folder not writable by the bot's user?)") from None
     os.close(fd)
 
 

@@ -50,3 +50,5 @@ class Deps:
     reminders: Dispatcher | None = None  # the running reminder dispatcher (between start-up and shutdown)
     engine: Engine | None = None  # the running newsletter delivery engine
     bulk_bot: Any = None  # the engine's messenger (WireMessenger, or a PTB bot's behind a proxy), own connections
+    outbox: Any = None  # the running outbox deliverer (wellbot.bot.outbox.Outbox)
+    bulk_read_timeout: float | None = None  # seconds a bulk push waits for Telegram's answer (None: the default)

@@ -14,8 +14,11 @@ import json
 import logging
 import re
 import sys
+import traceback
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TextIO
+from enum import Enum
+from typing import Any, TextIO
 
 TEXT = "text"
 JSON = "json"
@@ -91,10 +94,78 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return redact(json.dumps(entry, ensure_ascii=False, default=str), self.secrets)
+
+
+# A log argument kept as it is: the shape of ids, names of methods, keys, reasons and file paths. Anything
+# else a library passes (request parameters, updates, JSON, free text) may carry a patient's name, phone
+# number or words, so it is replaced by its type. Spaces and "+" are never kept: typed text and phone
+# numbers have them.
+SAFE_TEXT = re.compile(r"[A-Za-z0-9_.:/\\@=,#\-\[\]()<>]{0,200}")
+SAFE_VALUE_TYPES = (bool, int, float, type(None))
+# Errors whose message comes from the machinery (SQLite, the OS, Telegram), never from what a user typed.
+SAFE_ERROR_MODULES = ("sqlite3", "telegram.error")
+
+
+def safe_value(value: object) -> object:
+    """The value if it cannot be personal data (ids, flags, method names), else a marker naming its type."""
+    if isinstance(value, (SAFE_VALUE_TYPES, Enum)):
+        return value
+    if isinstance(value, str):
+        return value if SAFE_TEXT.fullmatch(value) else f"<text:{len(value)}>"  # no space: one key=value token
+    if isinstance(value, BaseException):
+        return safe_error(value)
+    if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(v, int) for v in value):
+        return value  # lists of update ids
+    if type(value).__name__ == "URL":  # httpx logs the request URL: a method name (the token is redacted)
+        return str(value)
+    return f"<{type(value).__name__}>"
+
+
+def safe_error(error: BaseException) -> str:
+    """An exception's type, with its message only when the machinery wrote it (SQLite, OS, Telegram)."""
+    kind = type(error)
+    trusted = isinstance(error, OSError) or kind.__module__.startswith(SAFE_ERROR_MODULES)
+    return f"{kind.__name__}: {error}" if trusted and str(error) else kind.__name__
+
+
+def safe_traceback(exc_info: tuple[Any, ...]) -> str:
+    """A traceback with every frame but only the exceptions' types (their messages may quote a patient)."""
+    error = exc_info[1]
+    if error is None:
+        return ""
+    lines: list[str] = []
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+        lines.insert(0, f"Traceback (most recent call last):\n{frames}{safe_error(error)}")
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return "\nThe above exception led to:\n".join(lines)
+
+
+class PersonalDataFilter(logging.Filter):
+    """On the root handler: every record, from any logger at any level, keeps only values that cannot be personal.
+
+    wellbot's own lines log ids and outcomes by design; libraries log whole
+    updates and request parameters at DEBUG. Both pass through here, so a
+    new library or a careless call site cannot leak a patient's data.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Make the record's arguments, message and traceback safe; always keep the record."""
+        if not isinstance(record.msg, str):
+            record.msg, record.args = f"<{type(record.msg).__name__}>", ()
+        if isinstance(record.args, Mapping):
+            record.args = {key: safe_value(value) for key, value in record.args.items()}
+        elif record.args:
+            record.args = tuple(safe_value(value) for value in record.args)
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = safe_traceback(record.exc_info)
+        return True
 
 
 def make_formatter(fmt: str, secrets: list[str]) -> logging.Formatter:
@@ -119,6 +190,7 @@ def setup_logging(level: int, secrets: list[str], fmt: str = TEXT, stream: TextI
     """Configure the root logger once for the worker and CLI; return its handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(make_formatter(fmt, secrets))
+    handler.addFilter(PersonalDataFilter())
     handler.addFilter(RedactFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

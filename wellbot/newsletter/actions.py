@@ -46,6 +46,15 @@ def resume_campaign(deps: Deps, campaign_id: int, by: int) -> bool:
     return True
 
 
+def resend_uncertain(deps: Deps, campaign_id: int, by: int) -> int:
+    """Send a campaign's uncertain deliveries again, because staff chose to; how many (0: none left)."""
+    count = store.resend_uncertain(deps.db, deps.clock, campaign_id)
+    if count:
+        log.info("uncertain deliveries resent campaign_id=%s count=%s by=%s", campaign_id, count, by)
+        _wake(deps)
+    return count
+
+
 def queue_digest(deps: Deps, by: str) -> tuple[int | None, str]:
     """Queue a digest for every subscriber with news; (campaign id, '') or (None, why not)."""
     config = digest.digest_config(deps.clinic)

@@ -66,7 +66,8 @@ def progress_figures(counts: dict[str, int], rate: float) -> dict[str, int]:
     seconds = remaining / rate if rate > 0 else 0
     return {
         "sent": counts["sent"],
-        "failed": counts["failed"] + counts["uncertain"],
+        "failed": counts["failed"],
+        "uncertain": counts["uncertain"],  # may have arrived: staff choose whether to resend
         "blocked": counts["blocked"],
         "skipped": counts["skipped"],
         "remaining": remaining,

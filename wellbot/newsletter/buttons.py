@@ -43,6 +43,13 @@ class ResumeCampaign(Button, tag="bc:resume"):
     campaign_id: int
 
 
+@dataclass(frozen=True)
+class ResendUncertain(Button, tag="bc:resend"):
+    """Send a campaign's uncertain deliveries again (staff chose to: they may have arrived)."""
+
+    campaign_id: int
+
+
 # ---- news items (`nw:`) --------------------------------------------------------------------------
 
 

@@ -21,6 +21,9 @@ Guarantees:
 - network errors and 5xx are retried with exponential backoff a bounded
   number of times; past the error threshold the campaign pauses and staff
   are told why;
+- a push that may have arrived (the request was written, but its answer
+  timed out) is `uncertain`: never resent by the engine, shown to staff apart
+  from failures, resent only if staff ask for it;
 - a campaign may be held (a digest in the clinic's quiet hours): the engine
   lets the pushes in flight finish, releases rows marked ahead, and sends
   nothing more until the hold ends, then carries on where it stopped;
@@ -88,6 +91,7 @@ class Outcome(Enum):
     RETRY_AFTER = "retry_after"  # 429: everybody waits
     TRANSIENT = "transient"  # network error or 5xx: retry with backoff
     FAILED = "failed"  # the message itself was refused (400): retrying will not help
+    UNCERTAIN = "uncertain"  # sent, but no answer came (a timeout after the request was written): never resent
 
 
 class Status(Enum):
@@ -583,6 +587,10 @@ class Engine:
         elif outcome is Outcome.BLOCKED:
             self._note(run, delivery, "blocked", result.error)
             run.consecutive_errors = 0
+        elif outcome is Outcome.UNCERTAIN:
+            run.consecutive_errors += 1  # counts towards "the API is down", never towards a resend
+            self._note(run, delivery, "uncertain", result.error)
+            self._check_threshold(run)
         elif outcome is Outcome.RETRY_AFTER:
             log.warning("429 from Telegram: pausing every send retry_after=%.1f", result.retry_after)
             self.pacer.pause(result.retry_after)

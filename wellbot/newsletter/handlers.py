@@ -18,6 +18,7 @@ from telegram.ext import Application
 
 from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
+from wellbot.bot.lanes import READ_TIMEOUT
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.core.flows import Flow
@@ -25,6 +26,7 @@ from wellbot.newsletter import actions, broadcast, digest, digest_handlers, stor
 from wellbot.newsletter.buttons import (
     ChooseAudience,
     DropBroadcast,
+    ResendUncertain,
     ResumeCampaign,
     SendBroadcast,
 )
@@ -43,6 +45,7 @@ HISTORY_LIMIT = 10
 SEND_LABEL = "Send now"
 DROP_LABEL = "Cancel"
 RESUME_LABEL = "Resume sending"
+RESEND_LABEL = "Resend to {count} uncertain"
 
 
 def engine_of(deps: Deps) -> Engine | None:
@@ -75,6 +78,11 @@ class StaffReporter:
         elif not shown:
             await notify_staff(self.bot, self.deps, "bc_finished", campaign_id=campaign.id, kind=campaign.kind,
                                status=status.value, **broadcast.progress_figures(counts, 0.0))
+        if counts["uncertain"]:
+            keyboard = keyboards.inline([[(RESEND_LABEL.format(count=counts["uncertain"]),
+                                           ResendUncertain(campaign.id).pack())]])
+            await notify_staff(self.bot, self.deps, "bc_uncertain", keyboard=keyboard, campaign_id=campaign.id,
+                               kind=campaign.kind, uncertain=counts["uncertain"])
 
     async def _edit(self, campaign_id: int, counts: dict[str, int], rate: float, status: str, force: bool) -> bool:
         row = store.get_campaign(self.deps.db, campaign_id)
@@ -103,7 +111,8 @@ async def start_engine(application: Application) -> None:
     digest_config = digest.digest_config(deps.clinic)
     planners = {broadcast.KIND: broadcast.planner,
                 digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest_config, deps.clock.now)}
-    messenger = await bulk_messenger(application.bot, config.max_in_flight, paid)
+    messenger = await bulk_messenger(application.bot, config.max_in_flight, paid,
+                                     deps.bulk_read_timeout or READ_TIMEOUT)
     records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked)
     sender = Engine(records, messenger, StaffReporter(application.bot, deps), config,
                     hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
@@ -125,14 +134,16 @@ async def stop_engine(application: Application) -> None:
         await messenger.bot.shutdown()
 
 
-async def bulk_messenger(bot: Bot, lanes: int, paid: bool) -> WireMessenger | TelegramMessenger:
+async def bulk_messenger(bot: Bot, lanes: int, paid: bool,
+                         read_timeout: float = READ_TIMEOUT) -> WireMessenger | TelegramMessenger:
     """The engine's messenger: straight on the wire (a lane per push in flight), or through PTB behind a proxy."""
     limiter = getattr(bot, "rate_limiter", None)
     if not uses_proxy():
         # benchmarks/README.md, paid broadcast: PTB's objects cost more CPU per message than 1,000/s allows.
         return WireMessenger(bot.base_url, subscription_keyboard().to_dict(), lanes=lanes, paid=paid,
-                             ready=limiter.bulk_ready if isinstance(limiter, BulkAwareRateLimiter) else None)
-    pushing = bulk_bot(bot, lanes)
+                             ready=limiter.bulk_ready if isinstance(limiter, BulkAwareRateLimiter) else None,
+                             read_timeout=read_timeout)
+    pushing = bulk_bot(bot, lanes, read_timeout)
     await pushing.initialize()
     return TelegramMessenger(pushing, paid)
 
@@ -251,6 +262,19 @@ async def resume(update: Update, context: WellbotContext, button: ResumeCampaign
         await answer(update, context, deps.renderer.render("bc_already_toast", status="not paused"))
         return
     await show(update, context, "bc_resumed", campaign_id=campaign_id)
+
+
+async def resend(update: Update, context: WellbotContext, button: ResendUncertain) -> None:
+    """Send a campaign's uncertain deliveries again, because a staff member chose to (any staff member may)."""
+    deps = context.deps
+    row = store.get_campaign(deps.db, button.campaign_id)
+    if row is None:
+        raise callbacks.CallbackDataError("no such campaign")
+    count = actions.resend_uncertain(deps, row["id"], update.effective_user.id)
+    if not count:
+        await answer(update, context, deps.renderer.render("bc_nothing_uncertain_toast"))
+        return
+    await show(update, context, "bc_resending", campaign_id=row["id"], kind=row["kind"], count=count)
 
 
 async def cancel_broadcast(update: Update, context: WellbotContext) -> None:

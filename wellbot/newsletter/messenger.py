@@ -18,7 +18,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from wellbot.bot import keyboards
-from wellbot.bot.lanes import LaneRequest
+from wellbot.bot.lanes import READ_TIMEOUT, LaneRequest
+from wellbot.bot.messaging import may_have_arrived
 from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 from wellbot.newsletter.engine import Delivery, Outcome, PushResult
 from wellbot.subscriptions.buttons import ManageTopics, Unsubscribe
@@ -35,7 +36,7 @@ def subscription_keyboard() -> InlineKeyboardMarkup:
     return keyboards.inline([[(UNSUBSCRIBE_LABEL, Unsubscribe().pack()), (MANAGE_LABEL, ManageTopics().pack())]])
 
 
-def bulk_bot(bot: Bot, lanes: int) -> ExtBot:
+def bulk_bot(bot: Bot, lanes: int, read_timeout: float = READ_TIMEOUT) -> ExtBot:
     """A bot for bulk pushes: `bot`'s token, server and rate limiter, with `lanes` connections of its own.
 
     Sharing the rate limiter keeps the bypass (and its wait on a 429 pause
@@ -43,8 +44,13 @@ def bulk_bot(bot: Bot, lanes: int) -> ExtBot:
     broadcast from crowding out replies to patients.
     """
     return ExtBot(bot.token, base_url=lambda _token: bot.base_url, base_file_url=lambda _token: bot.base_file_url,
-                  request=LaneRequest(lanes), local_mode=bot.local_mode,
+                  request=LaneRequest(lanes, read_timeout=read_timeout), local_mode=bot.local_mode,
                   rate_limiter=getattr(bot, "rate_limiter", None))
+
+
+def network_outcome(error: NetworkError) -> Outcome:
+    """UNCERTAIN if the push may have reached Telegram (written, then no answer), else TRANSIENT (retry)."""
+    return Outcome.UNCERTAIN if may_have_arrived(error) else Outcome.TRANSIENT
 
 
 def retry_seconds(value: int | float | timedelta) -> float:
@@ -79,7 +85,7 @@ class TelegramMessenger:
                 return PushResult(Outcome.BLOCKED, error=str(exc)[:100])
             return PushResult(Outcome.FAILED, error=str(exc)[:100])
         except NetworkError as exc:  # timeouts, connection errors, 5xx
-            return PushResult(Outcome.TRANSIENT, error=str(exc)[:100])
+            return PushResult(network_outcome(exc), error=str(exc)[:100])
         except TelegramError as exc:
             return PushResult(Outcome.FAILED, error=str(exc)[:100])
         return PushResult(Outcome.SENT, message_id=message.message_id)

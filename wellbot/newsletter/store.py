@@ -161,6 +161,18 @@ def resume(db: Database, campaign_id: int) -> bool:
                            "where id = ? and status = 'paused'", [campaign_id]).rowcount)
 
 
+def resend_uncertain(db: Database, clock: Clock, campaign_id: int) -> int:
+    """Staff chose to resend the uncertain deliveries: make them pending and the campaign run again; how many."""
+    with db.atomic():
+        count = db.execute("update deliveries set status = 'pending', updated_at = ? "
+                           "where campaign_id = ? and status = 'uncertain'",
+                           [to_db(clock.now()), campaign_id]).rowcount
+        if count:  # 'running', not 'queued': a queued campaign is planned again and would add new recipients
+            db.execute("update campaigns set status = 'running', pause_reason = '', finished_at = null "
+                       "where id = ? and status in ('done', 'paused')", [campaign_id])
+    return count
+
+
 def cancel(db: Database, clock: Clock, campaign_id: int) -> bool:
     """Cancel a queued, paused or draft campaign outright (a running one is cancelled by the engine)."""
     with db.atomic():

@@ -233,20 +233,29 @@ class WireMessenger:
             except TimeoutError:
                 return PushResult(Outcome.TRANSIENT, error=POOL_TIMED_OUT)
         try:
-            status, payload = await self._roundtrip(lane, self.body(delivery))
-        except TimeoutError:
-            return PushResult(Outcome.TRANSIENT, error=TIMED_OUT)
-        except (OSError, WireError, ssl.SSLError) as exc:
-            return PushResult(Outcome.TRANSIENT, error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS])
+            connection = await self._connection(lane)
+        except (TimeoutError, OSError, ssl.SSLError) as exc:  # nothing was sent: a retry is safe
+            self._free.put_nowait(lane)
+            return PushResult(Outcome.TRANSIENT, error=f"connect: {type(exc).__name__}"[:ERROR_CHARS])
+        try:
+            status, payload = await self._roundtrip(lane, connection, self.body(delivery))
+        except TimeoutError:  # written, no answer: Telegram may have delivered it (issue 21: never resend blindly)
+            return PushResult(Outcome.UNCERTAIN, error=TIMED_OUT)
+        except (OSError, WireError, ssl.SSLError) as exc:  # the connection dropped after the request went out
+            return PushResult(Outcome.UNCERTAIN, error=f"{type(exc).__name__}: {exc}"[:ERROR_CHARS])
         finally:
             self._free.put_nowait(lane)
         return outcome_of(status, payload)
 
-    async def _roundtrip(self, lane: int, body: bytes) -> tuple[int, bytes]:
-        """Write the request in one write on this lane's connection (opened if needed); await the answer."""
+    async def _connection(self, lane: int) -> _Connection:
+        """This lane's keep-alive connection, opened if it has none (or the server closed it)."""
         connection = self._lanes[lane]
         if connection is None or connection.closed:
             connection = self._lanes[lane] = await self._connect()
+        return connection
+
+    async def _roundtrip(self, lane: int, connection: _Connection, body: bytes) -> tuple[int, bytes]:
+        """Write the request in one write on the lane's connection; await the answer."""
         loop = asyncio.get_running_loop()
         connection.buffer.clear()
         waiter = connection.waiter = loop.create_future()

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from sqlite_utils import Database
 
 from wellbot.core.clock import to_db
+from wellbot.core.db import checkpoint
 from wellbot.core.errors import ConfigError
+from wellbot.core.flows import purge_idle
 
 if TYPE_CHECKING:
     from wellbot.bot.features import Feature
@@ -28,6 +30,9 @@ DELETE = "delete"
 VISIT_ERASURE_CHOICES = (ANONYMISE, DELETE)
 DEFAULT_PAST_VISITS_DAYS = 730
 DEFAULT_DELIVERY_RECORDS_DAYS = 90
+DEFAULT_CONVERSATION_IDLE_HOURS = 24  # an unfinished conversation (a typed name, a phone) expires after this
+DEFAULT_BLOCKED_PATIENTS_DAYS = 365  # a patient who blocked the bot this long ago is erased
+MAX_HOURS = 24 * 365
 MAX_DAYS = 36500  # a hundred years: anything longer is a typo
 EXPORT_FORMAT = 1  # bump when the /mydata document's shape changes
 
@@ -46,6 +51,13 @@ class Policy:
     past_visits_days: int = DEFAULT_PAST_VISITS_DAYS
     delivery_records_days: int = DEFAULT_DELIVERY_RECORDS_DAYS
     visit_erasure: str = ANONYMISE
+    conversation_idle_hours: int = DEFAULT_CONVERSATION_IDLE_HOURS
+    blocked_patients_days: int = DEFAULT_BLOCKED_PATIENTS_DAYS
+
+    @property
+    def conversation_idle(self) -> timedelta:
+        """How long an unfinished conversation is kept without a message."""
+        return timedelta(hours=self.conversation_idle_hours)
 
     def visit_cutoff(self, now: datetime) -> datetime:
         """Visits that ended before this instant are purged."""
@@ -58,7 +70,8 @@ class Policy:
 
 def load_policy(section: dict[str, Any], where: str = f"[{SECTION}]") -> Policy:
     """Validate the `[privacy]` table (missing keys take defaults); raise ConfigError."""
-    unknown = set(section) - {"past_visits_days", "delivery_records_days", "visit_erasure"}
+    unknown = set(section) - {"past_visits_days", "delivery_records_days", "visit_erasure",
+                              "conversation_idle_hours", "blocked_patients_days"}
     if unknown:
         raise ConfigError(where, f"unknown setting(s): {', '.join(sorted(unknown))}")
     erasure = section.get("visit_erasure", ANONYMISE)
@@ -68,14 +81,22 @@ def load_policy(section: dict[str, Any], where: str = f"[{SECTION}]") -> Policy:
         past_visits_days=_days(section, "past_visits_days", DEFAULT_PAST_VISITS_DAYS, where),
         delivery_records_days=_days(section, "delivery_records_days", DEFAULT_DELIVERY_RECORDS_DAYS, where),
         visit_erasure=erasure,
+        conversation_idle_hours=_whole(section, "conversation_idle_hours", DEFAULT_CONVERSATION_IDLE_HOURS,
+                                       MAX_HOURS, "hours", where),
+        blocked_patients_days=_days(section, "blocked_patients_days", DEFAULT_BLOCKED_PATIENTS_DAYS, where),
     )
 
 
 def _days(section: dict[str, Any], key: str, default: int, where: str) -> int:
     """A whole number of days from the table, or ConfigError."""
+    return _whole(section, key, default, MAX_DAYS, "days", where)
+
+
+def _whole(section: dict[str, Any], key: str, default: int, most: int, unit: str, where: str) -> int:
+    """A whole number from 1 to `most` from the table, or ConfigError."""
     value = section.get(key, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_DAYS:
-        raise ConfigError(where, f"`{key}` must be a whole number of days from 1 to {MAX_DAYS}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise ConfigError(where, f"`{key}` must be a whole number of {unit} from 1 to {most}")
     return value
 
 
@@ -146,6 +167,7 @@ def erase(db: Database, features: Iterable[Feature], user_id: int, now: datetime
         for table in ("flows", "subscriptions", "patients"):
             db.execute(f"delete from {table} where user_id = ?", [user_id])
         db.execute("insert into erasures (erased_at, hooks_run) values (?, ?)", [stamp, json.dumps(hooks_run)])
+    checkpoint(db)  # the erased rows' old pages must not live on in the -wal file
     return hooks_run
 
 
@@ -166,11 +188,27 @@ def purge(db: Database, features: Iterable[Feature], now: datetime, policy: Poli
         cutoff = policy.visit_cutoff(now) if visits else policy.delivery_cutoff(now)
         with db.atomic():
             removed[feature.name] = feature.purge(db, cutoff)
+    removed.update(purge_core(db, features, now, policy))
     if not any(f.purge is not None and f.owns_visit_records for f in features):
         with db.atomic():
             removed["core.visits"] = db.execute("delete from visits where end_utc < ?",
                                                 [to_db(policy.visit_cutoff(now))]).rowcount
+    checkpoint(db)
     return removed
+
+
+def purge_core(db: Database, features: Iterable[Feature], now: datetime, policy: Policy) -> dict[str, int]:
+    """Abandoned conversations, old unsubscribed rows, and patients who blocked the bot long ago (erased)."""
+    with db.atomic():
+        conversations = purge_idle(db, now - policy.conversation_idle)
+        unsubscribed = db.execute("delete from subscriptions where status = 'unsubscribed' and updated_at < ?",
+                                  [to_db(policy.delivery_cutoff(now))]).rowcount
+    gone = [row["user_id"] for row in db.query(
+        "select user_id from patients where status = 'blocked' and coalesce(blocked_at, last_seen_at) < ?",
+        [to_db(now - timedelta(days=policy.blocked_patients_days))])]
+    for user_id in gone:  # as if they had sent /forget: every feature's data, visits per the policy
+        erase(db, features, user_id, now, policy)
+    return {"core.conversations": conversations, "core.unsubscribed": unsubscribed, "core.blocked_patients": len(gone)}
 
 
 def erasure_count(db: Database) -> int:

@@ -27,7 +27,7 @@ from telegram.ext import Application, Job
 from telegram.warnings import PTBDeprecationWarning
 
 from wellbot.bot.deps import Deps
-from wellbot.bot.messaging import send_html
+from wellbot.bot.messaging import may_have_arrived, send_html
 from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 from wellbot.core import patients
 from wellbot.reminders import store, views
@@ -45,6 +45,7 @@ SENDS_PER_SECOND = 20
 # The pace's bucket refills over this window: bursts of 2, so a second holds about 22 sends at most.
 PACE_WINDOW_SECONDS = 0.1
 MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
+UNCERTAIN_OUTCOME = "uncertain_not_resent"  # written to Telegram, no answer: it may have arrived
 BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
 MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attempt may 429 again
 # Also wake at least this often, so a change made outside an update (another
@@ -238,6 +239,11 @@ class Dispatcher:
                 log.warning("reminder refused reminder_id=%s error=%s", row["id"], exc)
                 return SendResult(store.FAILED, "bad_request", attempt, last_error=f"400 (attempt {attempt})")
             except NetworkError as exc:  # timeouts, connection errors, 5xx
+                if may_have_arrived(exc):  # a resend could give the patient a second copy: never blindly
+                    log.warning("reminder send uncertain, not resent reminder_id=%s attempt=%s error=%s", row["id"],
+                                attempt, type(exc).__name__)
+                    error = f"{type(exc).__name__}: no answer, may have arrived (attempt {attempt})"
+                    return SendResult(store.FAILED, UNCERTAIN_OUTCOME, attempt, last_error=error)
                 last, wait = "network_error", self.backoff_base * 2 ** (attempt - 1)
                 error = f"{type(exc).__name__} (attempt {attempt})"
                 log.info("reminder send retry reminder_id=%s attempt=%s error=%s", row["id"], attempt,

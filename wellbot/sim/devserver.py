@@ -204,6 +204,10 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+class _DropConnection(Exception):
+    """Close the connection without answering (the call itself was carried out)."""
+
+
 class _HttpError(Exception):
     """A request we cannot parse as HTTP; the connection is answered and closed."""
 
@@ -456,9 +460,11 @@ class SimUser(SimChat):
         text, entities = _html_entities(html)
         return self._server._user_message(self, self, text=text, entities=entities)
 
-    async def send_contact(self, phone: str, *, own: bool = True) -> int:
-        """Share a contact; own=True shares the user's own number (user_id set)."""
+    async def send_contact(self, phone: str, *, own: bool = True, user_id: int | None = None) -> int:
+        """Share a contact; own=True shares the user's own number (user_id set), else a card (`user_id` if given)."""
         contact = {"phone_number": phone, "first_name": self.first_name if own else "Alex"}
+        if not own and user_id is not None:
+            contact["user_id"] = user_id  # another Telegram user's contact
         if own:
             contact["user_id"] = self.id
             if self.last_name:
@@ -598,6 +604,7 @@ class BotAPIServer:
         self._file_paths: dict[str, _StoredFile] = {}
         self._callbacks: dict[str, _Callback] = {}
         self._failures: dict[str, list[_Failure]] = {}
+        self._late: dict[str, list[tuple[int | None, float | None]]] = {}  # method -> (chat, delay) of late answers
         self._updates: list[dict] = []  # not yet acknowledged through getUpdates' offset
         self._update_ids = itertools.count(FIRST_UPDATE_ID)
         self._callback_ids = itertools.count(FIRST_CALLBACK_ID)
@@ -687,6 +694,15 @@ class BotAPIServer:
         failure = _Failure(status, description, count, retry_after)
         self._failures.setdefault(method.lower(), []).append(failure)
 
+    def answer_late(self, method: str, seconds: float | None, *, chat_id: int | None = None, count: int = 1) -> None:
+        """Carry out the next `count` calls of `method` (to `chat_id`, if given), then wait `seconds` to answer.
+
+        What a slow Telegram does: the message is delivered, but a client with
+        a shorter read timeout never learns it was. `seconds=None` closes the
+        connection instead of answering (a dropped link or a crashed proxy).
+        """
+        self._late.setdefault(method.lower(), []).extend([(chat_id, seconds)] * count)
+
     def unanswered_callbacks(self) -> list[str]:
         """Ids of callback queries the bot never answered."""
         return [qid for qid, callback in self._callbacks.items() if not callback.answered]
@@ -726,6 +742,8 @@ class BotAPIServer:
             pass  # the client went away mid-request
         except _HttpError as exc:
             self._write(writer, exc.status, b"", "text/plain", keep_alive=False)
+        except _DropConnection:
+            pass  # the call was carried out; closing without an answer is the point
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
@@ -780,6 +798,9 @@ class BotAPIServer:
         try:
             result = await self._run(match, incoming, request)
             status, payload, description = HTTPStatus.OK, {"ok": True, "result": result}, None
+        except _DropConnection:
+            self.calls.append(ApiCall(incoming.method, incoming.params, 0, "dropped", self.clock()))
+            raise
         except Exception as exc:  # a bug here must answer 500, not hang the bot
             if not isinstance(exc, ApiError):
                 logger.exception("devserver bug while handling %s", incoming.method)
@@ -815,6 +836,14 @@ class BotAPIServer:
         result = handler(incoming)
         if inspect.isawaitable(result):
             result = await result
+        late = self._late.get(incoming.method.lower(), [])
+        for index, (chat_id, seconds) in enumerate(late):
+            if chat_id is None or chat_id == incoming.params.get("chat_id"):
+                late.pop(index)
+                if seconds is None:
+                    raise _DropConnection
+                await asyncio.sleep(seconds)  # done, but the answer comes late
+                break
         return result
 
     def _inject_failure(self, method: str) -> None:
