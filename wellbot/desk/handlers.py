@@ -11,31 +11,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
 
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply
 from wellbot.bot.notify import BotNotifier
-from wellbot.desk import actions, logic, store
+from wellbot.desk import actions, logic, store, web
 from wellbot.desk.buttons import AskDesk, DeskClose, DeskReply
+from wellbot.desk.views import CLOSE_LABEL, REPLY_LABEL, patient_keyboard, staff_keyboard
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)
 
 ASK_FLOW, REPLY_FLOW, WRITE_STEP = "desk_ask", "desk_reply", "write"
-REPLY_LABEL, CLOSE_LABEL = "✍️ Reply", "✅ Close"
-ANSWER_LABEL = "✍️ Write back"
-
-
-def staff_keyboard(thread_id: int) -> Any:
-    """Reply and Close under a patient's message to staff."""
-    return inline([[(REPLY_LABEL, DeskReply(thread_id).pack()), (CLOSE_LABEL, DeskClose(thread_id).pack())]])
-
-
-def patient_keyboard() -> Any:
-    """Write back, under the clinic's reply in the patient's chat."""
-    return inline([[(ANSWER_LABEL, AskDesk("reply").pack())]])
+OPEN_DESK_LABEL = "🗓 Open the desk"
 
 
 async def ask_command(update: Update, context: WellbotContext) -> None:
@@ -146,3 +136,30 @@ async def inbox_command(update: Update, context: WellbotContext) -> None:
         lines.append({"name": thread.patient_name, "user_id": thread.user_id, "updated_at": thread.updated_at,
                       "last": ("You: " if last.sender == store.STAFF else "") + last.body[:200]})
     await reply(update, context, "desk_inbox", threads=lines, keyboard=inline(rows) if rows else None)
+
+
+# ---- the Mini App and calendar feeds --------------------------------------------------------------
+
+async def desk_command(update: Update, context: WellbotContext) -> None:
+    """/desk: a button that opens the Mini App (the same page as the staff menu button)."""
+    desk = web.running(context.application)
+    if desk is None:
+        await reply(update, context, "desk_off")
+        return
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(OPEN_DESK_LABEL, web_app=WebAppInfo(desk.mini_app_url))]])
+    await web.set_menu_button(context.bot, desk, update.effective_user.id)  # missed at start if the chat was new
+    await reply(update, context, "desk_open", keyboard=keyboard)
+
+
+async def calendar_feed_command(update: Update, context: WellbotContext) -> None:
+    """/calendar_feed [revoke]: a new secret iCalendar address (the old one stops), or revoke it."""
+    deps, staff_id = context.deps, update.effective_user.id
+    args = [a.lower() for a in context.args or []]
+    if args == ["revoke"]:
+        await reply(update, context, "desk_feed_revoked", count=actions.revoke_feed(deps, staff_id))
+        return
+    desk = web.running(context.application)
+    if args or desk is None:
+        await reply(update, context, "desk_off" if desk is None else "desk_feed_usage")
+        return
+    await reply(update, context, "desk_feed", url=desk.feed_url(actions.new_feed(deps, staff_id)))

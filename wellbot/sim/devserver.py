@@ -82,7 +82,7 @@ HEADER_PARAM = re.compile(r';\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 # Parameters whose form-encoded values are JSON (PTB sends every non-string as JSON text).
 JSON_FIELDS = frozenset({
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
-    "link_preview_options", "reply_parameters",
+    "link_preview_options", "reply_parameters", "menu_button",
 })
 INT_FIELDS = frozenset({
     "message_id", "offset", "limit", "user_id", "cache_time",
@@ -147,6 +147,12 @@ ERR_BLOCKED = "Forbidden: bot was blocked by the user"
 ERR_NOT_MEMBER = "Forbidden: bot is not a member of the group chat"
 ERR_CHAT_NOT_FOUND = "Bad Request: chat not found"
 ERR_CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
+ERR_MENU_BUTTON = "Bad Request: can't parse menu button: %s"
+ERR_WEB_APP_URL = "Bad Request: BUTTON_URL_INVALID"
+ERR_NOT_PRIVATE = "Bad Request: chat is not a private chat"
+MENU_BUTTON_TYPES = ("commands", "web_app", "default")
+MAX_MENU_BUTTON_TEXT = 64
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 ERR_LEAVE_PRIVATE = "Bad Request: chat member status can't be changed in private chats"
 ERR_TOO_MANY = "Too Many Requests: retry after %d"
 ERR_COMMAND_INVALID = "Bad Request: BOT_COMMAND_INVALID"
@@ -177,6 +183,7 @@ API_METHODS = (
     "sendMessage", "sendDocument", "sendVenue", "sendChatAction", "editMessageText",
     "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery", "leaveChat", "getChat",
     "setMyCommands", "getMyCommands", "deleteMyCommands", "getFile",
+    "setChatMenuButton", "getChatMenuButton",
 )
 
 
@@ -587,6 +594,7 @@ class BotAPIServer:
         self.calls: list[ApiCall] = []
         self.sent: list[SentMessage] = []
         self.commands: dict[str, list[dict]] = {}
+        self.menu_buttons: dict[int | None, dict] = {}  # chat id (None: the default) -> MenuButton
         self.webhook: dict | None = None
         self.stats: dict[str, int] = dict.fromkeys(
             ("calls", "errors", "sent", "edited", "deleted", "rejected_429", "injected",
@@ -1328,6 +1336,37 @@ class BotAPIServer:
         self.commands[_scope_key(params)] = cleaned
         return True
 
+    def _api_set_chat_menu_button(self, call: _Incoming) -> bool:
+        """setChatMenuButton: one private chat's menu button (or the default without chat_id), strictly checked."""
+        params = call.params
+        button = params.get("menu_button", {"type": "default"})
+        if not isinstance(button, dict) or button.get("type") not in MENU_BUTTON_TYPES:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MENU_BUTTON % "unknown or missing type")
+        if button["type"] == "web_app":
+            text = button.get("text")
+            if not isinstance(text, str) or not 1 <= len(text) <= MAX_MENU_BUTTON_TEXT:
+                raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MENU_BUTTON % 'Field "text" must be a non-empty String')
+            _check_web_app(button.get("web_app"))
+            button = {"type": "web_app", "text": text, "web_app": {"url": button["web_app"]["url"]}}
+        else:
+            button = {"type": button["type"]}
+        chat_id = params.get("chat_id")
+        if chat_id is None or chat_id == "":
+            self.menu_buttons[None] = button
+            return True
+        chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
+        if chat is None:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_CHAT_NOT_FOUND)
+        if not isinstance(chat, SimUser):
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_NOT_PRIVATE)
+        self.menu_buttons[chat_id] = button
+        return True
+
+    def _api_get_chat_menu_button(self, call: _Incoming) -> dict:
+        """getChatMenuButton: the chat's own button, else the default one, else "commands"."""
+        chat_id = call.params.get("chat_id")
+        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "commands"}
+
     def _api_get_my_commands(self, call: _Incoming) -> list[dict]:
         """getMyCommands for a scope (and language)."""
         return self.commands.get(_scope_key(call.params), [])
@@ -1524,6 +1563,19 @@ def _check_inline_button(button: Any) -> None:
         raise ApiError(HTTPStatus.BAD_REQUEST, ERR_BUTTON_DATA)
     if "url" in button and not _valid_button_url(button["url"]):
         raise ApiError(HTTPStatus.BAD_REQUEST, ERR_BUTTON_URL % button["url"])
+    if "web_app" in button:
+        _check_web_app(button["web_app"])
+
+
+def _check_web_app(web_app: Any) -> None:
+    """A WebAppInfo: an object with an https url (http only to this machine, as Telegram's test environment)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str):
+        raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MENU_BUTTON % 'Field "url" must be of type String')
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.netloc.rsplit(":", 1)[0] in LOOPBACK_HOSTS
+    if not ((parts.scheme == "https" and parts.netloc) or loopback):
+        raise ApiError(HTTPStatus.BAD_REQUEST, ERR_WEB_APP_URL)
 
 
 def _valid_button_url(url: Any) -> bool:
