@@ -61,3 +61,16 @@ def insert_visit(bot: Harness, user_id: int, start: datetime, status: str, name:
         [user_id, service, to_db(start), to_db(start + timedelta(minutes=minutes)), status, name,
          to_db(start), to_db(start)])
     return cursor.lastrowid
+
+
+def half_sent_broadcast(bot: Harness, recipients: int = 40, sent: int = 25) -> int:
+    """A paused broadcast part-way through (rows as the delivery engine writes them)."""
+    now = to_db(bot.clock.now())
+    campaign = bot.db.execute("insert into campaigns (kind, status, audience, body, created_by, created_at, "
+                              "started_at) values ('broadcast', 'paused', 'all', 'Closed on Friday', 900, ?, ?)",
+                              [now, now]).lastrowid
+    for user_id in range(5000, 5000 + recipients):
+        status = "sent" if user_id - 5000 < sent else "pending"
+        bot.db.execute("insert into deliveries (campaign_id, user_id, chat_id, status, updated_at) "
+                       "values (?, ?, ?, ?, ?)", [campaign, user_id, user_id, status, now])
+    return campaign

@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.desk_helpers import book_a_day, desk_of, init_data
+from tests.desk_helpers import book_a_day, desk_of, half_sent_broadcast, init_data
 from tests.harness import STAFF_ID, TOKEN
 from wellbot.booking import store as booking
 from wellbot.core.errors import ConfigError
@@ -90,6 +90,10 @@ async def test_screens_show_the_schedule_patient_card_waitlist_and_campaigns(des
     assert "Cupping" in waitlist
     campaigns = (await get(desk_bot, "/desk/api/campaigns", data)).json()["html"]
     assert "No broadcasts" in campaigns
+    half_sent_broadcast(desk_bot, recipients=4, sent=1)
+    campaigns = (await get(desk_bot, "/desk/api/campaigns", data)).json()["html"]
+    assert "25% · sent 1" in campaigns
+    assert 'value="25"' in campaigns
     assert (await get(desk_bot, "/desk/api/day?date=2026-13-40", data)).status_code == 400
     assert (await get(desk_bot, "/desk/api/patient/999999", data)).status_code == 404
 
