@@ -51,6 +51,12 @@ MAX_COMMANDS = 100
 MAX_COMMAND_DESCRIPTION = 256
 MAX_UPDATES_LIMIT = 100
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's cap for files a bot uploads
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's cap for photos a bot uploads
+MAX_PHOTO_SIDES = 10000  # width + height
+MAX_PHOTO_RATIO = 20
+ERR_PHOTO_INVALID = "Bad Request: IMAGE_PROCESS_FAILED"
+ERR_PHOTO_DIMENSIONS = "Bad Request: PHOTO_INVALID_DIMENSIONS"
+ERR_NO_PHOTO = "Bad Request: there is no photo in the request"
 MAX_HEADER_BYTES = 64 * 1024
 PER_CHAT_BURST = 3  # Telegram lets a short burst through before ~1 msg/s per chat bites
 RATE_WINDOW_SECONDS = 1.0
@@ -180,7 +186,7 @@ HTML_ENTITY_TYPES = {
 }
 API_METHODS = (
     "getMe", "logOut", "close", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
-    "sendMessage", "sendDocument", "sendVenue", "sendChatAction", "editMessageText",
+    "sendMessage", "sendDocument", "sendVenue", "sendPhoto", "sendChatAction", "editMessageText",
     "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery", "leaveChat", "getChat",
     "setMyCommands", "getMyCommands", "deleteMyCommands", "getFile",
     "setChatMenuButton", "getChatMenuButton",
@@ -242,6 +248,7 @@ class SentMessage:
     reply_markup: dict | None = None
     document: dict | None = None
     venue: dict | None = None  # sendVenue: latitude, longitude, title, address
+    photo: dict | None = None  # {"file_id", "content", "width", "height"} of a sendPhoto
     edits: int = 0
     history: list[str] = field(default_factory=list)
     entities: list[dict] = field(default_factory=list)
@@ -1099,6 +1106,36 @@ class BotAPIServer:
         message = self._deliver(chat, html="", text="", reply_markup=markup, venue=venue)
         return self._message_json(message)
 
+    def _api_send_photo(self, call: _Incoming) -> dict:
+        """sendPhoto: an uploaded PNG or JPEG (checked like Telegram: real image, size, dimensions)."""
+        params = call.params
+        chat = self._target_chat(params)
+        upload = call.uploads.get("photo")
+        value = params.get("photo")
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = call.uploads.get(value.removeprefix("attach://"))
+        if upload is None or not upload.content:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_NO_PHOTO)
+        if len(upload.content) > MAX_PHOTO_BYTES:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_FILE_TOO_BIG)
+        width, height = _image_size(upload.content)
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_PHOTO_DIMENSIONS)
+        parse_mode = _parse_mode(params)
+        caption = params.get("caption") or ""
+        plain, entities = _render(caption, parse_mode, params.get("caption_entities"),
+                                  limit=MAX_CAPTION_LENGTH, too_long=ERR_CAPTION_TOO_LONG, allow_empty=True)
+        markup = _check_markup(params.get("reply_markup"))
+        self._check_reply(chat, params)
+        self._check_rate(chat.chat_id)
+        _apply_keyboard(chat, markup)
+        stored = self._store_file(upload.filename or "photo.png", upload.content, upload.mime_type, "photos")
+        photo = {"file_id": stored.file_id, "unique_id": stored.unique_id, "content": upload.content,
+                 "width": width, "height": height}
+        message = self._deliver(chat, html=caption, text=plain, parse_mode=parse_mode,
+                                reply_markup=markup, entities=entities, photo=photo)
+        return self._message_json(message)
+
     def _document_from(self, value: Any, uploads: dict[str, _Upload]) -> _StoredFile:
         """Resolve the document parameter to a stored file."""
         upload = uploads.get("document")
@@ -1148,6 +1185,11 @@ class BotAPIServer:
             data["location"] = location
             data["venue"] = {"location": location, "title": message.venue["title"],
                              "address": message.venue["address"]}
+        if message.photo is not None:
+            text_key, entities_key = "caption", "caption_entities"
+            data["photo"] = [{"file_id": message.photo["file_id"], "file_unique_id": message.photo["unique_id"],
+                              "width": message.photo["width"], "height": message.photo["height"],
+                              "file_size": len(message.photo["content"])}]
         if message.document is not None:
             text_key, entities_key = "caption", "caption_entities"
             stored = self._files.get(message.document["file_id"])
@@ -1500,6 +1542,23 @@ def _parse_mode(params: dict) -> str | None:
     if str(value).lower() not in modes:
         raise ApiError(HTTPStatus.BAD_REQUEST, ERR_PARSE_MODE)
     return modes[str(value).lower()]
+
+
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG or baseline/progressive JPEG; IMAGE_PROCESS_FAILED for anything else."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR" and len(content) >= 24:
+        width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+        if width and height:
+            return width, height
+    if content.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(content) and content[index] == 0xFF:
+            marker, length = content[index + 1], int.from_bytes(content[index + 2:index + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2):  # start of frame: height then width
+                return int.from_bytes(content[index + 7:index + 9], "big"), int.from_bytes(
+                    content[index + 5:index + 7], "big")
+            index += 2 + length
+    raise ApiError(HTTPStatus.BAD_REQUEST, ERR_PHOTO_INVALID)
 
 
 def _check_markup(markup: Any, *, inline_only: bool = False) -> dict | None:
