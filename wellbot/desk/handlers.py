@@ -12,11 +12,13 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, WebAppInfo
+from telegram.error import TelegramError
 
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, reply
+from wellbot.bot.messaging import answer, reply, send
 from wellbot.bot.notify import BotNotifier
+from wellbot.core import patients
 from wellbot.desk import actions, logic, store, web
 from wellbot.desk.buttons import AskDesk, DeskClose, DeskReply
 from wellbot.desk.views import CLOSE_LABEL, REPLY_LABEL, patient_keyboard, staff_keyboard
@@ -90,9 +92,21 @@ async def reply_pressed(update: Update, context: WellbotContext, button: DeskRep
         outcome = actions.Outcome.GONE if thread is None else actions.Outcome.CLOSED
         await answer(update, context, deps.renderer.render("desk_closed_toast", outcome=outcome.value), alert=True)
         return
-    deps.flows.start(update.effective_user.id, REPLY_FLOW, WRITE_STEP, {"thread_id": thread.id})
+    staff_id = update.effective_user.id
+    # Typed text is read in private chats only, so the prompt (and the reply) go to the
+    # staff member's own chat, even when Reply was pressed in the staff group.
+    try:
+        sent = await send(context.bot, deps, staff_id, "desk_reply_prompt", name=thread.patient_name,
+                          user_id=thread.user_id)
+    except TelegramError:
+        sent = None
+    if sent is None:
+        await answer(update, context, deps.renderer.render("desk_open_private_toast"), alert=True)
+        return
+    if deps.db.execute("select 1 from patients where user_id = ?", [staff_id]).fetchone() is None:
+        patients.touch(deps.db, deps.clock, staff_id, staff_id)  # flow state hangs off a user row
+    deps.flows.start(staff_id, REPLY_FLOW, WRITE_STEP, {"thread_id": thread.id})
     await answer(update, context)
-    await reply(update, context, "desk_reply_prompt", name=thread.patient_name, user_id=thread.user_id)
 
 
 async def on_staff_text(update: Update, context: WellbotContext) -> None:
