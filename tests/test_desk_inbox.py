@@ -46,7 +46,7 @@ async def test_faq_miss_offers_the_front_desk_and_closed_hours_say_when(bot):
     pat = bot.user(3002, "Bo")
     await pat.send("/start")
     await pat.send("zyxwv qwerty blorp")
-    miss = await pat.wait_for("couldn't find an answer")
+    miss = await pat.wait_for("I don't know that one")
     await pat.press(miss, "Ask the front desk")
     await pat.wait_for("Write your message for the front desk")
     await pat.send("Do you treat jaw pain?")
@@ -136,3 +136,13 @@ async def test_staff_reply_from_the_staff_group(devserver, tmp_path):
         await staff.wait_for("Sent to Gus")
     finally:
         await harness.stop()
+
+
+async def test_asking_for_a_person_in_words_opens_the_inbox(bot):
+    gus = bot.user(3011, "Gus")
+    await gus.send("can I talk to a real person please")
+    await gus.wait_for("Write your message for the front desk")
+    await gus.send("My back is worse since Monday, should I come earlier?")
+    await gus.wait_for("will reply here")
+    note = await bot.staff().wait_for("For the front desk")
+    assert "My back is worse since Monday" in note.text
