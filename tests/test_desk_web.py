@@ -222,3 +222,20 @@ async def test_the_desk_is_served_in_webhook_mode_too(devserver, tmp_path):
         await app.shutdown()
         deps.db.close()
     assert web.running(app) is None
+
+
+async def test_feed_tokens_never_reach_the_logs(desk_bot, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    staff = desk_bot.staff()
+    await staff.send("/calendar_feed")
+    message = await staff.wait_for("Your calendar feed")
+    url = next(line for line in message.text.splitlines() if line.startswith("http"))
+    token = url.rsplit("/", 1)[-1].removesuffix(".ics")
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(url)).status_code == 200
+        assert (await client.get(url.replace(token, token[::-1]))).status_code == 404
+    served = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("wellbot", "tornado")))
+    assert "/desk/feed/<token>" in served  # the worker's own lines (the test's httpx client logs its URL)
+    assert token not in served

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -68,7 +69,8 @@ class Desk:
 
     async def start(self) -> None:
         """Listen on the configured address (port 0: any free port, see `self.port`)."""
-        app = tornado.web.Application(routes(self), xsrf_cookies=False, compress_response=True)
+        app = tornado.web.Application(routes(self), xsrf_cookies=False, compress_response=True,
+                                      log_function=log_request)
         sockets = tornado.netutil.bind_sockets(self.config.port, self.config.host)
         self.port = sockets[0].getsockname()[1]
         self.server = tornado.httpserver.HTTPServer(app, max_body_size=MAX_BODY_BYTES, xheaders=True)
@@ -90,6 +92,16 @@ class Desk:
     def feed_url(self, token: str) -> str:
         """A calendar-feed address."""
         return self.config.feed_url(token, self.port)
+
+
+FEED_PATH = re.compile(r"/desk/feed/[^/]+")
+
+
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """One access line per request, with a calendar feed's secret token replaced (tornado's own logs the URL)."""
+    path = FEED_PATH.sub("/desk/feed/<token>", handler.request.path)
+    log.info("desk http method=%s path=%s status=%s ms=%.1f", handler.request.method, path,
+             handler.get_status(), 1000 * handler.request.request_time())
 
 
 class Base(tornado.web.RequestHandler):
