@@ -113,6 +113,9 @@ async def test_actions_in_the_desk_take_effect_in_the_chat(desk_bot):
     await staff.send("/today")
     agenda = await staff.wait_for("Schedule for")
     assert "no-show" in agenda.text
+    assert (await post(desk_bot, "/desk/api/patient/777/message", data, {"text": "hello"})).status_code == 404
+    too_long = (await post(desk_bot, "/desk/api/patient/2001/message", data, {"text": "x" * 3001})).json()
+    assert too_long == {"ok": False, "outcome": "too_long"}
     sent = (await post(desk_bot, "/desk/api/patient/2001/message", data, {"text": "Please call us <soon>"})).json()
     assert sent == {"ok": True, "outcome": "sent"}
     told = await ann.wait_for("Please call us <soon>")

@@ -268,6 +268,8 @@ class Message(Api):
         else:
             text = str(self.body_json().get("text", ""))
             if kind == "patient":
+                if not deps.db.execute("select 1 from patients where user_id = ?", [int(ident)]).fetchone():
+                    raise tornado.web.HTTPError(404)  # never wrote to the bot: no chat to reach
                 outcome = await actions.staff_message(deps, notifier, user_id=int(ident), staff_id=self.staff_id,
                                                       text=text, keyboard=patient_keyboard())
             else:
