@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from tests.harness import TOKEN, Harness
 from tests.test_booking import direct_book
+from wellbot.booking import store as booking
 from wellbot.core.clock import to_db
 from wellbot.desk import logic, web
 
@@ -36,6 +37,11 @@ def book_a_day(bot: Harness) -> dict[str, int]:
         "cy": direct_book(bot, 2003, datetime(2026, 6, 11, 14, 0, tzinfo=UTC), name="Cy Young"),
     }
     bot.db.execute("update visits set confirmed_at = ? where id = ?", [to_db(bot.clock.now()), ids["ann"]])
+    # The example clinic lists practitioners (issue 16): Ann sees Dr. Lin, Bo sees Sam Ortiz and is running late.
+    bot.db.execute("update visits set practitioner_key = 'lin' where id = ?", [ids["ann"]])
+    bot.db.execute("update visits set practitioner_key = 'ortiz' where id = ?", [ids["bo"]])
+    booking.report_late(bot.db, ids["bo"], 10, bot.clock.now())
+    booking.save_intake_answer(bot.db, ids["ann"], "pain_where", "Lower <back>", bot.clock.now())
     past = insert_visit(bot, 2001, bot.clock.now() - timedelta(days=21), "attended", "Ann O'Lee")
     for days, score in ((20, 8), (13, 7), (6, 5), (1, 3)):
         when = to_db(bot.clock.now() - timedelta(days=days))

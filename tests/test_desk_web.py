@@ -75,6 +75,9 @@ async def test_screens_show_the_schedule_patient_card_waitlist_and_campaigns(des
     assert "confirmed" in day
     assert "14:00" in day
     assert "09:00" in day
+    lin, ortiz = day.index("Dr. Mei Lin, DACM"), day.index("Sam Ortiz, L.Ac.")  # a column per practitioner
+    assert lin < day.index("Ann O&#39;Lee") < ortiz < day.index("Bo &lt;Day&gt;")
+    assert "running late 10 min" in day
     assert f'data-act="no_show" data-visit="{ids["bo"]}"' in day  # started at 09:00: can be marked
     assert f'data-act="no_show" data-visit="{ids["ann"]}"' not in day  # 14:00 has not started
     week = (await get(desk_bot, "/desk/api/week?date=2026-06-10", data)).json()["html"]
@@ -82,6 +85,8 @@ async def test_screens_show_the_schedule_patient_card_waitlist_and_campaigns(des
     assert "<svg" in week
     assert "Acupuncture" in week
     card = (await get(desk_bot, "/desk/api/patient/2001", data)).json()["html"]
+    assert "Lower &lt;back&gt;" in card  # intake answers, escaped
+    assert "with Dr. Mei Lin, DACM" in card
     assert "<polyline" in card
     assert "8, 7, 5, 3" in card
     assert "never asked" in card

@@ -1,8 +1,8 @@
 """What each Mini App screen shows, as plain values: the day, the week, a patient, the waitlist, campaigns.
 
 No Telegram and no HTML here (the web layer renders these); times are local
-to the clinic. Practitioners are not on main yet, so the schedule is one
-column for the whole clinic.
+to the clinic. When the clinic file lists practitioners, the day is one
+column per practitioner.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from wellbot.booking import store as booking
+from wellbot.booking.common import practitioner_name, practitioners
+from wellbot.booking.questions import intake_of
 from wellbot.core.clock import from_db
 from wellbot.core.deps import Deps
 from wellbot.desk import charts
@@ -30,8 +32,13 @@ def _bounds(deps: Deps, first: date, days: int) -> tuple[datetime, datetime]:
     return (datetime.combine(first, time(0), tz), datetime.combine(first + timedelta(days=days), time(0), tz))
 
 
+UNASSIGNED = "No practitioner"
+
+
 def status_of(visit: booking.Visit) -> str:
-    """booked, confirmed, attended, no-show or cancelled."""
+    """booked, confirmed, running late, attended, no-show or cancelled."""
+    if visit.status == booking.BOOKED and visit.late_minutes:
+        return "running late"
     if visit.status == booking.BOOKED and visit.confirmed_at is not None:
         return "confirmed"
     return STATUS_LABELS.get(visit.status, visit.status)
@@ -44,6 +51,8 @@ def visit_values(deps: Deps, visit: booking.Visit, no_shows: dict[int, int]) -> 
     return {"id": visit.id, "user_id": visit.user_id, "start": visit.start.astimezone(tz),
             "end": visit.end.astimezone(tz), "service": service.name if service else visit.service_key,
             "name": visit.patient_name, "phone": visit.patient_phone, "status": status_of(visit),
+            "late_minutes": visit.late_minutes if visit.status == booking.BOOKED else None,
+            "practitioner": practitioner_name(deps, visit.practitioner_key),
             "no_shows": no_shows.get(visit.user_id, 0) if visit.user_id is not None else 0,
             "can_cancel": visit.status == booking.BOOKED,
             "can_mark": visit.status != booking.CANCELLED and visit.start <= now}
@@ -56,9 +65,22 @@ def day(deps: Deps, when: date) -> dict[str, Any]:
     no_shows = booking.no_show_counts(deps.db, [v.user_id for v in visits if v.user_id is not None])
     tz = deps.clinic.timezone
     blocks = booking.blocks_between(deps.db, start, end)
-    return {"day": when, "visits": [visit_values(deps, v, no_shows) for v in visits],
+    rows = [visit_values(deps, v, no_shows) for v in visits]
+    return {"day": when, "visits": rows, "columns": columns(deps, rows),
             "blocks": [(b0.astimezone(tz), b1.astimezone(tz)) for b0, b1 in blocks],
             "previous": when - timedelta(days=1), "next": when + timedelta(days=1)}
+
+
+def columns(deps: Deps, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The day's visits per practitioner, in the clinic file's order (one column when none are listed)."""
+    listed = practitioners(deps)
+    if not listed:
+        return [{"name": "", "visits": rows}]
+    out = [{"name": p.name, "visits": [r for r in rows if r["practitioner"] == p.name]} for p in listed]
+    unassigned = [r for r in rows if not r["practitioner"]]
+    if unassigned:  # booked before practitioners were listed, or by staff for the clinic as a whole
+        out.append({"name": UNASSIGNED, "visits": unassigned})
+    return out
 
 
 def week(deps: Deps, when: date) -> dict[str, Any]:
@@ -99,10 +121,18 @@ def patient(deps: Deps, user_id: int) -> dict[str, Any] | None:
             or (thread.patient_name if thread else None),
             "phone": next((v.patient_phone for v in rows if v.patient_phone), None),
             "blocked": known is not None and known["status"] == "blocked",
-            "visits": [visit_values(deps, v, no_shows) for v in rows], "no_shows": no_shows.get(user_id, 0),
+            "visits": [{**visit_values(deps, v, no_shows), "intake": intake_answers(deps, v)} for v in rows],
+            "no_shows": no_shows.get(user_id, 0),
             "scores": [s for _, s in points], "chart": charts.pain_svg(points, labels),
             "consent": consent["status"] if consent else "never asked",
             "thread": _thread_values(deps, thread) if thread else None}
+
+
+def intake_answers(deps: Deps, visit: booking.Visit) -> list[dict[str, Any]]:
+    """The visit's intake questions with the patient's answers (skipped or not yet answered: None)."""
+    answers = booking.intake_answers(deps.db, visit.id)
+    return [{"question": q.text, "answer": answers.get(q.key)}
+            for q in intake_of(deps.clinic).for_service(visit.service_key)]
 
 
 def _thread_values(deps: Deps, thread: desk.Thread) -> dict[str, Any]:
