@@ -24,7 +24,7 @@ async def test_patient_asks_staff_reply_and_close(bot):
     await staff.wait_for("Type your reply to Ann")
     await staff.send("Yes, of course.")
     await staff.wait_for("Sent to Ann")
-    told = await pat.wait_for("front desk:")
+    told = await pat.wait_for("Message from")
     assert "Yes, of course." in told.text
     assert bot.deps.clinic.name in told.text  # as from the clinic, not from a person's account
     await pat.press(told, "Write back")
@@ -68,8 +68,8 @@ async def test_menu_entry_and_patients_cannot_press_staff_buttons(bot):
     await pat.send("Hello desk")
     await pat.wait_for("will reply here")
     thread = store.open_thread_of(bot.db, 3003)
-    await other.press_data(1, f"desk:c:{thread.id}")
-    await other.press_data(1, f"desk:r:{thread.id}")
+    await other.press_data(1, f"inbox:c:{thread.id}")
+    await other.press_data(1, f"inbox:r:{thread.id}")
     await bot.settle()
     assert store.get_thread(bot.db, thread.id).status == store.OPEN
     assert bot.deps.flows.get(3004) is None

@@ -8,21 +8,21 @@ from wellbot.bot.callbacks import Button
 
 
 @dataclass(frozen=True)
-class AskDesk(Button, tag="desk:ask"):
+class AskDesk(Button, tag="inbox:ask"):
     """A patient asks for a person (under an FAQ miss, or to answer the front desk)."""
 
     source: str = ""
 
 
 @dataclass(frozen=True)
-class DeskReply(Button, tag="desk:r"):
+class DeskReply(Button, tag="inbox:r"):
     """Staff: reply to a thread."""
 
     thread_id: int
 
 
 @dataclass(frozen=True)
-class DeskClose(Button, tag="desk:c"):
+class DeskClose(Button, tag="inbox:c"):
     """Staff: close a thread."""
 
     thread_id: int
