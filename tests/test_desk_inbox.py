@@ -77,11 +77,11 @@ async def test_menu_entry_and_patients_cannot_press_staff_buttons(bot):
 
 async def test_threads_in_mydata_erased_by_forget_and_purged(bot):
     pat = bot.user(3005, "Ed")
-    await pat.send("/ask my private question")
+    await pat.send("/ask my private question\nsecond line")
     await pat.wait_for("will reply here")
     exported = privacy_actions.my_data(bot.deps, 3005)[0]
     text = exported.decode() if isinstance(exported, bytes) else exported.read().decode()
-    assert "my private question" in text
+    assert "my private question\\nsecond line" in text  # line breaks kept (JSON-escaped in the export)
     privacy_actions.forget(bot.deps, 3005)
     assert list(bot.db.query("select * from desk_threads")) == []
     assert list(bot.db.query("select * from desk_messages")) == []

@@ -32,7 +32,8 @@ OPEN_DESK_LABEL = "🗓 Open the desk"
 
 async def ask_command(update: Update, context: WellbotContext) -> None:
     """/ask [message]: send the message to the front desk, or ask for it."""
-    text = " ".join(context.args or [])
+    parts = (update.message.text or "").split(maxsplit=1) if update.message else []
+    text = parts[1] if len(parts) == 2 else ""  # the patient's own line breaks kept (context.args drops them)
     if text.strip():
         await receive(update, context, text)
         return
