@@ -146,3 +146,13 @@ async def test_asking_for_a_person_in_words_opens_the_inbox(bot):
     await gus.wait_for("will reply here")
     note = await bot.staff().wait_for("For the front desk")
     assert "My back is worse since Monday" in note.text
+
+
+async def test_a_busy_inbox_fits_one_message(bot):
+    for user_id in range(4000, 4060):
+        store.add_patient_message(bot.db, user_id, f"question {user_id}", bot.clock.now(), f"P{user_id}")
+    staff = bot.staff()
+    await staff.send("/inbox")
+    inbox = await staff.wait_for("Front desk inbox")
+    assert len(inbox.button_labels()) == 40
+    assert "question 4059" in inbox.text  # the most recent first

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 ASK_FLOW, REPLY_FLOW, WRITE_STEP = "desk_ask", "desk_reply", "write"
 OPEN_DESK_LABEL = "🗓 Open the desk"
+INBOX_SHOWN = 20  # two buttons each: well under Telegram's 100 inline buttons a message; the desk shows them all
 
 
 async def ask_command(update: Update, context: WellbotContext) -> None:
@@ -139,7 +140,7 @@ async def close_pressed(update: Update, context: WellbotContext, button: DeskClo
 async def inbox_command(update: Update, context: WellbotContext) -> None:
     """/inbox: the open conversations, each with Reply and Close."""
     deps = context.deps
-    threads = store.threads(deps.db)
+    threads = store.threads(deps.db, limit=INBOX_SHOWN)
     rows = []
     for thread in threads:
         who = (thread.patient_name or str(thread.user_id))[:20]
