@@ -77,3 +77,13 @@ def restore_logging():
     root.setLevel(level)
     for name, value in levels.items():
         logging.getLogger(name).setLevel(value)
+
+
+@pytest_asyncio.fixture
+async def desk_bot(devserver, tmp_path):
+    """A running worker with the staff desk switched on (any free port)."""
+    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START, env={"WELLBOT_DESK_LISTEN": "127.0.0.1:0"})
+    harness.staff()  # the staff member has a chat with the bot before the worker starts
+    await harness.start()
+    yield harness
+    await harness.stop()

@@ -109,6 +109,9 @@ async def test_staff_message_one_patient_from_the_card(bot):
     await staff.wait_for("Sent.")
     note = await bea.wait_for("Message from Complete Wellness")
     assert "Your <b>scan</b> results are in & ready." in note.text  # shown as typed, never as markup
+    await bea.press(note, "Write back")  # it joined the front-desk inbox (issue 20): Bea can answer
+    await bea.send("Thanks, I will call tomorrow")
+    await staff.wait_for("Thanks, I will call tomorrow")
 
 
 async def test_patients_cannot_use_the_front_desk(bot):

@@ -40,6 +40,7 @@ from wellbot.core.db import close_database, open_database
 from wellbot.core.errors import ConfigError
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
+from wellbot.desk import feature as desk
 from wellbot.faq import feature as faq
 from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy
@@ -65,6 +66,7 @@ FEATURES: list[Feature] = [
     booking.FEATURE,  # /book, /visits, staff schedule, waitlist
     reminders.FEATURE,
     newsletter.FEATURE,  # staff news: broadcasts, digests and their delivery engine
+    desk.FEATURE,  # the staff desk: the front-desk inbox, the Mini App, calendar feeds
     privacy.FEATURE,
     clinic_info.FEATURE,  # "Clinic info": hours, address with a map pin, phone, parking, prices
 ]

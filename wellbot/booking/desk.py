@@ -38,6 +38,8 @@ from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.notify import BotNotifier
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.flows import Flow
+from wellbot.desk import actions as inbox
+from wellbot.desk import views as inbox_views
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +254,12 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     if not text or len(text) > MESSAGE_MAX:
         await reply(update, context, "desk_message_ask", record=None, too_long=len(text) > MESSAGE_MAX)
         return
-    delivered = await BotNotifier(context.bot, deps).patient(state.data["to"], "desk_message", text=text)
+    # Through the front-desk inbox (wellbot.desk): the message joins the patient's conversation,
+    # shows in the staff desk and /mydata, and the patient can write back.
+    outcome = await inbox.staff_message(deps, BotNotifier(context.bot, deps), user_id=state.data["to"],
+                                        staff_id=update.effective_user.id, text=text,
+                                        keyboard=inbox_views.patient_keyboard())
+    delivered = outcome is inbox.Outcome.SENT
     deps.flows.clear(state.user_id)
     log.info("staff message to patient user_id=%s staff_id=%s delivered=%s", state.data["to"],
              update.effective_user.id, delivered)

@@ -20,6 +20,7 @@ class Answerer(Enum):
     BOOK = "book"  # start booking
     VISITS = "visits"  # the patient's visits, to cancel or move one
     HELP = "help"  # /help
+    PERSON = "person"  # the front-desk inbox: a person replies in this chat (wellbot.desk)
     TEMPLATE = "template"  # a short reply with the main menu (`template` says which)
 
 
@@ -35,9 +36,9 @@ class Route:
 
 FACT_INTENTS = {Intent.HOURS: "hours", Intent.ADDRESS: "address", Intent.PHONE: "phone", Intent.PARKING: "parking",
                 Intent.TRANSIT: "transit", Intent.PRICES: "prices", Intent.INSURANCE: "insurance"}
-TEMPLATES = {Intent.GREETING: "conv_greeting", Intent.THANKS: "conv_thanks", Intent.MENU: "conv_menu",
-             Intent.HUMAN: "conv_human"}
-ANSWERERS = {Intent.BOOK: Answerer.BOOK, Intent.VISITS: Answerer.VISITS, Intent.HELP: Answerer.HELP}
+TEMPLATES = {Intent.GREETING: "conv_greeting", Intent.THANKS: "conv_thanks", Intent.MENU: "conv_menu"}
+ANSWERERS = {Intent.BOOK: Answerer.BOOK, Intent.VISITS: Answerer.VISITS, Intent.HELP: Answerer.HELP,
+             Intent.HUMAN: Answerer.PERSON}
 
 
 def route(text: str) -> Route:

@@ -17,6 +17,7 @@ from wellbot.bot.messaging import reply
 from wellbot.bot.router import main_menu
 from wellbot.clinic_info import handlers as clinic_info
 from wellbot.conversation.actions import Answerer, route
+from wellbot.desk import handlers as desk
 from wellbot.faq import handlers as faq
 from wellbot.front_door import show_help
 from wellbot.reminders import handlers as reminders
@@ -42,6 +43,8 @@ async def free_text(update: Update, context: WellbotContext) -> None:
         await booking_visits.visits_command(update, context)
     elif where.answerer is Answerer.HELP:
         await show_help(update, context)
+    elif where.answerer is Answerer.PERSON:  # "can I talk to a person?": the front-desk inbox
+        await desk.ask_person(update, context)
     else:
         await reply(update, context, where.template, first_name=update.effective_user.first_name,
                     keyboard=main_menu(context.deps))

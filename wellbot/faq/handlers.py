@@ -22,10 +22,13 @@ from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, show
+from wellbot.desk.buttons import AskDesk
 from wellbot.faq import actions, loading, search, store
 from wellbot.triage.handlers import screen
 
 log = logging.getLogger(__name__)
+
+ASK_DESK_LABEL = "💬 Ask the front desk"
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,9 @@ async def respond_to_text(update: Update, context: WellbotContext, text: str) ->
         await _offer_choices(update, context, outcome)
     else:
         keyboard, _page, _pages_count = topics_keyboard(deps)
-        await reply(update, context, "faq_no_match", keyboard=keyboard)
+        # The question went unanswered: a person at the front desk is one press away (issue 20).
+        ask = keyboards.inline([[(ASK_DESK_LABEL, AskDesk("faq").pack())]]).inline_keyboard
+        await reply(update, context, "faq_no_match", keyboard=InlineKeyboardMarkup((*ask, *keyboard.inline_keyboard)))
 
 
 async def _offer_choices(update: Update, context: WellbotContext, outcome: search.Outcome) -> None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import Update
+from telegram import InputFile, Update
 
 from wellbot.bot import callbacks
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.messaging import answer, reply, show
+from wellbot.desk import charts
 from wellbot.reminders import actions, store, views
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.trends import summarize
 
 log = logging.getLogger(__name__)
+
+CHART_WORD = "chart"  # `/checkins <user id> chart`: the trend as a picture
 
 
 
@@ -63,11 +66,19 @@ async def checkins(update: Update, context: WellbotContext) -> None:
         trends = [{**row, **summarize(row["scores"])} for row in store.recent_trends(deps.db)]
         await reply(update, context, "rem_checkins", trends=trends)
         return
-    if len(args) != 1 or not args[0].isdigit():
+    chart = len(args) == 2 and args[1].lower() == CHART_WORD
+    if not (len(args) == 1 or chart) or not args[0].isdigit():
         await reply(update, context, "rem_checkins_usage")
         return
     user_id = int(args[0])
     answers = store.patient_checkins(deps.db, user_id)
+    if chart and answers:  # the same trend as the staff desk's chart, as a picture for staff who stay in chat
+        png = charts.pain_png([(a["answered_at"], a["score"]) for a in answers])
+        caption = deps.renderer.render("rem_checkins_chart", user_id=user_id, first=answers[0]["answered_at"],
+                                       last=answers[-1]["answered_at"], **summarize([a["score"] for a in answers]))
+        await context.bot.send_photo(update.effective_chat.id, InputFile(png, filename=f"pain-{user_id}.png"),
+                                     caption=caption)
+        return
     services = {s.key: s.name for s in deps.clinic.services}
     await reply(update, context, "rem_checkins_patient", user_id=user_id, answers=answers, services=services,
                 **summarize([a["score"] for a in answers]))

@@ -51,6 +51,12 @@ MAX_COMMANDS = 100
 MAX_COMMAND_DESCRIPTION = 256
 MAX_UPDATES_LIMIT = 100
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # Telegram's cap for files a bot uploads
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's cap for photos a bot uploads
+MAX_PHOTO_SIDES = 10000  # width + height
+MAX_PHOTO_RATIO = 20
+ERR_PHOTO_INVALID = "Bad Request: IMAGE_PROCESS_FAILED"
+ERR_PHOTO_DIMENSIONS = "Bad Request: PHOTO_INVALID_DIMENSIONS"
+ERR_NO_PHOTO = "Bad Request: there is no photo in the request"
 MAX_HEADER_BYTES = 64 * 1024
 PER_CHAT_BURST = 3  # Telegram lets a short burst through before ~1 msg/s per chat bites
 RATE_WINDOW_SECONDS = 1.0
@@ -82,7 +88,7 @@ HEADER_PARAM = re.compile(r';\s*([^=;\s]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
 # Parameters whose form-encoded values are JSON (PTB sends every non-string as JSON text).
 JSON_FIELDS = frozenset({
     "reply_markup", "entities", "caption_entities", "allowed_updates", "commands", "scope",
-    "link_preview_options", "reply_parameters",
+    "link_preview_options", "reply_parameters", "menu_button",
 })
 INT_FIELDS = frozenset({
     "message_id", "offset", "limit", "user_id", "cache_time",
@@ -147,6 +153,12 @@ ERR_BLOCKED = "Forbidden: bot was blocked by the user"
 ERR_NOT_MEMBER = "Forbidden: bot is not a member of the group chat"
 ERR_CHAT_NOT_FOUND = "Bad Request: chat not found"
 ERR_CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
+ERR_MENU_BUTTON = "Bad Request: can't parse menu button: %s"
+ERR_WEB_APP_URL = "Bad Request: BUTTON_URL_INVALID"
+ERR_NOT_PRIVATE = "Bad Request: chat is not a private chat"
+MENU_BUTTON_TYPES = ("commands", "web_app", "default")
+MAX_MENU_BUTTON_TEXT = 64
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 ERR_LEAVE_PRIVATE = "Bad Request: chat member status can't be changed in private chats"
 ERR_TOO_MANY = "Too Many Requests: retry after %d"
 ERR_COMMAND_INVALID = "Bad Request: BOT_COMMAND_INVALID"
@@ -174,9 +186,10 @@ HTML_ENTITY_TYPES = {
 }
 API_METHODS = (
     "getMe", "logOut", "close", "getUpdates", "setWebhook", "deleteWebhook", "getWebhookInfo",
-    "sendMessage", "sendDocument", "sendVenue", "sendChatAction", "editMessageText",
+    "sendMessage", "sendDocument", "sendVenue", "sendPhoto", "sendChatAction", "editMessageText",
     "editMessageReplyMarkup", "deleteMessage", "answerCallbackQuery", "leaveChat", "getChat",
     "setMyCommands", "getMyCommands", "deleteMyCommands", "getFile",
+    "setChatMenuButton", "getChatMenuButton",
 )
 
 
@@ -239,6 +252,7 @@ class SentMessage:
     reply_markup: dict | None = None
     document: dict | None = None
     venue: dict | None = None  # sendVenue: latitude, longitude, title, address
+    photo: dict | None = None  # {"file_id", "content", "width", "height"} of a sendPhoto
     edits: int = 0
     history: list[str] = field(default_factory=list)
     entities: list[dict] = field(default_factory=list)
@@ -593,6 +607,7 @@ class BotAPIServer:
         self.calls: list[ApiCall] = []
         self.sent: list[SentMessage] = []
         self.commands: dict[str, list[dict]] = {}
+        self.menu_buttons: dict[int | None, dict] = {}  # chat id (None: the default) -> MenuButton
         self.webhook: dict | None = None
         self.stats: dict[str, int] = dict.fromkeys(
             ("calls", "errors", "sent", "edited", "deleted", "rejected_429", "injected",
@@ -1120,6 +1135,36 @@ class BotAPIServer:
         message = self._deliver(chat, html="", text="", reply_markup=markup, venue=venue)
         return self._message_json(message)
 
+    def _api_send_photo(self, call: _Incoming) -> dict:
+        """sendPhoto: an uploaded PNG or JPEG (checked like Telegram: real image, size, dimensions)."""
+        params = call.params
+        chat = self._target_chat(params)
+        upload = call.uploads.get("photo")
+        value = params.get("photo")
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = call.uploads.get(value.removeprefix("attach://"))
+        if upload is None or not upload.content:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_NO_PHOTO)
+        if len(upload.content) > MAX_PHOTO_BYTES:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_FILE_TOO_BIG)
+        width, height = _image_size(upload.content)
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > MAX_PHOTO_RATIO * min(width, height):
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_PHOTO_DIMENSIONS)
+        parse_mode = _parse_mode(params)
+        caption = params.get("caption") or ""
+        plain, entities = _render(caption, parse_mode, params.get("caption_entities"),
+                                  limit=MAX_CAPTION_LENGTH, too_long=ERR_CAPTION_TOO_LONG, allow_empty=True)
+        markup = _check_markup(params.get("reply_markup"))
+        self._check_reply(chat, params)
+        self._check_rate(chat.chat_id)
+        _apply_keyboard(chat, markup)
+        stored = self._store_file(upload.filename or "photo.png", upload.content, upload.mime_type, "photos")
+        photo = {"file_id": stored.file_id, "unique_id": stored.unique_id, "content": upload.content,
+                 "width": width, "height": height}
+        message = self._deliver(chat, html=caption, text=plain, parse_mode=parse_mode,
+                                reply_markup=markup, entities=entities, photo=photo)
+        return self._message_json(message)
+
     def _document_from(self, value: Any, uploads: dict[str, _Upload]) -> _StoredFile:
         """Resolve the document parameter to a stored file."""
         upload = uploads.get("document")
@@ -1169,6 +1214,11 @@ class BotAPIServer:
             data["location"] = location
             data["venue"] = {"location": location, "title": message.venue["title"],
                              "address": message.venue["address"]}
+        if message.photo is not None:
+            text_key, entities_key = "caption", "caption_entities"
+            data["photo"] = [{"file_id": message.photo["file_id"], "file_unique_id": message.photo["unique_id"],
+                              "width": message.photo["width"], "height": message.photo["height"],
+                              "file_size": len(message.photo["content"])}]
         if message.document is not None:
             text_key, entities_key = "caption", "caption_entities"
             stored = self._files.get(message.document["file_id"])
@@ -1357,6 +1407,37 @@ class BotAPIServer:
         self.commands[_scope_key(params)] = cleaned
         return True
 
+    def _api_set_chat_menu_button(self, call: _Incoming) -> bool:
+        """setChatMenuButton: one private chat's menu button (or the default without chat_id), strictly checked."""
+        params = call.params
+        button = params.get("menu_button", {"type": "default"})
+        if not isinstance(button, dict) or button.get("type") not in MENU_BUTTON_TYPES:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MENU_BUTTON % "unknown or missing type")
+        if button["type"] == "web_app":
+            text = button.get("text")
+            if not isinstance(text, str) or not 1 <= len(text) <= MAX_MENU_BUTTON_TEXT:
+                raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MENU_BUTTON % 'Field "text" must be a non-empty String')
+            _check_web_app(button.get("web_app"))
+            button = {"type": "web_app", "text": text, "web_app": {"url": button["web_app"]["url"]}}
+        else:
+            button = {"type": button["type"]}
+        chat_id = params.get("chat_id")
+        if chat_id is None or chat_id == "":
+            self.menu_buttons[None] = button
+            return True
+        chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
+        if chat is None:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_CHAT_NOT_FOUND)
+        if not isinstance(chat, SimUser):
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_NOT_PRIVATE)
+        self.menu_buttons[chat_id] = button
+        return True
+
+    def _api_get_chat_menu_button(self, call: _Incoming) -> dict:
+        """getChatMenuButton: the chat's own button, else the default one, else "commands"."""
+        chat_id = call.params.get("chat_id")
+        return self.menu_buttons.get(chat_id) or self.menu_buttons.get(None) or {"type": "commands"}
+
     def _api_get_my_commands(self, call: _Incoming) -> list[dict]:
         """getMyCommands for a scope (and language)."""
         return self.commands.get(_scope_key(call.params), [])
@@ -1492,6 +1573,23 @@ def _parse_mode(params: dict) -> str | None:
     return modes[str(value).lower()]
 
 
+def _image_size(content: bytes) -> tuple[int, int]:
+    """Width and height of a PNG or baseline/progressive JPEG; IMAGE_PROCESS_FAILED for anything else."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n") and content[12:16] == b"IHDR" and len(content) >= 24:
+        width, height = int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
+        if width and height:
+            return width, height
+    if content.startswith(b"\xff\xd8"):
+        index = 2
+        while index + 9 < len(content) and content[index] == 0xFF:
+            marker, length = content[index + 1], int.from_bytes(content[index + 2:index + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2):  # start of frame: height then width
+                return int.from_bytes(content[index + 7:index + 9], "big"), int.from_bytes(
+                    content[index + 5:index + 7], "big")
+            index += 2 + length
+    raise ApiError(HTTPStatus.BAD_REQUEST, ERR_PHOTO_INVALID)
+
+
 def _check_markup(markup: Any, *, inline_only: bool = False) -> dict | None:
     """Validate reply_markup as Telegram's server does; None when it holds no keyboard.
 
@@ -1553,6 +1651,19 @@ def _check_inline_button(button: Any) -> None:
         raise ApiError(HTTPStatus.BAD_REQUEST, ERR_BUTTON_DATA)
     if "url" in button and not _valid_button_url(button["url"]):
         raise ApiError(HTTPStatus.BAD_REQUEST, ERR_BUTTON_URL % button["url"])
+    if "web_app" in button:
+        _check_web_app(button["web_app"])
+
+
+def _check_web_app(web_app: Any) -> None:
+    """A WebAppInfo: an object with an https url (http only to this machine, as Telegram's test environment)."""
+    url = web_app.get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str):
+        raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MENU_BUTTON % 'Field "url" must be of type String')
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.netloc.rsplit(":", 1)[0] in LOOPBACK_HOSTS
+    if not ((parts.scheme == "https" and parts.netloc) or loopback):
+        raise ApiError(HTTPStatus.BAD_REQUEST, ERR_WEB_APP_URL)
 
 
 def _valid_button_url(url: Any) -> bool:

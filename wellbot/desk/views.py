@@ -1,0 +1,21 @@
+"""Keyboards the desk's chat handlers and its Mini App share."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from wellbot.bot.keyboards import inline
+from wellbot.desk.buttons import AskDesk, DeskClose, DeskReply
+
+REPLY_LABEL, CLOSE_LABEL = "✍️ Reply", "✅ Close"
+ANSWER_LABEL = "✍️ Write back"
+
+
+def staff_keyboard(thread_id: int) -> InlineKeyboardMarkup:
+    """Reply and Close under a patient's message to staff."""
+    return inline([[(REPLY_LABEL, DeskReply(thread_id).pack()), (CLOSE_LABEL, DeskClose(thread_id).pack())]])
+
+
+def patient_keyboard() -> InlineKeyboardMarkup:
+    """Write back, under the clinic's reply in the patient's chat."""
+    return inline([[(ANSWER_LABEL, AskDesk("reply").pack())]])
