@@ -1,0 +1,29 @@
+"""Bugs found by a QA pass through `wellbot chat` after issue 16 (front-desk booking), reproduced through the bot.
+
+The clock starts Wed 10 June 2026, 09:00 New York (see tests/conftest.py).
+"""
+
+from tests.test_booking import to_summary
+from wellbot.booking import store
+
+
+async def test_intake_answers_offered_as_buttons_may_be_typed(bot):
+    """Typing 7 at the pain-scale question got 'Please use the buttons above'."""
+    ann = bot.user(1601, "Ann")
+    await ann.press(await to_summary(bot, ann), "Confirm")
+    await ann.press(await ann.wait_for("short questions"), "Answer 5 questions")
+    await ann.wait_for("Question 1 of 5")
+    await ann.send("Lower back")
+    await ann.wait_for("Question 2 of 5")
+    await ann.send("eleven")
+    told = await ann.wait_for("type a number from 0 to 10")
+    assert "use the buttons" not in told.text
+    await ann.send("7")
+    await ann.wait_for("Question 3 of 5")
+    await ann.send("No")
+    await ann.wait_for("Question 4 of 5")
+    await ann.send("not sure")
+    await ann.wait_for("Question 5 of 5")
+    [visit] = store.upcoming(bot.db, 1601, bot.clock.now())
+    assert store.intake_answers(bot.db, visit.id) == {"pain_where": "Lower back", "pain_score": "7",
+                                                        "blood_thinners": "No", "pregnant": "Not sure"}
