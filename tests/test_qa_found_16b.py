@@ -27,3 +27,22 @@ async def test_intake_answers_offered_as_buttons_may_be_typed(bot):
     [visit] = store.upcoming(bot.db, 1601, bot.clock.now())
     assert store.intake_answers(bot.db, visit.id) == {"pain_where": "Lower back", "pain_score": "7",
                                                         "blood_thinners": "No", "pregnant": "Not sure"}
+
+
+async def test_patient_search_with_few_digits_finds_phones_containing_them(bot):
+    """`/patient 555` searched names only (phones needed 4+ digits), so it found nobody."""
+    staff = bot.staff()
+    await staff.send("/newpatient Rose Stone +1 (555) 777-8888")
+    await staff.wait_for("No Telegram")
+    names = ["Abe", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal", "Ivy"]  # more matches than a list shows
+    for number, name in enumerate(names, start=1):
+        await staff.send(f"/newpatient {name} Moss +1 212 555 010{number}")
+        await staff.wait_for("No Telegram")
+    await staff.send("/patient 555")
+    found = await staff.wait_for("Patients found")
+    assert len(found.button_labels()) == store.SEARCH_LIMIT
+    await staff.send("/patient 77")
+    found = await staff.wait_for("Patients found")
+    assert found.button_labels() == ["Rose Stone · +15557778888 (phone only)"]
+    await staff.send("/patient rose")
+    assert (await staff.wait_for("Patients found")).button_labels() == ["Rose Stone · +15557778888 (phone only)"]
