@@ -3,6 +3,8 @@
 The clock starts Wed 10 June 2026, 09:00 New York (see tests/conftest.py).
 """
 
+from datetime import timedelta
+
 from tests.test_booking import to_summary
 from wellbot.booking import store
 
@@ -46,3 +48,23 @@ async def test_patient_search_with_few_digits_finds_phones_containing_them(bot):
     assert found.button_labels() == ["Rose Stone · +15557778888 (phone only)"]
     await staff.send("/patient rose")
     assert (await staff.wait_for("Patients found")).button_labels() == ["Rose Stone · +15557778888 (phone only)"]
+
+
+async def test_day_picker_range_starts_at_the_first_day_that_can_have_times(bot):
+    """After closing the picker said 'Choose a day between <today> and ...' though today had nothing left."""
+    ann = bot.user(1603, "Ann")
+    bot.clock.advance(timedelta(hours=10))  # Wed 19:00: the clinic has closed for the day
+    await ann.send("/book")
+    await ann.press(await ann.wait_for("which service"), "Acupuncture")
+    days = await ann.wait_for("Choose a day")
+    assert "Choose a day between Thursday 11 June 2026 and Tuesday 16 June 2026" in days.text
+    assert "Wed 10 Jun" not in days.button_labels()
+
+
+async def test_day_picker_range_starts_today_while_today_has_times(bot):
+    """The fix above must not hide today while it still has bookable times."""
+    ann = bot.user(1604, "Ann")
+    await ann.send("/book")
+    await ann.press(await ann.wait_for("which service"), "Acupuncture")
+    days = await ann.wait_for("Choose a day")
+    assert "Choose a day between Wednesday 10 June 2026 and Tuesday 16 June 2026" in days.text

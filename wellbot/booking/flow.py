@@ -213,8 +213,11 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
         rows.append([_button(BACK, GoBack(token, SERVICE)), _button(CANCEL, CancelBooking(token))])
     else:
         rows.append([_button(CANCEL, CancelBooking(token))])
+    shown_start = start
+    if start == first and not days_with_slots(rules, start, start, service.duration_minutes, [], [], now, tz):
+        shown_start = min(start + timedelta(days=1), end)  # today is over (closed, or past the notice): not offered
     await _screen(update, context, new, "book_days", inline([r for r in rows if r]), service=service, note=note,
-                  first_day=noon(deps, start), last_day=noon(deps, end), has_days=bool(days),
+                  first_day=noon(deps, shown_start), last_day=noon(deps, end), has_days=bool(days),
                   rescheduling=_visit_of(deps, state), with_name=_with_name(deps, state))
 
 
