@@ -68,3 +68,17 @@ async def test_day_picker_range_starts_today_while_today_has_times(bot):
     await ann.press(await ann.wait_for("which service"), "Acupuncture")
     days = await ann.wait_for("Choose a day")
     assert "Choose a day between Wednesday 10 June 2026 and Tuesday 16 June 2026" in days.text
+
+
+async def test_schedule_without_a_date_shows_usage_with_a_future_example(bot):
+    """A bare /schedule said 'Nothing was changed.' and gave an example date in the past."""
+    staff = bot.staff()
+    bot.clock.advance(timedelta(days=30))  # Fri 10 July 2026: the old fixed example (2026-06-11) is past
+    await staff.send("/schedule")
+    usage = await staff.wait_for("Please give one date")
+    assert "/schedule 2026-07-11" in usage.text
+    assert "Nothing was changed" not in usage.text
+    await staff.send("/block tomorrow")
+    usage = await staff.wait_for("Block a time range")
+    assert "/block 2026-07-11 13:00-15:30" in usage.text
+    assert "Nothing was changed" in usage.text  # /block does change things when used right
