@@ -82,3 +82,11 @@ async def test_schedule_without_a_date_shows_usage_with_a_future_example(bot):
     usage = await staff.wait_for("Block a time range")
     assert "/block 2026-07-11 13:00-15:30" in usage.text
     assert "Nothing was changed" in usage.text  # /block does change things when used right
+
+
+async def test_the_reschedule_faq_points_to_visits(bot):
+    """The example FAQ 'How do I reschedule or cancel my visit?' never mentioned /visits."""
+    ann = bot.user(1605, "Ann")
+    await ann.send("/faq How do I reschedule or cancel my visit?")
+    answer = await ann.wait_for("reschedule or cancel")
+    assert "Send /visits" in answer.text
