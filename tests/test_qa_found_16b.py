@@ -90,3 +90,30 @@ async def test_the_reschedule_faq_points_to_visits(bot):
     await ann.send("/faq How do I reschedule or cancel my visit?")
     answer = await ann.wait_for("reschedule or cancel")
     assert "Send /visits" in answer.text
+
+
+async def test_a_typed_yes_to_a_reminder_confirms_and_cancel_opens_visits(bot):
+    """'yes I'll be there' or 'confirm' typed in reply to a reminder did not confirm the visit."""
+    from tests.test_reminders import at, book, run_at
+
+    ann = bot.user(1001, "Ann")
+    await ann.send("confirm")  # no reminder yet: nothing is confirmed
+    await bot.settle()
+    assert not any("confirmed" in m.text for m in ann.messages)
+    first = book(bot, at(2026, 6, 12, 10, 0))
+    await run_at(bot, at(2026, 6, 11, 10, 0))  # the 24-hour reminder
+    assert "Reminder: Acupuncture" in ann.last().text
+    await ann.send("yes I'll be there")
+    told = await ann.wait_for("your visit is confirmed")
+    assert "Acupuncture" in told.text
+    assert "10:00" in told.text
+    assert bot.db.execute("select confirmed_at from visits where id = ?", [first]).fetchone()[0] is not None
+    second = book(bot, at(2026, 6, 13, 10, 0))
+    await run_at(bot, at(2026, 6, 12, 10, 0))
+    await ann.send("Confirm")
+    await ann.wait_for("your visit is confirmed")
+    assert bot.db.execute("select confirmed_at from visits where id = ?", [second]).fetchone()[0] is not None
+    await ann.send("cancel my appointment")
+    visits = await ann.wait_for("upcoming visits")
+    assert "Cancel" in " ".join(visits.button_labels())
+
