@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from tests.test_booking import to_summary
 from wellbot.booking import store
+from wellbot.core.settings import Settings
+from wellbot.sim.chat import ChatSession, chat_settings
 
 
 async def test_intake_answers_offered_as_buttons_may_be_typed(bot):
@@ -117,3 +119,31 @@ async def test_a_typed_yes_to_a_reminder_confirms_and_cancel_opens_visits(bot):
     visits = await ann.wait_for("upcoming visits")
     assert "Cancel" in " ".join(visits.button_labels())
 
+
+
+async def _chat(database, user_id, as_staff, lines):
+    """One `wellbot chat` session on a kept database; everything the bot answered."""
+    settings = chat_settings(Settings.from_env({}), user_id=user_id, as_staff=as_staff, database=database, clinic=None)
+    session = ChatSession(settings, user_id=user_id)
+    await session.start()
+    try:
+        out = []
+        for line in lines:
+            if line.startswith("press:"):
+                line = str(next(n for n, c in enumerate(session.choices, 1) if line[6:] in c.label))
+            out += await session.say(line)
+    finally:
+        await session.stop()
+    return "\n".join(out)
+
+
+async def test_wellbot_chat_knows_people_from_earlier_sessions_on_the_same_database(tmp_path):
+    """People from earlier `wellbot chat --database` sessions were unknown to the stand-in: a broadcast
+    counted them as having blocked the bot, and /subscribers then listed them as blocked."""
+    database = tmp_path / "kept.db"
+    await _chat(database, 2001, False, ["/start news", "press:Yes, send me health news"])
+    sent = await _chat(database, 900, True, ["/broadcast", "Hello all", "press:All subscribers", "press:Send now",
+                                             "/subscribers"])
+    assert "Sent: 1 of 1" in sent
+    assert "Blocked the bot: 0" in sent
+    assert "Subscribed: 1 (1 reachable" in sent
