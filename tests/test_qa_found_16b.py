@@ -3,10 +3,12 @@
 The clock starts Wed 10 June 2026, 09:00 New York (see tests/conftest.py).
 """
 
-from datetime import timedelta
+import contextlib
+from datetime import UTC, datetime, timedelta
 
 from tests.test_booking import to_summary
 from wellbot.booking import store
+from wellbot.core import patients
 from wellbot.core.settings import Settings
 from wellbot.sim.chat import ChatSession, chat_settings
 
@@ -147,3 +149,29 @@ async def test_wellbot_chat_knows_people_from_earlier_sessions_on_the_same_datab
     assert "Sent: 1 of 1" in sent
     assert "Blocked the bot: 0" in sent
     assert "Subscribed: 1 (1 reachable" in sent
+
+
+async def test_no_waitlist_for_a_busy_practitioner_while_the_service_has_free_times(bot):
+    """With a practitioner chosen whose week was full, 'Join the waitlist' was offered though the
+    service still had free times that week with someone else (the waitlist is for the service)."""
+    from wellbot.booking.common import practitioners, rules_of
+
+    [nair] = [p for p in practitioners(bot.deps) if p.key == "nair"]
+    morning, afternoon, friday = (9 * 60, 12 * 60 + 30), (13 * 60 + 30, 18 * 60), (13 * 60 + 30, 17 * 60)
+    hours = {11: [morning, afternoon], 12: [morning, friday], 16: [morning, afternoon]}  # Dr. Nair: Thu, Fri, Tue
+    starts = [(day, m) for day, ranges in hours.items() for first, last in ranges for m in range(first, last, 15)]
+    for n, (day, minute) in enumerate(starts):  # every time she could take booked, one patient each
+        patients.touch(bot.db, bot.clock, 1700 + n, 1700 + n)
+        start = datetime(2026, 6, day, minute // 60, minute % 60, tzinfo=bot.deps.clinic.timezone).astimezone(UTC)
+        with contextlib.suppress(store.SlotUnavailable):  # inside the previous visit or its buffer
+            store.book(bot.db, rules=rules_of(bot.deps), tz=bot.deps.clinic.timezone, service_key="trigger_point",
+                       minutes=30, start=start, user_id=1700 + n, name="Busy Day", phone="+15550000000",
+                       token=f"nair{n}", now=bot.clock.now(), listeners=bot.deps.hooks.visit_changed,
+                       practitioners=[nair])
+    ann = bot.user(1606, "Ann")
+    await ann.send("/book")
+    await ann.press(await ann.wait_for("which service"), "Pain management consultation")
+    await ann.press(await ann.wait_for("Choose a day"), "Dr. Priya Nair")
+    full = await ann.wait_for("No free times")
+    assert not any("waitlist" in label for label in full.button_labels())
+    assert any("Dr. Mei Lin" in label for label in full.button_labels())  # the way to the free times
