@@ -207,15 +207,28 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
                  for m in months_between(first, last) if not (month_mode and m == start.replace(day=1))])
     rows.append([_button(FIRST_AVAILABLE, FirstAvailable(token))])
     if "visit" not in state.data:
-        if not days:  # only a week with nothing free is worth waiting for
+        if not days and not _service_free(deps, state, service, start, end):  # only a week with nothing free
             rows.append([_button(WAITLIST, JoinWaitlist(token))])
         rows += _practitioner_rows(deps, state)
         rows.append([_button(BACK, GoBack(token, SERVICE)), _button(CANCEL, CancelBooking(token))])
     else:
         rows.append([_button(CANCEL, CancelBooking(token))])
+    shown_start = start
+    if start == first and not days_with_slots(rules, start, start, service.duration_minutes, [], [], now, tz):
+        shown_start = min(start + timedelta(days=1), end)  # today is over (closed, or past the notice): not offered
     await _screen(update, context, new, "book_days", inline([r for r in rows if r]), service=service, note=note,
-                  first_day=noon(deps, start), last_day=noon(deps, end), has_days=bool(days),
+                  first_day=noon(deps, shown_start), last_day=noon(deps, end), has_days=bool(days),
                   rescheduling=_visit_of(deps, state), with_name=_with_name(deps, state))
+
+
+def _service_free(deps: Deps, state: Flow, service: Service, start: date, end: date) -> bool:
+    """With a practitioner chosen: True if anyone giving the service is free then (waitlists are per service)."""
+    if not state.data.get("practitioner"):
+        return False  # the days on screen already are everyone's
+    busy, blocks = held(deps, start, end, None)
+    anyone = staffing(deps, service.key, None, start, end, None)
+    return bool(days_with_slots(rules_of(deps), start, end, service.duration_minutes, busy, blocks,
+                                deps.clock.now(), deps.clinic.timezone, anyone))
 
 
 async def show_times(update: Update, context: WellbotContext, state: Flow, *, new: bool = False,

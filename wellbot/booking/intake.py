@@ -14,7 +14,7 @@ from telegram import Update
 
 from wellbot.booking import actions, store
 from wellbot.booking.buttons import IntakeAnswer, IntakeLater, IntakeSkip, IntakeStart
-from wellbot.booking.questions import TEXT, Question, intake_of, pending, valid_answer
+from wellbot.booking.questions import SCORE, TEXT, Question, intake_of, pending, typed_answer, valid_answer
 from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
@@ -141,14 +141,18 @@ async def later_pressed(update: Update, context: WellbotContext, button: IntakeL
 
 
 async def on_text(update: Update, context: WellbotContext) -> None:
-    """A typed answer to a free-text question."""
+    """A typed answer: free text, or one of the buttons' answers typed ("7", "yes", "not sure")."""
     deps = context.deps
     state = deps.flows.get(update.effective_user.id)
-    text = " ".join((update.message.text or "").split())
-    if not valid_answer(_current(deps, state), text):
-        await reply(update, context, "intake_bad_text")
+    question = _current(deps, state)
+    value = typed_answer(question, update.message.text or "")
+    if value is None:
+        if question.kind == TEXT:
+            await reply(update, context, "intake_bad_text")
+        else:
+            await reply(update, context, "intake_bad_choice", score=question.kind == SCORE)
         return
-    await _record(update, context, state, text, new=True)
+    await _record(update, context, state, value, new=True)
 
 
 def answers_for_staff(deps: Deps, visit: store.Visit) -> list[dict]:
@@ -162,8 +166,7 @@ STEPS = FlowSteps(
     flow=FLOW,
     buttons={ANY_STEP: frozenset({IntakeSkip, IntakeLater}), ASK: frozenset({IntakeAnswer})},
     on_text=on_text,
-    typed=frozenset({TYPE}),
-    use_buttons="intake_use_buttons",
+    typed=frozenset({TYPE, ASK}),  # answers offered as buttons may be typed too
 )
 
 ROUTES = [

@@ -14,6 +14,8 @@ from wellbot.core.errors import ConfigError
 TEXT, SCORE, YES_NO, CHOICE = "text", "score", "yes_no", "choice"
 KINDS = (TEXT, SCORE, YES_NO, CHOICE)
 YES, NO = "Yes", "No"
+TYPED_YES = frozenset({"yes", "y", "yeah", "yep", "yes i do", "i do"})  # typed instead of pressing Yes
+TYPED_NO = frozenset({"no", "n", "nope", "no i don't", "i don't", "i do not", "none"})
 SCORE_RANGE = range(0, 11)  # pain scores 0 to 10
 MAX_OPTIONS = 6
 MAX_OPTION_CHARS = 24  # options travel inside callback_data
@@ -110,3 +112,16 @@ def valid_answer(question: Question, answer: str) -> bool:
     if question.kind == TEXT:
         return 0 < len(answer.strip()) <= MAX_ANSWER_CHARS
     return answer in question.choices()
+
+
+def typed_answer(question: Question, text: str) -> str | None:
+    """The answer typed text gives this question ("7" for a score, "yes" for Yes), or None if it fits none."""
+    text = " ".join(text.split())
+    if question.kind == TEXT:
+        return text if valid_answer(question, text) else None
+    said = text.lower().rstrip(".!")
+    if question.kind == YES_NO:
+        return YES if said in TYPED_YES else NO if said in TYPED_NO else None
+    if question.kind == SCORE:
+        said = said.removesuffix("/10").removesuffix(" out of 10").strip()
+    return next((c for c in question.choices() if c.lower() == said), None)

@@ -55,12 +55,19 @@ MOVE_LABEL = "🔁 Move (patient phoned)"
 ALL, ALL_LABEL, FOR_LABEL = "", "👥 Everyone", "👤 {name}"
 
 
+async def _usage(update: Update, context: WellbotContext, command: str, problem: str = "") -> None:
+    """How to use /schedule, /today or /block, with tomorrow as the example date (never one in the past)."""
+    deps = context.deps
+    tomorrow = deps.clock.now().astimezone(deps.clinic.timezone).date() + timedelta(days=1)
+    await reply(update, context, "sched_usage", command=command, problem=problem, example=tomorrow.isoformat())
+
+
 async def today_command(update: Update, context: WellbotContext) -> None:
     """/today [practitioner|all]: today's agenda; a practitioner on the staff sees their own first."""
     deps = context.deps
     who = _who(deps, update.effective_user.id, context.args or [])
     if who is None:
-        await reply(update, context, "sched_usage", command="today")
+        await _usage(update, context, "today")
         return
     await reply_day(update, context, deps.clock.now().astimezone(deps.clinic.timezone).date(), new=True, who=who)
 
@@ -74,7 +81,7 @@ async def schedule_command(update: Update, context: WellbotContext) -> None:
         day = None
     who = _who(context.deps, update.effective_user.id, args[1:]) if day else None
     if day is None or who is None:
-        await reply(update, context, "sched_usage", command="schedule")
+        await _usage(update, context, "schedule")
         return
     await reply_day(update, context, day, new=True, who=who)
 
@@ -102,11 +109,11 @@ async def block_command(update: Update, context: WellbotContext) -> None:
             raise InputError("usage")
         start, end = parse_local_range(args[0], args[1], deps.clinic.timezone)
     except InputError as exc:
-        await reply(update, context, "sched_usage", command="block", problem=str(exc))
+        await _usage(update, context, "block", problem=str(exc))
         return
     now = deps.clock.now()
     if end <= now:
-        await reply(update, context, "sched_usage", command="block", problem="past")
+        await _usage(update, context, "block", problem="past")
         return
     store.add_block(deps.db, start, end, update.effective_user.id, now)
     log.info("time blocked by staff_id=%s", update.effective_user.id)

@@ -438,13 +438,18 @@ def patient_record(db: Database, kind: str, record_id: int) -> PatientRecord | N
     return PatientRecord(TELEGRAM, row["user_id"], row["patient_name"], row["patient_phone"] or "") if row else None
 
 
+# a phone column with its usual separators removed, so typed digits match however the number was written
+PHONE_DIGITS_SQL = "replace(replace(replace(replace(replace({phone}, '+', ''), ' ', ''), '-', ''), '(', ''), ')', '')"
+
+
 def search_patients(db: Database, query: str) -> list[PatientRecord]:
     """Patients whose name contains the words, or whose phone contains the digits typed (most recent first)."""
     digits = "".join(ch for ch in query if ch.isdigit())
-    if len(digits) >= 4:
-        where, args = "replace(replace({phone}, '+', ''), ' ', '') like ?", [f"%{digits}%"]
-    else:
-        where, args = "lower({name}) like ?", [f"%{' '.join(query.lower().split())}%"]
+    where, args = "lower({name}) like ?", [f"%{' '.join(query.lower().split())}%"]
+    if digits:  # any digits typed may be part of a phone number, however few (staff often type the last 3)
+        where += " or " + PHONE_DIGITS_SQL + " like ?"
+        args.append(f"%{digits}%")
+    where = f"({where})"
     phone_rows = db.query("select id, name, phone from phone_patients where "
                           + where.format(phone="phone", name="name") + " order by id desc", args)
     found = [PatientRecord(PHONE_ONLY, r["id"], r["name"], r["phone"]) for r in phone_rows]

@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 
 
 async def free_text(update: Update, context: WellbotContext) -> None:
-    """Answer a typed message: a check-in score, a conversation basic, a clinic fact, or the FAQ."""
+    """Answer a typed message: a check-in score, a yes to a reminder, a conversation basic, a fact, or the FAQ."""
     text = update.message.text
-    if await reminders.typed_checkin(update, context):
+    if await reminders.typed_checkin(update, context) or await reminders.typed_confirm(update, context):
         return
     where = route(text)
     log.info("typed text user_id=%s answerer=%s intent=%s", update.effective_user.id, where.answerer.value,

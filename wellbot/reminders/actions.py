@@ -20,6 +20,12 @@ MAX_SCORE = 10
 # A bare number typed this soon after a check-in is its answer: patients often type instead of tapping.
 TYPED_CHECKIN_WINDOW = timedelta(hours=48)
 TYPED_SCORE = re.compile(r"\s*(\d{1,2})\s*(?:/\s*10|out of 10)?\s*[.!]?\s*", re.IGNORECASE)
+# A yes typed this soon after a visit reminder confirms it, as the Confirm button does (reminders go 24 h ahead).
+TYPED_CONFIRM_WINDOW = timedelta(hours=30)
+YES_WORDS = r"(?:yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|i confirm|yes please|will do|definitely)"
+WILL_COME = r"(?:i ?will|i ?ll|ill|i am|i m|we ?ll|we will) (?:be there|come|make it|attend)(?: then| tomorrow| today)?"
+POLITE_END = r"(?: (?:thanks|thank you|see you(?: then| tomorrow| there)?))?"
+TYPED_CONFIRM = re.compile(rf"(?:{YES_WORDS}(?: {WILL_COME})?|{WILL_COME}){POLITE_END}")
 NOT_YOURS = "not_yours"  # the row is someone else's, or gone: the handler treats the button as forged
 
 
@@ -48,3 +54,15 @@ def typed_checkin(deps: Deps, *, user_id: int, text: str) -> tuple[str, int | No
     if reminder_id is None:
         return None
     return record_checkin(deps, reminder_id=reminder_id, user_id=user_id, score=int(match[1]))
+
+
+def typed_confirm(deps: Deps, *, user_id: int, text: str) -> tuple[str, int] | None:
+    """A typed yes ("confirm", "yes I'll be there") to an unconfirmed reminder: (result, visit id), else None."""
+    said = " ".join(re.findall(r"[a-z]+", text.lower().replace("'", "")))
+    if not said or TYPED_CONFIRM.fullmatch(said) is None:
+        return None
+    now = deps.clock.now()
+    visit_id = store.reminded_unconfirmed_visit(deps.db, user_id, now - TYPED_CONFIRM_WINDOW, now)
+    if visit_id is None:
+        return None
+    return confirm(deps, visit_id=visit_id, user_id=user_id), visit_id

@@ -58,6 +58,17 @@ async def typed_checkin(update: Update, context: WellbotContext) -> bool:
     return True
 
 
+async def typed_confirm(update: Update, context: WellbotContext) -> bool:
+    """A typed yes to a reminder confirms the visit like its Confirm button; False when the text is not one."""
+    deps = context.deps
+    result = actions.typed_confirm(deps, user_id=update.effective_user.id, text=update.message.text)
+    if result is None:
+        return False
+    await reply(update, context, "rem_confirm_typed", result=result[0],
+                **views.visit_values(deps, store.visit(deps.db, result[1])))
+    return True
+
+
 async def checkins(update: Update, context: WellbotContext) -> None:
     """Staff: every recent patient's pain-score trend, or one patient's answers with `/checkins <user id>`."""
     deps = context.deps

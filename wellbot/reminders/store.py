@@ -173,6 +173,16 @@ def confirm_visit(db: Database, visit_id: int, user_id: int, now: datetime) -> s
     return "confirmed" if changed else "already"
 
 
+def reminded_unconfirmed_visit(db: Database, user_id: int, since: datetime, now: datetime) -> int | None:
+    """The patient's visit whose reminder was sent since `since`, still booked, ahead and unconfirmed, or None."""
+    row = db.execute(
+        "select v.id from reminders r join visits v on v.id = r.visit_id "
+        "where v.user_id = ? and r.kind != ? and r.status = ? and r.sent_at >= ? and v.status = 'booked' "
+        "and v.start_utc > ? and v.confirmed_at is null order by r.sent_at desc limit 1",
+        [user_id, CHECKIN, SENT, to_db(since), to_db(now)]).fetchone()
+    return row[0] if row else None
+
+
 def checkin_row(db: Database, reminder_id: int) -> dict[str, Any] | None:
     """A check-in reminder with its visit's owner, or None."""
     return next(db.query(

@@ -140,6 +140,9 @@ def chat_settings(base: Settings, *, user_id: int, as_staff: bool, database: Pat
 # --- the session ------------------------------------------------------------------------------------------------
 
 
+EARLIER_NAME = "Earlier"  # first name of the people known from earlier sessions on the same database
+
+
 class ChatSession:
     """The real bot, the local server and one simulated person."""
 
@@ -162,8 +165,19 @@ class ChatSession:
         await self.server.start()
         self.user = self.server.user(self.user_id, self.first_name)
         deps = build_deps(replace(self.settings, api_url=self.server.base_url), features=self.features)
+        self._know_earlier_people(deps.db)
         self.app = build_application(deps, base_url=self.server.base_url, token=FAKE_TOKEN)
         await start_polling(self.app, POLL_TIMEOUT)
+
+    def _know_earlier_people(self, db) -> None:
+        """Give the stand-in a chat for everyone a kept database knows (earlier sessions' --user ids).
+
+        Telegram knows them; without this, broadcasts and digests got "chat not found" for them,
+        counted them as having blocked the bot, and /subscribers then listed them as blocked.
+        """
+        for row in db.query("select user_id, chat_id from patients where user_id = chat_id and user_id != ?",
+                            [self.user_id]):
+            self.server.user(row["user_id"], EARLIER_NAME)
 
     async def stop(self) -> None:
         """Stop the bot the way SIGTERM does, then the server."""
