@@ -103,9 +103,11 @@ def _staff_ids(value: str) -> frozenset[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        if not part.isdigit() or int(part) == 0:
+            # User ids are positive; a negative number is a group or channel, never a person with staff rights.
             raise ConfigError("WELLBOT_STAFF_IDS",
-                              f"{part!r} is not a numeric Telegram user id (usernames are not accepted)")
+                              f"{part!r} is not a Telegram user id (positive numbers only; usernames and "
+                              "group ids are not accepted)")
         ids.add(int(part))
     return frozenset(ids)
 

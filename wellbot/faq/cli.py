@@ -20,6 +20,9 @@ def cmd_faq(args: argparse.Namespace, settings: Settings) -> int:
     from wellbot.app import build_deps
     from wellbot.faq.loading import reload
 
+    from wellbot.core.db import open_existing
+
+    open_existing(settings.database).close()  # a reload changes an existing database, never creates one
     deps = build_deps(settings, features=[])  # only the database and renderer: no other feature's checks
     try:
         content = reload(deps)
