@@ -42,7 +42,8 @@ async def test_status_json_includes_telegrams_view_and_a_failing_webhook_is_unhe
     code, out = await _status(["status", "--json"], env, capsys)
     assert code == 0, out
     telegram = json.loads(out.out)["telegram"]
-    assert telegram["checked"] and telegram["ok"]
+    assert telegram["checked"]
+    assert telegram["ok"]
     assert telegram["mode"] == "polling"
     assert telegram["pending_update_count"] == 0
     assert TOKEN not in out.out
