@@ -30,7 +30,7 @@ def _free_port():
 
 def _sample(text, name, **labels):
     """The value of one sample in the Prometheus text format (None if absent)."""
-    wanted = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+    wanted = name + ("{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}" if labels else "")
     for line in text.splitlines():
         if line.startswith(wanted + " "):
             return float(line.rsplit(" ", 1)[1])
@@ -199,3 +199,71 @@ async def test_webhook_worker_serves_metrics_and_healthz_and_reports_telegrams_d
         await app.post_stop(app)
         await app.shutdown()
         deps.db.close()
+
+
+def test_refresh_reads_queue_depths_reminder_lateness_and_campaign_progress(fresh_db):
+    from datetime import UTC, datetime
+
+    from wellbot.core.clock import to_db
+    from wellbot.core.monitor import Monitor
+
+    db = fresh_db
+    db.execute("pragma foreign_keys = off")  # reminder rows without their visits: only the counts matter here
+    now = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
+    rows = [("pending", now - timedelta(seconds=90), None), ("pending", now + timedelta(hours=2), None),
+            ("sent", now - timedelta(minutes=10), now - timedelta(minutes=10) + timedelta(seconds=3)),
+            ("sent", now - timedelta(minutes=5), now - timedelta(minutes=5) + timedelta(seconds=40))]
+    for number, (status, due, sent) in enumerate(rows):
+        db.execute("insert into reminders (visit_id, kind, offset_minutes, due_at, status, idempotency_key, sent_at, "
+                   "created_at, updated_at) values (1, 'reminder', 60, ?, ?, ?, ?, ?, ?)",
+                   [to_db(due), status, f"k{number}", to_db(sent) if sent else None, to_db(now), to_db(now)])
+    db.execute("insert into campaigns (id, kind, status, created_at) values (7, 'broadcast', 'running', ?)",
+               [to_db(now)])
+    db.execute("insert into campaigns (id, kind, status, created_at) values (6, 'broadcast', 'done', ?)",
+               [to_db(now)])
+    for user_id, status in enumerate(["sent"] * 5 + ["blocked"] + ["pending"] * 4):
+        db.execute("insert into deliveries (campaign_id, user_id, chat_id, status, updated_at) values (7, ?, ?, ?, ?)",
+                   [user_id, user_id, status, to_db(now)])
+    db.execute("insert into deliveries (campaign_id, user_id, chat_id, status, updated_at) values (6, 1, 1, 'sent', ?)",
+               [to_db(now)])
+    monitor = Monitor()
+    monitor.refresh(db, now, {"updates": 3})
+    text = prometheus_text(monitor)
+    assert _sample(text, "wellbot_queue_depth", queue="reminders_due") == 1
+    assert _sample(text, "wellbot_queue_depth", queue="reminders_pending") == 2
+    assert _sample(text, "wellbot_queue_depth", queue="campaign_deliveries") == 4
+    assert _sample(text, "wellbot_queue_depth", queue="updates") == 3
+    assert _sample(text, "wellbot_reminder_overdue_seconds") == 90
+    assert _sample(text, "wellbot_reminder_lateness_seconds_count") == 2
+    assert _sample(text, "wellbot_reminder_lateness_seconds_bucket", le="5.0") == 1
+    assert _sample(text, "wellbot_reminder_lateness_seconds_bucket", le="60.0") == 2
+    labels = {"campaign_id": "7", "kind": "broadcast", "campaign_status": "running"}
+    assert _sample(text, "wellbot_campaign_deliveries", **labels, status="sent") == 5
+    assert _sample(text, "wellbot_campaign_deliveries", **labels, status="pending") == 4
+    assert 'campaign_id="6"' not in text, "finished campaigns leave the gauge"
+    monitor.refresh(db, now + timedelta(seconds=10))
+    assert _sample(prometheus_text(monitor), "wellbot_reminder_lateness_seconds_count") == 2, "each send counted once"
+
+
+def prometheus_text(monitor):
+    from prometheus_client import generate_latest
+
+    return generate_latest(monitor.registry).decode()
+
+
+async def test_bulk_sends_on_the_wire_are_counted_by_outcome(watched):
+    from tests.test_broadcast import compose, subscribe, until
+    from wellbot.newsletter import store
+
+    subscribe(watched, range(3001, 3011))
+    for user_id in (3009, 3010):
+        watched.server.user(user_id).blocked = True
+    confirm = await compose(watched, "Open on Saturday")
+    watched.server.fail_next("sendMessage", status=502, description="Bad Gateway")
+    await watched.staff().press(confirm, "Send now")
+    await until(lambda: store.get_campaign(watched.db, 1)["status"] == "done")
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(watched.base + "/metrics")).text
+    assert _sample(text, "wellbot_sends_total", outcome="403") == 2
+    assert _sample(text, "wellbot_sends_total", outcome="5xx") == 1
+    assert _sample(text, "wellbot_sends_total", outcome="ok") >= 8

@@ -97,6 +97,34 @@ def observe_send(endpoint: str, callback: Callable[..., Any], monitor: Monitor) 
     return counted
 
 
+def push_outcome(outcome: str, error: str) -> str:
+    """The send label for a bulk push on the wire (wellbot.newsletter.wire), from its Outcome value and error."""
+    if outcome == "sent":
+        return "ok"
+    if outcome == "retry_after":
+        return "429"
+    if outcome == "blocked":
+        return "403" if error.startswith("Forbidden") else "400"  # else 400 "chat not found": gone too
+    if outcome == "transient":
+        # Timeouts and socket errors are ours; anything else transient is Telegram's 5xx.
+        return "network" if ("timed out" in error.lower() or "timeout" in error.lower() or ": " in error) else "5xx"
+    return "400"
+
+
+class CountedMessenger:
+    """A bulk messenger whose pushes are counted by outcome (the wire path bypasses the rate limiter)."""
+
+    def __init__(self, inner: Any, monitor: Monitor) -> None:
+        self.inner = inner
+        self.monitor = monitor
+
+    async def push(self, delivery: Any) -> Any:
+        """Push through the inner messenger; count what it came to."""
+        result = await self.inner.push(delivery)
+        self.monitor.sent(push_outcome(result.outcome.value, result.error))
+        return result
+
+
 class _QuietHandler(WSGIRequestHandler):
     """No access log on standard error: scrapes every few seconds would drown the worker's own lines."""
 
