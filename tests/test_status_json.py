@@ -118,3 +118,60 @@ def test_status_all_refuses_a_malformed_environment_file(tmp_path, capsys):
     bad.write_text("WELLBOT_DATABASE /no/equals/sign\n", encoding="utf-8")
     assert main(["status", "--all", str(bad)], {}) == 2
     assert "line 1 is not KEY=VALUE" in capsys.readouterr().out
+
+
+async def test_two_clinics_run_side_by_side_each_with_its_own_bot_database_and_metrics(tmp_path, capsys):
+    import socket
+
+    import httpx
+
+    from tests.conftest import DEFAULT_START
+    from tests.harness import Harness
+    from wellbot.bot.monitor import refresh_now
+    from wellbot.sim.devserver import BotAPIServer
+
+    clinics, servers, env_files = {}, [], []
+    (tmp_path / "clinics").mkdir()
+    try:
+        for number, name in enumerate(("north", "south")):
+            token = f"{700000 + number}:clinic-{name}-token-for-the-local-server"
+            server = BotAPIServer(token=token)
+            await server.start()
+            servers.append(server)
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+            (tmp_path / name).mkdir()
+            env = {"TELEGRAM_BOT_TOKEN": token, "WELLBOT_API_URL": server.base_url,
+                   "WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"}
+            harness = Harness(server, tmp_path / name / "wellbot.db", DEFAULT_START, env=env)
+            await harness.start()
+            clinics[name] = (harness, f"http://127.0.0.1:{port}")
+            env_files.append(_clinic_env(tmp_path / "clinics", name, tmp_path / name / "wellbot.db", **env))
+        for number, (name, (harness, _)) in enumerate(clinics.items()):
+            patient = harness.user(5000 + number, name.title())
+            await patient.send("/start")
+            await patient.wait_for(f"Hello, {name.title()}!")
+            await harness.settle()
+            heartbeat.record(harness.db, heartbeat.LAST_POLL, "ok", harness.clock.now())
+        async with httpx.AsyncClient() as client:
+            for name, (harness, base) in clinics.items():
+                refresh_now(harness.app, harness.deps)
+                assert (await client.get(base + "/healthz")).status_code == 200, name
+                metrics = (await client.get(base + "/metrics")).text
+                assert "wellbot_updates_handled_total 1.0" in metrics, f"{name} counts only its own updates"
+        assert [r["user_id"] for r in clinics["north"][0].db.query("select user_id from patients")] == [5000]
+        assert [r["user_id"] for r in clinics["south"][0].db.query("select user_id from patients")] == [5001]
+        for harness, _ in clinics.values():  # status reads the heartbeat in real time, not the test clock
+            heartbeat.record(harness.db, heartbeat.HEARTBEAT, "1", datetime.now(UTC))
+            heartbeat.record(harness.db, heartbeat.LAST_POLL, "ok", datetime.now(UTC))
+        code, out = await _status(["status", "--json", "--all", *map(str, env_files)], {}, capsys)
+        report = json.loads(out.out)
+        assert code == 0, report
+        assert [(c["name"], c["telegram"]["mode"]) for c in report["clinics"]] == [("north", "polling"),
+                                                                                   ("south", "polling")]
+    finally:
+        for harness, _ in clinics.values():
+            await harness.stop()
+        for server in servers:
+            await server.stop()
