@@ -267,3 +267,26 @@ async def test_bulk_sends_on_the_wire_are_counted_by_outcome(watched):
     assert _sample(text, "wellbot_sends_total", outcome="403") == 2
     assert _sample(text, "wellbot_sends_total", outcome="5xx") == 1
     assert _sample(text, "wellbot_sends_total", outcome="ok") >= 8
+
+
+async def test_the_local_server_answers_get_webhook_info_as_strictly_as_telegram(devserver):
+    api = f"{devserver.base_url}{TOKEN}"
+    async with httpx.AsyncClient() as client:
+        plain = (await client.post(api + "/getWebhookInfo")).json()
+        assert plain == {"ok": True, "result": {"url": "", "has_custom_certificate": False,
+                                                "pending_update_count": 0}}
+        refused = await client.post(api + "/getWebhookInfo", json={"offset": 1})
+        assert refused.status_code == 400
+        bad = await client.post(api + "/setWebhook", json={"url": "https://bot.example.org/h", "max_connections": 0})
+        assert bad.status_code == 400
+        with pytest.raises(ValueError, match="no webhook"):
+            devserver.webhook_delivery_failed("Connection refused")
+        await client.post(api + "/setWebhook", json={"url": "https://bot.example.org/h",
+                                                     "allowed_updates": ["message"]})
+        devserver.webhook_delivery_failed("Connection refused", when=1_700_000_000)
+        info = (await client.post(api + "/getWebhookInfo")).json()["result"]
+        assert info == {"url": "https://bot.example.org/h", "has_custom_certificate": False,
+                        "pending_update_count": 0, "max_connections": 40, "allowed_updates": ["message"],
+                        "last_error_date": 1_700_000_000, "last_error_message": "Connection refused"}
+        await client.post(api + "/setWebhook", json={"url": "https://bot.example.org/h"})
+        assert "last_error_date" not in (await client.post(api + "/getWebhookInfo")).json()["result"]
