@@ -37,8 +37,14 @@ def _sample(text, name, **labels):
     return None
 
 
+def hold_lease(deps, worker_id="me"):
+    """Make `deps`' worker the lease holder, as `wellbot run` does before it serves (the harness does not)."""
+    deps.worker_id = worker_id
+    _lease_table(deps.db, worker_id, time.time() + 30)
+
+
 def _lease_table(db, holder, expires):
-    """The lease row as issue 15's wellbot.core.lease writes it."""
+    """The lease row as issue 15's wellbot.core.lease writes it (the table too, on a database without it)."""
     db.execute("create table if not exists worker_lease (name text primary key, holder text not null, "
                "host text not null, pid integer not null, acquired_at text not null, renewed_at text not null, "
                "expires real not null)")
@@ -91,6 +97,7 @@ async def test_sends_are_counted_by_outcome_when_telegram_refuses(watched):
 async def test_healthz_is_healthy_only_while_polling_and_holding_the_lease(watched):
     async with httpx.AsyncClient() as client:
         record(watched.db, LAST_POLL, "ok", watched.clock.now())
+        hold_lease(watched.deps)
         refresh_now(watched.app, watched.deps)
         answer = await client.get(watched.base + "/healthz")
         assert answer.status_code == 200, answer.text
@@ -105,8 +112,7 @@ async def test_healthz_is_healthy_only_while_polling_and_holding_the_lease(watch
         assert _sample(metrics, "wellbot_lease_held") == 0
         assert _sample(metrics, "wellbot_lease_holder", worker="another-worker") == 1
 
-        watched.deps.worker_id = "me"
-        _lease_table(watched.db, "me", time.time() + 30)
+        hold_lease(watched.deps)
         refresh_now(watched.app, watched.deps)
         assert (await client.get(watched.base + "/healthz")).status_code == 200
 
@@ -125,12 +131,17 @@ async def test_healthz_is_healthy_only_while_polling_and_holding_the_lease(watch
         assert (await client.get(watched.base + "/other")).status_code == 404
 
 
-def test_lease_view_reads_the_lease_table_or_assumes_one_worker(fresh_db):
-    assert read_lease(fresh_db, 100.0).held_by(None), "no lease table: a single worker holds everything"
-    _lease_table(fresh_db, "w1", 150.0)
-    assert read_lease(fresh_db, 100.0).held_by("w1")
-    assert not read_lease(fresh_db, 100.0).held_by("w2")
-    assert not read_lease(fresh_db, 200.0).held_by("w1"), "an expired lease is held by nobody"
+def test_lease_view_reads_the_lease_table_or_assumes_one_worker():
+    from sqlite_utils import Database
+
+    db = Database(memory=True)  # a database from before the lease: no worker_lease table
+    assert read_lease(db, 100.0).held_by(None), "no lease table: a single worker holds everything"
+    _lease_table(db, "w1", 150.0)
+    assert read_lease(db, 100.0).held_by("w1")
+    assert not read_lease(db, 100.0).held_by("w2")
+    assert not read_lease(db, 200.0).held_by("w1"), "an expired lease is held by nobody"
+    db.execute("delete from worker_lease")
+    assert not read_lease(db, 100.0).held_by("w1"), "a released lease is held by nobody"
 
 
 @pytest.mark.parametrize("value", ["nonsense", "host:99999", "127.0.0.1:"])
@@ -180,6 +191,7 @@ async def test_webhook_worker_serves_metrics_and_healthz_and_reports_telegrams_d
                 deps = app.bot_data["deps"]
 
             await ask_webhook_info(Context)
+            hold_lease(deps)
             refresh_now(app, deps)
             answer = await client.get(base + "/healthz")
             assert answer.status_code == 200, answer.text

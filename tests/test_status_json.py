@@ -127,6 +127,7 @@ async def test_two_clinics_run_side_by_side_each_with_its_own_bot_database_and_m
 
     from tests.conftest import DEFAULT_START
     from tests.harness import Harness
+    from tests.test_monitor import hold_lease
     from wellbot.bot.monitor import refresh_now
     from wellbot.sim.devserver import BotAPIServer
 
@@ -156,6 +157,7 @@ async def test_two_clinics_run_side_by_side_each_with_its_own_bot_database_and_m
             heartbeat.record(harness.db, heartbeat.LAST_POLL, "ok", harness.clock.now())
         async with httpx.AsyncClient() as client:
             for name, (harness, base) in clinics.items():
+                hold_lease(harness.deps, name)
                 refresh_now(harness.app, harness.deps)
                 assert (await client.get(base + "/healthz")).status_code == 200, name
                 metrics = (await client.get(base + "/metrics")).text
