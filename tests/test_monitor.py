@@ -302,3 +302,22 @@ async def test_the_local_server_answers_get_webhook_info_as_strictly_as_telegram
                         "last_error_date": 1_700_000_000, "last_error_message": "Connection refused"}
         await client.post(api + "/setWebhook", json={"url": "https://bot.example.org/h"})
         assert "last_error_date" not in (await client.post(api + "/getWebhookInfo")).json()["result"]
+
+
+async def test_a_metrics_port_already_taken_stops_the_start_with_a_configuration_error(devserver, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START,
+                          env={"WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"})
+        with pytest.raises(ConfigError, match=f"WELLBOT_METRICS_ADDRESS: cannot listen on 127.0.0.1:{port}"):
+            await harness.start()
+        await harness.stop()
+
+
+def test_check_refuses_a_malformed_metrics_address(tmp_path, capsys):
+    from wellbot.cli import main
+
+    assert main(["check"], {"WELLBOT_DATABASE": str(tmp_path / "x.db"), "WELLBOT_METRICS_ADDRESS": "localhost"}) == 2
+    assert "WELLBOT_METRICS_ADDRESS" in capsys.readouterr().err
