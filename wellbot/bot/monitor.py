@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from socketserver import ThreadingMixIn
@@ -221,11 +220,6 @@ async def stop_monitor(application: Application) -> None:
 def check_address(deps: Deps) -> None:
     """`wellbot check` and start-up: the address must parse."""
     metrics_address(deps.settings.extra)
-
-
-def monotonic() -> float:
-    """Seconds for timing an update (a function so the processor needs no import of time)."""
-    return time.monotonic()
 
 
 FEATURE = Feature(name="monitor", startup=[start_monitor], shutdown=[stop_monitor], checks=[check_address])
