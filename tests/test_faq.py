@@ -220,6 +220,7 @@ def test_check_validates_the_faq_files(clinic_dir, tmp_path, capsys):
 
 def test_faq_reload_command_loads_and_refuses_broken_content(clinic_dir, tmp_path, capsys):
     env = env_for(clinic_dir, tmp_path)
+    assert main(["migrate"], env) == 0  # a reload never creates a database
     assert main(["faq", "reload"], env) == 0
     assert "faq: loaded 25 questions in 4 topics" in capsys.readouterr().out
     (faq_dir(clinic_dir) / "reschedule.md").unlink()

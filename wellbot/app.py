@@ -11,6 +11,7 @@ import asyncio
 import gc
 import logging
 import sqlite3
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, C
 
 from wellbot import front_door
 from wellbot.booking import feature as booking
-from wellbot.bot import guards, heartbeat, outbox, router, webhook
+from wellbot.bot import guards, heartbeat, monitor, outbox, router, webhook
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands, collect_hooks
 from wellbot.bot.lanes import CONNECT_TIMEOUT
@@ -61,6 +62,7 @@ FEATURES: list[Feature] = [
     heartbeat.FEATURE,
     outbox.FEATURE,  # side effects promised by committed changes; delivered and retried (before the features)
     conversation.FEATURE,  # typed text outside a flow: greetings, requests, clinic facts, else the FAQ
+    monitor.FEATURE,  # /metrics and /healthz on WELLBOT_METRICS_ADDRESS
     faq.FEATURE,
     subscriptions.FEATURE,
     booking.FEATURE,  # /book, /visits, staff schedule, waitlist
@@ -112,18 +114,22 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     each other (nor for a staff member's slow command).
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, on_handled: Callable[[float], None] | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[Any, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._on_handled = on_handled  # the monitor's update count and handling-time histogram
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await the update's handlers under its user's lock."""
         key = _user_key(update)
         lock = self._locks[key]
+        started = time.monotonic()
         try:
             async with lock:
                 await coroutine
         finally:
+            if self._on_handled is not None:
+                self._on_handled(time.monotonic() - started)
             if not lock.locked() and not lock._waiters:  # forget idle users' locks
                 self._locks.pop(key, None)
 
@@ -159,7 +165,7 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .base_url(base_url or deps.settings.api_url)
         .context_types(ContextTypes(context=WellbotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.clinic.timezone))
-        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES))
+        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, deps.monitor.update_handled))
         .connect_timeout(CONNECT_TIMEOUT)
         # getUpdates through a request that records each successful poll for `wellbot status`.
         .get_updates_request(heartbeat.PollRecordingRequest(deps.db, deps.clock))
@@ -171,7 +177,7 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
     )
     if rate_limiter:
         # AIORateLimiter for interactive traffic; the newsletter engine paces itself and bypasses it.
-        builder = builder.rate_limiter(BulkAwareRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        builder = builder.rate_limiter(BulkAwareRateLimiter(max_retries=RATE_LIMIT_RETRIES, monitor=deps.monitor))
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
     router.install(application, deps.features, GUARDS)

@@ -19,7 +19,8 @@ from wellbot.core.settings import Settings
 
 def run_checks(settings: Settings, build_deps: Callable[[Settings], object]) -> Iterator[str]:
     """Yield one line per passed check; raise ConfigError on the first problem."""
-    yield "settings: ok"
+    yield "settings: ok (format only)" if settings.token else "settings: ok apart from the token (see below)"
+    yield token_line(settings)
     with tempfile.TemporaryDirectory() as scratch:
         # A throwaway database: check must not create or migrate the real one.
         deps = build_deps(replace(settings, database=Path(scratch) / "check.db"))
@@ -49,6 +50,14 @@ def database_line(path: Path) -> str:
         raise ConfigError("WELLBOT_DATABASE", f"{path} is damaged ({'; '.join(problems)[:300]}); stop the worker "
                                               "and restore the last good backup (see README, Backing up)")
     return "database: ok (quick_check)"
+
+
+def token_line(settings: Settings) -> str:
+    """Say what check did with the token, and what it could not check: it never calls Telegram."""
+    if not settings.token:
+        return ("token: NOT CHECKED: TELEGRAM_BOT_TOKEN is not set (wellbot run needs it; "
+                "wellbot status --json shows Telegram's view once it is set)")
+    return "token: set, well-formed (Telegram itself is asked only by wellbot run and wellbot status --json)"
 
 
 def database_permission_warning(path: Path) -> str | None:

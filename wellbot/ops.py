@@ -350,17 +350,38 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the status report; the exit code tells monitoring whether the worker is alive."""
+def clinic_report(settings: Settings) -> StatusReport:
+    """The status report of the clinic `settings` configure (ConfigError if its database does not exist)."""
     from wellbot.app import FEATURES
     from wellbot.core.clock import SystemClock
 
     db = open_existing(settings)
     try:
-        report = status_report(db, SystemClock(ZoneInfo("UTC")).now(), FEATURES, settings.database)
+        return status_report(db, SystemClock(ZoneInfo("UTC")).now(), FEATURES, settings.database)
     finally:
         db.close()
-    print(format_status(report))
+
+
+def _configure_status(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true",
+                        help="one JSON object (with Telegram's own view of the bot when a token is set)")
+    parser.add_argument("--all", nargs="+", metavar="ENV_FILE", type=Path,
+                        help="report on every clinic, one environment file each (e.g. /etc/wellbot/clinics/*.env)")
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the status report; the exit code tells monitoring whether the worker is alive."""
+    from wellbot import fleet
+
+    if args.all:
+        return fleet.status_all(args.all, as_json=args.json)
+    report = clinic_report(settings)
+    telegram = fleet.telegram_view(settings)
+    fleet.judge_telegram(report, telegram)
+    if args.json:
+        print(json.dumps(fleet.report_json(settings, report, telegram), indent=2))
+    else:
+        print(format_status(report))
     return 0 if report.healthy else EXIT_UNHEALTHY
 
 
@@ -372,7 +393,8 @@ COMMANDS = [
     CliCommand("export", "Export visits or subscribers as CSV for staff spreadsheets (contains personal data).",
                "wellbot export visits --format csv --output visits.csv",
                run=cmd_export, configure=_configure_export),
-    CliCommand("status", "Show the worker's health and the bot's state from the database; exit 1 if stalled.",
-               "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot status",
-               run=cmd_status),
+    CliCommand("status", "Show the worker's health and the bot's state from the database (and Telegram's view "
+               "when a token is set); exit 1 if stalled. --json for machines, --all ENV_FILE... for many clinics.",
+               "WELLBOT_DATABASE=/var/lib/wellbot/wellbot.db wellbot status --json",
+               run=cmd_status, configure=_configure_status),
 ]

@@ -83,6 +83,13 @@ def close_database(db: Database) -> None:
         pass  # already closed
 
 
+def open_existing(path: Path | str, *, migrate: bool = False) -> Database:
+    """Open a database that must already exist: commands that read one never create it (ConfigError)."""
+    if str(path) != ":memory:" and not Path(path).is_file():
+        raise ConfigError("WELLBOT_DATABASE", f"no database at {path} (start the worker or run wellbot migrate first)")
+    return open_database(path, migrate=migrate)
+
+
 def _create_owner_only(path: Path) -> None:
     """Create the file readable by its owner only, before SQLite opens it."""
     if path.exists():

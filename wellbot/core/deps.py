@@ -16,6 +16,7 @@ from wellbot.core.clinic import Clinic
 from wellbot.core.clock import Clock
 from wellbot.core.flows import FlowStore
 from wellbot.core.hooks import Hooks
+from wellbot.core.monitor import Monitor
 from wellbot.core.settings import Settings
 
 if TYPE_CHECKING:
@@ -52,3 +53,4 @@ class Deps:
     bulk_bot: Any = None  # the engine's messenger (WireMessenger, or a PTB bot's behind a proxy), own connections
     outbox: Any = None  # the running outbox deliverer (wellbot.bot.outbox.Outbox)
     bulk_read_timeout: float | None = None  # seconds a bulk push waits for Telegram's answer (None: the default)
+    monitor: Monitor = field(default_factory=Monitor)  # metrics and health for operators (wellbot.bot.monitor)

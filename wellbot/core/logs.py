@@ -31,6 +31,9 @@ REDACTED = "[redacted]"
 TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}")
 # `key=value` pairs in a message; a value runs to the next space.
 PAIR = re.compile(r"(?<![^\s])([a-z_][a-z0-9_]*)=(\S*)")
+# Values the JSON format writes as numbers (or null): no leading zeros, so codes like "007" stay text.
+INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)\.[0-9]+")
 # Keys every JSON line has; pairs from the message never overwrite them.
 FIXED_KEYS = ("ts", "level", "logger", "event")
 
@@ -91,7 +94,7 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in PAIR.findall(message):
             if key not in FIXED_KEYS:
-                entry[key] = value
+                entry[key] = json_value(value)
         if record.exc_info:
             entry["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else None
             entry["exc"] = record.exc_text or self.formatException(record.exc_info)
@@ -166,6 +169,15 @@ class PersonalDataFilter(logging.Filter):
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = safe_traceback(record.exc_info)
         return True
+
+
+def json_value(text: str) -> object:
+    """A pair's value as JSON wants it: numbers as numbers, `None` as null, anything else as text."""
+    if INTEGER.fullmatch(text):
+        return int(text)
+    if DECIMAL.fullmatch(text):
+        return float(text)
+    return None if text == "None" else text
 
 
 def make_formatter(fmt: str, secrets: list[str]) -> logging.Formatter:

@@ -34,6 +34,7 @@ SETTINGS: dict[str, str] = {
     "WELLBOT_SEND_RATE": "Messages per second for broadcasts and digests (default 29; 900 with paid broadcast).",
     "WELLBOT_PAID_BROADCAST": "on: send bulk messages with allow_paid_broadcast (costs Stars; default off).",
     "WELLBOT_LOOP_LAG_WARN_MS": "Log a WARNING when the event loop is held this many milliseconds (default 100).",
+    "WELLBOT_METRICS_ADDRESS": "host:port for /metrics (Prometheus) and /healthz; off when unset.",
     "WELLBOT_STAFF_GROUP_ID": "Optional Telegram group id (negative) where the bot also posts staff notifications.",
     "WELLBOT_DESK_LISTEN": "host:port where the worker serves the staff desk (Mini App, calendar feeds); unset: off.",
     "WELLBOT_DESK_URL": "Public https address that reaches WELLBOT_DESK_LISTEN (default http://<listen address>).",
@@ -103,9 +104,11 @@ def _staff_ids(value: str) -> frozenset[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.lstrip("-").isdigit():
+        if not part.isdigit() or int(part) == 0:
+            # User ids are positive; a negative number is a group or channel, never a person with staff rights.
             raise ConfigError("WELLBOT_STAFF_IDS",
-                              f"{part!r} is not a numeric Telegram user id (usernames are not accepted)")
+                              f"{part!r} is not a Telegram user id (positive numbers only; usernames and "
+                              "group ids are not accepted)")
         ids.add(int(part))
     return frozenset(ids)
 

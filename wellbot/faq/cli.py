@@ -18,8 +18,10 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 def cmd_faq(args: argparse.Namespace, settings: Settings) -> int:
     """Validate and load the clinic's FAQ folder; print what was loaded."""
     from wellbot.app import build_deps
+    from wellbot.core.db import open_existing
     from wellbot.faq.loading import reload
 
+    open_existing(settings.database).close()  # a reload changes an existing database, never creates one
     deps = build_deps(settings, features=[])  # only the database and renderer: no other feature's checks
     try:
         content = reload(deps)

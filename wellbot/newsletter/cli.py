@@ -9,11 +9,11 @@ from pathlib import Path
 from wellbot.bot.features import CliCommand
 from wellbot.core.clinic import load_clinic
 from wellbot.core.clock import SystemClock
-from wellbot.core.db import open_database
+from wellbot.core.db import open_existing
 from wellbot.core.settings import Settings
 from wellbot.newsletter import items
 
-EXIT_BAD_INPUT = 1
+EXIT_BAD_INPUT = 2  # usage errors exit 2 like every other command (README "Command line")
 AUTHOR = "cli"
 
 
@@ -36,7 +36,7 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
     """Run one news action against the configured database."""
     clinic = load_clinic(settings.clinic_path)
-    db = open_database(settings.database)
+    db = open_existing(settings.database, migrate=True)  # news needs the current schema; never creates the file
     clock = SystemClock(clinic.timezone)
     try:
         if args.action == "add":
@@ -49,7 +49,7 @@ def cmd_news(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{item.id}\t{local}\t{','.join(item.topics)}\t{item.title}")
         elif args.action == "delete":
             if not items.delete_item(db, args.id):
-                print(f"no item {args.id}", file=sys.stderr)
+                print(f"wellbot news: no item {args.id}", file=sys.stderr)
                 return EXIT_BAD_INPUT
             print(f"deleted item {args.id}")
         else:

@@ -20,6 +20,7 @@ from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.lanes import READ_TIMEOUT
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
+from wellbot.bot.monitor import CountedMessenger
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.core.flows import Flow
 from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store
@@ -114,7 +115,9 @@ async def start_engine(application: Application) -> None:
     messenger = await bulk_messenger(application.bot, config.max_in_flight, paid,
                                      deps.bulk_read_timeout or READ_TIMEOUT)
     records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked)
-    sender = Engine(records, messenger, StaffReporter(application.bot, deps), config,
+    # Wire pushes bypass the rate limiter, where the other sends are counted for /metrics.
+    counted = CountedMessenger(messenger, deps.monitor) if isinstance(messenger, WireMessenger) else messenger
+    sender = Engine(records, counted, StaffReporter(application.bot, deps), config,
                     hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
     deps.engine, deps.bulk_bot = sender, messenger
     sender.start()

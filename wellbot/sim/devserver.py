@@ -168,6 +168,10 @@ ERR_NO_DOCUMENT = "Bad Request: there is no document in the request"
 ERR_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
 ERR_FILE_EMPTY = "Bad Request: file must be non-empty"
 ERR_FILE_TOO_BIG = "Request Entity Too Large"
+ERR_MAX_CONNECTIONS = "Bad Request: bad webhook: max_connections must be between 1 and 100"
+ERR_NO_PARAMETERS = "Bad Request: %s takes no parameters"
+DEFAULT_WEBHOOK_CONNECTIONS = 40  # Telegram's default for setWebhook's max_connections
+MAX_WEBHOOK_CONNECTIONS = 100
 ERR_SECRET_TOKEN = "Bad Request: secret token contains unallowed characters"
 ERR_CONFLICT_POLL = (
     "Conflict: terminated by other getUpdates request; "
@@ -609,6 +613,8 @@ class BotAPIServer:
         self.commands: dict[str, list[dict]] = {}
         self.menu_buttons: dict[int | None, dict] = {}  # chat id (None: the default) -> MenuButton
         self.webhook: dict | None = None
+        self._webhook_options: dict[str, Any] = {}
+        self._webhook_error: tuple[int, str] | None = None  # (unix time, message) of the last failed delivery
         self.stats: dict[str, int] = dict.fromkeys(
             ("calls", "errors", "sent", "edited", "deleted", "rejected_429", "injected",
              "updates"), 0)
@@ -1375,7 +1381,14 @@ class BotAPIServer:
             raise ApiError(HTTPStatus.BAD_REQUEST, ERR_SECRET_TOKEN)
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        max_connections = params.get("max_connections", DEFAULT_WEBHOOK_CONNECTIONS)
+        if not isinstance(max_connections, int) or not 1 <= max_connections <= MAX_WEBHOOK_CONNECTIONS:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_MAX_CONNECTIONS)
         self.webhook = {"url": params.get("url") or "", "secret_token": secret}
+        self._webhook_options = {"max_connections": max_connections}
+        if isinstance(params.get("allowed_updates"), list):
+            self._webhook_options["allowed_updates"] = params["allowed_updates"]
+        self._webhook_error = None  # a new webhook starts with a clean slate, as on Telegram
         if not self.webhook["url"]:
             self.webhook = None  # an empty url removes the webhook
         return True
@@ -1388,9 +1401,23 @@ class BotAPIServer:
         return True
 
     def _api_get_webhook_info(self, call: _Incoming) -> dict:
-        """getWebhookInfo: the stored url and the unacknowledged update count."""
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        """getWebhookInfo, shaped like Telegram's WebhookInfo: optional fields only when they apply."""
+        if call.params:
+            raise ApiError(HTTPStatus.BAD_REQUEST, ERR_NO_PARAMETERS % "getWebhookInfo")
+        info: dict[str, Any] = {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                                "pending_update_count": len(self._updates)}
+        if self.webhook is None:
+            return info
+        info.update(self._webhook_options)
+        if self._webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
+
+    def webhook_delivery_failed(self, message: str, when: float | None = None) -> None:
+        """Record that Telegram could not deliver to the webhook (a broken proxy), as getWebhookInfo reports it."""
+        if self.webhook is None:
+            raise ValueError("no webhook is set: Telegram only reports delivery errors for a webhook")
+        self._webhook_error = (int(time.time() if when is None else when), message)
 
     def _api_set_my_commands(self, call: _Incoming) -> bool:
         """setMyCommands: validate like Telegram and store per scope (and language)."""
