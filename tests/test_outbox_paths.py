@@ -1,0 +1,97 @@
+"""The outbox covers every path that changes a visit, not only the patient's booking and the staff cancel.
+
+Issue 21, finding 3, for the paths added since: the patient's reschedule and
+own cancel, and staff moving or booking a visit from the /patient card
+(issue 16). Each used to send after its commit: a 502 on the confirmation
+edit or the .ics upload told the patient (or staff) "nothing was changed"
+about a change that was made, lost the rest of the notices, and a crash at
+that moment lost them for good. Now each path promises its notices in the
+change's own transaction; they arrive once, also across a restart.
+"""
+
+from __future__ import annotations
+
+from tests.test_booking import at, direct_book
+from tests.test_outbox import BAD_GATEWAY, _effects, _until
+from wellbot.booking import store
+
+NOTHING_CHANGED = "nothing was changed"
+MOVED_TO_DAY = 12  # Fri 12 Jun, the day every move below picks
+
+
+def _told_falsehood(*people):
+    return [m.text for p in people for m in p.messages if NOTHING_CHANGED in (m.text or "")]
+
+
+def _documents(person):
+    return [m for m in person.messages if m.document]
+
+
+def _with(person, text):
+    return [m for m in person.messages if text in (m.text or "")]
+
+
+async def _booked_patient(bot, user_id, name, hour=10):
+    patient = bot.user(user_id, name.split()[0])
+    await patient.send("/start")
+    await patient.wait_for("")
+    return patient, direct_book(bot, user_id, at(hour), name=name)
+
+
+async def _restart_changes_nothing(bot, *people):
+    """A restart after everything was delivered sends nothing again."""
+    before = [len(p.messages) for p in people]
+    await bot.restart()
+    await bot.settle()
+    assert [len(p.messages) for p in people] == before, "a restart sent something twice"
+    assert {status for _, status in _effects(bot)} == {"done"}
+
+
+# ---- the patient's reschedule -------------------------------------------------------------------
+
+async def _patient_moves(bot, patient, visit_id):
+    await patient.press_data(1, f"vis:rs:{visit_id}")
+    await patient.press(await patient.wait_for("Moving your visit"), "Fri 12 Jun")
+    await patient.press(await patient.wait_for("Choose a time"), "14:00")
+    return await patient.wait_for("Move your visit?")
+
+
+async def test_a_patient_reschedule_whose_confirmation_and_file_fail_still_tells_the_truth_once(bot):
+    staff = bot.staff()
+    ann, visit_id = await _booked_patient(bot, 2101, "Ann Lee")
+    ask = await _patient_moves(bot, ann, visit_id)
+    bot.server.fail_next("editMessageText", **BAD_GATEWAY)
+    bot.server.fail_next("sendDocument", **BAD_GATEWAY)
+    await ann.press(ask, "Confirm")
+    await ann.wait_for("Moved.", timeout=10)
+    await staff.wait_for("Visit moved", timeout=10)
+    await _until(lambda: _documents(ann))
+    await bot.settle()
+    assert not _told_falsehood(ann), "the patient was told nothing changed about a move that was made"
+    assert store.get_visit(bot.db, visit_id).start.day == MOVED_TO_DAY
+    assert len(_with(ann, "Moved.")) == 1
+    assert len(_documents(ann)) == 1
+    assert len(_with(staff, "Visit moved")) == 1
+    await _restart_changes_nothing(bot, ann, staff)
+
+
+async def test_a_patient_reschedule_committed_while_telegram_is_down_is_delivered_after_a_restart(bot):
+    staff = bot.staff()
+    ann, visit_id = await _booked_patient(bot, 2102, "Ann Lee")
+    ask = await _patient_moves(bot, ann, visit_id)
+    for method in ("editMessageText", "sendDocument", "sendMessage"):
+        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    await ann.press(ask, "Confirm")
+    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
+    await bot.settle()
+    await bot.stop()
+    bot.server._failures.clear()  # Telegram is back
+    await bot.start()
+    await ann.wait_for("Moved.", timeout=10)
+    await staff.wait_for("Visit moved", timeout=10)
+    await _until(lambda: _documents(ann))
+    await bot.settle()
+    assert not _told_falsehood(ann)
+    assert len(_documents(ann)) == 1
+    assert len(_with(staff, "Visit moved")) == 1
+    await _restart_changes_nothing(bot, ann, staff)
