@@ -12,6 +12,7 @@ change's own transaction; they arrive once, also across a restart.
 from __future__ import annotations
 
 from tests.test_booking import at, direct_book
+from tests.test_calendar_files import calendar_files
 from tests.test_outbox import BAD_GATEWAY, _effects, _until
 from wellbot.booking import store
 
@@ -94,4 +95,53 @@ async def test_a_patient_reschedule_committed_while_telegram_is_down_is_delivere
     assert not _told_falsehood(ann)
     assert len(_documents(ann)) == 1
     assert len(_with(staff, "Visit moved")) == 1
+    await _restart_changes_nothing(bot, ann, staff)
+
+
+# ---- the patient's own cancel -------------------------------------------------------------------
+
+async def test_a_patient_cancel_whose_confirmation_and_cancellation_file_fail_still_tells_the_truth_once(bot):
+    staff = bot.staff()
+    ann, visit_id = await _booked_patient(bot, 2103, "Ann Lee")
+    await ann.press_data(1, f"vis:cx:{visit_id}")
+    ask = await ann.wait_for("Cancel your")
+    bot.server.fail_next("editMessageText", **BAD_GATEWAY)
+    bot.server.answer_late("sendDocument", None, chat_id=2103)  # a dropped link: it may have arrived
+    await ann.press(ask, "Yes, cancel it")
+    await ann.wait_for("is cancelled", timeout=10)
+    await staff.wait_for("Visit cancelled", timeout=10)
+    await _until(lambda: ("booking.calendar", "uncertain") in _effects(bot))
+    await bot.settle()
+    assert not _told_falsehood(ann), "the patient was told nothing changed about a cancel that was made"
+    assert store.get_visit(bot.db, visit_id).status == "cancelled"
+    assert len(_with(ann, "is cancelled")) == 1
+    assert len(_documents(ann)) == 1, "the METHOD:CANCEL file arrived once, and is never pushed blindly again"
+    assert len(_with(staff, "Visit cancelled")) == 1
+    before = len(ann.messages), len(staff.messages)
+    await bot.restart()
+    await bot.settle()
+    assert (len(ann.messages), len(staff.messages)) == before
+
+
+async def test_a_patient_cancel_committed_while_telegram_is_down_is_delivered_after_a_restart(bot):
+    staff = bot.staff()
+    ann, visit_id = await _booked_patient(bot, 2104, "Ann Lee")
+    await ann.press_data(1, f"vis:cx:{visit_id}")
+    ask = await ann.wait_for("Cancel your")
+    for method in ("editMessageText", "sendDocument", "sendMessage"):
+        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    await ann.press(ask, "Yes, cancel it")
+    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
+    await bot.settle()
+    await bot.stop()
+    bot.server._failures.clear()
+    await bot.start()
+    await ann.wait_for("is cancelled", timeout=10)
+    await staff.wait_for("Visit cancelled", timeout=10)
+    await _until(lambda: _documents(ann))
+    await bot.settle()
+    assert not _told_falsehood(ann)
+    [cancelled] = calendar_files(ann)
+    assert str(cancelled["METHOD"]) == "CANCEL"
+    assert len(_with(staff, "Visit cancelled")) == 1
     await _restart_changes_nothing(bot, ann, staff)
