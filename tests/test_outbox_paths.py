@@ -145,3 +145,63 @@ async def test_a_patient_cancel_committed_while_telegram_is_down_is_delivered_af
     assert str(cancelled["METHOD"]) == "CANCEL"
     assert len(_with(staff, "Visit cancelled")) == 1
     await _restart_changes_nothing(bot, ann, staff)
+
+
+# ---- staff move and clinic booking from the /patient card (issue 16) ----------------------------
+
+async def _card(bot, staff, query="ann"):
+    await staff.send(f"/patient {query}")
+    await staff.press(await staff.wait_for("Patients found"), "Ann Lee")
+    return await staff.wait_for("On Telegram")
+
+
+async def _staff_moves(bot, staff):
+    card = await _card(bot, staff)
+    await staff.press(card, "Thu 11 Jun 10:00")
+    await staff.press(await staff.wait_for("No-shows by this patient"), "Move")
+    await staff.press(await staff.wait_for("choose a day"), "Fri 12 Jun")
+    await staff.press(await staff.wait_for("choose a time"), "14:00")
+    return await staff.wait_for("Move")
+
+
+async def test_a_staff_move_whose_patient_notice_and_file_fail_still_reaches_the_patient_once(bot):
+    staff = bot.staff()
+    ann, visit_id = await _booked_patient(bot, 2105, "Ann Lee")
+    ask = await _staff_moves(bot, staff)
+    bot.server.fail_next("sendMessage", **BAD_GATEWAY)  # the patient's notice, the first send after the move
+    bot.server.fail_next("sendDocument", **BAD_GATEWAY)
+    await staff.press(ask, "Book it")
+    await staff.wait_for("Moved:", timeout=10)
+    await ann.wait_for("The clinic has moved", timeout=10)
+    await _until(lambda: _documents(ann))
+    await bot.settle()
+    assert not _told_falsehood(ann, staff), "staff were told nothing changed about a move that was made"
+    assert store.get_visit(bot.db, visit_id).start.day == MOVED_TO_DAY
+    assert len(_with(ann, "The clinic has moved")) == 1
+    assert "was Thu 11 Jun 2026, 10:00" in _with(ann, "The clinic has moved")[0].text
+    assert len(_documents(ann)) == 1
+    assert len(_with(staff, "Visit moved")) == 1
+    await _restart_changes_nothing(bot, ann, staff)
+
+
+async def test_a_staff_move_committed_while_telegram_is_down_is_delivered_after_a_restart(bot):
+    staff = bot.staff()
+    ann, _ = await _booked_patient(bot, 2106, "Ann Lee")
+    ask = await _staff_moves(bot, staff)
+    for method in ("sendDocument", "sendMessage"):
+        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    await staff.press(ask, "Book it")
+    await staff.wait_for("Moved:", timeout=10)
+    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
+    await bot.settle()
+    await bot.stop()
+    bot.server._failures.clear()
+    await bot.start()
+    await ann.wait_for("The clinic has moved", timeout=10)
+    await staff.wait_for("Visit moved", timeout=10)
+    await _until(lambda: _documents(ann))
+    await bot.settle()
+    assert len(_with(ann, "The clinic has moved")) == 1
+    assert len(_documents(ann)) == 1
+    await _restart_changes_nothing(bot, ann, staff)
+
