@@ -205,3 +205,56 @@ async def test_a_staff_move_committed_while_telegram_is_down_is_delivered_after_
     assert len(_documents(ann)) == 1
     await _restart_changes_nothing(bot, ann, staff)
 
+
+async def _staff_books(bot, staff):
+    card = await _card(bot, staff)
+    await staff.press(card, "Book a visit")
+    await staff.press(await staff.wait_for("which service"), "Cupping therapy")
+    await staff.press(await staff.wait_for("choose a day"), "Thu 11 Jun")
+    await staff.press(await staff.wait_for("choose a time"), "14:00")
+    return await staff.wait_for("?")
+
+
+async def test_a_clinic_booking_whose_patient_notice_and_file_fail_still_reaches_the_patient_once(bot):
+    staff = bot.staff()
+    ann, _ = await _booked_patient(bot, 2107, "Ann Lee", hour=9)
+    ask = await _staff_books(bot, staff)
+    bot.server.fail_next("sendMessage", **BAD_GATEWAY)  # the patient's notice, the first send after the booking
+    bot.server.answer_late("sendDocument", None, chat_id=2107)  # the .ics arrives, the answer never does
+    await staff.press(ask, "Book it")
+    await staff.wait_for("Booked:", timeout=10)
+    told = await ann.wait_for("The clinic has booked", timeout=10)
+    assert "Cupping therapy" in told.text
+    await _until(lambda: ("booking.calendar", "uncertain") in _effects(bot))
+    await bot.settle()
+    assert not _told_falsehood(ann, staff), "staff were told nothing changed about a booking that was made"
+    assert len(store.upcoming(bot.db, 2107, bot.clock.now())) == 2
+    assert len(_with(ann, "The clinic has booked")) == 1
+    assert len(_documents(ann)) == 1
+    assert len(_with(staff, "New booking")) == 1
+    before = len(ann.messages), len(staff.messages)
+    await bot.restart()
+    await bot.settle()
+    assert (len(ann.messages), len(staff.messages)) == before, "a file that may have arrived is never pushed again"
+
+
+async def test_a_clinic_booking_committed_while_telegram_is_down_is_delivered_after_a_restart(bot):
+    staff = bot.staff()
+    ann, _ = await _booked_patient(bot, 2108, "Ann Lee", hour=9)
+    ask = await _staff_books(bot, staff)
+    for method in ("sendDocument", "sendMessage"):
+        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    await staff.press(ask, "Book it")
+    await staff.wait_for("Booked:", timeout=10)
+    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
+    await bot.settle()
+    await bot.stop()
+    bot.server._failures.clear()
+    await bot.start()
+    await ann.wait_for("The clinic has booked", timeout=10)
+    await staff.wait_for("New booking", timeout=10)
+    await _until(lambda: _documents(ann))
+    await bot.settle()
+    assert len(_with(ann, "The clinic has booked")) == 1
+    assert len(_documents(ann)) == 1
+    await _restart_changes_nothing(bot, ann, staff)
