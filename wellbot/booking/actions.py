@@ -207,8 +207,8 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
     except store.Overlap:
         return Result(Outcome.OVERLAP, old)
     log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
+    await deps.hooks.after_freed(deps, notifier, old)  # before the confirmation, as it was: done means done
     await promises.deliver()
-    await deps.hooks.after_freed(deps, notifier, old)
     return Result(Outcome.DONE, visit, previous=old)
 
 
@@ -240,8 +240,8 @@ async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start:
     except store.Overlap:
         return Result(Outcome.OVERLAP, old)
     log.info("visit moved by staff visit_id=%s staff_id=%s", visit_id, actor_id)
+    await deps.hooks.after_freed(deps, notifier, old)  # before the confirmation, as it was: done means done
     await promises.deliver()
-    await deps.hooks.after_freed(deps, notifier, old)
     return Result(Outcome.DONE, visit, previous=old)
 
 
@@ -279,8 +279,8 @@ async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, acto
     if not store.cancel(deps.db, visit.id, by, deps.clock.now(), listeners=(*deps.hooks.visit_changed, promise)):
         return Result(Outcome.GONE, visit)
     log.info("visit cancelled visit_id=%s by=%s actor_id=%s", visit.id, by, actor_id)
+    await deps.hooks.after_freed(deps, notifier, visit)  # before the confirmation, as it was: done means done
     await promises.deliver()
-    await deps.hooks.after_freed(deps, notifier, visit)
     return Result(Outcome.DONE, store.get_visit(deps.db, visit.id))
 
 
