@@ -6,9 +6,9 @@ through a `Notifier`, runs the features' after-booking or freed-time hooks,
 and returns a `Result` for the caller to render. Handlers never repeat any
 of this, so the patient's and the staff's paths cannot drift apart.
 
-What booking and cancelling owe people once the change is made (the
+What booking, moving and cancelling owe people once the change is made (the
 patient's confirmation and calendar file, the staff notices, the patient's
-notice and cancellation file when the clinic cancels) is written to the
+notice and calendar file when the clinic books, moves or cancels) is written to the
 outbox in the change's own transaction and delivered right after the commit,
 then retried until done, across a crash too (wellbot.bot.outbox). So a
 failed send never makes the caller say "nothing was changed" about a change
@@ -30,6 +30,7 @@ from wellbot.booking.common import eligible, hours_until, rules_of, service_name
 from wellbot.booking.practitioners import Practitioner
 from wellbot.core import outbox
 from wellbot.core.clinic import Service
+from wellbot.core.clock import to_db
 from wellbot.core.deps import Deps
 from wellbot.core.hooks import Notifier
 
@@ -121,6 +122,10 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
             promises.add(db, CONFIRM_EFFECT, f"{key}:screen", when, visit_id, user_id, chat_id=chat_id,
                          message_id=message_id, template="book_confirmed")
             promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, visit_id, user_id, chat_id=chat_id)
+        if by_staff is not None and user_id is not None:  # booked at the desk: the patient hears it too
+            promises.add(db, PATIENT_EFFECT, f"{key}:patient", when, visit_id, user_id,
+                         template="visits_booked_by_clinic")
+            promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, visit_id, user_id)
         promises.staff_notice(db, key, when, visit_id, user_id, "sched_booked")
 
     try:
@@ -143,11 +148,14 @@ async def book(deps: Deps, notifier: Notifier, *, service: Service, start: datet
     visit = store.get_visit(deps.db, visit_id)
     assert visit is not None  # committed just above
     await promises.deliver()
-    if by_staff is not None:
-        await notifier.patient(visit.user_id, "visits_booked_by_clinic", service=service.name, start=visit.start,
-                               end=visit.end)
     await deps.hooks.after_booked(deps, notifier, visit)
     return Result(Outcome.DONE, visit)
+
+
+def _move_key(db: Any, visit_id: int) -> str:
+    """The outbox key of one move: the visit's calendar sequence, which every move bumps."""
+    row = next(db.query("select ics_sequence from visits where id = ?", [visit_id]))
+    return f"moved:{visit_id}:{row['ics_sequence']}"
 
 
 def _same_practitioner(deps: Deps, visit: store.Visit) -> list[Practitioner]:
@@ -166,16 +174,32 @@ def check_patient_may_change(deps: Deps, visit: store.Visit | None, user_id: int
 
 
 async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: int, service: Service,
-                     start: datetime) -> Result:
-    """Move a patient's own visit; the old time stays booked unless the new one is claimed."""
+                     start: datetime, where: MessageRef | None = None) -> Result:
+    """Move a patient's own visit; the old time stays booked unless the new one is claimed.
+
+    The confirmation (on the pressed message `where`), the new calendar file and the staff notices are
+    promised with the move."""
     old = store.get_visit(deps.db, visit_id)
     allowed = check_patient_may_change(deps, old, user_id)
     if allowed is not Outcome.DONE or old is None:  # a missing visit is GONE already; this tells mypy
         return Result(allowed, old)
+    promises, old_start = Promises(deps), to_db(old.start)
+
+    def promise(db: Any, changed_id: int, change: str, when: datetime) -> None:
+        """Inside the move's transaction: the confirmation and calendar file, the staff notices."""
+        key = _move_key(db, changed_id)
+        if where is not None:
+            chat_id, message_id = where
+            promises.add(db, CONFIRM_EFFECT, f"{key}:screen", when, changed_id, user_id, chat_id=chat_id,
+                         message_id=message_id, template="visits_rescheduled", old_start=old_start)
+            promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, changed_id, user_id, chat_id=chat_id)
+        promises.staff_notice(db, key, when, changed_id, user_id, "sched_rescheduled", old_start=old_start)
+
     try:
         visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
                                  user_id=user_id, start=start, now=deps.clock.now(),
-                                 listeners=deps.hooks.visit_changed, practitioners=_same_practitioner(deps, old))
+                                 listeners=(*deps.hooks.visit_changed, promise),
+                                 practitioners=_same_practitioner(deps, old))
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN, old)
     except store.VisitGone:
@@ -183,9 +207,8 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
     except store.Overlap:
         return Result(Outcome.OVERLAP, old)
     log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
-    await notifier.staff("sched_rescheduled", service=service, old_start=old.start,
-                         start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
-    await deps.hooks.after_freed(deps, notifier, old)
+    await deps.hooks.after_freed(deps, notifier, old)  # before the confirmation, as it was: done means done
+    await promises.deliver()
     return Result(Outcome.DONE, visit, previous=old)
 
 
@@ -194,9 +217,21 @@ async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start:
     old = store.get_visit(deps.db, visit_id)
     if old is None or old.status != store.BOOKED:
         return Result(Outcome.GONE, old)
+    promises, old_start, patient = Promises(deps), to_db(old.start), old.user_id
+
+    def promise(db: Any, changed_id: int, change: str, when: datetime) -> None:
+        """Inside the move's transaction: the patient's notice and new calendar file, the staff notices."""
+        key = _move_key(db, changed_id)
+        if patient is not None:
+            promises.add(db, PATIENT_EFFECT, f"{key}:patient", when, changed_id, patient,
+                         template="visits_moved_by_clinic", old_start=old_start)
+            promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, changed_id, patient)
+        promises.staff_notice(db, key, when, changed_id, patient, "sched_rescheduled", old_start=old_start)
+
     try:
         visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
-                                 user_id=None, start=start, now=deps.clock.now(), listeners=deps.hooks.visit_changed,
+                                 user_id=None, start=start, now=deps.clock.now(),
+                                 listeners=(*deps.hooks.visit_changed, promise),
                                  practitioners=_same_practitioner(deps, old))
     except store.SlotUnavailable:
         return Result(Outcome.TAKEN, old)
@@ -205,19 +240,17 @@ async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start:
     except store.Overlap:
         return Result(Outcome.OVERLAP, old)
     log.info("visit moved by staff visit_id=%s staff_id=%s", visit_id, actor_id)
-    service = service_name(deps, visit.service_key)
-    await notifier.patient(visit.user_id, "visits_moved_by_clinic", service=service, old_start=old.start,
-                           start=visit.start)
-    await notifier.staff("sched_rescheduled", service=deps.clinic.service(visit.service_key) or {"name": service},
-                         old_start=old.start, start=visit.start, name=visit.patient_name, phone=visit.patient_phone)
-    await deps.hooks.after_freed(deps, notifier, old)
+    await deps.hooks.after_freed(deps, notifier, old)  # before the confirmation, as it was: done means done
+    await promises.deliver()
     return Result(Outcome.DONE, visit, previous=old)
 
 
-async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, actor_id: int) -> Result:
+async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, actor_id: int,
+                 where: MessageRef | None = None) -> Result:
     """Cancel a visit, by the patient (their own, outside the window) or by staff (any booked visit).
 
-    Staff cancelling tells the patient; either way staff are told and the freed time is offered on.
+    Staff cancelling tells the patient; the patient cancelling gets the confirmation on the pressed
+    message `where` and the cancellation file; either way staff are told and the freed time is offered on.
     """
     visit = store.get_visit(deps.db, visit_id)
     if by == PATIENT:
@@ -235,13 +268,19 @@ async def cancel(deps: Deps, notifier: Notifier, *, visit_id: int, by: str, acto
             promises.add(db, PATIENT_EFFECT, f"{key}:patient", when, changed_id, patient,
                          template="visits_cancelled_by_clinic")
             promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, changed_id, patient, cancelled=True)
+        elif where is not None:
+            chat_id, message_id = where
+            promises.add(db, CONFIRM_EFFECT, f"{key}:screen", when, changed_id, patient, chat_id=chat_id,
+                         message_id=message_id, template="visits_cancelled")
+            promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, changed_id, patient, chat_id=chat_id,
+                         cancelled=True)
         promises.staff_notice(db, key, when, changed_id, patient, "sched_cancelled", by=by)
 
     if not store.cancel(deps.db, visit.id, by, deps.clock.now(), listeners=(*deps.hooks.visit_changed, promise)):
         return Result(Outcome.GONE, visit)
     log.info("visit cancelled visit_id=%s by=%s actor_id=%s", visit.id, by, actor_id)
+    await deps.hooks.after_freed(deps, notifier, visit)  # before the confirmation, as it was: done means done
     await promises.deliver()
-    await deps.hooks.after_freed(deps, notifier, visit)
     return Result(Outcome.DONE, store.get_visit(deps.db, visit.id))
 
 

@@ -28,7 +28,7 @@ from wellbot.booking.buttons import (
     DeskTime,
     StaffVisit,
 )
-from wellbot.booking.common import DAY_FORMAT, parse_day, parse_stamp, patient_chat, rules_of, service_name, stamp
+from wellbot.booking.common import DAY_FORMAT, parse_day, parse_stamp, rules_of, service_name, stamp
 from wellbot.booking.contact import clean_name, clean_phone
 from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import WellbotContext
@@ -223,9 +223,6 @@ async def confirm_pressed(update: Update, context: WellbotContext, button: DeskC
     deps.flows.clear(staff_id)
     await show(update, context, "desk_done", outcome=result.outcome.value, start=start, service=service,
                moved="move" in state.data)
-    if result.done and result.visit.user_id is not None:
-        chat = patient_chat(deps, result.visit.user_id)
-        await flow.send_calendar(context.bot, deps, chat, result.visit, service)
 
 
 async def stop_pressed(update: Update, context: WellbotContext, button: DeskStop, state: Flow) -> None:

@@ -81,13 +81,15 @@ async def calendar_to_patient(deps: Deps, bot: Any, effect: Effect) -> None:
 
 
 async def notice_to_patient(deps: Deps, bot: Any, effect: Effect) -> None:
-    """A notice in the patient's private chat (the clinic cancelled their visit)."""
+    """A notice in the patient's private chat (the clinic booked, moved or cancelled their visit)."""
     visit = store.get_visit(deps.db, effect.visit_id) if effect.visit_id is not None else None
     chat_id = patient_chat(deps, effect.user_id)
     if visit is None or chat_id is None:
         return  # erased since: nobody to tell
-    await send(bot, deps, chat_id, effect.payload["template"], start=visit.start,
-               service=service_name(deps, visit.service_key))
+    values = {"start": visit.start, "end": visit.end, "service": service_name(deps, visit.service_key)}
+    if "old_start" in effect.payload:
+        values["old_start"] = from_db(effect.payload["old_start"])
+    await send(bot, deps, chat_id, effect.payload["template"], **values)
 
 
 async def notice_to_staff(deps: Deps, bot: Any, effect: Effect) -> None:

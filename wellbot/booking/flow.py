@@ -781,7 +781,7 @@ async def _confirm_reschedule(update: Update, context: WellbotContext, state: Fl
     deps = context.deps
     start = from_db(state.data["start"])
     result = await actions.reschedule(deps, BotNotifier(context.bot, deps), visit_id=state.data["visit"],
-                                      user_id=state.user_id, service=service, start=start)
+                                      user_id=state.user_id, service=service, start=start, where=pressed(update))
     if result.outcome is actions.Outcome.TAKEN:
         await _show_taken(update, context, state, service, start)
         return
@@ -793,10 +793,7 @@ async def _confirm_reschedule(update: Update, context: WellbotContext, state: Fl
         await show(update, context, "book_overlap", start=start)
     elif result.outcome is not actions.Outcome.DONE:
         await show(update, context, "visits_gone")
-    else:
-        visit, old = result.visit, result.previous
-        await show(update, context, "visits_rescheduled", service=service, old_start=old.start, start=visit.start)
-        await send_calendar(context.bot, deps, update.effective_chat.id, visit, service)
+    # DONE: the confirmation and calendar file were promised with the move (wellbot.booking.effects)
 
 
 async def _show_taken(update: Update, context: WellbotContext, state: Flow, service: Service,

@@ -187,18 +187,14 @@ async def cancel_visit(update: Update, context: WellbotContext, visit: store.Vis
     """Cancel the patient's visit, tell staff, and offer the freed time to the waitlist."""
     deps = context.deps
     result = await actions.cancel(deps, BotNotifier(context.bot, deps), visit_id=visit.id, by=actions.PATIENT,
-                                  actor_id=update.effective_user.id)
+                                  actor_id=update.effective_user.id, where=flow.pressed(update))
     if result.outcome is actions.Outcome.TOO_LATE:
         rules = rules_of(deps)
         await show(update, context, "visits_too_late", start=visit.start, action="cancel",
                    service=service_name(deps, visit.service_key), hours=rules.cancellation_window_hours)
     elif result.outcome is not actions.Outcome.DONE:
         await show(update, context, "visits_gone")
-    else:
-        await show(update, context, "visits_cancelled", start=visit.start,
-                   service=service_name(deps, visit.service_key))
-        await flow.send_calendar(context.bot, deps, update.effective_chat.id, result.visit,
-                                 service_name(deps, visit.service_key), cancelled=True)
+    # DONE: the confirmation and cancellation file were promised with it (wellbot.booking.effects)
 
 
 # The /visits buttons (reminders send Reschedule and Cancel too), for the feature's declaration.
