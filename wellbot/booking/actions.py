@@ -195,21 +195,10 @@ async def reschedule(deps: Deps, notifier: Notifier, *, visit_id: int, user_id: 
             promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, changed_id, user_id, chat_id=chat_id)
         promises.staff_notice(db, key, when, changed_id, user_id, "sched_rescheduled", old_start=old_start)
 
-    try:
-        visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
-                                 user_id=user_id, start=start, now=deps.clock.now(),
-                                 listeners=(*deps.hooks.visit_changed, promise),
-                                 practitioners=_same_practitioner(deps, old))
-    except store.SlotUnavailable:
-        return Result(Outcome.TAKEN, old)
-    except store.VisitGone:
-        return Result(Outcome.GONE, old)
-    except store.Overlap:
-        return Result(Outcome.OVERLAP, old)
-    log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
-    await deps.hooks.after_freed(deps, notifier, old)  # before the confirmation, as it was: done means done
-    await promises.deliver()
-    return Result(Outcome.DONE, visit, previous=old)
+    result = await _move(deps, notifier, old, start, user_id, promise, promises)
+    if result.done:
+        log.info("visit rescheduled visit_id=%s user_id=%s", visit_id, user_id)
+    return result
 
 
 async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start: datetime, actor_id: int) -> Result:
@@ -228,9 +217,18 @@ async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start:
             promises.add(db, CALENDAR_EFFECT, f"{key}:calendar", when, changed_id, patient)
         promises.staff_notice(db, key, when, changed_id, patient, "sched_rescheduled", old_start=old_start)
 
+    result = await _move(deps, notifier, old, start, None, promise, promises)
+    if result.done:
+        log.info("visit moved by staff visit_id=%s staff_id=%s", visit_id, actor_id)
+    return result
+
+
+async def _move(deps: Deps, notifier: Notifier, old: store.Visit, start: datetime, user_id: int | None,
+                promise: Any, promises: Promises) -> Result:
+    """Move a visit (the patient's own when `user_id` is given), promising its notices in the same transaction."""
     try:
-        visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=visit_id,
-                                 user_id=None, start=start, now=deps.clock.now(),
+        visit = store.reschedule(deps.db, rules=rules_of(deps), tz=deps.clinic.timezone, visit_id=old.id,
+                                 user_id=user_id, start=start, now=deps.clock.now(),
                                  listeners=(*deps.hooks.visit_changed, promise),
                                  practitioners=_same_practitioner(deps, old))
     except store.SlotUnavailable:
@@ -239,7 +237,6 @@ async def move_by_staff(deps: Deps, notifier: Notifier, *, visit_id: int, start:
         return Result(Outcome.GONE, old)
     except store.Overlap:
         return Result(Outcome.OVERLAP, old)
-    log.info("visit moved by staff visit_id=%s staff_id=%s", visit_id, actor_id)
     await deps.hooks.after_freed(deps, notifier, old)  # before the confirmation, as it was: done means done
     await promises.deliver()
     return Result(Outcome.DONE, visit, previous=old)
