@@ -28,7 +28,7 @@ from wellbot import front_door
 from wellbot.booking import feature as booking
 from wellbot.bot import guards, heartbeat, monitor, outbox, router, webhook
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
-from wellbot.bot.features import Feature, all_commands, collect_hooks
+from wellbot.bot.features import Command, Feature, all_commands, collect_hooks
 from wellbot.bot.lanes import CONNECT_TIMEOUT
 from wellbot.bot.messaging import reply
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
@@ -40,6 +40,7 @@ from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import close_database, open_database
 from wellbot.core.errors import ConfigError
 from wellbot.core.flows import FlowStore
+from wellbot.core.i18n import translate
 from wellbot.core.settings import Settings
 from wellbot.desk import feature as desk
 from wellbot.faq import feature as faq
@@ -82,7 +83,8 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     clinic = clinic or load_clinic(settings.clinic_path)
     clock = clock or SystemClock(clinic.timezone)
     db = open_database(settings.database)
-    renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region)
+    renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region,
+                        default_language=clinic.default_language)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
                 flows=FlowStore(db, clock, _conversation_idle(clinic)),
                 features=list(features if features is not None else FEATURES))
@@ -219,13 +221,26 @@ async def _post_shutdown(application: Application) -> None:
     close_database(application.bot_data[DEPS_KEY].db)
 
 
+def command_menu(commands: list[Command], lang: str, *, staff: bool = False) -> list[BotCommand]:
+    """The command menu in `lang`: patient commands, plus staff commands (left in the default language) if `staff`."""
+    return [BotCommand(c.name, translate(c.description, lang)) for c in commands if staff or not c.staff]
+
+
 async def publish_commands(application: Application, deps: Deps) -> None:
-    """setMyCommands: patients see patient commands; each staff chat sees all. Failure is not fatal."""
+    """setMyCommands: patients see patient commands in their app's language; each staff chat sees all.
+
+    The menu without a language is in the clinic's default language (Telegram shows it when no menu matches
+    the app's language); each other configured language gets its own (`language_code`). Failure is not fatal.
+    """
     commands = all_commands(deps.features)
-    patient = [BotCommand(c.name, c.description) for c in commands if not c.staff]
-    everyone = [BotCommand(c.name, c.description) for c in commands]
+    clinic = deps.base_clinic
+    everyone = command_menu(commands, clinic.default_language, staff=True)
     try:
-        await application.bot.set_my_commands(patient, scope=BotCommandScopeDefault())
+        await application.bot.set_my_commands(command_menu(commands, clinic.default_language),
+                                              scope=BotCommandScopeDefault())
+        for lang in clinic.languages[1:]:
+            await application.bot.set_my_commands(command_menu(commands, lang), scope=BotCommandScopeDefault(),
+                                                  language_code=lang)
         for staff_id in sorted(deps.settings.staff_ids):
             await application.bot.set_my_commands(everyone, scope=BotCommandScopeChat(staff_id))
     except TelegramError as exc:

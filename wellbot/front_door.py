@@ -10,6 +10,7 @@ from wellbot.bot.deps import WellbotContext
 from wellbot.bot.features import Command, Feature, all_commands
 from wellbot.bot.messaging import reply
 from wellbot.bot.router import main_menu
+from wellbot.core.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,8 @@ async def cancel(update: Update, context: WellbotContext) -> None:
 FEATURE = Feature(
     name="front_door",
     commands=[
-        Command("start", "Welcome and main menu", start),
-        Command("help", "What this bot can do", show_help),
-        Command("cancel", "Leave what you are doing", cancel),
+        Command("start", N_("Welcome and main menu"), start),
+        Command("help", N_("What this bot can do"), show_help),
+        Command("cancel", N_("Leave what you are doing"), cancel),
     ],
 )

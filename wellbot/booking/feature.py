@@ -6,12 +6,13 @@ from wellbot.booking import desk, effects, flow, intake, staff, store, visits, w
 from wellbot.booking.buttons import ClaimOffer
 from wellbot.booking.common import check_intake, check_practitioners, check_rules
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.core.i18n import N_
 
 FEATURE = Feature(
     name="booking",
     commands=[
-        Command("book", "Book a visit", flow.book_command),
-        Command("visits", "Your upcoming visits: reschedule or cancel", visits.visits_command),
+        Command("book", N_("Book a visit"), flow.book_command),
+        Command("visits", N_("Your upcoming visits: reschedule or cancel"), visits.visits_command),
         Command("today", "Today's visits with names and confirmation status", staff.today_command, staff=True,
                 usage="[practitioner|all]"),
         Command("schedule", "The visits of one day", staff.schedule_command, staff=True,
@@ -26,8 +27,8 @@ FEATURE = Feature(
     buttons=[*flow.ROUTES, *visits.ROUTES, *intake.ROUTES, ButtonRoute.typed(ClaimOffer, waitlist.claim),
              *staff.ROUTES, *desk.ROUTES],
     menu=[
-        MenuItem("book", "Book a visit", flow.book_command, order=10),
-        MenuItem("visits", "My visits", visits.visits_command, order=20),
+        MenuItem("book", N_("Book a visit"), flow.book_command, order=10),
+        MenuItem("visits", N_("My visits"), visits.visits_command, order=20),
     ],
     deep_links={"book": flow.book_command},
     flow_steps=[flow.STEPS, intake.STEPS, desk.STEPS],

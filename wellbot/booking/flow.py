@@ -53,10 +53,11 @@ from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.notify import BotNotifier
-from wellbot.core import patients
+from wellbot.core import dates, patients
 from wellbot.core.clinic import Service
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.flows import Flow
+from wellbot.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -64,33 +65,34 @@ FLOW = "book"
 PREFIX = "book"
 SERVICE, DAY, TIME, NAME, PHONE, SUMMARY = "service", "day", "time", "name", "phone", "summary"
 FAMILY_NAME, FAMILY_BIRTH = "family_name", "family_birth"  # booking for a new family member
-ANYONE = "the first available practitioner"
-ANYONE_LABEL = "👥 Anyone"
+ANYONE = N_("the first available practitioner")
+ANYONE_LABEL = N_("👥 Anyone")
 PERSON_LABEL = "👤 {name}"
 WEEK_DAYS = 7
 DAYS_PER_ROW = 2
 TIMES_PER_ROW = 4
 NEAREST_TIMES = 4
 
-BACK = "‹ Back"
-EARLIER = "‹ Earlier days"
-LATER = "Later days ›"
-CONFIRM = "✅ Confirm"
-CANCEL = "✖ Cancel"
-SHARE = "📱 Share my phone number"
-CHANGE_DETAILS = "Change name or phone"
-FAMILY = "👪 Someone in my family"
+BACK = N_("‹ Back")
+EARLIER = N_("‹ Earlier days")
+LATER = N_("Later days ›")
+CONFIRM = N_("✅ Confirm")
+CANCEL = N_("✖ Cancel")
+SHARE = N_("📱 Share my phone number")
+CHANGE_DETAILS = N_("Change name or phone")
+FAMILY = N_("👪 Someone in my family")
 FAMILY_MEMBER = "👪 {name}"  # a saved family member on the name step's keyboard
-WAITLIST = "⏳ Join the waitlist for these days"
+WAITLIST = N_("⏳ Join the waitlist for these days")
 VISIT_ICS, CANCELLED_ICS = "visit.ics", "visit-cancelled.ics"
 WAITLIST_STEP = "waitlist"  # choosing the days and times that suit, before joining
-FIRST_AVAILABLE = "⚡ First available"
+FIRST_AVAILABLE = N_("⚡ First available")
 FIRST_TIMES = 6  # earliest free times offered by "First available"
 FIRST_PER_DAY = 2  # at most this many of them on one day, so the choice spans a few days
 MONTH_DAYS_PER_ROW = 3
 MONTH_LABEL = "📅 {name}"
-CANCEL_WORDS = {"cancel", "stop", "quit", "exit"}  # typed instead of a name: leave, never a name
-BACK_WORDS = {"back", "go back"}
+# Typed instead of a name: leave, never a name (Spanish too: a patient may type in either language).
+CANCEL_WORDS = {"cancel", "stop", "quit", "exit", "cancelar", "salir"}
+BACK_WORDS = {"back", "go back", "atrás", "atras", "volver", "regresar"}
 
 
 # ---- entry points -------------------------------------------------------------------------------
@@ -195,7 +197,7 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
     days = days_with_slots(rules, start, end, service.duration_minutes, busy, blocks, now, tz,
                            staff_for(deps, state, start, end))
     per_row = DAYS_PER_ROW if (end - start).days < WEEK_DAYS else MONTH_DAYS_PER_ROW
-    day_buttons = [_button(d.strftime("%a %d %b"), PickDay(token, d.strftime(DAY_FORMAT))) for d in days]
+    day_buttons = [_button(dates.show(d, "short_day"), PickDay(token, d.strftime(DAY_FORMAT))) for d in days]
     rows = [day_buttons[i:i + per_row] for i in range(0, len(day_buttons), per_row)]
     earlier = max(first, start - timedelta(days=WEEK_DAYS))
     rows.append([b for b in (
@@ -203,7 +205,7 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
         _button(LATER, PageDays(token, (end + timedelta(days=1)).strftime(DAY_FORMAT))) if end < last else None,
     ) if b])
     month_mode = "to" in state.data
-    rows.append([_button(MONTH_LABEL.format(name=m.strftime("%B")), PickMonth(token, m.strftime("%Y%m")))
+    rows.append([_button(MONTH_LABEL.format(name=dates.show(m, "month").capitalize()), PickMonth(token, m.strftime("%Y%m")))
                  for m in months_between(first, last) if not (month_mode and m == start.replace(day=1))])
     rows.append([_button(FIRST_AVAILABLE, FirstAvailable(token))])
     if "visit" not in state.data:
@@ -261,11 +263,11 @@ def _contact_keyboard(family: list[store.Dependant] | None = None) -> ReplyKeybo
 
     At the name step (`family` given) also "Someone in my family" and each saved family member.
     """
-    rows = [[KeyboardButton(SHARE, request_contact=True)]]
+    rows = [[KeyboardButton(_(SHARE), request_contact=True)]]
     if family is not None:
         rows += [[KeyboardButton(FAMILY_MEMBER.format(name=d.name))] for d in family]
-        rows.append([KeyboardButton(FAMILY)])
-    rows.append([KeyboardButton(BACK), KeyboardButton(CANCEL)])
+        rows.append([KeyboardButton(_(FAMILY))])
+    rows.append([KeyboardButton(_(BACK)), KeyboardButton(_(CANCEL))])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=False)
 
 
@@ -311,7 +313,7 @@ def _with_name(deps: Deps, state: Flow) -> str:
     """Who the visit is with: a name, "the first available practitioner", or "" (no practitioners listed)."""
     if eligible(deps, state.data.get("service", ""), None) is None:
         return ""
-    return practitioner_name(deps, state.data.get("practitioner")) or ANYONE
+    return practitioner_name(deps, state.data.get("practitioner")) or _(ANYONE)
 
 
 def _practitioner_rows(deps: Deps, state: Flow) -> list[list[tuple[str, str]]]:
@@ -578,13 +580,13 @@ async def on_input(update: Update, context: WellbotContext) -> None:
     typed = " ".join((message.text or "").split())
     if message.contact is not None:
         await _take_contact(update, context, state)
-    elif typed == CANCEL or typed.lower() in CANCEL_WORDS:
+    elif typed in (CANCEL, _(CANCEL)) or typed.lower() in CANCEL_WORDS:
         context.deps.flows.clear(state.user_id)
         await reply(update, context, "cancelled", was_in_flow=True, keyboard=ReplyKeyboardRemove())
-    elif typed == BACK or typed.lower() in BACK_WORDS:
+    elif typed in (BACK, _(BACK)) or typed.lower() in BACK_WORDS:
         await _typed_back(update, context, state)
-    elif state.step == NAME and (typed == FAMILY or name_problem(typed) == SOMEONE_ELSE):
-        await _ask_family_name(update, context, state, said_someone_else=typed != FAMILY)
+    elif state.step == NAME and (typed in (FAMILY, _(FAMILY)) or name_problem(typed) == SOMEONE_ELSE):
+        await _ask_family_name(update, context, state, said_someone_else=typed not in (FAMILY, _(FAMILY)))
     elif state.step == NAME and _saved_member(context.deps, state, typed) is not None:
         await _take_member(update, context, state, _saved_member(context.deps, state, typed))
     elif state.step == NAME:

@@ -21,15 +21,17 @@ from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.core.flows import Flow
+from wellbot.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
 FLOW = "intake"
 ASK, TYPE = "ask", "type"  # a question answered with buttons; one answered by typing
 CHOICES_PER_ROW = 6
-SKIP_LABEL = "Skip this question"
-LATER_LABEL = "Finish later"
-START_LABEL = "📝 Answer {count} question{s} for {when}"
+SKIP_LABEL = N_("Skip this question")
+LATER_LABEL = N_("Finish later")
+START_LABEL = N_("📝 Answer {count} questions for {when}")
+START_ONE_LABEL = N_("📝 Answer 1 question for {when}")
 
 
 def questions_for(deps: Deps, visit: store.Visit) -> list[Question]:
@@ -47,8 +49,8 @@ def start_button(deps: Deps, visit: store.Visit) -> tuple[str, str] | None:
     count = len(pending_for(deps, visit)) if visit.status == store.BOOKED else 0
     if not count:
         return None
-    label = START_LABEL.format(count=count, s="" if count == 1 else "s",
-                               when=deps.renderer.local(visit.start, "%a %d %b"))
+    label = _(START_ONE_LABEL if count == 1 else START_LABEL).format(
+        count=count, when=deps.renderer.local(visit.start, "%a %d %b"))
     return label, IntakeStart(visit.id).pack()
 
 

@@ -31,16 +31,17 @@ from wellbot.bot.features import ButtonRoute
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.notify import BotNotifier
+from wellbot.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
 RESCHEDULE, CANCEL, CANCEL_YES = RescheduleVisit.TAG, CancelVisit.TAG, CancelVisitYes.TAG  # which was pressed
 LABEL_FORMAT = "%a %d %b %H:%M"
-YES_LABEL = "Yes, cancel it"
-KEEP_LABEL = "No, keep it"
-LEAVE_LABEL = "Leave the waitlist"
+YES_LABEL = N_("Yes, cancel it")
+KEEP_LABEL = N_("No, keep it")
+LEAVE_LABEL = N_("Leave the waitlist")
 LATE_CHOICES = (5, 10, 15, 20, 30)  # minutes a patient can say they are running late
-LATE_LABEL = "About {minutes} min"
+LATE_LABEL = N_("About {minutes} min")
 LATE_PER_ROW = 3
 LABEL_LIMIT = 60  # button labels stay short enough to read on a phone
 
@@ -149,7 +150,7 @@ async def running_late_pressed(update: Update, context: WellbotContext, button: 
     if visit.status != store.BOOKED or visit.end <= context.deps.clock.now():
         await reply(update, context, "visits_gone")
         return
-    buttons = [(LATE_LABEL.format(minutes=m), LateBy(visit.id, m).pack()) for m in LATE_CHOICES]
+    buttons = [(_(LATE_LABEL).format(minutes=m), LateBy(visit.id, m).pack()) for m in LATE_CHOICES]
     rows = [buttons[i:i + LATE_PER_ROW] for i in range(0, len(buttons), LATE_PER_ROW)]
     await reply(update, context, "visits_late_ask", keyboard=inline(rows), start=visit.start)
 

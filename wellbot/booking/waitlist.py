@@ -35,17 +35,19 @@ from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, show
 from wellbot.core.flows import Flow
 from wellbot.core.hooks import Notifier
+from wellbot.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
 MAX_OFFERS = 10  # per freed time: enough to fill it, few enough not to spam
-CLAIM_LABEL = "Claim this time"
-JOIN_LABEL = "⏳ Join the waitlist"
+CLAIM_LABEL = N_("Claim this time")
+JOIN_LABEL = N_("⏳ Join the waitlist")
 DAYS_PER_ROW = 3
-WEEKDAY_LABELS = {0: "Mon", 1: "Tue", 2: "Wed", 3: "Thu", 4: "Fri", 5: "Sat", 6: "Sun"}
-WEEKDAY_PLURALS = {0: "Mondays", 1: "Tuesdays", 2: "Wednesdays", 3: "Thursdays", 4: "Fridays", 5: "Saturdays",
-                   6: "Sundays"}
-PART_LABELS = {store.MORNING: "Morning", store.AFTERNOON: "Afternoon"}
+WEEKDAY_LABELS = {0: N_("Mon"), 1: N_("Tue"), 2: N_("Wed"), 3: N_("Thu"), 4: N_("Fri"), 5: N_("Sat"), 6: N_("Sun")}
+WEEKDAY_PLURALS = {0: N_("Mondays"), 1: N_("Tuesdays"), 2: N_("Wednesdays"), 3: N_("Thursdays"), 4: N_("Fridays"),
+                   5: N_("Saturdays"), 6: N_("Sundays")}
+PART_LABELS = {store.MORNING: N_("Morning"), store.AFTERNOON: N_("Afternoon")}
+PART_PLURALS = {store.MORNING: N_("mornings"), store.AFTERNOON: N_("afternoons")}
 
 
 async def ask_preferences(update: Update, context: WellbotContext, button: JoinWaitlist, state: Flow) -> None:
@@ -69,9 +71,9 @@ async def show_preferences(update: Update, context: WellbotContext, state: Flow)
     open_days = sorted(rules_of(deps).hours)
     chosen_days, chosen_parts = set(state.data["wl_days"]), set(state.data["wl_parts"])
     token = state.token
-    day_buttons = [flow._button(_tick(WEEKDAY_LABELS[d], d in chosen_days), WaitlistDay(token, d)) for d in open_days]
+    day_buttons = [flow._button(_tick(_(WEEKDAY_LABELS[d]), d in chosen_days), WaitlistDay(token, d)) for d in open_days]
     rows = [day_buttons[i:i + DAYS_PER_ROW] for i in range(0, len(day_buttons), DAYS_PER_ROW)]
-    rows.append([flow._button(_tick(label, part in chosen_parts), WaitlistPart(token, part))
+    rows.append([flow._button(_tick(_(label), part in chosen_parts), WaitlistPart(token, part))
                  for part, label in PART_LABELS.items()])
     rows.append([flow._button(JOIN_LABEL, WaitlistJoin(token))])
     rows.append([flow._button(flow.BACK, GoBack(token, flow.DAY)), flow._button(flow.CANCEL, CancelBooking(token))])
@@ -128,8 +130,8 @@ async def join(update: Update, context: WellbotContext, button: WaitlistJoin, st
 
 def preference_words(days, parts) -> dict:
     """Template values naming the chosen weekdays ("Thursdays") and parts of day ("mornings")."""
-    return {"weekdays": [WEEKDAY_PLURALS[d] for d in sorted(days)],
-            "day_parts": [PART_LABELS[p].lower() + "s" for p in sorted(parts)]}
+    return {"weekdays": [_(WEEKDAY_PLURALS[d]) for d in sorted(days)],
+            "day_parts": [_(PART_PLURALS[p]) for p in sorted(parts)]}
 
 
 async def offer_freed(deps: Deps, notifier: Notifier, visit: store.Visit) -> None:

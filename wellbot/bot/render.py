@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from wellbot.bot.telegram_html import TelegramHTMLError, split_message, validate
+from wellbot.core import dates, i18n
 from wellbot.core.errors import ConfigError
 from wellbot.core.phones import format_phone
 from wellbot.core.resources import templates_dir
@@ -33,38 +35,72 @@ class Renderer:
     """Renders named templates for Telegram's HTML parse mode."""
 
     def __init__(self, tz: ZoneInfo, globals_: dict[str, Any] | None = None,
-                 extra_dirs: Iterable[Path] = (), region: str | None = None) -> None:
+                 extra_dirs: Iterable[Path] = (), region: str | None = None,
+                 default_language: str = i18n.SOURCE_LANGUAGE) -> None:
         self.tz = tz
         self.dirs = [*extra_dirs, templates_dir()]
-        self.env = SandboxedEnvironment(
-            loader=FileSystemLoader([str(d) for d in self.dirs]),
+        self.region = region
+        self.default_language = default_language
+        self.globals = dict(globals_ or {})
+        self._envs: dict[str, SandboxedEnvironment] = {}
+        self.env = self.env_for(default_language)
+
+    def language(self) -> str:
+        """The language being written (wellbot.core.i18n), else the clinic's default."""
+        return i18n.current_language() or self.default_language
+
+    def env_for(self, lang: str) -> SandboxedEnvironment:
+        """The Jinja environment for `lang`: `<dir>/<lang>/` before `<dir>/` for every template dir."""
+        env = self._envs.get(lang)
+        if env is not None:
+            return env
+        search = [p for d in self.dirs for p in (str(d / lang), str(d))]
+        env = SandboxedEnvironment(
+            loader=FileSystemLoader(search),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(
-            local=self.local,
-            day=lambda when: self.local(when, "%A %d %B %Y"),
-            time=lambda when: self.local(when, "%H:%M"),
-            when=lambda when: self.local(when, "%a %d %b %Y, %H:%M"),
-            zone=lambda when: self.local(when, "%Z"),  # "EDT": the zone in force at that instant
-            phone=lambda stored: format_phone(stored, region),  # stored E.164, shown the clinic's way
+        env.filters.update(
+            local=lambda when, fmt="%a %d %b %Y, %H:%M": self.local(when, fmt, lang),
+            day=lambda when: self.local(when, "%A %d %B %Y", lang),
+            time=lambda when: self.local(when, "%H:%M", lang),
+            when=lambda when: self.local(when, "%a %d %b %Y, %H:%M", lang),
+            zone=lambda when: self.local(when, "%Z", lang),  # "EDT": the zone in force at that instant
+            number=lambda value: format_decimal(value, locale=lang.replace("-", "_")),
+            phone=lambda stored: format_phone(stored, self.region),  # stored E.164, shown the clinic's way
         )
         # "New York" from "America/New_York": how the booking screens name the clinic's time.
-        self.env.globals["zone_city"] = tz.key.rsplit("/", 1)[-1].replace("_", " ")
-        self.env.globals.update(globals_ or {})
+        env.globals["zone_city"] = self.tz.key.rsplit("/", 1)[-1].replace("_", " ")
+        env.globals.update(self.globals)
+        clinic = self.globals.get("clinic")
+        if clinic is not None and hasattr(clinic, "localized"):
+            env.globals["clinic"] = clinic.localized(lang)  # the clinic's texts in this language
+        env.globals["lang"] = lang
+        self._envs[lang] = env
+        return env
 
-    def local(self, when: datetime, fmt: str = "%a %d %b %Y, %H:%M") -> str:
-        """Show an aware UTC datetime in the clinic's time zone."""
+    def set_clinic(self, clinic: Any) -> None:
+        """Use a changed clinic (tests, a reload) in every language's templates."""
+        self.globals["clinic"] = clinic
+        self._envs.clear()
+        self.env = self.env_for(self.default_language)
+
+    def local(self, when: datetime, fmt: str = "%a %d %b %Y, %H:%M", lang: str | None = None) -> str:
+        """Show an aware UTC datetime in the clinic's time zone, in `lang` (default: the language being written)."""
         if when.tzinfo is None:
             raise ValueError("refusing to show a naive datetime")
-        return when.astimezone(self.tz).strftime(fmt)
+        local = when.astimezone(self.tz)
+        kind = dates.STRFTIME_KINDS.get(fmt)
+        if kind is None:
+            return local.strftime(fmt)  # "%Z" and formats with no words in them
+        return dates.show(local, kind, lang or self.language())
 
     def render(self, name: str, /, **values: Any) -> str:
-        """Render `name` (without suffix) to one validated Telegram HTML text."""
+        """Render `name` (without suffix) to one validated Telegram HTML text, in the language being written."""
         try:
-            text = self.env.get_template(name + TEMPLATE_SUFFIX).render(**values).strip()
+            text = self.env_for(self.language()).get_template(name + TEMPLATE_SUFFIX).render(**values).strip()
         except TemplateError as exc:
             raise ConfigError(f"template {name}", str(exc)) from exc
         try:
@@ -80,7 +116,7 @@ class Renderer:
     def render_string(self, source: str, **values: Any) -> str:
         """Render template source (staff-edited text) in the same sandbox, validated."""
         try:
-            text = self.env.from_string(source).render(**values).strip()
+            text = self.env_for(self.language()).from_string(source).render(**values).strip()
             validate(text)
         except (TemplateError, TelegramHTMLError) as exc:
             raise ConfigError("template", str(exc)) from exc
@@ -106,12 +142,25 @@ class Renderer:
                     raise ConfigError(str(file), f"is not valid TOML: {exc}") from None
         raise ConfigError(f"template {name}", f"has no sample data file {SAMPLES_DIR}/{name}.toml")
 
-    def check_all(self) -> list[str]:
-        """Render every template with its sample data; raise on the first problem."""
+    def check_all(self, languages: Iterable[str] = ()) -> list[str]:
+        """Render every template with its sample data in each language; raise on the first problem."""
         names = self.template_names()
-        for name in names:
-            self.render(name, **self.sample_values(name))
+        for lang in [self.default_language, *languages]:
+            with i18n.speaking(lang):
+                for name in names:
+                    self.render(name, **self.sample_values(name))
         return names
+
+    def missing_translations(self, lang: str) -> list[str]:
+        """Templates with no `<lang>/` version in any template dir: `lang` readers get the default-language one."""
+        return [name for name in self.template_names()
+                if not any((d / lang / f"{name}{TEMPLATE_SUFFIX}").is_file() for d in self.dirs)]
+
+    def untranslated_overrides(self, lang: str) -> list[str]:
+        """Clinic overrides with no `<lang>/` version: `lang` readers see the clinic's default-language wording."""
+        overrides = self.dirs[:-1]
+        return sorted({f.name.removesuffix(TEMPLATE_SUFFIX) for d in overrides for f in d.glob("*" + TEMPLATE_SUFFIX)
+                       if not f.name.startswith("_") and not (d / lang / f.name).is_file()})
 
 
 def bold(text: str) -> Markup:

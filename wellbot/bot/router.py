@@ -27,7 +27,7 @@ from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, MenuItem, TextCheck, all_commands
 from wellbot.bot.messaging import answer, reply
-from wellbot.core import patients
+from wellbot.core import i18n, patients
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +88,13 @@ def _guard_runner(guards: list[Guard]) -> Handler:
         """Record the patient, then let each guard stop the update."""
         user, chat = update.effective_user, update.effective_chat
         try:
+            deps = context.deps
+            clinic = deps.base_clinic
+            i18n.set_language(clinic.default_language)  # a group's or a channel's update: the clinic's language
             if user and chat and chat.type == chat.PRIVATE and not user.is_bot:
-                deps = context.deps
-                patients.touch(deps.db, deps.clock, user.id, chat.id)
+                first = i18n.match_language(user.language_code, clinic.languages, clinic.default_language)
+                stored = patients.touch(deps.db, deps.clock, user.id, chat.id, first)
+                i18n.set_language(stored if stored in clinic.languages else clinic.default_language)
             stop = False
             for guard in guards:
                 if await guard(update, context):
@@ -226,7 +230,7 @@ def _input_runner(flows: dict[str, Handler], staff_flows: frozenset[str], free_t
 def main_menu(deps: Deps) -> InlineKeyboardMarkup:
     """The /start menu: every feature's menu items, in their declared order."""
     items = sorted((item for feature in deps.features for item in feature.menu), key=lambda item: item.order)
-    return keyboards.column((item.label, OpenMenuItem(item.key).pack()) for item in items)
+    return keyboards.column((i18n.translate(item.label), OpenMenuItem(item.key).pack()) for item in items)
 
 
 async def _unknown_command(update: Update, context: WellbotContext) -> None:

@@ -13,12 +13,14 @@ from wellbot.bot.messaging import answer, reply, show
 from wellbot.clinic_info import actions, logic
 from wellbot.clinic_info.buttons import ShowFact
 from wellbot.core import patients
+from wellbot.core.i18n import N_
 
 log = logging.getLogger(__name__)
 
 # Button labels, by fact.
-LABELS = {"hours": "🕘 Opening hours", "address": "📍 Address and map", "phone": "📞 Phone",
-          "parking": "🅿️ Parking", "transit": "🚌 Bus and train", "prices": "💲 Prices", "insurance": "🧾 Insurance"}
+LABELS = {"hours": N_("🕘 Opening hours"), "address": N_("📍 Address and map"), "phone": N_("📞 Phone"),
+          "parking": N_("🅿️ Parking"), "transit": N_("🚌 Bus and train"), "prices": N_("💲 Prices"),
+          "insurance": N_("🧾 Insurance")}
 
 
 def info_keyboard(deps: Deps) -> InlineKeyboardMarkup:

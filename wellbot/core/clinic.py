@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,9 @@ from wellbot.core import phones
 from wellbot.core.errors import ConfigError
 
 KEY_PATTERN = re.compile(r"^[a-z0-9_]{1,24}$")  # short: keys travel inside callback_data
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")  # "en", "es", "pt-br": Telegram's language_code form
+DEFAULT_LANGUAGE = "en"
+KEYED_ARRAYS = ("services", "practitioners")  # arrays of tables an overlay matches entry by entry on `key`
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,17 @@ class Clinic:
     services: tuple[Service, ...]
     topics: tuple[Topic, ...]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)  # `[clinic] languages`, the default first
+    default_language: str = DEFAULT_LANGUAGE
+    # lang -> this clinic with `clinic.<lang>.toml`'s texts merged in (the default language is the clinic itself)
+    translations: dict[str, Clinic] = field(repr=False, compare=False, default_factory=dict)
+    overlays: dict[str, dict[str, Any]] = field(repr=False, compare=False, default_factory=dict)  # as read
+
+    def localized(self, lang: str | None) -> Clinic:
+        """This clinic in `lang`: its overlay's texts where given, the clinic file's elsewhere."""
+        if lang is None or lang == self.default_language:
+            return self
+        return self.translations.get(lang, self)
 
     @property
     def directory(self) -> Path:
@@ -93,8 +107,72 @@ def load_clinic(path: Path) -> Clinic:
         raise ConfigError(where, f"is not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(where, f"cannot be read: {exc}") from None
+    base = _build(path, raw, where)
+    translations = {}
+    overlays = {}
+    for lang in base.languages[1:]:  # the default language is the clinic file itself
+        overlay = _read_overlay(path, lang)
+        overlays[lang] = overlay
+        translations[lang] = _build(path, merge_overlay(raw, overlay), f"{overlay_path(path, lang)} over {where}")
+    return replace(base, translations=translations, overlays=overlays)
+
+
+def overlay_path(path: Path, lang: str) -> Path:
+    """`clinic.<lang>.toml` beside the clinic file (`<stem>.<lang>.toml` for any stem)."""
+    return path.with_name(f"{path.stem}.{lang}{path.suffix}")
+
+
+def _read_overlay(path: Path, lang: str) -> dict[str, Any]:
+    """The overlay's tables, or {} when there is none (every text then falls back to the clinic file)."""
+    file = overlay_path(path, lang)
+    if not file.is_file():
+        return {}
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(file), f"is not valid TOML: {exc}") from None
+
+
+def merge_overlay(base: Any, overlay: Any) -> Any:
+    """The clinic file with a language overlay's texts merged in, key by key.
+
+    Tables merge recursively; arrays of tables carrying a `key` (services,
+    practitioners, intake questions, news topics) merge entry by entry on it;
+    any other array (choice options) is taken position by position, the base's
+    value standing in where the overlay's list is shorter. Keys the overlay adds
+    that the base lacks are ignored: an overlay translates, it never configures.
+    """
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        return {key: merge_overlay(value, overlay[key]) if key in overlay else value for key, value in base.items()}
+    if isinstance(base, list) and isinstance(overlay, list):
+        if base and all(isinstance(e, dict) and "key" in e for e in base):
+            by_key = {e.get("key"): e for e in overlay if isinstance(e, dict)}
+            return [merge_overlay(e, by_key[e["key"]]) if e["key"] in by_key else e for e in base]
+        return [merge_overlay(b, overlay[i]) if i < len(overlay) else b for i, b in enumerate(base)]
+    if isinstance(base, str) and isinstance(overlay, str) and overlay.strip():
+        return overlay
+    return base
+
+
+def _languages(info: dict[str, Any], where: str) -> tuple[tuple[str, ...], str]:
+    """`languages` and `default_language` from [clinic]: the default is always offered, listed first."""
+    default = info.get("default_language", DEFAULT_LANGUAGE)
+    if not isinstance(default, str) or not LANGUAGE_PATTERN.match(default):
+        raise ConfigError(where, f"`default_language` {default!r} must be a language code such as \"en\" or \"es\"")
+    listed = info.get("languages", [default])
+    if not isinstance(listed, list) or not all(isinstance(x, str) and LANGUAGE_PATTERN.match(x) for x in listed):
+        raise ConfigError(where, "`languages` must be a list of language codes such as [\"en\", \"es\"]")
+    ordered = [default, *(x for x in listed if x != default)]
+    return tuple(dict.fromkeys(ordered)), default
+
+
+def _build(path: Path, raw: dict[str, Any], where: str) -> Clinic:
+    """Validate the tables of a clinic file (or of a clinic file with an overlay merged in)."""
     info = _table(raw, "clinic", where)
+    languages, default = _languages(info, f"{where} [clinic]")
     return Clinic(
+        languages=languages,
+        default_language=default,
         path=path,
         name=_text(info, "name", f"{where} [clinic]"),
         address=_text(info, "address", f"{where} [clinic]"),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 
+from wellbot.core import i18n, patients
 from wellbot.core.clinic import Clinic
 from wellbot.core.clock import Clock
 from wellbot.core.flows import FlowStore
@@ -54,3 +55,26 @@ class Deps:
     outbox: Any = None  # the running outbox deliverer (wellbot.bot.outbox.Outbox)
     bulk_read_timeout: float | None = None  # seconds a bulk push waits for Telegram's answer (None: the default)
     monitor: Monitor = field(default_factory=Monitor)  # metrics and health for operators (wellbot.bot.monitor)
+
+    @property
+    def base_clinic(self) -> Clinic:
+        """The clinic file in its default language (staff screens, keys, rules)."""
+        return self._clinic
+
+    def language_of(self, user_id: int | None) -> str:
+        """The patient's stored language if the clinic still offers it, else the clinic's default."""
+        return patients.language_of(self.db, user_id, self._clinic.languages, self._clinic.default_language)
+
+
+def _clinic(self: Deps) -> Clinic:
+    """The clinic in the language being written (wellbot.core.i18n): its texts as the reader should see them."""
+    return self._clinic.localized(i18n.current_language())
+
+
+def _set_clinic(self: Deps, clinic: Clinic) -> None:
+    self._clinic = clinic
+
+
+# A property over the dataclass field: every `deps.clinic.services[...].name` a handler reads is in the
+# patient's language without each caller passing it. Assigning (build_deps, tests) sets the base clinic.
+Deps.clinic = property(_clinic, _set_clinic)  # type: ignore[assignment,method-assign]

@@ -17,17 +17,40 @@ BLOCKED = "blocked"
 
 
 
-def touch(db: Database, clock: Clock, user_id: int, chat_id: int) -> None:
-    """Record that a user wrote to the bot (creating their row on first contact)."""
+def touch(db: Database, clock: Clock, user_id: int, chat_id: int, language: str | None = None) -> str | None:
+    """Record that a user wrote to the bot (creating their row on first contact).
+
+    `language` (Telegram's language_code already matched to a configured
+    language) is kept only while the patient has none: first contact, or a
+    patient from before languages; after that only /language changes it.
+    Returns the patient's stored language.
+    """
     now = to_db(clock.now())
-    db.execute(
+    row = db.execute(
         """
-        insert into patients (user_id, chat_id, status, created_at, last_seen_at)
-        values (?, ?, 'active', ?, ?)
-        on conflict(user_id) do update set chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at
+        insert into patients (user_id, chat_id, status, created_at, last_seen_at, language)
+        values (?, ?, 'active', ?, ?, ?)
+        on conflict(user_id) do update set chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at,
+            language = coalesce(patients.language, excluded.language)
+        returning language
         """,
-        [user_id, chat_id, now, now],
-    )
+        [user_id, chat_id, now, now, language],
+    ).fetchall()  # read to the end: a RETURNING statement left half-read keeps its transaction open
+    return row[0][0] if row else language
+
+
+def language_of(db: Database, user_id: int | None, languages: Sequence[str], default: str) -> str:
+    """The patient's language if it is still offered, else `default`."""
+    if user_id is None:
+        return default
+    row = next(db.query("select language from patients where user_id = ?", [user_id]), None)
+    stored = row["language"] if row else None
+    return stored if stored in languages else default
+
+
+def set_language(db: Database, user_id: int, language: str) -> None:
+    """Store the language a patient chose."""
+    db.execute("update patients set language = ? where user_id = ?", [language, user_id])
 
 
 def is_blocked(db: Database, user_id: int) -> bool:

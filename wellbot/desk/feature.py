@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, MenuItem
 from wellbot.core.deps import Deps
+from wellbot.core.i18n import N_
 from wellbot.desk import handlers, store, web
 from wellbot.desk.buttons import AskDesk, DeskClose, DeskReply
 from wellbot.desk.config import desk_config
@@ -18,14 +19,14 @@ def check_config(deps: Deps) -> None:
 FEATURE = Feature(
     name="desk",
     commands=[
-        Command("ask", "Write to the front desk (a person replies here)", handlers.ask_command, usage="[message]"),
+        Command("ask", N_("Write to the front desk (a person replies here)"), handlers.ask_command, usage="[message]"),
         Command("inbox", "Open conversations with patients", handlers.inbox_command, staff=True),
         Command("desk", "Open the staff desk (schedule, patients, inbox) as a Mini App", handlers.desk_command,
                 staff=True),
         Command("calendar_feed", "Your secret calendar (iCalendar) address, or revoke it",
                 handlers.calendar_feed_command, staff=True, usage="[revoke]"),
     ],
-    menu=[MenuItem("ask", "💬 Talk to a person", handlers.ask_person, order=80)],
+    menu=[MenuItem("ask", N_("💬 Talk to a person"), handlers.ask_person, order=80)],
     buttons=[
         ButtonRoute.typed(AskDesk, handlers.ask_pressed),
         # Staff-only: the router checks the presser against the staff list on every press.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
 from wellbot.faq import cli as faq_cli
 from wellbot.faq.handlers import (
+from wellbot.core.i18n import N_
     ShowAnswer,
     TopicPage,
     TopicsPage,
@@ -24,10 +25,10 @@ from wellbot.faq.handlers import (
 FEATURE = Feature(
     name="faq",
     cli=faq_cli.COMMANDS,  # wellbot faq reload
-    commands=[Command("faq", "Questions & answers", faq_command, usage="[words]")],
+    commands=[Command("faq", N_("Questions & answers"), faq_command, usage="[words]")],
     buttons=[ButtonRoute.typed(TopicsPage, topics_pressed), ButtonRoute.typed(TopicPage, topic_pressed),
              ButtonRoute.typed(ShowAnswer, answer_pressed)],
-    menu=[MenuItem("faq", "Questions & answers", show_topics, order=30)],
+    menu=[MenuItem("faq", N_("Questions & answers"), show_topics, order=30)],
     deep_links={"faq": show_topics},
     startup=[watch_sighup],
     shutdown=[unwatch_sighup],

@@ -22,13 +22,14 @@ from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, show
+from wellbot.core.i18n import N_
 from wellbot.desk.buttons import AskDesk
 from wellbot.faq import actions, loading, search, store
 from wellbot.triage.handlers import screen
 
 log = logging.getLogger(__name__)
 
-ASK_DESK_LABEL = "💬 Ask the front desk"
+ASK_DESK_LABEL = N_("💬 Ask the front desk")
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,11 @@ class ShowAnswer(Button, tag="faq:a"):
 TOPICS_PER_PAGE = 6
 QUESTIONS_PER_PAGE = 6
 MAX_LABEL = 60  # characters of a question shown on a button
-BOOK_LABEL = "Book a visit"
-BACK_LABEL = "« Back"
-TOPICS_LABEL = "All topics"
-PREVIOUS_LABEL = "« Previous"
-NEXT_LABEL = "Next »"
+BOOK_LABEL = N_("Book a visit")
+BACK_LABEL = N_("« Back")
+TOPICS_LABEL = N_("All topics")
+PREVIOUS_LABEL = N_("« Previous")
+NEXT_LABEL = N_("Next »")
 
 
 def _pages(count: int, size: int) -> int:

@@ -21,13 +21,14 @@ from wellbot.bot import keyboards
 from wellbot.bot.lanes import READ_TIMEOUT, LaneRequest
 from wellbot.bot.messaging import may_have_arrived
 from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
+from wellbot.core.i18n import N_
 from wellbot.newsletter.engine import Delivery, Outcome, PushResult
 from wellbot.subscriptions.buttons import ManageTopics, Unsubscribe
 
 log = logging.getLogger(__name__)
 
-UNSUBSCRIBE_LABEL = "Unsubscribe"
-MANAGE_LABEL = "Manage topics"
+UNSUBSCRIBE_LABEL = N_("Unsubscribe")
+MANAGE_LABEL = N_("Manage topics")
 CHAT_GONE = ("chat not found", "user is deactivated", "peer_id_invalid")
 
 

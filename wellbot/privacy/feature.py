@@ -7,6 +7,7 @@ from telegram.ext import MessageHandler, filters
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
 from wellbot.bot.router import MAIN_GROUP
 from wellbot.privacy.handlers import (
+from wellbot.core.i18n import N_
     CONFIRM_STEP,
     FORGET_FLOW,
     MEDIA,
@@ -27,9 +28,9 @@ from wellbot.privacy.handlers import (
 FEATURE = Feature(
     name="privacy",
     commands=[
-        Command("privacy", "What we store about you, and why", show_privacy),
-        Command("mydata", "Get a copy of your data", send_my_data),
-        Command("forget", "Erase your data", ask_to_forget),
+        Command("privacy", N_("What we store about you, and why"), show_privacy),
+        Command("mydata", N_("Get a copy of your data"), send_my_data),
+        Command("forget", N_("Erase your data"), ask_to_forget),
     ],
     buttons=[ButtonRoute.typed(EraseData, erase_pressed), ButtonRoute.typed(KeepData, keep_pressed)],
     flow_steps=[FlowSteps(FORGET_FLOW, {CONFIRM_STEP: frozenset({EraseData, KeepData})},

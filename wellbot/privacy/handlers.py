@@ -19,6 +19,7 @@ from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import reply, show
 from wellbot.core.flows import Flow
+from wellbot.core.i18n import N_
 from wellbot.privacy import actions
 from wellbot.privacy import store as personal_data
 
@@ -41,8 +42,8 @@ class KeepData(Button, tag="priv:keep"):
 
     token: str
 
-ERASE_LABEL = "Yes, erase my data"
-KEEP_LABEL = "No, keep my data"
+ERASE_LABEL = N_("Yes, erase my data")
+KEEP_LABEL = N_("No, keep my data")
 RETENTION_JOB = "privacy_retention"
 RETENTION_INTERVAL = timedelta(days=1)
 RETENTION_FIRST_RUN = timedelta(minutes=1)  # soon after start, not in the middle of start-up

@@ -15,6 +15,7 @@ from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import Deps
 from wellbot.core.clock import from_db
+from wellbot.core.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,11 @@ class CheckinScore(Button, tag="rem:ci"):
     score: int
 
 
-CONFIRM_LABEL = "✅ Confirm"
-RESCHEDULE_LABEL = "🔁 Reschedule"
-CANCEL_LABEL = "✖️ Cancel visit"
-LATE_LABEL = "🕒 Running late"
-CALL_LABEL = "📞 Call the clinic"
+CONFIRM_LABEL = N_("✅ Confirm")
+RESCHEDULE_LABEL = N_("🔁 Reschedule")
+CANCEL_LABEL = N_("✖️ Cancel visit")
+LATE_LABEL = N_("🕒 Running late")
+CALL_LABEL = N_("📞 Call the clinic")
 SCORES = range(0, 11)
 SCORES_PER_ROW = 6
 

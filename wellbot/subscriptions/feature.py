@@ -26,6 +26,7 @@ from __future__ import annotations
 from telegram.ext import ChatMemberHandler
 
 from wellbot.bot.features import Command, Feature, MenuItem
+from wellbot.core.i18n import N_
 from wellbot.subscriptions import handlers, logic
 from wellbot.subscriptions.handlers import news_footer_buttons
 
@@ -37,13 +38,13 @@ MENU_ORDER = 40
 FEATURE = Feature(
     name="subscriptions",
     commands=[
-        Command("subscribe", "Sign up for health news", handlers.open_news),
-        Command("news", "Your health news: topics, pause, stop", handlers.show_manage),
-        Command("unsubscribe", "Stop health news at once", handlers.unsubscribe_command),
+        Command("subscribe", N_("Sign up for health news"), handlers.open_news),
+        Command("news", N_("Your health news: topics, pause, stop"), handlers.show_manage),
+        Command("unsubscribe", N_("Stop health news at once"), handlers.unsubscribe_command),
         Command("subscribers", "Health-news subscribers by status and topic", handlers.subscribers, staff=True),
     ],
     buttons=handlers.ROUTES,
-    menu=[MenuItem(MENU_KEY, "Health news", handlers.open_news, order=MENU_ORDER)],
+    menu=[MenuItem(MENU_KEY, N_("Health news"), handlers.open_news, order=MENU_ORDER)],
     deep_links={MENU_KEY: handlers.open_news},
     handlers=[(ChatMemberHandler(handlers.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER), 0)],
     checks=[handlers.check_news_settings],

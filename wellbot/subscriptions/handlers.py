@@ -21,6 +21,7 @@ from wellbot.bot.features import ButtonRoute
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.core import patients
 from wellbot.core.errors import ConfigError
+from wellbot.core.i18n import N_
 from wellbot.subscriptions import actions, logic
 from wellbot.subscriptions.buttons import (
     BackToNews,
@@ -40,16 +41,16 @@ from wellbot.subscriptions.logic import Origin, Outcome, State, Status
 log = logging.getLogger(__name__)
 
 
-LABEL_UNSUBSCRIBE = "Unsubscribe"
-LABEL_MANAGE = "Manage topics"
-LABEL_YES = "Yes, send me health news"
-LABEL_NO = "No, thanks"
-LABEL_SUBSCRIBE = "Subscribe"
-LABEL_CHANGE_TOPICS = "Change topics"
-LABEL_PAUSE = "Pause"
-LABEL_RESUME = "Resume news"
-LABEL_SAVE = "Save topics"
-LABEL_BACK = "Back"
+LABEL_UNSUBSCRIBE = N_("Unsubscribe")
+LABEL_MANAGE = N_("Manage topics")
+LABEL_YES = N_("Yes, send me health news")
+LABEL_NO = N_("No, thanks")
+LABEL_SUBSCRIBE = N_("Subscribe")
+LABEL_CHANGE_TOPICS = N_("Change topics")
+LABEL_PAUSE = N_("Pause")
+LABEL_RESUME = N_("Resume news")
+LABEL_SAVE = N_("Save topics")
+LABEL_BACK = N_("Back")
 ON, OFF_MARK = "✅", "⬜"
 
 CONSENT_TEMPLATE = "sub_consent"

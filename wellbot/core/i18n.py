@@ -1,0 +1,101 @@
+"""Languages: which one a patient speaks, and the catalogue of words written in Python code.
+
+Templates are translated by folder (`templates/<lang>/`, see wellbot.bot.render);
+the few words that live in Python (button labels, command descriptions) are
+gettext messages: marked with `N_()` where they are declared, translated with
+`_()` where they are shown, from `wellbot/locale/<lang>/LC_MESSAGES/wellbot.po`
+(Babel's `read_po` at start, so a wheel needs no compile step).
+
+The language of the message being written is a context variable, like a web
+framework's request locale: the router sets it for each update (the patient's
+stored language), and every bulk or scheduled sender sets it for each recipient
+with `speaking(lang)`. asyncio gives each update's task its own copy, so one
+patient's language never leaks into another's reply.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+log = logging.getLogger(__name__)
+
+SOURCE_LANGUAGE = "en"  # the language the Python strings and the top-level templates are written in
+DOMAIN = "wellbot"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+_current: ContextVar[str | None] = ContextVar("wellbot_language", default=None)
+
+
+def current_language() -> str | None:
+    """The language of the message being written, or None outside any patient's context."""
+    return _current.get()
+
+
+def set_language(lang: str | None) -> None:
+    """Make `lang` the language of everything the current task writes from now on."""
+    _current.set(lang)
+
+
+@contextmanager
+def speaking(lang: str | None) -> Iterator[None]:
+    """Write in `lang` inside the block (a sender looping over recipients)."""
+    token = _current.set(lang)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def match_language(code: str | None, languages: Iterable[str], default: str) -> str:
+    """The configured language closest to Telegram's `language_code`: "es-MX" -> "es", "fr" -> default."""
+    offered = list(languages)
+    if not code:
+        return default
+    tag = code.strip().lower().replace("_", "-")
+    if tag in offered:
+        return tag
+    primary = tag.split("-", 1)[0]
+    return primary if primary in offered else default
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """msgid -> translation for `lang` (empty for the source language or a language with no .po)."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if lang == SOURCE_LANGUAGE or not path.is_file():
+        return {}
+    with path.open("rb") as file:
+        catalog = read_po(file, locale=lang, domain=DOMAIN)
+    return {str(m.id): str(m.string) for m in catalog
+            if m.id and isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy}
+
+
+def translate(message: str, lang: str | None = None) -> str:
+    """`message` in `lang` (default: the current language); unchanged when there is no translation."""
+    lang = lang or current_language()
+    if not lang or lang == SOURCE_LANGUAGE:
+        return message
+    return catalogue(lang).get(message, message)
+
+
+def _(message: str) -> str:
+    """gettext: `message` in the current language."""
+    return translate(message)
+
+
+def N_(message: str) -> str:
+    """Mark a string for the catalogue where it is declared; it is translated where it is shown."""
+    return message
+
+
+def shipped_catalogues() -> list[str]:
+    """The languages that have a .po file in this installation."""
+    return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()) \
+        if LOCALE_DIR.is_dir() else []
