@@ -56,9 +56,11 @@ async def test_set_my_commands_matches_the_registry(bot):
     await bot.settle()
     commands = all_commands(FEATURES)
     published = {scope: [c["command"] for c in entries] for scope, entries in bot.server.commands.items()}
-    patient_scope = [names for scope, names in published.items() if "default" in scope]
+    patient_scope = {scope: names for scope, names in published.items() if scope.startswith("default")}
     staff_scope = [names for scope, names in published.items() if str(STAFF_ID) in scope]
-    assert patient_scope == [[c.name for c in commands if not c.staff]]
+    # One patient menu per configured language: the default one without language_code, Spanish with "es".
+    assert patient_scope == {"default": [c.name for c in commands if not c.staff],
+                             "default:es": [c.name for c in commands if not c.staff]}
     assert staff_scope == [[c.name for c in commands]]
 
 

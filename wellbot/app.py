@@ -44,6 +44,7 @@ from wellbot.core.i18n import translate
 from wellbot.core.settings import Settings
 from wellbot.desk import feature as desk
 from wellbot.faq import feature as faq
+from wellbot.languages import feature as languages
 from wellbot.newsletter import feature as newsletter
 from wellbot.privacy import feature as privacy
 from wellbot.privacy import store as privacy_store
@@ -72,6 +73,7 @@ FEATURES: list[Feature] = [
     desk.FEATURE,  # the staff desk: the front-desk inbox, the Mini App, calendar feeds
     privacy.FEATURE,
     clinic_info.FEATURE,  # "Clinic info": hours, address with a map pin, phone, parking, prices
+    languages.FEATURE,  # /language and the "Language" menu item
 ]
 GUARDS: list[router.Guard] = []
 GUARDS += guards.GUARDS  # abuse guards: no-user updates, groups, flood, text length

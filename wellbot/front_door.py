@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import ReplyKeyboardRemove, Update
 
@@ -10,7 +11,7 @@ from wellbot.bot.deps import WellbotContext
 from wellbot.bot.features import Command, Feature, all_commands
 from wellbot.bot.messaging import reply
 from wellbot.bot.router import main_menu
-from wellbot.core.i18n import N_
+from wellbot.core.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ async def show_help(update: Update, context: WellbotContext) -> None:
     commands = all_commands(context.deps.features)
     staff = context.deps.settings.is_staff(update.effective_user.id)
     await reply(update, context, "help",
-                commands=[c for c in commands if not c.staff],
+                commands=[replace(c, description=_(c.description)) for c in commands if not c.staff],
                 staff_commands=[c for c in commands if c.staff] if staff else [])
 
 

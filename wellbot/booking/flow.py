@@ -205,7 +205,8 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
         _button(LATER, PageDays(token, (end + timedelta(days=1)).strftime(DAY_FORMAT))) if end < last else None,
     ) if b])
     month_mode = "to" in state.data
-    rows.append([_button(MONTH_LABEL.format(name=dates.show(m, "month").capitalize()), PickMonth(token, m.strftime("%Y%m")))
+    rows.append([_button(MONTH_LABEL.format(name=dates.show(m, "month").capitalize()),
+                         PickMonth(token, m.strftime("%Y%m")))
                  for m in months_between(first, last) if not (month_mode and m == start.replace(day=1))])
     rows.append([_button(FIRST_AVAILABLE, FirstAvailable(token))])
     if "visit" not in state.data:

@@ -71,7 +71,8 @@ async def show_preferences(update: Update, context: WellbotContext, state: Flow)
     open_days = sorted(rules_of(deps).hours)
     chosen_days, chosen_parts = set(state.data["wl_days"]), set(state.data["wl_parts"])
     token = state.token
-    day_buttons = [flow._button(_tick(_(WEEKDAY_LABELS[d]), d in chosen_days), WaitlistDay(token, d)) for d in open_days]
+    day_buttons = [flow._button(_tick(_(WEEKDAY_LABELS[d]), d in chosen_days), WaitlistDay(token, d))
+                   for d in open_days]
     rows = [day_buttons[i:i + DAYS_PER_ROW] for i in range(0, len(day_buttons), DAYS_PER_ROW)]
     rows.append([flow._button(_tick(_(label), part in chosen_parts), WaitlistPart(token, part))
                  for part, label in PART_LABELS.items()])

@@ -6,9 +6,9 @@ Free text is the conversation feature's: it asks the FAQ when a message is not a
 from __future__ import annotations
 
 from wellbot.bot.features import ButtonRoute, Command, Feature, MenuItem
+from wellbot.core.i18n import N_
 from wellbot.faq import cli as faq_cli
 from wellbot.faq.handlers import (
-from wellbot.core.i18n import N_
     ShowAnswer,
     TopicPage,
     TopicsPage,

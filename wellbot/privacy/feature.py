@@ -6,8 +6,8 @@ from telegram.ext import MessageHandler, filters
 
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
 from wellbot.bot.router import MAIN_GROUP
-from wellbot.privacy.handlers import (
 from wellbot.core.i18n import N_
+from wellbot.privacy.handlers import (
     CONFIRM_STEP,
     FORGET_FLOW,
     MEDIA,
