@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 
 from wellbot.bot.deps import Deps
 from wellbot.bot.messaging import Markup, send
+from wellbot.core.i18n import speaking
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +25,9 @@ async def notify_staff(bot: Any, deps: Deps, template: str, *, keyboard: Markup 
         chats.append(deps.settings.staff_group_id)
     for staff_id in chats:
         try:
-            if await send(bot, deps, staff_id, template, keyboard=keyboard, **values):
+            with speaking(deps.base_clinic.default_language):  # staff read the clinic's default language
+                sent = await send(bot, deps, staff_id, template, keyboard=keyboard, **values)
+            if sent:
                 delivered += 1
         except TelegramError as exc:
             log.warning("staff notification failed staff_id=%s template=%s error=%s", staff_id, template,

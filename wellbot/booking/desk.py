@@ -255,7 +255,7 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     # shows in the staff desk and /mydata, and the patient can write back.
     outcome = await inbox.staff_message(deps, BotNotifier(context.bot, deps), user_id=state.data["to"],
                                         staff_id=update.effective_user.id, text=text,
-                                        keyboard=inbox_views.patient_keyboard())
+                                        keyboard=inbox_views.patient_keyboard)
     delivered = outcome is inbox.Outcome.SENT
     deps.flows.clear(state.user_id)
     log.info("staff message to patient user_id=%s staff_id=%s delivered=%s", state.data["to"],

@@ -35,7 +35,7 @@ from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, show
 from wellbot.core.flows import Flow
 from wellbot.core.hooks import Notifier
-from wellbot.core.i18n import N_, _
+from wellbot.core.i18n import N_, _, speaking
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +154,11 @@ async def offer_freed(deps: Deps, notifier: Notifier, visit: store.Visit) -> Non
         if patient_chat(deps, entry.user_id) is None:
             continue
         offer_id = store.create_offer(deps.db, entry.id, visit.start, expires, now)
-        keyboard = inline([[(CLAIM_LABEL, ClaimOffer(offer_id).pack())]])
-        await notifier.patient(entry.user_id, "book_waitlist_offer", keyboard=keyboard, service=service,
-                               start=visit.start, expires=expires)
+        with speaking(deps.language_of(entry.user_id)):  # the offer is written for the waiting patient
+            keyboard = inline([[(CLAIM_LABEL, ClaimOffer(offer_id).pack())]])
+            await notifier.patient(entry.user_id, "book_waitlist_offer", keyboard=keyboard,
+                                   service=deps.clinic.service(service.key) or service, start=visit.start,
+                                   expires=expires)
     log.info("freed time offered visit_id=%s offers=%s", visit.id, min(len(entries), MAX_OFFERS))
 
 
@@ -215,7 +217,9 @@ async def after_booking(deps: Deps, notifier: Notifier, visit: store.Visit) -> N
     day = visit.start.astimezone(deps.clinic.timezone).date()
     full = service is None or not _still_free(deps, service.duration_minutes, visit, day)
     for offer in store.settle_offers(deps.db, visit.service_key, visit.start, visit.user_id, full):
-        await notifier.patient(offer.user_id, "book_waitlist_gone", start=offer.start,
-                               service=service.name if service else visit.service_key)
+        with speaking(deps.language_of(offer.user_id)):
+            named = deps.clinic.service(visit.service_key)
+            await notifier.patient(offer.user_id, "book_waitlist_gone", start=offer.start,
+                                   service=named.name if named else visit.service_key)
 
 

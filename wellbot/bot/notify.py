@@ -13,6 +13,7 @@ from telegram.error import TelegramError
 
 from wellbot.bot.messaging import send
 from wellbot.core.deps import Deps
+from wellbot.core.i18n import speaking
 from wellbot.staff import notify_staff
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,18 @@ class BotNotifier:
         return await notify_staff(self.bot, self.deps, template, **values)
 
     async def patient(self, user_id: int | None, template: str, *, keyboard: Any = None, **values: Any) -> bool:
-        """Tell one patient in their private chat; False if unknown, erased, blocked or unreachable."""
+        """Tell one patient in their private chat, in their language; False if unknown, erased, blocked or unreachable.
+
+        `keyboard` may be a function building it, called in the patient's language (its labels are translated
+        when built): the notice goes to someone other than the person whose update is being handled.
+        """
         chat_id = patient_chat(self.deps, user_id)
         if chat_id is None:
             return False
         try:
-            return await send(self.bot, self.deps, chat_id, template, keyboard=keyboard, **values) is not None
+            with speaking(self.deps.language_of(user_id)):
+                markup = keyboard() if callable(keyboard) else keyboard
+                return await send(self.bot, self.deps, chat_id, template, keyboard=markup, **values) is not None
         except TelegramError as exc:
             log.warning("patient notice failed user_id=%s template=%s error=%s", user_id, template,
                         type(exc).__name__)

@@ -31,6 +31,7 @@ from wellbot.bot.features import Feature
 from wellbot.bot.messaging import may_have_arrived
 from wellbot.core import outbox
 from wellbot.core.deps import Deps
+from wellbot.core.i18n import speaking
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,9 @@ class Outbox:
         if performer is None:
             return LookupError(f"no performer for {effect.kind}")
         try:
-            await performer(self.deps, self.bot, effect)
+            # Written for the patient the effect concerns (staff notices switch to the default language).
+            with speaking(self.deps.language_of(effect.user_id)):
+                await performer(self.deps, self.bot, effect)
         except Exception as exc:
             return exc
         return None

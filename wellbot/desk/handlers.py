@@ -122,7 +122,7 @@ async def on_staff_text(update: Update, context: WellbotContext) -> None:
     thread_id = int(state.data["thread_id"])
     thread = store.get_thread(deps.db, thread_id)
     outcome = await actions.staff_reply(deps, BotNotifier(context.bot, deps), thread_id=thread_id, staff_id=staff_id,
-                                        text=update.message.text or "", keyboard=patient_keyboard())
+                                        text=update.message.text or "", keyboard=patient_keyboard)
     if outcome not in (actions.Outcome.TOO_LONG, actions.Outcome.EMPTY):
         deps.flows.clear(staff_id)
     await reply(update, context, "desk_reply_result", outcome=outcome.value,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from wellbot.bot.keyboards import inline
+from wellbot.core.i18n import N_
 from wellbot.desk.buttons import AskDesk, DeskClose, DeskReply
 
 REPLY_LABEL, CLOSE_LABEL = "✍️ Reply", "✅ Close"
-ANSWER_LABEL = "✍️ Write back"
+ANSWER_LABEL = N_("✍️ Write back")
 
 
 def staff_keyboard(thread_id: int) -> InlineKeyboardMarkup:

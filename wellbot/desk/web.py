@@ -271,10 +271,10 @@ class Message(Api):
                 if not deps.db.execute("select 1 from patients where user_id = ?", [int(ident)]).fetchone():
                     raise tornado.web.HTTPError(404)  # never wrote to the bot: no chat to reach
                 outcome = await actions.staff_message(deps, notifier, user_id=int(ident), staff_id=self.staff_id,
-                                                      text=text, keyboard=patient_keyboard())
+                                                      text=text, keyboard=patient_keyboard)
             else:
                 outcome = await actions.staff_reply(deps, notifier, thread_id=int(ident), staff_id=self.staff_id,
-                                                    text=text, keyboard=patient_keyboard())
+                                                    text=text, keyboard=patient_keyboard)
         self.finish({"ok": outcome is actions.Outcome.SENT, "outcome": outcome.value})
 
 

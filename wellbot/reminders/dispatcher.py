@@ -30,6 +30,7 @@ from wellbot.bot.deps import Deps
 from wellbot.bot.messaging import may_have_arrived, send_html
 from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
 from wellbot.core import patients
+from wellbot.core.i18n import speaking
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
 from wellbot.staff import notify_staff
@@ -200,7 +201,8 @@ class Dispatcher:
             store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now)
             await self._alert_blocked(row, visit)
             return
-        parts, keyboard = self._render(row, visit)
+        with speaking(deps.language_of(visit["user_id"])):  # each reminder in its patient's language
+            parts, keyboard = self._render(row, visit)
         result = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
         store.finish(deps.db, row["id"], result.status, result.outcome, deps.clock.now(), attempts=result.attempts,
                      message_id=result.message_id, last_error=result.last_error)
