@@ -65,3 +65,78 @@ def create_texts_per_language(db):
         )
         """
     )
+
+
+@migrations()
+def faq_rows_per_language(db):
+    """The FAQ tables keep one set of rows per language (the files are reloaded into them at every start).
+
+    The default language's full-text index stays `faq_fts`; each other language gets its own
+    (`faq_fts_<lang>`, made by the loader), so one language's entries never change another's
+    bm25 statistics.
+    """
+    for table in ("faq_vocab_edits", "faq_vocab", "faq_entries", "faq_synonyms", "faq_topics"):
+        db.execute(f"drop table {table}")
+    db.execute("delete from faq_fts")
+    db.execute(
+        """
+        create table faq_topics (
+            language text not null default 'en',
+            key text not null,
+            label text not null,
+            position integer not null,
+            primary key (language, key)
+        )
+        """
+    )
+    db.execute(
+        """
+        create table faq_entries (
+            language text not null default 'en',
+            id text not null,
+            topic text not null,
+            question text not null,
+            phrasings text not null default '[]',
+            tags text not null default '[]',
+            answer_html text not null,
+            service_key text,
+            clinical integer not null default 1,
+            position integer not null,
+            primary key (language, id),
+            foreign key (language, topic) references faq_topics(language, key)
+        )
+        """
+    )
+    db.execute("create index faq_entries_by_topic on faq_entries(language, topic, position)")
+    db.execute(
+        """
+        create table faq_synonyms (
+            language text not null default 'en',
+            phrase text not null,
+            meaning text not null,
+            primary key (language, phrase)
+        )
+        """
+    )
+    db.execute(
+        """
+        create table faq_vocab (
+            language text not null default 'en',
+            word text not null,
+            first text not null,
+            length integer not null,
+            primary key (language, word)
+        )
+        """
+    )
+    db.execute("create index faq_vocab_by_shape on faq_vocab(language, first, length)")
+    db.execute(
+        """
+        create table faq_vocab_edits (
+            language text not null default 'en',
+            variant text not null,
+            word text not null,
+            primary key (language, variant, word)
+        ) without rowid
+        """
+    )

@@ -26,16 +26,18 @@ def touch(db: Database, clock: Clock, user_id: int, chat_id: int, language: str 
     Returns the patient's stored language.
     """
     now = to_db(clock.now())
-    row = db.execute(
-        """
-        insert into patients (user_id, chat_id, status, created_at, last_seen_at, language)
-        values (?, ?, 'active', ?, ?, ?)
-        on conflict(user_id) do update set chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at,
-            language = coalesce(patients.language, excluded.language)
-        returning language
-        """,
-        [user_id, chat_id, now, now, language],
-    ).fetchall()  # read to the end: a RETURNING statement left half-read keeps its transaction open
+    # Inside atomic(): sqlite-utils leaves a statement that returns rows uncommitted on its own.
+    with db.atomic():
+        row = db.execute(
+            """
+            insert into patients (user_id, chat_id, status, created_at, last_seen_at, language)
+            values (?, ?, 'active', ?, ?, ?)
+            on conflict(user_id) do update set chat_id = excluded.chat_id, last_seen_at = excluded.last_seen_at,
+                language = coalesce(patients.language, excluded.language)
+            returning language
+            """,
+            [user_id, chat_id, now, now, language],
+        ).fetchall()  # read to the end before the commit: a half-read RETURNING statement is still running
     return row[0][0] if row else language
 
 

@@ -22,6 +22,7 @@ from wellbot.bot import keyboards
 from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, show
+from wellbot.core import i18n
 from wellbot.core.i18n import N_
 from wellbot.desk.buttons import AskDesk
 from wellbot.faq import actions, loading, search, store
@@ -86,9 +87,21 @@ def _nav_row(page: int, pages: int, button: Callable[[int], Button]) -> list[tup
     return row
 
 
+def faq_language(deps: Deps) -> str:
+    """The FAQ the reader gets: the one in their language if it is loaded, else the clinic's default language's."""
+    lang = i18n.current_language() or deps.base_clinic.default_language
+    return lang if lang in store.languages(deps.db) else deps.base_clinic.default_language
+
+
+def _entry(deps: Deps, entry_id: str) -> store.StoredEntry | None:
+    """An entry in the reader's language, else (not translated yet) in the default language."""
+    return (store.entry(deps.db, entry_id, faq_language(deps))
+            or store.entry(deps.db, entry_id, deps.base_clinic.default_language))
+
+
 def topics_keyboard(deps: Deps, page: int = 0) -> tuple[InlineKeyboardMarkup, int, int]:
     """The topic buttons of one page, with paging; returns (keyboard, page, pages)."""
-    topics = store.topics(deps.db)
+    topics = store.topics(deps.db, faq_language(deps))
     pages = _pages(len(topics), TOPICS_PER_PAGE)
     page = _clamp(page, pages)
     shown = topics[page * TOPICS_PER_PAGE : (page + 1) * TOPICS_PER_PAGE]
@@ -108,7 +121,7 @@ def answer_keyboard(entry: store.StoredEntry, back_page: int) -> InlineKeyboardM
 async def show_topics(update: Update, context: WellbotContext, page: int = 0) -> None:
     """Show the topic list (editing the pressed message when there is one)."""
     deps = context.deps
-    if store.entry_count(deps.db) == 0:
+    if store.entry_count(deps.db, faq_language(deps)) == 0:
         await show(update, context, "faq_empty")
         return
     keyboard, page, pages = topics_keyboard(deps, page)
@@ -118,7 +131,8 @@ async def show_topics(update: Update, context: WellbotContext, page: int = 0) ->
 async def show_questions(update: Update, context: WellbotContext, topic: str, page: int) -> None:
     """Show one page of a topic's questions."""
     deps = context.deps
-    label, entries = store.topic_label(deps.db, topic), store.questions(deps.db, topic)
+    lang = faq_language(deps)
+    label, entries = store.topic_label(deps.db, topic, lang), store.questions(deps.db, topic, lang)
     if label is None or not entries:
         await _gone(update, context)
         return
@@ -135,12 +149,12 @@ async def show_questions(update: Update, context: WellbotContext, topic: str, pa
 async def show_answer(update: Update, context: WellbotContext, entry_id: str) -> None:
     """Show an answer with its Book and Back buttons."""
     deps = context.deps
-    entry = store.entry(deps.db, entry_id)
+    entry = _entry(deps, entry_id)
     if entry is None:
         await _gone(update, context)
         return
-    settings = loading.settings_for(deps.clinic)
-    keyboard = answer_keyboard(entry, store.entry_page(deps.db, entry_id, QUESTIONS_PER_PAGE))
+    settings = loading.settings_for(deps.clinic)  # the disclaimer in the reader's language (the clinic overlay)
+    keyboard = answer_keyboard(entry, store.entry_page(deps.db, entry_id, QUESTIONS_PER_PAGE, faq_language(deps)))
     await show(update, context, loading.ANSWER_TEMPLATE, keyboard=keyboard, **loading.answer_values(entry, settings))
 
 
@@ -156,9 +170,12 @@ async def respond_to_text(update: Update, context: WellbotContext, text: str) ->
     Emergencies never get here: triage screens every typed text first.
     """
     deps = context.deps
-    outcome = search.find(deps.db, text)
-    log.info("faq search user_id=%s outcome=%s hits=%d", update.effective_user.id, outcome.kind.value,
-             len(outcome.hits))
+    lang, default = faq_language(deps), deps.base_clinic.default_language
+    outcome = search.find(deps.db, text, lang)
+    if outcome.kind is search.Kind.NONE and lang != default:  # the default language's FAQ may still know it
+        outcome = search.find(deps.db, text, default)
+    log.info("faq search user_id=%s language=%s outcome=%s hits=%d", update.effective_user.id, lang,
+             outcome.kind.value, len(outcome.hits))
     if outcome.kind is search.Kind.ANSWER:
         await show_answer(update, context, outcome.hits[0].entry_id)
     elif outcome.kind is search.Kind.CHOICES:
@@ -174,7 +191,7 @@ async def _offer_choices(update: Update, context: WellbotContext, outcome: searc
     """Up to three close candidates as buttons."""
     rows = []
     for hit in outcome.hits:
-        entry = store.entry(context.deps.db, hit.entry_id)
+        entry = _entry(context.deps, hit.entry_id)
         if entry is not None:
             rows.append([(_label(entry.question), ShowAnswer(entry.id).pack())])
     rows.append([(TOPICS_LABEL, TopicsPage(0).pack())])

@@ -8,12 +8,15 @@ No Telegram imports.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wellbot.bot.render import Renderer
 from wellbot.bot.telegram_html import split_message
 from wellbot.core.clinic import Clinic
 from wellbot.core.errors import ConfigError
+from wellbot.core.i18n import speaking
 from wellbot.faq import store
 from wellbot.faq.content import ENTRY_SUFFIX, Content, Entry, FaqSettings, faq_settings, load_content
 
@@ -48,13 +51,34 @@ def check_rendering(renderer: Renderer, content: Content, settings: FaqSettings)
             raise ConfigError(where, "answer is too long for one Telegram message; shorten or split it")
 
 
+def language_folder(settings: FaqSettings, lang: str, default: str) -> Path:
+    """Where `lang`'s FAQ lives: the folder itself for the default language, `<folder>/<lang>/` for the others."""
+    return settings.folder if lang == default else settings.folder / lang
+
+
+def load_languages(deps: Deps) -> dict[str, Content]:
+    """Every configured language's FAQ, validated and rendered as the bot would (a language without a folder
+    is left out: its readers get the default language's FAQ)."""
+    clinic = deps.base_clinic
+    services = [service.key for service in clinic.services]
+    contents: dict[str, Content] = {}
+    for lang in clinic.languages:
+        settings = settings_for(clinic.localized(lang))  # that language's disclaimer
+        folder = language_folder(settings, lang, clinic.default_language)
+        if lang != clinic.default_language and not folder.is_dir():
+            continue
+        content = load_content(folder, services, required=settings.folder_required or lang != clinic.default_language)
+        with speaking(lang):
+            check_rendering(deps.renderer, content, replace(settings, folder=folder))
+        contents[lang] = content
+    return contents
+
+
 def reload(deps: Deps) -> Content:
-    """Validate the FAQ folder completely, then replace the stored FAQ with it in one transaction."""
-    settings = settings_for(deps.clinic)
-    services = [service.key for service in deps.clinic.services]
-    content = load_content(settings.folder, services, required=settings.folder_required)
-    check_rendering(deps.renderer, content, settings)
-    store.replace_content(deps.db, content)
-    log.info("faq loaded entries=%d topics=%d synonyms=%d", len(content.entries), len(content.topics),
-             len(content.synonyms))
-    return content
+    """Validate every language's FAQ folder completely, then replace the stored FAQ in one transaction."""
+    contents = load_languages(deps)
+    store.replace_all(deps.db, contents)
+    for lang, content in contents.items():
+        log.info("faq loaded language=%s entries=%d topics=%d synonyms=%d", lang, len(content.entries),
+                 len(content.topics), len(content.synonyms))
+    return contents[deps.base_clinic.default_language]

@@ -21,9 +21,10 @@ from enum import Enum
 
 from sqlite_utils import Database
 
+from wellbot.core.i18n import SOURCE_LANGUAGE
 from wellbot.faq.content import normalize, words
-from wellbot.faq.store import one_deletion_keys
-from wellbot.language.words import fold, is_english, zipf
+from wellbot.faq.store import fts_table, one_deletion_keys
+from wellbot.language.words import fold, is_word, zipf
 
 # bm25 column weights: entry_id (not indexed), question, phrasings, tags, answer.
 WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
@@ -67,6 +68,23 @@ STOPWORDS = frozenset(
     wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
+# Spanish function words and "kind of question" words, as patients type them (with and without accents).
+SPANISH_STOPWORDS = frozenset(
+    """
+    a al algo alguien algun alguna alguno ante antes aqui aquí asi así aun aún bien buenas buenos cada como cómo
+    con cual cuál cuales cuando cuándo cuanto cuánto cuanta cuánta de del desde donde dónde el él ella ellas ellos
+    en entre era es esa ese eso esta está estas este esto estoy estan están fue gracias ha hace han hay hola
+    la las le les lo los me mi mis mucho muy nada ni no nos nosotros o otra otro para pero poco por porque qué que
+    quien quién se ser si sí sin sobre son soy su sus también tambien tan tengo tiene tienen todo todos tu tú
+    un una uno unos usted ustedes va vez y ya yo puedo puede pueden quiero quisiera saber favor pf xfa
+    """.split()  # noqa: SIM905 - a word list reads and diffs better as text
+)
+SPANISH_GENERIC = frozenset(
+    """
+    tratan tratamiento tratamientos ofrecen ofrece hacen dan usan sirve sirven funciona bueno mejor nuevo
+    cosa cosas persona significa llama explicar explica decir pregunta preguntas informacion información
+    """.split()  # noqa: SIM905 - a word list reads and diffs better as text
+)
 
 
 class Kind(Enum):
@@ -94,6 +112,12 @@ class Outcome:
     hits: tuple[Hit, ...] = ()
 
 
+# Per language: the words that never decide what a question is about. A language without its own
+# list uses the English ones (its search still works, with its function words as weak terms).
+STOPWORDS_BY_LANGUAGE = {"en": STOPWORDS, "es": SPANISH_STOPWORDS}
+GENERIC_BY_LANGUAGE = {"en": GENERIC, "es": SPANISH_GENERIC}
+
+
 def find_red_flag(text: str, phrases: tuple[str, ...] | list[str]) -> str | None:
     """The first red-flag phrase the text contains (word starts must match; endings may vary)."""
     flat = " ".join(words(text)) if text else ""
@@ -106,24 +130,26 @@ def find_red_flag(text: str, phrases: tuple[str, ...] | list[str]) -> str | None
     return None
 
 
-def search(db: Database, text: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
-    """Entries matching the text, best first; each carries how much of the patient's words it explains."""
-    own, terms = _own_and_all_terms(db, text)
+def search(db: Database, text: str, limit: int = SEARCH_LIMIT, language: str = SOURCE_LANGUAGE) -> list[Hit]:
+    """Entries of `language`'s FAQ matching the text, best first; each carries how much of the patient's words
+    it explains."""
+    own, terms = _own_and_all_terms(db, text, language)
     if not terms:
         return []
     match = " OR ".join(_quote(term) for term in terms)
+    fts = fts_table(language)
     rows = db.execute(
-        f"select entry_id, -bm25(faq_fts, {', '.join(map(str, WEIGHTS))}) as score, question, phrasings, tags, answer"
-        " from faq_fts where faq_fts match ? order by score desc limit ?",
+        f"select entry_id, -bm25({fts}, {', '.join(map(str, WEIGHTS))}) as score, question, phrasings, tags, answer"
+        f" from {fts} where {fts} match ? order by score desc limit ?",
         [match, RERANK_POOL],
     ).fetchall()
     stems = {_stem(term) for term in terms}
-    foreign = foreign_share(db, own)
+    foreign = foreign_share(db, own, language)
     hits = []
     for entry_id, score, question, phrasings, tags, answer in rows:
         asked = [_content_stems(text) for text in (question, *phrasings.splitlines())]
         everything = set().union(*asked, _content_stems(tags), _content_stems(answer))
-        share = explained(own, everything)
+        share = explained(own, everything, language)
         # An entry that explains more of what was asked ranks higher ...
         rank = score * (1 + COVERAGE_WEIGHT * coverage(stems, asked)) * share ** EXPLAINED_POWER
         # ... and words the whole FAQ never mentions make a partly explained question doubtful.
@@ -131,23 +157,24 @@ def search(db: Database, text: str, limit: int = SEARCH_LIMIT) -> list[Hit]:
     return sorted(hits, key=lambda hit: -hit.score)[:limit]
 
 
-def foreign_share(db: Database, own: dict[str, set[str]]) -> float:
+def foreign_share(db: Database, own: dict[str, set[str]], language: str = SOURCE_LANGUAGE) -> float:
     """The share of the patient's content words that no entry mentions at all ("cats", "email", "taxi")."""
     if not own:
         return 0.0
-    return sum(1 for word, stems in own.items() if len(stems) == 1 and not _known(db, word)) / len(own)
+    return sum(1 for word, stems in own.items() if len(stems) == 1 and not _known(db, word, language)) / len(own)
 
 
-def _known(db: Database, word: str) -> bool:
+def _known(db: Database, word: str, language: str = SOURCE_LANGUAGE) -> bool:
     """Whether any entry uses the word, or a word with the same stem ("hurting" -> "hurt")."""
-    if _indexed(db, word):
+    if _indexed(db, word, language):
         return True
     stem = _stem(word)
     return len(stem) >= MIN_TYPO_WORD and db.execute(
-        "select 1 from faq_vocab where word >= ? and word < ? limit 1", [stem, stem + "\uffff"]).fetchone() is not None
+        "select 1 from faq_vocab where language = ? and word >= ? and word < ? limit 1",
+        [language, stem, stem + "\uffff"]).fetchone() is not None
 
 
-def explained(own: dict[str, set[str]], entry_stems: set[str]) -> float:
+def explained(own: dict[str, set[str]], entry_stems: set[str], language: str = SOURCE_LANGUAGE) -> float:
     """The share of the patient's own content words that the entry (any part of it, or a synonym) covers.
 
     A word counts when its stem is in the entry, or when a synonym it is part
@@ -158,14 +185,14 @@ def explained(own: dict[str, set[str]], entry_stems: set[str]) -> float:
     """
     if not own:
         return 0.0
-    weights = {word: information(word) for word in own}
+    weights = {word: information(word, language) for word in own}
     total = sum(weights.values())
     return sum(weights[word] for word, stems in own.items() if stems & entry_stems) / total
 
 
-def information(word: str) -> float:
+def information(word: str, language: str = SOURCE_LANGUAGE) -> float:
     """How much a word says about what is asked: rarer words say more (never less than MIN_INFORMATION)."""
-    return max(MIN_INFORMATION, INFORMATION_CEILING - zipf(word))
+    return max(MIN_INFORMATION, INFORMATION_CEILING - zipf(word, language))
 
 
 def coverage(stems: set[str], questions: list[set[str]]) -> float:
@@ -203,25 +230,27 @@ def decide(hits: list[Hit]) -> Outcome:
     return Outcome(Kind.CHOICES, close)
 
 
-def find(db: Database, text: str) -> Outcome:
+def find(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome:
     """Search and decide in one call."""
-    return decide(search(db, text))
+    return decide(search(db, text, language=language))
 
 
-def query_terms(db: Database, text: str) -> list[str]:
+def query_terms(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> list[str]:
     """The words to search for: repaired, expanded with synonyms, without stopwords, de-duplicated."""
-    return _own_and_all_terms(db, text)[1]
+    return _own_and_all_terms(db, text, language)[1]
 
 
-def _own_and_all_terms(db: Database, text: str) -> tuple[dict[str, set[str]], list[str]]:
+def _own_and_all_terms(db: Database, text: str,
+                       language: str = SOURCE_LANGUAGE) -> tuple[dict[str, set[str]], list[str]]:
     """The patient's content words (each with the stems that explain it) and every search term."""
-    tokens = [repair(db, token) for token in words(fold(text))[:MAX_QUERY_WORDS]]
-    terms = [t for t in tokens if t not in STOPWORDS and t not in GENERIC]  # "explain" is not what is asked about
+    stopwords, generic = STOPWORDS_BY_LANGUAGE.get(language, STOPWORDS), GENERIC_BY_LANGUAGE.get(language, GENERIC)
+    tokens = [repair(db, token, language) for token in words(fold(text))[:MAX_QUERY_WORDS]]
+    terms = [t for t in tokens if t not in stopwords and t not in generic]  # "explain" is not what is asked about
     if not terms:  # "what do you treat": the generic words are all there is
-        terms = [t for t in tokens if t not in STOPWORDS]
+        terms = [t for t in tokens if t not in stopwords]
     own = {t: {_stem(t)} for t in terms}
-    for phrase, meaning in expansions(db, tokens):
-        added = [w for w in meaning.split() if w not in STOPWORDS]
+    for phrase, meaning in expansions(db, tokens, language):
+        added = [w for w in meaning.split() if w not in stopwords]
         terms.extend(added)
         phrase_stems = {_stem(w) for w in phrase.split()}
         for word in own:
@@ -230,55 +259,59 @@ def _own_and_all_terms(db: Database, text: str) -> tuple[dict[str, set[str]], li
     return own, list(dict.fromkeys(terms))
 
 
-def expand(db: Database, tokens: list[str]) -> list[str]:
+def expand(db: Database, tokens: list[str], language: str = SOURCE_LANGUAGE) -> list[str]:
     """Words the clinic's synonyms add for everyday phrases found in the tokens."""
-    return [word for _phrase, meaning in expansions(db, tokens) for word in meaning.split()]
+    return [word for _phrase, meaning in expansions(db, tokens, language) for word in meaning.split()]
 
 
-def expansions(db: Database, tokens: list[str]) -> list[tuple[str, str]]:
-    """(phrase, meaning) of each synonym whose everyday phrase is in the tokens (plurals and endings aside)."""
+def expansions(db: Database, tokens: list[str], language: str = SOURCE_LANGUAGE) -> list[tuple[str, str]]:
+    """(phrase, meaning) of each synonym of `language` whose everyday phrase is in the tokens (endings aside)."""
     padded = f" {' '.join(_stem(t) for t in tokens)} "
-    return [(phrase, meaning) for phrase, meaning in db.execute("select phrase, meaning from faq_synonyms").fetchall()
+    rows = db.execute("select phrase, meaning from faq_synonyms where language = ?", [language]).fetchall()
+    return [(phrase, meaning) for phrase, meaning in rows
             if f" {' '.join(_stem(w) for w in phrase.split())} " in padded]
 
 
-def repair(db: Database, token: str) -> str:
+def repair(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> str:
     """The vocabulary word a misspelt token most likely meant, or the token itself.
 
     A correctly spelt English word (wordfreq's list) is never repaired: "cats"
     must stay "cats" and be honestly unknown, not become "acts" or "cuts".
     """
-    if (not MIN_TYPO_WORD <= len(token) <= MAX_TYPO_WORD or not token.isalpha() or token in STOPWORDS
-            or is_english(token) or _indexed(db, token)):
+    if (not MIN_TYPO_WORD <= len(token) <= MAX_TYPO_WORD or not token.isalpha()
+            or token in STOPWORDS_BY_LANGUAGE.get(language, STOPWORDS)
+            or is_word(token, language) or _indexed(db, token, language)):
         return token
-    candidates = _one_edit_away(db, token) or _same_shape(db, token)
+    candidates = _one_edit_away(db, token, language) or _same_shape(db, token, language)
     # Typos rarely touch the first letter; the rule keeps "weather" from becoming "rather".
     candidates = [word for word in candidates if word[0] == token[0]]
     matches = difflib.get_close_matches(token, candidates, n=1, cutoff=TYPO_CUTOFF)
     return matches[0] if matches else token
 
 
-def _one_edit_away(db: Database, token: str) -> list[str]:
+def _one_edit_away(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> list[str]:
     """Vocabulary words one edit from the token, through their shared deletion keys (fast, indexed)."""
     keys = sorted(one_deletion_keys(token))
     rows = db.execute(
-        f"select distinct word from faq_vocab_edits where variant in ({', '.join('?' * len(keys))})", keys
+        f"select distinct word from faq_vocab_edits where language = ? and variant in ({', '.join('?' * len(keys))})",
+        [language, *keys],
     ).fetchall()
     return [word for (word,) in rows]
 
 
-def _same_shape(db: Database, token: str) -> list[str]:
+def _same_shape(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> list[str]:
     """Words with the same first letter and a similar length: the slower path for worse typos."""
     rows = db.execute(
-        "select word from faq_vocab where first = ? and length between ? and ?",
-        [token[0], len(token) - MAX_LENGTH_CHANGE, len(token) + MAX_LENGTH_CHANGE],
+        "select word from faq_vocab where language = ? and first = ? and length between ? and ?",
+        [language, token[0], len(token) - MAX_LENGTH_CHANGE, len(token) + MAX_LENGTH_CHANGE],
     ).fetchall()
     return [word for (word,) in rows]
 
 
-def _indexed(db: Database, token: str) -> bool:
+def _indexed(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> bool:
     """Whether the word (after stemming) occurs in any entry, so needs no repair."""
-    hit = db.execute("select 1 from faq_fts where faq_fts match ? limit 1", [_quote(token)]).fetchone()
+    fts = fts_table(language)
+    hit = db.execute(f"select 1 from {fts} where {fts} match ? limit 1", [_quote(token)]).fetchone()
     return hit is not None
 
 

@@ -52,14 +52,17 @@ def tokens(text: str) -> list[str]:
 
 
 @functools.cache
-def _zipf_table() -> dict[str, float]:
-    """Zipf frequency of every English word at least as common as KNOWN_WORD_ZIPF (loaded once, ~0.3 s)."""
+def _zipf_table(language: str = "en") -> dict[str, float]:
+    """Zipf frequency of every word of `language` at least as common as KNOWN_WORD_ZIPF (loaded once, ~0.3 s)."""
     import math
 
     import wordfreq  # imported here: loading the list is the slow part, and only needed once
 
     threshold = 10 ** (KNOWN_WORD_ZIPF - 9)
-    frequencies = wordfreq.get_frequency_dict("en", wordlist="large")
+    try:
+        frequencies = wordfreq.get_frequency_dict(language, wordlist="large")
+    except LookupError:  # a language wordfreq has no large list for: its best one
+        frequencies = wordfreq.get_frequency_dict(language, wordlist="best")
     return {word: round(math.log10(freq) + 9, 2) for word, freq in frequencies.items()
             if freq >= threshold and word.isalnum()}
 
@@ -79,9 +82,14 @@ def is_english(word: str) -> bool:
     return word in _zipf_table()
 
 
-def zipf(word: str) -> float:
-    """How common a word is in English (Zipf scale: 7 for "the", about 3 for "acupuncture"); 0 if not listed."""
-    return _zipf_table().get(word, 0.0)
+def zipf(word: str, language: str = "en") -> float:
+    """How common a word is in English, or `language` (Zipf scale: 7 for "the", about 3 for "acupuncture")."""
+    return _zipf_table(language).get(word, 0.0)
+
+
+def is_word(word: str, language: str = "en") -> bool:
+    """Whether a (folded) word is a correctly spelt, reasonably common word of `language` (wordfreq's list)."""
+    return word in _zipf_table(language)
 
 
 def repairable(word: str) -> bool:

@@ -110,3 +110,21 @@ class PreviewFor(Button, tag="dg:pv"):
 @dataclass(frozen=True)
 class SendDigest(Button, tag="dg:go"):
     """Queue the next digest now."""
+
+
+# --- versions in other languages (issue 17) -------------------------------------------------------
+
+@dataclass(frozen=True)
+class AddBroadcastText(Button, tag="bc:lang"):
+    """Write the draft broadcast's text in one more language."""
+
+    campaign_id: int
+    language: str
+
+
+@dataclass(frozen=True)
+class AddNewsText(Button, tag="nw:lang"):
+    """Write a saved news item's title and text in one more language."""
+
+    item_id: int
+    language: str

@@ -24,6 +24,7 @@ from wellbot.bot.telegram_html import MAX_MESSAGE_LENGTH, visible_length
 from wellbot.core.clinic import Clinic
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.errors import ConfigError
+from wellbot.core.i18n import speaking
 from wellbot.newsletter import store
 from wellbot.newsletter.engine import Campaign
 
@@ -81,17 +82,22 @@ def digest_config(clinic: Clinic) -> DigestConfig:
     return DigestConfig(str(schedule), start, end, max_items)
 
 
-def unseen_items(db: Database, user_id: int, topics: list[str], now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Published items on the subscriber's topics that they have not been sent, oldest first."""
+def unseen_items(db: Database, user_id: int, topics: list[str], now: datetime, limit: int,
+                 language: str | None = None) -> list[dict[str, Any]]:
+    """Published items on the subscriber's topics that they have not been sent, oldest first.
+
+    Title and body are the item's version in `language` when staff wrote one, else the default language's.
+    """
     return list(db.query(
         """
-        select i.* from news_items i
+        select i.*, coalesce(t.title, i.title) as title, coalesce(t.body, i.body) as body from news_items i
+        left join news_item_texts t on t.item_id = i.id and t.language = :language
         where i.publish_at <= :now
           and not exists (select 1 from news_received r where r.user_id = :user and r.item_id = i.id)
           and exists (select 1 from json_each(i.topics) t where t.value in (select value from json_each(:topics)))
         order by i.publish_at, i.id limit :limit
         """,
-        {"now": to_db(now), "user": user_id, "topics": json.dumps(topics), "limit": limit},
+        {"now": to_db(now), "user": user_id, "topics": json.dumps(topics), "limit": limit, "language": language},
     ))
 
 
@@ -109,9 +115,15 @@ def render_digest(renderer: Renderer, clinic: Clinic, rows: list[dict[str, Any]]
 
 
 def next_digest(db: Database, renderer: Renderer, clinic: Clinic, config: DigestConfig, user_id: int,
-                topics: list[str], now: datetime) -> tuple[str, list[int]]:
-    """What this subscriber would receive next: (text, item ids), or ("", []) if nothing is new."""
-    return render_digest(renderer, clinic, unseen_items(db, user_id, topics, now, config.max_items))
+                topics: list[str], now: datetime, language: str | None = None) -> tuple[str, list[int]]:
+    """What this subscriber would receive next, in their language: (text, item ids), or ("", []) if nothing is new.
+
+    `language` None or one the clinic no longer offers: the clinic's default.
+    """
+    lang = language if language in clinic.languages else clinic.default_language
+    with speaking(lang):
+        return render_digest(renderer, clinic.localized(lang),
+                             unseen_items(db, user_id, topics, now, config.max_items, lang))
 
 
 def make_planner(renderer: Renderer, clinic: Clinic, config: DigestConfig,
@@ -120,7 +132,7 @@ def make_planner(renderer: Renderer, clinic: Clinic, config: DigestConfig,
     def plan(db: Database, row: dict[str, Any]) -> Iterator[store.Planned]:
         for recipient in store.each_recipient(db, store.ALL):  # lazily: the store plans in steps
             text, ids = next_digest(db, renderer, clinic, config, recipient["user_id"],
-                                    json.loads(recipient["topics"]), now())
+                                    json.loads(recipient["topics"]), now(), recipient.get("language"))
             if ids:  # nobody gets an empty digest
                 yield store.Planned(recipient["user_id"], recipient["chat_id"], text, tuple(ids))
     return plan

@@ -125,6 +125,7 @@ class Delivery:
     chat_id: int
     text: str
     attempts: int = 0
+    language: str = ""  # the recipient's language (its buttons' labels); "": the clinic's default
 
 
 @dataclass(frozen=True)
@@ -600,7 +601,7 @@ class Engine:
             run.consecutive_errors += 1
             self._note(run, delivery, "pending", result.error)
             retry = Delivery(delivery.id, delivery.campaign_id, delivery.user_id, delivery.chat_id,
-                             delivery.text, attempts)
+                             delivery.text, attempts, delivery.language)
             self._retry_later(run, retry, backoff(attempts, self.config.backoff_base))
             self._check_threshold(run)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
 from wellbot.newsletter import cli as news_cli
-from wellbot.newsletter import digest_handlers, news_handlers, store
+from wellbot.newsletter import digest_handlers, news_handlers, store, translations
 from wellbot.newsletter.buttons import (
     ChooseAudience,
     DropBroadcast,
@@ -62,10 +62,13 @@ FEATURE = Feature(
              ButtonRoute.typed(ResendUncertain, resend, staff=True),
              ButtonRoute.typed(PreviewFor, digest_handlers.preview_pressed, staff=True),
              ButtonRoute.typed(SendDigest, digest_handlers.send_pressed, staff=True),
-             *news_handlers.ROUTES],
-    flow_steps=[BROADCAST_STEPS, news_handlers.NEWS_STEPS],
-    composing_flows=frozenset({FLOW, news_handlers.FLOW}),  # staff write health content: triage lets it through
-    staff_flows=frozenset({BROADCAST_STEPS.flow, news_handlers.NEWS_STEPS.flow}),  # end when staff rights do
+             *news_handlers.ROUTES,
+             *translations.ROUTES],  # "Add <language> version" of a draft broadcast or a saved news item
+    flow_steps=[BROADCAST_STEPS, news_handlers.NEWS_STEPS, translations.STEPS],
+    # staff write health content: triage lets it through
+    composing_flows=frozenset({FLOW, news_handlers.FLOW, translations.FLOW}),
+    # end when staff rights do
+    staff_flows=frozenset({BROADCAST_STEPS.flow, news_handlers.NEWS_STEPS.flow, translations.FLOW}),
     startup=[start_engine],
     shutdown=[stop_engine],
     checks=[check_settings, digest_handlers.check_digest],

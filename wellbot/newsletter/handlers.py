@@ -8,6 +8,7 @@ changes nothing); pressing "Send now" twice queues the broadcast once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from markupsafe import Markup
@@ -23,7 +24,8 @@ from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.bot.monitor import CountedMessenger
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.core.flows import Flow
-from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store
+from wellbot.core.i18n import speaking
+from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store, translations
 from wellbot.newsletter.buttons import (
     ChooseAudience,
     DropBroadcast,
@@ -111,9 +113,9 @@ async def start_engine(application: Application) -> None:
     config, paid = engine_config(deps.settings.extra)
     digest_config = digest.digest_config(deps.clinic)
     planners = {broadcast.KIND: broadcast.planner,
-                digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest_config, deps.clock.now)}
+                digest.KIND: digest.make_planner(deps.renderer, deps.base_clinic, digest_config, deps.clock.now)}
     messenger = await bulk_messenger(application.bot, config.max_in_flight, paid,
-                                     deps.bulk_read_timeout or READ_TIMEOUT)
+                                     deps.bulk_read_timeout or READ_TIMEOUT, deps.base_clinic.languages)
     records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked)
     # Wire pushes bypass the rate limiter, where the other sends are counted for /metrics.
     counted = CountedMessenger(messenger, deps.monitor) if isinstance(messenger, WireMessenger) else messenger
@@ -137,13 +139,20 @@ async def stop_engine(application: Application) -> None:
         await messenger.bot.shutdown()
 
 
-async def bulk_messenger(bot: Bot, lanes: int, paid: bool,
-                         read_timeout: float = READ_TIMEOUT) -> WireMessenger | TelegramMessenger:
+def _keyboard_in(lang: str) -> dict[str, Any]:
+    """The subscription buttons of a bulk message, in `lang`."""
+    with speaking(lang):
+        return subscription_keyboard().to_dict()
+
+
+async def bulk_messenger(bot: Bot, lanes: int, paid: bool, read_timeout: float = READ_TIMEOUT,
+                         languages: Sequence[str] = ()) -> WireMessenger | TelegramMessenger:
     """The engine's messenger: straight on the wire (a lane per push in flight), or through PTB behind a proxy."""
     limiter = getattr(bot, "rate_limiter", None)
     if not uses_proxy():
         # benchmarks/README.md, paid broadcast: PTB's objects cost more CPU per message than 1,000/s allows.
         return WireMessenger(bot.base_url, subscription_keyboard().to_dict(), lanes=lanes, paid=paid,
+                             keyboards={lang: _keyboard_in(lang) for lang in languages},
                              ready=limiter.bulk_ready if isinstance(limiter, BulkAwareRateLimiter) else None,
                              read_timeout=read_timeout)
     pushing = bulk_bot(bot, lanes, read_timeout)
@@ -211,8 +220,7 @@ async def choose_audience(update: Update, context: WellbotContext, button: Choos
     deps.flows.clear(user_id)
     await answer(update, context)
     await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
-    keyboard = keyboards.inline([[(SEND_LABEL, SendBroadcast(campaign_id).pack()),
-                                  (DROP_LABEL, DropBroadcast(campaign_id).pack())]])
+    keyboard = translations.broadcast_keyboard(deps, campaign_id)  # Send, Cancel, Add <language> version
     await reply(update, context, "bc_confirm", keyboard=keyboard, count=count,
                 audience=broadcast.audience_label(deps.clinic, audience))
 

@@ -211,3 +211,19 @@ def import_items(db: Database, clinic: Clinic, clock: Clock, text: str, fmt: str
         except ItemError as exc:
             raise ItemError(f"item {number} ({fields.get('title', '')[:40]!r}): {exc}") from None
     return add_items(db, clock, items)
+
+
+def set_item_text(db: Database, item_id: int, language: str, title: str, body: str) -> bool:
+    """A news item's title and text in one more language; False if the item is gone."""
+    if get_item(db, item_id) is None:
+        return False
+    db.execute("insert into news_item_texts (item_id, language, title, body) values (?, ?, ?, ?) "
+               "on conflict(item_id, language) do update set title = excluded.title, body = excluded.body",
+               [item_id, language, title, body])
+    return True
+
+
+def item_languages(db: Database, item_id: int) -> list[str]:
+    """The languages a news item has a version in, besides the default."""
+    return [row["language"] for row in db.query(
+        "select language from news_item_texts where item_id = ? order by language", [item_id])]

@@ -21,7 +21,7 @@ from wellbot.bot import keyboards
 from wellbot.bot.lanes import READ_TIMEOUT, LaneRequest
 from wellbot.bot.messaging import may_have_arrived
 from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
-from wellbot.core.i18n import N_
+from wellbot.core.i18n import N_, speaking
 from wellbot.newsletter.engine import Delivery, Outcome, PushResult
 from wellbot.subscriptions.buttons import ManageTopics, Unsubscribe
 
@@ -65,17 +65,28 @@ class TelegramMessenger:
     def __init__(self, bot: Any, paid: bool = False) -> None:
         self.bot = bot
         self.keyboard = subscription_keyboard()
+        self.keyboards: dict[str, InlineKeyboardMarkup] = {}  # per language, built on first use
         self.options: dict[str, Any] = {}
         if paid:
             self.options["allow_paid_broadcast"] = True
         if isinstance(getattr(bot, "rate_limiter", None), BulkAwareRateLimiter):
             self.options["rate_limit_args"] = BULK_BYPASS
 
+    def _keyboard(self, lang: str) -> InlineKeyboardMarkup:
+        """The subscription buttons in the recipient's language."""
+        if not lang:
+            return self.keyboard
+        if lang not in self.keyboards:
+            with speaking(lang):
+                self.keyboards[lang] = subscription_keyboard()
+        return self.keyboards[lang]
+
     async def push(self, delivery: Delivery) -> PushResult:
         """Send one delivery; map the Bot API's answer to an Outcome."""
         try:
             message = await self.bot.send_message(delivery.chat_id, delivery.text, parse_mode=ParseMode.HTML,
-                                                  reply_markup=self.keyboard, disable_web_page_preview=True,
+                                                  reply_markup=self._keyboard(delivery.language),
+                                                  disable_web_page_preview=True,
                                                   **self.options)
         except RetryAfter as exc:
             return PushResult(Outcome.RETRY_AFTER, retry_after=retry_seconds(exc.retry_after), error="429")

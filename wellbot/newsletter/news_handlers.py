@@ -19,7 +19,7 @@ from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.messaging import answer, reply, send_html, show
 from wellbot.core.clock import to_db
 from wellbot.core.flows import Flow
-from wellbot.newsletter import actions, digest, items
+from wellbot.newsletter import actions, digest, items, translations
 from wellbot.newsletter.buttons import NewsDelete, NewsDrop, NewsEditField, NewsSave, NewsTopic, NewsTopicsDone
 from wellbot.newsletter.messenger import subscription_keyboard
 
@@ -208,7 +208,8 @@ async def save(update: Update, context: WellbotContext, button: NewsSave, state:
         return
     item_id = actions.save_item(deps, item, state.data.get("edit_id"), state.user_id)
     deps.flows.clear(state.user_id)
-    await show(update, context, "news_saved", item_id=item_id or 0, found=item_id is not None)
+    await show(update, context, "news_saved", item_id=item_id or 0, found=item_id is not None,
+               keyboard=translations.news_keyboard(deps, item_id) if item_id is not None else None)
 
 
 async def drop(update: Update, context: WellbotContext, button: NewsDrop, state: Flow) -> None:

@@ -63,7 +63,7 @@ def each_recipient(db: Database, audience: str = ALL) -> Iterator[dict[str, Any]
     """The recipients one by one, read as they are used (a campaign plans 100,000 of them in steps)."""
     return iter(db.query(
         """
-        select p.user_id, p.chat_id, s.topics from subscriptions s join patients p on p.user_id = s.user_id
+        select p.user_id, p.chat_id, s.topics, p.language from subscriptions s join patients p on p.user_id = s.user_id
         where s.status = 'subscribed' and p.status = 'active'
           and (:topic is null or exists (select 1 from json_each(s.topics) where value = :topic))
         order by p.user_id
@@ -286,12 +286,14 @@ class SqliteStore:
         """Pending deliveries after `after_id`; recipients who left since the start are skipped."""
         rows = list(self.db.query(
             """
-            select d.id, d.user_id, d.chat_id, d.attempts,
-                   case when d.payload != '' then d.payload else c.body end as text,
+            select d.id, d.user_id, d.chat_id, d.attempts, coalesce(p.language, '') as language,
+                   case when d.payload != '' then d.payload else coalesce(t.body, c.body) end as text,
                    (s.status = 'subscribed' and p.status = 'active') as eligible
             from deliveries d join campaigns c on c.id = d.campaign_id
             left join subscriptions s on s.user_id = d.user_id
             left join patients p on p.user_id = d.user_id
+            -- a broadcast's version in the recipient's language, if staff wrote one; else the default text
+            left join campaign_texts t on t.campaign_id = c.id and t.language = p.language
             where d.campaign_id = ? and d.id > ? and d.status = 'pending'
             order by d.id limit ?
             """,
@@ -300,8 +302,8 @@ class SqliteStore:
         gone = [(self._now(), row["id"]) for row in rows if not row["eligible"]]
         if gone:
             self.db.conn.executemany("update deliveries set status = 'skipped', updated_at = ? where id = ?", gone)
-        return [Delivery(row["id"], campaign_id, row["user_id"], row["chat_id"], row["text"], row["attempts"])
-                for row in rows if row["eligible"]]
+        return [Delivery(row["id"], campaign_id, row["user_id"], row["chat_id"], row["text"], row["attempts"],
+                         row["language"]) for row in rows if row["eligible"]]
 
     def mark_sending(self, delivery_ids: list[int]) -> None:
         """Committed before the pushes: after a crash these rows are never pushed again."""
@@ -372,3 +374,15 @@ def erase_deliveries(db: Database, user_id: int, now: datetime) -> None:
     """Forget a patient's delivery rows (and stop any pending send to them)."""
     db.execute("delete from deliveries where user_id = ?", [user_id])
     db.execute("delete from news_received where user_id = ?", [user_id])
+
+
+def set_campaign_text(db: Database, campaign_id: int, language: str, body: str) -> None:
+    """A broadcast's text in one more language (recipients of that language get it instead of the default)."""
+    db.execute("insert into campaign_texts (campaign_id, language, body) values (?, ?, ?) "
+               "on conflict(campaign_id, language) do update set body = excluded.body", [campaign_id, language, body])
+
+
+def campaign_languages(db: Database, campaign_id: int) -> list[str]:
+    """The languages a broadcast has a version in, besides the default."""
+    return [row["language"] for row in db.query(
+        "select language from campaign_texts where campaign_id = ? order by language", [campaign_id])]

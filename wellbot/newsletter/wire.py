@@ -185,10 +185,20 @@ def _dechunk(buffer: bytearray, start: int) -> tuple[bytes | None, int]:
         position = chunk_start + size + 2
 
 
+def _tail(keyboard: dict[str, Any], paid: bool) -> bytes:
+    """What PTB sends for the same send_message call, minus chat_id and text (filled in per delivery)."""
+    fixed: dict[str, Any] = {"parse_mode": "HTML", "reply_markup": keyboard,
+                             "link_preview_options": {"is_disabled": True}}
+    if paid:
+        fixed["allow_paid_broadcast"] = True
+    return json.dumps(fixed, ensure_ascii=False, separators=(",", ":"))[1:].encode()
+
+
 class WireMessenger:
     """Pushes deliveries as sendMessage requests on `lanes` keep-alive connections; never raises for API errors."""
 
     def __init__(self, base_url: str, keyboard: dict[str, Any], *, lanes: int, paid: bool = False,
+                 keyboards: dict[str, dict[str, Any]] | None = None,
                  ready: Callable[[], Awaitable[Any]] | None = None, read_timeout: float = READ_TIMEOUT,
                  connect_timeout: float = CONNECT_TIMEOUT, pool_timeout: float = POOL_TIMEOUT) -> None:
         url = urlsplit(f"{base_url}/sendMessage")  # base_url as PTB's bot has it: .../bot<token>
@@ -201,10 +211,9 @@ class WireMessenger:
         self.head = (f"POST {url.path} HTTP/1.1\r\nHost: {host_header}\r\nContent-Type: application/json\r\n"
                      "Connection: keep-alive\r\nContent-Length: ").encode("latin-1")
         # What PTB sends for the same send_message call, minus chat_id and text (filled in per delivery).
-        fixed = {"parse_mode": "HTML", "reply_markup": keyboard, "link_preview_options": {"is_disabled": True}}
-        if paid:
-            fixed["allow_paid_broadcast"] = True
-        self.tail = json.dumps(fixed, ensure_ascii=False, separators=(",", ":"))[1:].encode()
+        self.tail = _tail(keyboard, paid)
+        # The same buttons in each other language, chosen by the delivery's language.
+        self.tails = {lang: _tail(markup, paid) for lang, markup in (keyboards or {}).items()}
         self.ready = ready
         self.read_timeout = read_timeout
         self.connect_timeout = connect_timeout
@@ -219,7 +228,8 @@ class WireMessenger:
         """The JSON body of one sendMessage (the text's encoding is reused while it stays the same)."""
         if self._text[0] != delivery.text:
             self._text = (delivery.text, json.dumps(delivery.text, ensure_ascii=False).encode())
-        return b'{"chat_id":%d,"text":%s,%s' % (delivery.chat_id, self._text[1], self.tail)
+        tail = self.tails.get(delivery.language, self.tail)
+        return b'{"chat_id":%d,"text":%s,%s' % (delivery.chat_id, self._text[1], tail)
 
     async def push(self, delivery: Delivery) -> PushResult:
         """Send one delivery; map the answer (or the failure) to an Outcome."""
