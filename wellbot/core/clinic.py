@@ -62,6 +62,7 @@ class Clinic:
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     languages: tuple[str, ...] = (DEFAULT_LANGUAGE,)  # `[clinic] languages`, the default first
     default_language: str = DEFAULT_LANGUAGE
+    language: str = DEFAULT_LANGUAGE  # the language of this clinic's texts (an overlay's, or the default)
     # lang -> this clinic with `clinic.<lang>.toml`'s texts merged in (the default language is the clinic itself)
     translations: dict[str, Clinic] = field(repr=False, compare=False, default_factory=dict)
     overlays: dict[str, dict[str, Any]] = field(repr=False, compare=False, default_factory=dict)  # as read
@@ -113,8 +114,9 @@ def load_clinic(path: Path) -> Clinic:
     for lang in base.languages[1:]:  # the default language is the clinic file itself
         overlay = _read_overlay(path, lang)
         overlays[lang] = overlay
-        translations[lang] = _build(path, merge_overlay(raw, overlay), f"{overlay_path(path, lang)} over {where}")
-    return replace(base, translations=translations, overlays=overlays)
+        merged = _build(path, merge_overlay(raw, overlay), f"{overlay_path(path, lang)} over {where}")
+        translations[lang] = replace(merged, language=lang)
+    return replace(base, translations=translations, overlays=overlays, language=base.default_language)
 
 
 def overlay_path(path: Path, lang: str) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from wellbot.core import i18n
 from wellbot.core.deps import Deps
 from wellbot.subscriptions import logic
 from wellbot.subscriptions.logic import Origin, Outcome
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 
 def remember_wording(deps: Deps, template: str, text: str) -> str:
     """Keep the exact wording a patient was shown (once) and return its hash, for the consent event."""
-    return logic.remember_text(deps.db, template, text, deps.clock.now())
+    return logic.remember_text(deps.db, template, text, deps.clock.now(),
+                               i18n.current_language() or deps.base_clinic.default_language)
 
 
 def subscribe(deps: Deps, user_id: int, topics: tuple[str, ...], origin: Origin) -> Outcome:

@@ -19,7 +19,7 @@ from wellbot.bot.callbacks import Button
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute
 from wellbot.bot.messaging import answer, reply, show
-from wellbot.core import patients
+from wellbot.core import i18n, patients
 from wellbot.core.errors import ConfigError
 from wellbot.core.i18n import N_
 from wellbot.subscriptions import actions, logic
@@ -160,7 +160,8 @@ def topics_keyboard(deps: Deps, mask: int) -> InlineKeyboardMarkup:
 def _origin(update: Update, source: str, text_hash: str | None) -> Origin:
     """Who decided, from which message, having seen which wording."""
     message = update.callback_query.message if update.callback_query else update.message
-    return Origin(source, text_hash, update.effective_chat.id, message.message_id if message else None)
+    return Origin(source, text_hash, update.effective_chat.id, message.message_id if message else None,
+                  i18n.current_language())
 
 
 def _button_wording(deps: Deps, label: str) -> str:

@@ -79,6 +79,7 @@ class Origin:
     text_hash: str | None = None
     chat_id: int | None = None
     message_id: int | None = None
+    language: str | None = None  # the language the patient was reading (if the wording's own is not known)
 
 
 # ----- wording ----------------------------------------------------------------
@@ -89,13 +90,13 @@ def text_hash(template: str, text: str) -> str:
     return hashlib.sha256(f"{template}\n{text}".encode()).hexdigest()
 
 
-def remember_text(db: Database, template: str, text: str, now: datetime) -> str:
-    """Keep the exact wording (once) and return its hash."""
+def remember_text(db: Database, template: str, text: str, now: datetime, language: str | None = None) -> str:
+    """Keep the exact wording (once), with the language it is in, and return its hash."""
     digest = text_hash(template, text)
     db.execute(
-        "insert into consent_texts (hash, template, text, first_shown_at) values (?, ?, ?, ?)"
-        " on conflict(hash) do nothing",
-        [digest, template, text, to_db(now)],
+        "insert into consent_texts (hash, template, text, first_shown_at, language) values (?, ?, ?, ?, ?)"
+        " on conflict(hash) do update set language = coalesce(consent_texts.language, excluded.language)",
+        [digest, template, text, to_db(now), language],
     )
     return digest
 
@@ -164,11 +165,13 @@ def _record(db: Database, user_id: int, action: Action, status: Status, topics: 
     db.execute(
         """
         insert into consent_events (user_id, purpose, action, status, topics, text_hash, source, chat_id,
-                                    message_id, created_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    message_id, created_at, language)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                -- the language of the wording shown (kept with it), else the one the patient was reading
+                coalesce((select language from consent_texts where hash = ?), ?))
         """,
         [user_id, PURPOSE, action.value, status.value, topics_json, origin.text_hash, origin.source,
-         origin.chat_id, origin.message_id, stamp],
+         origin.chat_id, origin.message_id, stamp, origin.text_hash, origin.language],
     )
     db.execute(
         """
@@ -329,7 +332,7 @@ def history(db: Database, user_id: int) -> list[dict[str, Any]]:
     rows = db.query(
         """
         select e.created_at, e.purpose, e.action, e.status, e.topics, e.source, e.message_id,
-               e.text_hash, t.template as wording_template, t.text as wording
+               e.text_hash, e.language, t.template as wording_template, t.text as wording
         from consent_events e left join consent_texts t on t.hash = e.text_hash
         where e.user_id = ? order by e.id
         """,

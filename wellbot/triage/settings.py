@@ -8,6 +8,10 @@ from typing import Any
 from wellbot.core.errors import ConfigError
 
 DEFAULT_CRISIS_LINE = "988 (Suicide & Crisis Lifeline, call or text)"
+# The same US line in the words its Spanish service uses, for a clinic file that names no crisis line.
+DEFAULT_CRISIS_LINES = {"en": DEFAULT_CRISIS_LINE,
+                        "es": "988 (Línea de Prevención del Suicidio y Crisis: llame o envíe un mensaje de texto, "
+                              "y marque 2 para español)"}
 TRIAGE_FIELDS = {"alert_staff", "alert_text"}
 
 
@@ -31,7 +35,8 @@ def triage_settings(clinic: Any) -> TriageSettings:
     for key in TRIAGE_FIELDS & set(table):
         if not isinstance(table[key], bool):
             raise ConfigError(where, f"`{key}` must be true or false")
-    crisis = clinic.section("clinic").get("crisis_line", DEFAULT_CRISIS_LINE)
+    default = DEFAULT_CRISIS_LINES.get(getattr(clinic, "language", "en"), DEFAULT_CRISIS_LINE)
+    crisis = clinic.section("clinic").get("crisis_line", default)
     if not isinstance(crisis, str) or not crisis.strip():
         raise ConfigError(f"{clinic.path} [clinic]", "`crisis_line` must be non-empty text")
     return TriageSettings(emergency_number=clinic.emergency_number, crisis_line=crisis.strip(),
