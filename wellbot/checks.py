@@ -26,14 +26,49 @@ def run_checks(settings: Settings, build_deps: Callable[[Settings], object]) -> 
         deps = build_deps(replace(settings, database=Path(scratch) / "check.db"))
         yield f"clinic file: ok ({deps.clinic.path}, {len(deps.clinic.services)} services)"
         yield "feature checks: ok"
-        names = deps.renderer.check_all()
-        yield f"templates: ok ({len(names)} rendered with sample data)"
+        clinic = deps.clinic  # type: ignore[attr-defined]
+        names = deps.renderer.check_all(clinic.languages[1:])  # type: ignore[attr-defined]
+        yield f"templates: ok ({len(names)} rendered with sample data in {', '.join(clinic.languages)})"
+        yield from language_report(deps)
         deps.db.close()
     if settings.database.is_file():
         yield database_line(settings.database)
     warning = database_permission_warning(settings.database)
     if warning:
         yield warning
+
+
+SHOWN = 8  # names listed per missing kind; the count says how many more
+
+
+def language_report(deps: object) -> Iterator[str]:
+    """One line per configured language besides the default: what is still missing, and so shown in the default.
+
+    Nothing missing is an error (every text falls back to the default language), so these lines never stop
+    a start; they say what a translator still has to write.
+    """
+    from wellbot.core import i18n
+    from wellbot.core.clinic import missing_overlay_texts
+    from wellbot.faq import loading
+
+    clinic = deps.base_clinic  # type: ignore[attr-defined]
+    renderer = deps.renderer  # type: ignore[attr-defined]
+    for lang in clinic.languages[1:]:
+        parts = {
+            "templates": renderer.missing_translations(lang),
+            "clinic overrides": renderer.untranslated_overrides(lang),
+            "catalogue strings": i18n.missing_messages(lang),
+            f"{clinic.path.stem}.{lang}.toml texts": missing_overlay_texts(clinic, lang),
+            "FAQ files": loading.missing_entries(deps, lang),  # type: ignore[arg-type]
+        }
+        found = {kind: names for kind, names in parts.items() if names}
+        if not found:
+            yield f"language {lang}: complete"
+            continue
+        yield f"language {lang}: missing, shown in {clinic.default_language} until written:"
+        for kind, names in found.items():
+            more = f" and {len(names) - SHOWN} more" if len(names) > SHOWN else ""
+            yield f"  {kind} ({len(names)}): {', '.join(names[:SHOWN])}{more}"
 
 
 def database_line(path: Path) -> str:

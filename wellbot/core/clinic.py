@@ -278,3 +278,44 @@ def _topics(raw: dict[str, Any], where: str) -> tuple[Topic, ...]:
     shape = "an inline table like {key = \"...\", label = \"...\"}"
     return tuple(Topic(key=key, label=_text(entry, "label", here))
                  for here, entry, key in _keyed_entries(entries, f"{where} [news] topics", shape))
+
+
+# The clinic file's texts patients read, which a language overlay should carry (README, "Languages"):
+# table -> keys, or (array of keyed tables) -> keys of each entry. Names of people and numbers stay as they are.
+OVERLAY_TEXTS: dict[str, tuple[str, ...]] = {
+    "clinic": ("crisis_line",),
+    "services[]": ("name", "description", "preparation"),
+    "intake.questions[]": ("text", "options"),
+    "news.topics[]": ("label",),
+    "news": ("frequency",),
+    "info": ("parking", "transit", "prices", "insurance"),
+    "faq": ("disclaimer",),
+}
+
+
+def missing_overlay_texts(clinic: Clinic, lang: str) -> list[str]:
+    """The texts the clinic file has that `clinic.<lang>.toml` does not translate, as `table.key` paths."""
+    overlay = clinic.overlays.get(lang, {})
+    missing: list[str] = []
+    for place, keys in OVERLAY_TEXTS.items():
+        path = place.removesuffix("[]").split(".")
+        base_value, overlay_value = _dig(clinic.raw, path), _dig(overlay, path)
+        if place.endswith("[]"):
+            translated = {e.get("key"): e for e in overlay_value or [] if isinstance(e, dict)}
+            for entry in base_value or []:
+                if isinstance(entry, dict):
+                    missing += [f"{'.'.join(path)}[{entry.get('key')}].{key}" for key in keys
+                                if entry.get(key) and not (translated.get(entry.get("key")) or {}).get(key)]
+        elif isinstance(base_value, dict):
+            missing += [f"{'.'.join(path)}.{key}" for key in keys
+                        if base_value.get(key) and not (overlay_value or {}).get(key)]
+    return missing
+
+
+def _dig(table: Any, path: list[str]) -> Any:
+    """The value at a dotted path of nested tables, or None."""
+    for part in path:
+        if not isinstance(table, dict):
+            return None
+        table = table.get(part)
+    return table

@@ -95,6 +95,23 @@ def N_(message: str) -> str:
     return message
 
 
+def catalogue_ids() -> list[str]:
+    """Every message the code marks for translation, as `pybabel extract` last wrote them to wellbot.pot."""
+    path = LOCALE_DIR / f"{DOMAIN}.pot"
+    if not path.is_file():
+        return []
+    with path.open("rb") as file:
+        return [str(m.id) for m in read_po(file) if m.id and isinstance(m.id, str)]
+
+
+def missing_messages(lang: str) -> list[str]:
+    """Messages with no translation in `lang`'s catalogue (shown in the source language until there is one)."""
+    if lang == SOURCE_LANGUAGE:
+        return []
+    have = catalogue(lang)
+    return [message for message in catalogue_ids() if message not in have]
+
+
 def shipped_catalogues() -> list[str]:
     """The languages that have a .po file in this installation."""
     return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()) \

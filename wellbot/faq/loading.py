@@ -18,7 +18,16 @@ from wellbot.core.clinic import Clinic
 from wellbot.core.errors import ConfigError
 from wellbot.core.i18n import speaking
 from wellbot.faq import store
-from wellbot.faq.content import ENTRY_SUFFIX, Content, Entry, FaqSettings, faq_settings, load_content
+from wellbot.faq.content import (
+    ENTRY_SUFFIX,
+    SYNONYMS_FILE,
+    TOPICS_FILE,
+    Content,
+    Entry,
+    FaqSettings,
+    faq_settings,
+    load_content,
+)
 
 if TYPE_CHECKING:  # the container module pulls in Telegram; this module needs only its fields
     from wellbot.bot.deps import Deps
@@ -82,3 +91,15 @@ def reload(deps: Deps) -> Content:
         log.info("faq loaded language=%s entries=%d topics=%d synonyms=%d", lang, len(content.entries),
                  len(content.topics), len(content.synonyms))
     return contents[deps.base_clinic.default_language]
+
+
+def missing_entries(deps: Deps, lang: str) -> list[str]:
+    """What `faq/<lang>/` lacks beside the default language's FAQ: its topics and synonyms files, entries by id."""
+    clinic = deps.base_clinic
+    settings = settings_for(clinic)
+    folder = language_folder(settings, lang, clinic.default_language)
+    if not settings.folder.is_dir():
+        return []
+    wanted = sorted(p.name for p in settings.folder.glob("*" + ENTRY_SUFFIX))
+    missing = [name for name in (TOPICS_FILE, SYNONYMS_FILE) if not (folder / name).is_file()]
+    return missing + [name.removesuffix(ENTRY_SUFFIX) for name in wanted if not (folder / name).is_file()]
