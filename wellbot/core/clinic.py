@@ -135,23 +135,33 @@ def _read_overlay(path: Path, lang: str) -> dict[str, Any]:
         raise ConfigError(str(file), f"is not valid TOML: {exc}") from None
 
 
-def merge_overlay(base: Any, overlay: Any) -> Any:
+# Keys whose values are words patients read: the only ones an overlay may change. Everything else
+# (keys, kinds, hours, time zones, phone numbers, folders) stays the clinic file's in every language.
+# Tables and arrays of tables are always merged into; a string (or list of strings) only under these keys.
+TEXT_KEYS = frozenset({"name", "address", "description", "preparation", "text", "options", "label",
+                       "crisis_line", "disclaimer", "frequency", "parking", "transit", "prices", "insurance",
+                       "red_flags"})
+
+
+def merge_overlay(base: Any, overlay: Any, text: bool = False) -> Any:
     """The clinic file with a language overlay's texts merged in, key by key.
 
     Tables merge recursively; arrays of tables carrying a `key` (services,
     practitioners, intake questions, news topics) merge entry by entry on it;
     any other array (choice options) is taken position by position, the base's
     value standing in where the overlay's list is shorter. Keys the overlay adds
-    that the base lacks are ignored: an overlay translates, it never configures.
+    that the base lacks, and values under keys that are not words (TEXT_KEYS), are ignored:
+    an overlay translates, it never configures.
     """
     if isinstance(base, dict) and isinstance(overlay, dict):
-        return {key: merge_overlay(value, overlay[key]) if key in overlay else value for key, value in base.items()}
+        return {key: merge_overlay(value, overlay[key], key in TEXT_KEYS) if key in overlay else value
+                for key, value in base.items()}
     if isinstance(base, list) and isinstance(overlay, list):
         if base and all(isinstance(e, dict) and "key" in e for e in base):
             by_key = {e.get("key"): e for e in overlay if isinstance(e, dict)}
-            return [merge_overlay(e, by_key[e["key"]]) if e["key"] in by_key else e for e in base]
-        return [merge_overlay(b, overlay[i]) if i < len(overlay) else b for i, b in enumerate(base)]
-    if isinstance(base, str) and isinstance(overlay, str) and overlay.strip():
+            return [merge_overlay(e, by_key[e["key"]], text) if e["key"] in by_key else e for e in base]
+        return [merge_overlay(b, overlay[i], text) if i < len(overlay) else b for i, b in enumerate(base)]
+    if text and isinstance(base, str) and isinstance(overlay, str) and overlay.strip():
         return overlay
     return base
 

@@ -90,7 +90,9 @@ def unseen_items(db: Database, user_id: int, topics: list[str], now: datetime, l
     """
     return list(db.query(
         """
-        select i.*, coalesce(t.title, i.title) as title, coalesce(t.body, i.body) as body from news_items i
+        select i.id, coalesce(t.title, i.title) as title, coalesce(t.body, i.body) as body, i.link, i.topics,
+               i.publish_at, i.author, i.created_at, i.updated_at
+        from news_items i
         left join news_item_texts t on t.item_id = i.id and t.language = :language
         where i.publish_at <= :now
           and not exists (select 1 from news_received r where r.user_id = :user and r.item_id = i.id)
