@@ -80,7 +80,8 @@ def test_the_renderer_formats_dates_in_the_language_being_written(clinic):
     renderer = Renderer(NY, {"clinic": clinic})
     when = datetime(2026, 12, 8, 15, 30, tzinfo=ZoneInfo("UTC"))
     source = "{{ when|when }} / {{ when|day }} / {{ when|time }} / {{ 1234.5|number }}"
-    assert renderer.render_string(source, when=when) == "Tue 08 Dec 2026, 10:30 / Tuesday 08 December 2026 / 10:30 / 1,234.5"
+    english = "Tue 08 Dec 2026, 10:30 / Tuesday 08 December 2026 / 10:30 / 1,234.5"
+    assert renderer.render_string(source, when=when) == english
     with i18n.speaking(SPANISH):
         assert renderer.render_string(source, when=when) == ("martes, 8 de diciembre, 10:30 / martes, 8 de diciembre "
                                                               "de 2026 / 10:30 / 1.234,5")
@@ -125,10 +126,13 @@ def test_a_clinic_in_a_language_uses_its_overlay_and_falls_back_field_by_field(t
     assert spanish.service("acupuncture").duration_minutes == clinic.service("acupuncture").duration_minutes
     assert spanish.service("cupping").name == clinic.service("cupping").name  # not translated yet: English
     assert spanish.section("news")["frequency"] == "Dos veces al mes"
-    assert clinic.localized("en") is clinic and clinic.localized("fr") is clinic
+    assert clinic.localized("en") is clinic
+    assert clinic.localized("fr") is clinic
     missing = missing_overlay_texts(clinic, SPANISH)
-    assert "services[cupping].name" in missing and "services[acupuncture].name" not in missing
-    assert "news.frequency" not in missing and "clinic.crisis_line" in missing
+    assert "services[cupping].name" in missing
+    assert "services[acupuncture].name" not in missing
+    assert "news.frequency" not in missing
+    assert "clinic.crisis_line" in missing
 
 
 def test_the_catalogue_template_is_in_step_with_the_code(tmp_path):
@@ -154,8 +158,10 @@ def test_command_menus_are_published_per_language_with_translated_descriptions()
     commands = all_commands(FEATURES)
     english = {c.command: c.description for c in command_menu(commands, "en")}
     spanish = {c.command: c.description for c in command_menu(commands, SPANISH)}
-    assert english.keys() == spanish.keys() and "language" in spanish
-    assert spanish["book"] == "Pedir una cita" and english["book"] == "Book a visit"
+    assert english.keys() == spanish.keys()
+    assert "language" in spanish
+    assert spanish["book"] == "Pedir una cita"
+    assert english["book"] == "Book a visit"
     assert all(spanish[name] != english[name] for name in spanish), "every patient command described in Spanish"
 
 
@@ -169,7 +175,8 @@ def test_spanish_faq_rows_are_searched_apart_from_english(db):
     spanish = load_content(spanish_folder, [s for e in english.entries for s in [e.service] if s])
     faq_store.replace_all(db, {"en": english, SPANISH: spanish})
     before = search.search(db, "does acupuncture hurt")
-    assert before and before[0].entry_id == "does-acupuncture-hurt"
+    assert before
+    assert before[0].entry_id == "does-acupuncture-hurt"
     assert search.search(db, "duele la acupuntura", language=SPANISH)[0].entry_id == "does-acupuncture-hurt"
     assert faq_store.languages(db) == {"en", SPANISH}
 
