@@ -14,7 +14,8 @@ from wellbot.bot.deps import WellbotContext
 from wellbot.bot.features import all_commands
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.router import main_menu
-from wellbot.core import i18n, patients
+from wellbot.core import i18n
+from wellbot.languages import actions
 from wellbot.languages.buttons import ChooseLanguage
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,9 @@ async def show_languages(update: Update, context: WellbotContext) -> None:
 async def choose_language(update: Update, context: WellbotContext, button: ChooseLanguage) -> None:
     """Store the tapped language and answer in it from now on."""
     deps, user_id = context.deps, update.effective_user.id
-    if button.language not in deps.base_clinic.languages:
+    if not actions.choose(deps, user_id, button.language):
         raise CallbackDataError("language no longer offered")
-    patients.set_language(deps.db, user_id, button.language)
     i18n.set_language(button.language)  # this very answer is already in the new language
-    log.info("language chosen user_id=%s language=%s", user_id, button.language)
     await answer(update, context)
     await show(update, context, "language_set", language=language_name(button.language))
     await reply(update, context, "conv_menu", keyboard=main_menu(deps))
