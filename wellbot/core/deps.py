@@ -55,6 +55,7 @@ class Deps:
     outbox: Any = None  # the running outbox deliverer (wellbot.bot.outbox.Outbox)
     bulk_read_timeout: float | None = None  # seconds a bulk push waits for Telegram's answer (None: the default)
     monitor: Monitor = field(default_factory=Monitor)  # metrics and health for operators (wellbot.bot.monitor)
+    _clinic: Clinic = field(init=False, repr=False, compare=False)  # the clinic file itself (see `clinic` below)
 
     @property
     def base_clinic(self) -> Clinic:
@@ -77,4 +78,4 @@ def _set_clinic(self: Deps, clinic: Clinic) -> None:
 
 # A property over the dataclass field: every `deps.clinic.services[...].name` a handler reads is in the
 # patient's language without each caller passing it. Assigning (build_deps, tests) sets the base clinic.
-Deps.clinic = property(_clinic, _set_clinic)  # type: ignore[assignment,method-assign]
+Deps.clinic = property(_clinic, _set_clinic)  # type: ignore[assignment]

@@ -47,7 +47,7 @@ def language_of(db: Database, user_id: int | None, languages: Sequence[str], def
         return default
     row = next(db.query("select language from patients where user_id = ?", [user_id]), None)
     stored = row["language"] if row else None
-    return stored if stored in languages else default
+    return str(stored) if stored in languages else default
 
 
 def set_language(db: Database, user_id: int, language: str) -> None:
