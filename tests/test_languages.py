@@ -330,3 +330,59 @@ async def test_an_unoffered_app_language_gets_the_clinic_default(bot):
     menu = await until(fr, with_button("menu:book"))
     assert "Book a visit" in menu.button_labels()
     assert bot.db.execute("select language from patients where user_id = 1703").fetchone()[0] == "en"
+
+
+PREGNANT_ES = """
+[[intake.questions]]
+key = "pregnant"
+text = "¿Está embarazada o podría estarlo?"
+options = ["No", "Sí", "No estoy segura", "No corresponde"]
+
+[[intake.questions]]
+key = "blood_thinners"
+text = "¿Toma algún anticoagulante?"
+"""
+
+
+@pytest.fixture
+async def overlay_bot(devserver, tmp_path):
+    """A worker on a copy of the example clinic with a small Spanish overlay (its intake questions)."""
+    from shutil import copytree
+
+    from tests.harness import Harness
+    from tests.conftest import DEFAULT_START
+
+    folder = copytree(example_clinic_file().parent, tmp_path / "clinic")
+    (folder / "clinic.es.toml").write_text(PREGNANT_ES)
+    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START, clinic_path=folder / "clinic.toml")
+    await harness.start()
+    yield harness
+    await harness.stop()
+
+
+async def test_intake_answers_are_shown_in_spanish_and_stored_as_the_clinic_file_words(overlay_bot):
+    from tests.test_booking import direct_book
+    from wellbot.booking import store
+
+    bot = overlay_bot
+    ana = bot.user(1704, "Ana", language_code="es")
+    await ana.send("/start")
+    await bot.settle()
+    visit_id = direct_book(bot, 1704, datetime(2026, 6, 11, 10, 0, tzinfo=NY), service="trigger_point")
+    await ana.press_data(ana.last().message_id, f"intk:go:{visit_id}")
+    await until(ana, lambda m: "Saltar esta pregunta" in m.button_labels())  # pain_where, typed
+    await ana.send("la espalda")
+    score = await until(ana, lambda m: "7" in m.button_labels())
+    await ana.press(score, "7")
+    thinners = await until(ana, lambda m: "¿Toma algún anticoagulante?" in m.text)
+    assert thinners.button_labels()[:2] == ["Sí", "No"]
+    await ana.press(thinners, "Sí")
+    await bot.settle()
+    await ana.send("Alergia al yodo")  # allergies, typed
+    pregnant = await until(ana, lambda m: "¿Está embarazada" in m.text)
+    assert pregnant.button_labels()[:4] == ["No", "Sí", "No estoy segura", "No corresponde"]
+    await ana.send("no estoy segura")  # typed as shown to her
+    await bot.settle()
+    answers = store.intake_answers(bot.db, visit_id)
+    assert answers["pregnant"] == "Not sure"  # the clinic file's words, whatever language she read
+    assert answers["blood_thinners"] == "Yes"

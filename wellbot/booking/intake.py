@@ -14,7 +14,7 @@ from telegram import Update
 
 from wellbot.booking import actions, store
 from wellbot.booking.buttons import IntakeAnswer, IntakeLater, IntakeSkip, IntakeStart
-from wellbot.booking.questions import SCORE, TEXT, Question, intake_of, pending, typed_answer, valid_answer
+from wellbot.booking.questions import CHOICE, SCORE, TEXT, Question, intake_of, pending, typed_answer, valid_answer
 from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
@@ -90,7 +90,10 @@ async def ask_next(update: Update, context: WellbotContext, state: Flow, *, new:
     state.step = TYPE if question.kind == TEXT else ASK
     state.data["key"] = question.key
     deps.flows.save(state)
-    choices = [(c, IntakeAnswer(state.token, c).pack()) for c in question.choices()]
+    # Shown in the patient's language, stored as the clinic file's (default language) answer at the same place.
+    stored = _current(deps, state).choices()
+    choices = [(label, IntakeAnswer(state.token, value).pack()) for label, value in zip(question.choices(), stored,
+                                                                                        strict=False)]
     rows = [choices[i:i + CHOICES_PER_ROW] for i in range(0, len(choices), CHOICES_PER_ROW)]
     rows.append([(SKIP_LABEL, IntakeSkip(state.token).pack()), (LATER_LABEL, IntakeLater(state.token).pack())])
     await _send(update, context, new, "intake_question", inline(rows), question=question,
@@ -117,8 +120,8 @@ async def _record(update: Update, context: WellbotContext, state: Flow, value: s
 
 
 def _current(deps: Deps, state: Flow) -> Question:
-    """The question on screen."""
-    question = intake_of(deps.clinic).questions.get(state.data.get("key", ""))
+    """The question on screen, as the clinic file has it (answers are stored in its words, whatever was shown)."""
+    question = intake_of(deps.base_clinic).questions.get(state.data.get("key", ""))
     if question is None:
         raise CallbackDataError("question no longer in the clinic file")
     return question
@@ -147,7 +150,7 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     deps = context.deps
     state = deps.flows.get(update.effective_user.id)
     question = _current(deps, state)
-    value = typed_answer(question, update.message.text or "")
+    value = _typed_in_any_language(deps, question, update.message.text or "")
     if value is None:
         if question.kind == TEXT:
             await reply(update, context, "intake_bad_text")
@@ -155,6 +158,17 @@ async def on_text(update: Update, context: WellbotContext) -> None:
             await reply(update, context, "intake_bad_choice", score=question.kind == SCORE)
         return
     await _record(update, context, state, value, new=True)
+
+
+def _typed_in_any_language(deps: Deps, question: Question, text: str) -> str | None:
+    """A typed answer as stored: an option typed as shown in the patient's language maps to the clinic file's."""
+    shown = intake_of(deps.clinic).questions.get(question.key)
+    if shown is not None and question.kind == CHOICE:
+        said = " ".join(text.split()).lower().rstrip(".!")
+        for label, value in zip(shown.choices(), question.choices(), strict=False):
+            if label.lower() == said:
+                return value
+    return typed_answer(question, text)
 
 
 def answers_for_staff(deps: Deps, visit: store.Visit) -> list[dict]:

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from wellbot.core.errors import ConfigError
+from wellbot.core.i18n import N_
 
 TEXT, SCORE, YES_NO, CHOICE = "text", "score", "yes_no", "choice"
 KINDS = (TEXT, SCORE, YES_NO, CHOICE)
-YES, NO = "Yes", "No"
-TYPED_YES = frozenset({"yes", "y", "yeah", "yep", "yes i do", "i do"})  # typed instead of pressing Yes
-TYPED_NO = frozenset({"no", "n", "nope", "no i don't", "i don't", "i do not", "none"})
+YES, NO = N_("Yes"), N_("No")  # stored as written here; the buttons show them in the patient's language
+# Typed instead of pressing Yes or No (in Spanish too: a patient may answer in either language).
+TYPED_YES = frozenset({"yes", "y", "yeah", "yep", "yes i do", "i do", "sí", "si", "claro", "sí tomo", "si tomo"})
+TYPED_NO = frozenset({"no", "n", "nope", "no i don't", "i don't", "i do not", "none", "ninguno", "ninguna",
+                      "no tomo", "nada"})
 SCORE_RANGE = range(0, 11)  # pain scores 0 to 10
 MAX_OPTIONS = 6
 MAX_OPTION_CHARS = 24  # options travel inside callback_data
