@@ -19,11 +19,16 @@ import subprocess
 import sys
 from datetime import date, datetime
 from pathlib import Path
+from shutil import copytree
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.conftest import DEFAULT_START
+from tests.harness import Harness
+from tests.test_booking import direct_book
 from wellbot.app import FEATURES, command_menu
+from wellbot.booking import store
 from wellbot.bot.features import all_commands
 from wellbot.bot.render import Renderer
 from wellbot.core import dates, i18n
@@ -347,11 +352,6 @@ text = "¿Toma algún anticoagulante?"
 @pytest.fixture
 async def overlay_bot(devserver, tmp_path):
     """A worker on a copy of the example clinic with a small Spanish overlay (its intake questions)."""
-    from shutil import copytree
-
-    from tests.harness import Harness
-    from tests.conftest import DEFAULT_START
-
     folder = copytree(example_clinic_file().parent, tmp_path / "clinic")
     (folder / "clinic.es.toml").write_text(PREGNANT_ES)
     harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START, clinic_path=folder / "clinic.toml")
@@ -361,9 +361,6 @@ async def overlay_bot(devserver, tmp_path):
 
 
 async def test_intake_answers_are_shown_in_spanish_and_stored_as_the_clinic_file_words(overlay_bot):
-    from tests.test_booking import direct_book
-    from wellbot.booking import store
-
     bot = overlay_bot
     ana = bot.user(1704, "Ana", language_code="es")
     await ana.send("/start")
