@@ -383,3 +383,26 @@ async def test_intake_answers_are_shown_in_spanish_and_stored_as_the_clinic_file
     answers = store.intake_answers(bot.db, visit_id)
     assert answers["pregnant"] == "Not sure"  # the clinic file's words, whatever language she read
     assert answers["blood_thinners"] == "Yes"
+
+
+async def test_a_broadcast_goes_out_in_each_recipients_language_else_the_default(bot):
+    from tests.test_broadcast import compose, subscribe
+
+    subscribe(bot, [1711, 1712, 1713])
+    bot.db.execute("update patients set language = 'es' where user_id = 1711")
+    bot.db.execute("update patients set language = 'fr' where user_id = 1713")  # no longer offered: the default
+    confirm = await compose(bot, "The clinic is closed on Monday.")
+    staff = bot.staff()
+    await staff.press(confirm, "Add Español version")
+    await staff.wait_for("Send the broadcast's text in")
+    await staff.send("La clínica cierra el lunes.")
+    again = await staff.wait_for("Above is the Español version")
+    assert "Add Español version" not in " ".join(again.button_labels())  # added: not offered twice
+    await press(staff, again, "bc:go")
+    spanish = await bot.user(1711).wait_for("La clínica cierra el lunes.", timeout=10)
+    assert "The clinic is closed" not in spanish.text
+    assert {"Cancelar suscripción", "Elegir temas"} <= set(spanish.button_labels())
+    for english_reader in (1712, 1713):
+        got = await bot.user(english_reader).wait_for("The clinic is closed on Monday.", timeout=10)
+        assert "La clínica" not in got.text
+        assert {"Unsubscribe", "Manage topics"} <= set(got.button_labels())
