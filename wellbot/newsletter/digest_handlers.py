@@ -73,8 +73,9 @@ async def _show_preview(update: Update, context: WellbotContext, user_id: int) -
     if row is None:
         await reply(update, context, "digest_preview_none", user_id=user_id, subscribed=False)
         return
-    text, ids = digest.next_digest(deps.db, deps.renderer, deps.clinic, digest.digest_config(deps.clinic), user_id,
-                                   json.loads(row["topics"]), deps.clock.now())
+    text, ids = digest.next_digest(deps.db, deps.renderer, deps.base_clinic, digest.digest_config(deps.clinic),
+                                   user_id, json.loads(row["topics"]), deps.clock.now(),
+                                   deps.language_of(user_id))  # exactly what they get: in their language
     if not ids:
         await reply(update, context, "digest_preview_none", user_id=user_id, subscribed=True)
         return

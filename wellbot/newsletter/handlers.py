@@ -214,7 +214,8 @@ async def choose_audience(update: Update, context: WellbotContext, button: Choos
     if count == 0:  # a campaign to nobody helps no one: keep the text and the audience buttons
         await answer(update, context, deps.renderer.render("bc_nobody_toast"))
         return
-    text = deps.renderer.render("bc_message", body=Markup(state.data["body"]))
+    with speaking(deps.base_clinic.default_language):  # the default version's frame, whatever staff read
+        text = deps.renderer.render("bc_message", body=Markup(state.data["body"]))
     campaign_id = store.create_campaign(deps.db, deps.clock, broadcast.KIND, audience, text, user_id,
                                         status=Status.DRAFT)
     deps.flows.clear(user_id)

@@ -32,14 +32,15 @@ log = logging.getLogger(__name__)
 FLOW = "translate"
 BROADCAST_TEXT, NEWS_TITLE, NEWS_BODY = "bc_text", "nw_title", "nw_body"
 ADD_LABEL = "+ Add {language} version"
+REPLACE_LABEL = "✎ Replace {language} version"  # after the default text changed, or to correct it
 SEND_LABEL, DROP_LABEL = "Send now", "Cancel"
 
 
 def add_buttons(deps: Deps, have: list[str], make: Any) -> list[list[tuple[str, str]]]:
-    """One "Add <language> version" row per configured language still without a version."""
+    """One row per other configured language: "Add <language> version", or "Replace" once there is one."""
     clinic = deps.base_clinic
-    return [[(ADD_LABEL.format(language=language_name(lang)), make(lang).pack())]
-            for lang in clinic.languages[1:] if lang not in have]
+    return [[((REPLACE_LABEL if lang in have else ADD_LABEL).format(language=language_name(lang)),
+              make(lang).pack())] for lang in clinic.languages[1:]]
 
 
 def broadcast_keyboard(deps: Deps, campaign_id: int) -> Any:
@@ -51,7 +52,7 @@ def broadcast_keyboard(deps: Deps, campaign_id: int) -> Any:
 
 
 def news_keyboard(deps: Deps, item_id: int) -> Any:
-    """A row to add each language a saved news item still lacks (None when it has them all)."""
+    """A row to add (or replace) the news item's version in each other language (None with one language)."""
     rows = add_buttons(deps, items.item_languages(deps.db, item_id), lambda lang: AddNewsText(item_id, lang))
     return keyboards.inline(rows) if rows else None
 
