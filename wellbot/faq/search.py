@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from wellbot.core.i18n import SOURCE_LANGUAGE
 from wellbot.faq.content import normalize, words
 from wellbot.faq.store import fts_table, one_deletion_keys
+from wellbot.language.stopwords import SPANISH_GENERIC, SPANISH_STOPWORDS
 from wellbot.language.words import fold, is_word, zipf
 
 # bm25 column weights: entry_id (not indexed), question, phrasings, tags, answer.
@@ -67,23 +68,6 @@ STOPWORDS = frozenset(
     hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
     wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
-)
-# Spanish function words and "kind of question" words, as patients type them (with and without accents).
-SPANISH_STOPWORDS = frozenset(
-    """
-    a al algo alguien algun alguna alguno ante antes aqui aquí asi así aun aún bien buenas buenos cada como cómo
-    con cual cuál cuales cuando cuándo cuanto cuánto cuanta cuánta de del desde donde dónde el él ella ellas ellos
-    en entre era es esa ese eso esta está estas este esto estoy estan están fue gracias ha hace han hay hola
-    la las le les lo los me mi mis mucho muy nada ni no nos nosotros o otra otro para pero poco por porque qué que
-    quien quién se ser si sí sin sobre son soy su sus también tambien tan tengo tiene tienen todo todos tu tú
-    un una uno unos usted ustedes va vez y ya yo puedo puede pueden quiero quisiera saber favor pf xfa
-    """.split()  # noqa: SIM905 - a word list reads and diffs better as text
-)
-SPANISH_GENERIC = frozenset(
-    """
-    tratan tratamiento tratamientos ofrecen ofrece hacen dan usan sirve sirven funciona bueno mejor nuevo
-    cosa cosas persona significa llama explicar explica decir pregunta preguntas informacion información
-    """.split()  # noqa: SIM905 - a word list reads and diffs better as text
 )
 
 
