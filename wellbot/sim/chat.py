@@ -147,13 +147,14 @@ class ChatSession:
     """The real bot, the local server and one simulated person."""
 
     def __init__(self, settings: Settings, *, user_id: int = DEFAULT_USER_ID, first_name: str = DEFAULT_NAME,
-                 ansi: bool = False, features: list[Feature] | None = None) -> None:
+                 ansi: bool = False, features: list[Feature] | None = None, language: str = "en") -> None:
         self.settings = settings
         self.features = features
         self.ansi = ansi
         self.server = BotAPIServer(token=FAKE_TOKEN)
         self.user_id = user_id
         self.first_name = first_name
+        self.language = language  # Telegram's language_code: the bot's language at first contact
         self.user: SimUser | None = None
         self.app: Application | None = None
         self._shown: dict[int, tuple[str, str]] = {}  # message id -> (html, markup) already printed
@@ -163,7 +164,7 @@ class ChatSession:
         from wellbot.app import build_application, build_deps, start_polling
 
         await self.server.start()
-        self.user = self.server.user(self.user_id, self.first_name)
+        self.user = self.server.user(self.user_id, self.first_name, language_code=self.language)
         deps = build_deps(replace(self.settings, api_url=self.server.base_url), features=self.features)
         self._know_earlier_people(deps.db)
         self.app = build_application(deps, base_url=self.server.base_url, token=FAKE_TOKEN)
@@ -295,7 +296,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings, reader: TextIO | None
             database = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wellbot-chat-"))) / "chat.db"
         chat = chat_settings(settings, user_id=args.user, as_staff=args.as_staff, database=database,
                              clinic=args.clinic)
-        session = ChatSession(chat, user_id=args.user, first_name=args.name, ansi=_isatty(writer))
+        session = ChatSession(chat, user_id=args.user, first_name=args.name, ansi=_isatty(writer),
+                              language=getattr(args, "language", "en"))
         try:
             asyncio.run(run_chat(session, reader, writer))
         except BrokenPipeError:  # output piped into `head` and closed: nothing left to say

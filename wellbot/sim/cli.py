@@ -21,6 +21,8 @@ def configure_chat(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", type=int, default=DEFAULT_USER_ID, metavar="ID",
                         help=f"your Telegram user id (default {DEFAULT_USER_ID})")
     parser.add_argument("--name", default=DEFAULT_NAME, help=f"your first name (default {DEFAULT_NAME})")
+    parser.add_argument("--language", default="en", metavar="CODE",
+                        help="your Telegram app's language_code at first contact, e.g. es or es-MX (default en)")
     parser.add_argument("--clinic", type=Path, help="clinic file to try (default: WELLBOT_CLINIC or the example)")
     parser.add_argument("--database", type=Path,
                         help="database to keep (default: a temporary one, deleted at exit)")
