@@ -406,3 +406,46 @@ async def test_a_broadcast_goes_out_in_each_recipients_language_else_the_default
         got = await bot.user(english_reader).wait_for("The clinic is closed on Monday.", timeout=10)
         assert "La clínica" not in got.text
         assert {"Unsubscribe", "Manage topics"} <= set(got.button_labels())
+
+
+# ---- wellbot check and the crisis line ---------------------------------------------------------------
+
+def spanish_clinic(tmp_path: Path) -> Path:
+    """A copy of the example clinic with a partial Spanish overlay, one Spanish template and one Spanish FAQ entry."""
+    folder = copytree(example_clinic_file().parent, tmp_path / "clinic", ignore=lambda d, names: ["es"])
+    (folder / "clinic.es.toml").write_text('[[services]]\nkey = "cupping"\nname = "Ventosas"\n')
+    (folder / "faq" / SPANISH).mkdir()
+    (folder / "faq" / SPANISH / "cupping.md").write_text(
+        (folder / "faq" / "cupping.md").read_text().replace("What is cupping", "¿Qué son las ventosas"))
+    (folder / "faq" / SPANISH / "topics.toml").write_text((folder / "faq" / "topics.toml").read_text())
+    return folder / "clinic.toml"
+
+
+def test_check_lists_what_each_language_still_lacks(tmp_path, capsys):
+    from wellbot.cli import main
+
+    clinic_file = spanish_clinic(tmp_path)
+    assert main(["check"], {"WELLBOT_CLINIC": str(clinic_file), "WELLBOT_DATABASE": str(tmp_path / "x.db")}) == 0
+    out = capsys.readouterr().out
+    assert "rendered with sample data in en, es" in out
+    assert "language es: missing, shown in en until written:" in out
+    overlay_line = next(line for line in out.splitlines() if "clinic.es.toml texts" in line)
+    assert "services[acupuncture].name" in overlay_line and "services[cupping].name" not in overlay_line
+    faq_line = next(line for line in out.splitlines() if "FAQ files" in line)
+    assert "synonyms.toml" in faq_line and "does-acupuncture-hurt" in faq_line and " cupping" not in faq_line
+    if not SPANISH_TEMPLATES:
+        assert any(line.strip().startswith("templates (") for line in out.splitlines())
+
+
+def test_the_crisis_line_is_in_the_readers_language(tmp_path):
+    from wellbot.triage.settings import DEFAULT_CRISIS_LINE, triage_settings
+
+    text = example_clinic_file().read_text().replace('crisis_line = "988 (Suicide & Crisis Lifeline, call or text)"\n',
+                                                     "")
+    clinic_file = tmp_path / "clinic.toml"
+    clinic_file.write_text(text)
+    clinic = load_clinic(clinic_file)
+    assert triage_settings(clinic).crisis_line == DEFAULT_CRISIS_LINE
+    assert "marque 2 para español" in triage_settings(clinic.localized(SPANISH)).crisis_line
+    overlay_path(clinic_file, SPANISH).write_text('[clinic]\ncrisis_line = "988 (en español, marque 2)"\n')
+    assert triage_settings(load_clinic(clinic_file).localized(SPANISH)).crisis_line == "988 (en español, marque 2)"

@@ -149,13 +149,18 @@ def merge_overlay(base: Any, overlay: Any, text: bool = False) -> Any:
     Tables merge recursively; arrays of tables carrying a `key` (services,
     practitioners, intake questions, news topics) merge entry by entry on it;
     any other array (choice options) is taken position by position, the base's
-    value standing in where the overlay's list is shorter. Keys the overlay adds
-    that the base lacks, and values under keys that are not words (TEXT_KEYS), are ignored:
-    an overlay translates, it never configures.
+    value standing in where the overlay's list is shorter. Values under keys that
+    are not words (TEXT_KEYS), and tables or entries the base lacks, are ignored:
+    an overlay translates, it never configures. A text the base leaves to its
+    default (no `crisis_line`) may still be given.
     """
     if isinstance(base, dict) and isinstance(overlay, dict):
-        return {key: merge_overlay(value, overlay[key], key in TEXT_KEYS) if key in overlay else value
-                for key, value in base.items()}
+        merged = {key: merge_overlay(value, overlay[key], key in TEXT_KEYS) if key in overlay else value
+                  for key, value in base.items()}
+        # A text the clinic file leaves to its default (crisis_line, disclaimer...) may still be translated.
+        merged.update({key: value for key, value in overlay.items()
+                       if key not in base and key in TEXT_KEYS and _is_text(value)})
+        return merged
     if isinstance(base, list) and isinstance(overlay, list):
         if base and all(isinstance(e, dict) and "key" in e for e in base):
             by_key = {e.get("key"): e for e in overlay if isinstance(e, dict)}
@@ -164,6 +169,13 @@ def merge_overlay(base: Any, overlay: Any, text: bool = False) -> Any:
     if text and isinstance(base, str) and isinstance(overlay, str) and overlay.strip():
         return overlay
     return base
+
+
+def _is_text(value: Any) -> bool:
+    """Words: non-empty text, or a list of it (choice options)."""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) and v.strip() for v in value)
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _languages(info: dict[str, Any], where: str) -> tuple[tuple[str, ...], str]:
