@@ -430,9 +430,12 @@ def test_check_lists_what_each_language_still_lacks(tmp_path, capsys):
     assert "rendered with sample data in en, es" in out
     assert "language es: missing, shown in en until written:" in out
     overlay_line = next(line for line in out.splitlines() if "clinic.es.toml texts" in line)
-    assert "services[acupuncture].name" in overlay_line and "services[cupping].name" not in overlay_line
+    assert "services[acupuncture].name" in overlay_line
+    assert "services[cupping].name" not in overlay_line
     faq_line = next(line for line in out.splitlines() if "FAQ files" in line)
-    assert "synonyms.toml" in faq_line and "does-acupuncture-hurt" in faq_line and " cupping" not in faq_line
+    assert "synonyms.toml" in faq_line
+    assert "does-acupuncture-hurt" in faq_line
+    assert " cupping" not in faq_line
     if not SPANISH_TEMPLATES:
         assert any(line.strip().startswith("templates (") for line in out.splitlines())
 
