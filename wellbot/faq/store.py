@@ -144,8 +144,8 @@ def entry(db: Database, entry_id: str, language: str = SOURCE_LANGUAGE) -> Store
     return StoredEntry(row[0], row[1], row[2], row[3], row[4], bool(row[5])) if row else None
 
 
-def entry_count(db: Database, language: str | None = None) -> int:
-    """How many entries are loaded (in `language`, or in all)."""
+def entry_count(db: Database, language: str | None = SOURCE_LANGUAGE) -> int:
+    """How many entries are loaded in `language` (None: in every language)."""
     count: int = db.execute("select count(*) from faq_entries where ? is null or language = ?",
                             [language, language]).fetchone()[0]
     return count
