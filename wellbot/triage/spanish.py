@@ -1,0 +1,463 @@
+"""Spotting emergencies in Spanish, the way a clinician reads it. No Telegram imports.
+
+The same three steps as the English reading (wellbot.triage.logic), with
+Spanish words, and the same Finding as its answer:
+
+1. The message is folded: lower case, accents and the tilde dropped ("á" ->
+   "a", "ñ" -> "n", the way patients type on an English keyboard), "¿" and
+   "¡" dropped, letters held down collapsed ("ayudaaa" -> "ayuda"), texting
+   spellings expanded ("q" -> "que", "xq" -> "porque", "tb" -> "tambien").
+   Misspelt words are repaired towards the words the concepts use, but only
+   a token that is neither a Spanish nor an English word on wordfreq's lists
+   ("pexo" -> "pecho"; "peso" and "dolo" stay as they are). The text is cut
+   into clauses at punctuation and at "pero", "aunque", "ahora", "ya".
+2. Each clause is matched against the Spanish CONCEPTS, named like the
+   English ones (heart, stroke, breathing, ...).
+3. A finding in a clause that is historical ("hace anos", "en 2019",
+   "cuando era joven", "tuve ..."), hypothetical ("que pasa si", "puede
+   causar", "sintomas de", "es normal que"), habitual ("a veces"), someone
+   else's in the past ("le dio") or negated ("no tengo dolor de pecho",
+   "sin fiebre") is a MENTION; any other finding is URGENT.
+
+Patients mix languages and Telegram's language setting is often English, so
+every message is read by both readings (wellbot.triage.actions.read) and the
+more severe finding wins. Spanglish is covered from both sides: English
+words are read by the English concepts, and the few English words that meet
+Spanish ones here ("i cant respirar") are in these patterns.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english
+from wellbot.triage import logic
+from wellbot.triage.logic import Finding, Level
+
+MAX_WORDS = 120  # a pasted essay is read by its first words only (as in English)
+NEGATION_WINDOW = 3  # words before a finding that can negate it ("no tengo dolor de pecho")
+# Zipf frequency from which a folded token counts as correctly spelt Spanish.
+# Measured on wordfreq's "large" Spanish list (accents folded, the commonest
+# spelling kept): misspellings sit below it ("ablar" 2.01, "cabesa" 1.95,
+# "corason" 1.28, "pexo" 0), the words patients use above it ("ronchas" 2.4
+# is the lowest that matters, "mareado" 2.99, "dolor" 4.97).
+KNOWN_SPANISH_ZIPF = 2.4
+HELD_LETTER = re.compile(r"([a-z])\1{2,}")  # "ayudaaa", "dueleee": a letter held down
+APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")
+PUNCTUATION = re.compile("[\u00bf\u00a1]")  # "¿" and "¡"
+TOKEN = re.compile(r"[a-z0-9]+")
+# Texting spellings and run-together words, token by token (folded forms).
+SHORTHAND = {
+    "q": "que", "k": "que", "ke": "que", "qe": "que", "xq": "porque", "pq": "porque", "porq": "porque",
+    "xk": "porque", "xke": "porque", "pk": "porque", "tb": "tambien", "tmb": "tambien", "tmbn": "tambien",
+    "tbn": "tambien", "x": "por", "d": "de", "toy": "estoy", "stoy": "estoy", "sta": "esta", "stan": "estan",
+    "kiero": "quiero", "kero": "quiero", "pa": "para", "bn": "bien", "mxo": "mucho", "mcho": "mucho", "nd": "nada",
+    "aki": "aqui", "cn": "con", "dl": "del", "xfa": "por favor", "porfa": "por favor", "ahorita": "ahora",
+    "horita": "ahora", "orita": "ahora", "nopuedo": "no puedo", "nopuede": "no puede", "ayudenme": "ayuda",
+    "aiuda": "ayuda", "tngo": "tengo", "tng": "tengo", "dsd": "desde", "dspues": "despues", "pexo": "pecho",
+    "muxo": "mucho", "noxe": "noche",
+}
+CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:pero|aunque|ahora|ya|sino|but|now)\s+")
+
+_ = r"(?:\s+\S+){0,%d}\s+"
+
+
+def gap(n: int) -> str:
+    """A regex gap of up to `n` words."""
+    return _ % n
+
+
+def near(a: str, b: str, n: int = 4) -> str:
+    """`a` and `b` within `n` words of each other, in either order."""
+    return rf"\b(?:{a})\w*{gap(n)}(?:{b})|\b(?:{b})\w*{gap(n)}(?:{a})"
+
+
+# Word classes (folded Spanish).
+CHEST = r"pecho|torax|esternon"
+DISCOMFORT = (r"dolor\w*|duel\w*|dolio|aprie\w*|apret\w*|presion|opresi\w*|oprim\w*|peso|pesad\w*|elefante|ardor|arde"
+              r"|quema\w*|punzada\w*|molest\w*|estruj\w*|aplast\w*|pain")
+ARM_JAW = r"quijada|mandibula|brazo|hombro|cuello|espalda alta"
+ARM_JAW_FEELING = r"dol\w*|duel\w*|adormec\w*|entum\w*|dormid\w*|pesad\w*|hormigu\w*"
+HEART_CONTEXT = (r"\bsud\w*|\bpalid\w*|\bnause\w*|\bvomit\w*|\bganas de vomitar|\bmare\w*|\bfalta el aire|\bfrio\b"
+                 r"|\bgris\b|\bsweat\w*")
+FACE = r"cara|boca|sonrisa|labio|labios|rostro|lado de la cara"
+FACE_FALLEN = (r"ca[iy]\w*|chuec\w*|torcid\w*|colgad\w*|dormid\w*|adormec\w*|entum\w*|paraliz\w*|desviad\w*|caid\w*"
+               r"|de lado|no se mueve|no la puedo mover|no puede mover|muert\w*")
+SPEECH = r"habl\w*|palabras|lengua|voz"
+SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
+                r"|sin sentido|no tiene sentido|no le entiendo")
+SUDDEN = r"de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
+NEURO_SIGN = (r"dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)|vista|veo doble"
+              r"|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
+SIDE = r"un lado|la mitad|lado (?:izquierdo|derecho)|mitad del cuerpo|medio cuerpo"
+PROCEDURE = (r"inyecci\w*|inyect\w*|epidural|bloqueo\w*|agujas?|shot|pinchazo|procedimiento|ablacion|radiofrecuencia"
+             r"|acupuntura|ventosas|estimulador|implante|cirugia|operacion|herida|puncion|infiltraci\w*|esteroide\w*")
+PROCEDURE_DONE = (rf"\b(?:despues|desde|luego|tras)(?: \S+){{0,4}} (?:{PROCEDURE})"
+                  rf"|\bdonde me (?:pusieron|inyectaron|picaron|metieron|hicieron)"
+                  rf"|\bme (?:pusieron|hicieron|inyectaron|dieron) (?:\S+ ){{0,3}}(?:{PROCEDURE})"
+                  rf"|\b(?:{PROCEDURE}) (?:de |del )?(?:ayer|hoy|anoche|esta manana|lunes|martes|miercoles|jueves"
+                  rf"|viernes|sabado|domingo)"
+                  rf"|\b(?:zona|sitio|lugar|area|punto) (?:de|del|de la|de las) (?:{PROCEDURE})"
+                  rf"|\b(?:la|mi) (?:{PROCEDURE})\b")
+INFECTION = (r"fiebre|calentura|temperatura alta|escalofrio\w*|pus|supur\w*|infecci\w*|infectad\w*|cuello (?:rigido|tieso"
+             r"|duro)|(?:3[89]|40|10[0-4])(?: de fiebre| grados)|cada vez mas grande|(?:esta|sigue|va) crec\w*"
+             r"|(?:hinchazon|bulto|bola|chichon)(?: \S+){0,6} (?:crec\w*|mas grande|aumenta\w*)"
+             r"|sangr\w*(?: \S+){0,6} (?:no para|no se detiene|no deja|sin parar|mucho|no se (?:para|quita|corta))"
+             r"|no (?:para|deja) de sangrar|mucha sangre|sangra mucho|rojo y caliente|roja y caliente"
+             r"|caliente y roj\w*|fever|chills")
+DRUG = (r"pastillas?|pastias|pildoras?|tabletas?|medicamentos?|medicinas?|parches?|dosis|oxicodona|oxy\w*|tylenol"
+        r"|paracetamol|acetaminofen\w*|ibuprofeno|gabapentin\w*|pregabalina|lyrica|morfina|codeina|tramadol"
+        r"|fentanil\w*|opioides?|percocet|norco|hidrocodona|xanax|clonazepam|pills|meds|frasco")
+TOO_MUCH = (r"demasiad\w*|de mas|todo el frasco|toda la caja|todo el bote|todas (?:las|mis)|el doble|doble dosis"
+            r"|doble|un punado|muchas|un monton|un chingo|too many|too much")
+SADDLE = (r"\b(?:entrepierna|nalgas?|gluteos?|partes (?:intimas|privadas|nobles)|genital\w*|zona intima|parte intima"
+          r"|entre (?:las|mis) piernas|perine|vagina|pene|trasero|sentaderas|pompis|ahi abajo|groin)\b")
+NO_FEELING = (r"\b(?:adormec\w*|dormid\w*|entum\w*|no siento|no la siento|no lo siento|no las siento|hormigu\w*"
+              r"|sin sensibilidad|insensib\w*|sin sentir|numb)\b")
+SWELL_PART = r"garganta|lengua|labio|labios|cara|boca|ojos|parpados|throat|tongue|lips"
+SWELL = r"hinch\w*|inflam\w*|swell\w*|swollen|embomb\w*"
+SKIN = r"ronchas|urticaria|salpullido|sarpullido|comezon|picazon|me pica|hives"
+SPREAD = r"todo el cuerpo|por todos lados|por todo|en todo|todo el|se extiende|garganta|labios|respirar|me pica todo"
+
+
+@dataclass(frozen=True)
+class Concept:
+    """An emergency a clinician listens for, in Spanish words."""
+
+    key: str
+    patterns: tuple[str, ...] = ()  # any one, inside one clause
+    pairs: tuple[tuple[str, str], ...] = ()  # a finding AND its context anywhere in the message
+    together: tuple[tuple[str, str], ...] = ()  # two word classes anywhere in the same clause
+    topic: str = ""  # words that only ever make a mention on their own ("infarto", "sobredosis")
+
+
+NOT_DYING_OF = r"(?! de (?:la |el )?(?:risa|verguenza|pena|hambre|sueno|cansancio|ganas|frio|calor|amor|aburrimiento))"
+
+# Checked in this order, like the English concepts: suicidal first, so
+# "tengo las pastillas listas" gets the crisis line.
+CONCEPTS: tuple[Concept, ...] = (
+    Concept("suicidal", patterns=(
+        r"\bsuicid\w*", r"\bmatarme\b", r"\bme (?:quiero|voy a|vo a|kiero|pienso) matar\b",
+        r"\bse (?:quiere|va a) (?:matar|suicidar|quitar la vida)\b", r"\bmorirme\b" + NOT_DYING_OF,
+        r"\b(?:quiero|quisiera|deseo|prefiero) morir\b" + NOT_DYING_OF, r"\bme quiero morir\b" + NOT_DYING_OF,
+        r"\bmejor me muero\b", r"\bojala (?:me )?(?:muriera|muera|estuviera muert\w*|no despert\w*)",
+        r"\b(?:quisiera|quiero|prefiero|ojala) (?:estar )?muert[oa]s?\b",
+        r"\bno quiero (?:vivir|existir|despertar|estar aqui|seguir aqui|estar viv[oa]|seguir viviendo)\b",
+        r"\bno quiero seguir\b(?! (?:con|tomando|usando|yendo|viniendo|pagando|esperando|asi con|en (?:la|el|esta"
+        r"|este) (?:clinica|tratamiento|terapia|trabajo)))",
+        r"\bmejor sin mi\b", r"\bmejor si (?:yo )?(?:no (?:estuviera|existiera)|me muero|me muriera|desaparezco"
+        r"|desapareciera)\b",
+        r"\b(?:acabar|terminar) con (?:todo|mi vida|esto)\b(?! (?:este|el|mi|ese|eso del) dolor)",
+        r"\bquitarme la vida\b", r"\bme (?:quito|quitare|voy a quitar) la vida\b",
+        r"\bno (?:le )?veo (?:el |ningun )?sentido a (?:la|mi|seguir|vivir)", r"\bla vida no tiene sentido\b",
+        r"\bno tiene sentido (?:vivir|seguir)\b", r"\bno vale la pena (?:vivir|seguir)\b",
+        r"\bpara que (?:seguir|vivir)\b", r"\b(?:pastillas|pildoras|cuerda|pistola|arma) (?:\S+ )?listas?\b",
+        r"\bjuntando (?:las |mis )?(?:pastillas|pildoras)\b", r"\btomarmelas todas\b",
+        r"\bme las voy a tomar todas\b", r"\bsoy una carga\b", r"\bcarta de despedida\b",
+        r"\bme (?:despedi|estoy despidiendo|voy a despedir) de (?:todos|mi familia|ustedes)\b",
+        r"\bdesaparecer para siempre\b", r"\bquiero desaparecer\b", r"\bdormir para siempre\b",
+        r"\bno (?:despertar\w*|volver a despertar)(?: \S+){0,1} (?:nunca|mas|jamas)\b", r"\bno despertara\b",
+        r"\b(?:tirarme|aventarme|lanzarme|me voy a tirar|me voy a aventar) (?:del|de un|de la|desde|al|a la|a las"
+        r"|por la)\b", r"\bahorcarme\b", r"\bcolgarme\b", r"\bcortarme las venas\b",
+        r"\b(?:pegarme|darme|me voy a (?:dar|pegar)) un (?:tiro|balazo)\b",
+        r"\bno aguanto (?:mas )?(?:la|esta|mi) vida\b", r"\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida)\b",
+        r"\b(?:pienso|pensando|pensado|pense) en (?:morir\w*|matarme|quitarme|la muerte|acabar con)",
+        r"\bganas de (?:morir\w*|matarme|quitarme la vida|desaparecer|no despertar|no existir)\b",
+    ), topic=r"\bsuicid\w*"),
+    Concept("self_harm", patterns=(
+        r"\bautolesi\w*", r"\bcortandome\b", r"\bme (?:estoy |volvi a |vuelvo a |sigo |voy a )?cort(?:o|e|ar|ando)"
+        r" (?:\S+ )?(?:otra vez|de nuevo|los brazos|las piernas|las munecas|los muslos|la piel|a proposito"
+        r"|para sentir)",
+        r"\bme (?:volvi|vuelvo) a cortar\b", r"\bme estoy cortando\b",
+        r"\b(?:hacerme|me hago|me estoy haciendo|me hice|me sigo haciendo) dano\b",
+        r"\b(?:me lastim\w*|lastimarme|me queme|me quemo|me golpe\w*|me pegue) (?:\S+ ){0,4}a proposito\b",
+        r"\bme quem\w* con (?:un |el |los )?cigarr\w*", r"\bme golpeo (?:la cabeza )?contra\b",
+        r"\bme (?:rasguno|rasco|arano) hasta sangrar\b",
+    ), topic=r"\bautolesi\w*"),
+    Concept("heart", patterns=(
+        near(CHEST, DISCOMFORT, 5), near(r"corazon", r"dol\w*|duel\w*|aprie\w*|apret\w*|pain", 3),
+        r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|tengo|es|estoy"
+        r" teniendo)) (?:un )?(?:infarto|ataque (?:al|del) corazon|ataque cardiaco|heart attack)",
+        r"\bse (?:esta )?agarra\w* el pecho\b",
+    ), pairs=((near(ARM_JAW, ARM_JAW_FEELING, 4), HEART_CONTEXT),),
+        topic=r"\binfarto|\bataque (?:al|del) corazon|\bdolor (?:de|en el) pecho"),
+    Concept("stroke", patterns=(
+        near(FACE, FACE_FALLEN, 5), near(SPEECH, SPEECH_WRONG, 4),
+        r"\bno (?:puedo|puede) hablar (?:bien|claro|normal)\b", r"\bse le traba la lengua\b",
+        r"\bno (?:puedo|puede) (?:mover|levantar|alzar) (?:el|la|mi|su) (?:brazo|mano|pierna)\b",
+        r"\b(?:brazo|mano|pierna) (?:\S+ )?no (?:se|me|le) (?:mueve|responde)\b",
+        near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza", 5),
+        near(SUDDEN, NEURO_SIGN, 6), r"\bpeor dolor de cabeza\b", r"\bperdi (?:la vista|la vision)\b",
+        r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|le esta dando"
+        r"|tengo|tiene|es)) (?:una |un )?(?:embolia|derrame|ataque cerebral|stroke)",
+    ), topic=r"\bembolia|\bderrame cerebral|\bataque cerebral"),
+    Concept("breathing", patterns=(
+        r"\bno (?:puedo|puede|pueden|logro) respirar\b", r"\b(?:cant|can not|cannot) respirar\b",
+        r"\bno (?:me |le )?(?:entra|llega|pasa) (?:el )?aire\b", r"\b(?:me|le) falta (?:el )?(?:aire|aliento"
+        r"|respiracion)\b", r"\bfalta de aire\b", r"\b(?:me|se|le) (?:estoy |esta )?ahog\w*", r"\bahogando\b",
+        r"\basfixi\w*", r"\b(?:labios|cara|unas|dedos)(?: \S+){0,2} (?:azul\w*|morad\w*)\b",
+        r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
+        r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
+        r"\b(?:duele|dolor) al respirar\b", r"\b(?:quede|quedo|estoy) sin (?:aire|aliento)\b",
+        r"\bapenas (?:puedo )?respir\w*",
+    ), topic=r"\bpulmon (?:colapsado|perforado)|\bneumotorax"),
+    Concept("anaphylaxis", patterns=(
+        near(SWELL_PART, SWELL, 4), near(r"garganta", r"cerr\w*|cierra|apret\w*", 4),
+        r"\breaccion alergica (?:muy )?(?:fuerte|grave|severa|seria)\b",
+        r"\b(?:tengo|estoy teniendo|me esta dando|creo que tengo|creo que es) (?:una )?reaccion alergica\b",
+        r"\banafila\w*", r"\bno (?:puedo|puede) (?:tragar|pasar saliva)\b", r"\bme cuesta tragar\b",
+        near(SKIN, SPREAD, 6),
+    ), topic=r"\balergi\w*|\banafila\w*"),
+    Concept("cauda_equina", patterns=(
+        r"\bno (?:puedo|puede) (?:orinar|hacer pipi|mear|hacer del bano|hacer popo|hacer del dos)\b",
+        r"\bperdi (?:el )?control (?:de )?(?:la vejiga|los esfinteres|del intestino|de la orina|del bano)",
+        r"\bno controlo (?:la orina|la vejiga|el intestino|los esfinteres|el bano|la pipi)\b",
+        r"\bme (?:hice|orine|estoy haciendo|hago|cague) (?:pipi |popo |del bano )?(?:encima|en los pantalones"
+        r"|sin darme cuenta|sin sentir)",
+        r"\bse me doblan las piernas\b", r"\blas piernas (?:no )?(?:me|se me) (?:doblan|fallan|vencen)\b",
+        r"\blas piernas no me (?:responden|sostienen|aguantan)\b", r"\bme fallan? las piernas\b",
+        r"\bno siento (?:las|mis|ambas) piernas\b", r"\bno siento (?:\S+ )?cuando me limpio\b",
+    ), together=((SADDLE, NO_FEELING),), topic=r"\bcauda equina|\bvejiga"),
+    Concept("post_procedure", pairs=((INFECTION, PROCEDURE_DONE),), topic=r"\binfecci\w*"),
+    Concept("overdose", patterns=(
+        rf"\b(?:me |se |nos )?(?:tome|tomo|trague|trago|comi|comio|tomamos|tomaron)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
+        rf"\b(?:me |se )?(?:tome|tomo|trague|trago)(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})?",
+        rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
+        r"\b(?:tengo|es|le dio|me dio) una sobredosis\b", r"\bsobredosis (?:ahora|ahorita)\b",
+        rf"\b(?:{DRUG})(?: \S+){{0,3}} con (?:alcohol|cerveza|vino|tequila|licor|trago\w*)\b",
+        r"\bno (?:me |se )?(?:puedo|puede) mantener despiert\w*", r"\bno puedo mantenerme despiert\w*",
+        rf"\b(?:{DRUG})(?: \S+){{0,4}} (?:por error|por equivocacion|sin querer)\b",
+        rf"\b(?:por error|por equivocacion|sin querer)(?: \S+){{0,4}} (?:{DRUG})\b",
+    ), topic=r"\bsobredosis"),
+    Concept("fainting", patterns=(
+        r"\bdesmay\w*", r"\binconscient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b", r"\bno reacciona\b",
+        r"\bno despierta\b", r"\bse desplom\w*", r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
+        r"\b(?:tirad[oa]|ca[iy]d[oa]) en el (?:piso|suelo)\b",
+    ), topic=r"\bdesmay\w*"),
+)
+
+FINDING = "FINDING"  # stands in for the finding while its clause is checked for markers (never in folded text)
+# A clause with one of these is about the past, a "what if", a habit or a
+# general question: what it finds is a mention, not an emergency now.
+MENTION_MARKERS = re.compile("|".join((
+    # the past
+    r"\b(?:19|20)\d\d\b", r"\bhace (?:\S+ )?(?:anos?|meses|mes|semanas?|tiempo|decadas?|mucho)\b",
+    r"\bel (?:ano|mes) pasado\b", r"\bla semana pasada\b", r"\b(?:la|una) vez pasada\b", r"\bla ultima vez\b",
+    r"\bel otro dia\b", r"\b(?:de|cuando era|cuando estaba) (?:nin[oa]|joven|chic[oa]|adolescente|chiquit[oa]"
+    r"|pequen[oa]|bebe|jovencit[oa]|mas joven|embarazada)\b", r"\ben mi (?:juventud|ninez|adolescencia|pasado)\b",
+    r"\bantes (?:tenia|sufria|me|solia)\b", r"\bsolia\b", rf"\b(?:tuve|tuvo|tuvimos)(?: \S+){{0,3}} {FINDING}",
+    r"\b(?:le|les) (?:dio|dieron)\b", r"\b(?:murio|fallecio)\b", r"\buna vez\b", r"\bse resolvio\b",
+    r"\bme recupere\b", r"\bya (?:sano|paso|se (?:me )?(?:paso|quito))\b", r"\bhistorial de\b",
+    # what if, could it, signs of
+    r"\bque (?:pasa|pasaria|hago|hacer|debo hacer|hay que hacer) si\b", r"^y si\b",
+    r"\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara)\b", r"\ben caso de\b",
+    r"\b(?:puede|pueden|podria|podrian|can|could|does|will)(?: \S+){0,4} (?:causar|provocar|producir|dar|cause"
+    r"|perforar|tener)\b", r"\b(?:causar|provocar|producir)\b", r"\bsintomas?\b", r"\bsenales\b", r"\bsigno\w*\b",
+    r"\briesgos?\b", r"\befectos? secundarios?\b", r"\bes posible\b", r"\bse puede\b", r"\bes normal\b",
+    r"\bnormal que\b", r"\bcomo (?:se|saber|sabe|reconocer|puedo saber)\b", r"\bme preocupa\w*",
+    r"\b(?:tengo|me da) miedo\b", r"\bmiedo (?:de|a)\b", r"\bpeligros\w*", r"\bcuales son\b",
+    rf"^que es (?:un |una |el |la )?{FINDING}", r"\bcuant[oa]s?\b(?:\s+\S+){0,5}\s+puedo\b",
+    r"\b(?:sirve|sirven|ayuda|ayudan|funciona) (?:para|con)\b", r"\btratan\b", r"\btratamiento (?:para|de)\b",
+    # people in general
+    r"\b(?:la gente|las personas|alguien|una persona|los pacientes) (?:que|con)\b",
+    # a habit
+    r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuel[eo]\b",
+    r"\bnormalmente\b", r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
+    r"|hago ejercicio|estoy nervios\w*)\b",
+    # joking
+    r"\b(?:jaja\w*|jeje\w*|jk|lol|xd|broma|bromeando)\b",
+)))
+# "...pero ya estoy bien" anywhere makes the whole message a past mention
+# (read on the folded text before it is cut at "ya" and "ahora").
+RESOLVED = re.compile(r"\b(?:ya|ahora) (?:estoy|me siento|esta|se siente|me encuentro) (?:bien|mejor|tranquil\w*"
+                      r"|estable)\b|\bestoy bien ahora\b|\bya (?:se (?:me )?(?:paso|quito|resolvio)|sano"
+                      r"|me recupere)\b")
+NEGATIONS = frozenset({"no", "sin", "nunca", "ni", "tampoco", "jamas", "not", "never", "without"})
+# After "no", these verbs are part of the complaint, not a denial of it:
+# "no siento nada entre las piernas", "no aguanto el dolor de pecho".
+COMPLAINT_AFTER_NO = frozenset({"siento", "puedo", "puede", "aguanto", "soporto", "se", "para", "paro", "deja",
+                                "quita", "mejora", "baja", "cede", "reacciona", "responde", "despierta", "controlo",
+                                "entra", "llega", "logro", "sabe", "encuentro"})
+# Whole forms of words the patterns match by prefix ("desmay\w*"), so typos
+# of them can be repaired too ("desmalle" is two edits away, "desmaie" one).
+EXTRA_VOCABULARY = ("respirar", "respirando", "desmaye", "desmayo", "desmayar", "desmayado", "desmayada",
+                    "hinchada", "hinchado", "hinchazon", "garganta", "inyeccion", "pastillas", "sobredosis",
+                    "suicidarme", "suicidio", "vomitar", "vomitando", "ahogando", "adormecida", "adormecido",
+                    "entumida", "entumido", "hormigueo", "calentura", "escalofrios", "infeccion", "sangrando",
+                    "inconsciente", "matarme", "morirme", "corazon", "quijada", "mandibula", "izquierdo", "derecho",
+                    "pecho", "dolor", "duele", "sudando", "mareado", "mareada", "embolia", "infarto", "fiebre",
+                    "epidural", "piernas", "entrepierna", "orinar", "vejiga", "lengua", "labios", "ronchas",
+                    "cortando", "cortarme", "apretado", "presion", "aire", "agujas")
+# The safety net: a symptom said to be happening now, in a message no
+# concept recognised, still gets the safety line (see the English reading).
+SYMPTOM = re.compile(r"\b(?:pecho|respir\w*|adormec\w*|entum\w*|desmay\w*|sangr\w*|fiebre|calentura|hinch\w*"
+                     r"|ronchas|vomit\w*|inconsciente|sobredosis|morir\w*|sudor|sudando|confundid\w*|convulsi\w*"
+                     r"|ahog\w*|tragar|vejiga|orina\w*|vision|pus|mareo|maread\w*)\b")
+HAPPENING_NOW = re.compile(r"\b(?:ahora|hoy|esta (?:manana|tarde|noche)|anoche|desde|de repente|acab\w* de|sigue"
+                           r"|cada vez peor|peor|empeor\w*|emergencia|urgente|ayuda|minutos?|horas?|rato)\b")
+QUESTION_START = re.compile(r"^(?:que|como|cuando|donde|cual\w*|cuant\w*|puede\w*|es|hay|por que|se puede)\b")
+PERSON = re.compile(r"\b(?:me|mi|mis|tengo|estoy|siento|el|ella|esta)\b")
+SAFETY_NET = "symptom_now"  # the concept name of a net finding, as in English
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents or tilde, no ¿¡ or apostrophes, held letters collapsed, texting spellings expanded."""
+    lowered = PUNCTUATION.sub(" ", APOSTROPHES.sub("", (text or "").lower()))
+    plain = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+    plain = HELD_LETTER.sub(r"\1", plain)
+    return re.sub(r"[a-z0-9]+", lambda m: SHORTHAND.get(m.group(), m.group()), plain)
+
+
+@functools.cache
+def _spanish_table() -> frozenset[str]:
+    """Every folded Spanish word at least as common as KNOWN_SPANISH_ZIPF (loaded once, ~0.5 s)."""
+    import wordfreq  # imported here: loading the list is the slow part, and only needed once
+
+    threshold = 10 ** (KNOWN_SPANISH_ZIPF - 9)
+    known = set()
+    for word, freq in wordfreq.get_frequency_dict("es", wordlist="large").items():
+        if freq >= threshold:
+            known.add(fold(word))
+    return frozenset(w for w in known if w.isalnum())
+
+
+def is_spanish(word: str) -> bool:
+    """Whether a folded word is a correctly spelt, reasonably common Spanish word."""
+    return word in _spanish_table()
+
+
+@functools.cache
+def vocabulary() -> frozenset[str]:
+    """Every word the Spanish concepts spell out: what a misspelt token may be repaired towards."""
+    source = " ".join(p for c in CONCEPTS for p in (*c.patterns, *(x for pair in c.pairs for x in pair),
+                                                      *(x for pair in c.together for x in pair), c.topic))
+    source += " " + MENTION_MARKERS.pattern + " " + " ".join(EXTRA_VOCABULARY)
+    return frozenset(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", source)))  # "\\bpecho" is "pecho"
+
+
+def repair(word: str) -> str:
+    """The concept word a misspelt token stands for; real Spanish and English words are left alone."""
+    if (word in vocabulary() or not MIN_REPAIR_LENGTH <= len(word) <= MAX_REPAIR_LENGTH or not word.isalpha()
+            or is_spanish(word) or is_english(word)):
+        return word
+    return closest(word, vocabulary()) or word
+
+
+def prepare(text: str) -> list[str]:
+    """The message as clauses of folded, typo-repaired words (at most MAX_WORDS words)."""
+    clauses, count = [], 0
+    for part in CLAUSE_BREAK.split(fold(text)):
+        words = [repair(w) for w in TOKEN.findall(part)][: MAX_WORDS - count]
+        if words:
+            clauses.append(" ".join(words))
+            count += len(words)
+        if count >= MAX_WORDS:
+            break
+    return clauses
+
+
+Pattern = re.Pattern[str]
+Pairs = tuple[tuple[Pattern, Pattern], ...]
+Compiled = tuple[str, tuple[Pattern, ...], Pairs, Pairs, Pattern | None]
+
+
+@functools.cache
+def _compiled() -> tuple[Compiled, ...]:
+    """The concepts' regexes, compiled once."""
+    return tuple(
+        (c.key, tuple(re.compile(p) for p in c.patterns),
+         tuple((re.compile(a), re.compile(b)) for a, b in c.pairs),
+         tuple((re.compile(a), re.compile(b)) for a, b in c.together), re.compile(c.topic) if c.topic else None)
+        for c in CONCEPTS)
+
+
+def _negated(clause: str, start: int) -> bool:
+    """Whether one of the few words before a finding denies it ("no tengo", "sin"), not "no siento"."""
+    before = clause[:start].split()
+    window = range(max(0, len(before) - NEGATION_WINDOW), len(before))
+    return any(before[i] in NEGATIONS and not (before[i] == "no" and i + 1 < len(before)
+                                               and before[i + 1] in COMPLAINT_AFTER_NO) for i in window)
+
+
+def _find(pattern: Pattern, clause: str) -> re.Match[str] | None:
+    """Where a pattern matches the clause without being negated, or None."""
+    return next((m for m in pattern.finditer(clause) if not _negated(clause, m.start())), None)
+
+
+def _in_clause(patterns: tuple[Pattern, ...], together: Pairs, clause: str) -> Iterator[tuple[int, int]]:
+    """The span of each finding in a clause: a pattern, or two word classes anywhere in it."""
+    for pattern in patterns:
+        match = _find(pattern, clause)
+        if match is not None:
+            yield match.span()
+    for first, second in together:
+        one, two = _find(first, clause), _find(second, clause)
+        if one is not None and two is not None:
+            yield min(one.start(), two.start()), max(one.end(), two.end())
+
+
+def _marked(clause: str, span: tuple[int, int]) -> bool:
+    """Whether the clause, apart from the finding itself, says past, hypothetical or habit."""
+    rest = clause[: span[0]] + FINDING + clause[span[1]:]
+    return MENTION_MARKERS.search(rest) is not None
+
+
+def _reports_symptom(text: str, clauses: list[str]) -> bool:
+    """The safety net: a symptom said to be happening now, or stated about someone (not asked about in general)."""
+    question = "?" in text or QUESTION_START.match(clauses[0]) is not None
+    return any(SYMPTOM.search(c) and (HAPPENING_NOW.search(c) or (not question and PERSON.search(c)))
+               for c in clauses)
+
+
+def assess(text: str) -> Finding:
+    """Read one message in Spanish: urgent (with its concept), a mention, or nothing."""
+    clauses = prepare(text)
+    if not clauses:
+        return Finding(Level.NONE)
+    whole = " ".join(clauses)
+    resolved = RESOLVED.search(" ".join(TOKEN.findall(fold(text)))) is not None
+    mention: str | None = None
+    for key, patterns, pairs, together, topic in _compiled():
+        findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
+        for clause in clauses:
+            for span in _in_clause(findings, together, clause):
+                if not resolved and not _marked(clause, span):
+                    return Finding(Level.URGENT, key)
+                mention = mention or key
+        if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
+            mention = key
+    if mention is None and _reports_symptom(text, clauses):
+        mention = SAFETY_NET
+    return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
+
+
+def _mostly_spanish(text: str) -> bool:
+    """Whether more of the message's words are Spanish-only than English-only (by wordfreq's lists)."""
+    words = TOKEN.findall(fold(text))
+    spanish = sum(is_spanish(w) and not is_english(w) for w in words)
+    english = sum(is_english(w) and not is_spanish(w) for w in words)
+    return spanish > english
+
+
+def assess_both(text: str) -> Finding:
+    """Read one message in English and in Spanish; the more severe finding wins.
+
+    One exception: when both readings find the same concept but only one
+    sees a past or hypothetical marker, the reading of the message's main
+    language is right. Some words are the same in both ("suicidas" matches
+    the English patterns, "suicidal" the Spanish ones), and the English
+    reading cannot see "hace tiempo" nor the Spanish one "in my teens".
+    """
+    english, spanish = logic.assess(text), assess(text)
+    if english.concept == spanish.concept and {english.level, spanish.level} == {Level.URGENT, Level.MENTION}:
+        return spanish if _mostly_spanish(text) else english
+    if Level.URGENT in (english.level, spanish.level):
+        urgent = [f for f in (english, spanish) if f.level is Level.URGENT]
+        return next((f for f in urgent if f.crisis), urgent[0])  # the crisis line is never lost
+    if english.level is Level.MENTION and (english.concept != SAFETY_NET or spanish.level is Level.NONE):
+        return english
+    return spanish if spanish.level is Level.MENTION else english
