@@ -42,10 +42,12 @@ MAX_WORDS = 120  # a pasted essay is read by its first words only (as in English
 NEGATION_WINDOW = 3  # words before a finding that can negate it ("no tengo dolor de pecho")
 # Zipf frequency from which a folded token counts as correctly spelt Spanish.
 # Measured on wordfreq's "large" Spanish list (accents folded, the commonest
-# spelling kept): misspellings sit below it ("ablar" 2.01, "cabesa" 1.95,
-# "corason" 1.28, "pexo" 0), the words patients use above it ("ronchas" 2.4
-# is the lowest that matters, "mareado" 2.99, "dolor" 4.97).
-KNOWN_SPANISH_ZIPF = 2.4
+# spelling kept): misspellings of the words triage needs sit far below it
+# ("pexo", "desmalle", "inchada", "garganda", "bomitar" are not listed at all,
+# "corason" 1.28), while Spanish is rich in rare real verb forms that must
+# stay as they are ("toso" 2.34 must not become "tomo" or "todo").
+KNOWN_SPANISH_ZIPF = 2.0
+COMMONEST_ZIPF = 5.5  # vocabulary words this common ("todo" 6.35, "quiero" 5.79) are never repair targets
 HELD_LETTER = re.compile(r"([a-z])\1{2,}")  # "ayudaaa", "dueleee": a letter held down
 APOSTROPHES = re.compile("['\u2019\u2018`\u00b4]")
 PUNCTUATION = re.compile("[\u00bf\u00a1]")  # "¿" and "¡"
@@ -85,7 +87,7 @@ ARM_JAW_FEELING = r"dol\w*|duel\w*|adormec\w*|entum\w*|dormid\w*|pesad\w*|hormig
 HEART_CONTEXT = (r"\bsud\w*|\bpalid\w*|\bnause\w*|\bvomit\w*|\bganas de vomitar|\bmare\w*|\bfalta el aire|\bfrio\b"
                  r"|\bgris\b|\bsweat\w*")
 FACE = r"cara|boca|sonrisa|labio|labios|rostro|lado de la cara"
-FACE_FALLEN = (r"ca[iy]\w*|chuec\w*|torcid\w*|colgad\w*|dormid\w*|adormec\w*|entum\w*|paraliz\w*|desviad\w*|caid\w*"
+FACE_FALLEN = (r"ca[iy]\w*|chuec\w*|torc\w*|colgad\w*|dormid\w*|adormec\w*|entum\w*|paraliz\w*|desviad\w*|caid\w*"
                r"|de lado|no se mueve|no la puedo mover|no puede mover|muert\w*")
 SPEECH = r"habl\w*|palabras|lengua|voz"
 SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
@@ -93,7 +95,7 @@ SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se m
 SUDDEN = r"de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
 NEURO_SIGN = (r"dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)|vista|veo doble"
               r"|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
-SIDE = r"un lado|la mitad|lado (?:izquierdo|derecho)|mitad del cuerpo|medio cuerpo"
+SIDE = r"un lado|la mitad|mismo lado|lado (?:izquierdo|derecho)|mitad del cuerpo|medio cuerpo"
 PROCEDURE = (r"inyecci\w*|inyect\w*|epidural|bloqueo\w*|agujas?|shot|pinchazo|procedimiento|ablacion|radiofrecuencia"
              r"|acupuntura|ventosas|estimulador|implante|cirugia|operacion|herida|puncion|infiltraci\w*|esteroide\w*")
 PROCEDURE_DONE = (rf"\b(?:despues|desde|luego|tras)(?: \S+){{0,4}} (?:{PROCEDURE})"
@@ -113,7 +115,7 @@ DRUG = (r"pastillas?|pastias|pildoras?|tabletas?|medicamentos?|medicinas?|parche
         r"|paracetamol|acetaminofen\w*|ibuprofeno|gabapentin\w*|pregabalina|lyrica|morfina|codeina|tramadol"
         r"|fentanil\w*|opioides?|percocet|norco|hidrocodona|xanax|clonazepam|pills|meds|frasco")
 TOO_MUCH = (r"demasiad\w*|de mas|todo el frasco|toda la caja|todo el bote|todas (?:las|mis)|el doble|doble dosis"
-            r"|doble|un punado|muchas|un monton|un chingo|too many|too much")
+            r"|doble|un punado|un puno|muchas|un monton|un chingo|too many|too much")
 SADDLE = (r"\b(?:entrepierna|nalgas?|gluteos?|partes (?:intimas|privadas|nobles)|genital\w*|zona intima|parte intima"
           r"|entre (?:las|mis) piernas|perine|vagina|pene|trasero|sentaderas|pompis|ahi abajo|groin)\b")
 NO_FEELING = (r"\b(?:adormec\w*|dormid\w*|entum\w*|no siento|no la siento|no lo siento|no las siento|hormigu\w*"
@@ -166,6 +168,12 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:pegarme|darme|me voy a (?:dar|pegar)) un (?:tiro|balazo)\b",
         r"\bno aguanto (?:mas )?(?:la|esta|mi) vida\b", r"\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida)\b",
         r"\b(?:pienso|pensando|pensado|pense) en (?:morir\w*|matarme|quitarme|la muerte|acabar con)",
+        r"\bno tengo ganas de (?:vivir|seguir viviendo|despertar|existir)\b",
+        r"\b(?:nadie|ninguno) (?:me )?(?:extranaria|echaria de menos|lo notaria|notaria)\b(?: si (?:me muero|muero"
+        r"|me mato|no estoy|desaparezco))?", r"\bda (?:igual|lo mismo) si (?:me muero|vivo o muero)\b",
+        r"\ba nadie le (?:importa|importaria|importo)(?: \S+)? si (?:me muero|muero|vivo|desaparezco|me mato)\b",
+        r"\bdormir\w* y no despertar\w*", r"\b(?:me canse|me cansé|estoy cansad[oa]|cansad[oa]|hart[oa]) de"
+        r" vivir\b", r"\b(?:quiero|me quiero|voy a) ir(?:me)? (?:de este mundo|para siempre)\b",
         r"\bganas de (?:morir\w*|matarme|quitarme la vida|desaparecer|no despertar|no existir)\b",
     ), topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
@@ -175,6 +183,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bme (?:volvi|vuelvo) a cortar\b", r"\bme estoy cortando\b",
         r"\b(?:hacerme|me hago|me estoy haciendo|me hice|me sigo haciendo) dano\b",
         r"\b(?:me lastim\w*|lastimarme|me queme|me quemo|me golpe\w*|me pegue) (?:\S+ ){0,4}a proposito\b",
+        r"\b(?:me lastimo|lastimarme|me lastime) (?:yo )?(?:mism[oa]|sol[oa])\b",
         r"\bme quem\w* con (?:un |el |los )?cigarr\w*", r"\bme golpeo (?:la cabeza )?contra\b",
         r"\bme (?:rasguno|rasco|arano) hasta sangrar\b",
     ), topic=r"\bautolesi\w*"),
@@ -190,20 +199,21 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno (?:puedo|puede) hablar (?:bien|claro|normal)\b", r"\bse le traba la lengua\b",
         r"\bno (?:puedo|puede) (?:mover|levantar|alzar) (?:el|la|mi|su) (?:brazo|mano|pierna)\b",
         r"\b(?:brazo|mano|pierna) (?:\S+ )?no (?:se|me|le) (?:mueve|responde)\b",
-        near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza", 5),
+        near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza", 7),
         near(SUDDEN, NEURO_SIGN, 6), r"\bpeor dolor de cabeza\b", r"\bperdi (?:la vista|la vision)\b",
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|le esta dando"
         r"|tengo|tiene|es)) (?:una |un )?(?:embolia|derrame|ataque cerebral|stroke)",
     ), topic=r"\bembolia|\bderrame cerebral|\bataque cerebral"),
     Concept("breathing", patterns=(
         r"\bno (?:puedo|puede|pueden|logro) respirar\b", r"\b(?:cant|can not|cannot) respirar\b",
-        r"\bno (?:me |le )?(?:entra|llega|pasa) (?:el )?aire\b", r"\b(?:me|le) falta (?:el )?(?:aire|aliento"
+        r"\bno (?:me |le )?(?:entra|llega|pasa|alcanza) (?:el )?aire\b", r"\b(?:me|le) falta (?:el )?(?:aire|aliento"
         r"|respiracion)\b", r"\bfalta de aire\b", r"\b(?:me|se|le) (?:estoy |esta )?ahog\w*", r"\bahogando\b",
         r"\basfixi\w*", r"\b(?:labios|cara|unas|dedos)(?: \S+){0,2} (?:azul\w*|morad\w*)\b",
         r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
         r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
         r"\b(?:duele|dolor) al respirar\b", r"\b(?:quede|quedo|estoy) sin (?:aire|aliento)\b",
         r"\bapenas (?:puedo )?respir\w*",
+        r"\bno (?:puedo|puede) (?:agarrar|tomar|jalar|coger|meter|sacar) (?:el )?aire\b",
     ), topic=r"\bpulmon (?:colapsado|perforado)|\bneumotorax"),
     Concept("anaphylaxis", patterns=(
         near(SWELL_PART, SWELL, 4), near(r"garganta", r"cerr\w*|cierra|apret\w*", 4),
@@ -218,15 +228,17 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno controlo (?:la orina|la vejiga|el intestino|los esfinteres|el bano|la pipi)\b",
         r"\bme (?:hice|orine|estoy haciendo|hago|cague) (?:pipi |popo |del bano )?(?:encima|en los pantalones"
         r"|sin darme cuenta|sin sentir)",
+        r"\bse me (?:salio|sale|escapa|escapo|salen) (?:la )?(?:orina|pipi|popo|caca)\b",
         r"\bse me doblan las piernas\b", r"\blas piernas (?:no )?(?:me|se me) (?:doblan|fallan|vencen)\b",
         r"\blas piernas no me (?:responden|sostienen|aguantan)\b", r"\bme fallan? las piernas\b",
         r"\bno siento (?:las|mis|ambas) piernas\b", r"\bno siento (?:\S+ )?cuando me limpio\b",
     ), together=((SADDLE, NO_FEELING),), topic=r"\bcauda equina|\bvejiga"),
-    Concept("post_procedure", pairs=((INFECTION, PROCEDURE_DONE),), topic=r"\binfecci\w*"),
+    Concept("post_procedure", pairs=((rf"\b(?:{INFECTION})\b", PROCEDURE_DONE),), topic=r"\binfecci\w*"),
     Concept("overdose", patterns=(
         rf"\b(?:me |se |nos )?(?:tome|tomo|trague|trago|comi|comio|tomamos|tomaron)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
         rf"\b(?:me |se )?(?:tome|tomo|trague|trago)(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})?",
         rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
+        rf"\b(?:tome|tomo|trague|trago|comi|comio) (?:\S+ )?(?:{DRUG}) de (?:mi|su) \S+",
         r"\b(?:tengo|es|le dio|me dio) una sobredosis\b", r"\bsobredosis (?:ahora|ahorita)\b",
         rf"\b(?:{DRUG})(?: \S+){{0,3}} con (?:alcohol|cerveza|vino|tequila|licor|trago\w*)\b",
         r"\bno (?:me |se )?(?:puedo|puede) mantener despiert\w*", r"\bno puedo mantenerme despiert\w*",
@@ -234,7 +246,7 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:por error|por equivocacion|sin querer)(?: \S+){{0,4}} (?:{DRUG})\b",
     ), topic=r"\bsobredosis"),
     Concept("fainting", patterns=(
-        r"\bdesmay\w*", r"\binconscient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b", r"\bno reacciona\b",
+        r"\bdesmay\w*", r"\bdesvanec\w*", r"\binconscient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b", r"\bno reacciona\b",
         r"\bno despierta\b", r"\bse desplom\w*", r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
         r"\b(?:tirad[oa]|ca[iy]d[oa]) en el (?:piso|suelo)\b",
     ), topic=r"\bdesmay\w*"),
@@ -254,7 +266,7 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bme recupere\b", r"\bya (?:sano|paso|se (?:me )?(?:paso|quito))\b", r"\bhistorial de\b",
     # what if, could it, signs of
     r"\bque (?:pasa|pasaria|hago|hacer|debo hacer|hay que hacer) si\b", r"^y si\b",
-    r"\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara)\b", r"\ben caso de\b",
+    r"(?<!como )\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara|siento|noto|empiezo|pasa|ocurre)\b", r"\ben caso de\b",
     r"\b(?:puede|pueden|podria|podrian|can|could|does|will)(?: \S+){0,4} (?:causar|provocar|producir|dar|cause"
     r"|perforar|tener)\b", r"\b(?:causar|provocar|producir)\b", r"\bsintomas?\b", r"\bsenales\b", r"\bsigno\w*\b",
     r"\briesgos?\b", r"\befectos? secundarios?\b", r"\bes posible\b", r"\bse puede\b", r"\bes normal\b",
@@ -266,7 +278,7 @@ MENTION_MARKERS = re.compile("|".join((
     r"\b(?:la gente|las personas|alguien|una persona|los pacientes) (?:que|con)\b",
     # a habit
     r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuel[eo]\b",
-    r"\bnormalmente\b", r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
+    r"\bnormalmente\b", r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b", r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
     r"|hago ejercicio|estoy nervios\w*)\b",
     # joking
     r"\b(?:jaja\w*|jeje\w*|jk|lol|xd|broma|bromeando)\b",
@@ -344,7 +356,15 @@ def repair(word: str) -> str:
     if (word in vocabulary() or not MIN_REPAIR_LENGTH <= len(word) <= MAX_REPAIR_LENGTH or not word.isalpha()
             or is_spanish(word) or is_english(word)):
         return word
-    return closest(word, vocabulary()) or word
+    return closest(word, _repair_targets()) or word
+
+
+@functools.cache
+def _repair_targets() -> frozenset[str]:
+    """The vocabulary minus the commonest words ("todo", "para"): a real but rare "toso" must not become "todo"."""
+    import wordfreq
+
+    return frozenset(w for w in vocabulary() if wordfreq.zipf_frequency(w, "es") < COMMONEST_ZIPF)
 
 
 def prepare(text: str) -> list[str]:
