@@ -93,8 +93,8 @@ SPEECH = r"habl\w*|palabras|lengua|voz"
 SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
                 r"|sin sentido|no tiene sentido|no le entiendo")
 SUDDEN = r"de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
-NEURO_SIGN = (r"dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)|vista|veo doble"
-              r"|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
+NEURO_SIGN = (r"dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)"
+              r"|vista|veo doble|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
 SIDE = r"un lado|la mitad|mismo lado|lado (?:izquierdo|derecho)|mitad del cuerpo|medio cuerpo"
 PROCEDURE = (r"inyecci\w*|inyect\w*|epidural|bloqueo\w*|agujas?|shot|pinchazo|procedimiento|ablacion|radiofrecuencia"
              r"|acupuntura|ventosas|estimulador|implante|cirugia|operacion|herida|puncion|infiltraci\w*|esteroide\w*")
@@ -105,8 +105,9 @@ PROCEDURE_DONE = (rf"\b(?:despues|desde|luego|tras)(?: \S+){{0,4}} (?:{PROCEDURE
                   rf"|viernes|sabado|domingo)"
                   rf"|\b(?:zona|sitio|lugar|area|punto) (?:de|del|de la|de las) (?:{PROCEDURE})"
                   rf"|\b(?:la|mi) (?:{PROCEDURE})\b")
-INFECTION = (r"fiebre|calentura|temperatura alta|escalofrio\w*|pus|supur\w*|infecci\w*|infectad\w*|cuello (?:rigido|tieso"
-             r"|duro)|(?:3[89]|40|10[0-4])(?: de fiebre| grados)|cada vez mas grande|(?:esta|sigue|va) crec\w*"
+INFECTION = (r"fiebre|calentura|temperatura alta|escalofrio\w*|pus|supur\w*|infecci\w*|infectad\w*"
+             r"|cuello (?:rigido|tieso|duro)|(?:3[89]|40|10[0-4])(?: de fiebre| grados)"
+             r"|cada vez mas grande|(?:esta|sigue|va) crec\w*"
              r"|(?:hinchazon|bulto|bola|chichon)(?: \S+){0,6} (?:crec\w*|mas grande|aumenta\w*)"
              r"|sangr\w*(?: \S+){0,6} (?:no para|no se detiene|no deja|sin parar|mucho|no se (?:para|quita|corta))"
              r"|no (?:para|deja) de sangrar|mucha sangre|sangra mucho|rojo y caliente|roja y caliente"
@@ -246,8 +247,9 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:por error|por equivocacion|sin querer)(?: \S+){{0,4}} (?:{DRUG})\b",
     ), topic=r"\bsobredosis"),
     Concept("fainting", patterns=(
-        r"\bdesmay\w*", r"\bdesvanec\w*", r"\binconscient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b", r"\bno reacciona\b",
-        r"\bno despierta\b", r"\bse desplom\w*", r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
+        r"\bdesmay\w*", r"\bdesvanec\w*", r"\binconscient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b",
+        r"\bno reacciona\b", r"\bno despierta\b", r"\bse desplom\w*",
+        r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
         r"\b(?:tirad[oa]|ca[iy]d[oa]) en el (?:piso|suelo)\b",
     ), topic=r"\bdesmay\w*"),
 )
@@ -266,7 +268,8 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bme recupere\b", r"\bya (?:sano|paso|se (?:me )?(?:paso|quito))\b", r"\bhistorial de\b",
     # what if, could it, signs of
     r"\bque (?:pasa|pasaria|hago|hacer|debo hacer|hay que hacer) si\b", r"^y si\b",
-    r"(?<!como )\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara|siento|noto|empiezo|pasa|ocurre)\b", r"\ben caso de\b",
+    r"(?<!como )\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara|siento|noto|empiezo|pasa|ocurre)\b",
+    r"\ben caso de\b",
     r"\b(?:puede|pueden|podria|podrian|can|could|does|will)(?: \S+){0,4} (?:causar|provocar|producir|dar|cause"
     r"|perforar|tener)\b", r"\b(?:causar|provocar|producir)\b", r"\bsintomas?\b", r"\bsenales\b", r"\bsigno\w*\b",
     r"\briesgos?\b", r"\befectos? secundarios?\b", r"\bes posible\b", r"\bse puede\b", r"\bes normal\b",
@@ -278,7 +281,8 @@ MENTION_MARKERS = re.compile("|".join((
     r"\b(?:la gente|las personas|alguien|una persona|los pacientes) (?:que|con)\b",
     # a habit
     r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuel[eo]\b",
-    r"\bnormalmente\b", r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b", r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
+    r"\bnormalmente\b", r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b",
+    r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
     r"|hago ejercicio|estoy nervios\w*)\b",
     # joking
     r"\b(?:jaja\w*|jeje\w*|jk|lol|xd|broma|bromeando)\b",
