@@ -95,6 +95,8 @@ SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se m
 SUDDEN = r"de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
 NEURO_SIGN = (r"dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)"
               r"|vista|veo doble|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
+SEVERE_HEADACHE = (r"\b(?:dolor de cabeza|jaqueca)(?: \S+){0,3} (?:terrible|horrible|fortisimo|insoportable|muy fuerte"
+                   r"|espantoso|brutal|como nunca|tremendo|horroroso|el peor)\b")
 SIDE = r"un lado|la mitad|mismo lado|lado (?:izquierdo|derecho)|mitad del cuerpo|medio cuerpo"
 PROCEDURE = (r"inyecci\w*|inyect\w*|epidural|bloqueo\w*|agujas?|shot|pinchazo|procedimiento|ablacion|radiofrecuencia"
              r"|acupuntura|ventosas|estimulador|implante|cirugia|operacion|herida|puncion|infiltraci\w*|esteroide\w*")
@@ -111,12 +113,18 @@ INFECTION = (r"fiebre|calentura|temperatura alta|escalofrio\w*|pus|supur\w*|infe
              r"|(?:hinchazon|bulto|bola|chichon)(?: \S+){0,6} (?:crec\w*|mas grande|aumenta\w*)"
              r"|sangr\w*(?: \S+){0,6} (?:no para|no se detiene|no deja|sin parar|mucho|no se (?:para|quita|corta))"
              r"|no (?:para|deja) de sangrar|mucha sangre|sangra mucho|rojo y caliente|roja y caliente"
+             r"|liquido (?:amarillo|verde|espeso|raro)|huele mal|mal olor|apesta|secrecion"
              r"|caliente y roj\w*|fever|chills")
 DRUG = (r"pastillas?|pastias|pildoras?|tabletas?|medicamentos?|medicinas?|parches?|dosis|oxicodona|oxy\w*|tylenol"
         r"|paracetamol|acetaminofen\w*|ibuprofeno|gabapentin\w*|pregabalina|lyrica|morfina|codeina|tramadol"
         r"|fentanil\w*|opioides?|percocet|norco|hidrocodona|xanax|clonazepam|pills|meds|frasco")
+RELATIVE = (r"mama|papa|abuel\w*|espos[oa]|herman[oa]|hij[oa]|tia|tio|suegr[oa]|pareja|novi[oa]|amig[oa]|vecin[oa]"
+            r"|mami|papi|abue")
+# Took or swallowed, in Latin American and Spain's tenses ("me tome", "me he tomado").
+TOOK = r"tome|tomo|trague|trago|comi|comio|tomamos|tomaron|(?:he|ha|han|hemos) (?:tomado|tragado|comido)"
 TOO_MUCH = (r"demasiad\w*|de mas|todo el frasco|toda la caja|todo el bote|todas (?:las|mis)|el doble|doble dosis"
-            r"|doble|un punado|un puno|muchas|un monton|un chingo|too many|too much")
+            r"|doble|un punado|un puno|entero|entera|un blister|todo el blister|muchas|un monton|un chingo|too many"
+            r"|too much")
 SADDLE = (r"\b(?:entrepierna|nalgas?|gluteos?|partes (?:intimas|privadas|nobles)|genital\w*|zona intima|parte intima"
           r"|entre (?:las|mis) piernas|perine|vagina|pene|trasero|sentaderas|pompis|ahi abajo|groin)\b")
 NO_FEELING = (r"\b(?:adormec\w*|dormid\w*|entum\w*|no siento|no la siento|no lo siento|no las siento|hormigu\w*"
@@ -150,13 +158,19 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bmejor me muero\b", r"\bojala (?:me )?(?:muriera|muera|estuviera muert\w*|no despert\w*)",
         r"\b(?:quisiera|quiero|prefiero|ojala) (?:estar )?muert[oa]s?\b",
         r"\bno quiero (?:vivir|existir|despertar|estar aqui|seguir aqui|estar viv[oa]|seguir viviendo)\b",
+        r"\bno quiero (?:estar|seguir|vivir) en este mundo\b", r"\birme de este mundo\b",
+        r"\b(?:mejor|mas facil|mas felices|mejor para todos) si (?:yo )?(?:me muriera|me muero|muriera|no estuviera"
+        r"|no existiera|desapareciera|me fuera para siempre)\b",
+        r"\b(?:me voy a|voy a|quiero|pienso) (?:colgar|ahorcar|aventar|cortar las venas|pegar un tiro)\b",
+        r"\btomarme (?:todas|todo el|toda la|el frasco|la caja)\b",
         r"\bno quiero seguir\b(?! (?:con|tomando|usando|yendo|viniendo|pagando|esperando|asi con|en (?:la|el|esta"
         r"|este) (?:clinica|tratamiento|terapia|trabajo)))",
         r"\bmejor sin mi\b", r"\bmejor si (?:yo )?(?:no (?:estuviera|existiera)|me muero|me muriera|desaparezco"
         r"|desapareciera)\b",
         r"\b(?:acabar|terminar) con (?:todo|mi vida|esto)\b(?! (?:este|el|mi|ese|eso del) dolor)",
         r"\bquitarme la vida\b", r"\bme (?:quito|quitare|voy a quitar) la vida\b",
-        r"\bno (?:le )?veo (?:el |ningun )?sentido a (?:la|mi|seguir|vivir)", r"\bla vida no tiene sentido\b",
+        r"\bno (?:le )?(?:veo|encuentro|hallo) (?:el |ningun )?sentido a (?:la|mi|seguir|vivir|nada)",
+        r"\bla vida no tiene sentido\b",
         r"\bno tiene sentido (?:vivir|seguir)\b", r"\bno vale la pena (?:vivir|seguir)\b",
         r"\bpara que (?:seguir|vivir)\b", r"\b(?:pastillas|pildoras|cuerda|pistola|arma) (?:\S+ )?listas?\b",
         r"\bjuntando (?:las |mis )?(?:pastillas|pildoras)\b", r"\btomarmelas todas\b",
@@ -182,6 +196,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r" (?:\S+ )?(?:otra vez|de nuevo|los brazos|las piernas|las munecas|los muslos|la piel|a proposito"
         r"|para sentir)",
         r"\bme (?:volvi|vuelvo) a cortar\b", r"\bme estoy cortando\b",
+        r"\bme (?:he |estoy |sigo |he vuelto a |vuelvo a |volvi a )cort(?:ado|ando|ar)\b(?! (?:el|las|los|la|un) "
+        r"(?:pelo|cabello|unas|dedo|fleco|barba|flequillo))",
+        r"\b(?:me he hecho|me hago|hacerme|me hice|me estoy haciendo) (?:\S+ )?cortes\b",
         r"\b(?:hacerme|me hago|me estoy haciendo|me hice|me sigo haciendo) dano\b",
         r"\b(?:me lastim\w*|lastimarme|me queme|me quemo|me golpe\w*|me pegue) (?:\S+ ){0,4}a proposito\b",
         r"\b(?:me lastimo|lastimarme|me lastime) (?:yo )?(?:mism[oa]|sol[oa])\b",
@@ -201,14 +218,20 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno (?:puedo|puede) (?:mover|levantar|alzar) (?:el|la|mi|su) (?:brazo|mano|pierna)\b",
         r"\b(?:brazo|mano|pierna) (?:\S+ )?no (?:se|me|le) (?:mueve|responde)\b",
         near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza", 7),
-        near(SUDDEN, NEURO_SIGN, 6), r"\bpeor dolor de cabeza\b", r"\bperdi (?:la vista|la vision)\b",
+        near(SUDDEN, NEURO_SIGN, 6), r"\bpeor dolor de cabeza\b", r"\bcomo (?:un trueno|un rayo|un balazo)\b",
+        r"\bperdi (?:la vista|la vision)\b",
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|le esta dando"
         r"|tengo|tiene|es)) (?:una |un )?(?:embolia|derrame|ataque cerebral|stroke)",
-    ), topic=r"\bembolia|\bderrame cerebral|\bataque cerebral"),
+    ), together=((rf"\b(?:{SUDDEN})", SEVERE_HEADACHE),),
+        topic=r"\bembolia|\bderrame cerebral|\bataque cerebral"),
     Concept("breathing", patterns=(
-        r"\bno (?:puedo|puede|pueden|logro) respirar\b", r"\b(?:cant|can not|cannot) respirar\b",
+        r"\bno (?:puedo|puede|pueden|logro) respirar\b(?! (?:bien )?por la nariz)",
+        r"\b(?:cant|can not|cannot) respirar\b",
         r"\bno (?:me |le )?(?:entra|llega|pasa|alcanza) (?:el )?aire\b", r"\b(?:me|le) falta (?:el )?(?:aire|aliento"
-        r"|respiracion)\b", r"\bfalta de aire\b", r"\b(?:me|se|le) (?:estoy |esta )?ahog\w*", r"\bahogando\b",
+        r"|respiracion)\b", r"\bfalta de aire\b",
+        r"\b(?:me|le|se me) (?:esta )?falt(?:a|ando) (?:el |la )?(?:aire|aliento|respiracion)\b",
+        r"\b(?:me estoy|se esta|estoy|esta) quedando sin (?:aire|aliento)\b",
+        r"\b(?:me|se|le) (?:estoy |esta )?ahog\w*", r"\bahogando\b",
         r"\basfixi\w*", r"\b(?:labios|cara|unas|dedos)(?: \S+){0,2} (?:azul\w*|morad\w*)\b",
         r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
         r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
@@ -236,10 +259,10 @@ CONCEPTS: tuple[Concept, ...] = (
     ), together=((SADDLE, NO_FEELING),), topic=r"\bcauda equina|\bvejiga"),
     Concept("post_procedure", pairs=((rf"\b(?:{INFECTION})\b", PROCEDURE_DONE),), topic=r"\binfecci\w*"),
     Concept("overdose", patterns=(
-        rf"\b(?:me |se |nos )?(?:tome|tomo|trague|trago|comi|comio|tomamos|tomaron)(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
-        rf"\b(?:me |se )?(?:tome|tomo|trague|trago)(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})?",
+        rf"\b(?:{TOOK})(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
+        rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})?",
         rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
-        rf"\b(?:tome|tomo|trague|trago|comi|comio) (?:\S+ )?(?:{DRUG}) de (?:mi|su) \S+",
+        rf"\b(?:{TOOK}) (?:\S+ )?(?:{DRUG}) (?:de|del) (?:mi |su |la |el )?(?:{RELATIVE})\b",
         r"\b(?:tengo|es|le dio|me dio) una sobredosis\b", r"\bsobredosis (?:ahora|ahorita)\b",
         rf"\b(?:{DRUG})(?: \S+){{0,3}} con (?:alcohol|cerveza|vino|tequila|licor|trago\w*)\b",
         r"\bno (?:me |se )?(?:puedo|puede) mantener despiert\w*", r"\bno puedo mantenerme despiert\w*",
@@ -250,7 +273,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bdesmay\w*", r"\bdesvanec\w*", r"\binconscient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b",
         r"\bno reacciona\b", r"\bno despierta\b", r"\bse desplom\w*",
         r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
-        r"\b(?:tirad[oa]|ca[iy]d[oa]) en el (?:piso|suelo)\b",
+        r"\b(?:tirad[oa]|ca[iy]d[oa]|privad[oa]|desmayad[oa]|inconsciente) en el (?:piso|suelo)\b",
+        r"\bse priv(?:o|aron)\b", r"\bno vuelve en si\b", r"\bno (?:lo|la|le) (?:puedo|podemos) despertar\b",
+        r"\b(?:piso|suelo|se cayo|se desplomo)(?: \S+){0,3} y no (?:contesta|responde|reacciona|se mueve)\b",
     ), topic=r"\bdesmay\w*"),
 )
 
@@ -264,7 +289,11 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bel otro dia\b", r"\b(?:de|cuando era|cuando estaba) (?:nin[oa]|joven|chic[oa]|adolescente|chiquit[oa]"
     r"|pequen[oa]|bebe|jovencit[oa]|mas joven|embarazada)\b", r"\ben mi (?:juventud|ninez|adolescencia|pasado)\b",
     r"\bantes (?:tenia|sufria|me|solia)\b", r"\bsolia\b", rf"\b(?:tuve|tuvo|tuvimos)(?: \S+){{0,3}} {FINDING}",
-    r"\b(?:le|les) (?:dio|dieron)\b", r"\b(?:murio|fallecio)\b", r"\buna vez\b", r"\bse resolvio\b",
+    r"\b(?:le|les) (?:dio|dieron)\b", r"\b(?:murio|fallecio)\b", r"\buna vez\b", r"\balgunas? vez\w*\b",
+    r"\bdesde entonces\b",
+    r"\b(?:quedo|quede|quedaron|se quedo|me quedo|le quedo) con\b",
+    r"\b(?:tuve|tuvo|tuvimos|le dio|le dieron) (?:un |una )?(?:embolia|derrame|infarto|ataque)",
+    r"\bpor (?:la|el|una|un) (?:muela|diente|golpe|caida|dentista|picadura)\b", r"\bse resolvio\b",
     r"\bme recupere\b", r"\bya (?:sano|paso|se (?:me )?(?:paso|quito))\b", r"\bhistorial de\b",
     # what if, could it, signs of
     r"\bque (?:pasa|pasaria|hago|hacer|debo hacer|hay que hacer) si\b", r"^y si\b",
@@ -357,6 +386,8 @@ def vocabulary() -> frozenset[str]:
 
 def repair(word: str) -> str:
     """The concept word a misspelt token stands for; real Spanish and English words are left alone."""
+    if word.endswith("ao") and len(word) > MIN_REPAIR_LENGTH and is_spanish(word[:-2] + "ado"):
+        return word[:-2] + "ado"  # Caribbean and Spain's spoken "-ao" ("pesao", "asfixiao", "privao") is listed too
     if (word in vocabulary() or not MIN_REPAIR_LENGTH <= len(word) <= MAX_REPAIR_LENGTH or not word.isalpha()
             or is_spanish(word) or is_english(word)):
         return word
