@@ -8,7 +8,7 @@ from wellbot.core.deps import Deps
 from wellbot.core.hooks import Notifier
 from wellbot.faq import loading as faq_loading
 from wellbot.faq.search import find_red_flag
-from wellbot.triage import logic
+from wellbot.triage import logic, spanish
 from wellbot.triage.settings import triage_settings
 
 log = logging.getLogger(__name__)
@@ -17,8 +17,8 @@ CLINIC_PHRASE = "clinic_phrase"  # the concept name of a match on the clinic's o
 
 
 def read(deps: Deps, text: str) -> logic.Finding:
-    """Triage's concepts, plus any extra `[faq] red_flags` phrases the clinic lists."""
-    finding = logic.assess(text)
+    """Triage's concepts in English and Spanish (both, always: patients mix them), plus the clinic's `red_flags`."""
+    finding = spanish.assess_both(text)
     if finding.level is not logic.Level.NONE:
         return finding
     phrases = faq_loading.settings_for(deps.clinic).red_flags

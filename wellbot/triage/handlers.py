@@ -15,7 +15,7 @@ from telegram import Update
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.messaging import reply
 from wellbot.bot.notify import BotNotifier
-from wellbot.triage import actions, logic
+from wellbot.triage import actions, logic, spanish
 from wellbot.triage.settings import triage_settings
 
 log = logging.getLogger(__name__)
@@ -46,5 +46,6 @@ async def screen(update: Update, context: WellbotContext, flow: str | None, text
 
 
 def check(deps: Deps) -> None:
-    """`wellbot check` and start-up: the triage settings must be right."""
+    """`wellbot check` and start-up: the triage settings must be right; the word lists load now, not mid-chat."""
     triage_settings(deps.clinic)
+    spanish.warm()

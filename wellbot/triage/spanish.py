@@ -349,12 +349,18 @@ PERSON = re.compile(r"\b(?:me|mi|mis|tengo|estoy|siento|el|ella|esta)\b")
 SAFETY_NET = "symptom_now"  # the concept name of a net finding, as in English
 
 
+def unaccented(text: str) -> str:
+    """The text without accents, tilde or diaeresis ("corazón" -> "corazon", "año" -> "ano")."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
     """Lower case, no accents or tilde, no ¿¡ or apostrophes, held letters collapsed, texting spellings expanded."""
-    lowered = PUNCTUATION.sub(" ", APOSTROPHES.sub("", (text or "").lower()))
-    plain = "".join(c for c in unicodedata.normalize("NFKD", lowered) if not unicodedata.combining(c))
+    plain = unaccented(PUNCTUATION.sub(" ", APOSTROPHES.sub("", (text or "").lower())))
     plain = HELD_LETTER.sub(r"\1", plain)
-    return re.sub(r"[a-z0-9]+", lambda m: SHORTHAND.get(m.group(), m.group()), plain)
+    return TOKEN.sub(lambda m: SHORTHAND.get(m.group(), m.group()), plain)
 
 
 @functools.cache
@@ -366,7 +372,7 @@ def _spanish_table() -> frozenset[str]:
     known = set()
     for word, freq in wordfreq.get_frequency_dict("es", wordlist="large").items():
         if freq >= threshold:
-            known.add(fold(word))
+            known.add(unaccented(word))
     return frozenset(w for w in known if w.isalnum())
 
 
@@ -488,6 +494,14 @@ def assess(text: str) -> Finding:
     if mention is None and _reports_symptom(text, clauses):
         mention = SAFETY_NET
     return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
+
+
+def warm() -> None:
+    """Load both word lists and compile the patterns now (about 1 s), so no patient's message waits for them."""
+    _spanish_table()
+    is_english("a")
+    _repair_targets()
+    _compiled()
 
 
 def _mostly_spanish(text: str) -> bool:

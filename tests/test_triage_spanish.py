@@ -1,0 +1,170 @@
+"""Spanish triage (issue 17, point 4): the goals on the Spanish tuning set, folding, typos, mentions, and the bot.
+
+The goals are asserted on tests/triage_tuning_es.toml, which the Spanish
+concepts were tuned on. The dev set (tests/triage_dev_es.toml, set aside
+before any Spanish triage code existed) is only measured and reported in
+benchmarks/README.md; the blind Spanish held-out set is measured by the lead.
+"""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from wellbot.language.words import is_english
+from wellbot.triage import logic, spanish
+from wellbot.triage.logic import Level
+from wellbot.triage.spanish import assess, assess_both, fold, repair
+
+HERE = Path(__file__).parent
+TUNING = tomllib.loads((HERE / "triage_tuning_es.toml").read_text(encoding="utf-8"))
+DEV = tomllib.loads((HERE / "triage_dev_es.toml").read_text(encoding="utf-8"))
+# The English sets, to show the Spanish reading changes nothing there (the Spanish held-out set is not read here).
+ENGLISH_SETS = [HERE / "triage_tuning.toml", HERE / "heldout" / "triage_heldout.toml",
+                *sorted((HERE / "heldout").glob("round*_heldout.toml"))]
+MAX_FALSE_URGENT = 0.02  # issue 14's goal, the same for Spanish
+
+
+def test_the_tuning_set_is_big_and_the_dev_set_a_fifth_of_all():
+    assert len(TUNING["emergencies"]) >= 100
+    assert len(TUNING["near_misses"]) >= 100
+    assert len(DEV["emergencies"]) >= 25
+    assert len(DEV["near_misses"]) >= 25
+
+
+def test_every_spanish_emergency_in_the_tuning_set_is_urgent():
+    missed = [c["text"] for c in TUNING["emergencies"] if assess_both(c["text"]).level is not Level.URGENT]
+    assert missed == []
+
+
+def test_spanish_near_misses_rarely_get_the_urgent_reply():
+    urgent = [c["text"] for c in TUNING["near_misses"] if assess_both(c["text"]).level is Level.URGENT]
+    assert len(urgent) / len(TUNING["near_misses"]) <= MAX_FALSE_URGENT, urgent
+
+
+def test_spanish_suicidal_and_self_harm_messages_get_the_crisis_line():
+    wanted = [c["text"] for c in TUNING["emergencies"] if c["concept"] in ("suicidal", "self_harm")]
+    assert len(wanted) >= 20
+    assert [text for text in wanted if not assess_both(text).crisis] == []
+
+
+def test_the_spanish_reading_changes_nothing_on_the_english_sets():
+    texts = []
+    for path in ENGLISH_SETS:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        texts += [c["text"] for c in data.get("emergencies", []) + data.get("near_misses", [])]
+        texts += [c["q"] for c in data.get("questions", [])] + data.get("off_topic", [])
+    assert len(texts) > 1000
+    assert [t for t in texts if assess_both(t) != logic.assess(t)] == []
+
+
+def test_folding_drops_accents_marks_and_held_letters_and_expands_texting():
+    assert fold("¿Me duele el CORAZÓN?").strip() == "me duele el corazon?"
+    assert fold("¡Ayudaaa! el año").strip() == "ayuda! el ano"
+    assert fold("q me pasa xq tb k") == "que me pasa porque tambien que"
+    assert fold("nopuedo respirar") == "no puedo respirar"
+
+
+def test_real_spanish_and_english_words_are_never_bent_into_concept_words():
+    words = ["peso", "toso", "dolo", "todo", "cansado", "mareo", "pesado", "sangre", "pecho", "weather", "chest"]
+    assert all(spanish.is_spanish(w) or is_english(w) for w in words)
+    assert [repair(w) for w in words] == words
+
+
+def test_spanish_misspellings_are_repaired_towards_the_concepts():
+    assert [repair(w) for w in ["garganda", "inchada", "bomitando", "sobredocis", "pesao"]] == [
+        "garganta", "hinchada", "vomitando", "sobredosis", "pesado"]
+
+
+@pytest.mark.parametrize("text", [
+    "No puedo respirar", "NO PUEDO RESPIRAR!!!", "nopuedo respirar ayudaaa", "me duele el pexo",
+    "me esta dando un infarto", "se me esta cerrando la garganta", "me tome todas las pastillas",
+    "ya no quiero vivir", "mi familia estaria mejor sin mi", "i cant respirar", "took too many pastillas",
+    "me desmaye", "Se me cayó un lado de la cara",
+])
+def test_spanish_typos_shouting_and_spanglish_are_urgent(text):
+    assert assess_both(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "tuve un infarto en 2019", "hace anos me desmayaba", "cuando era joven tuve asma", "a mi papa le dio un infarto",
+    "que pasa si me da dolor de pecho", "la acupuntura puede causar un desmayo?",
+    "cuales son los sintomas de un derrame?", "es normal que tenga fiebre despues de la inyeccion?",
+    "mi hermana se desmaya a veces", "no tengo dolor de pecho", "sin fiebre despues de la inyeccion",
+    "intente suicidarme hace tiempo, ahora estoy bien", "este dolor de espalda me esta matando",
+    "me muero de hambre", "ya no quiero seguir con las pastillas",
+])
+def test_past_hypothetical_third_party_and_negated_spanish_is_not_urgent(text):
+    assert assess_both(text).level is not Level.URGENT
+
+
+def test_a_past_spanish_mention_gets_the_safety_line():
+    assert assess_both("tuve un infarto en 2019, puedo hacerme acupuntura?") == logic.Finding(Level.MENTION, "heart")
+    assert assess_both("hace tiempo tuve pensamientos suicidas").level is Level.MENTION
+
+
+def test_when_both_readings_are_urgent_the_crisis_line_wins():
+    finding = assess_both("me duele el pecho y me quiero matar")
+    assert finding.level is Level.URGENT
+    assert finding.crisis
+
+
+def test_the_message_language_decides_a_word_both_languages_share():
+    """"suicidas" matches the English patterns; only the Spanish reading sees "hace tiempo"."""
+    assert logic.assess("mi prima intento suicidarse hace tiempo").level is Level.URGENT
+    assert assess_both("mi prima intento suicidarse hace tiempo").level is Level.MENTION
+    assert assess_both("i was suicidal in my teens but im fine now").level is Level.MENTION
+
+
+def test_an_essay_and_a_giant_token_are_read_quickly_and_safely():
+    assert assess("palabra " * 5000 + "no puedo respirar").level is Level.NONE  # only the first words are read
+    assert assess("no puedo respirar " + "palabra " * 5000).level is Level.URGENT
+    assert assess("x" * 4000).level is Level.NONE
+    assert assess("").level is Level.NONE
+
+
+async def test_a_spanish_emergency_outside_a_flow_gets_the_emergency_number_first(bot):
+    ana = bot.user(3101, "Ana")
+    staff = bot.staff()
+    await ana.send("no puedo respirar, se me cierra el pecho")
+    urgent = await ana.next_message()
+    assert "911" in urgent.text
+    alert = await staff.wait_for("Urgent reply sent")
+    assert "3101" in alert.text
+    await bot.settle()
+    assert len(ana.messages) == 1  # nothing else: no FAQ answer, no "I don't know"
+
+
+async def test_a_spanish_emergency_at_the_booking_name_step_is_not_saved_as_the_name(bot):
+    luis = bot.user(3102, "Luis")
+    await luis.send("/book")
+    await luis.press(await luis.wait_for("which service"), "Acupuncture")
+    await luis.press(await luis.wait_for("Choose a day"), "Thu 11 Jun")
+    await luis.press(await luis.wait_for("Choose a time"), "10:00")
+    await luis.wait_for("full name")
+    await luis.send("me tome todas mis pastillas del dolor")
+    urgent = await luis.next_message()
+    assert "911" in urgent.text
+    assert "kept" in urgent.text  # the booking is not lost
+    state = bot.deps.flows.get(3102)
+    assert state.step == "name"
+    assert "name" not in state.data
+    await luis.send("Luis Ortega")  # the flow carries on where it was
+    await luis.wait_for("phone number")
+
+
+async def test_indirect_spanish_suicidal_words_get_the_crisis_line(bot):
+    rosa = bot.user(3103, "Rosa")
+    await rosa.send("mi familia estaria mejor sin mi")
+    urgent = await rosa.next_message()
+    assert "988" in urgent.text
+    assert "911" in urgent.text
+
+
+async def test_a_past_spanish_mention_gets_the_answer_then_the_safety_line(bot):
+    eva = bot.user(3104, "Eva")
+    await eva.send("mi papa tuvo un infarto en 2019, que es la acupuntura?")
+    first = await eva.next_message()
+    assert "Please get help now" not in first.text
+    line = await eva.wait_for("right now, call 911")
+    assert line.message_id > first.message_id
