@@ -9,6 +9,11 @@ allowed to change real English words (no wordfreq guard); then p50/p99 of
 triage + intent + FAQ search for one message. The first-run (blind) figures
 of each held-out set are recorded in benchmarks/README.md: a held-out set
 measures blind only once.
+
+Triage is the bot's: the English and the Spanish readings together
+(wellbot.triage.spanish.assess_both). The Spanish tuning and dev sets are
+printed too; the blind Spanish held-out set only with --blind-spanish (the
+lead measures it once, after merging: nobody else reads it).
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from wellbot.core.resources import example_clinic_file  # noqa: E402
 from wellbot.faq import search, store  # noqa: E402
 from wellbot.faq.content import load_content  # noqa: E402
 from wellbot.language import words  # noqa: E402
-from wellbot.triage.logic import Level, assess  # noqa: E402
+from wellbot.triage.logic import Level  # noqa: E402
+from wellbot.triage.spanish import assess_both as assess  # noqa: E402
 
 TESTS = ROOT / "tests"
 HELDOUT = TESTS / "heldout"
@@ -42,6 +48,12 @@ SETS = [
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml", None)
       for n in range(2, 10)),
 ]
+# Spanish triage (issue 17): tuned on, set aside before tuning, and the blind set (only with --blind-spanish).
+SPANISH_SETS = [
+    ("Spanish tuning", TESTS / "triage_tuning_es.toml", None, None),
+    ("Spanish dev (a fifth set aside before tuning)", TESTS / "triage_dev_es.toml", None, None),
+]
+SPANISH_BLIND = ("Spanish held-out 1 (blind)", HELDOUT / "es_round1_heldout.toml", None, None)
 
 
 def load(path: Path | None) -> dict:
@@ -67,8 +79,8 @@ def measure(db, triage_file: Path, faq_file: Path, intents_file: Path | None) ->
         "near-misses urgent": (sum(assess(c["text"]).level is Level.URGENT for c in near), len(near)),
         "emergencies with no urgent reply and no safety line":
             (sum(assess(c["text"]).level is Level.NONE for c in emergencies), len(emergencies)),
-        "FAQ right first": (sum(first_answer(db, c["q"]) == c["expect"] for c in faq["questions"]),
-                            len(faq["questions"])),
+        "FAQ right first": (sum(first_answer(db, c["q"]) == c["expect"] for c in faq.get("questions", [])),
+                            len(faq.get("questions", []))),
         "off-topic 'I don't know'": (sum(first_answer(db, q) is None for q in off), len(off)),
     }
     if intents:
@@ -79,15 +91,15 @@ def measure(db, triage_file: Path, faq_file: Path, intents_file: Path | None) ->
     return figures
 
 
-def report(db) -> list[str]:
-    """Print every set's figures and the pooled held-out ones; return every text (for the latency run)."""
+def report(db, spanish_sets: list) -> list[str]:
+    """Print every set's figures and the pooled (English) held-out ones; return every text (for the latency run)."""
     pooled: dict[str, list[int]] = {}
-    for name, *files in SETS:
+    for name, *files in SETS + spanish_sets:
         figures = measure(db, *files)
         print(f"\n{name}")
         for label, (hits, total) in figures.items():
             print(f"  {label:<55} {hits}/{total} ({hits / total:.0%})" if total else f"  {label:<55} -")
-            if name != "tuning":
+            if name.startswith("held-out"):
                 pooled.setdefault(label, [0, 0])
                 pooled[label][0] += hits
                 pooled[label][1] += total
@@ -95,7 +107,7 @@ def report(db) -> list[str]:
     for label, (hits, total) in pooled.items():
         print(f"  {label:<55} {hits}/{total} ({hits / total:.1%})")
     texts = []
-    for _name, *files in SETS:
+    for _name, *files in SETS + spanish_sets:
         triage, faq = load(files[0]), load(files[1])
         texts += [c["text"] for c in triage.get("emergencies", []) + triage.get("near_misses", [])]
         texts += [c["q"] for c in faq.get("questions", [])] + faq.get("off_topic", [])
@@ -140,6 +152,8 @@ def latency(db, texts: list[str], rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times each message is timed [3]")
+    parser.add_argument("--blind-spanish", action="store_true",
+                        help="also measure the blind Spanish held-out set (the lead, once, after merging)")
     args = parser.parse_args()
     clinic = load_clinic(example_clinic_file())
     db = open_database(":memory:")
@@ -148,7 +162,7 @@ def main() -> None:
     words.english_words()
     print(f"wordfreq English list: {len(words.english_words())} words, loaded once in "
           f"{(time.perf_counter() - start) * 1000:.0f} ms")
-    texts = report(db)
+    texts = report(db, SPANISH_SETS + ([SPANISH_BLIND] if args.blind_spanish else []))
     without_wordfreq(db)
     latency(db, texts, args.rounds)
 

@@ -123,16 +123,20 @@ RELATIVE = (r"mama|papa|abuel\w*|espos[oa]|herman[oa]|hij[oa]|tia|tio|suegr[oa]|
 # Took or swallowed, in Latin American and Spain's tenses ("me tome", "me he tomado").
 TOOK = r"tome|tomo|trague|trago|comi|comio|tomamos|tomaron|(?:he|ha|han|hemos) (?:tomado|tragado|comido)"
 TOO_MUCH = (r"demasiad\w*|de mas|todo el frasco|toda la caja|todo el bote|todas (?:las|mis)|el doble|doble dosis"
-            r"|doble|un punado|un puno|entero|entera|un blister|todo el blister|muchas|un monton|un chingo|too many"
+            r"|doble|un punado|un puno|entero|entera|un blister|una botella|un frasco|mas de la cuenta"
+            r"|mas de lo (?:indicado|recetado|que|debido)|varias de mas|todo el blister|muchas|un monton|un chingo"
+            r"|too many"
             r"|too much")
 SADDLE = (r"\b(?:entrepierna|nalgas?|gluteos?|partes (?:intimas|privadas|nobles)|genital\w*|zona intima|parte intima"
-          r"|entre (?:las|mis) piernas|perine|vagina|pene|trasero|sentaderas|pompis|ahi abajo|groin)\b")
+          r"|entre (?:las|mis) piernas|alrededor del ano|perine|vagina|pene|trasero|sentaderas|pompis|ahi abajo"
+          r"|groin)\b")
 NO_FEELING = (r"\b(?:adormec\w*|dormid\w*|entum\w*|no siento|no la siento|no lo siento|no las siento|hormigu\w*"
               r"|sin sensibilidad|insensib\w*|sin sentir|numb)\b")
 SWELL_PART = r"garganta|lengua|labio|labios|cara|boca|ojos|parpados|throat|tongue|lips"
 SWELL = r"hinch\w*|inflam\w*|swell\w*|swollen|embomb\w*"
 SKIN = r"ronchas|urticaria|salpullido|sarpullido|comezon|picazon|me pica|hives"
-SPREAD = r"todo el cuerpo|por todos lados|por todo|en todo|todo el|se extiende|garganta|labios|respirar|me pica todo"
+SPREAD = (r"todo el cuerpo|por todos lados|por todo|en todo|todo el|se extiende|garganta|labios|respirar|me pica todo"
+          r"|cierra|cerrando|aire|mare\w*")
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"|no existiera|desapareciera|me fuera para siempre)\b",
         r"\b(?:me voy a|voy a|quiero|pienso) (?:colgar|ahorcar|aventar|cortar las venas|pegar un tiro)\b",
         r"\btomarme (?:todas|todo el|toda la|el frasco|la caja)\b",
+        r"\b(?:pensando en|pienso en|ganas de|voy a|quiero|podria) hacerme algo\b",
         r"\bno quiero seguir\b(?! (?:con|tomando|usando|yendo|viniendo|pagando|esperando|asi con|en (?:la|el|esta"
         r"|este) (?:clinica|tratamiento|terapia|trabajo)))",
         r"\bmejor sin mi\b", r"\bmejor si (?:yo )?(?:no (?:estuviera|existiera)|me muero|me muriera|desaparezco"
@@ -184,8 +189,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno aguanto (?:mas )?(?:la|esta|mi) vida\b", r"\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida)\b",
         r"\b(?:pienso|pensando|pensado|pense) en (?:morir\w*|matarme|quitarme|la muerte|acabar con)",
         r"\bno tengo ganas de (?:vivir|seguir viviendo|despertar|existir)\b",
-        r"\b(?:nadie|ninguno) (?:me )?(?:extranaria|echaria de menos|lo notaria|notaria)\b(?: si (?:me muero|muero"
-        r"|me mato|no estoy|desaparezco))?", r"\bda (?:igual|lo mismo) si (?:me muero|vivo o muero)\b",
+        r"\b(?:nadie|ninguno) (?:me )?(?:va a |iba a )?(?:extran\w*|echar\w* de menos|lo notaria|notaria)\b"
+        r"(?: (?:si|cuando) (?:me muero|me muera|muero|me mato|no estoy|desaparezco|ya no este))?",
         r"\ba nadie le (?:importa|importaria|importo)(?: \S+)? si (?:me muero|muero|vivo|desaparezco|me mato)\b",
         r"\bdormir\w* y no despertar\w*", r"\b(?:me canse|me cansé|estoy cansad[oa]|cansad[oa]|hart[oa]) de"
         r" vivir\b", r"\b(?:quiero|me quiero|voy a) ir(?:me)? (?:de este mundo|para siempre)\b",
@@ -202,8 +207,10 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:hacerme|me hago|me estoy haciendo|me hice|me sigo haciendo) dano\b",
         r"\b(?:me lastim\w*|lastimarme|me queme|me quemo|me golpe\w*|me pegue) (?:\S+ ){0,4}a proposito\b",
         r"\b(?:me lastimo|lastimarme|me lastime) (?:yo )?(?:mism[oa]|sol[oa])\b",
-        r"\bme quem\w* con (?:un |el |los )?cigarr\w*", r"\bme golpeo (?:la cabeza )?contra\b",
-        r"\bme (?:rasguno|rasco|arano) hasta sangrar\b",
+        r"\bme (?:estoy )?quem(?:o|e|ando)(?: \S+){0,3} con (?:un |el |los |la )?(?:cigarr\w*"
+        r"|encendedor|cerillo\w*|fosforo\w*|plancha)", r"\bme golpeo (?:la cabeza )?contra\b",
+        r"\bme (?:rasguno|rasco|arano|pellizco|muerdo|corto|pego)(?: \S+){0,3} hasta (?:sangrar|hacerme sangre"
+        r"|que sangr\w*)\b",
     ), topic=r"\bautolesi\w*"),
     Concept("heart", patterns=(
         near(CHEST, DISCOMFORT, 5), near(r"corazon", r"dol\w*|duel\w*|aprie\w*|apret\w*|pain", 3),
@@ -217,7 +224,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno (?:puedo|puede) hablar (?:bien|claro|normal)\b", r"\bse le traba la lengua\b",
         r"\bno (?:puedo|puede) (?:mover|levantar|alzar) (?:el|la|mi|su) (?:brazo|mano|pierna)\b",
         r"\b(?:brazo|mano|pierna) (?:\S+ )?no (?:se|me|le) (?:mueve|responde)\b",
-        near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza", 7),
+        near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza"
+             r"|no (?:puedo|puede) mover", 7),
         near(SUDDEN, NEURO_SIGN, 6), r"\bpeor dolor de cabeza\b", r"\bcomo (?:un trueno|un rayo|un balazo)\b",
         r"\bperdi (?:la vista|la vision)\b",
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|le esta dando"
@@ -236,7 +244,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
         r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
         r"\b(?:duele|dolor) al respirar\b", r"\b(?:quede|quedo|estoy) sin (?:aire|aliento)\b",
-        r"\bapenas (?:puedo )?respir\w*",
+        r"\bapenas (?:puedo )?respir\w*", r"\bno (?:respiro|respira)(?: bien)?\b(?! (?:bien )?por la nariz)",
+        r"\b(?:poniendo|puesto|puso|volviendo|esta|estoy) (?:morad[oa]|azul)\b",
         r"\bno (?:puedo|puede) (?:agarrar|tomar|jalar|coger|meter|sacar) (?:el )?aire\b",
     ), topic=r"\bpulmon (?:colapsado|perforado)|\bneumotorax"),
     Concept("anaphylaxis", patterns=(
@@ -253,7 +262,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bme (?:hice|orine|estoy haciendo|hago|cague) (?:pipi |popo |del bano )?(?:encima|en los pantalones"
         r"|sin darme cuenta|sin sentir)",
         r"\bse me (?:salio|sale|escapa|escapo|salen) (?:la )?(?:orina|pipi|popo|caca)\b",
-        r"\bse me doblan las piernas\b", r"\blas piernas (?:no )?(?:me|se me) (?:doblan|fallan|vencen)\b",
+        r"\bno (?:me )?(?:sale|baja|puedo sacar) (?:la )?(?:orina|pipi)\b",
+        r"\bno (?:me )?responden (?:las|mis) piernas\b", r"\bse me doblan las piernas\b",
+        r"\blas piernas (?:no )?(?:me|se me) (?:doblan|fallan|vencen)\b",
         r"\blas piernas no me (?:responden|sostienen|aguantan)\b", r"\bme fallan? las piernas\b",
         r"\bno siento (?:las|mis|ambas) piernas\b", r"\bno siento (?:\S+ )?cuando me limpio\b",
     ), together=((SADDLE, NO_FEELING),), topic=r"\bcauda equina|\bvejiga"),
@@ -274,7 +285,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno reacciona\b", r"\bno despierta\b", r"\bse desplom\w*",
         r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
         r"\b(?:tirad[oa]|ca[iy]d[oa]|privad[oa]|desmayad[oa]|inconsciente) en el (?:piso|suelo)\b",
-        r"\bse priv(?:o|aron)\b", r"\bno vuelve en si\b", r"\bno (?:lo|la|le) (?:puedo|podemos) despertar\b",
+        r"\bse priv(?:o|aron)\b", r"\bse me fue el mundo\b", r"\bno vuelve en si\b",
+        r"\bno (?:lo|la|le) (?:puedo|podemos) despertar\b",
         r"\b(?:piso|suelo|se cayo|se desplomo)(?: \S+){0,3} y no (?:contesta|responde|reacciona|se mueve)\b",
     ), topic=r"\bdesmay\w*"),
 )
@@ -305,11 +317,13 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bnormal que\b", r"\bcomo (?:se|saber|sabe|reconocer|puedo saber)\b", r"\bme preocupa\w*",
     r"\b(?:tengo|me da) miedo\b", r"\bmiedo (?:de|a)\b", r"\bpeligros\w*", r"\bcuales son\b",
     rf"^que es (?:un |una |el |la )?{FINDING}", r"\bcuant[oa]s?\b(?:\s+\S+){0,5}\s+puedo\b",
-    r"\b(?:sirve|sirven|ayuda|ayudan|funciona) (?:para|con)\b", r"\btratan\b", r"\btratamiento (?:para|de)\b",
+    r"\b(?:sirve|sirven|ayuda|ayudan|funciona) (?:para|con)\b", r"\bque (?:significa|quiere decir)\b",
+    r"\ba que se debe\b", r"\btratan\b", r"\btratamiento (?:para|de)\b",
     # people in general
     r"\b(?:la gente|las personas|alguien|una persona|los pacientes) (?:que|con)\b",
     # a habit
-    r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuel[eo]\b",
+    r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuele\b",
+    r"\bsuelo \w+(?:ar|er|ir)\b",  # "suelo" alone is the floor
     r"\bnormalmente\b", r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b",
     r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
     r"|hago ejercicio|estoy nervios\w*)\b",
