@@ -309,7 +309,9 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bme recupere\b", r"\bya (?:sano|paso|se (?:me )?(?:paso|quito))\b", r"\bhistorial de\b",
     # what if, could it, signs of
     r"\bque (?:pasa|pasaria|hago|hacer|debo hacer|hay que hacer) si\b", r"^y si\b",
-    r"(?<!como )\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara|siento|noto|empiezo|pasa|ocurre)\b",
+    r"(?<!como )\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara|siento|noto|empiezo|pasa|ocurre|el"
+    r"|la|los"
+    r"|las|usted|ustedes|tiene|es|esta|fuera|hubiera)\b",
     r"\ben caso de\b",
     r"\b(?:puede|pueden|podria|podrian|can|could|does|will)(?: \S+){0,4} (?:causar|provocar|producir|dar|cause"
     r"|perforar|tener)\b", r"\b(?:causar|provocar|producir)\b", r"\bsintomas?\b", r"\bsenales\b", r"\bsigno\w*\b",
