@@ -81,18 +81,19 @@ def near(a: str, b: str, n: int = 4) -> str:
 # Word classes (folded Spanish).
 CHEST = r"pecho|torax|esternon"
 DISCOMFORT = (r"dolor\w*|duel\w*|dolio|aprie\w*|apret\w*|presion|opresi\w*|oprim\w*|peso|pesad\w*|elefante|ardor|arde"
-              r"|quema\w*|punzada\w*|molest\w*|estruj\w*|aplast\w*|pain")
+              r"|quema\w*|punzada\w*|molest\w*|estruj\w*|aplast\w*|pain|fierro|piedra|ladrillo|losa|plomo|tenaza\w*")
 ARM_JAW = r"quijada|mandibula|brazo|hombro|cuello|espalda alta"
 ARM_JAW_FEELING = r"dol\w*|duel\w*|adormec\w*|entum\w*|dormid\w*|pesad\w*|hormigu\w*"
 HEART_CONTEXT = (r"\bsud\w*|\bpalid\w*|\bnause\w*|\bvomit\w*|\bganas de vomitar|\bmare\w*|\bfalta el aire|\bfrio\b"
                  r"|\bgris\b|\bsweat\w*")
 FACE = r"cara|boca|sonrisa|labio|labios|rostro|lado de la cara"
-FACE_FALLEN = (r"ca[iy]\w*|chuec\w*|torc\w*|colgad\w*|dormid\w*|adormec\w*|entum\w*|paraliz\w*|desviad\w*|caid\w*"
+FACE_FALLEN = (r"ca[iy]\w*|chuec\w*|torc\w*|tuerc\w*|colgad\w*|dormid\w*|adormec\w*|entum\w*|paraliz\w*|desviad\w*"
+r"|caid\w*"
                r"|de lado|no se mueve|no la puedo mover|no puede mover|muert\w*")
 SPEECH = r"habl\w*|palabras|lengua|voz"
 SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
-                r"|sin sentido|no tiene sentido|no le entiendo")
-SUDDEN = r"de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
+                r"|sin sentido|no tiene sentido|no le entiendo|no (?:me|le) salen|no (?:me|le) sale")
+SUDDEN = r"de la nada|de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
 NEURO_SIGN = (r"dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)"
               r"|vista|veo doble|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
 SEVERE_HEADACHE = (r"\b(?:dolor de cabeza|jaqueca)(?: \S+){0,3} (?:terrible|horrible|fortisimo|insoportable|muy fuerte"
@@ -109,7 +110,8 @@ PROCEDURE_DONE = (rf"\b(?:despues|desde|luego|tras)(?: \S+){{0,4}} (?:{PROCEDURE
                   rf"|\b(?:la|mi) (?:{PROCEDURE})\b")
 INFECTION = (r"fiebre|calentura|temperatura alta|escalofrio\w*|pus|supur\w*|infecci\w*|infectad\w*"
              r"|cuello (?:rigido|tieso|duro)|(?:3[89]|40|10[0-4])(?: de fiebre| grados)"
-             r"|cada vez mas grande|(?:esta|sigue|va) crec\w*"
+             r"|cada (?:vez|dia) (?:esta )?mas grande|(?:esta|sigue|va|se ve|se pone|se hace) (?:crec\w*|mas grande)"
+             r"|mas grande y caliente|caliente y mas grande"
              r"|(?:hinchazon|bulto|bola|chichon)(?: \S+){0,6} (?:crec\w*|mas grande|aumenta\w*)"
              r"|sangr\w*(?: \S+){0,6} (?:no para|no se detiene|no deja|sin parar|mucho|no se (?:para|quita|corta))"
              r"|no (?:para|deja) de sangrar|mucha sangre|sangra mucho|rojo y caliente|roja y caliente"
@@ -128,12 +130,13 @@ TOO_MUCH = (r"demasiad\w*|de mas|todo el frasco|toda la caja|todo el bote|todas 
             r"|too many"
             r"|too much")
 SADDLE = (r"\b(?:entrepierna|nalgas?|gluteos?|partes (?:intimas|privadas|nobles)|genital\w*|zona intima|parte intima"
-          r"|entre (?:las|mis) piernas|alrededor del ano|perine|vagina|pene|trasero|sentaderas|pompis|ahi abajo"
+          r"|entre (?:las|mis) piernas|alrededor del ano|mis partes(?! del)|perine|vagina|pene|trasero|sentaderas"
+          r"|pompis|ahi abajo"
           r"|groin)\b")
 NO_FEELING = (r"\b(?:adormec\w*|dormid\w*|entum\w*|no siento|no la siento|no lo siento|no las siento|hormigu\w*"
               r"|sin sensibilidad|insensib\w*|sin sentir|numb)\b")
 SWELL_PART = r"garganta|lengua|labio|labios|cara|boca|ojos|parpados|throat|tongue|lips"
-SWELL = r"hinch\w*|inflam\w*|swell\w*|swollen|embomb\w*"
+SWELL = r"hinch\w*|inflam\w*|swell\w*|swollen|embomb\w*|globo|inflad\w*"
 SKIN = r"ronchas|urticaria|salpullido|sarpullido|comezon|picazon|me pica|hives"
 SPREAD = (r"todo el cuerpo|por todos lados|por todo|en todo|todo el|se extiende|garganta|labios|respirar|me pica todo"
           r"|cierra|cerrando|aire|mare\w*")
@@ -188,6 +191,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:pegarme|darme|me voy a (?:dar|pegar)) un (?:tiro|balazo)\b",
         r"\bno aguanto (?:mas )?(?:la|esta|mi) vida\b", r"\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida)\b",
         r"\b(?:pienso|pensando|pensado|pense) en (?:morir\w*|matarme|quitarme|la muerte|acabar con)",
+        r"\bno tengo (?:razon|razones|motivo|motivos) para (?:vivir|seguir)\b",
         r"\bno tengo ganas de (?:vivir|seguir viviendo|despertar|existir)\b",
         r"\b(?:nadie|ninguno) (?:me )?(?:va a |iba a )?(?:extran\w*|echar\w* de menos|lo notaria|notaria)\b"
         r"(?: (?:si|cuando) (?:me muero|me muera|muero|me mato|no estoy|desaparezco|ya no este))?",
@@ -205,7 +209,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?:pelo|cabello|unas|dedo|fleco|barba|flequillo))",
         r"\b(?:me he hecho|me hago|hacerme|me hice|me estoy haciendo) (?:\S+ )?cortes\b",
         r"\b(?:hacerme|me hago|me estoy haciendo|me hice|me sigo haciendo) dano\b",
-        r"\b(?:me lastim\w*|lastimarme|me queme|me quemo|me golpe\w*|me pegue) (?:\S+ ){0,4}a proposito\b",
+        r"\b(?:me (?:estoy |he |sigo )?lastim\w*|lastimarme|lastimandome|me queme|me quemo|me golpe\w*|me pegue)"
+        r" (?:\S+ ){0,4}a proposito\b",
         r"\b(?:me lastimo|lastimarme|me lastime) (?:yo )?(?:mism[oa]|sol[oa])\b",
         r"\bme (?:estoy )?quem(?:o|e|ando)(?: \S+){0,3} con (?:un |el |los |la )?(?:cigarr\w*"
         r"|encendedor|cerillo\w*|fosforo\w*|plancha)", r"\bme golpeo (?:la cabeza )?contra\b",
@@ -224,13 +229,16 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno (?:puedo|puede) hablar (?:bien|claro|normal)\b", r"\bse le traba la lengua\b",
         r"\bno (?:puedo|puede) (?:mover|levantar|alzar) (?:el|la|mi|su) (?:brazo|mano|pierna)\b",
         r"\b(?:brazo|mano|pierna) (?:\S+ )?no (?:se|me|le) (?:mueve|responde)\b",
+        near(r"brazo|mano|pierna|cara|lado", r"paraliz\w*", 4),
         near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza"
              r"|no (?:puedo|puede) mover", 7),
         near(SUDDEN, NEURO_SIGN, 6), r"\bpeor dolor de cabeza\b", r"\bcomo (?:un trueno|un rayo|un balazo)\b",
         r"\bperdi (?:la vista|la vision)\b",
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|le esta dando"
         r"|tengo|tiene|es)) (?:una |un )?(?:embolia|derrame|ataque cerebral|stroke)",
-    ), together=((rf"\b(?:{SUDDEN})", SEVERE_HEADACHE),),
+    ), together=((rf"\b(?:{SUDDEN})", SEVERE_HEADACHE),
+                 (rf"\b(?:{FACE}|brazo|mano|pierna)\b",
+                 r"\bno (?:puedo|puede) (?:sostener|agarrar) (?:el|la|los|las|nada|ni)\b")),
         topic=r"\bembolia|\bderrame cerebral|\bataque cerebral"),
     Concept("breathing", patterns=(
         r"\bno (?:puedo|puede|pueden|logro) respirar\b(?! (?:bien )?por la nariz)",
@@ -256,7 +264,7 @@ CONCEPTS: tuple[Concept, ...] = (
         near(SKIN, SPREAD, 6),
     ), topic=r"\balergi\w*|\banafila\w*"),
     Concept("cauda_equina", patterns=(
-        r"\bno (?:puedo|puede) (?:orinar|hacer pipi|mear|hacer del bano|hacer popo|hacer del dos)\b",
+        r"\b(?:no|tampoco|ni) (?:puedo|puede) (?:orinar|hacer pipi|mear|hacer del bano|hacer popo|hacer del dos)\b",
         r"\bperdi (?:el )?control (?:de )?(?:la vejiga|los esfinteres|del intestino|de la orina|del bano)",
         r"\bno controlo (?:la orina|la vejiga|el intestino|los esfinteres|el bano|la pipi)\b",
         r"\bme (?:hice|orine|estoy haciendo|hago|cague) (?:pipi |popo |del bano )?(?:encima|en los pantalones"
@@ -273,6 +281,7 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:{TOOK})(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
         rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})?",
         rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
+        rf"\bme (?:pase|pasé) (?:de|con) (?:la |las |los |mi |mis )?(?:\S+ )?(?:{DRUG})\b",
         rf"\b(?:{TOOK}) (?:\S+ )?(?:{DRUG}) (?:de|del) (?:mi |su |la |el )?(?:{RELATIVE})\b",
         r"\b(?:tengo|es|le dio|me dio) una sobredosis\b", r"\bsobredosis (?:ahora|ahorita)\b",
         rf"\b(?:{DRUG})(?: \S+){{0,3}} con (?:alcohol|cerveza|vino|tequila|licor|trago\w*)\b",
@@ -305,7 +314,8 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bdesde entonces\b",
     r"\b(?:quedo|quede|quedaron|se quedo|me quedo|le quedo) con\b",
     r"\b(?:tuve|tuvo|tuvimos|le dio|le dieron) (?:un |una )?(?:embolia|derrame|infarto|ataque)",
-    r"\bpor (?:la|el|una|un) (?:muela|diente|golpe|caida|dentista|picadura)\b", r"\bse resolvio\b",
+    r"\bpor (?:la|el|una|un|mi) (?:muela|diente|golpe|caida|dentista|picadura|artritis|tendinitis|diabetes"
+    r"|neuropatia|hernia|ciatica|edad|tunel carpiano)\b", r"\bse resolvio\b",
     r"\bme recupere\b", r"\bya (?:sano|paso|se (?:me )?(?:paso|quito))\b", r"\bhistorial de\b",
     # what if, could it, signs of
     r"\bque (?:pasa|pasaria|hago|hacer|debo hacer|hay que hacer) si\b", r"^y si\b",
@@ -326,7 +336,8 @@ MENTION_MARKERS = re.compile("|".join((
     # a habit
     r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuele\b",
     r"\bsuelo \w+(?:ar|er|ir)\b",  # "suelo" alone is the floor
-    r"\bnormalmente\b", r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b",
+    r"\bnormalmente\b", r"\bmuscul\w*", r"\b(?:por|del|en) el (?:gimnasio|gym|ejercicio)\b",
+    r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b",
     r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
     r"|hago ejercicio|estoy nervios\w*)\b",
     # joking
