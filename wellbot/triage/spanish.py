@@ -79,7 +79,7 @@ def near(a: str, b: str, n: int = 4) -> str:
 
 
 # Word classes (folded Spanish).
-CHEST = r"pecho|torax|esternon"
+CHEST = r"pecho|torax|esternon|chest(?! wall| muscle)"
 DISCOMFORT = (r"dolor\w*|duel\w*|dolio|aprie\w*|apret\w*|presion|opresi\w*|oprim\w*|peso|pesad\w*|elefante|ardor|arde"
               r"|quema\w*|punzada\w*|molest\w*|estruj\w*|aplast\w*|pain|fierro|piedra|ladrillo|losa|plomo|tenaza\w*")
 ARM_JAW = r"quijada|mandibula|brazo|hombro|cuello|espalda alta"
@@ -94,7 +94,7 @@ SPEECH = r"habl\w*|palabras|lengua|voz"
 SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
                 r"|sin sentido|no tiene sentido|no le entiendo|no (?:me|le) salen|no (?:me|le) sale")
 SUDDEN = r"de la nada|de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
-NEURO_SIGN = (r"dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)"
+NEURO_SIGN = (r"fuerza|dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)"
               r"|vista|veo doble|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
 SEVERE_HEADACHE = (r"\b(?:dolor de cabeza|jaqueca)(?: \S+){0,3} (?:terrible|horrible|fortisimo|insoportable|muy fuerte"
                    r"|espantoso|brutal|como nunca|tremendo|horroroso|el peor)\b")
@@ -107,7 +107,7 @@ PROCEDURE_DONE = (rf"\b(?:despues|desde|luego|tras)(?: \S+){{0,4}} (?:{PROCEDURE
                   rf"|\b(?:{PROCEDURE}) (?:de |del )?(?:ayer|hoy|anoche|esta manana|lunes|martes|miercoles|jueves"
                   rf"|viernes|sabado|domingo)"
                   rf"|\b(?:zona|sitio|lugar|area|punto) (?:de|del|de la|de las) (?:{PROCEDURE})"
-                  rf"|\b(?:la|mi) (?:{PROCEDURE})\b")
+                  rf"|\b(?:la|mi|del|de la|de mi) (?:{PROCEDURE})\b")
 INFECTION = (r"fiebre|calentura|temperatura alta|escalofrio\w*|pus|supur\w*|infecci\w*|infectad\w*"
              r"|cuello (?:rigido|tieso|duro)|(?:3[89]|40|10[0-4])(?: de fiebre| grados)"
              r"|cada (?:vez|dia) (?:esta )?mas grande|(?:esta|sigue|va|se ve|se pone|se hace) (?:crec\w*|mas grande)"
@@ -115,6 +115,7 @@ INFECTION = (r"fiebre|calentura|temperatura alta|escalofrio\w*|pus|supur\w*|infe
              r"|(?:hinchazon|bulto|bola|chichon)(?: \S+){0,6} (?:crec\w*|mas grande|aumenta\w*)"
              r"|sangr\w*(?: \S+){0,6} (?:no para|no se detiene|no deja|sin parar|mucho|no se (?:para|quita|corta))"
              r"|no (?:para|deja) de sangrar|mucha sangre|sangra mucho|rojo y caliente|roja y caliente"
+             r"|empapad\w* de sangre|llen[oa] de sangre|chorre\w* sangre|sangre (?:que )?no para"
              r"|liquido (?:amarillo|verde|espeso|raro)|huele mal|mal olor|apesta|secrecion"
              r"|caliente y roj\w*|fever|chills")
 DRUG = (r"pastillas?|pastias|pildoras?|tabletas?|medicamentos?|medicinas?|parches?|dosis|oxicodona|oxy\w*|tylenol"
@@ -123,7 +124,7 @@ DRUG = (r"pastillas?|pastias|pildoras?|tabletas?|medicamentos?|medicinas?|parche
 RELATIVE = (r"mama|papa|abuel\w*|espos[oa]|herman[oa]|hij[oa]|tia|tio|suegr[oa]|pareja|novi[oa]|amig[oa]|vecin[oa]"
             r"|mami|papi|abue")
 # Took or swallowed, in Latin American and Spain's tenses ("me tome", "me he tomado").
-TOOK = r"tome|tomo|trague|trago|comi|comio|tomamos|tomaron|(?:he|ha|han|hemos) (?:tomado|tragado|comido)"
+TOOK = r"tome|tomo|trague|trago|comi|comio|eche|empine|tomamos|tomaron|(?:he|ha|han|hemos) (?:tomado|tragado|comido)"
 TOO_MUCH = (r"demasiad\w*|de mas|todo el frasco|toda la caja|todo el bote|todas (?:las|mis)|el doble|doble dosis"
             r"|doble|un punado|un puno|entero|entera|un blister|una botella|un frasco|mas de la cuenta"
             r"|mas de lo (?:indicado|recetado|que|debido)|varias de mas|todo el blister|muchas|un monton|un chingo"
@@ -166,7 +167,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:quisiera|quiero|prefiero|ojala) (?:estar )?muert[oa]s?\b",
         r"\bno quiero (?:vivir|existir|despertar|estar aqui|seguir aqui|estar viv[oa]|seguir viviendo)\b",
         r"\bno quiero (?:estar|seguir|vivir) en este mundo\b", r"\birme de este mundo\b",
-        r"\b(?:mejor|mas facil|mas felices|mejor para todos) si (?:yo )?(?:me muriera|me muero|muriera|no estuviera"
+        r"\b(?:mejor|mas facil|mas felices|mejor para todos) (?:si|que) (?:yo )?(?:me muriera|me muero|muriera"
+        r"|no estuviera"
         r"|no existiera|desapareciera|me fuera para siempre)\b",
         r"\b(?:me voy a|voy a|quiero|pienso) (?:colgar|ahorcar|aventar|cortar las venas|pegar un tiro)\b",
         r"\btomarme (?:todas|todo el|toda la|el frasco|la caja)\b",
@@ -182,7 +184,10 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno tiene sentido (?:vivir|seguir)\b", r"\bno vale la pena (?:vivir|seguir)\b",
         r"\bpara que (?:seguir|vivir)\b", r"\b(?:pastillas|pildoras|cuerda|pistola|arma) (?:\S+ )?listas?\b",
         r"\bjuntando (?:las |mis )?(?:pastillas|pildoras)\b", r"\btomarmelas todas\b",
-        r"\bme las voy a tomar todas\b", r"\bsoy una carga\b", r"\bcarta de despedida\b",
+        r"\bme las voy a tomar todas\b", r"\bsoy (?:una carga|un estorbo)\b",
+        r"\b(?:pensamientos|ideas) de (?:muerte|morir\w*|matarme|suicidio|quitarme la vida)\b",
+        r"\b(?:quisiera|quiero|ojala|prefiero) no (?:despertar\w*|amanecer|volver a despertar)\b",
+        r"\bcarta de despedida\b",
         r"\bme (?:despedi|estoy despidiendo|voy a despedir) de (?:todos|mi familia|ustedes)\b",
         r"\bdesaparecer para siempre\b", r"\bquiero desaparecer\b", r"\bdormir para siempre\b",
         r"\bno (?:despertar\w*|volver a despertar)(?: \S+){0,1} (?:nunca|mas|jamas)\b", r"\bno despertara\b",
@@ -207,7 +212,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bme (?:volvi|vuelvo) a cortar\b", r"\bme estoy cortando\b",
         r"\bme (?:he |estoy |sigo |he vuelto a |vuelvo a |volvi a )cort(?:ado|ando|ar)\b(?! (?:el|las|los|la|un) "
         r"(?:pelo|cabello|unas|dedo|fleco|barba|flequillo))",
-        r"\b(?:me he hecho|me hago|hacerme|me hice|me estoy haciendo) (?:\S+ )?cortes\b",
+        r"\b(?:me he hecho|me hago|hacerme|me hice|me estoy haciendo) (?:\S+ )?cort(?:es|adas|aditas)\b",
         r"\b(?:hacerme|me hago|me estoy haciendo|me hice|me sigo haciendo) dano\b",
         r"\b(?:me (?:estoy |he |sigo )?lastim\w*|lastimarme|lastimandome|me queme|me quemo|me golpe\w*|me pegue)"
         r" (?:\S+ ){0,4}a proposito\b",
@@ -216,7 +221,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"|encendedor|cerillo\w*|fosforo\w*|plancha)", r"\bme golpeo (?:la cabeza )?contra\b",
         r"\bme (?:rasguno|rasco|arano|pellizco|muerdo|corto|pego)(?: \S+){0,3} hasta (?:sangrar|hacerme sangre"
         r"|que sangr\w*)\b",
-    ), topic=r"\bautolesi\w*"),
+    ), together=((r"\b(?:navaja|cuchilla|gillete|gilette|rastrillo|hoja de afeitar|vidrio|cutter)\b",
+                  r"\bme (?:\S+ )?(?:cort\w*|ray\w*|rasp\w*|raj\w*|hago|hice)\b"),), topic=r"\bautolesi\w*"),
     Concept("heart", patterns=(
         near(CHEST, DISCOMFORT, 5), near(r"corazon", r"dol\w*|duel\w*|aprie\w*|apret\w*|pain", 3),
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|tengo|es|estoy"
@@ -252,7 +258,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
         r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
         r"\b(?:duele|dolor) al respirar\b", r"\b(?:quede|quedo|estoy) sin (?:aire|aliento)\b",
-        r"\bapenas (?:puedo )?respir\w*", r"\bno (?:respiro|respira)(?: bien)?\b(?! (?:bien )?por la nariz)",
+        r"\bapenas (?:puedo )?respir\w*", r"\brespir[oa] (?:muy )?mal\b", r"\bjade\w*",
+        r"\bno (?:respiro|respira)(?: bien)?\b(?! (?:bien )?por la nariz)",
         r"\b(?:poniendo|puesto|puso|volviendo|esta|estoy) (?:morad[oa]|azul)\b",
         r"\bno (?:puedo|puede) (?:agarrar|tomar|jalar|coger|meter|sacar) (?:el )?aire\b",
     ), topic=r"\bpulmon (?:colapsado|perforado)|\bneumotorax"),
@@ -271,7 +278,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"|sin darme cuenta|sin sentir)",
         r"\bse me (?:salio|sale|escapa|escapo|salen) (?:la )?(?:orina|pipi|popo|caca)\b",
         r"\bno (?:me )?(?:sale|baja|puedo sacar) (?:la )?(?:orina|pipi)\b",
-        r"\bno (?:me )?responden (?:las|mis) piernas\b", r"\bse me doblan las piernas\b",
+        r"\bno (?:me )?responden (?:las|mis) piernas\b",
+        r"\b(?:las dos|ambas) piernas(?: \S+){0,4} (?:debil\w*|dormid\w*|adormec\w*|entum\w*|no (?:me )?responden)",
+        r"\bse me doblan las piernas\b",
         r"\blas piernas (?:no )?(?:me|se me) (?:doblan|fallan|vencen)\b",
         r"\blas piernas no me (?:responden|sostienen|aguantan)\b", r"\bme fallan? las piernas\b",
         r"\bno siento (?:las|mis|ambas) piernas\b", r"\bno siento (?:\S+ )?cuando me limpio\b",
@@ -317,6 +326,8 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bpor (?:la|el|una|un|mi) (?:muela|diente|golpe|caida|dentista|picadura|artritis|tendinitis|diabetes"
     r"|neuropatia|hernia|ciatica|edad|tunel carpiano)\b", r"\bse resolvio\b",
     r"\bme recupere\b", r"\bya (?:sano|paso|se (?:me )?(?:paso|quito))\b", r"\bhistorial de\b",
+    r"\b(?:el |la |mi )?(?:doctor|doctora|medico|medica|cardiologo|cardiologa) (?:me )?(?:dijo|dice|diagnostico)\b",
+    r"\b(?:era|es|fue) por (?:la |el |los |mi )?(?:gastritis|ansiedad|reflujo|estres|colitis|agruras|musculo\w*)\b",
     # what if, could it, signs of
     r"\bque (?:pasa|pasaria|hago|hacer|debo hacer|hay que hacer) si\b", r"^y si\b",
     r"(?<!como )\bsi (?:me|te|le|se|uno|alguien|tengo|tomo|yo|hay|llego|llegara|siento|noto|empiezo|pasa|ocurre|el"
@@ -333,16 +344,21 @@ MENTION_MARKERS = re.compile("|".join((
     r"\ba que se debe\b", r"\btratan\b", r"\btratamiento (?:para|de)\b",
     # people in general
     r"\b(?:la gente|las personas|alguien|una persona|los pacientes) (?:que|con)\b",
-    # a habit
+    # joking
+    r"\b(?:jaja\w*|jeje\w*|jk|lol|xd|broma|bromeando)\b",
+)))
+# A habit ("a veces", "cuando camino") makes a mention too, except of
+# suicidal thoughts or self-harm: "a veces pienso que seria mejor matarme"
+# is ideation now, and gets the crisis line.
+HABIT_MARKERS = re.compile("|".join((
     r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuele\b",
     r"\bsuelo \w+(?:ar|er|ir)\b",  # "suelo" alone is the floor
     r"\bnormalmente\b", r"\bmuscul\w*", r"\b(?:por|del|en) el (?:gimnasio|gym|ejercicio)\b",
     r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b",
-    r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|escribo|como|corro|subo|cargo|me agacho"
-    r"|hago ejercicio|estoy nervios\w*)\b",
-    # joking
-    r"\b(?:jaja\w*|jeje\w*|jk|lol|xd|broma|bromeando)\b",
+    r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|camina|escribo|escribe|como|come|corro|corre|subo|sube"
+    r"|cargo|carga|me agacho|se agacha|hago ejercicio|hace ejercicio|estoy nervios\w*|esta nervios\w*)\b",
 )))
+CRISIS_CONCEPTS = frozenset({"suicidal", "self_harm"})  # as in English: these also get the crisis line
 # "...pero ya estoy bien" anywhere makes the whole message a past mention
 # (read on the folded text before it is cut at "ya" and "ahora").
 RESOLVED = re.compile(r"\b(?:ya|ahora) (?:estoy|me siento|esta|se siente|me encuentro) (?:bien|mejor|tranquil\w*"
@@ -488,10 +504,11 @@ def _in_clause(patterns: tuple[Pattern, ...], together: Pairs, clause: str) -> I
             yield min(one.start(), two.start()), max(one.end(), two.end())
 
 
-def _marked(clause: str, span: tuple[int, int]) -> bool:
-    """Whether the clause, apart from the finding itself, says past, hypothetical or habit."""
+def _marked(clause: str, span: tuple[int, int], key: str) -> bool:
+    """Whether the clause, apart from the finding itself, says past, hypothetical or (but for a crisis) habit."""
     rest = clause[: span[0]] + FINDING + clause[span[1]:]
-    return MENTION_MARKERS.search(rest) is not None
+    habit = key not in CRISIS_CONCEPTS and HABIT_MARKERS.search(rest) is not None
+    return habit or MENTION_MARKERS.search(rest) is not None
 
 
 def _reports_symptom(text: str, clauses: list[str]) -> bool:
@@ -513,7 +530,7 @@ def assess(text: str) -> Finding:
         findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
         for clause in clauses:
             for span in _in_clause(findings, together, clause):
-                if not resolved and not _marked(clause, span):
+                if not resolved and not _marked(clause, span, key):
                     return Finding(Level.URGENT, key)
                 mention = mention or key
         if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
