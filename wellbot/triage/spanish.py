@@ -61,7 +61,7 @@ SHORTHAND = {
     "aki": "aqui", "cn": "con", "dl": "del", "xfa": "por favor", "porfa": "por favor", "ahorita": "ahora",
     "horita": "ahora", "orita": "ahora", "nopuedo": "no puedo", "nopuede": "no puede", "ayudenme": "ayuda",
     "aiuda": "ayuda", "tngo": "tengo", "tng": "tengo", "dsd": "desde", "dspues": "despues", "pexo": "pecho",
-    "muxo": "mucho", "noxe": "noche",
+    "muxo": "mucho", "noxe": "noche", "m": "me", "t": "te", "ta": "esta", "tas": "estas", "tamos": "estamos",
 }
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:pero|aunque|ahora|ya|sino|but|now)\s+")
 
@@ -94,15 +94,17 @@ SPEECH = r"habl\w*|palabras|lengua|voz"
 SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
                 r"|sin sentido|no tiene sentido|no le entiendo|no (?:me|le) salen|no (?:me|le) sale")
 SUDDEN = r"de la nada|de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
-NEURO_SIGN = (r"fuerza|dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento|no puedo (?:hablar|ver|mover|caminar)"
+NEURO_SIGN = (r"fuerza|no entiendo|no puedo leer|dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento"
+r"|no puedo (?:hablar|ver|mover|caminar)"
               r"|vista|veo doble|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
 SEVERE_HEADACHE = (r"\b(?:dolor de cabeza|jaqueca)(?: \S+){0,3} (?:terrible|horrible|fortisimo|insoportable|muy fuerte"
                    r"|espantoso|brutal|como nunca|tremendo|horroroso|el peor)\b")
 SIDE = r"un lado|la mitad|mismo lado|lado (?:izquierdo|derecho)|mitad del cuerpo|medio cuerpo"
-PROCEDURE = (r"inyecci\w*|inyect\w*|epidural|bloqueo\w*|agujas?|shot|pinchazo|procedimiento|ablacion|radiofrecuencia"
+PROCEDURE = (r"piquete\w*|pinch\w*|inyecci\w*|inyect\w*|epidural|bloqueo\w*|agujas?|shot|pinchazo|procedimiento"
+r"|ablacion|radiofrecuencia"
              r"|acupuntura|ventosas|estimulador|implante|cirugia|operacion|herida|puncion|infiltraci\w*|esteroide\w*")
 PROCEDURE_DONE = (rf"\b(?:despues|desde|luego|tras)(?: \S+){{0,4}} (?:{PROCEDURE})"
-                  rf"|\bdonde me (?:pusieron|inyectaron|picaron|metieron|hicieron)"
+                  rf"|\bdonde me (?:pusieron|inyectaron|picaron|pincharon|metieron|hicieron)"
                   rf"|\bme (?:pusieron|hicieron|inyectaron|dieron) (?:\S+ ){{0,3}}(?:{PROCEDURE})"
                   rf"|\b(?:{PROCEDURE}) (?:de |del )?(?:ayer|hoy|anoche|esta manana|lunes|martes|miercoles|jueves"
                   rf"|viernes|sabado|domingo)"
@@ -137,7 +139,7 @@ SADDLE = (r"\b(?:entrepierna|nalgas?|gluteos?|partes (?:intimas|privadas|nobles)
 NO_FEELING = (r"\b(?:adormec\w*|dormid\w*|entum\w*|no siento|no la siento|no lo siento|no las siento|hormigu\w*"
               r"|sin sensibilidad|insensib\w*|sin sentir|numb)\b")
 SWELL_PART = r"garganta|lengua|labio|labios|cara|boca|ojos|parpados|throat|tongue|lips"
-SWELL = r"hinch\w*|inflam\w*|swell\w*|swollen|embomb\w*|globo|inflad\w*"
+SWELL = r"hinch\w*|infl\w*|swell\w*|swollen|embomb\w*|globo|inflad\w*"
 SKIN = r"ronchas|urticaria|salpullido|sarpullido|comezon|picazon|me pica|hives"
 SPREAD = (r"todo el cuerpo|por todos lados|por todo|en todo|todo el|se extiende|garganta|labios|respirar|me pica todo"
           r"|cierra|cerrando|aire|mare\w*")
@@ -184,7 +186,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno tiene sentido (?:vivir|seguir)\b", r"\bno vale la pena (?:vivir|seguir)\b",
         r"\bpara que (?:seguir|vivir)\b", r"\b(?:pastillas|pildoras|cuerda|pistola|arma) (?:\S+ )?listas?\b",
         r"\bjuntando (?:las |mis )?(?:pastillas|pildoras)\b", r"\btomarmelas todas\b",
-        r"\bme las voy a tomar todas\b", r"\bsoy (?:una carga|un estorbo)\b",
+        r"\bme las voy a tomar todas\b", r"\btodo listo para (?:irme|morir\w*|matarme|acabar)\b",
+        r"\bsoy (?:una carga|un estorbo)\b",
         r"\b(?:pensamientos|ideas) de (?:muerte|morir\w*|matarme|suicidio|quitarme la vida)\b",
         r"\b(?:quisiera|quiero|ojala|prefiero) no (?:despertar\w*|amanecer|volver a despertar)\b",
         r"\bcarta de despedida\b",
@@ -238,7 +241,7 @@ CONCEPTS: tuple[Concept, ...] = (
         near(r"brazo|mano|pierna|cara|lado", r"paraliz\w*", 4),
         near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza"
              r"|no (?:puedo|puede) mover", 7),
-        near(SUDDEN, NEURO_SIGN, 6), r"\bpeor dolor de cabeza\b", r"\bcomo (?:un trueno|un rayo|un balazo)\b",
+        near(SUDDEN, NEURO_SIGN, 10), r"\bpeor dolor de cabeza\b", r"\bcomo (?:un trueno|un rayo|un balazo)\b",
         r"\bperdi (?:la vista|la vision)\b",
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|le esta dando"
         r"|tengo|tiene|es)) (?:una |un )?(?:embolia|derrame|ataque cerebral|stroke)",
@@ -289,7 +292,9 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("overdose", patterns=(
         rf"\b(?:{TOOK})(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
         rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})?",
-        rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
+        rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro|chamac\w*|cipot\w*|patoj\w*|nene|nena|chavo|chaval|crio|cria"
+        rf"|escuincl\w*|huerc\w*|guagua|chiquit\w*) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
+        rf"\bse (?:tomo|comio|trago|ha tomado|ha comido) (?:unas|mis|varias|muchas|un monton de) (?:\S+ )?(?:{DRUG})\b",
         rf"\bme (?:pase|pasé) (?:de|con) (?:la |las |los |mi |mis )?(?:\S+ )?(?:{DRUG})\b",
         rf"\b(?:{TOOK}) (?:\S+ )?(?:{DRUG}) (?:de|del) (?:mi |su |la |el )?(?:{RELATIVE})\b",
         r"\b(?:tengo|es|le dio|me dio) una sobredosis\b", r"\bsobredosis (?:ahora|ahorita)\b",
@@ -299,10 +304,10 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:por error|por equivocacion|sin querer)(?: \S+){{0,4}} (?:{DRUG})\b",
     ), topic=r"\bsobredosis"),
     Concept("fainting", patterns=(
-        r"\bdesmay\w*", r"\bdesvanec\w*", r"\binconscient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b",
+        r"\b(?:de|e)smay\w*", r"\bdesvanec\w*", r"\bincon?s?cient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b",
         r"\bno reacciona\b", r"\bno despierta\b", r"\bse desplom\w*",
         r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
-        r"\b(?:tirad[oa]|ca[iy]d[oa]|privad[oa]|desmayad[oa]|inconsciente) en el (?:piso|suelo)\b",
+        r"\b(?:tirad[oa]|ca[iy]d[oa]|privad[oa]|desmayad[oa]|esmayad?[oa]|incon?s?ciente) en el (?:piso|suelo)\b",
         r"\bse priv(?:o|aron)\b", r"\bse me fue el mundo\b", r"\bno vuelve en si\b",
         r"\bno (?:lo|la|le) (?:puedo|podemos) despertar\b",
         r"\b(?:piso|suelo|se cayo|se desplomo)(?: \S+){0,3} y no (?:contesta|responde|reacciona|se mueve)\b",
@@ -314,7 +319,7 @@ FINDING = "FINDING"  # stands in for the finding while its clause is checked for
 # general question: what it finds is a mention, not an emergency now.
 MENTION_MARKERS = re.compile("|".join((
     # the past
-    r"\b(?:19|20)\d\d\b", r"\bhace (?:\S+ )?(?:anos?|meses|mes|semanas?|tiempo|decadas?|mucho)\b",
+    r"\b(?:19|20)\d\d\b", r"\bhace (?:\S+ ){0,2}(?:anos?|meses|mes|semanas?|tiempo|decadas?|mucho)\b",
     r"\bel (?:ano|mes) pasado\b", r"\bla semana pasada\b", r"\b(?:la|una) vez pasada\b", r"\bla ultima vez\b",
     r"\bel otro dia\b", r"\b(?:de|cuando era|cuando estaba) (?:nin[oa]|joven|chic[oa]|adolescente|chiquit[oa]"
     r"|pequen[oa]|bebe|jovencit[oa]|mas joven|embarazada)\b", r"\ben mi (?:juventud|ninez|adolescencia|pasado)\b",
@@ -353,7 +358,8 @@ MENTION_MARKERS = re.compile("|".join((
 HABIT_MARKERS = re.compile("|".join((
     r"\ba veces\b", r"\bcada vez que\b", r"\bsiempre\b", r"\bseguido\b", r"\bde vez en cuando\b", r"\bsuele\b",
     r"\bsuelo \w+(?:ar|er|ir)\b",  # "suelo" alone is the floor
-    r"\bnormalmente\b", r"\bmuscul\w*", r"\b(?:por|del|en) el (?:gimnasio|gym|ejercicio)\b",
+    r"\bnormalmente\b", r"\b(?:de|por|al) (?:cargar|levantar|jalar|empujar|entrenar|hacer ejercicio|estornudar)\b",
+    r"\bmuscul\w*", r"\b(?:por|del|en) el (?:gimnasio|gym|ejercicio)\b",
     r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b",
     r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|camina|escribo|escribe|como|come|corro|corre|subo|sube"
     r"|cargo|carga|me agacho|se agacha|hago ejercicio|hace ejercicio|estoy nervios\w*|esta nervios\w*)\b",
