@@ -89,7 +89,7 @@ HEART_CONTEXT = (r"\bsud\w*|\bpalid\w*|\bnause\w*|\bvomit\w*|\bganas de vomitar|
 FACE = r"cara|boca|sonrisa|labio|labios|rostro|lado de la cara"
 FACE_FALLEN = (r"ca[iy]\w*|chuec\w*|torc\w*|tuerc\w*|colgad\w*|dormid\w*|adormec\w*|entum\w*|paraliz\w*|desviad\w*"
 r"|caid\w*"
-               r"|de lado|no se mueve|no la puedo mover|no puede mover|muert\w*")
+               r"|de lado|no se mueve|no la puedo mover|no puede mover|muert\w*|sin mover\w*")
 SPEECH = r"habl\w*|palabras|lengua|voz"
 SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
                 r"|sin sentido|no tiene sentido|no le entiendo|no (?:me|le) salen|no (?:me|le) sale")
@@ -211,7 +211,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("self_harm", patterns=(
         r"\bautolesi\w*", r"\bcortandome\b", r"\bme (?:estoy |volvi a |vuelvo a |sigo |voy a )?cort(?:o|e|ar|ando)"
         r" (?:\S+ )?(?:otra vez|de nuevo|los brazos|las piernas|las munecas|los muslos|la piel|a proposito"
-        r"|para sentir)",
+        r"|para (?:no )?sentir|para desahogar\w*|para calmar\w*|cuando (?:estoy|me siento))",
         r"\bme (?:volvi|vuelvo) a cortar\b", r"\bme estoy cortando\b",
         r"\bme (?:he |estoy |sigo |he vuelto a |vuelvo a |volvi a )cort(?:ado|ando|ar)\b(?! (?:el|las|los|la|un) "
         r"(?:pelo|cabello|unas|dedo|fleco|barba|flequillo))",
@@ -236,6 +236,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("stroke", patterns=(
         near(FACE, FACE_FALLEN, 5), near(SPEECH, SPEECH_WRONG, 4),
         r"\bno (?:puedo|puede) hablar (?:bien|claro|normal)\b", r"\bse le traba la lengua\b",
+        r"\bse (?:le|me) cae la baba\b",
         r"\bno (?:puedo|puede) (?:mover|levantar|alzar) (?:el|la|mi|su) (?:brazo|mano|pierna)\b",
         r"\b(?:brazo|mano|pierna) (?:\S+ )?no (?:se|me|le) (?:mueve|responde)\b",
         near(r"brazo|mano|pierna|cara|lado", r"paraliz\w*", 4),
@@ -291,7 +292,9 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("post_procedure", pairs=((rf"\b(?:{INFECTION})\b", PROCEDURE_DONE),), topic=r"\binfecci\w*"),
     Concept("overdose", patterns=(
         rf"\b(?:{TOOK})(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
-        rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})?",
+        rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta)"
+        rf" (?:\S+ )?(?:{DRUG})?",
+        rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:dos|tres|cuatro|cinco|varios) parches\b",
         rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro|chamac\w*|cipot\w*|patoj\w*|nene|nena|chavo|chaval|crio|cria"
         rf"|escuincl\w*|huerc\w*|guagua|chiquit\w*) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
         rf"\bse (?:tomo|comio|trago|ha tomado|ha comido) (?:unas|mis|varias|muchas|un monton de) (?:\S+ )?(?:{DRUG})\b",
@@ -308,6 +311,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno reacciona\b", r"\bno despierta\b", r"\bse desplom\w*",
         r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
         r"\b(?:tirad[oa]|ca[iy]d[oa]|privad[oa]|desmayad[oa]|esmayad?[oa]|incon?s?ciente) en el (?:piso|suelo)\b",
+        r"\b(?:tirad[oa]|ca[iy]d[oa]|desmayad[oa])\b(?: \S+){0,4} y no (?:contesta|responde|reacciona|se mueve"
+        r"|despierta)\b",
         r"\bse priv(?:o|aron)\b", r"\bse me fue el mundo\b", r"\bno vuelve en si\b",
         r"\bno (?:lo|la|le) (?:puedo|podemos) despertar\b",
         r"\b(?:piso|suelo|se cayo|se desplomo)(?: \S+){0,3} y no (?:contesta|responde|reacciona|se mueve)\b",
