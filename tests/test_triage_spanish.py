@@ -99,6 +99,15 @@ def test_past_hypothetical_third_party_and_negated_spanish_is_not_urgent(text):
     assert assess_both(text).level is not Level.URGENT
 
 
+@pytest.mark.parametrize("text", [
+    "Jade Lopez", "Dolores Socorro Cortes", "Consuelo Tirado", "Remedios Quemado", "+1 555 0100", "hola", "gracias",
+    "me tome 15 minutos de descanso", "el cielo esta azul", "tengo cita el martes",
+])
+def test_spanish_names_and_everyday_text_typed_at_a_step_are_nothing(text):
+    """A name or phone step reads every text first: a name like "Jade" ("jadeo") must not alarm."""
+    assert assess_both(text).level is Level.NONE
+
+
 def test_a_past_spanish_mention_gets_the_safety_line():
     assert assess_both("tuve un infarto en 2019, puedo hacerme acupuntura?") == logic.Finding(Level.MENTION, "heart")
     assert assess_both("hace tiempo tuve pensamientos suicidas").level is Level.MENTION

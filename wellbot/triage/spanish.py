@@ -9,15 +9,19 @@ Spanish words, and the same Finding as its answer:
    spellings expanded ("q" -> "que", "xq" -> "porque", "tb" -> "tambien").
    Misspelt words are repaired towards the words the concepts use, but only
    a token that is neither a Spanish nor an English word on wordfreq's lists
-   ("pexo" -> "pecho"; "peso" and "dolo" stay as they are). The text is cut
-   into clauses at punctuation and at "pero", "aunque", "ahora", "ya".
+   ("garganda" -> "garganta"; "peso" and "toso" stay as they are); the
+   spoken "-ao" of the Caribbean and Spain is read as "-ado" ("pesao"). The
+   text is cut into clauses at punctuation and at "pero", "aunque", "ahora",
+   "ya".
 2. Each clause is matched against the Spanish CONCEPTS, named like the
    English ones (heart, stroke, breathing, ...).
 3. A finding in a clause that is historical ("hace anos", "en 2019",
    "cuando era joven", "tuve ..."), hypothetical ("que pasa si", "puede
    causar", "sintomas de", "es normal que"), habitual ("a veces"), someone
    else's in the past ("le dio") or negated ("no tengo dolor de pecho",
-   "sin fiebre") is a MENTION; any other finding is URGENT.
+   "sin fiebre"; but "no siento las piernas" is the complaint itself) is a
+   MENTION; any other finding is URGENT. A habit does not soften suicidal
+   thoughts or self-harm.
 
 Patients mix languages and Telegram's language setting is often English, so
 every message is read by both readings (wellbot.triage.actions.read) and the
@@ -88,20 +92,20 @@ HEART_CONTEXT = (r"\bsud\w*|\bpalid\w*|\bnause\w*|\bvomit\w*|\bganas de vomitar|
                  r"|\bgris\b|\bsweat\w*")
 FACE = r"cara|boca|sonrisa|labio|labios|rostro|lado de la cara"
 FACE_FALLEN = (r"ca[iy]\w*|chuec\w*|torc\w*|tuerc\w*|colgad\w*|dormid\w*|adormec\w*|entum\w*|paraliz\w*|desviad\w*"
-r"|caid\w*"
+               r"|caid\w*"
                r"|de lado|no se mueve|no la puedo mover|no puede mover|muert\w*|sin mover\w*")
 SPEECH = r"habl\w*|palabras|lengua|voz"
 SPEECH_WRONG = (r"enredad\w*|trab\w*|rar\w*|arrastr\w*|no se le entiende|no se me entiende|pastos\w*|incoherente"
                 r"|sin sentido|no tiene sentido|no le entiendo|no (?:me|le) salen|no (?:me|le) sale")
 SUDDEN = r"de la nada|de repente|derepente|de golpe|de pronto|repentin\w*|subit\w*|sudden\w*"
 NEURO_SIGN = (r"fuerza|no entiendo|no puedo leer|dorm\w*|durm\w*|adormec\w*|entum\w*|debil\w*|no siento"
-r"|no puedo (?:hablar|ver|mover|caminar)"
+              r"|no puedo (?:hablar|ver|mover|caminar)"
               r"|vista|veo doble|vision|no veo|mare\w*|confundid\w*|ciego|ciega|paraliz\w*")
 SEVERE_HEADACHE = (r"\b(?:dolor de cabeza|jaqueca)(?: \S+){0,3} (?:terrible|horrible|fortisimo|insoportable|muy fuerte"
                    r"|espantoso|brutal|como nunca|tremendo|horroroso|el peor)\b")
 SIDE = r"un lado|la mitad|mismo lado|lado (?:izquierdo|derecho)|mitad del cuerpo|medio cuerpo"
 PROCEDURE = (r"piquete\w*|pinch\w*|inyecci\w*|inyect\w*|epidural|bloqueo\w*|agujas?|shot|pinchazo|procedimiento"
-r"|ablacion|radiofrecuencia"
+             r"|ablacion|radiofrecuencia"
              r"|acupuntura|ventosas|estimulador|implante|cirugia|operacion|herida|puncion|infiltraci\w*|esteroide\w*")
 PROCEDURE_DONE = (rf"\b(?:despues|desde|luego|tras)(?: \S+){{0,4}} (?:{PROCEDURE})"
                   rf"|\bdonde me (?:pusieron|inyectaron|picaron|pincharon|metieron|hicieron)"
@@ -204,7 +208,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:nadie|ninguno) (?:me )?(?:va a |iba a )?(?:extran\w*|echar\w* de menos|lo notaria|notaria)\b"
         r"(?: (?:si|cuando) (?:me muero|me muera|muero|me mato|no estoy|desaparezco|ya no este))?",
         r"\ba nadie le (?:importa|importaria|importo)(?: \S+)? si (?:me muero|muero|vivo|desaparezco|me mato)\b",
-        r"\bdormir\w* y no despertar\w*", r"\b(?:me canse|me cansé|estoy cansad[oa]|cansad[oa]|hart[oa]) de"
+        r"\bdormir\w* y no despertar\w*", r"\b(?:me canse|estoy cansad[oa]|cansad[oa]|hart[oa]) de"
         r" vivir\b", r"\b(?:quiero|me quiero|voy a) ir(?:me)? (?:de este mundo|para siempre)\b",
         r"\bganas de (?:morir\w*|matarme|quitarme la vida|desaparecer|no despertar|no existir)\b",
     ), topic=r"\bsuicid\w*"),
@@ -262,9 +266,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
         r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
         r"\b(?:duele|dolor) al respirar\b", r"\b(?:quede|quedo|estoy) sin (?:aire|aliento)\b",
-        r"\bapenas (?:puedo )?respir\w*", r"\brespir[oa] (?:muy )?mal\b", r"\bjade\w*",
+        r"\bapenas (?:puedo )?respir\w*", r"\brespir[oa] (?:muy )?mal\b", r"\bjade(?:ando|o)\b",  # not "Jade", a name
         r"\bno (?:respiro|respira)(?: bien)?\b(?! (?:bien )?por la nariz)",
-        r"\b(?:poniendo|puesto|puso|volviendo|esta|estoy) (?:morad[oa]|azul)\b",
+        r"\b(?:me estoy|se esta|se puso|se me puso|me puse|se pone|poniendo|volviendo) (?:morad[oa]|azul)\b",
         r"\bno (?:puedo|puede) (?:agarrar|tomar|jalar|coger|meter|sacar) (?:el )?aire\b",
     ), topic=r"\bpulmon (?:colapsado|perforado)|\bneumotorax"),
     Concept("anaphylaxis", patterns=(
@@ -293,12 +297,12 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("overdose", patterns=(
         rf"\b(?:{TOOK})(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
         rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta)"
-        rf" (?:\S+ )?(?:{DRUG})?",
+        rf" (?:\S+ )?(?:{DRUG})",  # a number alone is not pills: "me tome 15 minutos"
         rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:dos|tres|cuatro|cinco|varios) parches\b",
         rf"\b(?:hijo|hija|nino|nina|bebe|nieto|nieta|perro|chamac\w*|cipot\w*|patoj\w*|nene|nena|chavo|chaval|crio|cria"
         rf"|escuincl\w*|huerc\w*|guagua|chiquit\w*) se (?:tomo|comio|trago) (?:\S+ )?(?:{DRUG})\b",
         rf"\bse (?:tomo|comio|trago|ha tomado|ha comido) (?:unas|mis|varias|muchas|un monton de) (?:\S+ )?(?:{DRUG})\b",
-        rf"\bme (?:pase|pasé) (?:de|con) (?:la |las |los |mi |mis )?(?:\S+ )?(?:{DRUG})\b",
+        rf"\bme pase (?:de|con) (?:la |las |los |mi |mis )?(?:\S+ )?(?:{DRUG})\b",
         rf"\b(?:{TOOK}) (?:\S+ )?(?:{DRUG}) (?:de|del) (?:mi |su |la |el )?(?:{RELATIVE})\b",
         r"\b(?:tengo|es|le dio|me dio) una sobredosis\b", r"\bsobredosis (?:ahora|ahorita)\b",
         rf"\b(?:{DRUG})(?: \S+){{0,3}} con (?:alcohol|cerveza|vino|tequila|licor|trago\w*)\b",
