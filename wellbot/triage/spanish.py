@@ -131,7 +131,8 @@ RELATIVE = (r"mama|papa|abuel\w*|espos[oa]|herman[oa]|hij[oa]|tia|tio|suegr[oa]|
             r"|mami|papi|abue")
 # Took or swallowed, in Latin American and Spain's tenses ("me tome", "me he tomado").
 TOOK = r"tome|tomo|trague|trago|comi|comio|eche|empine|tomamos|tomaron|(?:he|ha|han|hemos) (?:tomado|tragado|comido)"
-TOO_MUCH = (r"demasiad\w*|de mas|todo el frasco|toda la caja|todo el bote|todas (?:las|mis)|el doble|doble dosis"
+TOO_MUCH = (r"demasiad\w*|de mas|(?:todo )?el frasco|la botella|toda la caja|todo el bote|todas (?:las|mis)|el doble"
+r"|doble dosis"
             r"|doble|un punado|un puno|entero|entera|un blister|una botella|un frasco|mas de la cuenta"
             r"|mas de lo (?:indicado|recetado|que|debido)|varias de mas|todo el blister|muchas|un monton|un chingo"
             r"|too many"
@@ -140,7 +141,8 @@ SADDLE = (r"\b(?:entrepierna|nalgas?|gluteos?|partes (?:intimas|privadas|nobles)
           r"|entre (?:las|mis) piernas|alrededor del ano|mis partes(?! del)|perine|vagina|pene|trasero|sentaderas"
           r"|pompis|ahi abajo"
           r"|groin)\b")
-NO_FEELING = (r"\b(?:adormec\w*|dormid\w*|entum\w*|no siento|no la siento|no lo siento|no las siento|hormigu\w*"
+NO_FEELING = (r"\b(?:perdi (?:la )?(?:sensibilidad|sensacion)|adormec\w*|dormid\w*|entum\w*|no siento|no la siento"
+r"|no lo siento|no las siento|hormigu\w*"
               r"|sin sensibilidad|insensib\w*|sin sentir|numb)\b")
 SWELL_PART = r"garganta|lengua|labio|labios|cara|boca|ojos|parpados|throat|tongue|lips"
 SWELL = r"hinch\w*|infl\w*|swell\w*|swollen|embomb\w*|globo|inflad\w*"
@@ -184,7 +186,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bmejor sin mi\b", r"\bmejor si (?:yo )?(?:no (?:estuviera|existiera)|me muero|me muriera|desaparezco"
         r"|desapareciera)\b",
         r"\b(?:acabar|terminar) con (?:todo|mi vida|esto)\b(?! (?:este|el|mi|ese|eso del) dolor)",
-        r"\bquitarme la vida\b", r"\bme (?:quito|quitare|voy a quitar) la vida\b",
+        r"\bquitarme la vida\b", r"\bme (?:quito|quitare|voy a quitar|quiero quitar|pienso quitar) la vida\b",
         r"\bno (?:le )?(?:veo|encuentro|hallo) (?:el |ningun )?sentido a (?:la|mi|seguir|vivir|nada)",
         r"\bla vida no tiene sentido\b",
         r"\bno tiene sentido (?:vivir|seguir)\b", r"\bno vale la pena (?:vivir|seguir)\b",
@@ -195,13 +197,16 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:pensamientos|ideas) de (?:muerte|morir\w*|matarme|suicidio|quitarme la vida)\b",
         r"\b(?:quisiera|quiero|ojala|prefiero) no (?:despertar\w*|amanecer|volver a despertar)\b",
         r"\bcarta de despedida\b",
-        r"\bme (?:despedi|estoy despidiendo|voy a despedir) de (?:todos|mi familia|ustedes)\b",
+        r"\bme (?:despedi|estoy despidiendo|voy a despedir) de (?:todos|mi familia|ustedes|mis hijos"
+        r"|mis seres queridos)\b",
         r"\bdesaparecer para siempre\b", r"\bquiero desaparecer\b", r"\bdormir para siempre\b",
         r"\bno (?:despertar\w*|volver a despertar)(?: \S+){0,1} (?:nunca|mas|jamas)\b", r"\bno despertara\b",
         r"\b(?:tirarme|aventarme|lanzarme|me voy a tirar|me voy a aventar) (?:del|de un|de la|desde|al|a la|a las"
         r"|por la)\b", r"\bahorcarme\b", r"\bcolgarme\b", r"\bcortarme las venas\b",
         r"\b(?:pegarme|darme|me voy a (?:dar|pegar)) un (?:tiro|balazo)\b",
-        r"\bno aguanto (?:mas )?(?:la|esta|mi) vida\b", r"\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida)\b",
+        r"\bno (?:aguanto|soporto) (?:mas )?(?:la|esta|mi) vida\b",
+        r"\b(?:acabar|terminar) con (?:mi|este) sufrimiento (?:para siempre|de una vez)\b",
+        r"\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida)\b",
         r"\b(?:pienso|pensando|pensado|pense) en (?:morir\w*|matarme|quitarme|la muerte|acabar con)",
         r"\bno tengo (?:razon|razones|motivo|motivos) para (?:vivir|seguir)\b",
         r"\bno tengo ganas de (?:vivir|seguir viviendo|despertar|existir)\b",
@@ -226,7 +231,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:me lastimo|lastimarme|me lastime) (?:yo )?(?:mism[oa]|sol[oa])\b",
         r"\bme (?:estoy )?quem(?:o|e|ando)(?: \S+){0,3} con (?:un |el |los |la )?(?:cigarr\w*"
         r"|encendedor|cerillo\w*|fosforo\w*|plancha)", r"\bme golpeo (?:la cabeza )?contra\b",
-        r"\bme (?:rasguno|rasco|arano|pellizco|muerdo|corto|pego)(?: \S+){0,3} hasta (?:sangrar|hacerme sangre"
+        r"\bme (?:rasguno|rasgune|rasco|arano|pellizco|muerdo|corto|pego|pegue|golpeo"
+        r"|golpee)(?: \S+){0,3} hasta (?:sangrar|hacerme sangre"
+        r"|sacarme sangre"
         r"|que sangr\w*)\b",
     ), together=((r"\b(?:navaja|cuchilla|gillete|gilette|rastrillo|hoja de afeitar|vidrio|cutter)\b",
                   r"\bme (?:\S+ )?(?:cort\w*|ray\w*|rasp\w*|raj\w*|hago|hice)\b"),), topic=r"\bautolesi\w*"),
@@ -245,7 +252,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:brazo|mano|pierna) (?:\S+ )?no (?:se|me|le) (?:mueve|responde)\b",
         near(r"brazo|mano|pierna|cara|lado", r"paraliz\w*", 4),
         near(SIDE, r"dorm\w*|durm\w*|adormec\w*|entum\w*|no siento|no sient\w*|debil\w*|paraliz\w*|sin fuerza"
-             r"|no (?:puedo|puede) mover", 7),
+             r"|no (?:puedo|puede) mover|no (?:me |le )?respond\w*", 7),
         near(SUDDEN, NEURO_SIGN, 10), r"\bpeor dolor de cabeza\b", r"\bcomo (?:un trueno|un rayo|un balazo)\b",
         r"\bperdi (?:la vista|la vision)\b",
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|le esta dando"
@@ -266,7 +273,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
         r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
         r"\b(?:duele|dolor) al respirar\b", r"\b(?:quede|quedo|estoy) sin (?:aire|aliento)\b",
-        r"\bapenas (?:puedo )?respir\w*", r"\brespir[oa] (?:muy )?mal\b", r"\bjade(?:ando|o)\b",  # not "Jade", a name
+        r"\bapenas (?:puedo )?respir\w*", r"\brespir\w* con (?:mucha )?dificultad\b",
+        r"\brespir[oa] (?:muy )?mal\b", r"\bjade(?:ando|o)\b",  # not "Jade", a name
         r"\bno (?:respiro|respira)(?: bien)?\b(?! (?:bien )?por la nariz)",
         r"\b(?:me estoy|se esta|se puso|se me puso|me puse|se pone|poniendo|volviendo) (?:morad[oa]|azul)\b",
         r"\bno (?:puedo|puede) (?:agarrar|tomar|jalar|coger|meter|sacar) (?:el )?aire\b",
@@ -281,7 +289,7 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("cauda_equina", patterns=(
         r"\b(?:no|tampoco|ni) (?:puedo|puede) (?:orinar|hacer pipi|mear|hacer del bano|hacer popo|hacer del dos)\b",
         r"\bperdi (?:el )?control (?:de )?(?:la vejiga|los esfinteres|del intestino|de la orina|del bano)",
-        r"\bno controlo (?:la orina|la vejiga|el intestino|los esfinteres|el bano|la pipi)\b",
+        r"\bno (?:controlo|puedo controlar) (?:la orina|la vejiga|el intestino|los esfinteres|el bano|la pipi)\b",
         r"\bme (?:hice|orine|estoy haciendo|hago|cague) (?:pipi |popo |del bano )?(?:encima|en los pantalones"
         r"|sin darme cuenta|sin sentir)",
         r"\bse me (?:salio|sale|escapa|escapo|salen) (?:la )?(?:orina|pipi|popo|caca)\b",
@@ -292,6 +300,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\blas piernas (?:no )?(?:me|se me) (?:doblan|fallan|vencen)\b",
         r"\blas piernas no me (?:responden|sostienen|aguantan)\b", r"\bme fallan? las piernas\b",
         r"\bno siento (?:las|mis|ambas) piernas\b", r"\bno siento (?:\S+ )?cuando me limpio\b",
+        r"\bno siento (?:\S+ ){0,3}(?:ganas de (?:ir al bano|orinar|hacer pipi)|cuando orino|cuando voy al bano"
+        r"|la orina)\b",
     ), together=((SADDLE, NO_FEELING),), topic=r"\bcauda equina|\bvejiga"),
     Concept("post_procedure", pairs=((rf"\b(?:{INFECTION})\b", PROCEDURE_DONE),), topic=r"\binfecci\w*"),
     Concept("overdose", patterns=(
@@ -317,7 +327,10 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:tirad[oa]|ca[iy]d[oa]|privad[oa]|desmayad[oa]|esmayad?[oa]|incon?s?ciente) en el (?:piso|suelo)\b",
         r"\b(?:tirad[oa]|ca[iy]d[oa]|desmayad[oa])\b(?: \S+){0,4} y no (?:contesta|responde|reacciona|se mueve"
         r"|despierta)\b",
-        r"\bse priv(?:o|aron)\b", r"\bse me fue el mundo\b", r"\bno vuelve en si\b",
+        r"\bse priv(?:o|aron)\b",
+        near(r"mare\w*",
+        r"se (?:me )?(?:pone|puso|ve|va poniendo) (?:todo )?negro|se me (?:nubla|nublo|oscurece|oscurecio)"
+             r" (?:todo|la vista)", 6), r"\bse me fue el mundo\b", r"\bno vuelve en si\b",
         r"\bno (?:lo|la|le) (?:puedo|podemos) despertar\b",
         r"\b(?:piso|suelo|se cayo|se desplomo)(?: \S+){0,3} y no (?:contesta|responde|reacciona|se mueve)\b",
     ), topic=r"\bdesmay\w*"),
@@ -372,6 +385,8 @@ HABIT_MARKERS = re.compile("|".join((
     r"\b(?:cuando toso|al toser|de tanto toser|por la (?:tos|gripa|gripe))\b",
     r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|camina|escribo|escribe|como|come|corro|corre|subo|sube"
     r"|cargo|carga|me agacho|se agacha|hago ejercicio|hace ejercicio|estoy nervios\w*|esta nervios\w*)\b",
+    r"\bcuando (?:estoy|me pongo|me siento|se pone) (?:estresad\w*|nervios\w*|ansios\w*|preocupad\w*|enojad\w*)\b",
+    r"\b(?:con|por) (?:la ansiedad|los nervios|el estres)\b",
 )))
 CRISIS_CONCEPTS = frozenset({"suicidal", "self_harm"})  # as in English: these also get the crisis line
 # "...pero ya estoy bien" anywhere makes the whole message a past mention
