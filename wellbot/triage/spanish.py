@@ -85,7 +85,8 @@ def near(a: str, b: str, n: int = 4) -> str:
 # Word classes (folded Spanish).
 CHEST = r"pecho|torax|esternon|chest(?! wall| muscle)"
 DISCOMFORT = (r"dolor\w*|duel\w*|dolio|aprie\w*|apret\w*|presion|opresi\w*|oprim\w*|peso|pesad\w*|elefante|ardor|arde"
-              r"|quema\w*|punzada\w*|molest\w*|estruj\w*|aplast\w*|pain|fierro|piedra|ladrillo|losa|plomo|tenaza\w*")
+              r"|quema\w*|punzada\w*|molest\w*|estruj\w*|exprim\w*|aplast\w*|pain|fierro|piedra|ladrillo|losa|plomo"
+              r"|tenaza\w*")
 ARM_JAW = r"quijada|mandibula|brazo|hombro|cuello|espalda alta"
 ARM_JAW_FEELING = r"dol\w*|duel\w*|adormec\w*|entum\w*|dormid\w*|pesad\w*|hormigu\w*"
 HEART_CONTEXT = (r"\bsud\w*|\bpalid\w*|\bnause\w*|\bvomit\w*|\bganas de vomitar|\bmare\w*|\bfalta el aire|\bfrio\b"
@@ -130,7 +131,8 @@ DRUG = (r"pastillas?|pastias|pildoras?|tabletas?|medicamentos?|medicinas?|parche
 RELATIVE = (r"mama|papa|abuel\w*|espos[oa]|herman[oa]|hij[oa]|tia|tio|suegr[oa]|pareja|novi[oa]|amig[oa]|vecin[oa]"
             r"|mami|papi|abue")
 # Took or swallowed, in Latin American and Spain's tenses ("me tome", "me he tomado").
-TOOK = r"tome|tomo|trague|trago|comi|comio|eche|empine|tomamos|tomaron|(?:he|ha|han|hemos) (?:tomado|tragado|comido)"
+TOOK = (r"acab[oa] de (?:tomar|tragar|comer)|tome|tomo|trague|trago|comi|comio|eche|empine|tomamos|tomaron"
+        r"|(?:he|ha|han|hemos) (?:tomado|tragado|comido)")
 TOO_MUCH = (r"demasiad\w*|de mas|(?:todo )?el frasco|la botella|toda la caja|todo el bote|todas (?:las|mis)|el doble"
 r"|doble dosis"
             r"|doble|un punado|un puno|entero|entera|un blister|una botella|un frasco|mas de la cuenta"
@@ -205,6 +207,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"|por la)\b", r"\bahorcarme\b", r"\bcolgarme\b", r"\bcortarme las venas\b",
         r"\b(?:pegarme|darme|me voy a (?:dar|pegar)) un (?:tiro|balazo)\b",
         r"\bno (?:aguanto|soporto) (?:mas )?(?:la|esta|mi) vida\b",
+        r"\bno quiero saber (?:nada )?de (?:la vida|vivir)\b",
+        r"\b(?:usar\w*|dispar\w*|apunt\w*)(?: \S+){0,2} contra mi\b",
+        r"\b(?:pistola|arma|cuerda|soga)(?: \S+){0,6} (?:para|contra) mi(?: mism[oa])?$",
         r"\b(?:acabar|terminar) con (?:mi|este) sufrimiento (?:para siempre|de una vez)\b",
         r"\b(?:cansad[oa]|hart[oa]) de (?:vivir|la vida)\b",
         r"\b(?:pienso|pensando|pensado|pense) en (?:morir\w*|matarme|quitarme|la muerte|acabar con)",
@@ -273,7 +278,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:me|le) cuesta (?:mucho )?respirar\b", r"\bdificultad para respirar\b", r"\bcasi no (?:puedo |puede )?"
         r"respir\w*", r"\bno respira\b", r"\bdej\w* de respirar\b", r"\binhalador no (?:me )?(?:hace|sirve|funciona)",
         r"\b(?:duele|dolor) al respirar\b", r"\b(?:quede|quedo|estoy) sin (?:aire|aliento)\b",
-        r"\bapenas (?:puedo )?respir\w*", r"\brespir\w* con (?:mucha )?dificultad\b",
+        r"\bapenas (?:puedo )?respir\w*", r"\bse (?:le|me) hunde\w* (?:el pecho|las costillas|la panza)\b",
+        near(r"silb\w*", r"no (?:puedo|puede) hablar|casi no|apenas|peor|me cuesta|le cuesta|no puedo|no puede", 5),
+        r"\brespir\w* con (?:mucha )?dificultad\b",
         r"\brespir[oa] (?:muy )?mal\b", r"\bjade(?:ando|o)\b",  # not "Jade", a name
         r"\bno (?:respiro|respira)(?: bien)?\b(?! (?:bien )?por la nariz)",
         r"\b(?:me estoy|se esta|se puso|se me puso|me puse|se pone|poniendo|volviendo) (?:morad[oa]|azul)\b",
@@ -321,7 +328,8 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"\b(?:por error|por equivocacion|sin querer)(?: \S+){{0,4}} (?:{DRUG})\b",
     ), topic=r"\bsobredosis"),
     Concept("fainting", patterns=(
-        r"\b(?:de|e)smay\w*", r"\bdesvanec\w*", r"\bincon?s?cient\w*", r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b",
+        r"\b(?:de|e)smay\w*", r"\bdesvanec\w*", r"\bincon?s?cient\w*",
+        r"\bperdi\w* (?:el )?(?:conocimiento|sentido)\b(?! de)",
         r"\bno reacciona\b", r"\bno despierta\b", r"\bse desplom\w*",
         r"\bno responde\b(?! (?:a |el |los |mis |mi |la |al |nadie))",
         r"\b(?:tirad[oa]|ca[iy]d[oa]|privad[oa]|desmayad[oa]|esmayad?[oa]|incon?s?ciente) en el (?:piso|suelo)\b",
@@ -386,7 +394,7 @@ HABIT_MARKERS = re.compile("|".join((
     r"\bcon frecuencia\b", r"\bcuando (?:veo|ve|camino|camina|escribo|escribe|como|come|corro|corre|subo|sube"
     r"|cargo|carga|me agacho|se agacha|hago ejercicio|hace ejercicio|estoy nervios\w*|esta nervios\w*)\b",
     r"\bcuando (?:estoy|me pongo|me siento|se pone) (?:estresad\w*|nervios\w*|ansios\w*|preocupad\w*|enojad\w*)\b",
-    r"\b(?:con|por) (?:la ansiedad|los nervios|el estres)\b",
+    r"\b(?:con|por) (?:la ansiedad|los nervios|el estres)\b", r"\b(?:cuando hace|con el|por el|de) frio\b",
 )))
 CRISIS_CONCEPTS = frozenset({"suicidal", "self_harm"})  # as in English: these also get the crisis line
 # "...pero ya estoy bien" anywhere makes the whole message a past mention
