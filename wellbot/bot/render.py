@@ -70,9 +70,13 @@ class Renderer:
             zone=lambda when: self.local(when, "%Z", lang),  # "EDT": the zone in force at that instant
             number=lambda value: format_decimal(value, locale=lang.replace("-", "_")),
             phone=lambda stored: format_phone(stored, self.region),  # stored E.164, shown the clinic's way
+            # Calendar dates (no time zone to convert): "Saturday 13 June", "Saturdays", "24 Dec 2026".
+            day_month=lambda day: dates.show(day, "day_month", lang),
+            weekday_plural=lambda day: dates.weekday_plural(day, lang),
+            short_date=lambda day: dates.show(day, "short_date", lang),
         )
-        # "New York" from "America/New_York": how the booking screens name the clinic's time.
-        env.globals["zone_city"] = self.tz.key.rsplit("/", 1)[-1].replace("_", " ")
+        # "New York" from "America/New_York" ("Nueva York" in Spanish): how the booking screens name the clinic's time.
+        env.globals["zone_city"] = dates.city_of_zone(self.tz.key, lang)
         env.globals.update(self.globals)
         clinic = self.globals.get("clinic")
         if clinic is not None and hasattr(clinic, "localized"):

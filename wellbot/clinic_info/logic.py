@@ -8,6 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from wellbot.booking.rules import Rules
+from wellbot.conversation.spanish import fold as without_accents
+from wellbot.core import dates
 from wellbot.core.errors import ConfigError
 from wellbot.language.words import fold
 
@@ -18,7 +20,19 @@ LOOK_AHEAD_DAYS = 14  # how far ahead "next opening" is searched
 # Named days patients ask about, as (month, day).
 HOLIDAYS = {"christmas eve": (12, 24), "christmas day": (12, 25), "christmas": (12, 25), "xmas": (12, 25),
             "new years eve": (12, 31), "new years day": (1, 1), "new year": (1, 1), "independence day": (7, 4),
-            "july 4th": (7, 4), "4th of july": (7, 4), "fourth of july": (7, 4)}
+            "july 4th": (7, 4), "4th of july": (7, 4), "fourth of july": (7, 4),
+            # Spanish, folded without accents ("año nuevo" -> "ano nuevo").
+            "nochebuena": (12, 24), "navidad": (12, 25), "nochevieja": (12, 31), "ano nuevo": (1, 1),
+            "4 de julio": (7, 4), "cuatro de julio": (7, 4), "dia de la independencia": (7, 4)}
+# Monday to Sunday in Spanish, folded without accents; a plural only adds "s" to sábado and domingo.
+SPANISH_WEEKDAYS = ("lunes", "martes", "miercoles", "jueves", "viernes", "sabado", "domingo")
+TODAY_WORDS = r"\b(?:today|tonight|now|right now|hoy|esta noche|ahora|ahorita)\b"
+# "mañana" is tomorrow, but not in "por la mañana" / "las mañanas" (the morning); "pasado mañana" is the day after.
+TOMORROW_WORDS = r"\btomorrow\b|(?<!la )(?<!las )(?<!pasado )\bmanana\b"
+AFTER_TOMORROW = r"\bpasado manana\b|\bday after tomorrow\b"
+WEEKEND_WORDS = r"\bweekends?\b|\bfin(?:es)? de semana\b"
+NOW_WORDS = (r"\b(?:now|right now|at the moment|currently|still open|today|ahora|ahorita|en este momento|hoy"
+             r"|todavia (?:estan )?abiertos?|siguen abiertos?)\b")
 
 
 @dataclass(frozen=True)
@@ -89,33 +103,35 @@ def open_state(rules: Rules, now: datetime) -> OpenState:
 
 
 def day_asked(text: str, today: date) -> date | None:
-    """The date a question names ("saturday", "tomorrow", "christmas eve"), the next one from today; else None."""
-    folded = " ".join(re.findall(r"[a-z0-9]+", fold(text)))
+    """The date a question names ("saturday", "tomorrow", "el sábado", "mañana"), the next one from today; else None."""
+    folded = " ".join(re.findall(r"[a-z0-9]+", without_accents(fold(text))))
     for name, (month, day) in HOLIDAYS.items():
         if re.search(rf"\b{name}\b", folded):
             candidate = date(today.year, month, day)
             return candidate if candidate >= today else date(today.year + 1, month, day)
-    if re.search(r"\b(?:today|tonight|now|right now)\b", folded):
+    if re.search(TODAY_WORDS, folded):
         return today
-    if re.search(r"\btomorrow\b", folded):
+    if re.search(AFTER_TOMORROW, folded):
+        return today + timedelta(days=2)
+    if re.search(TOMORROW_WORDS, folded):
         return today + timedelta(days=1)
     words = folded.split()
-    for index, name in enumerate(WEEKDAYS):
-        if name in words or f"{name}s" in words or any(SHORT_DAYS.get(w) == index for w in words):
+    for index, (name, spanish) in enumerate(zip(WEEKDAYS, SPANISH_WEEKDAYS, strict=True)):
+        if {name, f"{name}s", spanish, f"{spanish}s"} & set(words) or any(SHORT_DAYS.get(w) == index for w in words):
             return today + timedelta(days=(index - today.weekday()) % 7)
-    if "weekend" in folded or "weekends" in folded:
+    if re.search(WEEKEND_WORDS, folded):
         return today + timedelta(days=(5 - today.weekday()) % 7)
     return None
 
 
 def asks_now(text: str) -> bool:
-    """Whether the question is about this moment ("open now?", "are you open right now")."""
-    return re.search(r"\b(?:now|right now|at the moment|currently|still open|today)\b", fold(text)) is not None
+    """Whether the question is about this moment ("open now?", "¿están abiertos ahora?")."""
+    return re.search(NOW_WORDS, without_accents(fold(text))) is not None
 
 
-def week(rules: Rules) -> list[tuple[str, tuple[tuple[time, time], ...]]]:
-    """(weekday name, opening ranges) for Monday to Sunday, from the weekly hours (closed dates aside)."""
-    return [(WEEKDAYS[i].capitalize(), rules.hours.get(i, ())) for i in range(7)]
+def week(rules: Rules, lang: str | None = None) -> list[tuple[str, tuple[tuple[time, time], ...]]]:
+    """(weekday name in `lang`, opening ranges) for Monday to Sunday, from the weekly hours (closed dates aside)."""
+    return [(name, rules.hours.get(i, ())) for i, name in enumerate(dates.weekday_names(lang))]
 
 
 def closed_ahead(rules: Rules, today: date, limit: int = 5) -> list[date]:

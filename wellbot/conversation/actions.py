@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from wellbot.conversation import spanish
 from wellbot.conversation.logic import Intent, detect
 
 
@@ -41,9 +42,19 @@ ANSWERERS = {Intent.BOOK: Answerer.BOOK, Intent.VISITS: Answerer.VISITS, Intent.
              Intent.HUMAN: Answerer.PERSON}
 
 
-def route(text: str) -> Route:
-    """Who answers a typed message outside a flow."""
-    intent = detect(text)
+# Language -> its own intent reader, tried before the English one (patients mix in "ok thanks", "menu").
+READERS = {"es": spanish.detect}
+
+
+def read_intent(text: str, lang: str | None = None) -> Intent | None:
+    """The intent of a typed message in the patient's language, then in English."""
+    reader = READERS.get(lang or "")
+    return (reader(text) if reader else None) or detect(text)
+
+
+def route(text: str, lang: str | None = None) -> Route:
+    """Who answers a typed message outside a flow, read in the patient's language `lang`."""
+    intent = read_intent(text, lang)
     if intent is None:
         return Route(Answerer.FAQ)
     if intent in FACT_INTENTS:

@@ -17,6 +17,7 @@ from wellbot.bot.messaging import reply
 from wellbot.bot.router import main_menu
 from wellbot.clinic_info import handlers as clinic_info
 from wellbot.conversation.actions import Answerer, route
+from wellbot.core.i18n import current_language
 from wellbot.desk import handlers as desk
 from wellbot.faq import handlers as faq
 from wellbot.front_door import show_help
@@ -30,7 +31,7 @@ async def free_text(update: Update, context: WellbotContext) -> None:
     text = update.message.text
     if await reminders.typed_checkin(update, context) or await reminders.typed_confirm(update, context):
         return
-    where = route(text)
+    where = route(text, current_language())
     log.info("typed text user_id=%s answerer=%s intent=%s", update.effective_user.id, where.answerer.value,
              where.intent.value if where.intent else "-")
     if where.answerer is Answerer.FAQ:

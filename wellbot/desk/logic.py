@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from wellbot.booking.rules import Rules
+from wellbot.core import dates
 
 LOOKAHEAD_DAYS = 14  # a clinic closed longer than this gets the "we'll reply when we reopen" wording
 WEB_APP_KEY = b"WebAppData"  # Telegram's fixed key for deriving the Mini App secret from the bot token
@@ -42,13 +43,9 @@ def is_open(rules: Rules, now: datetime, tz: ZoneInfo) -> bool:
                for start, end in rules.open_ranges(local.date()))
 
 
-def day_word(opens: date, today: date) -> str:
-    """'today', 'tomorrow' or 'on Monday 15 June' for the auto-reply."""
-    if opens == today:
-        return "today"
-    if opens == today + timedelta(days=1):
-        return "tomorrow"
-    return f"on {opens:%A} {opens.day} {opens:%B}"
+def day_word(opens: date, today: date, lang: str | None = None) -> str:
+    """'today', 'tomorrow' or 'on Monday 15 June' for the auto-reply, in `lang` (default: the one being written)."""
+    return dates.day_word(opens, today, lang)
 
 
 def clock_time(value: time) -> str:
