@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import date, datetime
+
+from babel.dates import get_month_names
 
 from wellbot.core.phones import parse_phone
 
@@ -51,24 +54,59 @@ def name_problem(text: str) -> str | None:
 
 
 BIRTH_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
+# Languages whose speakers write the day first with slashes (3/5/2015 is 3 May): only there are slashes read.
+DAY_FIRST_SLASHES = ("es",)
+# Languages whose month names are read from CLDR (English uses strptime's own %B/%b).
+NUMERIC_BIRTH_FORMATS = ("%d %m %Y",)
 MAX_AGE_YEARS = 120
 
 
-def parse_birth_date(text: str, today: date) -> date | None:
+def parse_birth_date(text: str, today: date, lang: str | None = None) -> date | None:
     """A date of birth typed as 2015-05-03, 03.05.2015, 3 May 2015 or May 3, 2015; None if unclear or impossible.
 
-    Slashed forms (05/03/2015) are refused: day and month order differ between countries.
+    Slashed forms (05/03/2015) are refused in English: day and month order differ between countries.
+    In Spanish (`lang` "es") "3 de mayo de 2015" and the day-first 3/5/2015 are read too.
     """
     cleaned = " ".join(text.replace(",", " ").split())
-    for fmt in BIRTH_FORMATS:
-        try:
-            born = datetime.strptime(cleaned, fmt).date()
-        except ValueError:
-            continue
-        if today.year - MAX_AGE_YEARS <= born.year and born <= today:
-            return born
-        return None
+    candidates = [(cleaned, BIRTH_FORMATS)]
+    if lang and lang != "en":
+        candidates.append((_months_as_numbers(cleaned, lang), NUMERIC_BIRTH_FORMATS))
+    for typed, formats in candidates:
+        for fmt in formats:
+            try:
+                born = datetime.strptime(typed, fmt).date()
+            except ValueError:
+                continue
+            return born if today.year - MAX_AGE_YEARS <= born.year and born <= today else None
     return None
+
+
+def _months_as_numbers(text: str, lang: str) -> str:
+    """'3 de mayo de 2015' -> '3 5 2015' with `lang`'s month names; day-first slashes and dashes as spaces."""
+    folded = _without_accents(text.lower())
+    if lang in DAY_FIRST_SLASHES:
+        folded = re.sub(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$", r"\1 \2 \3", folded)
+    words = [w for w in folded.replace(".", " ").split() if w != "de"]
+    return " ".join(str(_month_numbers(lang).get(w, w)) for w in words)
+
+
+@functools.cache
+def _month_numbers(lang: str) -> dict[str, int]:
+    """Month name (wide or abbreviated, no accents, no dot) -> number, in `lang`, from CLDR."""
+    names: dict[str, int] = {}
+    try:
+        for width in ("wide", "abbreviated"):
+            for number, name in get_month_names(width, locale=lang.replace("-", "_")).items():
+                names[_without_accents(str(name).lower()).rstrip(".")] = number
+    except (LookupError, ValueError):
+        return {}
+    if lang == "es":
+        names["setiembre"] = names["set"] = 9  # the spelling some countries use
+    return names
+
+
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _is_mark(ch: str) -> bool:

@@ -57,7 +57,7 @@ from wellbot.core import dates, patients
 from wellbot.core.clinic import Service
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.flows import Flow
-from wellbot.core.i18n import N_, _
+from wellbot.core.i18n import N_, _, current_language
 
 log = logging.getLogger(__name__)
 
@@ -636,7 +636,7 @@ async def _take_family_name(update: Update, context: WellbotContext, state: Flow
 async def _take_birth_date(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
     """The family member's date of birth: then the phone to call about the visit."""
     today = context.deps.clock.now().astimezone(context.deps.clinic.timezone).date()
-    born = parse_birth_date(text, today)
+    born = parse_birth_date(text, today, current_language())
     if born is None:
         await reply(update, context, "book_bad_birth_date")
         return
