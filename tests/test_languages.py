@@ -271,8 +271,8 @@ async def test_a_spanish_speaking_patient_books_is_reminded_subscribes_and_reads
 
     # Health news: the consent event records the language of the wording she was shown.
     await ana.send("/subscribe")
-    consent = await until(ana, lambda m: "Sí, quiero recibir noticias de salud" in m.button_labels())
-    await ana.press(consent, "Sí, quiero recibir noticias de salud")
+    consent = await until(ana, lambda m: "Sí, envíenme noticias de salud" in m.button_labels())
+    await ana.press(consent, "Sí, envíenme noticias de salud")
     await bot.settle()
     event = next(bot.db.query("select e.language, t.language as wording from consent_events e "
                               "join consent_texts t on t.hash = e.text_hash where e.user_id = ?", [ES_USER]))
@@ -367,7 +367,7 @@ async def test_intake_answers_are_shown_in_spanish_and_stored_as_the_clinic_file
     await bot.settle()
     visit_id = direct_book(bot, 1704, datetime(2026, 6, 11, 10, 0, tzinfo=NY), service="trigger_point")
     await ana.press_data(ana.last().message_id, f"intk:go:{visit_id}")
-    await until(ana, lambda m: "Saltar esta pregunta" in m.button_labels())  # pain_where, typed
+    await until(ana, lambda m: "Omitir esta pregunta" in m.button_labels())  # pain_where, typed
     await ana.send("la espalda")
     score = await until(ana, lambda m: "7" in m.button_labels())
     await ana.press(score, "7")

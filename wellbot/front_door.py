@@ -37,7 +37,8 @@ async def show_help(update: Update, context: WellbotContext) -> None:
     commands = all_commands(context.deps.features)
     staff = context.deps.settings.is_staff(update.effective_user.id)
     await reply(update, context, "help",
-                commands=[replace(c, description=_(c.description)) for c in commands if not c.staff],
+                commands=[replace(c, description=_(c.description), usage=_(c.usage) if c.usage else "")
+                          for c in commands if not c.staff],
                 staff_commands=[c for c in commands if c.staff] if staff else [])
 
 

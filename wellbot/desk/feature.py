@@ -19,7 +19,8 @@ def check_config(deps: Deps) -> None:
 FEATURE = Feature(
     name="desk",
     commands=[
-        Command("ask", N_("Write to the front desk (a person replies here)"), handlers.ask_command, usage="[message]"),
+        Command("ask", N_("Write to the front desk (a person replies here)"), handlers.ask_command,
+                usage=N_("[message]")),
         Command("inbox", "Open conversations with patients", handlers.inbox_command, staff=True),
         Command("desk", "Open the staff desk (schedule, patients, inbox) as a Mini App", handlers.desk_command,
                 staff=True),

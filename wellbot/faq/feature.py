@@ -25,7 +25,7 @@ from wellbot.faq.handlers import (
 FEATURE = Feature(
     name="faq",
     cli=faq_cli.COMMANDS,  # wellbot faq reload
-    commands=[Command("faq", N_("Questions & answers"), faq_command, usage="[words]")],
+    commands=[Command("faq", N_("Questions & answers"), faq_command, usage=N_("[words]"))],
     buttons=[ButtonRoute.typed(TopicsPage, topics_pressed), ButtonRoute.typed(TopicPage, topic_pressed),
              ButtonRoute.typed(ShowAnswer, answer_pressed)],
     menu=[MenuItem("faq", N_("Questions & answers"), show_topics, order=30)],
