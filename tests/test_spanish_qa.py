@@ -18,7 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_languages import until, with_button
+from tests.test_booking import at, direct_book, fill_first_week_but
+from tests.test_languages import press, until, with_button
+from tests.test_reminders import at as local
+from tests.test_reminders import book, run_at
 from wellbot.booking.contact import parse_birth_date
 from wellbot.booking.waitlist import preference_words
 from wellbot.bot.render import Renderer
@@ -193,3 +196,102 @@ async def test_hablar_con_una_persona_opens_the_front_desk_in_spanish(bot):
     await ana.send("hablar con una persona")
     prompt = await until(ana, lambda m: "recepción" in m.text)
     assert prompt.text.startswith("Escriba aquí su mensaje para recepción")
+
+
+async def book_to_name_step(bot, user) -> None:
+    """Spanish booking up to the name: Acupuntura, jue 11 jun, 10:00."""
+    await user.send("/book")
+    await press(user, await until(user, with_button(":acupuncture")), ":acupuncture")
+    await user.press(await until(user, lambda m: "jue 11 jun" in m.button_labels()), "jue 11 jun")
+    await user.press(await until(user, lambda m: "10:00" in m.button_labels()), "10:00")
+    await until(user, lambda m: "nombre completo" in m.text)
+
+
+async def test_a_family_booking_in_spanish_reads_a_spanish_birth_date_and_visits_has_spanish_buttons(bot):
+    ana = bot.user(1811, "Ana", language_code="es")
+    await book_to_name_step(bot, ana)
+    await ana.send("👪 Alguien de mi familia")
+    await until(ana, lambda m: "nombre completo de la persona" in m.text)
+    await ana.send("Mia López")
+    ask = await until(ana, lambda m: "fecha de nacimiento" in m.text)
+    assert "3 de mayo de 2015, o 3/5/2015 (día/mes/año)" in ask.text
+    await ana.send("3 de mayo de 2015")
+    await until(ana, lambda m: "cita de Mia López" in m.text)
+    await ana.send("+1 555 123 4567")
+    summary = await until(ana, with_button("book:ok"))
+    assert "Para: Mia López (familiar; fecha de nacimiento: domingo, 3 de mayo de 2015)" in summary.text
+    await press(ana, summary, "book:ok")
+    await bot.settle()
+    await ana.send("/visits")
+    listing = await until(ana, lambda m: "Sus próximas citas" in m.text)
+    assert listing.button_labels()[:2] == ["Reprogramar jue 11 jun, 10:00", "Cancelar jue 11 jun, 10:00"]
+    assert not english_in(" ".join(listing.button_labels()))
+
+
+async def test_the_waitlist_in_spanish_names_days_and_day_parts_once_and_offers_a_spanish_leave_button(bot):
+    fill_first_week_but(bot, at(10))
+    direct_book(bot, 1813, at(10))
+    direct_book(bot, 1814, at(10))
+    luis = bot.user(1812, "Luis", language_code="es")
+    await luis.send("/book")
+    await press(luis, await until(luis, with_button(":acupuncture")), ":acupuncture")
+    full = await until(luis, lambda m: "⏳ Lista de espera para estos días" in m.button_labels())
+    await luis.press(full, "⏳ Lista de espera para estos días")
+    prefs = await until(luis, lambda m: "toque Unirme" in m.text)
+    assert "⏳ Unirme a la lista de espera" in prefs.button_labels()  # the button the text names
+    await luis.press(prefs, "jue")
+    await luis.press(prefs, "Mañana")
+    await luis.press(prefs, "⏳ Unirme a la lista de espera")
+    joined = await until(luis, lambda m: "Está en la lista de espera" in m.text)
+    assert ", los jueves, por las mañanas." in joined.text
+    await luis.send("/visits")
+    listing = await until(luis, lambda m: "En la lista de espera" in m.text)
+    assert "los jueves, por las mañanas" in listing.text
+    assert listing.button_labels() == ["Salir de la lista de espera: Acupuntura"]
+
+
+async def test_a_typed_spanish_yes_confirms_a_reminder_and_a_typed_score_answers_a_checkin(bot):
+    eva = bot.user(1815, "Eva", language_code="es")
+    await eva.send("/start")
+    await bot.settle()
+    book(bot, local(2026, 6, 11, 10, 0), user_id=1815)
+    await run_at(bot, local(2026, 6, 10, 10, 0))
+    await until(eva, lambda m: m.text.startswith("Recordatorio"))
+    await eva.send("Sí, ahí estaré")
+    confirmed = await until(eva, lambda m: "Gracias, su cita está confirmada" in m.text)
+    assert "jueves, 11 de junio de 2026 a las 10:00 EDT" in confirmed.text
+    await run_at(bot, local(2026, 6, 12, 11, 0))
+    checkin = await until(eva, lambda m: "¿Cómo está su dolor hoy" in m.text)
+    assert "del jueves, 11 de junio de 2026" in checkin.text
+    await eva.send("6 de 10")
+    thanks = await until(eva, lambda m: "Anotamos su dolor" in m.text)
+    assert "Anotamos su dolor de hoy como 6 de 10." in thanks.text
+    assert [r["score"] for r in bot.db.query("select score from checkins")] == [6]
+
+
+async def test_switching_language_mid_booking_keeps_the_booking_and_english_patients_see_no_spanish(bot):
+    luis = bot.user(1816, "Luis", language_code="es")
+    await book_to_name_step(bot, luis)
+    await luis.send("Luis Pérez")
+    await until(luis, lambda m: "¿A qué número de teléfono" in m.text)
+    await luis.send("/language")
+    await press(luis, await until(luis, with_button("lang:en")), "lang:en")
+    await until(luis, lambda m: "Book a visit" in m.button_labels())
+    await luis.send("+1 555 222 3333")  # the booking went on where it was, now in English
+    summary = await until(luis, with_button("book:ok"))
+    assert "Thu 11 Jun 2026, 10:00–11:00 EDT" in summary.text
+    assert "Name: Luis Pérez" in summary.text
+    await luis.send("/language")
+    await press(luis, await until(luis, lambda m: "Español" in m.button_labels()), "lang:es")
+    await until(luis, lambda m: "Pedir una cita" in m.button_labels())
+    await press(luis, summary, "book:ok")
+    booked = await until(luis, lambda m: "a su calendario" in m.text)
+    assert "Agregue Acupuntura del jueves, 11 de junio, 10:00 EDT" in booked.text
+
+    bob = bot.user(1817, "Bob", language_code="en")
+    for typed in ("/start", "hola", "are you open saturday?", "/visits", "/help"):
+        await bob.send(typed)
+        await bot.settle()
+    spanish_words = re.compile(r"\b(usted|cita|gracias|abrimos|estamos|sábado|lunes|Reprogramar)\b", re.IGNORECASE)
+    for message in bob.messages:
+        assert not spanish_words.search(message.text + " ".join(message.button_labels())), message.text

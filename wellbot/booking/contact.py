@@ -10,6 +10,7 @@ from datetime import date, datetime
 from babel.dates import get_month_names
 
 from wellbot.core.phones import parse_phone
+from wellbot.language.accents import without_accents
 
 NAME_MIN, NAME_MAX = 2, 80
 NAME_PUNCTUATION = set(" '’-.,")  # O'Neill, Smith-Jones, Jr.
@@ -83,7 +84,7 @@ def parse_birth_date(text: str, today: date, lang: str | None = None) -> date | 
 
 def _months_as_numbers(text: str, lang: str) -> str:
     """'3 de mayo de 2015' -> '3 5 2015' with `lang`'s month names; day-first slashes and dashes as spaces."""
-    folded = _without_accents(text.lower())
+    folded = without_accents(text.lower())
     if lang in DAY_FIRST_SLASHES:
         folded = re.sub(r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4})$", r"\1 \2 \3", folded)
     words = [w for w in folded.replace(".", " ").split() if w != "de"]
@@ -97,16 +98,12 @@ def _month_numbers(lang: str) -> dict[str, int]:
     try:
         for width in ("wide", "abbreviated"):
             for number, name in get_month_names(width, locale=lang.replace("-", "_")).items():
-                names[_without_accents(str(name).lower()).rstrip(".")] = number
+                names[without_accents(str(name).lower()).rstrip(".")] = number
     except (LookupError, ValueError):
         return {}
     if lang == "es":
         names["setiembre"] = names["set"] = 9  # the spelling some countries use
     return names
-
-
-def _without_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _is_mark(ch: str) -> bool:

@@ -40,6 +40,8 @@ LABEL_FORMAT = "%a %d %b %H:%M"
 YES_LABEL = N_("Yes, cancel it")
 KEEP_LABEL = N_("No, keep it")
 LEAVE_LABEL = N_("Leave the waitlist")
+RESCHEDULE_LABEL = N_("Reschedule {when}")
+CANCEL_LABEL = N_("Cancel {when}")
 LATE_CHOICES = (5, 10, 15, 20, 30)  # minutes a patient can say they are running late
 LATE_LABEL = N_("About {minutes} min")
 LATE_PER_ROW = 3
@@ -60,13 +62,13 @@ async def visits_command(update: Update, context: WellbotContext) -> None:
         if not changeable(deps, visit):
             continue  # inside the window the buttons could only refuse: the message says to call
         when = deps.renderer.local(visit.start, LABEL_FORMAT)
-        rows.append([(f"Reschedule {when}", RescheduleVisit(visit.id).pack()),
-                     (f"Cancel {when}", CancelVisit(visit.id).pack())])
+        rows.append([(_(RESCHEDULE_LABEL).format(when=when), RescheduleVisit(visit.id).pack()),
+                     (_(CANCEL_LABEL).format(when=when), CancelVisit(visit.id).pack())])
     rows += [[button] for button in (intake.start_button(deps, v) for v in visits) if button]
     today = deps.clock.now().astimezone(deps.clinic.timezone).date()
     wishes = store.wishes_of(deps.db, user_id, today)
     for wish in wishes:
-        rows.append([(f"{LEAVE_LABEL}: {service_name(deps, wish.service_key)}"[:LABEL_LIMIT],
+        rows.append([(f"{_(LEAVE_LABEL)}: {service_name(deps, wish.service_key)}"[:LABEL_LIMIT],
                       LeaveWaitlist(wish.id).pack())])
     items = [{"start": v.start, "end": v.end, "service": service_name(deps, v.service_key),
               "confirmed": v.confirmed_at is not None, "changeable": changeable(deps, v),

@@ -8,9 +8,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from wellbot.booking.rules import Rules
-from wellbot.conversation.spanish import fold as without_accents
 from wellbot.core import dates
 from wellbot.core.errors import ConfigError
+from wellbot.language.accents import without_accents
 from wellbot.language.words import fold
 
 INFO_FIELDS = ("parking", "transit", "prices", "insurance")

@@ -10,9 +10,9 @@ tests/intents_tuning_es.toml; the blind Spanish set in tests/heldout/ is the lea
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from wellbot.conversation.logic import Intent
+from wellbot.language.accents import without_accents
 
 GREETING = (r"(?:hola+|holi|buenas|buen dia|buenos dias|buenas (?:tardes|noches)|que tal|saludos|hey|alo"
             r"|hola buenas|hola buen(?:os)? dias?|hola buenas (?:tardes|noches))")
@@ -74,9 +74,8 @@ NOT_OUR_BOOKING = re.compile(r"\b(?:cuanto|precio|cuesta|cobran|dura|taxi|uber|m
 
 
 def fold(text: str) -> str:
-    """Lower case without accents or ¿¡ ("¿Cuánto?" -> "cuanto?"), as patients type either way."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower case without accents ("¿Cuánto?" -> "¿cuanto?"), as patients type either way."""
+    return without_accents((text or "").lower())
 
 
 def detect(text: str) -> Intent | None:

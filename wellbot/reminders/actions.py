@@ -12,6 +12,7 @@ import re
 from datetime import timedelta
 
 from wellbot.core.deps import Deps
+from wellbot.language.accents import without_accents
 from wellbot.reminders import store
 
 log = logging.getLogger(__name__)
@@ -19,13 +20,20 @@ log = logging.getLogger(__name__)
 MAX_SCORE = 10
 # A bare number typed this soon after a check-in is its answer: patients often type instead of tapping.
 TYPED_CHECKIN_WINDOW = timedelta(hours=48)
-TYPED_SCORE = re.compile(r"\s*(\d{1,2})\s*(?:/\s*10|out of 10)?\s*[.!]?\s*", re.IGNORECASE)
+TYPED_SCORE = re.compile(r"\s*(\d{1,2})\s*(?:/\s*10|out of 10|de 10|sobre 10)?\s*[.!]?\s*", re.IGNORECASE)
 # A yes typed this soon after a visit reminder confirms it, as the Confirm button does (reminders go 24 h ahead).
 TYPED_CONFIRM_WINDOW = timedelta(hours=30)
 YES_WORDS = r"(?:yes|yeah|yep|yup|sure|ok|okay|confirm|confirmed|i confirm|yes please|will do|definitely)"
 WILL_COME = r"(?:i ?will|i ?ll|ill|i am|i m|we ?ll|we will) (?:be there|come|make it|attend)(?: then| tomorrow| today)?"
 POLITE_END = r"(?: (?:thanks|thank you|see you(?: then| tomorrow| there)?))?"
 TYPED_CONFIRM = re.compile(rf"(?:{YES_WORDS}(?: {WILL_COME})?|{WILL_COME}){POLITE_END}")
+# The same in Spanish, read without accents ("sí, ahí estaré" -> "si ahi estare").
+SI_WORDS = (r"(?:si|claro|claro que si|confirmo|confirmado|de acuerdo|ok|okey|vale|por supuesto|si confirmo"
+            r"|si por favor)")
+VOY = (r"(?:(?:ahi|alli|aca|aqui) (?:estare|estaremos|nos vemos)"
+       r"|(?:si )?(?:voy|vamos|ire|iremos|asistire|llego|llegare)|nos vemos)(?: manana| hoy| entonces| alli| ahi)?")
+GRACIAS_END = r"(?: (?:gracias|muchas gracias|nos vemos(?: manana| entonces)?))?"
+TYPED_CONFIRM_ES = re.compile(rf"(?:{SI_WORDS}(?: {VOY})?|{VOY}){GRACIAS_END}")
 NOT_YOURS = "not_yours"  # the row is someone else's, or gone: the handler treats the button as forged
 
 
@@ -57,9 +65,9 @@ def typed_checkin(deps: Deps, *, user_id: int, text: str) -> tuple[str, int | No
 
 
 def typed_confirm(deps: Deps, *, user_id: int, text: str) -> tuple[str, int] | None:
-    """A typed yes ("confirm", "yes I'll be there") to an unconfirmed reminder: (result, visit id), else None."""
-    said = " ".join(re.findall(r"[a-z]+", text.lower().replace("'", "")))
-    if not said or TYPED_CONFIRM.fullmatch(said) is None:
+    """A typed yes ("confirm", "yes I'll be there", "sí, ahí estaré") to an unconfirmed reminder: (result, visit id)."""
+    said = " ".join(re.findall(r"[a-z]+", without_accents(text.lower().replace("'", ""))))
+    if not said or (TYPED_CONFIRM.fullmatch(said) is None and TYPED_CONFIRM_ES.fullmatch(said) is None):
         return None
     now = deps.clock.now()
     visit_id = store.reminded_unconfirmed_visit(deps.db, user_id, now - TYPED_CONFIRM_WINDOW, now)
