@@ -275,7 +275,9 @@ async def test_switching_language_mid_booking_keeps_the_booking_and_english_pati
     await luis.send("Luis Pérez")
     await until(luis, lambda m: "¿A qué número de teléfono" in m.text)
     await luis.send("/language")
-    await press(luis, await until(luis, with_button("lang:en")), "lang:en")
+    choose = await until(luis, with_button("lang:en"))
+    assert "Ahora le escribo en español." in choose.text  # a language's name is lower case inside a Spanish sentence
+    await press(luis, choose, "lang:en")
     await until(luis, lambda m: "Book a visit" in m.button_labels())
     await luis.send("+1 555 222 3333")  # the booking went on where it was, now in English
     summary = await until(luis, with_button("book:ok"))
@@ -283,6 +285,7 @@ async def test_switching_language_mid_booking_keeps_the_booking_and_english_pati
     assert "Name: Luis Pérez" in summary.text
     await luis.send("/language")
     await press(luis, await until(luis, lambda m: "Español" in m.button_labels()), "lang:es")
+    await until(luis, lambda m: "Listo: a partir de ahora le escribo en español." in m.text)
     await until(luis, lambda m: "Pedir una cita" in m.button_labels())
     await press(luis, summary, "book:ok")
     booked = await until(luis, lambda m: "a su calendario" in m.text)
