@@ -14,6 +14,7 @@ import re
 import tomllib
 from datetime import date, datetime, time
 from pathlib import Path
+from shutil import copytree
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,6 +31,7 @@ from wellbot.conversation import spanish
 from wellbot.conversation.actions import Answerer, route
 from wellbot.conversation.logic import Intent
 from wellbot.core import i18n
+from wellbot.core.resources import example_clinic_file
 from wellbot.desk.logic import day_word
 
 NY = ZoneInfo("America/New_York")
@@ -148,6 +150,21 @@ def test_the_zones_city_is_named_in_the_readers_language(clinic):
     renderer = Renderer(NY)
     assert renderer.env_for("es").globals["zone_city"] == "Nueva York"
     assert renderer.env_for("en").globals["zone_city"] == "New York"
+
+
+# ---- wellbot check --------------------------------------------------------------------------------------
+
+def test_check_says_which_languages_typed_requests_are_read_in(tmp_path, capsys):
+    from wellbot.cli import main
+
+    folder = copytree(example_clinic_file().parent, tmp_path / "clinic")
+    clinic_file = folder / "clinic.toml"
+    three = clinic_file.read_text().replace('languages = ["en", "es"]', 'languages = ["en", "es", "pt"]')
+    clinic_file.write_text(three)
+    assert main(["check"], {"WELLBOT_CLINIC": str(clinic_file), "WELLBOT_DATABASE": str(tmp_path / "x.db")}) == 0
+    out = capsys.readouterr().out
+    assert "language es: complete" in out
+    assert "  typed requests read in English only (1): wellbot/conversation/ has no reader for pt" in out
 
 
 # ---- end to end ---------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ def language_report(deps: object) -> Iterator[str]:
     Nothing missing is an error (every text falls back to the default language), so these lines never stop
     a start; they say what a translator still has to write.
     """
+    from wellbot.conversation.actions import READERS
     from wellbot.core import i18n
     from wellbot.core.clinic import missing_overlay_texts
     from wellbot.faq import loading
@@ -60,6 +61,9 @@ def language_report(deps: object) -> Iterator[str]:
             "catalogue strings": i18n.missing_messages(lang),
             f"{clinic.path.stem}.{lang}.toml texts": missing_overlay_texts(clinic, lang),
             "FAQ files": loading.missing_entries(deps, lang),  # type: ignore[arg-type]
+            # "hello", "are you open?" typed in `lang`: read by wellbot/conversation/<lang>.py, else English only
+            "typed requests read in English only": [] if lang in READERS or lang == i18n.SOURCE_LANGUAGE
+            else [f"wellbot/conversation/ has no reader for {lang}"],
         }
         found = {kind: names for kind, names in parts.items() if names}
         if not found:
