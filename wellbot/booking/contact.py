@@ -69,7 +69,7 @@ def parse_birth_date(text: str, today: date, lang: str | None = None) -> date | 
     In Spanish (`lang` "es") "3 de mayo de 2015" and the day-first 3/5/2015 are read too.
     """
     cleaned = " ".join(text.replace(",", " ").split())
-    candidates = [(cleaned, BIRTH_FORMATS)]
+    candidates: list[tuple[str, tuple[str, ...]]] = [(cleaned, BIRTH_FORMATS)]
     if lang and lang != "en":
         candidates.append((_months_as_numbers(cleaned, lang), NUMERIC_BIRTH_FORMATS))
     for typed, formats in candidates:
