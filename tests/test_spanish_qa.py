@@ -315,3 +315,35 @@ async def test_switching_language_mid_booking_keeps_the_booking_and_english_pati
     spanish_words = re.compile(r"\b(usted|cita|gracias|abrimos|estamos|sábado|lunes|Reprogramar)\b", re.IGNORECASE)
     for message in bob.messages:
         assert not spanish_words.search(message.text + " ".join(message.button_labels())), message.text
+
+
+async def test_the_front_desk_in_spanish_after_hours_says_when_and_the_reply_frame_is_spanish(bot):
+    bot.clock.set(datetime(2026, 6, 13, 14, 0, tzinfo=NY))  # Saturday after 13:00: next opening Monday 09:00
+    staff, sol = bot.staff(), bot.user(1820, "Sol", language_code="es")
+    await sol.send("/ask ¿Puedo llevar a mi hija?")
+    ack = await until(sol, lambda m: "recepción le responderá aquí" in m.text)
+    assert "respondemos el lunes 15 de junio a partir de las 9:00." in ack.text
+    note = await staff.wait_for("For the front desk")  # staff read the clinic's default language
+    await staff.press(note, "Reply")
+    await staff.wait_for("Type your reply to Sol")
+    await staff.send("Sí, claro.")
+    told = await until(sol, lambda m: "Sí, claro." in m.text)
+    assert "✍️ Responder" in told.button_labels()
+    assert not english_in(told.text.replace("Sí, claro.", "")), told.text
+
+
+async def test_the_calendar_file_and_the_data_export_are_named_in_spanish(bot):
+    ana = bot.user(1821, "Ana", language_code="es")
+    await book_to_name_step(bot, ana)
+    await ana.send("Ana Ruiz")
+    await until(ana, lambda m: "¿A qué número de teléfono" in m.text)
+    await ana.send("+1 555 123 4567")
+    await press(ana, await until(ana, with_button("book:ok")), "book:ok")
+    calendar = await until(ana, lambda m: bool(m.document))
+    assert calendar.document["filename"] == "cita.ics"
+    content = calendar.document["content"].decode()
+    assert "SUMMARY:Acupuntura en Complete Wellness" in content
+    assert "DESCRIPTION:Coma algo ligero" in content  # the preparation note from the Spanish overlay
+    await ana.send("/mydata")
+    export = await until(ana, lambda m: bool(m.document) and m.document["filename"].endswith(".json"))
+    assert export.document["filename"] == "mis-datos-2026-06-10.json"

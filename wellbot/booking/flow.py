@@ -83,7 +83,9 @@ CHANGE_DETAILS = N_("Change name or phone")
 FAMILY = N_("👪 Someone in my family")
 FAMILY_MEMBER = "👪 {name}"  # a saved family member on the name step's keyboard
 WAITLIST = N_("⏳ Join the waitlist for these days")
-VISIT_ICS, CANCELLED_ICS = "visit.ics", "visit-cancelled.ics"
+# File names and the calendar entry's title: the patient sees them, so they are in the patient's language.
+VISIT_ICS, CANCELLED_ICS = N_("visit.ics"), N_("visit-cancelled.ics")
+CALENDAR_TITLE = N_("{service} at {clinic}")
 WAITLIST_STEP = "waitlist"  # choosing the days and times that suit, before joining
 FIRST_AVAILABLE = N_("⚡ First available")
 FIRST_TIMES = 6  # earliest free times offered by "First available"
@@ -821,8 +823,9 @@ def calendar_file(deps: Deps, visit: store.Visit, service_name: str, *, cancelle
     """The visit's .ics: same UID every time, its current SEQUENCE, METHOD:CANCEL once cancelled."""
     email = str(deps.clinic.raw.get("clinic", {}).get("email", "")).strip()
     service = deps.clinic.service(visit.service_key)
+    title = _(CALENDAR_TITLE).format(service=service_name, clinic=deps.clinic.name)
     return ics.visit_ics(uid=ics.visit_uid(store.calendar_id(deps.db), visit.id), start=visit.start,
-                         end=visit.end, tz=deps.clinic.timezone, summary=f"{service_name} at {deps.clinic.name}",
+                         end=visit.end, tz=deps.clinic.timezone, summary=title,
                          location=deps.clinic.address,
                          description=(service.preparation or service.description) if service else "",
                          stamp=deps.clock.now(), sequence=visit.sequence,
@@ -838,7 +841,7 @@ async def send_calendar(bot, deps: Deps, chat_id: int | None, visit: store.Visit
     name = service if isinstance(service, str) else service.name
     data = calendar_file(deps, visit, name, cancelled=cancelled)
     caption = deps.renderer.render("book_ics_caption", service=name, start=visit.start, cancelled=cancelled)
-    filename = CANCELLED_ICS if cancelled else VISIT_ICS
+    filename = _(CANCELLED_ICS if cancelled else VISIT_ICS)
     try:
         await bot.send_document(chat_id, document=InputFile(data, filename=filename), caption=caption,
                                 parse_mode=ParseMode.HTML)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 
 from wellbot.core.deps import Deps
+from wellbot.core.i18n import N_, _
 from wellbot.privacy import store
 
 log = logging.getLogger(__name__)
 
-EXPORT_FILENAME = "my-data-{date}.json"
+EXPORT_FILENAME = N_("my-data-{date}.json")  # the patient sees the file's name: it is in their language
 
 
 def policy(deps: Deps) -> store.Policy:
@@ -26,7 +27,7 @@ def my_data(deps: Deps, user_id: int) -> tuple[bytes, str]:
     now = deps.clock.now()
     document = store.export(deps.db, deps.features, user_id, now)
     log.info("personal data exported user_id=%s", user_id)
-    filename = EXPORT_FILENAME.format(date=now.astimezone(deps.clinic.timezone).date().isoformat())
+    filename = _(EXPORT_FILENAME).format(date=now.astimezone(deps.clinic.timezone).date().isoformat())
     return store.export_json(document), filename
 
 
