@@ -347,3 +347,19 @@ async def test_the_calendar_file_and_the_data_export_are_named_in_spanish(bot):
     await ana.send("/mydata")
     export = await until(ana, lambda m: bool(m.document) and m.document["filename"].endswith(".json"))
     assert export.document["filename"] == "mis-datos-2026-06-10.json"
+
+
+async def test_a_spanish_flood_warning_and_a_stale_button_are_in_spanish(bot):
+    from tests.test_guards import FakeTime
+    from wellbot.bot.guards import FloodControl
+
+    bot.deps.flood = FloodControl(now=FakeTime())
+    pia = bot.user(1822, "Pía", language_code="es")
+    for _ in range(21):
+        await pia.send("/help")
+    warning = await until(pia, lambda m: "muy rápido" in m.text)
+    assert warning.text.startswith("Está enviando mensajes muy rápido, así que haré una pausa de unos 10 segundos.")
+    bot.deps.flood = FloodControl()
+    await pia.press_data(pia.messages[0].message_id, "vis:cx:999999")  # a visit that is not hers
+    await bot.settle()
+    assert pia.callback_answers[-1]["text"].startswith("Ese botón ya no está activo.")
