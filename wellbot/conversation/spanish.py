@@ -24,8 +24,12 @@ ONLY_GREETING = re.compile(rf"^{GREETING}{POLITE_TAIL}$")
 ONLY_THANKS = re.compile(rf"^(?:{THANKS}){POLITE_TAIL}$")
 LEADING_GREETING = re.compile(rf"^{GREETING}\b\s*")
 APPOINTMENT = r"(?:cita|citas|turno|turnos|consulta|consultas|sesion|sesiones|reserva|reservas|reservacion|visita)"
-BOOK_VERB = (r"(?:quiero|quisiera|necesito|ocupo|me gustaria|deseo|desearia|puedo|podria|hacer|pedir|sacar|agendar"
-             r"|reservar|programar|solicitar|apartar|conseguir)")
+WANT = r"(?:quiero|quisiera|necesito|ocupo|me gustaria|deseo|desearia|busco)"
+# Words between a booking verb and "cita" that keep it a request ("una nueva cita"), unlike "antes de la cita".
+ARTICLES = r"(?: (?:una|un|otra|otro|nueva|nuevo|mi|su|primera|primer))"
+BOOK_VERB = (r"(?:reservar|agendar|programar|solicitar|apartar|pedir|sacar|hacer|conseguir|hago|saco|pido|agendo"
+             r"|reservo|hacerme|sacarme|agendarme)")
+WEEKDAY = r"(?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)"
 CHANGE_VERB = r"(?:cancelar|cambiar|mover|reprogramar|posponer|aplazar|anular|reagendar|modificar|adelantar|atrasar)"
 
 # Checked in this order: the first that matches wins (the same order as the English patterns).
@@ -40,8 +44,9 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile
     (Intent.VISITS, rf"\b{CHANGE_VERB}\b(?:\s+\S+){{0,3}}\s+{APPOINTMENT}\b|\bmis (?:proximas )?(?:citas|consultas)\b"
                     rf"|\b(?:cuando|a que hora|que dia) (?:es|tengo) mi (?:proxima )?(?:cita|consulta|turno)\b"
                     rf"|^(?:cancelar|reprogramar|mis citas|cancelar (?:la )?cita|cambiar (?:la )?cita)$"),
-    (Intent.BOOK, rf"\b{BOOK_VERB}\b(?:\s+\S+){{0,3}}\s+{APPOINTMENT}\b|^(?:reservar|agendar|reserva|nueva cita"
-                  rf"|pedir cita|hacer cita|sacar cita)$|\b(?:quiero|quisiera|puedo|necesito) (?:reservar|agendar)\b"),
+    (Intent.BOOK, rf"\b(?:{WANT}|{BOOK_VERB}){ARTICLES}{{0,2}} {APPOINTMENT}\b"
+                  rf"|^(?:reservar|agendar|reserva|nueva cita|pedir cita|hacer cita|sacar cita"
+                  rf"|(?:una )?cita(?: por favor)?)$|\b(?:quiero|quisiera|puedo|necesito|como) (?:reservar|agendar)\b"),
     (Intent.HUMAN, r"\b(?:hablar|platicar|comunicarme|conversar|charlar)\b(?:\s+\S+){0,1}\s+con\s+(?:una |un |la |el "
                    r"|alguna |alguno |su )?(?:persona|humano|alguien|recepcion|recepcionista|doctor|doctora|enfermera"
                    r"|personal|equipo|oficina|encargad[oa]|gerente|clinica)\b|\bpersona real\b|\bser humano\b"
@@ -56,7 +61,11 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile
                        r"|\b(?:aceptan|toman|reciben|cubre|cubren|trabajan)\b(?:\s+\S+){0,2}\s+seguros?\b"
                        r"|\bcubiert[oa] por\b|\bplan de salud\b|\bhsa\b|\bfsa\b"),
     (Intent.HOURS, r"\bhorarios?\b|\ba que hora (?:abren|cierran|abre|cierra|empiezan|atienden|terminan)\b"
-                   r"|\b(?:abren|abre|cierran|cierra|atienden)\b|\b(?:trabajan)\b(?! con\b)"
+                   rf"|\b(?:abren|cierran)\b|\b(?:a que hora|cuando|hoy|manana) (?:abre|cierra)\b"
+                   rf"|\b(?:abre|cierra) (?:la clinica|el consultorio|la oficina|hoy|manana|el {WEEKDAY}"
+                   rf"|los {WEEKDAY}s?)\b"
+                   rf"|\b(?:trabajan|atienden) (?:hoy|manana|ahora|el {WEEKDAY}|los {WEEKDAY}s?|los fines|en (?:navidad"
+                   rf"|feriados|dias festivos)|este|esta|todos los dias)\b"
                    r"|\bestan (?:abiertos|cerrados|abierto|cerrado|atendiendo|trabajando)\b|\babiertos?\b"
                    r"|\bhoras de (?:atencion|oficina|servicio)\b"),
     (Intent.PHONE, r"\btelefono\b|\bnumero de (?:telefono|contacto)\b|\bsu numero\b|\bcelular\b"
