@@ -38,27 +38,32 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile
                   r"(?:el )?)?menu(?: principal)?$|^(?:inicio|empezar|opciones|volver|regresar)$"
                   r"|\bque opciones (?:hay|tengo|tienen)\b"),
     (Intent.HELP, r"^(?:ayuda|ayudame|ayudeme|necesito ayuda|me ayuda|me puede ayudar|me pueden ayudar|puede ayudarme"
-                  r"|\?+)(?: por favor)?$|\bque (?:puedo|se puede) hacer (?:aqui|aca|con (?:esto|este bot))\b"
+                  r")(?: por favor)?$|\bque (?:puedo|se puede) hacer (?:aqui|aca|con (?:esto|este bot))\b"
                   r"|^que puedo hacer$|\bque (?:puede|puedes|pueden) hacer\b|\bcomo funciona (?:esto|este bot)\b"
                   r"|\bcomo (?:uso|se usa) (?:esto|este bot)\b"),
     (Intent.VISITS, rf"\b{CHANGE_VERB}\b(?:\s+\S+){{0,3}}\s+{APPOINTMENT}\b|\bmis (?:proximas )?(?:citas|consultas)\b"
                     rf"|\b(?:cuando|a que hora|que dia) (?:es|tengo) mi (?:proxima )?(?:cita|consulta|turno)\b"
-                    rf"|^(?:cancelar|reprogramar|mis citas|cancelar (?:la )?cita|cambiar (?:la )?cita)$"),
+                    rf"|^(?:cancelar|reprogramar|mis citas|cancelar (?:la )?cita|cambiar (?:la )?cita)$"
+                    rf"|^(?:necesito|quiero|puedo|quisiera|como) (?:reprogramar|cancelar|cambiar)(?: (?:mi|la) cita)?$"
+                    rf"|\bno (?:voy a poder|puedo|podre|podemos) (?:ir|asistir|llegar|venir) a (?:mi|la)"
+                    rf" {APPOINTMENT}\b"),
     (Intent.BOOK, rf"\b(?:{WANT}|{BOOK_VERB}){ARTICLES}{{0,2}} {APPOINTMENT}\b"
                   rf"|^(?:reservar|agendar|reserva|nueva cita|pedir cita|hacer cita|sacar cita"
-                  rf"|(?:una )?cita(?: por favor)?)$|\b(?:quiero|quisiera|puedo|necesito|como) (?:reservar|agendar)\b"),
+                  rf"|(?:una )?cita(?: por favor)?)$|\btienen (?:citas|turnos|espacio|lugar|disponibilidad)\b"
+                  rf"|\b(?:quiero|quisiera|puedo|necesito|como) (?:reservar|agendar)\b"),
     (Intent.HUMAN, r"\b(?:hablar|platicar|comunicarme|conversar|charlar)\b(?:\s+\S+){0,1}\s+con\s+(?:una |un |la |el "
                    r"|alguna |alguno |su )?(?:persona|humano|alguien|recepcion|recepcionista|doctor|doctora|enfermera"
                    r"|personal|equipo|oficina|encargad[oa]|gerente|clinica)\b|\bpersona real\b|\bser humano\b"
                    r"|\bhumano\b|\brecepcion(?:ista)?\b|\bque me llamen\b|\bllamenme\b|\bme pueden llamar\b"),
     (Intent.TRANSIT, r"\bautobus(?:es)?\b|\bbus(?:es)?\b|\bcamion\b|\btren\b|\bmetro\b|\bsubway\b|\bestacion\b"
                      r"|\btransporte publico\b|\btransporte\b"),
-    (Intent.PARKING, r"\bestacionamiento\b|\bestacion(?:ar|arme|arse|o)\b|\bparqueo\b|\bparque(?:ar|o)\b|\bparking\b"
+    (Intent.PARKING, r"\bestacionamiento\b|\bestacion(?:ar|arme|arse|o|a)\b|\bparqueo\b|\bparque(?:ar|o)\b|\bparking\b"
                      r"|\baparca(?:r|miento)\b|\bgaraje\b|\bdonde (?:dejo|dejar|puedo dejar) (?:el|mi) (?:carro|coche"
                      r"|auto|vehiculo)\b"),
     (Intent.INSURANCE, r"\baseguranza\b|\baseguradoras?\b|\bmedicaid\b|\bmedicare\b|\bseguros? medicos?\b"
                        r"|\b(?:mi|su|el|los|algun|tu|con) seguros?\b(?! de (?:auto|carro|coche|vida|casa)\b)"
                        r"|\b(?:aceptan|toman|reciben|cubre|cubren|trabajan)\b(?:\s+\S+){0,2}\s+seguros?\b"
+                       r"|\bseguros? (?:aceptan|toman|reciben)\b"
                        r"|\bcubiert[oa] por\b|\bplan de salud\b|\bhsa\b|\bfsa\b"),
     (Intent.HOURS, r"\bhorarios?\b|\ba que hora (?:abren|cierran|abre|cierra|empiezan|atienden|terminan)\b"
                    rf"|\b(?:abren|cierran)\b|\b(?:a que hora|cuando|hoy|manana) (?:abre|cierra)\b"
@@ -96,7 +101,9 @@ def detect(text: str) -> Intent | None:
         return Intent.GREETING
     if ONLY_THANKS.match(bare):
         return Intent.THANKS
-    rest = LEADING_GREETING.sub("", folded).strip() or folded
+    if not bare and "?" in folded:
+        return Intent.HELP  # a lone "?"
+    rest = LEADING_GREETING.sub("", bare).strip() or bare  # "¿puedo cancelar?" ends where its words end
     for intent, pattern in PATTERNS:
         if pattern.search(rest) and not (intent is Intent.BOOK and NOT_OUR_BOOKING.search(rest)):
             return intent
