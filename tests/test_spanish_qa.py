@@ -363,3 +363,16 @@ async def test_a_spanish_flood_warning_and_a_stale_button_are_in_spanish(bot):
     await pia.press_data(pia.messages[0].message_id, "vis:cx:999999")  # a visit that is not hers
     await bot.settle()
     assert pia.callback_answers[-1]["text"].startswith("Ese botón ya no está activo.")
+
+
+async def test_a_failure_is_apologised_for_in_spanish(bot, monkeypatch):
+    from wellbot.clinic_info import actions as clinic_actions
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated fault")
+
+    monkeypatch.setattr(clinic_actions, "hours_values", broken)
+    rosa = bot.user(1823, "Rosa", language_code="es")
+    await rosa.send("¿a qué hora abren?")
+    sorry = await until(rosa, lambda m: "algo falló" in m.text)
+    assert sorry.text.startswith("Lo sentimos, algo falló de nuestro lado y no se cambió nada.")
