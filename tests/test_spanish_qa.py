@@ -376,3 +376,25 @@ async def test_a_failure_is_apologised_for_in_spanish(bot, monkeypatch):
     await rosa.send("¿a qué hora abren?")
     sorry = await until(rosa, lambda m: "algo falló" in m.text)
     assert sorry.text.startswith("Lo sentimos, algo falló de nuestro lado y no se cambió nada.")
+
+
+async def test_the_day_of_reminder_running_late_and_forget_in_spanish(bot):
+    eva = bot.user(1824, "Eva", language_code="es")
+    await eva.send("/start")
+    await bot.settle()
+    visit_id = book(bot, local(2026, 6, 11, 10, 0), user_id=1824)
+    await run_at(bot, local(2026, 6, 11, 8, 0))  # the last reminder, the morning of the visit
+    reminder = await until(eva, with_button(f"vis:late:{visit_id}"))
+    assert {"✅ Confirmar", "🕒 Voy a llegar tarde", "📞 Llamar a la clínica"} <= set(reminder.button_labels())
+    assert "Para cambiarla o cancelarla ahora, por favor llámenos al" in reminder.text
+    await press(eva, reminder, f"vis:late:{visit_id}")
+    late = await until(eva, lambda m: "Unos 10 min" in m.button_labels())
+    await eva.press(late, "Unos 10 min")
+    told = await until(eva, lambda m: "recepción ya sabe" in m.text)
+    assert "llegará unos 10 minutos tarde a su cita de las 10:00" in told.text
+
+    await eva.send("/forget")
+    confirm = await until(eva, lambda m: "Sí, borrar mis datos" in m.button_labels())
+    await eva.press(confirm, "Sí, borrar mis datos")
+    gone = await until(eva, lambda m: "sus datos se borraron" in m.text)
+    assert not english_in(gone.text)
