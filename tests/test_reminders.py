@@ -374,9 +374,9 @@ async def test_a_second_crash_on_the_same_reminder_does_not_resend_again(bot):
     bot.clock.set(at(2026, 6, 11, 10, 0))
     store.claim_due(bot.db, bot.clock.now(), 10)
     await bot.stop()
-    db = open_database(bot.database)  # the next start requeues it and claims it again ... and dies too
-    store.recover_claimed(db, bot.clock.now())
-    store.claim_due(db, bot.clock.now(), 10)
+    db = open_database(bot.database)  # the next start (worker "second") requeues it, claims it again, dies too
+    store.recover_claimed(db, bot.clock.now(), "second")
+    store.claim_due(db, bot.clock.now(), 10, "second")
     db.close()
     await bot.start()
     await run_at(bot, at(2026, 6, 11, 10, 1))

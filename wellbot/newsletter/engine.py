@@ -152,7 +152,7 @@ class Store(Protocol):
     async def prepare_next(self) -> None: ...
     def next_campaign(self) -> Campaign | None: ...
     def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]: ...
-    def mark_sending(self, delivery_ids: list[int]) -> None: ...
+    def mark_sending(self, delivery_ids: list[int]) -> set[int] | None: ...  # the rows marked (None: all)
     def release(self, delivery_ids: list[int]) -> None: ...
     def record(self, outcomes: list[Recorded]) -> None: ...
     def finish(self, campaign_id: int, status: Status, reason: str = "") -> None: ...
@@ -411,8 +411,7 @@ class Engine:
                 for delivery in group:
                     self._retry_later(run, delivery, 0.0)
                 continue
-            self._mark(run, group)
-            for delivery in group:
+            for delivery in self._mark(run, group):
                 run.marked.discard(delivery.id)
                 task = asyncio.create_task(self._push(run, delivery))
                 run.in_flight.add(task)
@@ -494,19 +493,32 @@ class Engine:
             group.append(following)
         return group
 
-    def _mark(self, run: _Run, group: list[Delivery]) -> None:
-        """Commit 'sending' for the group's unmarked rows, with up to mark_ahead fresh rows that go next."""
+    def _mark(self, run: _Run, group: list[Delivery]) -> list[Delivery]:
+        """Commit 'sending' for the group's unmarked rows, with up to mark_ahead fresh rows that go next.
+
+        Returns the group's deliveries to push: a row the store did not mark
+        (another worker, or a cancel, changed it first) is dropped, unsent.
+        """
         unmarked = [delivery for delivery in group if delivery.id not in run.marked]
         if not unmarked:
-            return
+            return group
         if any(delivery.id in run.buffered for delivery in unmarked):
             self._flush(run)  # a retried row's old outcome must not land after its new 'sending'
         extra: list[Delivery] = []
         while len(unmarked) + len(extra) < self.config.mark_ahead and (fresh := self._next_fresh(run)) is not None:
             extra.append(fresh)
-        self.store.mark_sending([delivery.id for delivery in unmarked + extra])  # one commit
-        run.marked.update(delivery.id for delivery in unmarked + extra)
-        run.ahead.extend(extra)
+        wanted = [delivery.id for delivery in unmarked + extra]
+        marked = self.store.mark_sending(wanted)  # one commit; a compare-and-set on 'pending'
+        taken = set(wanted) if marked is None else set(marked)
+        if len(taken) < len(wanted):
+            log.warning("campaign_id=%s: %s deliveries were no longer pending; not sent", run.campaign.id,
+                        len(wanted) - len(taken))
+        run.marked.update(taken)
+        run.ahead.extend(delivery for delivery in extra if delivery.id in taken)
+        for delivery in group:
+            if delivery.id not in taken and delivery.id not in run.marked:
+                run.sends.pop(delivery.id, None)
+        return [delivery for delivery in group if delivery.id in run.marked]
 
     def _next_ready(self, run: _Run) -> Delivery | None:
         """A due retry first, then a row marked ahead, else the next fresh row."""

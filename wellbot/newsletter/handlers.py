@@ -113,7 +113,7 @@ async def start_engine(application: Application) -> None:
                 digest.KIND: digest.make_planner(deps.renderer, deps.clinic, digest_config, deps.clock.now)}
     messenger = await bulk_messenger(application.bot, config.max_in_flight, paid,
                                      deps.bulk_read_timeout or READ_TIMEOUT)
-    records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked)
+    records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked, owner=deps.worker_id)
     sender = Engine(records, messenger, StaffReporter(application.bot, deps), config,
                     hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
     deps.engine, deps.bulk_bot = sender, messenger

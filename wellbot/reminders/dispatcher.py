@@ -76,6 +76,7 @@ class Dispatcher:
         self.policy = policy
         self.sleep = sleep  # injectable: tests check the waits without waiting
         self.backoff_base = backoff_base
+        self.owner = deps.worker_id  # the lease id our claims carry (compare-and-set on status and owner)
         self.armed_for: datetime | None = None
         self.wakes = 0
         self._job: Job | None = None
@@ -93,7 +94,7 @@ class Dispatcher:
     def start(self) -> None:
         """Rebuild from the database after a (re)start, then arm the wake-up."""
         now = self.deps.clock.now()
-        requeued, failed = store.recover_claimed(self.deps.db, now)
+        requeued, failed = store.recover_claimed(self.deps.db, now, self.owner)
         if requeued or failed:
             log.warning("reminders claimed before a crash: resending=%s not_resent=%s", requeued, failed)
         self.arm()
@@ -146,7 +147,7 @@ class Dispatcher:
         async with self._lock:
             self.wakes += 1
             while self._running():
-                batch = store.claim_due(self.deps.db, self.deps.clock.now(), BATCH_SIZE)
+                batch = store.claim_due(self.deps.db, self.deps.clock.now(), BATCH_SIZE, self.owner)
                 if not batch:
                     break
                 handled += len(batch)
@@ -166,7 +167,7 @@ class Dispatcher:
             """Deliver one row when a slot is free."""
             async with gate:
                 if not self._running():
-                    store.release(self.deps.db, [row["id"]], self.deps.clock.now())
+                    store.release(self.deps.db, [row["id"]], self.deps.clock.now(), self.owner)
                     return
                 await self._deliver_safely(row)
 
@@ -179,7 +180,7 @@ class Dispatcher:
         except Exception as exc:  # recorded on the row and logged; the batch goes on
             log.exception("reminder delivery failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
             store.finish(self.deps.db, row["id"], store.FAILED, f"internal_error:{type(exc).__name__}",
-                         self.deps.clock.now())
+                         self.deps.clock.now(), owner=self.owner)
 
     async def _deliver(self, row: dict) -> None:
         """Check the visit is still on, then send the reminder, staff alert or check-in."""
@@ -187,7 +188,7 @@ class Dispatcher:
         visit = store.visit(deps.db, row["visit_id"])
         reason = skip_reason(row, visit, now, self.policy)
         if reason:
-            store.finish(deps.db, row["id"], store.SKIPPED, reason, now)
+            store.finish(deps.db, row["id"], store.SKIPPED, reason, now, owner=self.owner)
             log.info("reminder skipped reminder_id=%s reason=%s", row["id"], reason)
             return
         if row["kind"] == CONFIRM_ALERT:
@@ -197,13 +198,15 @@ class Dispatcher:
             await self._call_list(row, visit)
             return
         if visit["patient_status"] == patients.BLOCKED:
-            store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now)
+            store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now, owner=self.owner)
             await self._alert_blocked(row, visit)
             return
         parts, keyboard = self._render(row, visit)
         result = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
-        store.finish(deps.db, row["id"], result.status, result.outcome, deps.clock.now(), attempts=result.attempts,
-                     message_id=result.message_id, last_error=result.last_error)
+        if not store.finish(deps.db, row["id"], result.status, result.outcome, deps.clock.now(),
+                            attempts=result.attempts, message_id=result.message_id, last_error=result.last_error,
+                            owner=self.owner):
+            log.warning("reminder outcome not recorded: another worker took the row back reminder_id=%s", row["id"])
         log.info("reminder delivered reminder_id=%s kind=%s status=%s outcome=%s attempts=%s lateness_s=%.1f",
                  row["id"], row["kind"], result.status, result.outcome, result.attempts,
                  (deps.clock.now() - store.from_db(row["due_at"])).total_seconds())
@@ -281,7 +284,7 @@ class Dispatcher:
                                        **views.visit_values(self.deps, visit))
         status = store.SENT if delivered else store.FAILED
         store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}", self.deps.clock.now(),
-                     attempts=1)
+                     attempts=1, owner=self.owner)
 
     async def _call_list(self, row: dict, visit: dict) -> None:
         """A phone-only patient's reminder goes to the front desk's call list instead."""
