@@ -34,6 +34,7 @@ from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.bot.render import Renderer
 from wellbot.clinic_info import feature as clinic_info
 from wellbot.conversation import feature as conversation
+from wellbot.core.budget import Pacer
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import close_database, open_database
@@ -43,6 +44,7 @@ from wellbot.core.settings import Settings
 from wellbot.desk import feature as desk
 from wellbot.faq import feature as faq
 from wellbot.newsletter import feature as newsletter
+from wellbot.newsletter.engine import engine_config
 from wellbot.privacy import feature as privacy
 from wellbot.privacy import store as privacy_store
 from wellbot.reminders import feature as reminders
@@ -170,13 +172,19 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
                            {"on_skipped": lambda skipped: heartbeat.note_skipped(deps.db, deps.clock, skipped)})
     )
     if rate_limiter:
-        # AIORateLimiter for interactive traffic; the newsletter engine paces itself and bypasses it.
-        builder = builder.rate_limiter(BulkAwareRateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # One send budget for replies, reminders and news, in that order (wellbot.core.budget).
+        builder = builder.rate_limiter(BulkAwareRateLimiter(send_budget(deps.settings), max_retries=RATE_LIMIT_RETRIES))
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
     router.install(application, deps.features, GUARDS)
     application.add_error_handler(on_error)
     return application
+
+
+def send_budget(settings: Settings) -> Pacer:
+    """The bot's one send budget at WELLBOT_SEND_RATE, guarding Telegram's 1 s window as the engine does."""
+    config, _paid = engine_config(settings.extra)
+    return Pacer(config.rate, config.per_chat_interval, window_limit=config.window_limit, catch_up=config.catch_up)
 
 
 def settle_heap() -> None:

@@ -12,7 +12,8 @@ Guarantees:
   resumed campaign never pushes a row it may have pushed before. At high
   rates a few rows about to go are marked in one commit (`mark_ahead`);
   rows marked but not pushed when a run ends are released to `pending`;
-- global pacing at `rate` messages per second by fixed spacing on a grid (a
+- global pacing at `rate` messages per second, on the bot's one send budget
+  (wellbot.core.budget: replies and reminders go first) by fixed spacing on a grid (a
   token bucket of depth one: bursts are what make a strict server answer
   429), never more than Telegram's 30 in any 1.02 s when aiming under it,
   and at most one message per chat per `per_chat_interval`;
@@ -46,13 +47,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
+from wellbot.core.budget import CATCH_UP, PER_CHAT_INTERVAL, Pacer  # noqa: F401 - Pacer: the shared send budget
 from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 29.0  # messages/s: just under Telegram's ~30/s so interactive replies still fit
 PAID_RATE = 900.0  # with allow_paid_broadcast Telegram allows up to 1000/s
-PER_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
 MAX_ATTEMPTS = 4  # pushes per delivery for network errors and 5xx, then it fails
 BACKOFF_BASE = 0.5  # seconds before the first retry; doubles each time
 BACKOFF_MAX = 30.0
@@ -71,14 +72,11 @@ RATE_SETTING = "WELLBOT_SEND_RATE"
 PAID_SETTING = "WELLBOT_PAID_BROADCAST"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
-CATCH_UP = 0.004  # seconds a late slot may be made up (wake-ups are ~1 ms late; stalls are not made up)
 # Above Telegram's 30/s (paid broadcast) a slot may be made up this late: at 1 ms a slot, a worker
 # preempted for a few ms on a busy machine lost those slots for good (benchmarks/README.md, paid
 # broadcast). A 1 s window then holds at most rate * 1.02 sends, and only just after a stall.
 PAID_CATCH_UP = 0.02
 TELEGRAM_LIMIT = 30  # sends per second Telegram allows a bot without paid broadcast
-WINDOW_SECONDS = 1.005  # Telegram's 1 s window, and 5 ms for clock granularity
-MAX_SKEW = 0.025  # how late after its start a send may be assumed to reach Telegram (see Pacer)
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
 HOLD_STEP = 30.0  # seconds between looks at a held campaign's hold (stop and cancel are seen at once)
 
@@ -176,66 +174,6 @@ class Reporter(Protocol):
     async def finished(self, campaign: Campaign, counts: dict[str, int], status: Status, reason: str) -> None: ...
 
 
-class Pacer:
-    """Global fixed spacing plus a per-chat interval and a shared 429 pause. Pure; time is injected."""
-
-    def __init__(self, rate: float, per_chat_interval: float = PER_CHAT_INTERVAL,
-                 now: Callable[[], float] = time.monotonic, window_limit: int | None = None,
-                 catch_up: float = CATCH_UP) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self.catch_up = catch_up
-        self.per_chat_interval = per_chat_interval
-        self.now = now
-        # Telegram counts sends by when they reach it, in a 1 s window. A send reaches it no later
-        # than its answer comes back, and (we assume) no later than MAX_SKEW after it started;
-        # the send `window_limit` places later waits a window past that. So one slow request
-        # cannot let 31 land in one second, and at 29/s with normal latency this never binds.
-        self._window: deque[list[float]] = deque(maxlen=window_limit) if window_limit else deque(maxlen=0)
-        self._next_slot = 0.0
-        self._paused_until = 0.0
-        self._chat_ready: dict[int, float] = {}
-
-    def wait_global(self) -> float:
-        """Seconds until the next message to anyone may go."""
-        ready = max(self._next_slot, self._paused_until)
-        if self._window.maxlen and len(self._window) == self._window.maxlen:
-            started, answered = self._window[0]
-            ready = max(ready, min(answered, started + MAX_SKEW) + WINDOW_SECONDS)
-        return ready - self.now()
-
-    def wait_chat(self, chat_id: int) -> float:
-        """Seconds until this chat may get another message."""
-        return self._chat_ready.get(chat_id, 0.0) - self.now()
-
-    def take(self, chat_id: int) -> list[float]:
-        """Record a send now and book the next slot one interval after this one's.
-
-        Slots stay on a fixed grid, so the small lateness of every wake-up does
-        not add up into a lower rate; a send later than `catch_up` restarts the
-        grid from now instead, so a stall is never followed by a burst.
-        """
-        now = self.now()
-        slot = self._next_slot if now - self._next_slot <= self.catch_up else now
-        self._next_slot = slot + self.interval
-        self._chat_ready[chat_id] = now + self.per_chat_interval
-        if len(self._chat_ready) > 4096:  # forget chats whose interval has passed
-            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
-        send = [now, math.inf]  # [started, answered]
-        self._window.append(send)
-        return send
-
-    def answered(self, send: list[float]) -> None:
-        """The send `take` returned got its answer now (so it reached Telegram by now)."""
-        send[1] = self.now()
-
-    def pause(self, seconds: float) -> None:
-        """Hold every send for `seconds` (a 429's retry_after), then restart spacing from there."""
-        self._paused_until = max(self._paused_until, self.now() + seconds)
-        self._next_slot = max(self._next_slot, self._paused_until)
-
-
 def backoff(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX) -> float:
     """Seconds to wait before retry number `attempts` (1-based): base, 2*base, 4*base... capped."""
     delay: float = base * 2 ** max(0, attempts - 1)  # typeshed says Any: int ** int may be a float
@@ -331,7 +269,8 @@ class Engine:
 
     def __init__(self, store: Store, messenger: Messenger, reporter: Reporter | None = None,
                  config: EngineConfig | None = None, *, now: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, hold: Hold | None = None) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, hold: Hold | None = None,
+                 pacer: Pacer | None = None) -> None:
         self.store = store
         self.hold = hold
         self.messenger = messenger
@@ -339,8 +278,10 @@ class Engine:
         self.config = config or EngineConfig()
         self.now = now
         self.sleep = sleep
-        self.pacer = Pacer(self.config.rate, self.config.per_chat_interval, now, self.config.window_limit,
-                           self.config.catch_up)
+        # The bot's one send budget (wellbot.core.budget) when given: replies and reminders take its
+        # slots first, and a 429 from any of them pauses this engine too.
+        self.pacer = pacer or Pacer(self.config.rate, self.config.per_chat_interval, now, self.config.window_limit,
+                                    self.config.catch_up)
         self._wake = asyncio.Event()
         self._stopping = False
         self._cancelled: set[int] = set()

@@ -20,7 +20,7 @@ from wellbot.bot import callbacks, keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.lanes import READ_TIMEOUT
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
-from wellbot.bot.ratelimit import BulkAwareRateLimiter
+from wellbot.bot.ratelimit import BulkAwareRateLimiter, budget_of
 from wellbot.core.flows import Flow
 from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store
 from wellbot.newsletter.buttons import (
@@ -115,7 +115,8 @@ async def start_engine(application: Application) -> None:
                                      deps.bulk_read_timeout or READ_TIMEOUT)
     records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked, owner=deps.worker_id)
     sender = Engine(records, messenger, StaffReporter(application.bot, deps), config,
-                    hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
+                    hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now),
+                    pacer=budget_of(application.bot))  # news takes the slots replies and reminders leave
     deps.engine, deps.bulk_bot = sender, messenger
     sender.start()
     digest_handlers.schedule_digests(application)

@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, Job
 from telegram.warnings import PTBDeprecationWarning
 
 from wellbot.bot.deps import Deps
 from wellbot.bot.messaging import may_have_arrived, send_html
-from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
+from wellbot.bot.ratelimit import REMINDER_LANE, BulkAwareRateLimiter
 from wellbot.core import patients
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
@@ -38,12 +37,7 @@ log = logging.getLogger(__name__)
 
 JOB_NAME = "reminders-dispatcher"
 BATCH_SIZE = 50
-SEND_CONCURRENCY = 8  # in flight at once
-# Own pace when bypassing AIORateLimiter: well under Telegram's ~30/s, leaving room
-# for replies and for network jitter that bunches sends up on arrival.
-SENDS_PER_SECOND = 20
-# The pace's bucket refills over this window: bursts of 2, so a second holds about 22 sends at most.
-PACE_WINDOW_SECONDS = 0.1
+SEND_CONCURRENCY = 8  # in flight at once; their pace is the bot's one send budget (wellbot.core.budget)
 MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
 UNCERTAIN_OUTCOME = "uncertain_not_resent"  # written to Telegram, no answer: it may have arrived
 BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
@@ -83,10 +77,9 @@ class Dispatcher:
         self._lock = asyncio.Lock()
         self._stopping = False
         self._send_options: dict[str, Any] = {}
-        self._pace: AsyncLimiter | None = None
         if isinstance(getattr(application.bot, "rate_limiter", None), BulkAwareRateLimiter):
-            self._send_options["rate_limit_args"] = BULK_BYPASS
-            self._pace = AsyncLimiter(SENDS_PER_SECOND * PACE_WINDOW_SECONDS, PACE_WINDOW_SECONDS)
+            # A REMINDER slot of the shared budget: after patients' replies, before news; a 429 is ours to see.
+            self._send_options["rate_limit_args"] = REMINDER_LANE
         self._paused_until = 0.0  # loop time: a 429 holds back every send of this dispatcher until then
 
     # ----- lifecycle -----------------------------------------------------------------
@@ -267,12 +260,10 @@ class Dispatcher:
         return SendResult(store.FAILED, f"gave_up_{last}", MAX_ATTEMPTS, last_error=error)
 
     async def _wait_turn(self) -> None:
-        """Wait out a 429 pause, then (when bypassing the app's limiter) for a slot of our own pace."""
+        """Wait out a 429 pause (the budget's slot is then taken in the rate limiter's reminder lane)."""
         delay = self._paused_until - asyncio.get_running_loop().time()
         if delay > 0:  # a pause extended meanwhile costs at most one more 429, which is retried too
             await self.sleep(delay)
-        if self._pace is not None:
-            await self._pace.acquire()
 
     def _pause(self, seconds: float) -> None:
         """Hold back every send of this dispatcher for `seconds` (Telegram's retry_after)."""
