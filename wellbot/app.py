@@ -37,7 +37,7 @@ from wellbot.conversation import feature as conversation
 from wellbot.core.budget import Pacer
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
-from wellbot.core.db import close_database, open_database
+from wellbot.core.db import LOOP_BUSY_TIMEOUT_MS, close_database, open_database, set_busy_timeout
 from wellbot.core.errors import ConfigError
 from wellbot.core.flows import FlowStore
 from wellbot.core.settings import Settings
@@ -82,6 +82,7 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     clinic = clinic or load_clinic(settings.clinic_path)
     clock = clock or SystemClock(clinic.timezone)
     db = open_database(settings.database)
+    set_busy_timeout(db, LOOP_BUSY_TIMEOUT_MS)  # this connection is the event loop's: callers retry off it
     renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
                 flows=FlowStore(db, clock, _conversation_idle(clinic)),

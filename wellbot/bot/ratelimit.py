@@ -22,6 +22,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
+from wellbot.bot.busy import note_request
 from wellbot.core.budget import DEFAULT_RATE, REMINDER, REPLY, TELEGRAM_LIMIT, Pacer
 
 BULK_BYPASS = "bulk-engine"
@@ -53,6 +54,7 @@ class BulkAwareRateLimiter(AIORateLimiter):
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args) -> Any:
         """Bulk: straight through (after any 429 pause). Reminders: a REMINDER slot. Others: a REPLY slot."""
+        note_request()  # the handler making it will not be run again on a locked database (wellbot.bot.busy)
         if rate_limit_args == BULK_BYPASS:
             await self._retry_after_event.wait()  # honour a pause the interactive side is sitting out
             return await callback(*args, **kwargs)

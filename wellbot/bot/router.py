@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from wellbot.bot import callbacks, keyboards
+from wellbot.bot.busy import retry_while_busy
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, MenuItem, TextCheck, all_commands
 from wellbot.bot.messaging import answer, reply
@@ -52,7 +53,7 @@ def install(application: Application, features: list[Feature], guards: list[Guar
     application.add_handler(TypeHandler(Update, _guard_runner(guards)), group=GUARD_GROUP)
     for command in all_commands(features):
         application.add_handler(
-            CommandHandler(command.name, _command_runner(command), filters=filters.ChatType.PRIVATE),
+            CommandHandler(command.name, _retrying(_command_runner(command)), filters=filters.ChatType.PRIVATE),
             group=MAIN_GROUP,
         )
     menu = {item.key: item for feature in features for item in feature.menu}
@@ -71,7 +72,7 @@ def install(application: Application, features: list[Feature], guards: list[Guar
     typed = (filters.TEXT & ~filters.COMMAND) | filters.CONTACT
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & typed,
-                       _input_runner(flows, staff_flows, free_text[0] if free_text else None, checks)),
+                       _retrying(_input_runner(flows, staff_flows, free_text[0] if free_text else None, checks))),
         group=MAIN_GROUP,
     )
     application.add_handler(
@@ -83,19 +84,31 @@ def install(application: Application, features: list[Feature], guards: list[Guar
             application.add_handler(handler, group=group)
 
 
+def _retrying(handler: Handler) -> Handler:
+    """The handler, run again after a short wait if the database was locked before it answered (wellbot.bot.busy)."""
+    async def run(update: Update, context: WellbotContext) -> None:
+        await retry_while_busy(lambda: handler(update, context))
+
+    return run
+
+
 def _guard_runner(guards: list[Guard]) -> Handler:
     async def run_guards(update: Update, context: WellbotContext) -> None:
         """Record the patient, then let each guard stop the update."""
         user, chat = update.effective_user, update.effective_chat
-        try:
+
+        async def check() -> bool:
+            """Touch the patient's row and ask each guard; True to stop the update."""
             if user and chat and chat.type == chat.PRIVATE and not user.is_bot:
                 deps = context.deps
                 patients.touch(deps.db, deps.clock, user.id, chat.id)
-            stop = False
             for guard in guards:
                 if await guard(update, context):
-                    stop = True
-                    break
+                    return True
+            return False
+
+        try:
+            stop = await retry_while_busy(check)
         except Exception as exc:
             # PTB would carry on with the next handler group after an error;
             # a failed guard must not let the update through (or fail twice).
@@ -135,7 +148,8 @@ def _button_runner(routes: dict[str, ButtonRoute], step_tables: dict[type, FlowS
     async def run_button(update: Update, context: WellbotContext) -> None:
         """Route a pressed button by prefix; staff buttons re-check the presser every time."""
         query = update.callback_query
-        try:
+
+        async def press() -> None:
             route, parts = _route_for(routes, query.data)
             if route.staff and not context.deps.settings.is_staff(update.effective_user.id):
                 log.info("staff button refused prefix=%s user_id=%s", route.prefix, update.effective_user.id)
@@ -145,6 +159,9 @@ def _button_runner(routes: dict[str, ButtonRoute], step_tables: dict[type, FlowS
                 await _run_typed(update, context, route, route.button.unpack(parts), step_tables)
             else:
                 await route.handler(update, context, parts)
+
+        try:
+            await retry_while_busy(press)
         except callbacks.CallbackDataError as exc:
             log.info("unusable button user_id=%s reason=%s", update.effective_user.id, exc)
             await answer(update, context, context.deps.renderer.render("stale_button_toast"), alert=True)

@@ -48,6 +48,7 @@ from enum import Enum
 from typing import Protocol
 
 from wellbot.core.budget import CATCH_UP, PER_CHAT_INTERVAL, Pacer  # noqa: F401 - Pacer: the shared send budget
+from wellbot.core.db import is_busy
 from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ FALSE_WORDS = ("", "0", "false", "no", "off")
 PAID_CATCH_UP = 0.02
 TELEGRAM_LIMIT = 30  # sends per second Telegram allows a bot without paid broadcast
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
+BUSY_STEP = 0.05  # seconds before a write refused on a locked database is tried again (off the loop)
 HOLD_STEP = 30.0  # seconds between looks at a held campaign's hold (stop and cancel are seen at once)
 
 
@@ -314,8 +316,14 @@ class Engine:
     async def run(self) -> None:
         """Send campaigns until stopped; a campaign error is logged and the campaign paused."""
         while not self._stopping:
-            await self.store.prepare_next()  # a big audience is planned in steps, between other work
-            campaign = self.store.next_campaign()
+            try:
+                await self.store.prepare_next()  # a big audience is planned in steps, between other work
+                campaign = self.store.next_campaign()
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                await self._busy_wait("starting the next campaign")
+                continue
             if campaign is None:
                 self._wake.clear()
                 await self._wake.wait()
@@ -364,8 +372,7 @@ class Engine:
                 run.report_task = asyncio.create_task(self._report_progress(run))
         if run.in_flight:
             await asyncio.gather(*run.in_flight)
-        self._flush(run)
-        self._release(run)
+        await self._written(lambda: self._flush(run) and self._release(run), "recording outcomes")
         if run.report_task is not None:
             await run.report_task
         self.current = None
@@ -380,8 +387,8 @@ class Engine:
         if run.in_flight:
             log.info("campaign held campaign_id=%s for=%.0fs", run.campaign.id, held)
             await asyncio.gather(*run.in_flight)
-        self._flush(run)
-        self._release(run)  # a crash in a long hold must not leave them 'uncertain'
+        await self._written(lambda: self._flush(run) and self._release(run),  # a crash in a long hold must
+                            "holding the campaign")                             # not leave them 'uncertain'
         if not self._should_leave(run):
             await self._hold_wait(min(held, HOLD_STEP))
 
@@ -394,11 +401,33 @@ class Engine:
         waker.cancel()
         sleeper.cancel()
 
-    def _release(self, run: _Run) -> None:
-        """Rows marked 'sending' but never pushed go back to pending (they are marked again before a push)."""
+    def _release(self, run: _Run) -> bool:
+        """Rows marked 'sending' but never pushed go back to pending (marked again before a push); False if busy."""
         if run.marked:
-            self.store.release(sorted(run.marked))
+            try:
+                self.store.release(sorted(run.marked))
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                return False
             run.marked.clear()
+        return True
+
+    async def _written(self, write: Callable[[], bool], what: str) -> None:
+        """Repeat a write until it succeeds, waiting off the loop while the database is locked (False or busy)."""
+        while True:
+            try:
+                if write():
+                    return
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+            await self._busy_wait(what)
+
+    async def _busy_wait(self, what: str) -> None:
+        """Another process holds the database's write lock: wait a little (the loop serves others meanwhile)."""
+        log.info("database busy (another process is writing): %s again in %.2fs", what, BUSY_STEP)
+        await self.sleep(BUSY_STEP)
 
     @staticmethod
     def _reporting(run: _Run) -> bool:
@@ -443,13 +472,19 @@ class Engine:
         unmarked = [delivery for delivery in group if delivery.id not in run.marked]
         if not unmarked:
             return group
-        if any(delivery.id in run.buffered for delivery in unmarked):
-            self._flush(run)  # a retried row's old outcome must not land after its new 'sending'
+        # A retried row's old outcome must land before its new 'sending'; if the database is busy, later.
+        if any(delivery.id in run.buffered for delivery in unmarked) and not self._flush(run):
+            return self._mark_later(run, group, [])
         extra: list[Delivery] = []
         while len(unmarked) + len(extra) < self.config.mark_ahead and (fresh := self._next_fresh(run)) is not None:
             extra.append(fresh)
         wanted = [delivery.id for delivery in unmarked + extra]
-        marked = self.store.mark_sending(wanted)  # one commit; a compare-and-set on 'pending'
+        try:
+            marked = self.store.mark_sending(wanted)  # one commit; a compare-and-set on 'pending'
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
+            return self._mark_later(run, group, extra)
         taken = set(wanted) if marked is None else set(marked)
         if len(taken) < len(wanted):
             log.warning("campaign_id=%s: %s deliveries were no longer pending; not sent", run.campaign.id,
@@ -459,6 +494,16 @@ class Engine:
         for delivery in group:
             if delivery.id not in taken and delivery.id not in run.marked:
                 run.sends.pop(delivery.id, None)
+        return [delivery for delivery in group if delivery.id in run.marked]
+
+    def _mark_later(self, run: _Run, group: list[Delivery], extra: list[Delivery]) -> list[Delivery]:
+        """The database was locked: nothing is pushed now; the group and the extra rows go again shortly."""
+        for delivery in group:
+            if delivery.id not in run.marked:
+                run.sends.pop(delivery.id, None)
+                self._retry_later(run, delivery, BUSY_STEP)
+        for delivery in extra:
+            self._retry_later(run, delivery, BUSY_STEP)
         return [delivery for delivery in group if delivery.id in run.marked]
 
     def _next_ready(self, run: _Run) -> Delivery | None:
@@ -472,7 +517,12 @@ class Engine:
     def _next_fresh(self, run: _Run) -> Delivery | None:
         """The next pending row in id order (fetching a batch when needed), or None."""
         if not run.batch and not run.exhausted:
-            run.batch = self.store.next_batch(run.campaign.id, run.after_id, self.config.batch_size)
+            try:
+                run.batch = self.store.next_batch(run.campaign.id, run.after_id, self.config.batch_size)
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                return None  # not exhausted: asked again on the next look
             run.batch.reverse()  # pop() from the end in id order
             if not run.batch:
                 run.exhausted = True
@@ -520,15 +570,21 @@ class Engine:
         run.outcomes.append(Recorded(delivery, status, error, message_id))
         run.buffered.add(delivery.id)
 
-    def _flush(self, run: _Run) -> None:
+    def _flush(self, run: _Run) -> bool:
         """Write the buffered outcomes in one commit (before any pause, stop, finish or progress report)."""
         # A hard crash loses only these unwritten outcomes: their rows are still 'sending', become
         # 'uncertain' on the next start and are never resent, exactly as rows caught in flight.
         if run.outcomes:
-            self.store.record(run.outcomes)
+            try:
+                self.store.record(run.outcomes)
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                return False  # still buffered: written on a later look
             run.outcomes = []
             run.buffered = set()
         run.last_flush = self.now()
+        return True
 
     def _record(self, run: _Run, delivery: Delivery, result: PushResult) -> None:
         attempts = delivery.attempts + 1
@@ -581,7 +637,7 @@ class Engine:
             return None
         else:
             status, reason = Status.DONE, ""
-        self.store.finish(campaign.id, status, reason)
+        await self._written(lambda: self.store.finish(campaign.id, status, reason) or True, "recording the end")
         counts = self.store.counts(campaign.id)
         log.info("campaign %s campaign_id=%s counts=%s", status.value, campaign.id, counts)
         if self.reporter is not None:

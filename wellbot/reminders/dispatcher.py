@@ -29,6 +29,7 @@ from wellbot.bot.deps import Deps
 from wellbot.bot.messaging import may_have_arrived, send_html
 from wellbot.bot.ratelimit import REMINDER_LANE, BulkAwareRateLimiter
 from wellbot.core import patients
+from wellbot.core.db import is_busy
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
 from wellbot.staff import notify_staff
@@ -45,6 +46,7 @@ MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attemp
 # Also wake at least this often, so a change made outside an update (another
 # process, a job) is noticed within this time even if nothing re-armed us.
 SAFETY_INTERVAL_SECONDS = 30.0
+BUSY_STEP = 0.05  # seconds before a write refused on a locked database is tried again (off the loop)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -80,17 +82,38 @@ class Dispatcher:
         if isinstance(getattr(application.bot, "rate_limiter", None), BulkAwareRateLimiter):
             # A REMINDER slot of the shared budget: after patients' replies, before news; a 429 is ours to see.
             self._send_options["rate_limit_args"] = REMINDER_LANE
-        self._paused_until = 0.0  # loop time: a 429 holds back every send of this dispatcher until then
+        self._paused_until = 0.0
+        self._recovered = True  # loop time: a 429 holds back every send of this dispatcher until then
 
     # ----- lifecycle -----------------------------------------------------------------
 
     def start(self) -> None:
         """Rebuild from the database after a (re)start, then arm the wake-up."""
-        now = self.deps.clock.now()
-        requeued, failed = store.recover_claimed(self.deps.db, now, self.owner)
+        try:
+            self._recover()
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
+            self._recovered = False  # another process holds the lock: recover on the first wake instead
+        self.arm()
+
+    def _recover(self) -> None:
+        """Take back rows other (dead or fenced-off) workers left claimed."""
+        requeued, failed = store.recover_claimed(self.deps.db, self.deps.clock.now(), self.owner)
+        self._recovered = True
         if requeued or failed:
             log.warning("reminders claimed before a crash: resending=%s not_resent=%s", requeued, failed)
-        self.arm()
+
+    async def _write(self, write: Callable[[], Any]) -> Any:
+        """Run a database write; while another process holds the lock, wait off the loop and try again."""
+        while True:
+            try:
+                return write()
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+            log.info("database busy (another process is writing): reminder write again in %.2fs", BUSY_STEP)
+            await self.sleep(BUSY_STEP)
 
     async def stop(self) -> None:
         """Stop waking and wait for a delivery in progress to finish."""
@@ -139,8 +162,11 @@ class Dispatcher:
         handled = 0
         async with self._lock:
             self.wakes += 1
+            if not self._recovered:
+                await self._write(self._recover)
             while self._running():
-                batch = store.claim_due(self.deps.db, self.deps.clock.now(), BATCH_SIZE, self.owner)
+                batch = await self._write(
+                    lambda: store.claim_due(self.deps.db, self.deps.clock.now(), BATCH_SIZE, self.owner))
                 if not batch:
                     break
                 handled += len(batch)
@@ -160,7 +186,8 @@ class Dispatcher:
             """Deliver one row when a slot is free."""
             async with gate:
                 if not self._running():
-                    store.release(self.deps.db, [row["id"]], self.deps.clock.now(), self.owner)
+                    await self._write(lambda: store.release(self.deps.db, [row["id"]], self.deps.clock.now(),
+                                                            self.owner))
                     return
                 await self._deliver_safely(row)
 
@@ -172,8 +199,9 @@ class Dispatcher:
             await self._deliver(row)
         except Exception as exc:  # recorded on the row and logged; the batch goes on
             log.exception("reminder delivery failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
-            store.finish(self.deps.db, row["id"], store.FAILED, f"internal_error:{type(exc).__name__}",
-                         self.deps.clock.now(), owner=self.owner)
+            await self._write(lambda: store.finish(self.deps.db, row["id"], store.FAILED,
+                                                   f"internal_error:{type(exc).__name__}", self.deps.clock.now(),
+                                                   owner=self.owner))
 
     async def _deliver(self, row: dict) -> None:
         """Check the visit is still on, then send the reminder, staff alert or check-in."""
@@ -181,7 +209,7 @@ class Dispatcher:
         visit = store.visit(deps.db, row["visit_id"])
         reason = skip_reason(row, visit, now, self.policy)
         if reason:
-            store.finish(deps.db, row["id"], store.SKIPPED, reason, now, owner=self.owner)
+            await self._write(lambda: store.finish(deps.db, row["id"], store.SKIPPED, reason, now, owner=self.owner))
             log.info("reminder skipped reminder_id=%s reason=%s", row["id"], reason)
             return
         if row["kind"] == CONFIRM_ALERT:
@@ -191,14 +219,15 @@ class Dispatcher:
             await self._call_list(row, visit)
             return
         if visit["patient_status"] == patients.BLOCKED:
-            store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now, owner=self.owner)
+            await self._write(lambda: store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now,
+                                                   owner=self.owner))
             await self._alert_blocked(row, visit)
             return
         parts, keyboard = self._render(row, visit)
         result = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
-        if not store.finish(deps.db, row["id"], result.status, result.outcome, deps.clock.now(),
-                            attempts=result.attempts, message_id=result.message_id, last_error=result.last_error,
-                            owner=self.owner):
+        if not await self._write(lambda: store.finish(
+                deps.db, row["id"], result.status, result.outcome, deps.clock.now(), attempts=result.attempts,
+                message_id=result.message_id, last_error=result.last_error, owner=self.owner)):
             log.warning("reminder outcome not recorded: another worker took the row back reminder_id=%s", row["id"])
         log.info("reminder delivered reminder_id=%s kind=%s status=%s outcome=%s attempts=%s lateness_s=%.1f",
                  row["id"], row["kind"], result.status, result.outcome, result.attempts,
@@ -274,8 +303,8 @@ class Dispatcher:
         delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_unconfirmed",
                                        **views.visit_values(self.deps, visit))
         status = store.SENT if delivered else store.FAILED
-        store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}", self.deps.clock.now(),
-                     attempts=1, owner=self.owner)
+        await self._write(lambda: store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}",
+                                               self.deps.clock.now(), attempts=1, owner=self.owner))
 
     async def _call_list(self, row: dict, visit: dict) -> None:
         """A phone-only patient's reminder goes to the front desk's call list instead."""
