@@ -58,7 +58,8 @@ CHAT_PAUSE = (1.0, 3.0)  # seconds a patient waits between messages
 TEXTS = ("/help", "does acupuncture hurt?", "/start", "what should I bring?")
 CHATTER_BASE, SUBSCRIBER_BASE, REMINDED_BASE = 10_000, 100_000, 200_000
 DIGEST_SIZE, REMINDERS, REMINDER_SPREAD, FIRST_DUE = 3000, 500, 80.0, 15.0
-STALLS, STALL_SECONDS, STALL_GAP = 3, 2.0, 5.0
+STALLS, STALL_GAP = 3, 5.0
+STALL_SECONDS = float(os.environ.get("STALL_SECONDS", "2.0"))  # 0: the same run with no lock held (a baseline)
 REPLY_TIMEOUT = 30.0
 
 
@@ -84,6 +85,7 @@ class Chatter:
     def __init__(self, server: BotAPIServer) -> None:
         self.server = server
         self.latencies: list[tuple[float, float]] = []  # (asked at, seconds to the first answer)
+        self.by_text: dict[str, list[float]] = {}
         self.lost = 0
 
     async def run(self, until: float) -> None:
@@ -103,6 +105,7 @@ class Chatter:
             try:
                 await user.next_message(timeout=REPLY_TIMEOUT)
                 self.latencies.append((asked, time.monotonic() - asked))
+                self.by_text.setdefault(TEXTS[(turn - 1) % len(TEXTS)], []).append(time.monotonic() - asked)
             except (TimeoutError, AssertionError):
                 self.lost += 1
             await asyncio.sleep(random.uniform(*CHAT_PAUSE))
@@ -116,7 +119,8 @@ class Chatter:
         if during:
             text += (f"; asked during a stall: {len(during)}, p50 {percentile(during, 0.5):.3f} s, "
                      f"p99 {percentile(during, 0.99):.3f} s, max {max(during):.3f} s")
-        return text
+        slowest = {key: round(max(values), 2) for key, values in self.by_text.items()}
+        return text + f"\n    slowest answer by message: {slowest}"
 
 
 def hold_write_lock(database: Path, seconds: float) -> subprocess.Popen:
@@ -164,6 +168,7 @@ async def stall(folder: Path) -> None:
     await talk
     await worker.stop()
     await server.stop()
+    shutil.copy(worker.log_path, Path(tempfile.gettempdir()) / "one_sender_stall_worker.log")
     print(chatter.report("(a) replies with a 2 s write lock held 3 times", windows))
     print(f"    worker log lines mentioning a busy database: "
           f"{sum(1 for line in worker.log().splitlines() if 'busy' in line or 'locked' in line)}")

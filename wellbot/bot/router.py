@@ -8,7 +8,9 @@ helpful "I didn't catch that".
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -29,6 +31,8 @@ from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, MenuItem, TextCheck, all_commands
 from wellbot.bot.messaging import answer, reply
 from wellbot.core import patients
+from wellbot.core.busy import locked, wait_while_busy
+from wellbot.core.db import is_busy
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +91,34 @@ def install(application: Application, features: list[Feature], guards: list[Guar
 def _retrying(handler: Handler) -> Handler:
     """The handler, run again after a short wait if the database was locked before it answered (wellbot.bot.busy)."""
     async def run(update: Update, context: WellbotContext) -> None:
-        await retry_while_busy(lambda: handler(update, context))
+        await retry_while_busy(lambda: handler(update, context), context.deps.db)
 
     return run
+
+
+_touching: set[asyncio.Task] = set()  # last-seen writes put off while another process holds the lock
+
+
+def _touch(deps: Deps, user_id: int, chat_id: int) -> None:
+    """Record the patient's visit; a known patient's last-seen waits for a locked database off the reply's path."""
+    try:
+        if locked(deps.db) and patients.is_known(deps.db, user_id):
+            raise sqlite3.OperationalError("database is locked")  # known to be: do not spend the loop finding out
+        patients.touch(deps.db, deps.clock, user_id, chat_id)
+    except Exception as exc:
+        if not is_busy(exc) or not patients.is_known(deps.db, user_id):
+            raise  # a first contact must have its row before anything else is written: retried with the update
+
+        async def touch_later() -> None:
+            async def touch() -> None:
+                patients.touch(deps.db, deps.clock, user_id, chat_id)
+
+            await wait_while_busy(deps.db)
+            await retry_while_busy(touch, deps.db, "last-seen")
+
+        task = asyncio.create_task(touch_later())
+        _touching.add(task)
+        task.add_done_callback(_touching.discard)
 
 
 def _guard_runner(guards: list[Guard]) -> Handler:
@@ -100,15 +129,14 @@ def _guard_runner(guards: list[Guard]) -> Handler:
         async def check() -> bool:
             """Touch the patient's row and ask each guard; True to stop the update."""
             if user and chat and chat.type == chat.PRIVATE and not user.is_bot:
-                deps = context.deps
-                patients.touch(deps.db, deps.clock, user.id, chat.id)
+                _touch(context.deps, user.id, chat.id)
             for guard in guards:
                 if await guard(update, context):
                     return True
             return False
 
         try:
-            stop = await retry_while_busy(check)
+            stop = await retry_while_busy(check, context.deps.db)
         except Exception as exc:
             # PTB would carry on with the next handler group after an error;
             # a failed guard must not let the update through (or fail twice).
@@ -161,7 +189,7 @@ def _button_runner(routes: dict[str, ButtonRoute], step_tables: dict[type, FlowS
                 await route.handler(update, context, parts)
 
         try:
-            await retry_while_busy(press)
+            await retry_while_busy(press, context.deps.db)
         except callbacks.CallbackDataError as exc:
             log.info("unusable button user_id=%s reason=%s", update.effective_user.id, exc)
             await answer(update, context, context.deps.renderer.render("stale_button_toast"), alert=True)

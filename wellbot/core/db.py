@@ -21,10 +21,10 @@ from wellbot.core.resources import migrations_dir
 
 OWNER_ONLY = 0o600
 BUSY_TIMEOUT_MS = 5000  # CLI commands and migrations: waiting for the worker's short writes is fine
-# The worker's event-loop connection waits this long at most for another process's write lock, then
+# The worker's event-loop connection waits this long at most (per attempt) for another process's write lock, then
 # gives up and its caller retries off the loop (an asyncio sleep), so a CLI command holding the lock for
 # seconds never freezes every patient's replies (benchmarks/README.md, one sender (a)).
-LOOP_BUSY_TIMEOUT_MS = 50
+LOOP_BUSY_TIMEOUT_MS = 10
 BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
 
 

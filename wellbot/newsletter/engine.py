@@ -342,6 +342,9 @@ class Engine:
         log.info("campaign sending campaign_id=%s kind=%s", campaign.id, campaign.kind)
         last_report = self.now()
         while not self._should_leave(run):
+            if self._store_busy():
+                await self._busy_wait("sending")
+                continue
             if len(run.outcomes) >= FLUSH_SIZE or self.now() - run.last_flush >= FLUSH_INTERVAL:
                 self._flush(run)
             if (held := self._held(campaign)) > 0:
@@ -425,9 +428,18 @@ class Engine:
             await self._busy_wait(what)
 
     async def _busy_wait(self, what: str) -> None:
-        """Another process holds the database's write lock: wait a little (the loop serves others meanwhile)."""
-        log.info("database busy (another process is writing): %s again in %.2fs", what, BUSY_STEP)
-        await self.sleep(BUSY_STEP)
+        """Another process holds the database's write lock: wait for it off the loop (others are served meanwhile)."""
+        log.info("database busy (another process is writing): %s again when it is free", what)
+        wait_unlocked = getattr(self.store, "wait_unlocked", None)
+        if wait_unlocked is not None:
+            await wait_unlocked()
+        else:
+            await self.sleep(BUSY_STEP)
+
+    def _store_busy(self) -> bool:
+        """True while the store knows its database is locked by another process (writing would only wait)."""
+        busy = getattr(self.store, "busy", None)
+        return bool(busy and busy())
 
     @staticmethod
     def _reporting(run: _Run) -> bool:

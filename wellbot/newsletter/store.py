@@ -20,6 +20,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from wellbot.core import patients
+from wellbot.core.busy import locked, wait_while_busy
 from wellbot.core.clock import Clock, to_db
 from wellbot.core.db import inserted_id
 from wellbot.core.hooks import BlockedListener
@@ -250,6 +251,14 @@ class SqliteStore:
                 "values (?, ?, ?, ?, ?, ?)",
                 [(campaign_id, p.user_id, p.chat_id, p.payload, json.dumps(list(p.item_ids)), now) for p in planned],
             )
+
+    def busy(self) -> bool:
+        """True while another process is known to hold the write lock (the engine waits instead of writing)."""
+        return locked(self.db)
+
+    async def wait_unlocked(self) -> None:
+        """Wait, off the loop, until the write lock was free for a moment."""
+        await wait_while_busy(self.db)
 
     def next_campaign(self) -> Campaign | None:
         """The running campaign (resumed after a restart), else the oldest queued one, started."""

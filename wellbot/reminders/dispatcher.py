@@ -29,6 +29,7 @@ from wellbot.bot.deps import Deps
 from wellbot.bot.messaging import may_have_arrived, send_html
 from wellbot.bot.ratelimit import REMINDER_LANE, BulkAwareRateLimiter
 from wellbot.core import patients
+from wellbot.core.busy import before_writing, wait_while_busy
 from wellbot.core.db import is_busy
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
@@ -107,13 +108,14 @@ class Dispatcher:
     async def _write(self, write: Callable[[], Any]) -> Any:
         """Run a database write; while another process holds the lock, wait off the loop and try again."""
         while True:
+            await before_writing(self.deps.db)
             try:
                 return write()
             except Exception as exc:
                 if not is_busy(exc):
                     raise
-            log.info("database busy (another process is writing): reminder write again in %.2fs", BUSY_STEP)
-            await self.sleep(BUSY_STEP)
+            log.info("database busy (another process is writing): reminder write again when it is free")
+            await wait_while_busy(self.deps.db, BUSY_STEP)
 
     async def stop(self) -> None:
         """Stop waking and wait for a delivery in progress to finish."""
