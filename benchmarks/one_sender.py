@@ -54,7 +54,8 @@ from wellbot.sim.devserver import BotAPIServer  # noqa: E402
 
 LIMIT = 30  # the strict server's messages per second
 CHATTERS = 50
-CHAT_PAUSE = (1.0, 3.0)  # seconds a patient waits between messages
+CHAT_PAUSE = (1.0, 3.0)  # seconds a patient waits between messages in (a): a busy desk, ~20 messages/s
+MIXED_CHAT_PAUSE = (5.0, 10.0)  # in (b): people typing, ~7 messages/s (replies go first: more would starve news)
 TEXTS = ("/help", "does acupuncture hurt?", "/start", "what should I bring?")
 CHATTER_BASE, SUBSCRIBER_BASE, REMINDED_BASE = 10_000, 100_000, 200_000
 DIGEST_SIZE, REMINDERS, REMINDER_SPREAD, FIRST_DUE = 3000, 500, 80.0, 15.0
@@ -82,8 +83,9 @@ def clinic_copy(folder: Path) -> Path:
 class Chatter:
     """Simulated patients talking to the bot; every answer's latency is kept with the time it was asked."""
 
-    def __init__(self, server: BotAPIServer) -> None:
+    def __init__(self, server: BotAPIServer, pause: tuple[float, float] = CHAT_PAUSE) -> None:
         self.server = server
+        self.pause = pause
         self.latencies: list[tuple[float, float]] = []  # (asked at, seconds to the first answer)
         self.by_text: dict[str, list[float]] = {}
         self.lost = 0
@@ -94,7 +96,7 @@ class Chatter:
 
     async def _patient(self, user_id: int, until: float) -> None:
         user = self.server.user(user_id)
-        await asyncio.sleep(random.uniform(0, CHAT_PAUSE[1]))
+        await asyncio.sleep(random.uniform(0, self.pause[1]))
         turn = 0
         while time.monotonic() < until:
             while user._take_next() is not None:  # skip the rest of the last answer
@@ -108,7 +110,7 @@ class Chatter:
                 self.by_text.setdefault(TEXTS[(turn - 1) % len(TEXTS)], []).append(time.monotonic() - asked)
             except (TimeoutError, AssertionError):
                 self.lost += 1
-            await asyncio.sleep(random.uniform(*CHAT_PAUSE))
+            await asyncio.sleep(random.uniform(*self.pause))
 
     def report(self, label: str, windows: list[tuple[float, float]] = ()) -> str:
         """p50/p99/max of every answer, and of those asked during `windows`."""
@@ -217,19 +219,19 @@ async def mixed(folder: Path) -> None:
     clinic = clinic_copy(folder)
     first_due = time.time() + FIRST_DUE
     due = fill_mixed(database, clinic, server, first_due)
-    worker = await start_worker(server, database, clinic, folder)
-    chatter = Chatter(server)
-    db = open_database(database, migrate=False)
+    db = open_database(database, migrate=False)  # queued before the start: the engine takes it up at once
     db.execute("insert into campaigns (kind, status, audience, body, created_by, created_at) "
                "values ('digest', 'queued', 'all', '', null, ?)", [to_db(datetime.now(UTC))])
     db.close()
+    worker = await start_worker(server, database, clinic, folder)
+    chatter = Chatter(server, MIXED_CHAT_PAUSE)
     began = time.time()
     talk = asyncio.create_task(chatter.run(time.monotonic() + 10_000))
     digest_chats = set(range(SUBSCRIBER_BASE, SUBSCRIBER_BASE + DIGEST_SIZE))
     while sum(1 for m in server.sent if m.chat_id in digest_chats) < DIGEST_SIZE:
         await asyncio.sleep(0.5)
-        if time.time() - began > 600:
-            print("digest did not finish in 10 minutes")
+        if time.time() - began > 300:
+            print("digest did not finish in 5 minutes")
             break
     ended = time.time()
     talk.cancel()

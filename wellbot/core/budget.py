@@ -30,7 +30,7 @@ CATCH_UP = 0.004  # seconds a late slot may be made up (wake-ups are ~1 ms late;
 WINDOW_SECONDS = 1.005  # Telegram's 1 s window, and 5 ms for clock granularity
 MAX_SKEW = 0.025  # how late after its start a send may be assumed to reach Telegram (see Pacer)
 
-DEFAULT_RATE = 29.0  # messages/s when nothing is configured (the engine's DEFAULT_RATE)
+DEFAULT_RATE = 29.5  # messages/s when nothing is configured (the engine's DEFAULT_RATE)
 TELEGRAM_LIMIT = 30  # sends per second Telegram allows a bot without paid broadcast
 REPLY, REMINDER, NEWS = 0, 1, 2  # priorities: a lower number takes a free slot first
 PRIORITY_NAMES = ("reply", "reminder", "news")

@@ -53,7 +53,7 @@ from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE = 29.0  # messages/s: just under Telegram's ~30/s so interactive replies still fit
+DEFAULT_RATE = 29.5  # messages/s for everything the bot sends: under Telegram's 30/s, its 1 s window guarded
 PAID_RATE = 900.0  # with allow_paid_broadcast Telegram allows up to 1000/s
 MAX_ATTEMPTS = 4  # pushes per delivery for network errors and 5xx, then it fails
 BACKOFF_BASE = 0.5  # seconds before the first retry; doubles each time
