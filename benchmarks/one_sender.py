@@ -42,15 +42,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import TOKEN  # noqa: E402
-from tests.workers import Worker, prepare_database, worker_env  # noqa: E402
-from wellbot.core.clinic import load_clinic  # noqa: E402
-from wellbot.core.clock import to_db  # noqa: E402
-from wellbot.core.db import open_database  # noqa: E402
-from wellbot.core.resources import example_clinic_file  # noqa: E402
-from wellbot.reminders import store as reminders  # noqa: E402
-from wellbot.reminders.config import policy_from_clinic  # noqa: E402
-from wellbot.sim.devserver import BotAPIServer  # noqa: E402
+from tests.harness import TOKEN
+from tests.workers import Worker, prepare_database, worker_env
+from wellbot.core.clinic import load_clinic
+from wellbot.core.clock import to_db
+from wellbot.core.db import open_database
+from wellbot.core.resources import example_clinic_file
+from wellbot.reminders import store as reminders
+from wellbot.reminders.config import policy_from_clinic
+from wellbot.sim.devserver import BotAPIServer
 
 LIMIT = 30  # the strict server's messages per second
 CHATTERS = 50
@@ -74,7 +74,7 @@ def clinic_copy(folder: Path) -> Path:
     """The example clinic without quiet hours, so the digest may start whatever the hour."""
     source = example_clinic_file().parent
     target = folder / "clinic"
-    shutil.copytree(source, target)
+    shutil.copytree(source, target, dirs_exist_ok=True)
     path = target / "clinic.toml"
     path.write_text("\n".join(line for line in path.read_text().splitlines() if not line.startswith("quiet_hours")))
     return path

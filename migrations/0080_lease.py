@@ -14,7 +14,10 @@ migrations = Migrations("wellbot.lease")
 
 @migrations()
 def create_worker_lease(db):
-    """One row per lease name ('worker'): the holder, where it runs, and until when it holds (`expires`: Unix seconds, compared across processes)."""
+    """One row per lease name ('worker'): the holder, where it runs, and until when it holds.
+
+    `expires` is in Unix seconds: workers compare it across processes.
+    """
     db.execute(
         """
         create table worker_lease (

@@ -27,7 +27,6 @@ from tests.workers import (
 )
 from wellbot.core import lease
 
-
 LEASE = 1.5  # seconds (WELLBOT_LEASE_SECONDS): a standby looks every LEASE / 3
 RATE = "40"  # messages per second (WELLBOT_SEND_RATE): a 200-recipient broadcast takes about 5 s
 BODY = "The clinic is closed on Monday"
@@ -81,7 +80,8 @@ async def test_a_second_worker_started_mid_broadcast_stands_by_and_nobody_gets_i
     assert all(received[user] == 1 for user in ids)
     assert delivery_counts(database, campaign) == {"sent": 200}
     assert codes == [0, 0]
-    assert "standby:" in second.log() and f"pid {first.pid}" in second.log(), "the standby names the holder"
+    assert "standby:" in second.log()
+    assert f"pid {first.pid}" in second.log(), "the standby names the holder"
     assert second.log().count("standby:") == 1, "one line, not one per look"
     assert "Traceback" not in first.log() + second.log()
 
@@ -95,7 +95,8 @@ async def test_two_workers_started_at_once_one_holds_the_lease_and_one_stands_by
         await wait_campaign(database, campaign)
         holders = [w for w in workers if "lease taken" in w.log()]
         standbys = [w for w in workers if "standby:" in w.log()]
-        assert len(holders) == 1 and len(standbys) == 1, [w.log()[-2000:] for w in workers]
+        assert len(holders) == 1, [w.log()[-2000:] for w in workers]
+        assert len(standbys) == 1, [w.log()[-2000:] for w in workers]
         assert f"pid {holders[0].pid}" in standbys[0].log()
     finally:
         for w in workers:
@@ -133,12 +134,13 @@ async def test_standby_takes_over_a_killed_holder_mid_campaign_within_the_lease_
     delivered = sum(1 for user in ids if received[user] == 1)
     assert delivered >= 0.99 * len(ids), delivered
     counts = delivery_counts(database, campaign)
-    assert counts.get("pending", 0) == 0 and counts.get("sending", 0) == 0, counts
+    assert counts.get("pending", 0) == 0, counts
+    assert counts.get("sending", 0) == 0, counts
     assert counts["sent"] + counts.get("uncertain", 0) == len(ids), counts
 
 
 async def test_a_clean_stop_hands_the_lease_to_the_standby_at_its_next_look(devserver, tmp_path, setup):
-    ids, database = setup
+    _, database = setup
     holder = await Worker("holder", env(devserver, database), tmp_path).start()
     await holder.wait_log("lease taken")
     standby = await Worker("standby", env(devserver, database), tmp_path).start()
@@ -165,7 +167,9 @@ async def test_no_network_at_start_is_retried_with_one_line_per_attempt_until_a_
     assert code == 0
     assert "Traceback" not in log
     attempts = [line for line in log.splitlines() if "cannot reach the Bot API" in line]
-    assert len(attempts) >= 2 and "(attempt 1)" in attempts[0] and "retrying in 1s" in attempts[0]
+    assert len(attempts) >= 2
+    assert "(attempt 1)" in attempts[0]
+    assert "retrying in 1s" in attempts[0]
     assert "lease taken" not in log, "a worker that cannot reach Telegram does not take the lease"
 
 
@@ -175,7 +179,8 @@ async def test_a_token_telegram_refuses_is_a_configuration_error_exit_2(devserve
     worker = await Worker("refused", wrong, tmp_path).start()
     code = await asyncio.wait_for(worker.process.wait(), 30)
     assert code == 2
-    assert "TELEGRAM_BOT_TOKEN" in worker.log() and "Traceback" not in worker.log()
+    assert "TELEGRAM_BOT_TOKEN" in worker.log()
+    assert "Traceback" not in worker.log()
     assert "WRONG-token" not in worker.log(), "the token is never printed"
 
 

@@ -29,7 +29,8 @@ def test_the_first_worker_takes_the_lease_and_a_second_sees_the_holder(db):
     assert lease.acquire(db, A, 30, wall).worker == A.id
     holder = lease.acquire(db, B, 30, wall)
     assert (holder.worker, holder.host, holder.pid) == (A.id, "hostA", 10)
-    assert "hostA" in holder.describe() and "pid 10" in holder.describe()
+    assert "hostA" in holder.describe()
+    assert "pid 10" in holder.describe()
 
 
 def test_a_renewed_lease_holds_and_a_lapsed_one_is_taken_over(db):
@@ -58,7 +59,8 @@ def test_status_names_the_holder_and_says_when_it_lapsed(db):
     assert lease.status_lines(db, wall.t) == [("lease", "free: no worker is sending")]
     lease.acquire(db, A, 30, wall)
     [(label, text)] = lease.status_lines(db, wall.t + 1)
-    assert label == "lease" and text.startswith("held by worker hostA:10:aa")
+    assert label == "lease"
+    assert text.startswith("held by worker hostA:10:aa")
     [(_, text)] = lease.status_lines(db, wall.t + 31)
     assert text.startswith("EXPIRED")
 

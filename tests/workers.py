@@ -55,10 +55,13 @@ class Worker:
 
     async def start(self) -> Worker:
         """Start the child; its stderr (the log) goes to the log file."""
-        with open(self.log_path, "wb") as log:
+        log = self.log_path.open("wb")
+        try:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "wellbot", "run", env=self.env, cwd=str(REPO),
                 stdout=log, stderr=asyncio.subprocess.STDOUT)
+        finally:
+            log.close()
         self.started_at = time.monotonic()
         return self
 

@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-
 from wellbot import __version__
 from wellbot.bot.features import CliCommand
 from wellbot.core.errors import ConfigError

@@ -84,7 +84,7 @@ class BulkAwareRateLimiter(AIORateLimiter):
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
-            self.budget.pause(retry_seconds(exc._retry_after))  # noqa: SLF001 - PTB's own timedelta, no warning
+            self.budget.pause(retry_seconds(exc._retry_after))
             raise
         finally:
             self.budget.answered(send)

@@ -30,7 +30,7 @@ class BusyGate:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._probe: asyncio.Future | None = None
+        self._probe: asyncio.Future[None] | None = None
 
     @property
     def closed(self) -> bool:
@@ -83,5 +83,6 @@ def locked(db: Database) -> bool:
 
 async def before_writing(db: Database) -> None:
     """Wait first if the database is known to be locked right now (instead of trying on the loop)."""
-    if locked(db):
-        await gate_for(db).wait()
+    gate = gate_for(db)
+    if gate is not None and gate.closed:
+        await gate.wait()

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
-from wellbot.core.budget import CATCH_UP, PER_CHAT_INTERVAL, Pacer  # noqa: F401 - Pacer: the shared send budget
+from wellbot.core.budget import CATCH_UP, PER_CHAT_INTERVAL, Pacer
 from wellbot.core.db import is_busy
 from wellbot.core.errors import ConfigError
 
@@ -649,7 +649,11 @@ class Engine:
             return None
         else:
             status, reason = Status.DONE, ""
-        await self._written(lambda: self.store.finish(campaign.id, status, reason) or True, "recording the end")
+        def record_end() -> bool:
+            self.store.finish(campaign.id, status, reason)
+            return True
+
+        await self._written(record_end, "recording the end")
         counts = self.store.counts(campaign.id)
         log.info("campaign %s campaign_id=%s counts=%s", status.value, campaign.id, counts)
         if self.reporter is not None:

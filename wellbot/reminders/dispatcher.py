@@ -201,9 +201,9 @@ class Dispatcher:
             await self._deliver(row)
         except Exception as exc:  # recorded on the row and logged; the batch goes on
             log.exception("reminder delivery failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
-            await self._write(lambda: store.finish(self.deps.db, row["id"], store.FAILED,
-                                                   f"internal_error:{type(exc).__name__}", self.deps.clock.now(),
-                                                   owner=self.owner))
+            outcome = f"internal_error:{type(exc).__name__}"
+            await self._write(lambda: store.finish(self.deps.db, row["id"], store.FAILED, outcome,
+                                                   self.deps.clock.now(), owner=self.owner))
 
     async def _deliver(self, row: dict) -> None:
         """Check the visit is still on, then send the reminder, staff alert or check-in."""
