@@ -239,7 +239,9 @@ async def mixed(folder: Path) -> None:
     await worker.stop()
     await server.stop()
     sends = [c for c in server.calls if c.method.lower() in ("sendmessage", "senddocument")]
-    during = [c for c in sends if began <= c.time <= ended]
+    digest_times = [c.time for c in sends if c.status == 200 and c.params.get("chat_id") in digest_chats]
+    first, last = (min(digest_times), max(digest_times)) if digest_times else (began, ended)
+    during = [c for c in sends if first <= c.time <= last]
     accepted = sum(1 for c in during if c.status == 200)
     refused = sum(1 for c in sends if c.status == 429)
     arrivals = {}
@@ -247,9 +249,10 @@ async def mixed(folder: Path) -> None:
         if c.status == 200 and c.params.get("chat_id", 0) >= REMINDED_BASE:
             arrivals.setdefault(c.params["chat_id"], c.time)
     lateness = [arrivals[user] - due_at for user, due_at in due if user in arrivals]
-    rate = accepted / (ended - began)
+    rate = accepted / max(1e-9, last - first)
     print(f"(b) strict {LIMIT}/s server, digest {DIGEST_SIZE:,} + reminders {REMINDERS} + {CHATTERS} patients chatting")
-    print(f"    digest ran {ended - began:.1f} s; accepted {accepted:,} sends in that time = {rate:.2f}/s = "
+    print(f"    digest planned and sent in {ended - began:.1f} s after the worker was up; from its first to its "
+          f"last message {last - first:.1f} s, the server accepted {accepted:,} sends = {rate:.2f}/s = "
           f"{rate / LIMIT:.3f} of the limit")
     print(f"    429 answers: {refused} of {len(sends):,} sends = {refused / max(1, len(sends)):.2%}")
     if lateness:
