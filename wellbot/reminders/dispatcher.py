@@ -312,8 +312,9 @@ class Dispatcher:
         """A phone-only patient's reminder goes to the front desk's call list instead."""
         delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_call",
                                        **views.visit_values(self.deps, visit))
-        store.finish(self.deps.db, row["id"], store.SENT if delivered else store.FAILED,
-                     f"front_desk:{delivered}", self.deps.clock.now(), attempts=1)
+        status = store.SENT if delivered else store.FAILED
+        await self._write(lambda: store.finish(self.deps.db, row["id"], status, f"front_desk:{delivered}",
+                                               self.deps.clock.now(), attempts=1, owner=self.owner))
 
     async def _alert_blocked(self, row: dict, visit: dict) -> None:
         """Tell staff, once per visit, to phone a patient the bot can no longer reach."""
