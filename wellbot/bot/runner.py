@@ -111,7 +111,10 @@ class Runner:
             await self._serve(application)
         finally:
             await self._shutdown(application)
-            deps.db.close()
+            if application.post_shutdown:
+                await application.post_shutdown(application)  # checkpoints and closes the database
+            else:
+                deps.db.close()
         if self.lost.is_set():
             return True
         await self._release()
