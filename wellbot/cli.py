@@ -50,8 +50,6 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     mode = WEBHOOK if hook else POLLING
     runner = Runner(settings, build_deps, build_application, mode=mode,
                     webhook_options=hook.options() if hook else None)
-    log.info("worker starting worker=%s clinic=%s database=%s staff=%d mode=%s", runner.me.id,
-             settings.clinic_path.name, settings.database, len(settings.staff_ids), mode)
     settle_heap()
     return asyncio.run(runner.run())
 

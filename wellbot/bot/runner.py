@@ -77,13 +77,13 @@ class Runner:
     async def run(self) -> int:
         """Until a signal: connect, hold the lease, serve; after a lost lease, stand by again."""
         self._install_signals()
-        self._lease_db = open_lease_db(self.settings.database)
         try:
             while not self.stop.is_set():
                 if not await self._cycle():
                     break
         finally:
-            self._lease_db.close()
+            if self._lease_db is not None:
+                self._lease_db.close()
         log.info("worker stopped worker=%s", self.me.id)
         return 0
 
@@ -99,8 +99,12 @@ class Runner:
 
     async def _cycle(self) -> bool:
         """One connect-lease-serve round on a fresh Application; True to go round again (lease lost)."""
-        deps = self.build_deps(self.settings)
+        deps = self.build_deps(self.settings)  # a database it cannot open or write is a ConfigError: exit 2
         deps.worker_mode, deps.worker_id = self.mode, self.me.id
+        if self._lease_db is None:
+            log.info("worker starting worker=%s clinic=%s database=%s staff=%d mode=%s", self.me.id,
+                     deps.clinic.path.name, str(self.settings.database), len(self.settings.staff_ids), self.mode)
+            self._lease_db = open_lease_db(self.settings.database)
         application = self.build_app(deps)
         self.lost.clear()
         try:
@@ -169,8 +173,10 @@ class Runner:
                 return True
             if holder.worker != announced:
                 announced = holder.worker
-                log.warning("standby: %s holds the lease on %s; this worker (pid %s) sends nothing and takes "
-                            "over if it stops renewing for %gs", holder.describe(), self.settings.database,
+                # One token per argument: the log's personal-data filter hides any argument with spaces.
+                log.warning("standby: worker %s (host %s, pid %s) holds the lease on %s until %s; this worker "
+                            "(pid %s) sends nothing and takes over if it stops renewing for %gs", holder.worker,
+                            holder.host, holder.pid, str(self.settings.database), lease.stamp(holder.expires),
                             self.me.pid, self.seconds)
             await self._sleep(lease.renew_interval(self.seconds))
         return False
@@ -193,8 +199,8 @@ class Runner:
                 continue
             if renewed is False or time.time() >= valid_until:
                 holder = await self._lease_call(lease.current)
-                log.error("lease lost (now held by %s): this worker stops sending at once and stands by",
-                          holder.describe() if holder else "nobody")
+                log.error("lease lost (now held by worker %s, pid %s): this worker stops sending at once and "
+                          "stands by", holder.worker if holder else "none", holder.pid if holder else "-")
                 self.lost.set()
                 return
 
@@ -255,7 +261,7 @@ class Runner:
                           "(a worker on a different database or host, another bot using this token, or a "
                           "webhook set elsewhere). This worker holds the lease on %s; stop the other one "
                           "(workers sharing one database coordinate by themselves). Retrying.",
-                          self.settings.database)
+                          str(self.settings.database))
             return
         log.warning("getUpdates failed: %s; retrying", type(error).__name__)
 
