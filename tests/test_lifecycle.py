@@ -98,7 +98,7 @@ async def test_second_poller_conflict_is_reported_clearly(devserver, tmp_path):
     finally:
         worker.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(worker.communicate(), timeout=STOP_LIMIT_SECONDS)
-    assert "another process is polling with this bot token" in stderr.decode()
+    assert "409 Conflict: another program is receiving this bot's updates" in stderr.decode()
 
 
 def test_settle_heap_freezes_what_start_up_built():

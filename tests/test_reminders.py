@@ -374,9 +374,9 @@ async def test_a_second_crash_on_the_same_reminder_does_not_resend_again(bot):
     bot.clock.set(at(2026, 6, 11, 10, 0))
     store.claim_due(bot.db, bot.clock.now(), 10)
     await bot.stop()
-    db = open_database(bot.database)  # the next start requeues it and claims it again ... and dies too
-    store.recover_claimed(db, bot.clock.now())
-    store.claim_due(db, bot.clock.now(), 10)
+    db = open_database(bot.database)  # the next start (worker "second") requeues it, claims it again, dies too
+    store.recover_claimed(db, bot.clock.now(), "second")
+    store.claim_due(db, bot.clock.now(), 10, "second")
     db.close()
     await bot.start()
     await run_at(bot, at(2026, 6, 11, 10, 1))
@@ -456,7 +456,7 @@ async def test_429_on_every_attempt_gives_up_and_records_it(bot, devserver):
 
 
 async def test_a_burst_of_due_reminders_is_paced_under_telegrams_30_per_second(bot, devserver):
-    # Reminder sends bypass the app's rate limiter, so the dispatcher's own pace is all there is.
+    # Reminder sends take slots of the bot's one send budget (29/s, Telegram's 1 s window guarded).
     due = 32
     for offset in range(due):
         bot.user(5000 + offset)
@@ -465,7 +465,7 @@ async def test_a_burst_of_due_reminders_is_paced_under_telegrams_30_per_second(b
     times = sorted(c.time for c in devserver.calls if c.method.lower() == "sendmessage")
     assert len(times) == due
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
-    assert busiest <= 25, "the pace must stay clearly under Telegram's 30/s even with jitter"
+    assert busiest <= 30, "the pace must stay under Telegram's 30/s even with jitter"
     assert bot.db.execute("select count(*) from reminders where status = 'sent'").fetchone()[0] == due
 
 

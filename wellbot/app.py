@@ -35,9 +35,10 @@ from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.bot.render import Renderer
 from wellbot.clinic_info import feature as clinic_info
 from wellbot.conversation import feature as conversation
+from wellbot.core.budget import Pacer
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
-from wellbot.core.db import close_database, open_database
+from wellbot.core.db import LOOP_BUSY_TIMEOUT_MS, close_database, open_database, set_busy_timeout
 from wellbot.core.errors import ConfigError
 from wellbot.core.flows import FlowStore
 from wellbot.core.i18n import translate
@@ -46,6 +47,7 @@ from wellbot.desk import feature as desk
 from wellbot.faq import feature as faq
 from wellbot.languages import feature as languages
 from wellbot.newsletter import feature as newsletter
+from wellbot.newsletter.engine import engine_config
 from wellbot.privacy import feature as privacy
 from wellbot.privacy import store as privacy_store
 from wellbot.reminders import feature as reminders
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 64
 RATE_LIMIT_RETRIES = 3
+BUDGET_CATCH_UP = 0.02  # seconds a late slot of the shared send budget may be made up (see send_budget)
 
 # The features, in menu/help order. Guards run before any handler.
 FEATURES: list[Feature] = [
@@ -85,6 +88,7 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     clinic = clinic or load_clinic(settings.clinic_path)
     clock = clock or SystemClock(clinic.timezone)
     db = open_database(settings.database)
+    set_busy_timeout(db, LOOP_BUSY_TIMEOUT_MS)  # this connection is the event loop's: callers retry off it
     renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region,
                         default_language=clinic.default_language)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
@@ -180,13 +184,25 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
                            {"on_skipped": lambda skipped: heartbeat.note_skipped(deps.db, deps.clock, skipped)})
     )
     if rate_limiter:
-        # AIORateLimiter for interactive traffic; the newsletter engine paces itself and bypasses it.
-        builder = builder.rate_limiter(BulkAwareRateLimiter(max_retries=RATE_LIMIT_RETRIES, monitor=deps.monitor))
+        # One send budget for replies, reminders and news, in that order (wellbot.core.budget); every send counted.
+        builder = builder.rate_limiter(BulkAwareRateLimiter(send_budget(deps.settings), max_retries=RATE_LIMIT_RETRIES,
+                                                            monitor=deps.monitor))
     application = builder.build()
     application.bot_data[DEPS_KEY] = deps
     router.install(application, deps.features, GUARDS)
     application.add_error_handler(on_error)
     return application
+
+
+def send_budget(settings: Settings) -> Pacer:
+    """The bot's one send budget at WELLBOT_SEND_RATE, guarding Telegram's 1 s window as the engine does."""
+    config, _paid = engine_config(settings.extra)
+    # Replies, reminders and news wake at their slots on a busy 2-core machine often more than the
+    # engine's 4 ms late; each such wake restarted the grid and lost a slot (0.88 of the limit under
+    # load, benchmarks/README.md, one sender (b)). Making up to 20 ms is safe under Telegram's limit:
+    # the window guard still holds any second at 30.
+    catch_up = max(config.catch_up, BUDGET_CATCH_UP) if config.window_limit else config.catch_up
+    return Pacer(config.rate, config.per_chat_interval, window_limit=config.window_limit, catch_up=catch_up)
 
 
 def settle_heap() -> None:

@@ -12,8 +12,6 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from telegram import Update
-
 from wellbot import __version__
 from wellbot.bot.features import CliCommand
 from wellbot.core.errors import ConfigError
@@ -37,8 +35,11 @@ def _configure_run(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    """Start the worker until SIGTERM or SIGINT."""
+    """Start the worker until SIGTERM or SIGINT (standing by while another worker holds the lease)."""
+    import asyncio
+
     from wellbot.app import build_application, build_deps, settle_heap
+    from wellbot.bot.runner import Runner
     from wellbot.bot.webhook import webhook_config
     from wellbot.core.deps import POLLING, WEBHOOK
 
@@ -46,18 +47,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     hook = webhook_config(settings, args.webhook, args.port, args.listen) if args.webhook else None
     if hook:
         add_secret(hook.secret)  # PTB logs setWebhook's parameters at DEBUG
-    deps = build_deps(settings)
-    deps.worker_mode = WEBHOOK if hook else POLLING
-    application = build_application(deps)
-    log.info("worker starting clinic=%s database=%s staff=%d mode=%s", deps.clinic.path.name,
-             settings.database, len(settings.staff_ids), deps.worker_mode)
+    mode = WEBHOOK if hook else POLLING
+    runner = Runner(settings, build_deps, build_application, mode=mode,
+                    webhook_options=hook.options() if hook else None)
     settle_heap()
-    if hook:
-        application.run_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
-    log.info("worker stopped")
-    return 0
+    return asyncio.run(runner.run())
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

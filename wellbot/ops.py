@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from wellbot.bot import heartbeat
 from wellbot.bot.features import CliCommand, Feature
+from wellbot.core import lease
 from wellbot.core.clock import from_db
 from wellbot.core.db import open_database, pending_migrations, schema_version
 from wellbot.core.errors import ConfigError
@@ -271,6 +272,7 @@ def status_report(db: Database, now: datetime, features: list[Feature], database
         report.healthy = report.healthy and moving
     if heartbeat.STARTED in state:
         report.lines.append(("worker started", state[heartbeat.STARTED]["updated_at"]))
+    report.lines.extend(lease.status_lines(db))
     pending = pending_migrations(db)
     version = schema_version(db)
     report.lines.append(("schema version", version + (f" ({len(pending)} pending: run wellbot migrate)"

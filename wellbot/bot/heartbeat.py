@@ -31,6 +31,7 @@ from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands
 from wellbot.bot.router import OpenMenuItem
 from wellbot.core import deps as deps_module
+from wellbot.core.busy import locked
 from wellbot.core.clock import Clock, to_db
 from wellbot.core.db import quick_check
 from wellbot.core.errors import ConfigError
@@ -60,6 +61,8 @@ LAG_TICK_SECONDS = 0.05  # how often the monitor wakes; lag is how late it wakes
 
 def record(db: Database, key: str, value: str, now: datetime) -> bool:
     """Upsert one worker_state fact; False (and a warning) if the database refused the write."""
+    if locked(db):  # another process holds the write lock: skip this note rather than wait on the loop
+        return False
     try:
         db.execute(
             """

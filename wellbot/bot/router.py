@@ -8,8 +8,10 @@ helpful "I didn't catch that".
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup, Update
@@ -24,10 +26,13 @@ from telegram.ext import (
 )
 
 from wellbot.bot import callbacks, keyboards
+from wellbot.bot.busy import retry_while_busy
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps, Handler, MenuItem, TextCheck, all_commands
 from wellbot.bot.messaging import answer, reply
 from wellbot.core import i18n, patients
+from wellbot.core.busy import locked, wait_while_busy
+from wellbot.core.db import is_busy
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ def install(application: Application, features: list[Feature], guards: list[Guar
     application.add_handler(TypeHandler(Update, _guard_runner(guards)), group=GUARD_GROUP)
     for command in all_commands(features):
         application.add_handler(
-            CommandHandler(command.name, _command_runner(command), filters=filters.ChatType.PRIVATE),
+            CommandHandler(command.name, _retrying(_command_runner(command)), filters=filters.ChatType.PRIVATE),
             group=MAIN_GROUP,
         )
     menu = {item.key: item for feature in features for item in feature.menu}
@@ -71,7 +76,7 @@ def install(application: Application, features: list[Feature], guards: list[Guar
     typed = (filters.TEXT & ~filters.COMMAND) | filters.CONTACT
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & typed,
-                       _input_runner(flows, staff_flows, free_text[0] if free_text else None, checks)),
+                       _retrying(_input_runner(flows, staff_flows, free_text[0] if free_text else None, checks))),
         group=MAIN_GROUP,
     )
     application.add_handler(
@@ -83,23 +88,64 @@ def install(application: Application, features: list[Feature], guards: list[Guar
             application.add_handler(handler, group=group)
 
 
+def _retrying(handler: Handler) -> Handler:
+    """The handler, run again after a short wait if the database was locked before it answered (wellbot.bot.busy)."""
+    async def run(update: Update, context: WellbotContext) -> None:
+        await retry_while_busy(lambda: handler(update, context), context.deps.db)
+
+    return run
+
+
+_touching: set[asyncio.Task] = set()  # last-seen writes put off while another process holds the lock
+
+
+def _touch(deps: Deps, user_id: int, chat_id: int, first: str, languages: Sequence[str]) -> str | None:
+    """Record the patient's visit and return their stored language (`first` if none yet).
+
+    A known patient's last-seen waits for a locked database off the reply's path; their language is read then.
+    """
+    try:
+        if locked(deps.db) and patients.is_known(deps.db, user_id):
+            raise sqlite3.OperationalError("database is locked")  # known to be: do not spend the loop finding out
+        return patients.touch(deps.db, deps.clock, user_id, chat_id, first)
+    except Exception as exc:
+        if not is_busy(exc) or not patients.is_known(deps.db, user_id):
+            raise  # a first contact must have its row before anything else is written: retried with the update
+
+        async def touch_later() -> None:
+            async def touch() -> None:
+                patients.touch(deps.db, deps.clock, user_id, chat_id, first)
+
+            await wait_while_busy(deps.db)
+            await retry_while_busy(touch, deps.db, "last-seen")
+
+        task = asyncio.create_task(touch_later())
+        _touching.add(task)
+        task.add_done_callback(_touching.discard)
+        return patients.language_of(deps.db, user_id, languages, first)  # a read: the lock does not stop it
+
+
 def _guard_runner(guards: list[Guard]) -> Handler:
     async def run_guards(update: Update, context: WellbotContext) -> None:
         """Record the patient, then let each guard stop the update."""
         user, chat = update.effective_user, update.effective_chat
-        try:
+
+        async def check() -> bool:
+            """Touch the patient's row (their language with it) and ask each guard; True to stop the update."""
             deps = context.deps
             clinic = deps.base_clinic
             i18n.set_language(clinic.default_language)  # a group's or a channel's update: the clinic's language
             if user and chat and chat.type == chat.PRIVATE and not user.is_bot:
                 first = i18n.match_language(user.language_code, clinic.languages, clinic.default_language)
-                stored = patients.touch(deps.db, deps.clock, user.id, chat.id, first)
+                stored = _touch(deps, user.id, chat.id, first, clinic.languages)
                 i18n.set_language(stored if stored in clinic.languages else clinic.default_language)
-            stop = False
             for guard in guards:
                 if await guard(update, context):
-                    stop = True
-                    break
+                    return True
+            return False
+
+        try:
+            stop = await retry_while_busy(check, context.deps.db)
         except Exception as exc:
             # PTB would carry on with the next handler group after an error;
             # a failed guard must not let the update through (or fail twice).
@@ -139,7 +185,8 @@ def _button_runner(routes: dict[str, ButtonRoute], step_tables: dict[type, FlowS
     async def run_button(update: Update, context: WellbotContext) -> None:
         """Route a pressed button by prefix; staff buttons re-check the presser every time."""
         query = update.callback_query
-        try:
+
+        async def press() -> None:
             route, parts = _route_for(routes, query.data)
             if route.staff and not context.deps.settings.is_staff(update.effective_user.id):
                 log.info("staff button refused prefix=%s user_id=%s", route.prefix, update.effective_user.id)
@@ -149,6 +196,9 @@ def _button_runner(routes: dict[str, ButtonRoute], step_tables: dict[type, FlowS
                 await _run_typed(update, context, route, route.button.unpack(parts), step_tables)
             else:
                 await route.handler(update, context, parts)
+
+        try:
+            await retry_while_busy(press, context.deps.db)
         except callbacks.CallbackDataError as exc:
             log.info("unusable button user_id=%s reason=%s", update.effective_user.id, exc)
             await answer(update, context, context.deps.renderer.render("stale_button_toast"), alert=True)

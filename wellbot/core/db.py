@@ -20,7 +20,12 @@ from wellbot.core.errors import ConfigError
 from wellbot.core.resources import migrations_dir
 
 OWNER_ONLY = 0o600
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # CLI commands and migrations: waiting for the worker's short writes is fine
+# The worker's event-loop connection waits this long at most (per attempt) for another process's write lock, then
+# gives up and its caller retries off the loop (an asyncio sleep), so a CLI command holding the lock for
+# seconds never freezes every patient's replies (benchmarks/README.md, one sender (a)).
+LOOP_BUSY_TIMEOUT_MS = 10
+BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
 
 
 def open_database(path: Path | str, *, migrate: bool = True) -> Database:
@@ -88,6 +93,16 @@ def open_existing(path: Path | str, *, migrate: bool = False) -> Database:
     if str(path) != ":memory:" and not Path(path).is_file():
         raise ConfigError("WELLBOT_DATABASE", f"no database at {path} (start the worker or run wellbot migrate first)")
     return open_database(path, migrate=migrate)
+
+
+def set_busy_timeout(db: Database, milliseconds: int) -> None:
+    """How long this connection waits for another connection's write lock before raising 'locked'."""
+    db.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+
+
+def is_busy(error: BaseException) -> bool:
+    """True if SQLite refused because another connection holds the lock (worth retrying shortly)."""
+    return isinstance(error, sqlite3.OperationalError) and any(word in str(error).lower() for word in BUSY_WORDS)
 
 
 def _create_owner_only(path: Path) -> None:

@@ -17,6 +17,7 @@ from wellbot.core.clinic import Clinic
 from wellbot.core.clock import Clock
 from wellbot.core.flows import FlowStore
 from wellbot.core.hooks import Hooks
+from wellbot.core.lease import Worker
 from wellbot.core.monitor import Monitor
 from wellbot.core.settings import Settings
 
@@ -45,6 +46,9 @@ class Deps:
     flows: FlowStore
     features: list[Feature] = field(default_factory=list)
     hooks: Hooks = field(default_factory=Hooks)
+    # This worker's lease id (wellbot.core.lease): rows it claims carry it. Fresh for every build, so a
+    # restarted worker takes back what its previous run left claimed.
+    worker_id: str = field(default_factory=lambda: Worker.this_process().id)
     worker_mode: str = POLLING  # how updates arrive: "polling" or "webhook" (set by `wellbot run`)
     booking_rules: Rules | None = None  # parsed once from the clinic file by the booking feature
     flood: FloodControl | None = None  # one flood limiter per running bot

@@ -55,6 +55,11 @@ def set_language(db: Database, user_id: int, language: str) -> None:
     db.execute("update patients set language = ? where user_id = ?", [language, user_id])
 
 
+def is_known(db: Database, user_id: int) -> bool:
+    """True if the user has a patient row (wrote to the bot before)."""
+    return db.execute("select 1 from patients where user_id = ?", [user_id]).fetchone() is not None
+
+
 def is_blocked(db: Database, user_id: int) -> bool:
     """True if the user has blocked the bot."""
     row = next(db.query("select status from patients where user_id = ?", [user_id]), None)
@@ -83,6 +88,8 @@ def mark_blocked(db: Database, clock: Clock, user_id: int, source: str,
 
 def mark_active(db: Database, user_id: int) -> bool:
     """Mark a patient reachable again (they came back); return True if they were blocked."""
+    if not is_blocked(db, user_id):  # a read, not a write: no write lock for the common case (wellbot.bot.busy)
+        return False
     return bool(
         db.execute("update patients set status = 'active', blocked_at = null where user_id = ? and status = 'blocked'",
                    [user_id]).rowcount

@@ -12,7 +12,8 @@ Guarantees:
   resumed campaign never pushes a row it may have pushed before. At high
   rates a few rows about to go are marked in one commit (`mark_ahead`);
   rows marked but not pushed when a run ends are released to `pending`;
-- global pacing at `rate` messages per second by fixed spacing on a grid (a
+- global pacing at `rate` messages per second, on the bot's one send budget
+  (wellbot.core.budget: replies and reminders go first) by fixed spacing on a grid (a
   token bucket of depth one: bursts are what make a strict server answer
   429), never more than Telegram's 30 in any 1.02 s when aiming under it,
   and at most one message per chat per `per_chat_interval`;
@@ -46,13 +47,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
 
+from wellbot.core.budget import CATCH_UP, PER_CHAT_INTERVAL, Pacer
+from wellbot.core.db import is_busy
 from wellbot.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RATE = 29.0  # messages/s: just under Telegram's ~30/s so interactive replies still fit
+DEFAULT_RATE = 29.5  # messages/s for everything the bot sends: under Telegram's 30/s, its 1 s window guarded
 PAID_RATE = 900.0  # with allow_paid_broadcast Telegram allows up to 1000/s
-PER_CHAT_INTERVAL = 1.0  # seconds between two messages to one private chat
 MAX_ATTEMPTS = 4  # pushes per delivery for network errors and 5xx, then it fails
 BACKOFF_BASE = 0.5  # seconds before the first retry; doubles each time
 BACKOFF_MAX = 30.0
@@ -71,15 +73,13 @@ RATE_SETTING = "WELLBOT_SEND_RATE"
 PAID_SETTING = "WELLBOT_PAID_BROADCAST"
 TRUE_WORDS = ("1", "true", "yes", "on")
 FALSE_WORDS = ("", "0", "false", "no", "off")
-CATCH_UP = 0.004  # seconds a late slot may be made up (wake-ups are ~1 ms late; stalls are not made up)
 # Above Telegram's 30/s (paid broadcast) a slot may be made up this late: at 1 ms a slot, a worker
 # preempted for a few ms on a busy machine lost those slots for good (benchmarks/README.md, paid
 # broadcast). A 1 s window then holds at most rate * 1.02 sends, and only just after a stall.
 PAID_CATCH_UP = 0.02
 TELEGRAM_LIMIT = 30  # sends per second Telegram allows a bot without paid broadcast
-WINDOW_SECONDS = 1.005  # Telegram's 1 s window, and 5 ms for clock granularity
-MAX_SKEW = 0.025  # how late after its start a send may be assumed to reach Telegram (see Pacer)
 IDLE_STEP = 0.01  # seconds between looks while waiting for retries or pushes in flight
+BUSY_STEP = 0.05  # seconds before a write refused on a locked database is tried again (off the loop)
 HOLD_STEP = 30.0  # seconds between looks at a held campaign's hold (stop and cancel are seen at once)
 
 
@@ -153,7 +153,7 @@ class Store(Protocol):
     async def prepare_next(self) -> None: ...
     def next_campaign(self) -> Campaign | None: ...
     def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]: ...
-    def mark_sending(self, delivery_ids: list[int]) -> None: ...
+    def mark_sending(self, delivery_ids: list[int]) -> set[int] | None: ...  # the rows marked (None: all)
     def release(self, delivery_ids: list[int]) -> None: ...
     def record(self, outcomes: list[Recorded]) -> None: ...
     def finish(self, campaign_id: int, status: Status, reason: str = "") -> None: ...
@@ -175,66 +175,6 @@ class Reporter(Protocol):
 
     async def progress(self, campaign: Campaign, counts: dict[str, int], rate: float) -> None: ...
     async def finished(self, campaign: Campaign, counts: dict[str, int], status: Status, reason: str) -> None: ...
-
-
-class Pacer:
-    """Global fixed spacing plus a per-chat interval and a shared 429 pause. Pure; time is injected."""
-
-    def __init__(self, rate: float, per_chat_interval: float = PER_CHAT_INTERVAL,
-                 now: Callable[[], float] = time.monotonic, window_limit: int | None = None,
-                 catch_up: float = CATCH_UP) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self.catch_up = catch_up
-        self.per_chat_interval = per_chat_interval
-        self.now = now
-        # Telegram counts sends by when they reach it, in a 1 s window. A send reaches it no later
-        # than its answer comes back, and (we assume) no later than MAX_SKEW after it started;
-        # the send `window_limit` places later waits a window past that. So one slow request
-        # cannot let 31 land in one second, and at 29/s with normal latency this never binds.
-        self._window: deque[list[float]] = deque(maxlen=window_limit) if window_limit else deque(maxlen=0)
-        self._next_slot = 0.0
-        self._paused_until = 0.0
-        self._chat_ready: dict[int, float] = {}
-
-    def wait_global(self) -> float:
-        """Seconds until the next message to anyone may go."""
-        ready = max(self._next_slot, self._paused_until)
-        if self._window.maxlen and len(self._window) == self._window.maxlen:
-            started, answered = self._window[0]
-            ready = max(ready, min(answered, started + MAX_SKEW) + WINDOW_SECONDS)
-        return ready - self.now()
-
-    def wait_chat(self, chat_id: int) -> float:
-        """Seconds until this chat may get another message."""
-        return self._chat_ready.get(chat_id, 0.0) - self.now()
-
-    def take(self, chat_id: int) -> list[float]:
-        """Record a send now and book the next slot one interval after this one's.
-
-        Slots stay on a fixed grid, so the small lateness of every wake-up does
-        not add up into a lower rate; a send later than `catch_up` restarts the
-        grid from now instead, so a stall is never followed by a burst.
-        """
-        now = self.now()
-        slot = self._next_slot if now - self._next_slot <= self.catch_up else now
-        self._next_slot = slot + self.interval
-        self._chat_ready[chat_id] = now + self.per_chat_interval
-        if len(self._chat_ready) > 4096:  # forget chats whose interval has passed
-            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
-        send = [now, math.inf]  # [started, answered]
-        self._window.append(send)
-        return send
-
-    def answered(self, send: list[float]) -> None:
-        """The send `take` returned got its answer now (so it reached Telegram by now)."""
-        send[1] = self.now()
-
-    def pause(self, seconds: float) -> None:
-        """Hold every send for `seconds` (a 429's retry_after), then restart spacing from there."""
-        self._paused_until = max(self._paused_until, self.now() + seconds)
-        self._next_slot = max(self._next_slot, self._paused_until)
 
 
 def backoff(attempts: int, base: float = BACKOFF_BASE, cap: float = BACKOFF_MAX) -> float:
@@ -332,7 +272,8 @@ class Engine:
 
     def __init__(self, store: Store, messenger: Messenger, reporter: Reporter | None = None,
                  config: EngineConfig | None = None, *, now: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, hold: Hold | None = None) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, hold: Hold | None = None,
+                 pacer: Pacer | None = None) -> None:
         self.store = store
         self.hold = hold
         self.messenger = messenger
@@ -340,8 +281,10 @@ class Engine:
         self.config = config or EngineConfig()
         self.now = now
         self.sleep = sleep
-        self.pacer = Pacer(self.config.rate, self.config.per_chat_interval, now, self.config.window_limit,
-                           self.config.catch_up)
+        # The bot's one send budget (wellbot.core.budget) when given: replies and reminders take its
+        # slots first, and a 429 from any of them pauses this engine too.
+        self.pacer = pacer or Pacer(self.config.rate, self.config.per_chat_interval, now, self.config.window_limit,
+                                    self.config.catch_up)
         self._wake = asyncio.Event()
         self._stopping = False
         self._cancelled: set[int] = set()
@@ -374,8 +317,14 @@ class Engine:
     async def run(self) -> None:
         """Send campaigns until stopped; a campaign error is logged and the campaign paused."""
         while not self._stopping:
-            await self.store.prepare_next()  # a big audience is planned in steps, between other work
-            campaign = self.store.next_campaign()
+            try:
+                await self.store.prepare_next()  # a big audience is planned in steps, between other work
+                campaign = self.store.next_campaign()
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                await self._busy_wait("starting the next campaign")
+                continue
             if campaign is None:
                 self._wake.clear()
                 await self._wake.wait()
@@ -394,6 +343,9 @@ class Engine:
         log.info("campaign sending campaign_id=%s kind=%s", campaign.id, campaign.kind)
         last_report = self.now()
         while not self._should_leave(run):
+            if self._store_busy():
+                await self._busy_wait("sending")
+                continue
             if len(run.outcomes) >= FLUSH_SIZE or self.now() - run.last_flush >= FLUSH_INTERVAL:
                 self._flush(run)
             if (held := self._held(campaign)) > 0:
@@ -412,8 +364,7 @@ class Engine:
                 for delivery in group:
                     self._retry_later(run, delivery, 0.0)
                 continue
-            self._mark(run, group)
-            for delivery in group:
+            for delivery in self._mark(run, group):
                 run.marked.discard(delivery.id)
                 task = asyncio.create_task(self._push(run, delivery))
                 run.in_flight.add(task)
@@ -425,8 +376,7 @@ class Engine:
                 run.report_task = asyncio.create_task(self._report_progress(run))
         if run.in_flight:
             await asyncio.gather(*run.in_flight)
-        self._flush(run)
-        self._release(run)
+        await self._written(lambda: self._flush(run) and self._release(run), "recording outcomes")
         if run.report_task is not None:
             await run.report_task
         self.current = None
@@ -441,8 +391,8 @@ class Engine:
         if run.in_flight:
             log.info("campaign held campaign_id=%s for=%.0fs", run.campaign.id, held)
             await asyncio.gather(*run.in_flight)
-        self._flush(run)
-        self._release(run)  # a crash in a long hold must not leave them 'uncertain'
+        await self._written(lambda: self._flush(run) and self._release(run),  # a crash in a long hold must
+                            "holding the campaign")                             # not leave them 'uncertain'
         if not self._should_leave(run):
             await self._hold_wait(min(held, HOLD_STEP))
 
@@ -455,11 +405,42 @@ class Engine:
         waker.cancel()
         sleeper.cancel()
 
-    def _release(self, run: _Run) -> None:
-        """Rows marked 'sending' but never pushed go back to pending (they are marked again before a push)."""
+    def _release(self, run: _Run) -> bool:
+        """Rows marked 'sending' but never pushed go back to pending (marked again before a push); False if busy."""
         if run.marked:
-            self.store.release(sorted(run.marked))
+            try:
+                self.store.release(sorted(run.marked))
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                return False
             run.marked.clear()
+        return True
+
+    async def _written(self, write: Callable[[], bool], what: str) -> None:
+        """Repeat a write until it succeeds, waiting off the loop while the database is locked (False or busy)."""
+        while True:
+            try:
+                if write():
+                    return
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+            await self._busy_wait(what)
+
+    async def _busy_wait(self, what: str) -> None:
+        """Another process holds the database's write lock: wait for it off the loop (others are served meanwhile)."""
+        log.info("database busy (another process is writing): %s again when it is free", what)
+        wait_unlocked = getattr(self.store, "wait_unlocked", None)
+        if wait_unlocked is not None:
+            await wait_unlocked()
+        else:
+            await self.sleep(BUSY_STEP)
+
+    def _store_busy(self) -> bool:
+        """True while the store knows its database is locked by another process (writing would only wait)."""
+        busy = getattr(self.store, "busy", None)
+        return bool(busy and busy())
 
     @staticmethod
     def _reporting(run: _Run) -> bool:
@@ -495,19 +476,48 @@ class Engine:
             group.append(following)
         return group
 
-    def _mark(self, run: _Run, group: list[Delivery]) -> None:
-        """Commit 'sending' for the group's unmarked rows, with up to mark_ahead fresh rows that go next."""
+    def _mark(self, run: _Run, group: list[Delivery]) -> list[Delivery]:
+        """Commit 'sending' for the group's unmarked rows, with up to mark_ahead fresh rows that go next.
+
+        Returns the group's deliveries to push: a row the store did not mark
+        (another worker, or a cancel, changed it first) is dropped, unsent.
+        """
         unmarked = [delivery for delivery in group if delivery.id not in run.marked]
         if not unmarked:
-            return
-        if any(delivery.id in run.buffered for delivery in unmarked):
-            self._flush(run)  # a retried row's old outcome must not land after its new 'sending'
+            return group
+        # A retried row's old outcome must land before its new 'sending'; if the database is busy, later.
+        if any(delivery.id in run.buffered for delivery in unmarked) and not self._flush(run):
+            return self._mark_later(run, group, [])
         extra: list[Delivery] = []
         while len(unmarked) + len(extra) < self.config.mark_ahead and (fresh := self._next_fresh(run)) is not None:
             extra.append(fresh)
-        self.store.mark_sending([delivery.id for delivery in unmarked + extra])  # one commit
-        run.marked.update(delivery.id for delivery in unmarked + extra)
-        run.ahead.extend(extra)
+        wanted = [delivery.id for delivery in unmarked + extra]
+        try:
+            marked = self.store.mark_sending(wanted)  # one commit; a compare-and-set on 'pending'
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
+            return self._mark_later(run, group, extra)
+        taken = set(wanted) if marked is None else set(marked)
+        if len(taken) < len(wanted):
+            log.warning("campaign_id=%s: %s deliveries were no longer pending; not sent", run.campaign.id,
+                        len(wanted) - len(taken))
+        run.marked.update(taken)
+        run.ahead.extend(delivery for delivery in extra if delivery.id in taken)
+        for delivery in group:
+            if delivery.id not in taken and delivery.id not in run.marked:
+                run.sends.pop(delivery.id, None)
+        return [delivery for delivery in group if delivery.id in run.marked]
+
+    def _mark_later(self, run: _Run, group: list[Delivery], extra: list[Delivery]) -> list[Delivery]:
+        """The database was locked: nothing is pushed now; the group and the extra rows go again shortly."""
+        for delivery in group:
+            if delivery.id not in run.marked:
+                run.sends.pop(delivery.id, None)
+                self._retry_later(run, delivery, BUSY_STEP)
+        for delivery in extra:
+            self._retry_later(run, delivery, BUSY_STEP)
+        return [delivery for delivery in group if delivery.id in run.marked]
 
     def _next_ready(self, run: _Run) -> Delivery | None:
         """A due retry first, then a row marked ahead, else the next fresh row."""
@@ -520,7 +530,12 @@ class Engine:
     def _next_fresh(self, run: _Run) -> Delivery | None:
         """The next pending row in id order (fetching a batch when needed), or None."""
         if not run.batch and not run.exhausted:
-            run.batch = self.store.next_batch(run.campaign.id, run.after_id, self.config.batch_size)
+            try:
+                run.batch = self.store.next_batch(run.campaign.id, run.after_id, self.config.batch_size)
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                return None  # not exhausted: asked again on the next look
             run.batch.reverse()  # pop() from the end in id order
             if not run.batch:
                 run.exhausted = True
@@ -568,15 +583,21 @@ class Engine:
         run.outcomes.append(Recorded(delivery, status, error, message_id))
         run.buffered.add(delivery.id)
 
-    def _flush(self, run: _Run) -> None:
+    def _flush(self, run: _Run) -> bool:
         """Write the buffered outcomes in one commit (before any pause, stop, finish or progress report)."""
         # A hard crash loses only these unwritten outcomes: their rows are still 'sending', become
         # 'uncertain' on the next start and are never resent, exactly as rows caught in flight.
         if run.outcomes:
-            self.store.record(run.outcomes)
+            try:
+                self.store.record(run.outcomes)
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+                return False  # still buffered: written on a later look
             run.outcomes = []
             run.buffered = set()
         run.last_flush = self.now()
+        return True
 
     def _record(self, run: _Run, delivery: Delivery, result: PushResult) -> None:
         attempts = delivery.attempts + 1
@@ -629,7 +650,11 @@ class Engine:
             return None
         else:
             status, reason = Status.DONE, ""
-        self.store.finish(campaign.id, status, reason)
+        def record_end() -> bool:
+            self.store.finish(campaign.id, status, reason)
+            return True
+
+        await self._written(record_end, "recording the end")
         counts = self.store.counts(campaign.id)
         log.info("campaign %s campaign_id=%s counts=%s", status.value, campaign.id, counts)
         if self.reporter is not None:

@@ -22,7 +22,7 @@ from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.lanes import READ_TIMEOUT
 from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.bot.monitor import CountedMessenger
-from wellbot.bot.ratelimit import BulkAwareRateLimiter
+from wellbot.bot.ratelimit import BulkAwareRateLimiter, budget_of
 from wellbot.core.flows import Flow
 from wellbot.core.i18n import speaking
 from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store, translations
@@ -116,11 +116,12 @@ async def start_engine(application: Application) -> None:
                 digest.KIND: digest.make_planner(deps.renderer, deps.base_clinic, digest_config, deps.clock.now)}
     messenger = await bulk_messenger(application.bot, config.max_in_flight, paid,
                                      deps.bulk_read_timeout or READ_TIMEOUT, deps.base_clinic.languages)
-    records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked)
+    records = store.SqliteStore(deps.db, deps.clock, planners, deps.hooks.patient_blocked, owner=deps.worker_id)
     # Wire pushes bypass the rate limiter, where the other sends are counted for /metrics.
     counted = CountedMessenger(messenger, deps.monitor) if isinstance(messenger, WireMessenger) else messenger
     sender = Engine(records, counted, StaffReporter(application.bot, deps), config,
-                    hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now))
+                    hold=digest.quiet_hold(digest_config, deps.clinic, deps.clock.now),
+                    pacer=budget_of(application.bot))  # news takes the slots replies and reminders leave
     deps.engine, deps.bulk_bot = sender, messenger
     sender.start()
     digest_handlers.schedule_digests(application)

@@ -20,9 +20,11 @@ from typing import Any
 from sqlite_utils import Database
 
 from wellbot.core import patients
+from wellbot.core.busy import locked, wait_while_busy
 from wellbot.core.clock import Clock, to_db
 from wellbot.core.db import inserted_id
 from wellbot.core.hooks import BlockedListener
+from wellbot.core.lease import Worker
 from wellbot.newsletter.engine import Campaign, Delivery, Recorded, Status
 
 log = logging.getLogger(__name__)
@@ -190,8 +192,11 @@ class SqliteStore:
     """The engine's store on the wellbot database."""
 
     def __init__(self, db: Database, clock: Clock, planners: dict[str, Planner],
-                 on_blocked: Sequence[BlockedListener] = ()) -> None:
+                 on_blocked: Sequence[BlockedListener] = (), owner: str | None = None) -> None:
         self.db = db
+        # The worker's lease id (a fresh one if not given): rows it marks 'sending' carry it, and only
+        # it may record their outcome.
+        self.owner = owner if owner is not None else Worker.this_process().id
         self.clock = clock
         self.planners = planners
         self.on_blocked = on_blocked  # the features' declared on_patient_blocked hooks
@@ -247,13 +252,23 @@ class SqliteStore:
                 [(campaign_id, p.user_id, p.chat_id, p.payload, json.dumps(list(p.item_ids)), now) for p in planned],
             )
 
+    def busy(self) -> bool:
+        """True while another process is known to hold the write lock (the engine waits instead of writing)."""
+        return locked(self.db)
+
+    async def wait_unlocked(self) -> None:
+        """Wait, off the loop, until the write lock was free for a moment."""
+        await wait_while_busy(self.db)
+
     def next_campaign(self) -> Campaign | None:
         """The running campaign (resumed after a restart), else the oldest queued one, started."""
         row = next(self.db.query("select * from campaigns where status = 'running' order by id limit 1"), None)
         if row is not None:
+            # Only the lease holder gets here, so rows another worker left 'sending' are a crash's (or a
+            # fenced-off worker's): they may have arrived and are never resent.
             uncertain = self.db.execute(
                 "update deliveries set status = 'uncertain', updated_at = ? where campaign_id = ? "
-                "and status = 'sending'", [self._now(), row["id"]]).rowcount
+                "and status = 'sending' and sent_by != ?", [self._now(), row["id"], self.owner]).rowcount
             if uncertain:
                 log.warning("resuming after a crash: %s deliveries may or may not have arrived campaign_id=%s",
                             uncertain, row["id"])
@@ -266,20 +281,23 @@ class SqliteStore:
                 log.error("campaign could not be planned campaign_id=%s error=%s", row["id"], type(exc).__name__)
                 self.finish(row["id"], Status.PAUSED, f"could not prepare the messages: {exc}"[:300])
                 continue
-            return self._start(row, planned)
+            campaign = self._start(row, planned)
+            if campaign is not None:
+                return campaign
         return None
 
-    def _start(self, row: dict[str, Any], planned: list[Planned]) -> Campaign:
-        """Write every delivery row, then mark the campaign running, in one transaction."""
+    def _start(self, row: dict[str, Any], planned: list[Planned]) -> Campaign | None:
+        """Mark the campaign running and write every delivery row, in one transaction; None if not queued now."""
         now = self._now()
         with self.db.atomic():
+            if not self.db.execute("update campaigns set status = 'running', started_at = coalesce(started_at, ?) "
+                                   "where id = ? and status = 'queued'", [now, row["id"]]).rowcount:
+                return None  # cancelled (or started elsewhere) while it was being planned
             self.db.conn.executemany(
                 "insert or ignore into deliveries (campaign_id, user_id, chat_id, payload, item_ids, updated_at) "
                 "values (?, ?, ?, ?, ?, ?)",
                 [(row["id"], p.user_id, p.chat_id, p.payload, json.dumps(list(p.item_ids)), now) for p in planned],
             )
-            self.db.execute("update campaigns set status = 'running', started_at = coalesce(started_at, ?) "
-                            "where id = ?", [now, row["id"]])
         return Campaign(row["id"], row["kind"], Status.RUNNING.value)
 
     def next_batch(self, campaign_id: int, after_id: int, limit: int) -> list[Delivery]:
@@ -305,30 +323,42 @@ class SqliteStore:
         return [Delivery(row["id"], campaign_id, row["user_id"], row["chat_id"], row["text"], row["attempts"],
                          row["language"]) for row in rows if row["eligible"]]
 
-    def mark_sending(self, delivery_ids: list[int]) -> None:
-        """Committed before the pushes: after a crash these rows are never pushed again."""
+    def mark_sending(self, delivery_ids: list[int]) -> set[int]:
+        """Committed before the pushes: after a crash these rows are never pushed again. Returns the rows marked.
+
+        A compare-and-set on 'pending': a row another worker marked (or a
+        staff cancel skipped) meanwhile is left alone and must not be pushed.
+        """
         now = self._now()
+        marked = set()
         with self.db.atomic():
-            self.db.conn.executemany(
-                "update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ? where id = ?",
-                [(now, delivery_id) for delivery_id in delivery_ids])
+            for delivery_id in delivery_ids:
+                if self.db.execute(
+                        "update deliveries set status = 'sending', attempts = attempts + 1, updated_at = ?, "
+                        "sent_by = ? where id = ? and status = 'pending'",
+                        [now, self.owner, delivery_id]).rowcount:
+                    marked.add(delivery_id)
+        return marked
 
     def release(self, delivery_ids: list[int]) -> None:
         """Rows marked 'sending' that were never pushed (the run ended first): pending again, attempt undone."""
         with self.db.atomic():
             self.db.conn.executemany(
                 "update deliveries set status = 'pending', attempts = max(0, attempts - 1), updated_at = ? "
-                "where id = ? and status = 'sending'",
-                [(self._now(), delivery_id) for delivery_id in delivery_ids])
+                "where id = ? and status = 'sending' and sent_by = ?",
+                [(self._now(), delivery_id, self.owner) for delivery_id in delivery_ids])
 
     def record(self, outcomes: list[Recorded]) -> None:
         """Write a group of outcomes in one transaction; sent items count as received; blocks mark patients."""
         now = self._now()
         with self.db.atomic():
-            self.db.conn.executemany(
+            cursor = self.db.conn.executemany(
                 "update deliveries set status = ?, error = ?, message_id = coalesce(?, message_id), updated_at = ? "
-                "where id = ?",
-                [(o.status, o.error[:200], o.message_id, now, o.delivery.id) for o in outcomes])
+                "where id = ? and status = 'sending' and sent_by = ?",  # compare-and-set: still ours, still sending
+                [(o.status, o.error[:200], o.message_id, now, o.delivery.id, self.owner) for o in outcomes])
+            if cursor.rowcount != len(outcomes):
+                log.warning("outcomes not recorded for %s deliveries: another worker took them over",
+                            len(outcomes) - cursor.rowcount)
             self.db.conn.executemany(
                 "insert or ignore into news_received (user_id, item_id, campaign_id, received_at) "
                 "select d.user_id, j.value, d.campaign_id, ? from deliveries d, json_each(d.item_ids) j "

@@ -21,15 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, Job
 from telegram.warnings import PTBDeprecationWarning
 
 from wellbot.bot.deps import Deps
 from wellbot.bot.messaging import may_have_arrived, send_html
-from wellbot.bot.ratelimit import BULK_BYPASS, BulkAwareRateLimiter
+from wellbot.bot.ratelimit import REMINDER_LANE, BulkAwareRateLimiter
 from wellbot.core import patients
+from wellbot.core.busy import before_writing, wait_while_busy
+from wellbot.core.db import is_busy
 from wellbot.core.i18n import speaking
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
@@ -39,12 +40,7 @@ log = logging.getLogger(__name__)
 
 JOB_NAME = "reminders-dispatcher"
 BATCH_SIZE = 50
-SEND_CONCURRENCY = 8  # in flight at once
-# Own pace when bypassing AIORateLimiter: well under Telegram's ~30/s, leaving room
-# for replies and for network jitter that bunches sends up on arrival.
-SENDS_PER_SECOND = 20
-# The pace's bucket refills over this window: bursts of 2, so a second holds about 22 sends at most.
-PACE_WINDOW_SECONDS = 0.1
+SEND_CONCURRENCY = 8  # in flight at once; their pace is the bot's one send budget (wellbot.core.budget)
 MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
 UNCERTAIN_OUTCOME = "uncertain_not_resent"  # written to Telegram, no answer: it may have arrived
 BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
@@ -52,6 +48,7 @@ MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attemp
 # Also wake at least this often, so a change made outside an update (another
 # process, a job) is noticed within this time even if nothing re-armed us.
 SAFETY_INTERVAL_SECONDS = 30.0
+BUSY_STEP = 0.05  # seconds before a write refused on a locked database is tried again (off the loop)
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -77,27 +74,49 @@ class Dispatcher:
         self.policy = policy
         self.sleep = sleep  # injectable: tests check the waits without waiting
         self.backoff_base = backoff_base
+        self.owner = deps.worker_id  # the lease id our claims carry (compare-and-set on status and owner)
         self.armed_for: datetime | None = None
         self.wakes = 0
         self._job: Job | None = None
         self._lock = asyncio.Lock()
         self._stopping = False
         self._send_options: dict[str, Any] = {}
-        self._pace: AsyncLimiter | None = None
         if isinstance(getattr(application.bot, "rate_limiter", None), BulkAwareRateLimiter):
-            self._send_options["rate_limit_args"] = BULK_BYPASS
-            self._pace = AsyncLimiter(SENDS_PER_SECOND * PACE_WINDOW_SECONDS, PACE_WINDOW_SECONDS)
-        self._paused_until = 0.0  # loop time: a 429 holds back every send of this dispatcher until then
+            # A REMINDER slot of the shared budget: after patients' replies, before news; a 429 is ours to see.
+            self._send_options["rate_limit_args"] = REMINDER_LANE
+        self._paused_until = 0.0
+        self._recovered = True  # loop time: a 429 holds back every send of this dispatcher until then
 
     # ----- lifecycle -----------------------------------------------------------------
 
     def start(self) -> None:
         """Rebuild from the database after a (re)start, then arm the wake-up."""
-        now = self.deps.clock.now()
-        requeued, failed = store.recover_claimed(self.deps.db, now)
+        try:
+            self._recover()
+        except Exception as exc:
+            if not is_busy(exc):
+                raise
+            self._recovered = False  # another process holds the lock: recover on the first wake instead
+        self.arm()
+
+    def _recover(self) -> None:
+        """Take back rows other (dead or fenced-off) workers left claimed."""
+        requeued, failed = store.recover_claimed(self.deps.db, self.deps.clock.now(), self.owner)
+        self._recovered = True
         if requeued or failed:
             log.warning("reminders claimed before a crash: resending=%s not_resent=%s", requeued, failed)
-        self.arm()
+
+    async def _write(self, write: Callable[[], Any]) -> Any:
+        """Run a database write; while another process holds the lock, wait off the loop and try again."""
+        while True:
+            await before_writing(self.deps.db)
+            try:
+                return write()
+            except Exception as exc:
+                if not is_busy(exc):
+                    raise
+            log.info("database busy (another process is writing): reminder write again when it is free")
+            await wait_while_busy(self.deps.db, BUSY_STEP)
 
     async def stop(self) -> None:
         """Stop waking and wait for a delivery in progress to finish."""
@@ -146,8 +165,11 @@ class Dispatcher:
         handled = 0
         async with self._lock:
             self.wakes += 1
+            if not self._recovered:
+                await self._write(self._recover)
             while self._running():
-                batch = store.claim_due(self.deps.db, self.deps.clock.now(), BATCH_SIZE)
+                batch = await self._write(
+                    lambda: store.claim_due(self.deps.db, self.deps.clock.now(), BATCH_SIZE, self.owner))
                 if not batch:
                     break
                 handled += len(batch)
@@ -167,7 +189,8 @@ class Dispatcher:
             """Deliver one row when a slot is free."""
             async with gate:
                 if not self._running():
-                    store.release(self.deps.db, [row["id"]], self.deps.clock.now())
+                    await self._write(lambda: store.release(self.deps.db, [row["id"]], self.deps.clock.now(),
+                                                            self.owner))
                     return
                 await self._deliver_safely(row)
 
@@ -179,8 +202,9 @@ class Dispatcher:
             await self._deliver(row)
         except Exception as exc:  # recorded on the row and logged; the batch goes on
             log.exception("reminder delivery failed reminder_id=%s error=%s", row["id"], type(exc).__name__)
-            store.finish(self.deps.db, row["id"], store.FAILED, f"internal_error:{type(exc).__name__}",
-                         self.deps.clock.now())
+            outcome = f"internal_error:{type(exc).__name__}"
+            await self._write(lambda: store.finish(self.deps.db, row["id"], store.FAILED, outcome,
+                                                   self.deps.clock.now(), owner=self.owner))
 
     async def _deliver(self, row: dict) -> None:
         """Check the visit is still on, then send the reminder, staff alert or check-in."""
@@ -188,7 +212,7 @@ class Dispatcher:
         visit = store.visit(deps.db, row["visit_id"])
         reason = skip_reason(row, visit, now, self.policy)
         if reason:
-            store.finish(deps.db, row["id"], store.SKIPPED, reason, now)
+            await self._write(lambda: store.finish(deps.db, row["id"], store.SKIPPED, reason, now, owner=self.owner))
             log.info("reminder skipped reminder_id=%s reason=%s", row["id"], reason)
             return
         if row["kind"] == CONFIRM_ALERT:
@@ -198,14 +222,17 @@ class Dispatcher:
             await self._call_list(row, visit)
             return
         if visit["patient_status"] == patients.BLOCKED:
-            store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now)
+            await self._write(lambda: store.finish(deps.db, row["id"], store.BLOCKED, "patient_blocked", now,
+                                                   owner=self.owner))
             await self._alert_blocked(row, visit)
             return
         with speaking(deps.language_of(visit["user_id"])):  # each reminder in its patient's language
             parts, keyboard = self._render(row, visit)
         result = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
-        store.finish(deps.db, row["id"], result.status, result.outcome, deps.clock.now(), attempts=result.attempts,
-                     message_id=result.message_id, last_error=result.last_error)
+        if not await self._write(lambda: store.finish(
+                deps.db, row["id"], result.status, result.outcome, deps.clock.now(), attempts=result.attempts,
+                message_id=result.message_id, last_error=result.last_error, owner=self.owner)):
+            log.warning("reminder outcome not recorded: another worker took the row back reminder_id=%s", row["id"])
         log.info("reminder delivered reminder_id=%s kind=%s status=%s outcome=%s attempts=%s lateness_s=%.1f",
                  row["id"], row["kind"], result.status, result.outcome, result.attempts,
                  (deps.clock.now() - store.from_db(row["due_at"])).total_seconds())
@@ -266,12 +293,10 @@ class Dispatcher:
         return SendResult(store.FAILED, f"gave_up_{last}", MAX_ATTEMPTS, last_error=error)
 
     async def _wait_turn(self) -> None:
-        """Wait out a 429 pause, then (when bypassing the app's limiter) for a slot of our own pace."""
+        """Wait out a 429 pause (the budget's slot is then taken in the rate limiter's reminder lane)."""
         delay = self._paused_until - asyncio.get_running_loop().time()
         if delay > 0:  # a pause extended meanwhile costs at most one more 429, which is retried too
             await self.sleep(delay)
-        if self._pace is not None:
-            await self._pace.acquire()
 
     def _pause(self, seconds: float) -> None:
         """Hold back every send of this dispatcher for `seconds` (Telegram's retry_after)."""
@@ -282,15 +307,16 @@ class Dispatcher:
         delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_unconfirmed",
                                        **views.visit_values(self.deps, visit))
         status = store.SENT if delivered else store.FAILED
-        store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}", self.deps.clock.now(),
-                     attempts=1)
+        await self._write(lambda: store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}",
+                                               self.deps.clock.now(), attempts=1, owner=self.owner))
 
     async def _call_list(self, row: dict, visit: dict) -> None:
         """A phone-only patient's reminder goes to the front desk's call list instead."""
         delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_call",
                                        **views.visit_values(self.deps, visit))
-        store.finish(self.deps.db, row["id"], store.SENT if delivered else store.FAILED,
-                     f"front_desk:{delivered}", self.deps.clock.now(), attempts=1)
+        status = store.SENT if delivered else store.FAILED
+        await self._write(lambda: store.finish(self.deps.db, row["id"], status, f"front_desk:{delivered}",
+                                               self.deps.clock.now(), attempts=1, owner=self.owner))
 
     async def _alert_blocked(self, row: dict, visit: dict) -> None:
         """Tell staff, once per visit, to phone a patient the bot can no longer reach."""

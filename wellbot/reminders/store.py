@@ -3,7 +3,10 @@
 Rows are the source of truth. A row moves pending -> claimed -> sent (or
 skipped / failed / blocked); `claims` counts how often it was claimed, so a
 crash between claim and send shows up as a second claim and is resent at
-most once. The idempotency key (visit, kind, offset, visit start) is unique:
+most once. A claimed row names its owner (`claimed_by`, the worker's lease
+id) and every change of a claimed row is a compare-and-set on status and
+owner: a worker that lost the lease can no longer finish or release a row
+the new holder took back. The idempotency key (visit, kind, offset, visit start) is unique:
 no two rows can ever stand for the same message about the same visit time.
 """
 
@@ -99,16 +102,18 @@ def _finish(db: Database, reminder_id: int, from_status: str, status: str, outco
         [status, outcome, stamp, reminder_id, from_status]).rowcount)
 
 
-def claim_due(db: Database, now: datetime, limit: int) -> list[dict[str, Any]]:
-    """Atomically claim up to `limit` pending rows due by `now`, earliest first."""
+def claim_due(db: Database, now: datetime, limit: int, owner: str = "") -> list[dict[str, Any]]:
+    """Atomically claim up to `limit` pending rows due by `now`, earliest first, for `owner`."""
     stamp = to_db(now)
     return list(db.query(
         """
-        update reminders set status = 'claimed', claims = claims + 1, claimed_at = ?, updated_at = ?
-        where id in (select id from reminders where status = 'pending' and due_at <= ? order by due_at limit ?)
+        update reminders set status = 'claimed', claims = claims + 1, claimed_at = ?, updated_at = ?,
+            claimed_by = ?
+        where status = 'pending'
+          and id in (select id from reminders where status = 'pending' and due_at <= ? order by due_at limit ?)
         returning id, visit_id, kind, offset_minutes, due_at, idempotency_key, claims
         """,
-        [stamp, stamp, stamp, limit],
+        [stamp, stamp, owner, stamp, limit],
     ))
 
 
@@ -119,17 +124,18 @@ def next_due(db: Database) -> datetime | None:
 
 
 def finish(db: Database, reminder_id: int, status: str, outcome: str, now: datetime, *,
-           attempts: int = 0, message_id: int | None = None, last_error: str | None = None) -> bool:
-    """Record the outcome of a claimed row; False if it was not claimed (nothing changes)."""
+           attempts: int = 0, message_id: int | None = None, last_error: str | None = None,
+           owner: str = "") -> bool:
+    """Record the outcome of a row `owner` claimed; False if it is not claimed by them (nothing changes)."""
     stamp = to_db(now)
     return bool(db.execute(
         """
         update reminders set status = ?, outcome = ?, attempts = attempts + ?, message_id = ?,
             last_error = coalesce(?, last_error),
             sent_at = case when ? = 'sent' then ? else sent_at end, updated_at = ?
-        where id = ? and status = 'claimed'
+        where id = ? and status = 'claimed' and claimed_by = ?
         """,
-        [status, outcome, attempts, message_id, last_error, status, stamp, stamp, reminder_id]).rowcount)
+        [status, outcome, attempts, message_id, last_error, status, stamp, stamp, reminder_id, owner]).rowcount)
 
 
 def blocked_alert_already_sent(db: Database, visit_id: int, reminder_id: int) -> bool:
@@ -138,24 +144,29 @@ def blocked_alert_already_sent(db: Database, visit_id: int, reminder_id: int) ->
                       [visit_id, reminder_id]).fetchone() is not None
 
 
-def release(db: Database, reminder_ids: list[int], now: datetime) -> None:
-    """Give claimed rows that were never tried back to the queue (a clean stop)."""
+def release(db: Database, reminder_ids: list[int], now: datetime, owner: str = "") -> None:
+    """Give rows `owner` claimed but never tried back to the queue (a clean stop)."""
     stamp = to_db(now)
     for reminder_id in reminder_ids:
-        db.execute("update reminders set status = 'pending', claims = claims - 1, updated_at = ? "
-                   "where id = ? and status = 'claimed'", [stamp, reminder_id])
+        db.execute("update reminders set status = 'pending', claims = claims - 1, claimed_by = '', updated_at = ? "
+                   "where id = ? and status = 'claimed' and claimed_by = ?", [stamp, reminder_id, owner])
 
 
-def recover_claimed(db: Database, now: datetime) -> tuple[int, int]:
-    """After a crash: requeue rows claimed once (resent once); fail those claimed twice. Returns counts."""
+def recover_claimed(db: Database, now: datetime, owner: str = "") -> tuple[int, int]:
+    """Take back rows other workers claimed: requeue those claimed once (resent once), fail those claimed twice.
+
+    Only the lease holder calls this (at its start), so any other claimer
+    has crashed or lost the lease; `owner`'s own claims are never touched.
+    """
     stamp = to_db(now)
     with db.atomic():
         requeued = db.execute(
-            "update reminders set status = 'pending', outcome = 'resend_after_crash', updated_at = ? "
-            "where status = 'claimed' and claims < ?", [stamp, MAX_CLAIMS]).rowcount
+            "update reminders set status = 'pending', outcome = 'resend_after_crash', claimed_by = '', "
+            "updated_at = ? where status = 'claimed' and claimed_by != ? and claims < ?",
+            [stamp, owner, MAX_CLAIMS]).rowcount
         failed = db.execute(
             "update reminders set status = 'failed', outcome = 'crashed_twice_not_resent', updated_at = ? "
-            "where status = 'claimed'", [stamp]).rowcount
+            "where status = 'claimed' and claimed_by != ?", [stamp, owner]).rowcount
     return requeued, failed
 
 

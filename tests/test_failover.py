@@ -1,0 +1,230 @@
+"""Two workers, one database and one token: real `wellbot run` processes against the local Bot API server.
+
+Found when tried: a second worker started mid-broadcast sent the news again
+to half the subscribers; with no route to Telegram `wellbot run` died at
+start. Each test starts workers exactly as an operator does, kills them as a
+power cut would (SIGKILL), and counts what every patient received. Lease
+times are short (set through WELLBOT_LEASE_SECONDS) so the tests stay fast;
+the takeover bounds asserted follow from that setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+
+import pytest
+
+from tests.workers import (
+    Worker,
+    copies,
+    delivery_counts,
+    prepare_database,
+    queue_broadcast,
+    wait_campaign,
+    worker_env,
+)
+from wellbot.core import lease
+
+LEASE = 1.5  # seconds (WELLBOT_LEASE_SECONDS): a standby looks every LEASE / 3
+RATE = "40"  # messages per second (WELLBOT_SEND_RATE): a 200-recipient broadcast takes about 5 s
+BODY = "The clinic is closed on Monday"
+FIRST = 50_001
+STARTUP_SLACK = 2.0  # seconds a standby may need, after taking the lease, to resume the campaign
+
+
+def users(count: int) -> list[int]:
+    """Subscriber ids."""
+    return list(range(FIRST, FIRST + count))
+
+
+def env(devserver, database, **extra):
+    """A worker's environment with the short lease and a paced send rate."""
+    return worker_env(devserver, database, **{"WELLBOT_LEASE_SECONDS": str(LEASE), "WELLBOT_SEND_RATE": RATE, **extra})
+
+
+async def sent_count(devserver, ids, at_least: int, timeout: float = 30.0) -> None:
+    """Wait until at least `at_least` of these patients received the broadcast."""
+    deadline = time.monotonic() + timeout
+    while sum(1 for n in copies(devserver, ids, BODY).values() if n) < at_least:
+        assert time.monotonic() < deadline, "the broadcast did not progress"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def setup(devserver, tmp_path):
+    """A database with 200 subscribers the server knows, and a queued broadcast."""
+    ids = users(200)
+    for user_id in ids:
+        devserver.user(user_id)
+    database = tmp_path / "wellbot.db"
+    prepare_database(database, ids)
+    return ids, database
+
+
+async def test_a_second_worker_started_mid_broadcast_stands_by_and_nobody_gets_it_twice(devserver, tmp_path, setup):
+    ids, database = setup
+    campaign = queue_broadcast(database, BODY)
+    first = await Worker("first", env(devserver, database), tmp_path).start()
+    second = None
+    try:
+        await sent_count(devserver, ids, 40)
+        second = await Worker("second", env(devserver, database), tmp_path).start()
+        await wait_campaign(database, campaign)
+        await asyncio.sleep(1.0)  # time for a second sender, if there were one, to show itself
+    finally:
+        codes = [await w.stop() for w in (first, second) if w is not None]
+    received = copies(devserver, ids, BODY)
+    assert [user for user in ids if received[user] > 1] == [], "nobody gets the news twice"
+    assert all(received[user] == 1 for user in ids)
+    assert delivery_counts(database, campaign) == {"sent": 200}
+    assert codes == [0, 0]
+    assert "standby:" in second.log()
+    assert f"pid {first.pid}" in second.log(), "the standby names the holder"
+    assert second.log().count("standby:") == 1, "one line, not one per look"
+    assert "Traceback" not in first.log() + second.log()
+
+
+async def test_two_workers_started_at_once_one_holds_the_lease_and_one_stands_by(devserver, tmp_path, setup):
+    ids, database = setup
+    campaign = queue_broadcast(database, BODY)
+    workers = [Worker(name, env(devserver, database), tmp_path) for name in ("a", "b")]
+    await asyncio.gather(*(w.start() for w in workers))
+    try:
+        await wait_campaign(database, campaign)
+        deadline = time.monotonic() + 30  # on a loaded machine the second may reach the lease after the send
+        while not all("lease taken" in w.log() or "standby:" in w.log() for w in workers):
+            assert time.monotonic() < deadline, [w.log()[-2000:] for w in workers]
+            await asyncio.sleep(0.05)
+        holders = [w for w in workers if "lease taken" in w.log()]
+        standbys = [w for w in workers if "standby:" in w.log()]
+        assert len(holders) == 1, [w.log()[-2000:] for w in workers]
+        assert len(standbys) == 1, [w.log()[-2000:] for w in workers]
+        assert f"pid {holders[0].pid}" in standbys[0].log()
+    finally:
+        for w in workers:
+            assert await w.stop() == 0
+    received = copies(devserver, ids, BODY)
+    assert sorted(set(received[user] for user in ids)) == [1]
+
+
+async def test_standby_takes_over_a_killed_holder_mid_campaign_within_the_lease_time(devserver, tmp_path, setup):
+    ids, database = setup
+    campaign = queue_broadcast(database, BODY)
+    holder = await Worker("holder", env(devserver, database), tmp_path).start()
+    standby = None
+    try:
+        await holder.wait_log("lease taken")
+        standby = await Worker("standby", env(devserver, database), tmp_path).start()
+        await standby.wait_log("standby:")
+        await sent_count(devserver, ids, 60)
+        killed_at = holder.kill()
+        await holder.process.wait()
+        taken_at = await standby.wait_log("lease taken", timeout=LEASE * 4 + 10)
+        sent_at_kill = sum(1 for n in copies(devserver, ids, BODY).values() if n)
+        assert sent_at_kill < len(ids), "the kill came mid-campaign"
+        await wait_campaign(database, campaign)
+    finally:
+        if standby is not None:
+            assert await standby.stop() == 0
+    takeover = taken_at - killed_at
+    interval = lease.renew_interval(LEASE)
+    # The holder renewed at most `interval` before dying, so its lease lapsed between LEASE - interval and
+    # LEASE after the kill; the standby looks every `interval`.
+    assert LEASE - interval - 0.1 <= takeover <= LEASE + interval + STARTUP_SLACK, takeover
+    received = copies(devserver, ids, BODY)
+    assert [user for user in ids if received[user] > 1] == [], "0 duplicates"
+    delivered = sum(1 for user in ids if received[user] == 1)
+    assert delivered >= 0.99 * len(ids), delivered
+    counts = delivery_counts(database, campaign)
+    assert counts.get("pending", 0) == 0, counts
+    assert counts.get("sending", 0) == 0, counts
+    assert counts["sent"] + counts.get("uncertain", 0) == len(ids), counts
+
+
+async def test_a_clean_stop_hands_the_lease_to_the_standby_at_its_next_look(devserver, tmp_path, setup):
+    _, database = setup
+    holder = await Worker("holder", env(devserver, database), tmp_path).start()
+    await holder.wait_log("lease taken")
+    standby = await Worker("standby", env(devserver, database), tmp_path).start()
+    try:
+        await standby.wait_log("standby:")
+        stopped_at = time.monotonic()
+        assert await holder.stop() == 0
+        assert "lease released" in holder.log()
+        taken_at = await standby.wait_log("lease taken")
+        assert taken_at - stopped_at <= lease.renew_interval(LEASE) + STARTUP_SLACK
+    finally:
+        assert await standby.stop() == 0
+
+
+async def test_no_network_at_start_is_retried_with_one_line_per_attempt_until_a_signal(tmp_path):
+    database = tmp_path / "wellbot.db"
+    worker = await Worker("offline", worker_env(None, database), tmp_path).start()  # port 9: nothing listens
+    try:
+        await worker.wait_log("(attempt 2)", timeout=20)
+        assert worker.running(), "no network is not fatal"
+    finally:
+        code = await worker.stop()
+    log = worker.log()
+    assert code == 0
+    assert "Traceback" not in log
+    attempts = [line for line in log.splitlines() if "cannot reach the Bot API" in line]
+    assert len(attempts) >= 2
+    assert "(attempt 1)" in attempts[0]
+    assert "retrying in 1s" in attempts[0]
+    assert "lease taken" not in log, "a worker that cannot reach Telegram does not take the lease"
+
+
+async def test_a_token_telegram_refuses_is_a_configuration_error_exit_2(devserver, tmp_path):
+    database = tmp_path / "wellbot.db"
+    wrong = worker_env(devserver, database, TELEGRAM_BOT_TOKEN="999999:WRONG-token-the-server-does-not-know")
+    worker = await Worker("refused", wrong, tmp_path).start()
+    code = await asyncio.wait_for(worker.process.wait(), 30)
+    assert code == 2
+    assert "TELEGRAM_BOT_TOKEN" in worker.log()
+    assert "Traceback" not in worker.log()
+    assert "WRONG-token" not in worker.log(), "the token is never printed"
+
+
+async def test_409_conflict_from_a_worker_on_another_database_is_reported_as_such(devserver, tmp_path):
+    workers = [Worker(f"w{n}", env(devserver, tmp_path / f"db{n}.db"), tmp_path) for n in (1, 2)]
+    for w in workers:
+        await w.start()
+    try:
+        found = False
+        deadline = time.monotonic() + 20
+        while not found and time.monotonic() < deadline:
+            found = any("409 Conflict: another program is receiving this bot's updates" in w.log() for w in workers)
+            await asyncio.sleep(0.1)
+        assert found, [w.log()[-1500:] for w in workers]
+    finally:
+        for w in workers:
+            await w.stop()
+    assert all("Traceback" not in w.log() for w in workers)
+
+
+async def test_a_cli_write_transaction_during_a_campaign_delays_nothing_lost_or_doubled(devserver, tmp_path, setup):
+    ids, database = setup
+    campaign = queue_broadcast(database, BODY)
+    worker = await Worker("worker", env(devserver, database, WELLBOT_LEASE_SECONDS="6"), tmp_path).start()
+    patient = devserver.user(1001)
+    try:
+        await worker.wait_log("lease taken")
+        await sent_count(devserver, ids, 30)
+        other = sqlite3.connect(str(database), isolation_level=None)  # an operator's CLI session
+        other.execute("begin immediate")
+        other.execute("update worker_state set value = value where key = 'heartbeat'")
+        await patient.send("/start")
+        await asyncio.sleep(2.0)  # holds the write lock for 2 s, as the issue's CLI did
+        other.execute("commit")
+        other.close()
+        await patient.next_message(timeout=10)
+        await wait_campaign(database, campaign)
+    finally:
+        assert await worker.stop() == 0
+    received = copies(devserver, ids, BODY)
+    assert sorted(set(received[user] for user in ids)) == [1]
+    assert delivery_counts(database, campaign) == {"sent": 200}
+    assert "update failed" not in worker.log()
