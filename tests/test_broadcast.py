@@ -166,6 +166,25 @@ async def test_broadcast_survives_blocks_errors_429s_and_a_restart(fast_bot):
     assert len(set(final.history)) == len(final.history), "never edited with unchanged text"
 
 
+async def test_a_small_broadcast_ends_on_its_own_progress_message(bot):
+    """Found landing issue 15 (`wellbot chat`): the engine was woken before the progress message was recorded,
+    so a one-subscriber broadcast could end first; the progress message then stayed at "queued, Sent: 0 of 1"
+    and a separate notice said done. Replies waiting for slots of the one send budget made that the rule."""
+    subscribe(bot, [3011])
+    confirm = await compose(bot, "Parking is free this week")
+    staff = bot.staff()
+    # Telegram slow to confirm the "queued" edit: a broadcast woken at once ends before the progress message.
+    bot.server.answer_late("editMessageText", 0.5, chat_id=staff.id)
+    await staff.press(confirm, "Send now")
+    await until(lambda: campaign_status(bot, 1) == "done")
+    await bot.settle()
+    [progress] = [m for m in staff.messages if "Broadcast #1 to all subscribers" in m.text]
+    assert "done" in progress.text, progress.text
+    assert "Sent: 1 of 1" in progress.text
+    assert not any("Broadcast #1 done" in m.text for m in staff.messages)  # the progress message said it
+    assert copies(bot, 3011, "Parking is free") == 1
+
+
 async def test_topic_audience_preview_count_and_confirm_once(bot):
     subscribe(bot, [3001, 3002], topics=("tcm",))
     subscribe(bot, [3003], topics=("pain",))

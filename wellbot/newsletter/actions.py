@@ -24,12 +24,21 @@ def _wake(deps: Deps) -> None:
 
 
 def queue_broadcast(deps: Deps, campaign_id: int, by: int) -> bool:
-    """Queue a draft broadcast once; False if it was queued, sent or dropped before."""
+    """Queue a draft broadcast once; False if it was queued, sent or dropped before.
+
+    The engine is not woken here: the caller first records the staff's progress message, then wakes it
+    (start_sending). Woken at once, a small broadcast could end before that message existed, so it stayed
+    at "queued, Sent: 0 of 1" for good (replies now wait for slots of the one send budget, news does not).
+    """
     if not store.queue_draft(deps.db, campaign_id):
         return False
     log.info("broadcast queued campaign_id=%s by=%s", campaign_id, by)
-    _wake(deps)
     return True
+
+
+def start_sending(deps: Deps) -> None:
+    """Wake the engine for a broadcast queued by queue_broadcast, once its progress message is recorded."""
+    _wake(deps)
 
 
 def drop_draft(deps: Deps, campaign_id: int) -> bool:

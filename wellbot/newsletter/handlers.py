@@ -252,8 +252,7 @@ async def confirm(update: Update, context: WellbotContext, button: SendBroadcast
                            **broadcast.progress_figures(counts, rate))
     if progress is not None:
         store.set_progress_message(deps.db, row["id"], progress.chat_id, progress.message_id)
-    if sender is not None:
-        sender.wake()
+    actions.start_sending(deps)  # only now: the engine's reports must find the progress message
 
 
 async def drop(update: Update, context: WellbotContext, button: DropBroadcast) -> None:
