@@ -11,8 +11,13 @@ own transaction, delivered right after the commit and retried until done.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 
+from tests import harness
 from tests.test_booking import at, direct_book, to_summary, visit_rows
+from wellbot.app import build_application
 
 BAD_GATEWAY = {"status": 502, "description": "Bad Gateway"}
 
@@ -116,3 +121,78 @@ async def test_an_effect_that_may_have_arrived_is_not_pushed_again(bot):
     await bot.restart()
     await bot.settle()
     assert len([m for m in ann.messages if m.document]) == 1
+
+
+def _hold_write_lock(database, seconds, taken: threading.Event):
+    """An operator's CLI session holding a write transaction for `seconds` (in a thread: another process)."""
+    cli = sqlite3.connect(str(database), isolation_level=None)
+    cli.execute("begin immediate")
+    taken.set()
+    try:
+        time.sleep(seconds)
+    finally:
+        cli.execute("commit")
+        cli.close()
+
+
+async def _while_locked(database, seconds) -> asyncio.Future:
+    """Start holding the write lock for `seconds`; the future ends when it is released."""
+    taken = threading.Event()
+    held = asyncio.ensure_future(asyncio.to_thread(_hold_write_lock, database, seconds, taken))
+    while not taken.is_set():
+        await asyncio.sleep(0.005)
+    return held
+
+
+async def test_features_starting_while_a_cli_holds_the_write_lock_start_and_deliver_once(bot, monkeypatch):
+    """Found landing issue 15 on issue 21's outbox: the worker's connection waited only 10 ms for another process's
+    write lock from the start, so a CLI write as the features started made the outbox's recovery raise
+    'database is locked' and `wellbot run` died (a standby taking over during a CLI write did too)."""
+    ann, staff = bot.user(1004, "Ann"), bot.staff()
+    summary = await to_summary(bot, ann, name="Ann Lee")
+    for method in ("editMessageText", "sendDocument", "sendMessage"):
+        bot.server.fail_next(method, count=50, **BAD_GATEWAY)  # Telegram is down: the effects stay pending
+    await ann.press(summary, "Confirm")
+    await _until(lambda: len(visit_rows(bot)) == 1)
+    await bot.settle()
+    await bot.stop()
+    bot.server._failures.clear()  # Telegram is back
+    locks: list[asyncio.Future] = []
+
+    def build_application_under_a_lock(deps):
+        """The clinic is loaded; a CLI takes the write lock before the features start (post_init)."""
+        taken = threading.Event()
+        locks.append(asyncio.ensure_future(asyncio.to_thread(_hold_write_lock, bot.database, 1.0, taken)))
+        taken.wait(5)
+        return build_application(deps)
+
+    monkeypatch.setattr(harness, "build_application", build_application_under_a_lock)
+    await bot.start()
+    await locks[0]
+    await ann.wait_for("Booked!", timeout=10)
+    await staff.wait_for("New booking", timeout=10)
+    await _until(lambda: any(m.document for m in ann.messages))
+    await bot.settle()
+    assert {status for _, status in _effects(bot)} == {"done"}
+    await bot.restart()
+    await bot.settle()
+    assert len([m for m in ann.messages if m.document]) == 1, "recorded once it was pushed: not pushed again"
+
+
+async def test_a_cli_write_while_an_effect_waits_to_be_retried_delays_it_only_as_long_as_the_lock(bot, caplog):
+    """The outbox's writes on the worker's connection give up after 10 ms: a locked claim stalled the outbox
+    for a minute ('outbox delivery stalled'), and a locked record could leave a pushed row 'sending'."""
+    ann, staff = bot.user(1005, "Ann"), bot.staff()
+    summary = await to_summary(bot, ann, name="Ann Lee")
+    bot.server.fail_next("sendDocument", **BAD_GATEWAY)  # the calendar file waits for its retry (0.5 s)
+    await ann.press(summary, "Confirm")
+    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
+    await (await _while_locked(bot.database, 1.5))
+    released = asyncio.get_running_loop().time()
+    await _until(lambda: any(m.document for m in ann.messages), timeout=5)
+    assert asyncio.get_running_loop().time() - released < 2.0
+    await bot.settle()
+    assert {status for _, status in _effects(bot)} == {"done"}
+    assert len([m for m in ann.messages if m.document]) == 1
+    assert len([m for m in staff.messages if "New booking" in m.text]) == 1
+    assert "outbox delivery stalled" not in caplog.text

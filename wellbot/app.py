@@ -87,8 +87,7 @@ def build_deps(settings: Settings, *, clock: Clock | None = None, clinic: Clinic
     """Load the clinic, open and migrate the database, wire the renderer."""
     clinic = clinic or load_clinic(settings.clinic_path)
     clock = clock or SystemClock(clinic.timezone)
-    db = open_database(settings.database)
-    set_busy_timeout(db, LOOP_BUSY_TIMEOUT_MS)  # this connection is the event loop's: callers retry off it
+    db = open_database(settings.database)  # start-up's writes wait for another process's lock as a CLI does
     renderer = Renderer(clinic.timezone, {"clinic": clinic}, extra_dirs=_override_dirs(clinic), region=clinic.region,
                         default_language=clinic.default_language)
     deps = Deps(settings=settings, clinic=clinic, db=db, clock=clock, renderer=renderer,
@@ -224,6 +223,10 @@ async def _post_init(application: Application) -> None:
     for feature in deps.features:
         for hook in feature.startup:
             await hook(application)
+    # From here this connection is the event loop's: it gives up on another process's lock after 10 ms and
+    # callers wait off the loop (wellbot.core.busy). Start-up above (the FAQ index, recovering claimed rows)
+    # waited as a CLI does: nothing is served yet, and a lock then is no reason to fail the start.
+    set_busy_timeout(deps.db, LOOP_BUSY_TIMEOUT_MS)
 
 
 async def _post_stop(application: Application) -> None:

@@ -30,6 +30,8 @@ from wellbot.bot.deps import DEPS_KEY
 from wellbot.bot.features import Feature
 from wellbot.bot.messaging import may_have_arrived
 from wellbot.core import outbox
+from wellbot.core.busy import before_writing, wait_while_busy
+from wellbot.core.db import is_busy
 from wellbot.core.deps import Deps
 from wellbot.core.i18n import speaking
 
@@ -58,13 +60,25 @@ class Outbox:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stopping = False
+        self._recovered = False
 
     def start(self) -> None:
         """Recover rows a crash cut off, then deliver in the background."""
+        try:
+            self._recover()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            # Another process holds the write lock (a CLI, a backup) and the worker's connection waits only
+            # 10 ms (wellbot.core.db): recover first thing in the background loop instead of failing the start.
+        self._task = asyncio.create_task(self._run(), name="wellbot-outbox")
+
+    def _recover(self) -> None:
+        """Rows left 'sending' by a crash: pending again once, then uncertain."""
         retried, given_up = outbox.recover(self.deps.db, self.deps.clock.now())
+        self._recovered = True
         if retried or given_up:
             log.warning("outbox after a crash retried=%s uncertain=%s", retried, given_up)
-        self._task = asyncio.create_task(self._run(), name="wellbot-outbox")
 
     async def stop(self) -> None:
         """Finish the push in flight and stop; what is pending waits for the next start."""
@@ -78,15 +92,27 @@ class Outbox:
         """Push these rows now (right after their commit); failures are left to the background loop."""
         for effect_id in effect_ids:
             if effect_id is not None:
-                await self._attempt(effect_id)
+                try:
+                    await self._attempt(effect_id)
+                except sqlite3.OperationalError as exc:
+                    if not is_busy(exc):
+                        raise
+                    break  # not claimed while another process writes: the background loop sends it when free
         self._wake.set()
 
     async def _run(self) -> None:
         """Deliver due rows until stopped; a database error is logged and the loop tries again later."""
         while not self._stopping:
             try:
+                if not self._recovered:
+                    self._recover()
                 await self._deliver_due()
-            except sqlite3.Error as exc:  # a full or read-only disk: the rows wait, the worker goes on
+            except sqlite3.Error as exc:
+                if is_busy(exc):  # another process holds the write lock: try again as soon as it is free
+                    log.info("database busy (another process is writing): outbox delivered when it is free")
+                    await wait_while_busy(self.deps.db)
+                    continue
+                # a full or read-only disk: the rows wait, the worker goes on
                 log.error("outbox delivery stalled error=%s", type(exc).__name__)
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):  # a stop still ends the wait at once
@@ -120,8 +146,23 @@ class Outbox:
             self._due[effect.id] = time.monotonic() + min(BACKOFF_MAX, self.backoff_base * 2 ** (effect.attempts - 1))
         else:
             self._due.pop(effect.id, None)
-        outbox.finish(deps.db, effect.id, status, deps.clock.now(), error)
+        await self._record(effect.id, status, error)
         log.info("outbox effect %s effect_id=%s kind=%s attempt=%s", status, effect.id, effect.kind, effect.attempts)
+
+    async def _record(self, effect_id: int, status: str, error: str) -> None:
+        """Record how a push ended, waiting off the loop while another process holds the write lock.
+
+        It must be recorded: a row left 'sending' would be pushed again after the next restart.
+        """
+        while True:
+            await before_writing(self.deps.db)
+            try:
+                outbox.finish(self.deps.db, effect_id, status, self.deps.clock.now(), error)
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+            await wait_while_busy(self.deps.db)
 
     async def _push(self, effect: outbox.Effect) -> BaseException | None:
         """Run the kind's performer; the exception it raised, or None."""
