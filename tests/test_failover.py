@@ -177,6 +177,35 @@ async def test_no_network_at_start_is_retried_with_one_line_per_attempt_until_a_
     assert "lease taken" not in log, "a worker that cannot reach Telegram does not take the lease"
 
 
+async def _not_telegram(reader, writer):
+    """A captive portal or proxy in front of a network that is not up yet: 404 with an HTML page."""
+    await reader.readuntil(b"\r\n\r\n")
+    body = b"<html><body>Not Found</body></html>"
+    writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+                 b"Connection: close\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+    writer.close()
+
+
+async def test_a_404_that_is_not_from_telegram_is_retried_not_taken_for_a_refused_token(tmp_path):
+    """Found trying issue 15 with no network: a middlebox answering 404 without Telegram's JSON made
+    `wellbot run` say the token was refused and exit 2, which systemd does not restart."""
+    portal = await asyncio.start_server(_not_telegram, "127.0.0.1", 0)
+    port = portal.sockets[0].getsockname()[1]
+    env = worker_env(None, tmp_path / "wellbot.db", WELLBOT_API_URL=f"http://127.0.0.1:{port}/bot")
+    worker = await Worker("portal", env, tmp_path).start()
+    try:
+        await worker.wait_log("(attempt 2)", timeout=20)
+        assert worker.running(), "a network that is not up yet is not a configuration error"
+    finally:
+        code = await worker.stop()
+        portal.close()
+    assert code == 0
+    attempts = [line for line in worker.log().splitlines() if "cannot reach the Bot API" in line]
+    assert "NonTelegramAnswer" in attempts[0]
+    assert "refused the token" not in worker.log()
+
+
 async def test_a_token_telegram_refuses_is_a_configuration_error_exit_2(devserver, tmp_path):
     database = tmp_path / "wellbot.db"
     wrong = worker_env(devserver, database, TELEGRAM_BOT_TOKEN="999999:WRONG-token-the-server-does-not-know")

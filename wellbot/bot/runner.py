@@ -40,6 +40,7 @@ CONNECT_BACKOFF_BASE = 1.0  # seconds before the second attempt to reach the Bot
 CONNECT_BACKOFF_MAX = 60.0
 BOOTSTRAP_RETRIES = 3  # deleteWebhook/setWebhook at the start of polling; past it, connect again
 LEASE_BUSY_TIMEOUT = 2.0  # seconds the lease's own connection waits for a writer (it runs off the loop)
+NOT_TELEGRAM = "NonTelegramAnswer"  # a 401/404 without the Bot API's JSON (one token: the log filter hides spaces)
 CONFLICT_LOG_EVERY = 60.0  # seconds between two 409 lines while the conflict lasts
 
 BuildDeps = Callable[[Settings], Deps]
@@ -132,15 +133,16 @@ class Runner:
             attempt += 1
             try:
                 await application.initialize()
-            except InvalidToken:
-                raise ConfigError("TELEGRAM_BOT_TOKEN", "Telegram refused the token (revoked or mistyped); "
-                                                        "get the current one from @BotFather") from None
             except TelegramError as exc:
+                if isinstance(exc, InvalidToken) and not answered_by_something_else(exc):
+                    raise ConfigError("TELEGRAM_BOT_TOKEN", "Telegram refused the token (revoked or mistyped); "
+                                                            "get the current one from @BotFather") from None
                 wait = connect_delay(attempt)
                 if isinstance(exc, RetryAfter):
                     wait = max(wait, _seconds(exc.retry_after))
+                reason = NOT_TELEGRAM if isinstance(exc, InvalidToken) else type(exc).__name__
                 log.warning("cannot reach the Bot API at %s (attempt %s): %s; retrying in %.0fs",
-                            self.settings.api_url, attempt, type(exc).__name__, wait)
+                            self.settings.api_url, attempt, reason, wait)
                 await self._sleep(wait)
                 continue
             log.info("connected to the Bot API as @%s (attempt %s)", application.bot.username, attempt)
@@ -276,6 +278,21 @@ class Runner:
                 await application.post_stop(application)
         with contextlib.suppress(TelegramError, RuntimeError):
             await application.shutdown()
+
+
+def answered_by_something_else(error: TelegramError) -> bool:
+    """True if a 401/404 came without the Bot API's JSON body (a proxy, a captive portal, a wrong URL).
+
+    Telegram refuses a token with a JSON answer; a network that is not really up yet often answers
+    404 with an empty or HTML body, and that must be retried, not taken for a revoked token (exit 2,
+    which systemd does not restart).
+    """
+    cause = error.__cause__  # PTB's initialize re-raises the request's InvalidToken from it
+    while cause is not None:
+        if isinstance(cause, TelegramError) and not isinstance(cause, InvalidToken):
+            return True  # the body did not parse as the Bot API's JSON
+        cause = cause.__cause__
+    return False
 
 
 def _seconds(value: object) -> float:
