@@ -11,6 +11,7 @@ the takeover bounds asserted follow from that setting.
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 import time
 
@@ -26,6 +27,7 @@ from tests.workers import (
     worker_env,
 )
 from wellbot.core import lease
+from wellbot.core.db import open_database
 
 LEASE = 1.5  # seconds (WELLBOT_LEASE_SECONDS): a standby looks every LEASE / 3
 RATE = "40"  # messages per second (WELLBOT_SEND_RATE): a 200-recipient broadcast takes about 5 s
@@ -215,6 +217,27 @@ async def test_a_token_telegram_refuses_is_a_configuration_error_exit_2(devserve
     assert "TELEGRAM_BOT_TOKEN" in worker.log()
     assert "Traceback" not in worker.log()
     assert "WRONG-token" not in worker.log(), "the token is never printed"
+
+
+async def test_a_start_that_fails_after_taking_the_lease_hands_it_over_at_once(devserver, tmp_path, setup):
+    """Tried as an operator: a worker whose metrics port was taken took the lease, then exited 2 holding it,
+    so a standby waited out the whole lease."""
+    _, database = setup
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        worker = await Worker("port-taken", env(devserver, database, WELLBOT_LEASE_SECONDS="600",
+                                                WELLBOT_METRICS_ADDRESS=address), tmp_path).start()
+        code = await asyncio.wait_for(worker.process.wait(), 30)
+    assert code == 2
+    assert "lease taken" in worker.log()
+    assert "lease released" in worker.log()
+    db = open_database(database, migrate=False)
+    try:
+        assert lease.current(db) is None, "a standby may take over at its next look"
+    finally:
+        db.close()
 
 
 async def test_409_conflict_from_a_worker_on_another_database_is_reported_as_such(devserver, tmp_path):

@@ -108,18 +108,22 @@ class Runner:
             self._lease_db = open_lease_db(self.settings.database)
         application = self.build_app(deps)
         self.lost.clear()
+        served = False
         try:
             if not await self._connect(application):
                 return False
             if not await self._wait_for_lease():
                 return False
             await self._serve(application)
+            served = True
         finally:
             await self._shutdown(application)
             if application.post_shutdown:
                 await application.post_shutdown(application)  # checkpoints and closes the database
             else:
                 deps.db.close()
+            if not served:  # a start that failed holding the lease (a taken metrics port: exit 2) hands it over now
+                await self._release()
         if self.lost.is_set():
             return True
         await self._release()
