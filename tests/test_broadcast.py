@@ -185,6 +185,19 @@ async def test_a_small_broadcast_ends_on_its_own_progress_message(bot):
     assert copies(bot, 3011, "Parking is free") == 1
 
 
+async def test_a_progress_message_telegram_refuses_does_not_hold_the_broadcast_back(bot):
+    """The engine is woken after the progress message: if posting it fails (a 502), the broadcast still goes."""
+    subscribe(bot, [3021, 3022])
+    confirm = await compose(bot, "Flu shots on Friday")
+    staff = bot.staff()
+    bot.server.fail_next("sendMessage", status=502, description="Bad Gateway", chat_id=staff.id)
+    await staff.press(confirm, "Send now")
+    await until(lambda: campaign_status(bot, 1) == "done")
+    await bot.settle()
+    assert [copies(bot, u, "Flu shots") for u in (3021, 3022)] == [1, 1]
+    assert any("Broadcast #1 done" in m.text for m in staff.messages), "told by the finishing notice instead"
+
+
 async def test_topic_audience_preview_count_and_confirm_once(bot):
     subscribe(bot, [3001, 3002], topics=("tcm",))
     subscribe(bot, [3003], topics=("pain",))

@@ -271,7 +271,8 @@ async def test_bulk_sends_on_the_wire_are_counted_by_outcome(watched):
     for user_id in (3009, 3010):
         watched.server.user(user_id).blocked = True
     confirm = await compose(watched, "Open on Saturday")
-    watched.server.fail_next("sendMessage", status=502, description="Bad Gateway")
+    # A subscriber's push, not the staff's progress message (sent first since the engine waits for it).
+    watched.server.fail_next("sendMessage", status=502, description="Bad Gateway", chat_id=3001)
     await watched.staff().press(confirm, "Send now")
     await until(lambda: store.get_campaign(watched.db, 1)["status"] == "done")
     async with httpx.AsyncClient() as client:

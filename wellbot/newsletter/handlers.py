@@ -247,12 +247,14 @@ async def confirm(update: Update, context: WellbotContext, button: SendBroadcast
     count = store.count_recipients(deps.db, row["audience"])
     counts = {**dict.fromkeys(store.DELIVERY_STATUSES, 0), "pending": count, "total": count}
     rate = sender.config.rate if (sender := engine_of(deps)) is not None else 0.0
-    progress = await reply(update, context, "bc_progress", campaign_id=row["id"], status=Status.QUEUED.value,
-                           audience=broadcast.audience_label(deps.clinic, row["audience"]),
-                           **broadcast.progress_figures(counts, rate))
-    if progress is not None:
-        store.set_progress_message(deps.db, row["id"], progress.chat_id, progress.message_id)
-    actions.start_sending(deps)  # only now: the engine's reports must find the progress message
+    try:
+        progress = await reply(update, context, "bc_progress", campaign_id=row["id"], status=Status.QUEUED.value,
+                               audience=broadcast.audience_label(deps.clinic, row["audience"]),
+                               **broadcast.progress_figures(counts, rate))
+        if progress is not None:
+            store.set_progress_message(deps.db, row["id"], progress.chat_id, progress.message_id)
+    finally:
+        actions.start_sending(deps)  # only now (the reports must find the message), and even if it failed
 
 
 async def drop(update: Update, context: WellbotContext, button: DropBroadcast) -> None:

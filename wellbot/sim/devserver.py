@@ -340,6 +340,7 @@ class _Failure:
     description: str
     count: int
     retry_after: int | None
+    chat_id: int | None = None  # only calls to this chat (None: any)
 
 
 class SimChat:
@@ -708,11 +709,11 @@ class BotAPIServer:
 
     def fail_next(self, method: str, *, status: int = 500,
                   description: str = "Internal Server Error", count: int = 1,
-                  retry_after: int | None = None) -> None:
-        """Make the next `count` calls of `method` fail with this status and description."""
+                  retry_after: int | None = None, chat_id: int | None = None) -> None:
+        """Make the next `count` calls of `method` (to `chat_id`, if given) fail with this status and description."""
         if status == HTTPStatus.TOO_MANY_REQUESTS and retry_after is None:
             retry_after = self.retry_after  # PTB only raises RetryAfter when it is given
-        failure = _Failure(status, description, count, retry_after)
+        failure = _Failure(status, description, count, retry_after, chat_id)
         self._failures.setdefault(method.lower(), []).append(failure)
 
     def answer_late(self, method: str, seconds: float | None, *, chat_id: int | None = None, count: int = 1) -> None:
@@ -853,7 +854,7 @@ class BotAPIServer:
         raw, incoming.uploads = _parse_params(request)
         incoming.params = raw  # recorded even if coercion fails
         incoming.params = _coerce(raw)
-        self._inject_failure(incoming.method)
+        self._inject_failure(incoming.method, incoming.params.get("chat_id"))
         result = handler(incoming)
         if inspect.isawaitable(result):
             result = await result
@@ -867,15 +868,15 @@ class BotAPIServer:
                 break
         return result
 
-    def _inject_failure(self, method: str) -> None:
-        """Raise the next injected error for this method, if any."""
-        queue = self._failures.get(method.lower())
-        if not queue:
+    def _inject_failure(self, method: str, chat_id: object = None) -> None:
+        """Raise the next injected error for this method (and chat), if any."""
+        queue = self._failures.get(method.lower()) or []
+        failure = next((f for f in queue if f.chat_id is None or f.chat_id == chat_id), None)
+        if failure is None:
             return
-        failure = queue[0]
         failure.count -= 1
         if failure.count <= 0:
-            queue.pop(0)
+            queue.remove(failure)
         self.stats["injected"] += 1
         parameters = {"retry_after": failure.retry_after} if failure.retry_after else None
         raise ApiError(failure.status, failure.description, parameters)
