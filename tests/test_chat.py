@@ -217,3 +217,22 @@ async def test_chat_completes_a_booking(tmp_path):
         assert re.search(r"booked|confirmed", "\n".join(answer), re.IGNORECASE), "\n".join(transcript)
     finally:
         await session.stop()
+
+
+def test_chat_refuses_a_database_a_running_worker_holds(tmp_path):
+    """Found landing issue 15: `wellbot chat --database` on the database a worker serves would run a second
+    dispatcher, engine and outbox there, claiming real reminders and news and sending them to the stand-in."""
+    from wellbot.core import lease
+    from wellbot.core.db import open_database
+
+    database = tmp_path / "served.db"
+    db = open_database(database)
+    worker = lease.Worker.this_process()
+    lease.acquire(db, worker, 30)
+    base = Settings.from_env({})
+    with pytest.raises(ConfigError, match="holds the lease"):
+        chat_settings(base, user_id=7, as_staff=False, database=database, clinic=None)
+    lease.release(db, worker)  # the worker stopped: a chat on its database is fine again
+    db.close()
+    assert chat_settings(base, user_id=7, as_staff=False, database=database, clinic=None).database == database
+

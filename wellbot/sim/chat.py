@@ -16,17 +16,21 @@ import contextlib
 import html as html_lib
 import logging
 import re
+import sqlite3
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from sqlite_utils import Database
 from telegram.ext import Application
 
 from wellbot.bot.features import Feature
 from wellbot.bot.telegram_html import tokenize
 from wellbot.core.errors import ConfigError
+from wellbot.core.lease_view import read_lease
 from wellbot.core.settings import Settings
 from wellbot.sim.devserver import BotAPIServer, SentMessage, SimUser
 
@@ -132,9 +136,29 @@ def chat_settings(base: Settings, *, user_id: int, as_staff: bool, database: Pat
     """The settings for a chat session: fake token, local database, optional staff rights."""
     if clinic is not None and not clinic.is_file():
         raise ConfigError("--clinic", f"no clinic file at {clinic}")
+    refuse_a_served_database(database, time.time())
     staff = base.staff_ids | {user_id} if as_staff else base.staff_ids - {user_id}
     return replace(base, token=FAKE_TOKEN, database=database, staff_ids=frozenset(staff),
                    clinic_path=clinic or base.clinic_path)
+
+
+def refuse_a_served_database(database: Path, now: float) -> None:
+    """ConfigError if a running worker holds this database's lease (`now` in Unix seconds).
+
+    A chat session runs the reminder dispatcher, the delivery engine and the outbox like a worker, but
+    against the stand-in: on a database a worker serves, it would claim real reminders and deliveries
+    and "send" them where no patient sees them.
+    """
+    if not database.is_file():
+        return
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        held = read_lease(Database(connection), now)
+    finally:
+        connection.close()
+    if held.live:
+        raise ConfigError("--database", f"worker {held.holder} holds the lease on {database}: a chat would take "
+                                        "its reminders and news to the stand-in; chat on a copy (wellbot backup)")
 
 
 # --- the session ------------------------------------------------------------------------------------------------
