@@ -452,3 +452,45 @@ def test_the_crisis_line_is_in_the_readers_language(tmp_path):
     assert "marque 2 para español" in triage_settings(clinic.localized(SPANISH)).crisis_line
     overlay_path(clinic_file, SPANISH).write_text('[clinic]\ncrisis_line = "988 (en español, marque 2)"\n')
     assert triage_settings(load_clinic(clinic_file).localized(SPANISH)).crisis_line == "988 (en español, marque 2)"
+
+
+async def test_a_spanish_patient_answered_while_a_cli_holds_the_write_lock_is_answered_in_spanish(bot):
+    """Issue 15 put a known patient's last-seen write off while another process holds the write lock; issue 17
+    reads the patient's language from that same write. Merged, the language is read instead while the lock lasts."""
+    import sqlite3
+    import threading
+    import time
+
+    ana = bot.user(1709, "Ana", language_code="es")
+    await ana.send("/start")
+    await until(ana, with_button("menu:book"))
+    bot.db.execute("update patients set last_seen_at = '2026-01-01T00:00:00Z' where user_id = 1709")
+    taken = threading.Event()
+
+    def cli() -> None:
+        """An operator's CLI holding a write transaction for 1.5 s (another process)."""
+        connection = sqlite3.connect(str(bot.database), isolation_level=None)
+        connection.execute("begin immediate")
+        taken.set()
+        time.sleep(1.5)
+        connection.execute("commit")
+        connection.close()
+
+    holder = asyncio.ensure_future(asyncio.to_thread(cli))
+    while not taken.is_set():
+        await asyncio.sleep(0.005)
+    earlier = {m.message_id for m in ana.messages}
+    started = time.monotonic()
+    await ana.send("/help")
+    answer = await until(ana, lambda m: m.message_id not in earlier, timeout=5)
+    answered = time.monotonic() - started
+    await holder
+    await bot.settle()
+    assert "Lo que puedo hacer" in answer.text
+    assert answered < 1.0, "the reply did not wait for the lock"
+    for _ in range(250):  # the put-off last-seen write is done once the lock is free
+        seen = bot.db.execute("select last_seen_at from patients where user_id = 1709").fetchone()[0]
+        if seen != "2026-01-01T00:00:00Z":
+            break
+        await asyncio.sleep(0.02)
+    assert seen != "2026-01-01T00:00:00Z"
