@@ -31,6 +31,7 @@ from enum import Enum
 from functools import cache
 
 from wellbot.language.words import fold, repair_tokens, tokens
+from wellbot.triage import model
 
 MAX_WORDS = 120  # a pasted essay is read by its first words only
 NEGATION_WINDOW = 3  # words before a finding that can negate it ("no chest pain", "not really short of breath")
@@ -372,6 +373,12 @@ HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|af
                            r"|sudden|keep|keeps|at the moment|currently|started|starting|an hour|minutes?|hours?"
                            r"|getting worse|worse|worst|emergency|urgent)\b")
 SAFETY_NET = "symptom_now"  # the concept name of a net finding
+MODEL_CONCEPT = "sounds_urgent"  # the concept name of an emergency only the learned model recognised
+# The model's probability from which a message the rules did not recognise
+# is urgent, and below which the rules' urgent finding is only a mention
+# (both chosen by leave-one-set-out, benchmarks/triage_model.py).
+MODEL_URGENT = 0.7
+MODEL_CONFIRMS = 0.1
 
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
@@ -485,11 +492,8 @@ def _reports_symptom(text: str, clauses: list[str]) -> bool:
                for c in clauses)
 
 
-def assess(text: str) -> Finding:
-    """Read one message: urgent (with its concept), a mention, or nothing."""
-    clauses = prepare(text)
-    if not clauses:
-        return Finding(Level.NONE)
+def _rules(clauses: list[str], text: str) -> Finding:
+    """The concept rules alone: urgent (with its concept), a mention, or nothing."""
     whole = " ".join(clauses)
     resolved = RESOLVED.search(whole) is not None
     mention: str | None = None
@@ -505,3 +509,47 @@ def assess(text: str) -> Finding:
     if mention is None and _reports_symptom(text, clauses):
         mention = SAFETY_NET
     return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
+
+
+def _tags(clauses: list[str]) -> list[str]:
+    """What the rules' markers say about the whole message, as features for the model."""
+    whole = " ".join(clauses)
+    found = []
+    if RESOLVED.search(whole):
+        found.append("resolved")
+    if any(MENTION_MARKERS.search(clause) for clause in clauses):
+        found.append("marked")
+    return found
+
+
+def model_features(text: str) -> dict[str, float]:
+    """What the learned model sees of a message (also what benchmarks/triage_model.py trains on)."""
+    clauses = prepare(text)
+    return model.features(clauses, _tags(clauses))
+
+
+def combine(rules: Finding, probability: float, low: float = 0.0, high: float = 1.0) -> Finding:
+    """The rules' finding weighed with the model's probability.
+
+    The rules' urgent finding stands when the model finds it at least `low`
+    likely (else it becomes a mention: the normal answer and the safety
+    line). A message the rules did not find urgent becomes urgent when the
+    model is at least `high` sure, unless the rules recognised the emergency
+    and read it as past, hypothetical or negated.
+    """
+    if rules.level is Level.URGENT:
+        return rules if probability >= low else Finding(Level.MENTION, rules.concept)
+    if probability < high or (rules.level is Level.MENTION and rules.concept != SAFETY_NET):
+        return rules
+    return Finding(Level.URGENT, MODEL_CONCEPT)
+
+
+def assess(text: str, use_model: bool = True) -> Finding:
+    """Read one message: urgent (with its concept), a mention, or nothing."""
+    clauses = prepare(text)
+    if not clauses:
+        return Finding(Level.NONE)
+    finding = _rules(clauses, text)
+    if not use_model:
+        return finding
+    return combine(finding, model.probability(clauses, _tags(clauses)), MODEL_CONFIRMS, MODEL_URGENT)
