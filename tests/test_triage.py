@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from wellbot.language.words import closest, fold, is_english, repair_tokens
+from wellbot.triage import logic, model
 from wellbot.triage.logic import Level, assess, vocabulary
 
 HERE = Path(__file__).parent
@@ -116,3 +117,45 @@ def test_a_giant_token_is_not_repaired():
     assert repair_tokens(["x" * 4000], vocabulary()) == ["x" * 4000]
     assert assess("x" * 4000).level is Level.NONE
     assert assess("é" * 1000 + " i cant breathe").level is Level.URGENT
+
+
+# Wordings written for these tests (in no set): the rules alone miss them, the learned model catches them.
+MODEL_ONLY = [
+    "feels like an elephant sat on me and my left arm tingles",
+    "hubby went grey and slumped over at the table",
+]
+
+
+@pytest.mark.parametrize("text", MODEL_ONLY)
+def test_the_model_catches_emergencies_the_rules_miss(text):
+    assert assess(text, use_model=False).level is not Level.URGENT
+    assert assess(text).level is Level.URGENT
+
+
+def test_an_indirect_suicidal_message_only_the_model_catches_gets_the_crisis_line():
+    text = "nothing is worth it anymore and i have the tablets here"
+    assert assess(text, use_model=False).level is not Level.URGENT
+    assert assess(text).crisis
+
+
+def test_the_model_ships_inside_the_package():
+    """Nothing is downloaded or trained at run time: the weights are a file in wellbot/triage."""
+    assert model.MODEL_FILE.parent == Path(logic.__file__).parent
+    assert model.MODEL_FILE.stat().st_size > 0
+    assert 0.0 <= model.probability(["i cant breathe"]) <= 1.0
+
+
+def test_a_mention_the_rules_read_as_past_stays_a_mention_however_sure_the_model_is():
+    past = logic.Finding(Level.MENTION, "heart")
+    assert logic.combine(past, True, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT) is past
+
+
+def test_an_unrecognised_message_the_model_is_sure_of_is_urgent():
+    found = logic.combine(logic.Finding(Level.NONE), False, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT, "help")
+    assert found == logic.Finding(Level.URGENT, logic.MODEL_CONCEPT)
+
+
+def test_a_rules_finding_the_model_finds_unlikely_still_gets_the_safety_line():
+    """The model may overrule the urgent-only reply, never the emergency number: a mention keeps the safety line."""
+    found = logic.combine(logic.Finding(Level.URGENT, "heart"), False, 0.01, logic.MODEL_CONFIRMS, logic.MODEL_URGENT)
+    assert found == logic.Finding(Level.MENTION, "heart")

@@ -216,3 +216,21 @@ async def test_without_info_and_coordinates_the_bot_points_to_the_front_desk(qui
     info = await max_.wait_for("What would you like to know?")
     assert "🅿️ Parking" not in info.button_labels()
     assert "🕘 Opening hours" in info.button_labels()
+
+
+async def test_an_emergency_only_the_learned_model_recognises_gets_the_urgent_reply_at_the_name_step(bot):
+    """The concept rules miss this wording (tests/test_triage.py); the shipped model catches it inside a flow too."""
+    gil = bot.user(3011, "Gil")
+    staff = bot.staff()
+    await gil.send("/book")
+    await gil.press(await gil.wait_for("which service"), "Acupuncture")
+    await gil.press(await gil.wait_for("Choose a day"), "Thu 11 Jun")
+    await gil.press(await gil.wait_for("Choose a time"), "10:00")
+    await gil.wait_for("full name")
+    await gil.send("hubby went grey and slumped over at the table")
+    urgent = await gil.next_message()
+    assert urgent.text.startswith("Please get help now")
+    assert "911" in urgent.text
+    assert "name" not in bot.deps.flows.get(3011).data
+    alert = await staff.wait_for("Urgent reply sent")
+    assert "sounds urgent" in alert.text

@@ -378,6 +378,10 @@ MODEL_CONCEPT = "sounds_urgent"  # the concept name of an emergency only the lea
 # is urgent, and below which the rules' urgent finding is only a mention
 # (both chosen by leave-one-set-out, benchmarks/triage_model.py).
 MODEL_URGENT = 0.7
+# Words that make an emergency only the model recognised get the crisis line too.
+CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kill\w*|suicid\w*|end (?:it|this|things)"
+                          r"|myself|burden|pointless|hopeless|give up|goodbye|no point|worth|tablets|pills|overdos\w*"
+                          r"|cut\w*|harm\w*|anymore|any more)\b")
 MODEL_CONFIRMS = 0.1
 
 # "...but I'm fine now" anywhere makes the whole message a past mention.
@@ -492,23 +496,30 @@ def _reports_symptom(text: str, clauses: list[str]) -> bool:
                for c in clauses)
 
 
-def _rules(clauses: list[str], text: str) -> Finding:
-    """The concept rules alone: urgent (with its concept), a mention, or nothing."""
+def rules_reading(text: str) -> tuple[Finding, bool]:
+    """The concept rules alone, and whether they found an emergency but read it as past, hypothetical or over."""
+    clauses = prepare(text)
+    return _rules(clauses, text) if clauses else (Finding(Level.NONE), False)
+
+
+def _rules(clauses: list[str], text: str) -> tuple[Finding, bool]:
+    """The concept rules alone: urgent (with its concept), a mention, or nothing; and whether a finding was marked."""
     whole = " ".join(clauses)
     resolved = RESOLVED.search(whole) is not None
     mention: str | None = None
+    marked = False
     for key, patterns, pairs, together, topic in _compiled():
         findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
         for clause in clauses:
             for span in _in_clause(findings, together, clause):
                 if not resolved and not _marked(clause, span):
-                    return Finding(Level.URGENT, key)
-                mention = mention or key
+                    return Finding(Level.URGENT, key), False
+                mention, marked = mention or key, True
         if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
             mention = key
     if mention is None and _reports_symptom(text, clauses):
         mention = SAFETY_NET
-    return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
+    return (Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)), marked
 
 
 def _tags(clauses: list[str]) -> list[str]:
@@ -528,20 +539,21 @@ def model_features(text: str) -> dict[str, float]:
     return model.features(clauses, _tags(clauses))
 
 
-def combine(rules: Finding, probability: float, low: float = 0.0, high: float = 1.0) -> Finding:
+def combine(rules: Finding, marked: bool, probability: float, low: float, high: float, text: str = "") -> Finding:
     """The rules' finding weighed with the model's probability.
 
     The rules' urgent finding stands when the model finds it at least `low`
     likely (else it becomes a mention: the normal answer and the safety
     line). A message the rules did not find urgent becomes urgent when the
     model is at least `high` sure, unless the rules recognised the emergency
-    and read it as past, hypothetical or negated.
+    and read it as past, hypothetical or over (`marked`).
     """
     if rules.level is Level.URGENT:
         return rules if probability >= low else Finding(Level.MENTION, rules.concept)
-    if probability < high or (rules.level is Level.MENTION and rules.concept != SAFETY_NET):
+    if probability < high or marked:
         return rules
-    return Finding(Level.URGENT, MODEL_CONCEPT)
+    # Safety first: a crisis line too much costs little, one missing costs a lot.
+    return Finding(Level.URGENT, "suicidal" if CRISIS_WORDS.search(fold(text)) else MODEL_CONCEPT)
 
 
 def assess(text: str, use_model: bool = True) -> Finding:
@@ -549,7 +561,7 @@ def assess(text: str, use_model: bool = True) -> Finding:
     clauses = prepare(text)
     if not clauses:
         return Finding(Level.NONE)
-    finding = _rules(clauses, text)
+    finding, marked = _rules(clauses, text)
     if not use_model:
         return finding
-    return combine(finding, model.probability(clauses, _tags(clauses)), MODEL_CONFIRMS, MODEL_URGENT)
+    return combine(finding, marked, model.probability(clauses, _tags(clauses)), MODEL_CONFIRMS, MODEL_URGENT, text)
