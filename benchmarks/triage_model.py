@@ -144,7 +144,7 @@ def rules(text: str) -> tuple[logic.Finding, bool]:
 
 
 def leave_one_out(kind: str, chars: bool, augmented: bool, probabilities: dict | None = None) -> dict:
-    """Per threshold, pooled counts for model alone and rules + model, each set measured by a model trained without it."""
+    """Per threshold, pooled counts (model alone; rules + model), each set measured by a model trained without it."""
     sets = {name: load_set(t, f) for name, t, f in SETS}
     intents = [(m["text"], 0) for m in tomllib.loads(INTENTS.read_text(encoding="utf-8"))["messages"]]
     pooled: dict[str, dict[float, list[int]]] = {}
@@ -197,7 +197,8 @@ import json, sys, tomllib
 sys.path.insert(0, sys.argv[1])
 from wellbot.triage.logic import assess
 data = tomllib.loads(open(sys.argv[2], encoding="utf-8").read())
-texts = {"emergencies": [c["text"] for c in data["emergencies"]], "near_misses": [c["text"] for c in data["near_misses"]],
+texts = {"emergencies": [c["text"] for c in data["emergencies"]],
+         "near_misses": [c["text"] for c in data["near_misses"]],
          "harmless": [c["q"] for c in data["questions"]] + list(data["off_topic"])}
 print(json.dumps({part: [[assess(t).level.value, assess(t).concept] for t in ts] for part, ts in texts.items()}))
 """

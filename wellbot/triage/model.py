@@ -11,6 +11,7 @@ this file: nothing is downloaded or trained at run time.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -34,7 +35,7 @@ def features(clauses: Iterable[str], tags: Iterable[str] = ()) -> dict[str, floa
             for size in CHAR_SIZES:
                 for start in range(len(edged) - size + 1):
                     found["c:" + edged[start:start + size]] = CHAR_WEIGHT
-        for first, second in zip(words, words[1:], strict=False):
+        for first, second in itertools.pairwise(words):
             found[f"b:{first} {second}"] = 1.0
     for tag in tags:
         found["t:" + tag] = 1.0
