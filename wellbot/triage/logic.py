@@ -20,6 +20,14 @@ A message is read in three steps:
 
 Someone else's emergency happening now ("my dad collapsed and wont wake
 up") is urgent too: the patient needs the emergency number.
+
+4. A small learned model (wellbot.triage.model, trained on every known set)
+   weighs in: a message the rules did not find urgent is urgent when the
+   model is at least MODEL_URGENT sure, unless the rules found the emergency
+   and read it as a mention; a rules' urgent finding the model finds less
+   than MODEL_CONFIRMS likely becomes a mention (normal answer plus the
+   safety line, which still gives the emergency number). Leave-one-set-out
+   figures are in benchmarks/README.md.
 """
 
 from __future__ import annotations
