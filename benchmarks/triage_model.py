@@ -48,6 +48,7 @@ PRUNE = 1e-3  # weights smaller than this are left out of the shipped file
 SEED = 14
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9)  # each is measured as the model's "urgent" line
 LOW = logic.MODEL_CONFIRMS
+LOWS = (0.0, 0.1, 0.2, 0.3, 0.5)  # the rules' urgent finding stands from this probability (measured: sets 5-9)
 
 Example = tuple[str, int]  # (text, 1 for an emergency happening now)
 
@@ -84,9 +85,19 @@ def typo(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+# How patients wrap a message. Given to emergencies and harmless messages
+# alike, so that the wrapping itself says nothing ("hi, can you help me? i
+# can not breathe" is still an emergency).
+WRAPPERS = (
+    "hi, {}", "hello {}", "sorry to bother you but {}", "can you help me? {}", "{} what should i do?",
+    "{} please help", "good morning, {}", "{} is that normal?", "quick question, {}", "{}, can someone call me",
+)
+
+
 def augment(train: list[Example], rng: random.Random) -> list[Example]:
-    """The examples plus a typo'd copy of each."""
-    return train + [(typo(t, rng), y) for t, y in train]
+    """The examples plus a typo'd copy and a politely wrapped copy of each."""
+    return (train + [(typo(t, rng), y) for t, y in train]
+            + [(rng.choice(WRAPPERS).format(t), y) for t, y in train])
 
 
 def featurize(text: str, chars: bool = True) -> dict[str, float]:
@@ -227,21 +238,28 @@ def historical(probabilities: dict) -> None:
                                              str(HELDOUT / f"round{n}_heldout.toml")],
                                             check=True, capture_output=True, text=True).stdout)
         probs = probabilities[f"held-out {n}"]
-        for t in THRESHOLDS:
-            for part in ("emergencies", "near_misses", "harmless"):
-                findings = [logic.Finding(logic.Level(level), concept) for level, concept in old[part]]
-                row = pooled.setdefault(f"{part} {t}", [0, 0, 0, 0])
-                row[0] += sum(f.level is logic.Level.URGENT for f in findings)
-                row[1] += sum(p >= t for p in probs[part])
-                row[2] += sum(logic.combine(f, _read_as_mention(f), p, LOW, t).level is logic.Level.URGENT
-                              for f, p in zip(findings, probs[part], strict=True))
-                row[3] += len(findings)
+        for low in LOWS:
+            for t in THRESHOLDS:
+                for part in ("emergencies", "near_misses", "harmless"):
+                    findings = [logic.Finding(logic.Level(level), concept) for level, concept in old[part]]
+                    row = pooled.setdefault(f"{part} {low} {t}", [0, 0, 0, 0])
+                    row[0] += sum(f.level is logic.Level.URGENT for f in findings)
+                    row[1] += sum(p >= t for p in probs[part])
+                    row[2] += sum(logic.combine(f, _read_as_mention(f), p, low, t).level is logic.Level.URGENT
+                                  for f, p in zip(findings, probs[part], strict=True))
+                    row[3] += len(findings)
     print("\nsets 5-9 as they first met the code (rules of the commit that added each set; model trained without it)")
+    e, n, h = (pooled[f"{part} {LOWS[0]} {THRESHOLDS[0]}"] for part in ("emergencies", "near_misses", "harmless"))
+    print(f"  rules alone: urgent {e[0]}/{e[3]}, false urgent {n[0]}/{n[3]}, harmless urgent {h[0]}/{h[3]}")
     for t in THRESHOLDS:
-        e, n, h = (pooled[f"{part} {t}"] for part in ("emergencies", "near_misses", "harmless"))
-        print(f"  threshold {t}: urgent rules {e[0]}/{e[3]}, model {e[1]}, rules+model {e[2]} ({e[2] / e[3]:.1%}); "
-              f"false urgent rules {n[0]}/{n[3]}, model {n[1]}, rules+model {n[2]} ({n[2] / n[3]:.1%}); "
-              f"harmless urgent rules {h[0]}/{h[3]}, model {h[1]}, rules+model {h[2]}")
+        e, n, h = (pooled[f"{part} {LOWS[0]} {t}"] for part in ("emergencies", "near_misses", "harmless"))
+        print(f"  model alone at {t}: urgent {e[1]}/{e[3]} ({e[1] / e[3]:.1%}), false urgent {n[1]}/{n[3]} "
+              f"({n[1] / n[3]:.1%}), harmless urgent {h[1]}/{h[3]}")
+    for low in LOWS:
+        for t in THRESHOLDS:
+            e, n, h = (pooled[f"{part} {low} {t}"] for part in ("emergencies", "near_misses", "harmless"))
+            print(f"  rules + model, confirms {low}, urgent {t}: urgent {e[2]}/{e[3]} ({e[2] / e[3]:.1%}), "
+                  f"false urgent {n[2]}/{n[3]} ({n[2] / n[3]:.1%}), harmless urgent {h[2]}/{h[3]}")
 
 
 def rules_alone() -> None:

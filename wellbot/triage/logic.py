@@ -385,12 +385,12 @@ MODEL_CONCEPT = "sounds_urgent"  # the concept name of an emergency only the lea
 # The model's probability from which a message the rules did not recognise
 # is urgent, and below which the rules' urgent finding is only a mention
 # (both chosen by leave-one-set-out, benchmarks/triage_model.py).
-MODEL_URGENT = 0.7
+MODEL_URGENT = 0.8
 # Words that make an emergency only the model recognised get the crisis line too.
 CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kill\w*|suicid\w*|end (?:it|this|things)"
                           r"|myself|burden|pointless|hopeless|give up|goodbye|no point|worth|tablets|pills|overdos\w*"
                           r"|cut\w*|harm\w*|anymore|any more)\b")
-MODEL_CONFIRMS = 0.1
+MODEL_CONFIRMS = 0.5
 
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
