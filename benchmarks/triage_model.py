@@ -242,12 +242,14 @@ def historical(probabilities: dict) -> None:
             for t in THRESHOLDS:
                 for part in ("emergencies", "near_misses", "harmless"):
                     findings = [logic.Finding(logic.Level(level), concept) for level, concept in old[part]]
-                    row = pooled.setdefault(f"{part} {low} {t}", [0, 0, 0, 0])
+                    row = pooled.setdefault(f"{part} {low} {t}", [0, 0, 0, 0, 0])
+                    levels = [logic.combine(f, _read_as_mention(f), p, low, t).level
+                              for f, p in zip(findings, probs[part], strict=True)]
                     row[0] += sum(f.level is logic.Level.URGENT for f in findings)
                     row[1] += sum(p >= t for p in probs[part])
-                    row[2] += sum(logic.combine(f, _read_as_mention(f), p, low, t).level is logic.Level.URGENT
-                                  for f, p in zip(findings, probs[part], strict=True))
+                    row[2] += sum(level is logic.Level.URGENT for level in levels)
                     row[3] += len(findings)
+                    row[4] += sum(level is logic.Level.NONE for level in levels)
     print("\nsets 5-9 as they first met the code (rules of the commit that added each set; model trained without it)")
     e, n, h = (pooled[f"{part} {LOWS[0]} {THRESHOLDS[0]}"] for part in ("emergencies", "near_misses", "harmless"))
     print(f"  rules alone: urgent {e[0]}/{e[3]}, false urgent {n[0]}/{n[3]}, harmless urgent {h[0]}/{h[3]}")
@@ -259,7 +261,8 @@ def historical(probabilities: dict) -> None:
         for t in THRESHOLDS:
             e, n, h = (pooled[f"{part} {low} {t}"] for part in ("emergencies", "near_misses", "harmless"))
             print(f"  rules + model, confirms {low}, urgent {t}: urgent {e[2]}/{e[3]} ({e[2] / e[3]:.1%}), "
-                  f"false urgent {n[2]}/{n[3]} ({n[2] / n[3]:.1%}), harmless urgent {h[2]}/{h[3]}")
+                  f"false urgent {n[2]}/{n[3]} ({n[2] / n[3]:.1%}), harmless urgent {h[2]}/{h[3]}; "
+                  f"emergencies with neither the urgent reply nor the safety line {e[4]}")
 
 
 def rules_alone() -> None:
