@@ -183,8 +183,9 @@ def leave_one_out(kind: str, chars: bool, augmented: bool, probabilities: dict |
             counts = []
             for use_rules in (False, True):
                 for part in ("emergencies", "near_misses", "harmless"):
-                    counts.append(sum(logic.combine(*f, p, LOW, t).level is logic.Level.URGENT if use_rules else p >= t
-                                      for _text, p, f in scored[part]))
+                    counts.append(sum(
+                        logic.combine(*f, p, LOW, t, text).level is logic.Level.URGENT if use_rules else p >= t
+                        for text, p, f in scored[part]))
             counts += [len(left_out["emergencies"]), len(left_out["near_misses"]), len(left_out["harmless"])]
             row = pooled.setdefault(kind, {}).setdefault(t, [0] * len(counts))
             for i, c in enumerate(counts):
@@ -238,13 +239,14 @@ def historical(probabilities: dict) -> None:
                                              str(HELDOUT / f"round{n}_heldout.toml")],
                                             check=True, capture_output=True, text=True).stdout)
         probs = probabilities[f"held-out {n}"]
+        texts = load_set(HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml")
         for low in LOWS:
             for t in THRESHOLDS:
                 for part in ("emergencies", "near_misses", "harmless"):
                     findings = [logic.Finding(logic.Level(level), concept) for level, concept in old[part]]
                     row = pooled.setdefault(f"{part} {low} {t}", [0, 0, 0, 0, 0])
-                    levels = [logic.combine(f, _read_as_mention(f), p, low, t).level
-                              for f, p in zip(findings, probs[part], strict=True)]
+                    levels = [logic.combine(f, _read_as_mention(f), p, low, t, text).level
+                              for f, p, text in zip(findings, probs[part], texts[part], strict=True)]
                     row[0] += sum(f.level is logic.Level.URGENT for f in findings)
                     row[1] += sum(p >= t for p in probs[part])
                     row[2] += sum(level is logic.Level.URGENT for level in levels)

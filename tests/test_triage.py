@@ -147,15 +147,27 @@ def test_the_model_ships_inside_the_package():
 
 def test_a_mention_the_rules_read_as_past_stays_a_mention_however_sure_the_model_is():
     past = logic.Finding(Level.MENTION, "heart")
-    assert logic.combine(past, True, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT) is past
+    text = "my dad had a heart attack in 2019"
+    assert logic.combine(past, True, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT, text) is past
 
 
 def test_an_unrecognised_message_the_model_is_sure_of_is_urgent():
-    found = logic.combine(logic.Finding(Level.NONE), False, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT, "help")
+    text = "hubby went grey at the table"
+    found = logic.combine(logic.Finding(Level.NONE), False, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT, text)
     assert found == logic.Finding(Level.URGENT, logic.MODEL_CONCEPT)
 
 
 def test_a_rules_finding_the_model_finds_unlikely_still_gets_the_safety_line():
     """The model may overrule the urgent-only reply, never the emergency number: a mention keeps the safety line."""
-    found = logic.combine(logic.Finding(Level.URGENT, "heart"), False, 0.01, logic.MODEL_CONFIRMS, logic.MODEL_URGENT)
+    text = "my chest feels tight after the stairs"
+    found = logic.combine(logic.Finding(Level.URGENT, "heart"), False, 0.01, logic.MODEL_CONFIRMS, logic.MODEL_URGENT,
+                          text)
     assert found == logic.Finding(Level.MENTION, "heart")
+
+
+@pytest.mark.parametrize("text", ["Ivy Black", "Thursday", "Mary Ann Black"])
+def test_found_when_tried_a_name_or_a_word_is_never_urgent_by_the_model_alone(text):
+    """Found when tried: "Ivy Black", typed at the booking's name step, got the urgent reply (the model scored 0.87)."""
+    assert assess(text).level is not Level.URGENT
+    assert logic.combine(logic.Finding(Level.NONE), False, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT,
+                         text) == logic.Finding(Level.NONE)

@@ -388,6 +388,9 @@ MODEL_CONCEPT = "sounds_urgent"  # the concept name of an emergency only the lea
 # about 90% of emergencies urgent with 1% false urgent there.
 MODEL_URGENT = 0.8
 MODEL_CONFIRMS = 0.5
+# Fewer words say too little for the model: a name at the booking's name
+# step ("Ivy Black" scored 0.87) or "Thursday" must never be urgent.
+MODEL_MIN_WORDS = 4
 # Words that make an emergency only the model recognised get the crisis line too.
 CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kill\w*|suicid\w*|end (?:it|this|things)"
                           r"|myself|burden|pointless|hopeless|give up|goodbye|no point|worth|tablets|pills|overdos\w*"
@@ -548,15 +551,18 @@ def model_features(text: str) -> dict[str, float]:
     return model.features(clauses, _tags(clauses))
 
 
-def combine(rules: Finding, marked: bool, probability: float, low: float, high: float, text: str = "") -> Finding:
+def combine(rules: Finding, marked: bool, probability: float, low: float, high: float, text: str) -> Finding:
     """The rules' finding weighed with the model's probability.
 
     The rules' urgent finding stands when the model finds it at least `low`
     likely (else it becomes a mention: the normal answer and the safety
     line). A message the rules did not find urgent becomes urgent when the
     model is at least `high` sure, unless the rules recognised the emergency
-    and read it as past, hypothetical or over (`marked`).
+    and read it as past, hypothetical or over (`marked`). A message of
+    fewer than MODEL_MIN_WORDS words is the rules' alone.
     """
+    if len(tokens(fold(text))) < MODEL_MIN_WORDS:
+        return rules
     if rules.level is Level.URGENT:
         return rules if probability >= low else Finding(Level.MENTION, rules.concept)
     if probability < high or marked:
