@@ -2,11 +2,13 @@
 
 import asyncio
 import gc
+import logging
 import os
 import signal
 import sys
 
-from tests.harness import TOKEN
+from tests.conftest import DEFAULT_START
+from tests.harness import TOKEN, Harness
 from wellbot.app import settle_heap
 
 STOP_LIMIT_SECONDS = 10
@@ -144,3 +146,36 @@ def test_loop_lag_setting_is_validated():
     for bad in ("fast", "0", "-5"):
         with pytest.raises(ConfigError, match="WELLBOT_LOOP_LAG_WARN_MS"):
             lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": bad})
+
+
+async def test_a_job_falling_due_while_the_worker_stops_is_not_cancelled_with_a_traceback(devserver, tmp_path, caplog):
+    """Found in a full-suite run of test_failover.py: a worker's log held a CancelledError traceback on a clean stop.
+
+    PTB's JobQueue.stop waits for the jobs running when it starts, but APScheduler keeps starting jobs that
+    fall due meanwhile (the reminder dispatcher re-arms itself and wakes the scheduler), then cancels those at
+    shutdown and logs each as an error with its traceback.
+    """
+    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START)
+    await harness.start()
+    started = asyncio.Event()
+    late_ran = []
+
+    async def running(context):
+        """A job still running when the stop begins: the stop waits for it."""
+        started.set()
+        await asyncio.sleep(0.3)
+
+    async def late(context):
+        """A job that falls due while the stop waits for the first."""
+        late_ran.append(True)
+        await asyncio.sleep(1.0)
+
+    jobs = harness.app.job_queue
+    jobs.run_once(running, 0)
+    jobs.run_once(late, 0.1)
+    await started.wait()
+    with caplog.at_level(logging.INFO):
+        await harness.stop()
+    logged = [r for r in caplog.records if r.exc_info and isinstance(r.exc_info[1], asyncio.CancelledError)]
+    assert logged == [], [r.getMessage() for r in logged]
+    assert late_ran == [], "nothing new starts once the worker is stopping"

@@ -162,6 +162,18 @@ class WellbotApplication(Application):
             updater = webhook.WebhookUpdater(bot, update_queue, on_skipped)
         super().__init__(bot=bot, update_queue=update_queue, updater=updater, **kwargs)
 
+    async def stop(self) -> None:
+        """Stop starting jobs first, then let PTB wait for the running ones and shut the scheduler down.
+
+        PTB's JobQueue.stop waits only for the jobs running when it begins; APScheduler meanwhile starts any
+        job that falls due (the reminder dispatcher re-arms itself and wakes it), and its shutdown cancels
+        those and logs each with a CancelledError traceback. Paused, it starts nothing new.
+        """
+        scheduler = self.job_queue.scheduler if self.job_queue is not None else None
+        if scheduler is not None and scheduler.running:
+            scheduler.pause()
+        await super().stop()
+
 
 def build_application(deps: Deps, *, base_url: str | None = None, token: str | None = None,
                       rate_limiter: bool = True) -> Application:
