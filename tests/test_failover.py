@@ -73,6 +73,8 @@ async def test_a_second_worker_started_mid_broadcast_stands_by_and_nobody_gets_i
     try:
         await sent_count(devserver, ids, 40)
         second = await Worker("second", env(devserver, database), tmp_path).start()
+        # Under load its start-up (imports) can outlast the broadcast; stopped before it looked, it logged nothing.
+        await second.wait_log("standby:", timeout=60)
         await wait_campaign(database, campaign)
         await asyncio.sleep(1.0)  # time for a second sender, if there were one, to show itself
     finally:
