@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 HELDOUT = tomllib.loads((HERE / "heldout" / "triage_heldout.toml").read_text(encoding="utf-8"))
 TUNING = tomllib.loads((HERE / "triage_tuning.toml").read_text(encoding="utf-8"))
 ROUNDS = {f"heldout{n}": tomllib.loads((HERE / "heldout" / f"round{n}_heldout.toml").read_text(encoding="utf-8"))
-          for n in range(2, 10)}
+          for n in range(2, 11)}
 SETS = {"heldout": HELDOUT, "tuning": TUNING, **ROUNDS}
 MAX_FALSE_URGENT = 0.02  # issue 14: at most 2% of harmless messages get the urgent-only reply
 
@@ -171,3 +171,45 @@ def test_found_when_tried_a_name_or_a_word_is_never_urgent_by_the_model_alone(te
     assert assess(text).level is not Level.URGENT
     assert logic.combine(logic.Finding(Level.NONE), False, 0.99, logic.MODEL_CONFIRMS, logic.MODEL_URGENT,
                          text) == logic.Finding(Level.NONE)
+
+
+# Set 10's misses, as general rules (wordings in no set).
+@pytest.mark.parametrize("text", [
+    "i have made my decision. this is my last night, nothing helps",
+    "i wont be around by the morning, i have given up",
+    "im done, i cant do this any more",
+    "saying my goodbyes now, whats the point",
+])
+def test_suicidal_intent_said_as_a_decision_plan_or_time_gets_the_crisis_line(text):
+    assert assess(text, use_model=False).crisis
+    assert assess(text).crisis
+
+
+@pytest.mark.parametrize("text", [
+    "i'm done with this pain, can i book",
+    "last night the pain was bad",
+    "i wont be here tomorrow, please move my appointment",
+    "ive decided to try cupping since nothing works",
+    "today is the last day of my holiday, are you open monday",
+])
+def test_a_decision_or_a_time_without_hopelessness_is_a_normal_question(text):
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "i blacked out in the hall just now",
+    "came to on the bathroom floor, not sure how long i was out",
+    "i think i lost consciousness for a bit, still feel awful",
+])
+def test_losing_consciousness_now_is_urgent(text):
+    assert assess(text, use_model=False).level is Level.URGENT
+    assert assess(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "my frozen shoulder is driving me nuts",
+    "my shoulder feels frozen again, can you help",
+    "the waiting list is driving me up the wall",
+])
+def test_figures_of_speech_are_not_emergencies(text):
+    assert assess(text).level is Level.NONE

@@ -20,9 +20,9 @@ HERE = Path(__file__).parent
 TUNING = tomllib.loads((HERE / "triage_tuning_es.toml").read_text(encoding="utf-8"))
 DEV = tomllib.loads((HERE / "triage_dev_es.toml").read_text(encoding="utf-8"))
 # The English sets already measured, to show the Spanish reading changes nothing there. Named one by one:
-# the blind sets (English round 10, Spanish round 1) are read by the lead only.
+# the blind set (Spanish round 1) is read by the lead only; English round 10 is known since its blind run.
 ENGLISH_SETS = [HERE / "triage_tuning.toml", HERE / "heldout" / "triage_heldout.toml",
-                *(HERE / "heldout" / f"round{n}_heldout.toml" for n in range(2, 10))]
+                *(HERE / "heldout" / f"round{n}_heldout.toml" for n in range(2, 11))]
 MAX_FALSE_URGENT = 0.02  # issue 14's goal, the same for Spanish
 
 

@@ -20,7 +20,7 @@ from wellbot.faq.content import load_content
 HERE = Path(__file__).parent
 FAQ = tomllib.loads((HERE / "heldout" / "faq_heldout.toml").read_text(encoding="utf-8"))
 ROUNDS = [tomllib.loads((HERE / "heldout" / f"round{n}_heldout.toml").read_text(encoding="utf-8"))
-          for n in range(2, 10)]
+          for n in range(2, 11)]
 ALL_QUESTIONS = FAQ["questions"] + [q for r in ROUNDS for q in r["questions"]]
 ALL_OFF_TOPIC = FAQ["off_topic"] + [q for r in ROUNDS for q in r["off_topic"]]
 INTENTS = tomllib.loads((HERE / "heldout" / "intents_heldout.toml").read_text(encoding="utf-8"))

@@ -26,7 +26,8 @@ up") is urgent too: the patient needs the emergency number.
    model is at least MODEL_URGENT sure, unless the rules found the emergency
    and read it as a mention; a rules' urgent finding the model finds less
    than MODEL_CONFIRMS likely becomes a mention (normal answer plus the
-   safety line, which still gives the emergency number). Leave-one-set-out
+   safety line, which still gives the emergency number), except suicidal thoughts
+   and self-harm, which stand. Leave-one-set-out
    figures are in benchmarks/README.md.
 """
 
@@ -146,6 +147,25 @@ C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive
                   r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out"
                   r"|(?:wont|isnt|not|cant) answer\w*|on the floor and|not moving)\b")
 THIRD_SELF = r"himself|herself|themselves|themself"
+# Suicidal intent is often said as a decision, a plan or a time, without the
+# word: "ive decided tonight is the last night", "i wont be here tomorrow".
+# Each such finding counts only with hopelessness (or a stated decision)
+# somewhere in the message, so "i wont be here tomorrow, can i move my
+# appointment" and "im done with this pain, can i book" stay normal.
+FINAL_TIME = (r"\b(?:tonight|today|this|tomorrow) (?:is|will be) (?:the|my) (?:last|final) (?:night|day|time)\b"
+              r"|\b(?:tonight|today|this) is (?:the (?:night|day|end)|it|goodbye)\b"
+              r"|\b(?:wont|will not|not going to|dont plan to) be (?:here|around|alive)(?: \S+){0,1}"
+              r" (?:tomorrow|much longer|for long|anymore|any more|by (?:the )?morning|next week)\b"
+              r"|\b(?:my|the) last (?:night|day) (?:alive|on earth|here)\b|\bgoodbye (?:everyone|everybody|world|all)\b"
+              r"|\bsaying (?:my )?goodbyes\b")
+DONE = (r"\b(?:im|i am) (?:just |so |completely |totally |really )?done\b"
+        r"(?! with (?!(?:life|living|everything|it all|all of it|this life|this world)\b))")
+DECISION = r"\b(?:ive|i have|i|im|i am) (?:decided|made (?:up )?my (?:mind|decision)|made a decision|ready to go)\b"
+HOPELESS = (r"\b(?:whats the point|what is the point|no point|pointless|hopeless|no hope|give up|given up|giving up"
+            r"|cant (?:take|do|cope with|handle) (?:this|it)(?: \S+){0,2} any ?more|cant go on|nothing left"
+            r"|nothing to live for|no way out|(?:tired|sick) of (?:living|life|everything|fighting|it all|being alive)"
+            r"|no future|had enough|nothing works|nothing helps|nothing ever works|burden|goodbye|cant keep going"
+            r"|for good)\b")
 
 
 @dataclass(frozen=True)
@@ -207,7 +227,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bif i (?:was|were) gone\b", r"\bjump\w* (?:off|from|in front of)\b", r"\bhang(?:ing)? myself\b",
         r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b",
         r"\blife is(?:nt| not) worth\b",
-    ), topic=r"\bsuicid\w*"),
+        r"\bgiv\w* away (?:all )?(?:of )?(?:my )?(?:things|stuff|belongings|possessions)\b",
+        r"\bwrit\w* (?:\S+ )?(?:goodbye|farewell|final|last) (?:letters?|notes?)\b",
+    ), pairs=((FINAL_TIME, rf"{HOPELESS}|{DECISION}"), (DONE, HOPELESS)), topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
         r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn|hitting|hit|punching|punch"
         rf"|scratching|scratch|biting|bite|starving|starve) (?:{SELF})\b", r"\b(?:been |started |keep |am |im )?cutting"
@@ -215,6 +237,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bpunch\w* (?:the )?walls?\b", r"\b(?:cut|cutting|burn\w*) my (?:arms?|legs?|wrists?|thighs?|skin)\b",
         r"\b(?:scratch\w*|cut\w*|pick\w*|hit\w*|punch\w*) (?:my|at my) (?:arms?|legs?|wrists?|skin|thighs?)"
         r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
+        r"\b(?:hit\w*|bang\w*|punch\w*|cut\w*|burn\w*|scratch\w*|slam\w*) (?:my|myself)(?: \S+){0,6} on purpose\b",
+        r"\b(?:hit\w*|bang\w*|slam\w*) my head (?:against|on|into) (?:the |a )?(?:wall|floor|door)s?\b",
     ), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
         near(r"chest(?! muscle| wall)", CHEST_FEELING, 5),
@@ -306,7 +330,9 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("fainting", patterns=(
         r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
         r"\bunconscious\b", r"\bunresponsive\b", C_UNRESPONSIVE, r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b",
-        r"\blost consciousness\b",
+        r"\b(?:lost|losing|lose) consciousness\b", r"\bknocked (?:my ?self |him ?self |her ?self )?out\b",
+        r"\b(?:came|come|coming|woke|waking|wake) (?:to|up|round|around) (?:on|in|lying on) (?:the|my|a) (?:floor|ground"
+        r"|bathroom|kitchen|pavement|stairs)\b",
     ), topic=r"\bfaint\w*|\bpass\w* out\b"),
 )
 
@@ -401,6 +427,15 @@ RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:
                       r"|good)"
                       r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay"
                       r"|all good) now\b")
+# Harmless figures of speech, read as what they mean before anything else
+# sees the message: "my shoulder is frozen and its driving me crazy" is a
+# stiff, annoying shoulder, not a stroke sign or a mental-health crisis.
+FIGURES_OF_SPEECH = (
+    (re.compile(r"\b(?:driv\w*|drove) (?:me|him|her|us|them) (?:crazy|mad|nuts|insane|bonkers|up the wall"
+                r"|round the bend|around the bend|barmy|potty)\b"), "annoying me"),
+    (re.compile(r"\bfrozen (shoulders?)\b|\b(shoulders?) (?:is|are|feels|feel|has gone|have gone|went|got|gets|getting)"
+                r" (?:\S+ )?frozen\b"), r"stiff \1\2"),
+)
 NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "denies", "nor"})
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
 
@@ -458,6 +493,8 @@ def _in_clause(patterns: tuple[Pattern, ...], together: Pairs, clause: str) -> I
 def prepare(text: str) -> list[str]:
     """The message as clauses of folded, typo-repaired words."""
     folded = fold(text)
+    for figure, meaning in FIGURES_OF_SPEECH:
+        folded = figure.sub(meaning, folded)
     clauses = []
     for part in CLAUSE_BREAK.split(folded):
         words = repair_tokens(tokens(part), vocabulary())
@@ -556,7 +593,7 @@ def combine(rules: Finding, marked: bool, probability: float, low: float, high: 
 
     The rules' urgent finding stands when the model finds it at least `low`
     likely (else it becomes a mention: the normal answer and the safety
-    line). A message the rules did not find urgent becomes urgent when the
+    line), and always for suicidal thoughts or self-harm. A message the rules did not find urgent becomes urgent when the
     model is at least `high` sure, unless the rules recognised the emergency
     and read it as past, hypothetical or over (`marked`). A message of
     fewer than MODEL_MIN_WORDS words is the rules' alone.
@@ -564,7 +601,11 @@ def combine(rules: Finding, marked: bool, probability: float, low: float, high: 
     if len(tokens(fold(text))) < MODEL_MIN_WORDS:
         return rules
     if rules.level is Level.URGENT:
-        return rules if probability >= low else Finding(Level.MENTION, rules.concept)
+        # Suicidal intent the rules recognised stands whatever the model says:
+        # said as a plan or a time ("this is my last night") it has few of the
+        # words the model learned, and a crisis line too much costs little.
+        trusted = probability >= low or rules.concept in CRISIS_CONCEPTS
+        return rules if trusted else Finding(Level.MENTION, rules.concept)
     if probability < high or marked:
         return rules
     # Safety first: a crisis line too much costs little, one missing costs a lot.
