@@ -34,7 +34,8 @@ from wellbot.triage import logic, model  # noqa: E402
 
 TESTS = ROOT / "tests"
 HELDOUT = TESTS / "heldout"
-# (name, triage file, FAQ file): the eleven known sets (set 10 since its blind run). Never the blind Spanish ones (es_*).
+# (name, triage file, FAQ file): the eleven known sets (set 10 since its blind run).
+# Never the blind Spanish ones (es_*).
 SETS = [
     ("tuning", TESTS / "triage_tuning.toml", TESTS / "faq_questions.toml"),
     ("held-out 1", HELDOUT / "triage_heldout.toml", HELDOUT / "faq_heldout.toml"),

@@ -26,9 +26,9 @@ up") is urgent too: the patient needs the emergency number.
    model is at least MODEL_URGENT sure, unless the rules found the emergency
    and read it as a mention; a rules' urgent finding the model finds less
    than MODEL_CONFIRMS likely becomes a mention (normal answer plus the
-   safety line, which still gives the emergency number), except suicidal thoughts
-   and self-harm, which stand. Leave-one-set-out
-   figures are in benchmarks/README.md.
+   safety line, which still gives the emergency number), except suicidal
+   thoughts and self-harm, which stand. Leave-one-set-out figures are in
+   benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -331,8 +331,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:passed|passing|pass|passes) out\b", r"\bfaint\w*", r"\bblack\w* out\b", r"\bcollaps\w*(?! lung)",
         r"\bunconscious\b", r"\bunresponsive\b", C_UNRESPONSIVE, r"\b(?:wont|cant|doesnt|isnt) wak\w* up\b",
         r"\b(?:lost|losing|lose) consciousness\b", r"\bknocked (?:my ?self |him ?self |her ?self )?out\b",
-        r"\b(?:came|come|coming|woke|waking|wake) (?:to|up|round|around) (?:on|in|lying on) (?:the|my|a) (?:floor|ground"
-        r"|bathroom|kitchen|pavement|stairs)\b",
+        r"\b(?:came|come|coming|woke|waking|wake) (?:to|up|round|around) (?:on|in|lying on) (?:the|my|a)"
+        r" (?:floor|ground|bathroom|kitchen|pavement|stairs)\b",
     ), topic=r"\bfaint\w*|\bpass\w* out\b"),
 )
 
@@ -593,10 +593,11 @@ def combine(rules: Finding, marked: bool, probability: float, low: float, high: 
 
     The rules' urgent finding stands when the model finds it at least `low`
     likely (else it becomes a mention: the normal answer and the safety
-    line), and always for suicidal thoughts or self-harm. A message the rules did not find urgent becomes urgent when the
-    model is at least `high` sure, unless the rules recognised the emergency
-    and read it as past, hypothetical or over (`marked`). A message of
-    fewer than MODEL_MIN_WORDS words is the rules' alone.
+    line), and always for suicidal thoughts or self-harm. A message the
+    rules did not find urgent becomes urgent when the model is at least
+    `high` sure, unless the rules recognised the emergency and read it as
+    past, hypothetical or over (`marked`). A message of fewer than
+    MODEL_MIN_WORDS words is the rules' alone.
     """
     if len(tokens(fold(text))) < MODEL_MIN_WORDS:
         return rules
