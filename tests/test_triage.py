@@ -213,3 +213,8 @@ def test_losing_consciousness_now_is_urgent(text):
 ])
 def test_figures_of_speech_are_not_emergencies(text):
     assert assess(text).level is Level.NONE
+
+
+def test_im_done_with_a_pain_complaint_is_not_hopelessness():
+    """'Nothing works' is a pain clinic's everyday complaint: with 'im done' it still asks for an answer."""
+    assert assess("im done, nothing works, can i try something else").level is not Level.URGENT

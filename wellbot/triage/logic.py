@@ -164,7 +164,7 @@ DECISION = r"\b(?:ive|i have|i|im|i am) (?:decided|made (?:up )?my (?:mind|decis
 HOPELESS = (r"\b(?:whats the point|what is the point|no point|pointless|hopeless|no hope|give up|given up|giving up"
             r"|cant (?:take|do|cope with|handle) (?:this|it)(?: \S+){0,2} any ?more|cant go on|nothing left"
             r"|nothing to live for|no way out|(?:tired|sick) of (?:living|life|everything|fighting|it all|being alive)"
-            r"|no future|had enough|nothing works|nothing helps|nothing ever works|burden|goodbye|cant keep going"
+            r"|no future|had enough|burden|goodbye|cant keep going"
             r"|for good)\b")
 
 
