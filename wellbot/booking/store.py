@@ -198,9 +198,10 @@ def _assign(db: Database, tz: ZoneInfo, visit_id: int, start: datetime, end: dat
 def practitioner_busy(db: Database, key: str, start: datetime, end: datetime,
                       exclude: int | None = None) -> list[Interval]:
     """Time held by one practitioner's visits overlapping [start, end)."""
+    # Bounded below as busy_between is: without it each practitioner's busy time walked the whole history.
     rows = db.query(f"select start_utc, end_utc from visits where practitioner_key = ? and status in "
-                    f"({_marks(HOLDING)}) and start_utc < ? and end_utc > ? and id != ?",
-                    [key, *HOLDING, to_db(end), to_db(start), exclude or -1])
+                    f"({_marks(HOLDING)}) and start_utc > ? and start_utc < ? and end_utc > ? and id != ?",
+                    [key, *HOLDING, to_db(start - LONGEST_VISIT), to_db(end), to_db(start), exclude or -1])
     return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
@@ -294,9 +295,10 @@ def own_visits_between(db: Database, user_id: int | None, start: datetime, end: 
     if user_id is None and phone_patient_id is None:
         return []
     who, args = _person(user_id, dependant_id, phone_patient_id)
+    # Bounded below as busy_between is: a phone patient's visits have no index of their own.
     rows = db.query(f"select start_utc, end_utc from visits where {who} "
-                    "and status = 'booked' and start_utc < ? and end_utc > ? and id != ?",
-                    [*args, to_db(end), to_db(start), exclude or -1])
+                    "and status = 'booked' and start_utc > ? and start_utc < ? and end_utc > ? and id != ?",
+                    [*args, to_db(start - LONGEST_VISIT), to_db(end), to_db(start), exclude or -1])
     return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
