@@ -197,13 +197,17 @@ class Monitor:
         if not db["deliveries"].exists():
             return
         self.campaign.clear()
-        rows = db.execute("""
-            select c.id, c.kind, c.status, d.status, count(*) from campaigns c join deliveries d on d.campaign_id = c.id
-            where c.status in ('queued', 'running', 'paused') group by c.id, d.status""").fetchall()
         waiting = 0
-        for campaign_id, kind, campaign_status, status, count in rows:
-            self.campaign.labels(str(campaign_id), kind, campaign_status, status).set(count)
-            waiting += count if status in ("pending", "sending") else 0
+        unfinished = db.execute("select id, kind, status from campaigns "
+                                "where status in ('queued', 'running', 'paused')").fetchall()
+        for campaign_id, kind, campaign_status in unfinished:
+            # One campaign at a time, in deliveries_by_status order: grouping the join by (campaign, status)
+            # sorted every row first, and held the loop 108-193 ms each refresh during a 100,000-recipient
+            # broadcast (benchmarks/README.md, paid broadcast).
+            for status, count in db.execute("select status, count(*) from deliveries where campaign_id = ? "
+                                            "group by status", [campaign_id]):
+                self.campaign.labels(str(campaign_id), kind, campaign_status, status).set(count)
+                waiting += count if status in ("pending", "sending") else 0
         self.queue.labels("campaign_deliveries").set(waiting)
 
     def _lease(self, lease: LeaseView) -> None:
