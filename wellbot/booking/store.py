@@ -383,11 +383,26 @@ def upcoming(db: Database, user_id: int, now: datetime) -> list[Visit]:
     return [Visit.from_row(r) for r in rows]
 
 
-def agenda(db: Database, start: datetime, end: datetime) -> list[Visit]:
-    """Every visit starting in [start, end), cancelled ones included, by time."""
-    rows = db.query("select * from visits where start_utc >= ? and start_utc < ? order by start_utc, id",
-                    [to_db(start), to_db(end)])
+def agenda(db: Database, start: datetime, end: datetime, *, practitioner: str | None = None,
+           offset: int = 0, limit: int = -1) -> list[Visit]:
+    """Every visit starting in [start, end), cancelled ones included, by time (one practitioner's; a page of them)."""
+    who, args = _practitioner_filter(practitioner)
+    rows = db.query(f"select * from visits where start_utc >= ? and start_utc < ?{who} order by start_utc, id "
+                    "limit ? offset ?", [to_db(start), to_db(end), *args, limit, offset])
     return [Visit.from_row(r) for r in rows]
+
+
+def count_agenda(db: Database, start: datetime, end: datetime, *, practitioner: str | None = None) -> int:
+    """How many visits `agenda` lists for [start, end) (a paged day reads only its page, and counts the rest)."""
+    who, args = _practitioner_filter(practitioner)
+    count: int = db.execute(f"select count(*) from visits where start_utc >= ? and start_utc < ?{who}",
+                            [to_db(start), to_db(end), *args]).fetchone()[0]
+    return count
+
+
+def _practitioner_filter(practitioner: str | None) -> tuple[str, list[str]]:
+    """The SQL that keeps one practitioner's visits (nothing for everyone's)."""
+    return (" and practitioner_key = ?", [practitioner]) if practitioner else ("", [])
 
 
 def no_show_counts(db: Database, user_ids: list[int]) -> dict[int, int]:
