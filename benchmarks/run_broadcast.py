@@ -57,6 +57,7 @@ HELP_EVERY = 0.2  # seconds between two patients' /help (--help-every)
 PER_CHAT = 1.0  # messages per second one private chat takes, with --per-chat (Telegram's)
 STAFF_ID = 900
 RSS_EVERY = 0.5
+GAP = 0.02  # a pause between two copies landing longer than the paid catch-up (20 ms) lost sends for good
 FREEZE_EVERY = 1.0  # seconds between the stand-in server's gc.freeze() calls (see keep_heap_frozen)
 
 
@@ -90,10 +91,15 @@ async def serve(count: int, limit: float | None, per_chat: bool, every: float) -
     sends = 0
     original = server._deliver
 
+    gaps: list[float] = []  # pauses over GAP seconds between two copies landing: where a stall cost sends
+
     def deliver(chat, **fields):  # note when each broadcast copy lands
         nonlocal first_send, last_send, sends
         if chat.chat_id >= FIRST_RECIPIENT:
-            last_send = time.perf_counter()
+            now = time.perf_counter()
+            if last_send and now - last_send > GAP:
+                gaps.append(now - last_send)
+            last_send = now
             first_send = first_send or last_send
             sends += 1
         return original(chat, **fields)
@@ -111,7 +117,8 @@ async def serve(count: int, limit: float | None, per_chat: bool, every: float) -
         elif line.strip() == "stats":
             print(json.dumps({"sends": sends, "first": first_send, "last": last_send, "latencies": latencies,
                               "rejected_429": server.stats["rejected_429"], "calls": server.stats["calls"],
-                              "cpu": time.process_time(), "gc": sorted(pauses)[-3:], "gc_count": len(pauses)}),
+                              "cpu": time.process_time(), "gc": sorted(pauses)[-3:], "gc_count": len(pauses),
+                              "gaps": len(gaps), "gap_seconds": sum(gaps), "gap_max": max(gaps, default=0.0)}),
                   flush=True)
             latencies.clear()
     if helper is not None:
@@ -314,7 +321,9 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
           f"(from the campaign's start, sampled every {RSS_EVERY:g} s) worker {worker_sending:.1f} s "
           f"({1000 * worker_sending / stats['sends']:.3f} ms/msg), server {server_sending:.1f} s "
           f"({1000 * server_sending / stats['sends']:.3f} ms/msg); server full GCs {stats['gc_count']}, longest "
-          f"{', '.join(f'{1000 * x:.0f}' for x in stats['gc'])} ms", flush=True)
+          f"{', '.join(f'{1000 * x:.0f}' for x in stats['gc'])} ms; {stats['gaps']} gaps over {1000 * GAP:.0f} ms "
+          f"between copies, {stats['gap_seconds']:.1f} s in all, longest {1000 * stats['gap_max']:.0f} ms",
+          flush=True)
     database.unlink()
     return {"rate": rate, "peak": max(memory), "p99": p99}
 
