@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english
+from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english, release_word_lists
 from wellbot.triage import logic
 from wellbot.triage.logic import Finding, Level
 
@@ -579,11 +579,12 @@ def assess(text: str) -> Finding:
 
 
 def warm() -> None:
-    """Load both word lists and compile the patterns now (about 1 s), so no patient's message waits for them."""
+    """Build the word tables and compile the patterns now (about 1 s), so no patient's message waits for them."""
     _spanish_table()
+    _repair_targets()  # while wordfreq still holds the Spanish list
     is_english("a")
-    _repair_targets()
     _compiled()
+    release_word_lists()  # the tables are built: wordfreq's whole lists would only take memory
 
 
 def _mostly_spanish(text: str) -> bool:
