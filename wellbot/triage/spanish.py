@@ -582,9 +582,10 @@ def warm() -> None:
     """Build the word tables and compile the patterns now (about 1 s), so no patient's message waits for them."""
     _spanish_table()
     _repair_targets()  # while wordfreq still holds the Spanish list
+    release_word_lists()  # built from it: wordfreq's whole list would only take memory (one at a time: the peak)
     is_english("a")
+    release_word_lists()
     _compiled()
-    release_word_lists()  # the tables are built: wordfreq's whole lists would only take memory
 
 
 def _mostly_spanish(text: str) -> bool:
