@@ -211,10 +211,10 @@ class Child:
         await self.process.wait()
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, MB."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process, MB (VmHWM: its high-water mark, start-up included)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -299,6 +299,7 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     elapsed = time.perf_counter() - started
     watch.close()
     worker_cpu = cpu_seconds(pid if not args.profile else _python_child(pid))
+    high_water = rss_mb(pid if not args.profile else _python_child(pid), "VmHWM")
     stats = await server.stats()
     worker_sending, server_sending = (worker_cpu - sending_cpu[0], stats["cpu"] - sending_cpu[1]) if sending_cpu \
         else (worker_cpu, stats["cpu"])
@@ -314,7 +315,8 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     latencies = sorted(stats["latencies"])
     p99 = latencies[round(0.99 * (len(latencies) - 1))]
     print(f"run {number}: {stats['sends']} copies at {rate:.0f} msg/s (first to last send), {elapsed:.1f} s from "
-          f"start-up to done; worker RSS start {memory[0]:.0f} MB, peak {max(memory):.0f}, end {memory[-1]:.0f}; "
+          f"start-up to done; worker RSS start {memory[0]:.0f} MB, peak {max(memory):.0f}, end {memory[-1]:.0f} "
+          f"(high-water mark {high_water:.0f}); "
           f"/help replies n={len(latencies)} p50 {1000 * statistics.median(latencies):.0f} ms, "
           f"p99 {1000 * p99:.0f} ms, max {1000 * latencies[-1]:.0f} ms; 429s {stats['rejected_429']}; "
           f"deliveries {counts}; CPU worker {worker_cpu:.1f} s, server {stats['cpu']:.1f} s; while sending "
@@ -325,7 +327,7 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
           f"between copies, {stats['gap_seconds']:.1f} s in all, longest {1000 * stats['gap_max']:.0f} ms",
           flush=True)
     database.unlink()
-    return {"rate": rate, "peak": max(memory), "p99": p99}
+    return {"rate": rate, "peak": max(memory), "hwm": high_water, "p99": p99}
 
 
 def _python_child(pid: int) -> int:
@@ -363,7 +365,7 @@ async def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         results = [await one_run(number, args, folder) for number in range(1, args.runs + 1)]
     print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)")
-    for key, unit in (("rate", "msg/s"), ("peak", "MB peak RSS"), ("p99", "s reply p99")):
+    for key, unit in (("rate", "msg/s"), ("peak", "MB peak RSS"), ("hwm", "MB high-water"), ("p99", "s reply p99")):
         values = [r[key] for r in results]
         print(f"{unit:>14}: min {min(values):.2f}  median {statistics.median(values):.2f}  max {max(values):.2f}")
 
