@@ -9,8 +9,10 @@ clinic.toml beside it) against `wellbot.sim.devserver` in this process, then:
   screen shows (each sample a fresh patient flow);
 - availability for the next 30 days: `busy_between` + `blocks_between` +
   `days_with_slots` in this process, on a read connection of its own;
-- staff /subscribers, and staff /schedule for the day holding 500 visits
-  (until the last part of the agenda, the one with the day's buttons, arrives);
+- staff /subscribers, and staff /schedule for the day holding 500 visits:
+  until its first page (25 visits, a button each, paging and the day's
+  buttons, in one message) lands, then each "Later visits ›" press until the
+  next page shows;
 - another patient's /help, sent every 100 ms while four patients click
   through booking screens (0.2 s between presses) and a staff member repeats /subscribers, from send
   until the reply arrives;
@@ -56,6 +58,7 @@ OTHERS = list(range(200, 215))
 WAIT = 30.0  # seconds before a missing answer counts as a failure of the run
 HELP_EVERY = 0.1  # seconds between the other patient's /help messages
 CONCURRENT_BOOKERS = 4
+PAGE_TURNS = 4  # "Later visits ›" presses timed after each /schedule (pages 2 to 5 of the 500-visit day)
 THINK = 0.2  # seconds each of them takes between presses (quick fingers): about 10 booking screens a second
 LAG_PATTERN = re.compile(r"event loop held lag_ms=(\d+)")
 
@@ -77,11 +80,6 @@ async def answer(user: SimUser, find, what: str) -> float:
 def changed_since(user: SimUser, mark: int, text: str):
     """A finder: a message new or edited after `mark` containing `text`."""
     return lambda: next((m for m in reversed(user.history) if m.seq > mark and text in m.text), None)
-
-
-def with_button(user: SimUser, mark: int, label: str):
-    """A finder: a message new or edited after `mark` carrying a button labelled `label`."""
-    return lambda: next((m for m in reversed(user.history) if m.seq > mark and label in m.button_labels()), None)
 
 
 async def timed(user: SimUser, act, find_factory, what: str) -> tuple[float, object]:
@@ -115,11 +113,27 @@ async def subscribers(user: SimUser) -> float:
     return seconds
 
 
-async def schedule(user: SimUser, day: str) -> float:
-    """Staff /schedule <day> until the part carrying the day's buttons arrives (the last one)."""
-    seconds, _ = await timed(user, lambda: user.send(f"/schedule {day}"),
-                             lambda u, m: with_button(u, m, "Next day ›"), "schedule")
-    return seconds
+def page_of(user: SimUser, mark: int, page: int):
+    """A finder: the agenda new or edited after `mark` showing `page`, with the day's buttons on it."""
+    return lambda: next((m for m in reversed(user.history) if m.seq > mark and f"(page {page} of " in m.text
+                         and "Next day ›" in m.button_labels()), None)
+
+
+async def schedule(user: SimUser, day: str, turns: int) -> tuple[float, list[float]]:
+    """Staff /schedule <day>: (until its first page lands with its buttons, each of `turns` "Later visits" presses).
+
+    What a staff member waits for: the first 25 visits with a button each, the
+    paging and the day's buttons in one message; then each press of "Later
+    visits ›" until the message shows the next page.
+    """
+    first, shown = await timed(user, lambda: user.send(f"/schedule {day}"),
+                               lambda u, m: page_of(u, m, 1), "schedule, first page")
+    turned = []
+    for page in range(2, 2 + turns):
+        seconds, shown = await timed(user, lambda message=shown: user.press(message, "Later visits ›"),
+                                     lambda u, m, wanted=page: page_of(u, m, wanted), f"schedule, page {page}")
+        turned.append(seconds)
+    return first, turned
 
 
 async def other_help(user: SimUser) -> float:
@@ -236,7 +250,8 @@ async def one_run(number: int, database: Path, args: argparse.Namespace, folder:
     startup = Clock.now() - started
     samples: dict[str, list[float]] = {name: [] for name in
                                        ("service -> days", "day -> times", "availability 30 days", "/subscribers",
-                                        "/schedule 500 visits", "other's /help, alone", "other's /help, under load")}
+                                        "/schedule 500, first page", "/schedule 500, next page",
+                                        "other's /help, alone", "other's /help, under load")}
     users = itertools.cycle(BOOKERS)
     staff = itertools.cycle(STAFF)
     others = itertools.cycle(OTHERS)
@@ -250,7 +265,9 @@ async def one_run(number: int, database: Path, args: argparse.Namespace, folder:
     big_day = (datetime.now(tz).date() - timedelta(days=BIG_DAY_AGO)).isoformat()
     for _ in range(max(3, args.samples // 3)):
         samples["/subscribers"].append(await subscribers(server.user(next(staff))))
-        samples["/schedule 500 visits"].append(await schedule(server.user(next(staff)), big_day))
+        first, turned = await schedule(server.user(next(staff)), big_day, PAGE_TURNS)
+        samples["/schedule 500, first page"].append(first)
+        samples["/schedule 500, next page"] += turned
         await asyncio.sleep(0.5)  # six staff ids in turn, under the flood guard
     latencies, screens, counts = await contention(server, args.contention)
     samples["other's /help, under load"] = latencies

@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -55,6 +57,8 @@ HELP_EVERY = 0.2  # seconds between two patients' /help (--help-every)
 PER_CHAT = 1.0  # messages per second one private chat takes, with --per-chat (Telegram's)
 STAFF_ID = 900
 RSS_EVERY = 0.5
+GAP = 0.02  # a pause between two copies landing longer than the paid catch-up (20 ms) lost sends for good
+FREEZE_EVERY = 1.0  # seconds between the stand-in server's gc.freeze() calls (see keep_heap_frozen)
 
 
 def fill(path: Path, count: int) -> None:
@@ -87,29 +91,70 @@ async def serve(count: int, limit: float | None, per_chat: bool, every: float) -
     sends = 0
     original = server._deliver
 
+    gaps: list[float] = []  # pauses over GAP seconds between two copies landing: where a stall cost sends
+
     def deliver(chat, **fields):  # note when each broadcast copy lands
         nonlocal first_send, last_send, sends
         if chat.chat_id >= FIRST_RECIPIENT:
-            last_send = time.perf_counter()
+            now = time.perf_counter()
+            if last_send and now - last_send > GAP:
+                gaps.append(now - last_send)
+            last_send = now
             first_send = first_send or last_send
             sends += 1
         return original(chat, **fields)
 
     server._deliver = deliver
+    pauses = gc_pauses()
+    freezer = asyncio.create_task(keep_heap_frozen())
     helper = None
     loop = asyncio.get_running_loop()
     while (line := await loop.run_in_executor(None, sys.stdin.readline)):
         if line.strip() == "go" and helper is None:  # the worker is up: patients start asking
             helper = asyncio.create_task(ask_for_help(server, latencies, every))
+        elif line.strip() == "cpu":  # the sending starts: CPU so far, to leave out start-up and the 100,000 chats
+            print(json.dumps({"cpu": time.process_time()}), flush=True)
         elif line.strip() == "stats":
             print(json.dumps({"sends": sends, "first": first_send, "last": last_send, "latencies": latencies,
                               "rejected_429": server.stats["rejected_429"], "calls": server.stats["calls"],
-                              "cpu": time.process_time()}),
+                              "cpu": time.process_time(), "gc": sorted(pauses)[-3:], "gc_count": len(pauses),
+                              "gaps": len(gaps), "gap_seconds": sum(gaps), "gap_max": max(gaps, default=0.0)}),
                   flush=True)
             latencies.clear()
     if helper is not None:
         helper.cancel()
+    freezer.cancel()
     await server.stop()
+
+
+async def keep_heap_frozen() -> None:
+    """Freeze the stand-in server's heap every FREEZE_EVERY seconds, so its full collections walk only new objects.
+
+    The stand-in keeps every message and call it saw (tests read them), and a
+    full collection walks them all: at 100,000 messages it stopped the server
+    for up to 1.9 s at a time, with the worker's pushes waiting on it. Telegram
+    does not pause so; what it kept here is not garbage (no cycles to free).
+    """
+    gc.collect()
+    while True:
+        gc.freeze()
+        await asyncio.sleep(FREEZE_EVERY)
+
+
+def gc_pauses() -> list[float]:
+    """Durations (s) of this process's full (generation 2) collections from now on: the loop stops for each."""
+    pauses: list[float] = []
+    began = [0.0]
+
+    def timer(phase: str, info: dict) -> None:
+        if info["generation"] == 2:
+            if phase == "start":
+                began[0] = time.perf_counter()
+            else:
+                pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(timer)
+    return pauses
 
 
 async def ask_for_help(server: BotAPIServer, latencies: list[float], every: float) -> None:
@@ -150,6 +195,12 @@ class Child:
         self.process.stdin.write(b"go\n")
         await self.process.stdin.drain()
 
+    async def cpu(self) -> float:
+        """CPU seconds the server has used so far."""
+        self.process.stdin.write(b"cpu\n")
+        await self.process.stdin.drain()
+        return float(json.loads(await self.process.stdout.readline())["cpu"])
+
     async def stats(self) -> dict:
         self.process.stdin.write(b"stats\n")
         await self.process.stdin.drain()
@@ -160,10 +211,10 @@ class Child:
         await self.process.wait()
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process, MB."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process, MB (VmHWM: its high-water mark, start-up included)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -172,6 +223,17 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU a process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def campaign_state(db: sqlite3.Connection) -> tuple[bool, str]:
+    """(worker started?, the campaign's status): two indexed looks, cheap enough to repeat every 0.5 s.
+
+    The benchmark shares the two cores with the worker and the server, so it
+    does not count 100,000 delivery rows while they work.
+    """
+    started = db.execute("select count(*) from sqlite_master where name = 'worker_state'").fetchone()[0] and \
+        db.execute("select count(*) from worker_state where key = 'worker_started'").fetchone()[0]
+    return bool(started), db.execute("select status from campaigns order by id desc limit 1").fetchone()[0]
 
 
 def delivery_counts(path: Path) -> dict[str, int]:
@@ -189,11 +251,17 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     """Fill a database, start the server and a worker, wait for the campaign to finish, report."""
     database = folder / f"broadcast-{number}.db"
     fill(database, args.recipients)
+    serve_command = [sys.executable]
+    if args.profile_server:
+        serve_command = [str(Path(sys.executable).parent / "py-spy"), "record", "-o", args.profile_server, "-f", "raw",
+                         "-r", "200", "--nonblocking", "--", sys.executable]
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--serve", str(args.recipients), "none" if args.limit is None else str(args.limit),
+        *serve_command, __file__, "--serve", str(args.recipients), "none" if args.limit is None else str(args.limit),
         "1" if args.per_chat else "0", str(args.help_every),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-    base_url = (await child.stdout.readline()).decode().strip()
+    base_url = ""
+    while not base_url.startswith("http"):  # py-spy, when profiling the server, says a word first
+        base_url = (await child.stdout.readline()).decode().strip()
     server = Child(child)
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(database),
            "WELLBOT_API_URL": base_url, "WELLBOT_STAFF_IDS": str(STAFF_ID)}
@@ -209,24 +277,32 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     pid = worker.pid
     memory = []
     asking = False
+    watch = sqlite3.connect(database, timeout=5)
+    sending_cpu: tuple[float, float] | None = None  # (worker, server) CPU seconds when the campaign began to send
     while True:
         await asyncio.sleep(RSS_EVERY)
         try:
             memory.append(rss_mb(pid if not args.profile else _python_child(pid)))
         except (FileNotFoundError, ProcessLookupError):
             break
-        counts = delivery_counts(database)
-        if not asking and counts["worker started"]:  # start-up done (its post_init starts the engine)
+        up, status = campaign_state(watch)
+        if not asking and up:  # start-up done (its post_init starts the engine)
             await server.go()
             asking = True
-        if counts["campaign"] in ("done", "paused", "cancelled"):
+        if sending_cpu is None and status != "queued":  # planned: the sending begins
+            sending_cpu = (cpu_seconds(pid if not args.profile else _python_child(pid)), await server.cpu())
+        if status in ("done", "paused", "cancelled"):
             break
         if time.perf_counter() - started > args.timeout:
             print("timed out")
             break
     elapsed = time.perf_counter() - started
+    watch.close()
     worker_cpu = cpu_seconds(pid if not args.profile else _python_child(pid))
+    high_water = rss_mb(pid if not args.profile else _python_child(pid), "VmHWM")
     stats = await server.stats()
+    worker_sending, server_sending = (worker_cpu - sending_cpu[0], stats["cpu"] - sending_cpu[1]) if sending_cpu \
+        else (worker_cpu, stats["cpu"])
     if args.profile:  # stop the worker under py-spy, which then writes its profile
         os.kill(_python_child(pid), signal.SIGTERM)
     else:
@@ -239,13 +315,19 @@ async def one_run(number: int, args: argparse.Namespace, folder: Path) -> dict:
     latencies = sorted(stats["latencies"])
     p99 = latencies[round(0.99 * (len(latencies) - 1))]
     print(f"run {number}: {stats['sends']} copies at {rate:.0f} msg/s (first to last send), {elapsed:.1f} s from "
-          f"start-up to done; worker RSS start {memory[0]:.0f} MB, peak {max(memory):.0f}, end {memory[-1]:.0f}; "
+          f"start-up to done; worker RSS start {memory[0]:.0f} MB, peak {max(memory):.0f}, end {memory[-1]:.0f} "
+          f"(high-water mark {high_water:.0f}); "
           f"/help replies n={len(latencies)} p50 {1000 * statistics.median(latencies):.0f} ms, "
           f"p99 {1000 * p99:.0f} ms, max {1000 * latencies[-1]:.0f} ms; 429s {stats['rejected_429']}; "
-          f"deliveries {counts}; CPU worker {worker_cpu:.1f} s ({1000 * worker_cpu / stats['sends']:.2f} ms/msg), "
-          f"server {stats['cpu']:.1f} s", flush=True)
+          f"deliveries {counts}; CPU worker {worker_cpu:.1f} s, server {stats['cpu']:.1f} s; while sending "
+          f"(from the campaign's start, sampled every {RSS_EVERY:g} s) worker {worker_sending:.1f} s "
+          f"({1000 * worker_sending / stats['sends']:.3f} ms/msg), server {server_sending:.1f} s "
+          f"({1000 * server_sending / stats['sends']:.3f} ms/msg); server full GCs {stats['gc_count']}, longest "
+          f"{', '.join(f'{1000 * x:.0f}' for x in stats['gc'])} ms; {stats['gaps']} gaps over {1000 * GAP:.0f} ms "
+          f"between copies, {stats['gap_seconds']:.1f} s in all, longest {1000 * stats['gap_max']:.0f} ms",
+          flush=True)
     database.unlink()
-    return {"rate": rate, "peak": max(memory), "p99": p99}
+    return {"rate": rate, "peak": max(memory), "hwm": high_water, "p99": p99}
 
 
 def _python_child(pid: int) -> int:
@@ -266,6 +348,8 @@ async def main() -> None:
     parser.add_argument("--help-every", type=float, default=HELP_EVERY, help="seconds between patients' /help")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--profile", help="record the worker with py-spy into this file (collapsed stacks)")
+    parser.add_argument("--logs", type=Path, help="keep the worker logs (worker-N.log) in this folder")
+    parser.add_argument("--profile-server", help="record the stand-in server with py-spy into this file")
     parser.add_argument("--serve", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -277,9 +361,11 @@ async def main() -> None:
           f"{', 1/s per chat' if args.per_chat else ''}; /help every {args.help_every:g} s", flush=True)
     print(f"load before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
-        results = [await one_run(number, args, Path(scratch)) for number in range(1, args.runs + 1)]
+        folder = args.logs or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        results = [await one_run(number, args, folder) for number in range(1, args.runs + 1)]
     print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)")
-    for key, unit in (("rate", "msg/s"), ("peak", "MB peak RSS"), ("p99", "s reply p99")):
+    for key, unit in (("rate", "msg/s"), ("peak", "MB peak RSS"), ("hwm", "MB high-water"), ("p99", "s reply p99")):
         values = [r[key] for r in results]
         print(f"{unit:>14}: min {min(values):.2f}  median {statistics.median(values):.2f}  max {max(values):.2f}")
 

@@ -289,6 +289,32 @@ def test_sweep_agrees_with_the_definition_including_daylight_saving_weeks(data, 
     assert days_with_slots(r, days[0], days[-1], minutes, busy, blocks, now, TZ) == expected
 
 
+PRACTITIONER_HOURS = ({d: ["09:00-12:30", "13:30-18:00"] for d in ("mon", "tue", "thu", "fri")},
+                      {d: ["00:30-03:30", "13:00-18:00"] for d in ("mon", "wed", "thu", "sat", "sun")}, EVERY_DAY)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), week=st.sampled_from(DST_WEEKS), minutes=st.sampled_from([15, 30, 60]),
+       capacity=st.integers(1, 3), people=st.integers(1, 3), notice=st.sampled_from([0, 2]))
+def test_with_practitioners_a_time_is_free_when_a_room_and_someone_are(data, week, minutes, capacity, people, notice):
+    """Each practitioner is checked start by start (issue 22): the same times as each one's whole day first."""
+    r = rules(hours=EVERY_DAY, capacity=capacity, slot_minutes=15, min_notice_hours=notice)
+    busy = intervals(week, data.draw, data.draw(st.integers(0, 80)), 180)
+    blocks = intervals(week, data.draw, data.draw(st.integers(0, 3)), 600)
+    staffing = [(rules(hours=PRACTITIONER_HOURS[n], slot_minutes=15, min_notice_hours=notice),
+                 intervals(week, data.draw, data.draw(st.integers(0, 30)), 120)) for n in range(people)]
+    now = datetime.combine(week, time(data.draw(st.integers(0, 23))), tzinfo=TZ).astimezone(UTC)
+    days = [week + timedelta(days=n) for n in range(-1, 8)]
+    expected_days = []
+    for day in days:
+        someone = {s for own_rules, own in staffing
+                   for s in naive_free_slots(own_rules, day, minutes, own, blocks, now)}
+        expected = [s for s in naive_free_slots(r, day, minutes, busy, blocks, now) if s in someone]
+        assert free_slots(r, day, minutes, busy, blocks, now, TZ, staffing) == expected
+        expected_days += [day] if expected else []
+    assert days_with_slots(r, days[0], days[-1], minutes, busy, blocks, now, TZ, staffing) == expected_days
+
+
 def test_sweep_on_the_spring_forward_day_counts_real_time_across_the_gap():
     sunday = date(2026, 3, 8)  # 02:00 EST -> 03:00 EDT
     night = rules(hours={"sun": ["00:00-05:00"]}, capacity=1)

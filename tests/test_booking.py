@@ -806,3 +806,51 @@ def test_busy_between_reads_only_the_window_not_the_clinics_history(db):
                "values (1, 'acupuncture', ?, ?, 'booked', ?, ?)",
                [to_db(overlapping), to_db(start + timedelta(hours=1)), to_db(start), to_db(start)])
     assert (overlapping, start + timedelta(hours=1)) in store.busy_between(db, start, start + timedelta(days=1))
+
+
+def test_a_practitioners_and_a_persons_visits_are_read_only_in_the_window_too(db):
+    """Found when tried (issue 22): with practitioners listed, a days screen took about 490 ms at a big clinic.
+
+    `practitioner_busy` (once per practitioner on every screen) and
+    `own_visits_between` (a phone patient's visits have no index of their
+    own) had only `start_utc < end`, so they walked the clinic's whole history
+    as `busy_between` once did.
+    """
+    start = at(9)
+    for day in range(1, 200):  # history
+        past = start - timedelta(days=day)
+        db.execute("insert into visits (user_id, service_key, start_utc, end_utc, status, created_at, updated_at, "
+                   "practitioner_key) values (1, 'acupuncture', ?, ?, 'attended', ?, ?, 'lin')",
+                   [to_db(past), to_db(past + timedelta(hours=1)), to_db(past), to_db(past)])
+    week = start + timedelta(days=7)
+    bounded = "SEARCH visits USING INDEX visits_by_start (start_utc>? AND start_utc<?)"
+    assert plans(db, lambda: store.practitioner_busy(db, "lin", start, week)) == [bounded]
+    assert plans(db, lambda: store.own_visits_between(db, None, start, week, phone_patient_id=7)) == [bounded]
+    assert plans(db, lambda: store.own_visits_between(db, 1, start, week)) == [
+        "SEARCH visits USING INDEX visits_by_user (user_id=? AND start_utc>? AND start_utc<?)"]
+    overlapping = start - (store.LONGEST_VISIT - timedelta(hours=1))  # ends inside the window: still found
+    db.execute("insert into visits (user_id, service_key, start_utc, end_utc, status, created_at, updated_at, "
+               "practitioner_key) values (1, 'acupuncture', ?, ?, 'booked', ?, ?, 'lin')",
+               [to_db(overlapping), to_db(start + timedelta(hours=1)), to_db(start), to_db(start)])
+    assert store.practitioner_busy(db, "lin", start, week) == [(overlapping, start + timedelta(hours=1))]
+    assert store.own_visits_between(db, 1, start, week) == [(overlapping, start + timedelta(hours=1))]
+
+
+def test_agenda_reads_one_page_of_a_day_and_counts_the_rest(db):
+    """/schedule reads only the page on screen (issue 22): one practitioner's or everyone's, in time order."""
+    for n in range(7):
+        start = at(9) + timedelta(minutes=30 * n)
+        db.execute("insert into visits (user_id, service_key, start_utc, end_utc, status, created_at, updated_at, "
+                   "practitioner_key) values (1, 'acupuncture', ?, ?, ?, ?, ?, ?)",
+                   [to_db(start), to_db(start + timedelta(minutes=30)), "cancelled" if n == 3 else "booked",
+                    to_db(NOW), to_db(NOW), "lin" if n % 2 else "ortiz"])
+    day_start, day_end = at(0), at(0) + timedelta(days=1)
+    everyone = store.agenda(db, day_start, day_end)
+    assert [v.start for v in everyone] == [at(9) + timedelta(minutes=30 * n) for n in range(7)]
+    assert store.count_agenda(db, day_start, day_end) == 7
+    assert store.agenda(db, day_start, day_end, offset=2, limit=3) == everyone[2:5]
+    lins = store.agenda(db, day_start, day_end, practitioner="lin")
+    assert [v.practitioner_key for v in lins] == ["lin"] * 3
+    assert lins == [everyone[1], everyone[3], everyone[5]]
+    assert store.count_agenda(db, day_start, day_end, practitioner="lin") == 3
+    assert store.agenda(db, day_start, day_end, practitioner="lin", offset=2, limit=25) == [everyone[5]]

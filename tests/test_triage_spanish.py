@@ -178,3 +178,22 @@ async def test_a_past_spanish_mention_gets_the_answer_then_the_safety_line(bot):
     assert "Please get help now" not in first.text
     line = await eva.wait_for("right now, call 911")
     assert line.message_id > first.message_id
+
+
+def test_warming_keeps_its_own_tables_not_wordfreqs_whole_lists():
+    """Found when tried (issue 22): `wellbot run` started at 177 MB, over the 150 MB a worker may use.
+
+    Warming the Spanish triage built its tables from wordfreq's large Spanish
+    and English lists, and wordfreq kept both lists cached (about 70 MB). The
+    tables keep what they need; the lists are dropped, and load again if asked.
+    """
+    import wordfreq
+
+    from wellbot.language.words import zipf
+    from wellbot.triage import spanish
+
+    spanish.warm()
+    assert wordfreq.get_frequency_list.cache_info().currsize == 0
+    assert wordfreq.get_frequency_dict.cache_info().currsize == 0
+    assert spanish.is_spanish("pecho")
+    assert zipf("pecho", "es") > 3, "a list asked for later loads again"

@@ -13,6 +13,7 @@ cells (see `store.py`), so what is offered here is what booking can claim.
 
 from __future__ import annotations
 
+import functools
 import math
 from bisect import bisect_left
 from collections import Counter
@@ -28,6 +29,7 @@ Interval = tuple[datetime, datetime]  # [start, end) as aware UTC
 # time their visits hold. None: the clinic lists no practitioners, so the rooms alone decide.
 Staffing = list[tuple[Rules, list[Interval]]] | None
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CANDIDATE_DAYS_CACHED = 4096  # (day's hours, service length) combinations whose start times are kept
 
 
 def claim_cells(start: datetime, end: datetime, rules: Rules) -> list[datetime]:
@@ -61,10 +63,20 @@ def local_instant(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
 
 def candidate_starts(rules: Rules, day: date, minutes: int, tz: ZoneInfo) -> list[datetime]:
     """Every start time within the day's opening ranges at which a visit of `minutes` fits."""
+    return list(_candidate_starts(rules.open_ranges(day), rules.slot_minutes, day, minutes, tz))
+
+
+# The starts depend only on these values, and every booking screen asks for the same few days again
+# (each practitioner's too): working them out was about 40% of a days screen at a big clinic
+# (benchmarks/README.md, big clinic). A day's hours change only with a new clinic file (new ranges).
+@functools.lru_cache(maxsize=CANDIDATE_DAYS_CACHED)
+def _candidate_starts(ranges: tuple[tuple[time, time], ...], slot_minutes: int, day: date, minutes: int,
+                      tz: ZoneInfo) -> tuple[datetime, ...]:
+    """candidate_starts for one day's opening ranges (cached)."""
     starts: list[datetime] = []
-    step = timedelta(minutes=rules.slot_minutes)
+    step = timedelta(minutes=slot_minutes)
     length = timedelta(minutes=minutes)
-    for opens, closes in rules.open_ranges(day):
+    for opens, closes in ranges:
         close = datetime.combine(day, closes, tzinfo=tz).astimezone(UTC)
         wall = datetime.combine(day, opens)
         while wall.time() < closes and wall.date() == day:
@@ -72,7 +84,7 @@ def candidate_starts(rules: Rules, day: date, minutes: int, tz: ZoneInfo) -> lis
             if start is not None and start + length <= close:
                 starts.append(start)
             wall += step
-    return sorted(set(starts))
+    return tuple(sorted(set(starts)))
 
 
 def bookable_days(rules: Rules, now: datetime, tz: ZoneInfo) -> tuple[date, date]:
@@ -120,6 +132,20 @@ class Held:
         return all(counts[cell] < capacity for cell in self._cells(start, end))
 
 
+def _free_at(held: Held, start: datetime, length: timedelta, day: date, tz: ZoneInfo) -> bool:
+    """True if `start` (on `day`, not before the notice) is one of `held`'s free start times."""
+    minutes = int(length.total_seconds() // 60)
+    offered = _candidate_set(held.rules.open_ranges(day), held.rules.slot_minutes, day, minutes, tz)
+    return start in offered and not held.blocked(start, start + length) and held.fits(start, start + length)
+
+
+@functools.lru_cache(maxsize=CANDIDATE_DAYS_CACHED)
+def _candidate_set(ranges: tuple[tuple[time, time], ...], slot_minutes: int, day: date, minutes: int,
+                   tz: ZoneInfo) -> frozenset[datetime]:
+    """The cached candidate starts as a set, for checking one start at a time."""
+    return frozenset(_candidate_starts(ranges, slot_minutes, day, minutes, tz))
+
+
 def _free_on_day(held: Held, day: date, minutes: int, earliest: datetime, tz: ZoneInfo) -> Iterator[datetime]:
     """Free start times on `day` (lazily, so a caller that needs one stops at the first)."""
     length = timedelta(minutes=minutes)
@@ -143,10 +169,12 @@ class Staffed:
         if self.people is None:
             yield from rooms
             return
-        someone: set[datetime] = set()
-        for person in self.people:  # each practitioner's own hours, days off and visits
-            someone.update(_free_on_day(person, day, minutes, earliest, tz))
-        yield from (start for start in rooms if start in someone)
+        # Lazily, start by start: the days screen needs only each day's first free time, and working out
+        # every practitioner's whole day first cost more than the rooms' check (issue 22).
+        length = timedelta(minutes=minutes)
+        for start in rooms:
+            if any(_free_at(person, start, length, day, tz) for person in self.people):
+                yield start
 
 
 def free_slots(rules: Rules, day: date, minutes: int, busy: Iterable[Interval],

@@ -198,9 +198,10 @@ def _assign(db: Database, tz: ZoneInfo, visit_id: int, start: datetime, end: dat
 def practitioner_busy(db: Database, key: str, start: datetime, end: datetime,
                       exclude: int | None = None) -> list[Interval]:
     """Time held by one practitioner's visits overlapping [start, end)."""
+    # Bounded below as busy_between is: without it each practitioner's busy time walked the whole history.
     rows = db.query(f"select start_utc, end_utc from visits where practitioner_key = ? and status in "
-                    f"({_marks(HOLDING)}) and start_utc < ? and end_utc > ? and id != ?",
-                    [key, *HOLDING, to_db(end), to_db(start), exclude or -1])
+                    f"({_marks(HOLDING)}) and start_utc > ? and start_utc < ? and end_utc > ? and id != ?",
+                    [key, *HOLDING, to_db(start - LONGEST_VISIT), to_db(end), to_db(start), exclude or -1])
     return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
@@ -294,9 +295,10 @@ def own_visits_between(db: Database, user_id: int | None, start: datetime, end: 
     if user_id is None and phone_patient_id is None:
         return []
     who, args = _person(user_id, dependant_id, phone_patient_id)
+    # Bounded below as busy_between is: a phone patient's visits have no index of their own.
     rows = db.query(f"select start_utc, end_utc from visits where {who} "
-                    "and status = 'booked' and start_utc < ? and end_utc > ? and id != ?",
-                    [*args, to_db(end), to_db(start), exclude or -1])
+                    "and status = 'booked' and start_utc > ? and start_utc < ? and end_utc > ? and id != ?",
+                    [*args, to_db(start - LONGEST_VISIT), to_db(end), to_db(start), exclude or -1])
     return [(from_db(r["start_utc"]), from_db(r["end_utc"])) for r in rows]
 
 
@@ -381,11 +383,26 @@ def upcoming(db: Database, user_id: int, now: datetime) -> list[Visit]:
     return [Visit.from_row(r) for r in rows]
 
 
-def agenda(db: Database, start: datetime, end: datetime) -> list[Visit]:
-    """Every visit starting in [start, end), cancelled ones included, by time."""
-    rows = db.query("select * from visits where start_utc >= ? and start_utc < ? order by start_utc, id",
-                    [to_db(start), to_db(end)])
+def agenda(db: Database, start: datetime, end: datetime, *, practitioner: str | None = None,
+           offset: int = 0, limit: int = -1) -> list[Visit]:
+    """Every visit starting in [start, end), cancelled ones included, by time (one practitioner's; a page of them)."""
+    who, args = _practitioner_filter(practitioner)
+    rows = db.query(f"select * from visits where start_utc >= ? and start_utc < ?{who} order by start_utc, id "
+                    "limit ? offset ?", [to_db(start), to_db(end), *args, limit, offset])
     return [Visit.from_row(r) for r in rows]
+
+
+def count_agenda(db: Database, start: datetime, end: datetime, *, practitioner: str | None = None) -> int:
+    """How many visits `agenda` lists for [start, end) (a paged day reads only its page, and counts the rest)."""
+    who, args = _practitioner_filter(practitioner)
+    count: int = db.execute(f"select count(*) from visits where start_utc >= ? and start_utc < ?{who}",
+                            [to_db(start), to_db(end), *args]).fetchone()[0]
+    return count
+
+
+def _practitioner_filter(practitioner: str | None) -> tuple[str, list[str]]:
+    """The SQL that keeps one practitioner's visits (nothing for everyone's)."""
+    return (" and practitioner_key = ?", [practitioner]) if practitioner else ("", [])
 
 
 def no_show_counts(db: Database, user_ids: list[int]) -> dict[int, int]:

@@ -113,8 +113,9 @@ class Monitor:
         self.update_seconds = Histogram("wellbot_update_handling_seconds", "Time to handle one update",
                                         buckets=UPDATE_BUCKETS, registry=r)
         self.sends = Counter("wellbot_sends", "Bot API send requests by outcome", ["outcome"], registry=r)
-        for outcome in SEND_OUTCOMES:
-            self.sends.labels(outcome)  # every outcome is exported from the start, at 0
+        # Every outcome is exported from the start, at 0; the children are kept because a paid
+        # broadcast counts 1,000 sends a second and labels() looks each one up under a lock.
+        self._send_counts = {outcome: self.sends.labels(outcome) for outcome in SEND_OUTCOMES}
         self.lateness = Histogram("wellbot_reminder_lateness_seconds", "How late each reminder was sent",
                                   buckets=LATENESS_BUCKETS, registry=r)
         self.overdue = Gauge("wellbot_reminder_overdue_seconds", "Age of the oldest due reminder not yet sent",
@@ -143,7 +144,8 @@ class Monitor:
 
     def sent(self, outcome: str) -> None:
         """One send request came back with `outcome` (one of SEND_OUTCOMES)."""
-        self.sends.labels(outcome).inc()
+        counter = self._send_counts.get(outcome)
+        (counter if counter is not None else self.sends.labels(outcome)).inc()
 
     def webhook_info(self, info: WebhookView) -> None:
         """Telegram's own view of the bot's updates."""
@@ -195,13 +197,17 @@ class Monitor:
         if not db["deliveries"].exists():
             return
         self.campaign.clear()
-        rows = db.execute("""
-            select c.id, c.kind, c.status, d.status, count(*) from campaigns c join deliveries d on d.campaign_id = c.id
-            where c.status in ('queued', 'running', 'paused') group by c.id, d.status""").fetchall()
         waiting = 0
-        for campaign_id, kind, campaign_status, status, count in rows:
-            self.campaign.labels(str(campaign_id), kind, campaign_status, status).set(count)
-            waiting += count if status in ("pending", "sending") else 0
+        unfinished = db.execute("select id, kind, status from campaigns "
+                                "where status in ('queued', 'running', 'paused')").fetchall()
+        for campaign_id, kind, campaign_status in unfinished:
+            # One campaign at a time, in deliveries_by_status order: grouping the join by (campaign, status)
+            # sorted every row first, and held the loop 108-193 ms each refresh during a 100,000-recipient
+            # broadcast (benchmarks/README.md, paid broadcast).
+            for status, count in db.execute("select status, count(*) from deliveries where campaign_id = ? "
+                                            "group by status", [campaign_id]):
+                self.campaign.labels(str(campaign_id), kind, campaign_status, status).set(count)
+                waiting += count if status in ("pending", "sending") else 0
         self.queue.labels("campaign_deliveries").set(waiting)
 
     def _lease(self, lease: LeaseView) -> None:

@@ -67,6 +67,20 @@ def _zipf_table(language: str = "en") -> dict[str, float]:
             if freq >= threshold and word.isalnum()}
 
 
+def release_word_lists() -> None:
+    """Drop wordfreq's cached copies of whole word lists once the tables here are built from them.
+
+    wordfreq keeps every list it loaded (about 70 MB for the large Spanish and
+    English ones); the tables keep only the words they need. `wellbot run`
+    started at 177 MB with them (benchmarks/README.md, paid broadcast). A
+    later lookup in another list loads it again.
+    """
+    import wordfreq
+
+    wordfreq.get_frequency_dict.cache_clear()
+    wordfreq.get_frequency_list.cache_clear()
+
+
 def english_words() -> frozenset[str]:
     """Every English word at least as common as KNOWN_WORD_ZIPF (about 58,000)."""
     return _english()

@@ -295,28 +295,23 @@ class Counts:
 
 
 def counts(db: Database, topic_keys: list[str] | tuple[str, ...]) -> Counts:
-    """Count subscriptions by status, and reachable subscribers by topic, in one pass over an index.
+    """Count subscriptions by status, and reachable subscribers by topic, from the counts triggers keep.
 
-    Rows are grouped by (status, topics) through `subscriptions_by_status`, so
-    each distinct topic list is parsed once; subscribers who blocked the bot
-    (few) are found through `patients_by_status` and taken off. 474-552 ms at
-    100,000 patients before (a scan per topic through json_each); see
+    `subscription_counts` holds one row per (status, topics, blocked) (migration
+    count_subscriptions), so each distinct topic list is parsed once and no
+    subscriber's or patient's row is read. 474-552 ms at 100,000 patients before
+    (a scan per topic through json_each), then 25-33 ms plus 9-30 ms for one pass
+    over an index and the blocked patients' rows on a loaded machine; see
     benchmarks/README.md, big clinic.
     """
     by_status = {status.value: 0 for status in Status}
     by_topic = dict.fromkeys(topic_keys, 0)
     reachable = 0
-    for status, topics, n in db.execute("select status, topics, count(*) from subscriptions group by status, topics"):
+    for status, topics, blocked, n in db.execute("select status, topics, blocked, n from subscription_counts"):
         by_status[status] = by_status.get(status, 0) + n
-        if status == Status.SUBSCRIBED.value:
+        if status == Status.SUBSCRIBED.value and not blocked:  # subscribers who blocked the bot are not reachable
             reachable += n
             _add_topics(by_topic, topics, n)
-    for topics, n in db.execute(
-            # CROSS JOIN keeps patients outside: SQLite would otherwise walk every subscribed row.
-            "select s.topics, count(*) from patients p cross join subscriptions s on s.user_id = p.user_id"
-            " where p.status = 'blocked' and s.status = 'subscribed' group by s.topics"):
-        reachable -= n
-        _add_topics(by_topic, topics, -n)
     return Counts(by_status, reachable, by_topic)
 
 

@@ -38,7 +38,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english
+from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english, release_word_lists
 from wellbot.triage import logic
 from wellbot.triage.logic import Finding, Level
 
@@ -579,10 +579,12 @@ def assess(text: str) -> Finding:
 
 
 def warm() -> None:
-    """Load both word lists and compile the patterns now (about 1 s), so no patient's message waits for them."""
+    """Build the word tables and compile the patterns now (about 1 s), so no patient's message waits for them."""
     _spanish_table()
+    _repair_targets()  # while wordfreq still holds the Spanish list
+    release_word_lists()  # built from it: wordfreq's whole list would only take memory (one at a time: the peak)
     is_english("a")
-    _repair_targets()
+    release_word_lists()
     _compiled()
 
 
