@@ -12,8 +12,9 @@ measures blind only once.
 
 Triage is the bot's: the English and the Spanish readings together
 (wellbot.triage.spanish.assess_both). The Spanish tuning and dev sets are
-printed too; the blind Spanish held-out set only with --blind-spanish (the
-lead measures it once, after merging: nobody else reads it).
+printed too, and the first Spanish held-out set (known and tuned on since its
+one blind run); the second, blind one only with --blind-spanish (the lead
+measures it once, after merging: nobody else reads it).
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ SETS = [
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml", None)
       for n in range(2, 11)),
 ]
-# Spanish triage (issue 17): tuned on, set aside before tuning, and the blind set (only with --blind-spanish).
+# Spanish triage (issue 17): tuned on, set aside before tuning, the first held-out set (known since its one
+# run), and the blind second one (only with --blind-spanish).
 SPANISH_SETS = [
     ("Spanish tuning", TESTS / "triage_tuning_es.toml", None, None),
     ("Spanish dev (a fifth set aside before tuning)", TESTS / "triage_dev_es.toml", None, None),
+    ("Spanish held-out 1 (known, tuned on since its one run)", HELDOUT / "es_round1_heldout.toml", None, None),
 ]
-SPANISH_BLIND = ("Spanish held-out 1 (blind)", HELDOUT / "es_round1_heldout.toml", None, None)
+SPANISH_BLIND = ("Spanish held-out 2 (blind)", HELDOUT / "es_round2_heldout.toml", None, None)
 
 
 def load(path: Path | None) -> dict:

@@ -1,26 +1,29 @@
-"""Spanish triage (issue 17, point 4): the goals on the Spanish tuning set, folding, typos, mentions, and the bot.
+"""Spanish triage (issue 17, point 4): the goals on the known Spanish sets, folding, typos, mentions, and the bot.
 
-The goals are asserted on tests/triage_tuning_es.toml, which the Spanish
-concepts were tuned on. The dev set (tests/triage_dev_es.toml, set aside
-before any Spanish triage code existed) is only measured and reported in
-benchmarks/README.md; the blind Spanish held-out set is measured by the lead.
+The goals are asserted on every known Spanish set: the tuning set, the dev
+set and the first held-out set (es_round1), all tuned on since their one
+blind run and all in the Spanish model's training data. The second, blind
+Spanish set (es_round2) is measured once by the lead; nothing here reads it.
 """
 
+import json
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from wellbot.language.words import is_english
-from wellbot.triage import logic, spanish
+from wellbot.triage import logic, model, spanish
 from wellbot.triage.logic import Level
 from wellbot.triage.spanish import assess, assess_both, fold, repair
 
 HERE = Path(__file__).parent
 TUNING = tomllib.loads((HERE / "triage_tuning_es.toml").read_text(encoding="utf-8"))
 DEV = tomllib.loads((HERE / "triage_dev_es.toml").read_text(encoding="utf-8"))
+ROUND1 = tomllib.loads((HERE / "heldout" / "es_round1_heldout.toml").read_text(encoding="utf-8"))
+KNOWN = {"tuning": TUNING, "dev": DEV, "es_round1": ROUND1}  # never es_round2: the lead's blind set
 # The English sets already measured, to show the Spanish reading changes nothing there. Named one by one:
-# the blind set (Spanish round 1) is read by the lead only; English round 10 is known since its blind run.
+# the blind Spanish set (round 2) is read by the lead only; English round 10 is known since its blind run.
 ENGLISH_SETS = [HERE / "triage_tuning.toml", HERE / "heldout" / "triage_heldout.toml",
                 *(HERE / "heldout" / f"round{n}_heldout.toml" for n in range(2, 11))]
 MAX_FALSE_URGENT = 0.02  # issue 14's goal, the same for Spanish
@@ -33,19 +36,27 @@ def test_the_tuning_set_is_big_and_the_dev_set_a_fifth_of_all():
     assert len(DEV["near_misses"]) >= 25
 
 
-def test_every_spanish_emergency_in_the_tuning_set_is_urgent():
-    missed = [c["text"] for c in TUNING["emergencies"] if assess_both(c["text"]).level is not Level.URGENT]
+@pytest.mark.parametrize("name", KNOWN)
+def test_every_spanish_emergency_in_a_known_set_is_urgent(name):
+    missed = [c["text"] for c in KNOWN[name]["emergencies"] if assess_both(c["text"]).level is not Level.URGENT]
     assert missed == []
 
 
-def test_spanish_near_misses_rarely_get_the_urgent_reply():
-    urgent = [c["text"] for c in TUNING["near_misses"] if assess_both(c["text"]).level is Level.URGENT]
-    assert len(urgent) / len(TUNING["near_misses"]) <= MAX_FALSE_URGENT, urgent
+@pytest.mark.parametrize("name", KNOWN)
+def test_spanish_near_misses_rarely_get_the_urgent_reply(name):
+    urgent = [c["text"] for c in KNOWN[name]["near_misses"] if assess_both(c["text"]).level is Level.URGENT]
+    assert len(urgent) / len(KNOWN[name]["near_misses"]) <= MAX_FALSE_URGENT, urgent
 
 
-def test_spanish_suicidal_and_self_harm_messages_get_the_crisis_line():
-    wanted = [c["text"] for c in TUNING["emergencies"] if c["concept"] in ("suicidal", "self_harm")]
-    assert len(wanted) >= 20
+def test_spanish_questions_of_the_first_held_out_set_never_get_the_urgent_reply():
+    texts = [c["q"] for c in ROUND1["questions"]] + ROUND1["off_topic"]
+    assert [t for t in texts if assess_both(t).level is Level.URGENT] == []
+
+
+@pytest.mark.parametrize("name", KNOWN)
+def test_spanish_suicidal_and_self_harm_messages_get_the_crisis_line(name):
+    wanted = [c["text"] for c in KNOWN[name]["emergencies"] if c["concept"] in ("suicidal", "self_harm")]
+    assert len(wanted) >= 5
     assert [text for text in wanted if not assess_both(text).crisis] == []
 
 
@@ -106,6 +117,106 @@ def test_past_hypothetical_third_party_and_negated_spanish_is_not_urgent(text):
 def test_spanish_names_and_everyday_text_typed_at_a_step_are_nothing(text):
     """A name or phone step reads every text first: a name like "Jade" ("jadeo") must not alarm."""
     assert assess_both(text).level is Level.NONE
+
+
+@pytest.mark.parametrize("text", [
+    "se esta atragantando y no puede respirar",  # choking, now
+    "mi nieto no puede toser ni respirar",  # "no puede X ni respirar"
+    "se me salio el pipi sin darme cuenta",  # "el pipi" as well as "la pipi"
+    "me pusieron la epidural esta manana y ahora las piernas estan cada vez mas debiles",  # legs failing after
+    "estoy escribiendo cartas de despedida a mis hijos",  # farewell letters, plural
+    "no creo que siga vivo para el lunes",  # not expecting to be alive, said sideways
+    "me acabo de cortar y no para de sangrar",  # a fresh cut bleeding heavily
+    "me volvi a lastimar, mas profundo esta vez",  # hurting oneself again, deeper
+    "me estoy pegando en la cabeza a proposito",  # any harm verb done on purpose
+    "le deje una nota a mi familia y me voy a tomar todo",  # a note to the family, "tomar todo"
+    "ya no puedo mas con esta vida, quiero que todo termine",
+    "para que sigo viviendo si nadie me quiere",
+    "voy a saltar del puente",
+    "tengo el cuchillo en la mano y me quiero cortar",
+])
+def test_spanish_concepts_found_missing_by_the_first_held_out_set_are_urgent(text):
+    """General words and structures the first Spanish held-out set (and wording tried after it) showed missing."""
+    assert assess_both(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "me volvi a lastimar la espalda cargando cajas",  # a pain clinic hears this daily
+    "no creo que este aqui la otra semana, me voy de viaje",
+    "se atraganto con un hueso pero ya lo saco y esta bien",
+    "el dolor de pecho que tuve en marzo era ansiedad",  # "que tuve" after the finding, a month named
+    "resulto ser gastritis el dolor de pecho",
+    "las agujas pueden hacer que uno se desmaye?",  # "puede hacer", "uno"
+    "la gente se desmaya con las ventosas?",  # people in general
+    "un amigo se desmayo en la clinica, eso es comun?",  # asking how common, nothing happening now
+    "me dieron la inyeccion y no puedo caminar bien del dolor",
+    "a proposito, tienen citas el sabado?",
+    "quiero que todo termine con este dolor",
+    "me voy a tomar todo el jarabe",
+    "me quiero cortar el pelo",
+    "voy a saltar de alegria",
+])
+def test_spanish_near_misses_like_the_first_held_out_sets_false_alarms_are_not_urgent(text):
+    assert assess_both(text).level is not Level.URGENT
+
+
+def test_asking_whether_it_is_normal_does_not_soften_an_emergency_now():
+    assert assess_both("mi esposo se desmayo y no despierta, es normal?").level is Level.URGENT
+    assert assess_both("me tome las pastillas de mas, es normal sentir sueno?").level is Level.URGENT
+
+
+def test_the_spanish_model_ships_inside_the_package():
+    data = json.loads(model.MODEL_FILE_ES.read_text(encoding="utf-8"))
+    assert model.MODEL_FILE_ES.parent == Path(spanish.__file__).parent
+    assert len(data["weights"]) > 1000
+
+
+LONG_QUIET = "bueno pues la verdad me siento muy raro desde la manana"  # no concept; the model decides
+
+
+def test_the_spanish_model_makes_a_rules_miss_urgent_from_its_cut_off():
+    none = logic.Finding(Level.NONE)
+    found = spanish.combine(none, False, spanish.MODEL_URGENT, spanish.MODEL_CONFIRMS, spanish.MODEL_URGENT,
+                            LONG_QUIET)
+    assert found == logic.Finding(Level.URGENT, logic.MODEL_CONCEPT)
+    below = spanish.combine(none, False, spanish.MODEL_URGENT - 0.01, spanish.MODEL_CONFIRMS, spanish.MODEL_URGENT,
+                            LONG_QUIET)
+    assert below == none
+
+
+def test_the_spanish_model_never_overrides_a_past_or_hypothetical_mention():
+    mention = logic.Finding(Level.MENTION, "heart")
+    assert spanish.combine(mention, True, 0.99, spanish.MODEL_CONFIRMS, spanish.MODEL_URGENT,
+                           "tuve un infarto en 2019 y me dolia mucho el pecho") == mention
+
+
+def test_a_short_spanish_message_is_the_rules_alone():
+    """A name at the booking's name step ("Dolores Socorro Cortes") must never be urgent by the model."""
+    none = logic.Finding(Level.NONE)
+    assert spanish.combine(none, False, 0.99, spanish.MODEL_CONFIRMS, spanish.MODEL_URGENT,
+                           "Dolores Socorro Cortes") == none
+
+
+def test_the_spanish_model_adds_the_crisis_line_for_words_of_despair():
+    found = spanish.combine(logic.Finding(Level.NONE), False, 0.95, spanish.MODEL_CONFIRMS, spanish.MODEL_URGENT,
+                            "ya no aguanto, hoy es la ultima vez que les escribo, adios")
+    assert found.level is Level.URGENT
+    assert found.crisis
+
+
+def test_a_rules_urgent_finding_the_model_doubts_is_a_mention_but_a_crisis_stands():
+    heart = logic.Finding(Level.URGENT, "heart")
+    assert spanish.combine(heart, False, 0.1, spanish.MODEL_CONFIRMS, spanish.MODEL_URGENT,
+                           "me duele el pecho cuando respiro hondo") == logic.Finding(Level.MENTION, "heart")
+    crisis = logic.Finding(Level.URGENT, "suicidal")
+    assert spanish.combine(crisis, False, 0.0, spanish.MODEL_CONFIRMS, spanish.MODEL_URGENT,
+                           "esta es mi ultima noche aqui") == crisis
+
+
+def test_the_spanish_model_reads_only_mostly_spanish_messages():
+    """English wording is the English reading's (and its model's): the Spanish model never saw it."""
+    english = "i have been feeling really strange since this morning"
+    assert spanish.assess(english) == spanish.rules_reading(english)[0]
 
 
 def test_a_past_spanish_mention_gets_the_safety_line():

@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).with_name("model.json")
+MODEL_FILE_ES = Path(__file__).with_name("model_es.json")  # the Spanish reading's model (wellbot.triage.spanish)
 CHAR_SIZES = (3, 4, 5)  # letter groups of these lengths, inside one word (with its edges marked)
 CHAR_WEIGHT = 0.5  # letter groups are many and overlapping: each counts less than a whole word
 MAX_EXPONENT = 30.0  # keeps math.exp in range for any score
@@ -50,13 +51,13 @@ def score(weights: Mapping[str, float], bias: float, found: Mapping[str, float])
 
 
 @cache
-def _shipped() -> tuple[dict[str, float], float]:
-    """The shipped weights and bias, read once."""
-    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+def _shipped(path: Path) -> tuple[dict[str, float], float]:
+    """A shipped model's weights and bias, read once."""
+    data = json.loads(path.read_text(encoding="utf-8"))
     return data["weights"], float(data["bias"])
 
 
-def probability(clauses: Iterable[str], tags: Iterable[str] = ()) -> float:
-    """How much the message sounds like an emergency now, by the shipped model (0 to 1)."""
-    weights, bias = _shipped()
+def probability(clauses: Iterable[str], tags: Iterable[str] = (), path: Path = MODEL_FILE) -> float:
+    """How much the message sounds like an emergency now, by a shipped model (English unless `path` says) (0 to 1)."""
+    weights, bias = _shipped(path)
     return score(weights, bias, features(clauses, tags))

@@ -22,6 +22,13 @@ Spanish words, and the same Finding as its answer:
    "sin fiebre"; but "no siento las piernas" is the complaint itself) is a
    MENTION; any other finding is URGENT. A habit does not soften suicidal
    thoughts or self-harm.
+4. A small learned model (wellbot.triage.model, weights in model_es.json,
+   trained by benchmarks/triage_model_es.py on every known Spanish set)
+   backs the rules for a message mostly in Spanish, as the English model
+   does (logic.combine): a message the rules missed is urgent from
+   MODEL_URGENT, never over a past or hypothetical mention; a rules' urgent
+   finding it finds less than MODEL_CONFIRMS likely is a mention, except
+   suicidal thoughts and self-harm; under four words, the rules decide.
 
 Patients mix languages and Telegram's language setting is often English, so
 every message is read by both readings (wellbot.triage.actions.read) and the
@@ -39,7 +46,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english, release_word_lists
-from wellbot.triage import logic
+from wellbot.triage import logic, model
 from wellbot.triage.logic import Finding, Level
 
 MAX_WORDS = 120  # a pasted essay is read by its first words only (as in English)
@@ -151,6 +158,18 @@ SWELL = r"hinch\w*|infl\w*|swell\w*|swollen|embomb\w*|globo|inflad\w*"
 SKIN = r"ronchas|urticaria|salpullido|sarpullido|comezon|picazon|me pica|hives"
 SPREAD = (r"todo el cuerpo|por todos lados|por todo|en todo|todo el|se extiende|garganta|labios|respirar|me pica todo"
           r"|cierra|cerrando|aire|mare\w*")
+HEAVY_BLEEDING = (r"no para de sangrar|no deja de sangrar|sangr\w* (?:mucho|muchisimo|un chorro|sin parar|a chorros)"
+                  r"|mucha sangre|(?:un )?charco de sangre|sangre (?:por todos lados|que no para)")
+# Hurting oneself just now or again: with heavy bleeding or "mas profundo" it is self-harm needing help now.
+SELF_HURT = (r"\bme (?:acabo de|volvi a|vuelvo a|he vuelto a) (?:cortar|lastimar|hacer dano|hacer cortes)\b"
+             r"|\bme (?:corte|lastime) (?:otra vez|de nuevo)\b")
+HARM_VERB = (r"golpe\w*|pegando|pegue|cort\w*|quem\w*|lastim\w*|rasgu\w*|aran\w*|mord\w*|dano|heridas?"
+             r"|sangr\w*|cabezazos")
+# Legs that fail after a procedure: a bleed or an abscess pressing on the nerves, an emergency.
+LIMBS_FAILING = (r"\b(?:piernas?|pies)(?: \S+){0,4} (?:debil\w*|dormid\w*|adormec\w*|entum\w*|sin fuerza"
+                 r"|no (?:me |le )?(?:responden|sostienen|aguantan))\b"
+                 r"|\bno (?:siento|puedo mover) (?:las|mis) piernas\b"
+                 r"|\bno puedo (?:caminar|pararme)\b(?! bien| del dolor| por el dolor| de dolor)")
 
 
 @dataclass(frozen=True)
@@ -192,13 +211,19 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno (?:le )?(?:veo|encuentro|hallo) (?:el |ningun )?sentido a (?:la|mi|seguir|vivir|nada)",
         r"\bla vida no tiene sentido\b",
         r"\bno tiene sentido (?:vivir|seguir)\b", r"\bno vale la pena (?:vivir|seguir)\b",
-        r"\bpara que (?:seguir|vivir)\b", r"\b(?:pastillas|pildoras|cuerda|pistola|arma) (?:\S+ )?listas?\b",
+        r"\bpara que (?:seguir|vivir|sigo (?:viviendo|aqui|viv[oa])|vivo)\b",
+        r"\b(?:pastillas|pildoras|cuerda|pistola|arma) (?:\S+ )?listas?\b",
         r"\bjuntando (?:las |mis )?(?:pastillas|pildoras)\b", r"\btomarmelas todas\b",
         r"\bme las voy a tomar todas\b", r"\btodo listo para (?:irme|morir\w*|matarme|acabar)\b",
         r"\bsoy (?:una carga|un estorbo)\b",
         r"\b(?:pensamientos|ideas) de (?:muerte|morir\w*|matarme|suicidio|quitarme la vida)\b",
         r"\b(?:quisiera|quiero|ojala|prefiero) no (?:despertar\w*|amanecer|volver a despertar)\b",
-        r"\bcarta de despedida\b",
+        r"\b(?:cartas?|notas?|mensajes?|videos?) de despedida\b",
+        # "no creo que siga aqui la otra semana": not expecting to be alive, said sideways
+        r"\bno creo que (?:siga|vaya a seguir) (?:aqui|viv[oa]|con vida)\b"
+        r"(?! (?:en|por) (?:la|el|esta|este) (?:ciudad|pais|trabajo|clinica|casa|estado))",
+        r"\bno creo que (?:este|vaya a estar) (?:viv[oa]|con vida)\b",  # "este aqui" may be a trip
+        r"\bno creo que llegue a (?:manana|la otra semana|el lunes|fin de (?:mes|ano)|navidad)\b",
         r"\bme (?:despedi|estoy despidiendo|voy a despedir) de (?:todos|mi familia|ustedes|mis hijos"
         r"|mis seres queridos)\b",
         r"\bdesaparecer para siempre\b", r"\bquiero desaparecer\b", r"\bdormir para siempre\b",
@@ -206,7 +231,13 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:tirarme|aventarme|lanzarme|me voy a tirar|me voy a aventar) (?:del|de un|de la|desde|al|a la|a las"
         r"|por la)\b", r"\bahorcarme\b", r"\bcolgarme\b", r"\bcortarme las venas\b",
         r"\b(?:pegarme|darme|me voy a (?:dar|pegar)) un (?:tiro|balazo)\b",
-        r"\bno (?:aguanto|soporto) (?:mas )?(?:la|esta|mi) vida\b",
+        r"\bno (?:aguanto|soporto|puedo) (?:mas )?(?:con )?(?:la|esta|mi) vida\b",
+        r"\b(?:saltar|brincar|tirarme|aventarme|lanzarme)(?: \S+){0,2} (?:puente|edificio|techo|azotea|balcon|ventana"
+        r"|tren|metro|vias|carretera|acantilado|precipicio)\b",
+        r"\bquiero que todo (?:termine|se acabe|acabe)\b(?! (?:con |de )?(?:el|este|mi|ese) dolor)",
+        r"\bme (?:voy a|quiero) tomar (?:todo|todas)(?: (?:de una vez|juntas|junto))?$",  # at the clause's end
+        r"\b(?:deje|dejo|escribi|estoy escribiendo|le deje|les deje) (?:una |unas )?(?:notas?|cartas?) (?:a|para)"
+        r" (?:mi familia|mis hijos|mi espos[oa]|mi mama|todos)\b",
         r"\bno quiero saber (?:nada )?de (?:la vida|vivir)\b",
         r"\b(?:usar\w*|dispar\w*|apunt\w*)(?: \S+){0,2} contra mi\b",
         r"\b(?:pistola|arma|cuerda|soga)(?: \S+){0,6} (?:para|contra) mi(?: mism[oa])?$",
@@ -231,6 +262,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?:pelo|cabello|unas|dedo|fleco|barba|flequillo))",
         r"\b(?:me he hecho|me hago|hacerme|me hice|me estoy haciendo) (?:\S+ )?cort(?:es|adas|aditas)\b",
         r"\b(?:hacerme|me hago|me estoy haciendo|me hice|me sigo haciendo) dano\b",
+        r"\bme (?:quiero|voy a|dan ganas de) (?:cortar|lastimar|quemar)(?:$| otra vez| de nuevo| a proposito)",
+        r"\bganas de (?:cortarme|lastimarme|hacerme dano|quemarme)\b",
         r"\b(?:me (?:estoy |he |sigo )?lastim\w*|lastimarme|lastimandome|me queme|me quemo|me golpe\w*|me pegue)"
         r" (?:\S+ ){0,4}a proposito\b",
         r"\b(?:me lastimo|lastimarme|me lastime) (?:yo )?(?:mism[oa]|sol[oa])\b",
@@ -240,8 +273,10 @@ CONCEPTS: tuple[Concept, ...] = (
         r"|golpee)(?: \S+){0,3} hasta (?:sangrar|hacerme sangre"
         r"|sacarme sangre"
         r"|que sangr\w*)\b",
-    ), together=((r"\b(?:navaja|cuchilla|gillete|gilette|rastrillo|hoja de afeitar|vidrio|cutter)\b",
-                  r"\bme (?:\S+ )?(?:cort\w*|ray\w*|rasp\w*|raj\w*|hago|hice)\b"),), topic=r"\bautolesi\w*"),
+    ), pairs=((SELF_HURT, rf"\b(?:{HEAVY_BLEEDING})\b|\bmas profundo\b"),),
+        together=((r"\b(?:navaja|cuchilla|gillete|gilette|rastrillo|hoja de afeitar|vidrio|cutter)\b",
+                  r"\bme (?:\S+ )?(?:cort\w*|ray\w*|rasp\w*|raj\w*|hago|hice)\b"),
+                  (r"\ba proposito\b", rf"\b(?:{HARM_VERB})\b")), topic=r"\bautolesi\w*"),
     Concept("heart", patterns=(
         near(CHEST, DISCOMFORT, 5), near(r"corazon", r"dol\w*|duel\w*|aprie\w*|apret\w*|pain", 3),
         r"\b(?:me esta dando|le esta dando|estoy teniendo|esta teniendo|creo que (?:me esta dando|tengo|es|estoy"
@@ -269,6 +304,9 @@ CONCEPTS: tuple[Concept, ...] = (
     Concept("breathing", patterns=(
         r"\bno (?:puedo|puede|pueden|logro) respirar\b(?! (?:bien )?por la nariz)",
         r"\b(?:cant|can not|cannot) respirar\b",
+        r"\bno (?:puedo|puede|pueden|logro)(?: \S+){1,3} ni (?:respirar|hablar)\b",  # "no puede toser ni respirar"
+        r"\b(?:me estoy|se esta|se me esta|se le esta|esta|estoy) atragant\w*",  # now, not "se atraganto"
+        r"\bse (?:me|le) (?:atoro|atasco|trabo|quedo atorad[oa]) (?:\S+ ){0,3}en la garganta\b",
         r"\bno (?:me |le )?(?:entra|llega|pasa|alcanza) (?:el )?aire\b", r"\b(?:me|le) falta (?:el )?(?:aire|aliento"
         r"|respiracion)\b", r"\bfalta de aire\b",
         r"\b(?:me|le|se me) (?:esta )?falt(?:a|ando) (?:el |la )?(?:aire|aliento|respiracion)\b",
@@ -299,7 +337,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno (?:controlo|puedo controlar) (?:la orina|la vejiga|el intestino|los esfinteres|el bano|la pipi)\b",
         r"\bme (?:hice|orine|estoy haciendo|hago|cague) (?:pipi |popo |del bano )?(?:encima|en los pantalones"
         r"|sin darme cuenta|sin sentir)",
-        r"\bse me (?:salio|sale|escapa|escapo|salen) (?:la )?(?:orina|pipi|popo|caca)\b",
+        r"\bse me (?:salio|sale|escapa|escapo|salen) (?:la |el )?(?:orina|pipi|popo|caca)\b",
         r"\bno (?:me )?(?:sale|baja|puedo sacar) (?:la )?(?:orina|pipi)\b",
         r"\bno (?:me )?responden (?:las|mis) piernas\b",
         r"\b(?:las dos|ambas) piernas(?: \S+){0,4} (?:debil\w*|dormid\w*|adormec\w*|entum\w*|no (?:me )?responden)",
@@ -310,7 +348,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bno siento (?:\S+ ){0,3}(?:ganas de (?:ir al bano|orinar|hacer pipi)|cuando orino|cuando voy al bano"
         r"|la orina)\b",
     ), together=((SADDLE, NO_FEELING),), topic=r"\bcauda equina|\bvejiga"),
-    Concept("post_procedure", pairs=((rf"\b(?:{INFECTION})\b", PROCEDURE_DONE),), topic=r"\binfecci\w*"),
+    Concept("post_procedure", pairs=((rf"\b(?:{INFECTION})\b", PROCEDURE_DONE), (LIMBS_FAILING, PROCEDURE_DONE)),
+            topic=r"\binfecci\w*"),
     Concept("overdose", patterns=(
         rf"\b(?:{TOOK})(?: \S+){{0,3}} (?:{TOO_MUCH})\b",
         rf"\b(?:{TOOK})(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta)"
@@ -356,6 +395,11 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bantes (?:tenia|sufria|me|solia)\b", r"\bsolia\b", rf"\b(?:tuve|tuvo|tuvimos)(?: \S+){{0,3}} {FINDING}",
     r"\b(?:le|les) (?:dio|dieron)\b", r"\b(?:murio|fallecio)\b", r"\buna vez\b", r"\balgunas? vez\w*\b",
     r"\bdesde entonces\b",
+    # "el dolor de pecho que tuve": the finding named, then said to have happened
+    rf"{FINDING}(?: \S+){{0,2}} (?:que|q) (?:tuve|tuvo|tuvimos|me dio|le dio|sufri|sufrio)\b",
+    r"\bresulto (?:ser|que era)\b",
+    r"\ben (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre"
+    r"|diciembre)\b",
     r"\b(?:quedo|quede|quedaron|se quedo|me quedo|le quedo) con\b",
     r"\b(?:tuve|tuvo|tuvimos|le dio|le dieron) (?:un |una )?(?:embolia|derrame|infarto|ataque)",
     r"\bpor (?:la|el|una|un|mi) (?:muela|diente|golpe|caida|dentista|picadura|artritis|tendinitis|diabetes"
@@ -370,7 +414,7 @@ MENTION_MARKERS = re.compile("|".join((
     r"|las|usted|ustedes|tiene|es|esta|fuera|hubiera)\b",
     r"\ben caso de\b",
     r"\b(?:puede|pueden|podria|podrian|can|could|does|will)(?: \S+){0,4} (?:causar|provocar|producir|dar|cause"
-    r"|perforar|tener)\b", r"\b(?:causar|provocar|producir)\b", r"\bsintomas?\b", r"\bsenales\b", r"\bsigno\w*\b",
+    r"|perforar|tener|hacer)\b", r"\b(?:causar|provocar|producir)\b", r"\bsintomas?\b", r"\bsenales\b", r"\bsigno\w*\b",
     r"\briesgos?\b", r"\befectos? secundarios?\b", r"\bes posible\b", r"\bse puede\b", r"\bes normal\b",
     r"\bnormal que\b", r"\bcomo (?:se|saber|sabe|reconocer|puedo saber)\b", r"\bme preocupa\w*",
     r"\b(?:tengo|me da) miedo\b", r"\bmiedo (?:de|a)\b", r"\bpeligros\w*", r"\bcuales son\b",
@@ -379,6 +423,8 @@ MENTION_MARKERS = re.compile("|".join((
     r"\ba que se debe\b", r"\btratan\b", r"\btratamiento (?:para|de)\b",
     # people in general
     r"\b(?:la gente|las personas|alguien|una persona|los pacientes) (?:que|con)\b",
+    r"\b(?:la gente|las personas|los pacientes|mucha gente|algunas personas|algunos pacientes) (?:se|le|les|puede"
+    r"|pueden|suele|suelen)\b", r"\bque uno\b",
     # joking
     r"\b(?:jaja\w*|jeje\w*|jk|lol|xd|broma|bromeando)\b",
 )))
@@ -428,6 +474,17 @@ HAPPENING_NOW = re.compile(r"\b(?:ahora|hoy|esta (?:manana|tarde|noche)|anoche|d
 QUESTION_START = re.compile(r"^(?:que|como|cuando|donde|cual\w*|cuant\w*|puede\w*|es|hay|por que|se puede)\b")
 PERSON = re.compile(r"\b(?:me|mi|mis|tengo|estoy|siento|el|ella|esta)\b")
 SAFETY_NET = "symptom_now"  # the concept name of a net finding, as in English
+# Asking whether something is common or normal, with nothing said to be happening now, is a question.
+# ("es normal?" is not one: "me tome las pastillas de mas, es normal?" asks about now.)
+GENERAL_QUESTION = re.compile(r"\b(?:es|sera|seria) (?:comun|frecuente|habitual)\b"
+                              r"|\bpasa (?:seguido|mucho|a menudo|con frecuencia)\b")
+# The learned model's cut-offs (benchmarks/triage_model.py --spanish; leave-one-set-out in benchmarks/README.md).
+MODEL_URGENT = 0.8
+MODEL_CONFIRMS = 0.5
+# Words that make an emergency only the model recognised get the crisis line too.
+CRISIS_WORDS = re.compile(r"\b(?:mor\w*|muert\w*|matar\w*|vida|viv\w*|suicid\w*|despedida|desaparecer|carga"
+                          r"|sentido|pastillas|pildoras|sobredosis|cort\w*|lastim\w*|dano|ya no (?:puedo|aguanto"
+                          r"|quiero)|para siempre|adios)\b")
 
 
 def unaccented(text: str) -> str:
@@ -556,26 +613,77 @@ def _reports_symptom(text: str, clauses: list[str]) -> bool:
                for c in clauses)
 
 
-def assess(text: str) -> Finding:
-    """Read one message in Spanish: urgent (with its concept), a mention, or nothing."""
+def rules_reading(text: str) -> tuple[Finding, bool]:
+    """The Spanish concept rules alone, and whether they found an emergency but read it as past or hypothetical."""
     clauses = prepare(text)
-    if not clauses:
-        return Finding(Level.NONE)
+    return _rules(clauses, text) if clauses else (Finding(Level.NONE), False)
+
+
+def _rules(clauses: list[str], text: str) -> tuple[Finding, bool]:
+    """The concept rules alone: urgent (with its concept), a mention, or nothing; and whether a finding was marked."""
     whole = " ".join(clauses)
     resolved = RESOLVED.search(" ".join(TOKEN.findall(fold(text)))) is not None
+    # "una amiga se desmayo en su sesion, eso es comun?": asking in general, nothing said to be happening now
+    general = GENERAL_QUESTION.search(whole) is not None and HAPPENING_NOW.search(whole) is None
     mention: str | None = None
+    marked = False
     for key, patterns, pairs, together, topic in _compiled():
         findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
         for clause in clauses:
             for span in _in_clause(findings, together, clause):
-                if not resolved and not _marked(clause, span, key):
-                    return Finding(Level.URGENT, key)
-                mention = mention or key
+                if not resolved and not _marked(clause, span, key) and not (general and key not in CRISIS_CONCEPTS):
+                    return Finding(Level.URGENT, key), False
+                mention, marked = mention or key, True
         if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
             mention = key
     if mention is None and _reports_symptom(text, clauses):
         mention = SAFETY_NET
-    return Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)
+    return (Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)), marked
+
+
+def _tags(clauses: list[str], text: str) -> list[str]:
+    """What the rules' markers say about the whole message, as features for the model (as in English)."""
+    found = []
+    if RESOLVED.search(" ".join(TOKEN.findall(fold(text)))):
+        found.append("resolved")
+    if any(MENTION_MARKERS.search(clause) or HABIT_MARKERS.search(clause) for clause in clauses):
+        found.append("marked")
+    return found
+
+
+def model_features(text: str) -> dict[str, float]:
+    """What the Spanish learned model sees of a message (also what benchmarks/triage_model.py --spanish trains on)."""
+    clauses = prepare(text)
+    return model.features(clauses, _tags(clauses, text))
+
+
+def combine(rules: Finding, marked: bool, probability: float, low: float, high: float, text: str) -> Finding:
+    """The Spanish rules' finding weighed with the Spanish model's probability, as logic.combine does in English.
+
+    An emergency only the model recognised gets the crisis line too when it
+    has Spanish words of despair or pills (CRISIS_WORDS).
+    """
+    finding = logic.combine(rules, marked, probability, low, high, text)
+    if finding.concept == logic.MODEL_CONCEPT and CRISIS_WORDS.search(" ".join(TOKEN.findall(fold(text)))):
+        return Finding(Level.URGENT, "suicidal")
+    return finding
+
+
+def assess(text: str, use_model: bool = True) -> Finding:
+    """Read one message in Spanish: urgent (with its concept), a mention, or nothing.
+
+    The learned model backs the rules only for a message mostly in Spanish:
+    it was trained on Spanish and knows nothing of English wording, which
+    the English reading (and its own model) covers.
+    """
+    clauses = prepare(text)
+    if not clauses:
+        return Finding(Level.NONE)
+    finding, marked = _rules(clauses, text)
+    if not use_model or not _mostly_spanish(text):
+        return finding
+    probability = model.probability(clauses, _tags(clauses, text), model.MODEL_FILE_ES)
+    return combine(finding, marked, probability, MODEL_CONFIRMS, MODEL_URGENT, text)
 
 
 def warm() -> None:
@@ -605,7 +713,11 @@ def assess_both(text: str) -> Finding:
     the English patterns, "suicidal" the Spanish ones), and the English
     reading cannot see "hace tiempo" nor the Spanish one "in my teens".
     """
-    english, spanish = logic.assess(text), assess(text)
+    return merge(logic.assess(text), assess(text), text)
+
+
+def merge(english: Finding, spanish: Finding, text: str) -> Finding:
+    """The bot's finding from the English and the Spanish readings of one message (see assess_both)."""
     if english.concept == spanish.concept and {english.level, spanish.level} == {Level.URGENT, Level.MENTION}:
         return spanish if _mostly_spanish(text) else english
     if Level.URGENT in (english.level, spanish.level):
