@@ -46,7 +46,8 @@ TUNING = TESTS / "triage_tuning_es.toml"
 DEV = TESTS / "triage_dev_es.toml"
 ROUND1 = TESTS / "heldout" / "es_round1_heldout.toml"
 INTENTS = TESTS / "intents_tuning_es.toml"
-BATCH_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh")
+BATCH_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+               "eleventh")
 # The commit whose rules each set first met: the parent of the commit that added each batch; the fifth
 # round's commit for the dev set (its one run); the commit the lead measured es_round1 at.
 FIRST_MET = {
