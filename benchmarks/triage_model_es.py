@@ -46,6 +46,7 @@ TUNING = TESTS / "triage_tuning_es.toml"
 DEV = TESTS / "triage_dev_es.toml"
 ROUND1 = TESTS / "heldout" / "es_round1_heldout.toml"
 INTENTS = TESTS / "intents_tuning_es.toml"
+CATALOGUE = ROOT / "wellbot" / "locale" / "es" / "LC_MESSAGES" / "wellbot.po"
 BATCH_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
                "eleventh")
 # The commit whose rules each set first met: the parent of the commit that added each batch; the fifth
@@ -112,8 +113,10 @@ def examples(data: dict[str, list[str]]) -> list[Example]:
 
 
 def intents() -> list[Example]:
-    """The Spanish conversation set: greetings, bookings and questions, all harmless."""
-    return [(m["text"], 0) for m in tomllib.loads(INTENTS.read_text(encoding="utf-8"))["messages"]]
+    """The Spanish conversation set and the bot's own Spanish words (a reply-keyboard label comes back as text)."""
+    labels = re.findall(r'^msgstr "(.+)"$', CATALOGUE.read_text(encoding="utf-8"), re.MULTILINE)
+    return ([(m["text"], 0) for m in tomllib.loads(INTENTS.read_text(encoding="utf-8"))["messages"]]
+            + [(label, 0) for label in labels if "{" not in label])
 
 
 def augment(train: list[Example], rng: random.Random) -> list[Example]:
