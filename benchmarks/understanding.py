@@ -12,9 +12,8 @@ measures blind only once.
 
 Triage is the bot's: the English and the Spanish readings together
 (wellbot.triage.spanish.assess_both). The Spanish tuning and dev sets are
-printed too, and the first Spanish held-out set (known and tuned on since its
-one blind run); the second, blind one only with --blind-spanish (the lead
-measures it once, after merging: nobody else reads it).
+printed too, and both Spanish held-out sets (known and tuned on since their
+one blind run).
 """
 
 from __future__ import annotations
@@ -49,14 +48,13 @@ SETS = [
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml", None)
       for n in range(2, 11)),
 ]
-# Spanish triage (issue 17): tuned on, set aside before tuning, the first held-out set (known since its one
-# run), and the blind second one (only with --blind-spanish).
+# Spanish triage (issue 17): tuned on, set aside before tuning, and both held-out sets (known since their one run).
 SPANISH_SETS = [
     ("Spanish tuning", TESTS / "triage_tuning_es.toml", None, None),
     ("Spanish dev (a fifth set aside before tuning)", TESTS / "triage_dev_es.toml", None, None),
     ("Spanish held-out 1 (known, tuned on since its one run)", HELDOUT / "es_round1_heldout.toml", None, None),
+    ("Spanish held-out 2 (known, tuned on since its one run)", HELDOUT / "es_round2_heldout.toml", None, None),
 ]
-SPANISH_BLIND = ("Spanish held-out 2 (blind)", HELDOUT / "es_round2_heldout.toml", None, None)
 
 
 def load(path: Path | None) -> dict:
@@ -155,8 +153,6 @@ def latency(db, texts: list[str], rounds: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times each message is timed [3]")
-    parser.add_argument("--blind-spanish", action="store_true",
-                        help="also measure the blind Spanish held-out set (the lead, once, after merging)")
     args = parser.parse_args()
     clinic = load_clinic(example_clinic_file())
     db = open_database(":memory:")
@@ -165,7 +161,7 @@ def main() -> None:
     words.english_words()
     print(f"wordfreq English list: {len(words.english_words())} words, loaded once in "
           f"{(time.perf_counter() - start) * 1000:.0f} ms")
-    texts = report(db, SPANISH_SETS + ([SPANISH_BLIND] if args.blind_spanish else []))
+    texts = report(db, SPANISH_SETS)
     without_wordfreq(db)
     latency(db, texts, args.rounds)
 

@@ -1,9 +1,9 @@
 """Spanish triage (issue 17, point 4): the goals on the known Spanish sets, folding, typos, mentions, and the bot.
 
 The goals are asserted on every known Spanish set: the tuning set, the dev
-set and the first held-out set (es_round1), all tuned on since their one
-blind run and all in the Spanish model's training data. The second, blind
-Spanish set (es_round2) is measured once by the lead; nothing here reads it.
+set and the two held-out sets (es_round1, es_round2), all tuned on since
+their one blind run. es_round2's misses were fixed with general rules; the
+Spanish model was not retrained on it.
 """
 
 import json
@@ -21,9 +21,10 @@ HERE = Path(__file__).parent
 TUNING = tomllib.loads((HERE / "triage_tuning_es.toml").read_text(encoding="utf-8"))
 DEV = tomllib.loads((HERE / "triage_dev_es.toml").read_text(encoding="utf-8"))
 ROUND1 = tomllib.loads((HERE / "heldout" / "es_round1_heldout.toml").read_text(encoding="utf-8"))
-KNOWN = {"tuning": TUNING, "dev": DEV, "es_round1": ROUND1}  # never es_round2: the lead's blind set
+ROUND2 = tomllib.loads((HERE / "heldout" / "es_round2_heldout.toml").read_text(encoding="utf-8"))
+KNOWN = {"tuning": TUNING, "dev": DEV, "es_round1": ROUND1, "es_round2": ROUND2}  # es_round2: known since its one run
 # The English sets already measured, to show the Spanish reading changes nothing there. Named one by one:
-# the blind Spanish set (round 2) is read by the lead only; English round 10 is known since its blind run.
+# English round 10 is known since its blind run.
 ENGLISH_SETS = [HERE / "triage_tuning.toml", HERE / "heldout" / "triage_heldout.toml",
                 *(HERE / "heldout" / f"round{n}_heldout.toml" for n in range(2, 11))]
 MAX_FALSE_URGENT = 0.02  # issue 14's goal, the same for Spanish
@@ -308,3 +309,52 @@ def test_warming_keeps_its_own_tables_not_wordfreqs_whole_lists():
     assert wordfreq.get_frequency_dict.cache_info().currsize == 0
     assert spanish.is_spanish("pecho")
     assert zipf("pecho", "es") > 3, "a list asked for later loads again"
+
+
+@pytest.mark.parametrize("text", [
+    "me sigue sangrando la herida de la cirugia de ayer",
+    "empape el vendaje de sangre donde me pusieron la epidural",
+    "llene dos gasas de sangre desde la infiltracion de esta manana",
+])
+def test_bleeding_that_keeps_going_at_a_procedure_site_is_urgent(text):
+    assert assess_both(text) == logic.Finding(Level.URGENT, "post_procedure")
+
+
+@pytest.mark.parametrize("text", [
+    "me dio un soponcio en la cocina hace un rato y sigo mareada",
+    "me dio un patatus en el bano",
+    "se me fue el mundo y me cai en la calle",
+    "me levante rapido y de repente lo veo todo negro",
+])
+def test_fainting_colloquialisms_are_urgent(text):
+    assert assess_both(text) == logic.Finding(Level.URGENT, "fainting")
+
+
+@pytest.mark.parametrize("text", [
+    "gracias por todo, ya no me van a ver mas. adios",
+    "esta es la ultima vez que les escribo, gracias por todo",
+    "cuiden a mis hijos por favor. adios",
+    "adios para siempre, gracias por aguantarme",
+    "ya escribi las cartas para mi familia y deje todo en orden",
+    "estoy en la azotea pensando en tirarme",
+])
+def test_a_farewell_saying_they_will_not_be_seen_again_gets_the_crisis_line(text):
+    finding = assess_both(text)
+    assert finding.level is Level.URGENT
+    assert finding.crisis
+
+
+@pytest.mark.parametrize("text", [
+    "adios, gracias, nos vemos el martes",
+    "ya no me van a ver hasta enero porque me mudo",
+    "me sangro un poquito y ya paro",
+    "me sangro un poquito donde me pusieron la inyeccion y ya paro",
+    "me estoy ahogando en deudas medicas, tienen planes de pago?",
+    "estoy ahogado de trabajo y no puedo ir a la cita",
+    "a mi tia le dio un patatus el ano pasado",
+    "cuiden a mi mama en su cita del martes, gracias",
+    "deje todo listo para la cita de manana",
+    "deje todo arreglado para el viaje",
+])
+def test_near_misses_of_the_second_round_rules_are_not_urgent(text):
+    assert assess_both(text).level is not Level.URGENT
