@@ -212,7 +212,7 @@ async def to_summary(bot, user, service="Acupuncture", day="Thu 11 Jun", at_time
     await user.send(name)
     await user.wait_for("phone number")
     await user.send(phone)
-    return await user.wait_for("Tap Confirm")
+    return await user.wait_for("Tap “Confirm”")
 
 
 def last_answer(user) -> str:
@@ -258,7 +258,7 @@ async def test_shared_contact_gives_name_and_phone(bot):
     assert bob.keyboard
     assert "request_contact" in str(bob.keyboard)
     await bob.send_contact("+1 (555) 987-6543")
-    summary = await bob.wait_for("Tap Confirm")
+    summary = await bob.wait_for("Tap “Confirm”")
     assert "Bob Stone" in summary.text
     assert "(555) 987-6543" in summary.text
     await bob.press(summary, "Confirm")
@@ -297,17 +297,17 @@ async def test_back_buttons_at_every_step(bot):
     await cat.wait_for("full name")
     await cat.send("Cat Woods")
     await cat.send("5551234567")
-    summary = await cat.wait_for("Tap Confirm")
+    summary = await cat.wait_for("Tap “Confirm”")
     assert "11:15" in summary.text
     await cat.press(summary, "Change name or phone")
     await cat.wait_for("full name")
     await cat.send("Catherine Woods")
     await cat.send("5551234567")
-    summary = await cat.wait_for("Tap Confirm")
+    summary = await cat.wait_for("Tap “Confirm”")
     await cat.press(summary, "Back")
     times = await cat.wait_for("Choose a time")
     await cat.press(times, "13:30")
-    summary = await cat.wait_for("Tap Confirm")
+    summary = await cat.wait_for("Tap “Confirm”")
     assert "13:30" in summary.text
     assert "Catherine Woods" in summary.text
     await cat.press(summary, "Confirm")
@@ -377,7 +377,7 @@ async def test_two_patients_confirming_the_last_place_at_once(bot):
     assert len([r for r in visit_rows(bot) if r["start_utc"] == "2026-06-11T14:00:00Z"]) == 2
     # the loser books one of the nearest times in two taps
     await loser.press(offer, "Thu 11 Jun")
-    summary = await loser.wait_for("Tap Confirm")
+    summary = await loser.wait_for("Tap “Confirm”")
     await loser.press(summary, "Confirm")
     await loser.wait_for("Booked!")
     assert len(visit_rows(bot)) == 3
@@ -729,7 +729,7 @@ async def test_freed_time_goes_to_the_first_confirmed_claim(bot):
     await amy.wait_for("full name")
     await amy.send("Amy Ray")
     await amy.send("+1 555 222 3333")
-    summary = await amy.wait_for("Tap Confirm")
+    summary = await amy.wait_for("Tap “Confirm”")
     await amy.press(summary, "Confirm")
     await amy.wait_for("Booked!")
     gone = await zed.wait_for("has been taken")

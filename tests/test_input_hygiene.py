@@ -23,7 +23,7 @@ async def test_someone_elses_contact_is_refused_and_nothing_is_booked(bot):
     await eve.send_contact("+1 555 987 6544", own=False, user_id=1102)  # another person's own contact
     assert "not yours" in (await eve.next_message()).text
     await eve.send_contact("+1 555 111 2222")  # her own: accepted
-    summary = await eve.wait_for("Tap Confirm")
+    summary = await eve.wait_for("Tap “Confirm”")
     assert "(555) 111-2222" in summary.text
     assert "987" not in summary.text
     await eve.press(summary, "Confirm")
@@ -38,7 +38,7 @@ async def test_phone_in_other_scripts_is_stored_as_e164_and_shown_formatted(bot)
     await ali.send("Ali Hassan")
     await ali.wait_for("phone number")
     await ali.send("\u0665\u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667")  # Arabic-Indic digits
-    summary = await ali.wait_for("Tap Confirm")
+    summary = await ali.wait_for("Tap “Confirm”")
     assert "(555) 123-4567" in summary.text
     await ali.press(summary, "Confirm")
     await ali.wait_for("Booked!")
@@ -56,7 +56,7 @@ async def test_stacked_marks_are_refused_and_fullwidth_names_normalised(bot):
     await zed.send("\uff3a\uff45\uff44 \uff2d\uff41\uff52\uff4b")  # fullwidth letters: "Zed Mark"
     await zed.wait_for("phone number")
     await zed.send("555 123 4567")
-    summary = await zed.wait_for("Tap Confirm")
+    summary = await zed.wait_for("Tap “Confirm”")
     assert "Zed Mark" in summary.text
 
 

@@ -101,7 +101,7 @@ async def test_first_available_assigns_someone_and_a_chosen_practitioners_busy_t
     await bob.wait_for("full name")
     await bob.send("Bob Stone")
     await bob.send("+1 555 987 6543")
-    summary = await bob.wait_for("Tap Confirm")
+    summary = await bob.wait_for("Tap “Confirm”")
     assert "With: Dr. Mei Lin, DACM" in summary.text
     await bob.press(summary, "Confirm")
     await bob.wait_for("Booked!")

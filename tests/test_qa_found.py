@@ -41,7 +41,7 @@ async def _book(patient, day="Thu 11 Jun", time="10:00", name="Ann Lee"):
     await patient.send(name)
     await patient.wait_for("phone number")
     await patient.send("+1 555 0142")
-    await patient.press(await patient.wait_for("Tap Confirm"), "Confirm")
+    await patient.press(await patient.wait_for("Tap “Confirm”"), "Confirm")
     await patient.wait_for("Booked")
 
 

@@ -45,7 +45,7 @@ async def test_an_abandoned_booking_expires_and_the_purge_removes_its_name(bot):
     assert _rows(bot, "flows", 3301) == []
     await pat.send("555 123 4567")  # the old step is gone: this is not taken as the booking's phone
     answer = await pat.next_message()
-    assert "Tap Confirm" not in answer.text
+    assert "Tap “Confirm”" not in answer.text
     assert list(bot.db.query("select * from visits")) == []
 
 

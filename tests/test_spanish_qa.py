@@ -254,7 +254,7 @@ async def test_the_waitlist_in_spanish_names_days_and_day_parts_once_and_offers_
     await press(luis, await until(luis, with_button(":acupuncture")), ":acupuncture")
     full = await until(luis, lambda m: "⏳ Lista de espera para estos días" in m.button_labels())
     await luis.press(full, "⏳ Lista de espera para estos días")
-    prefs = await until(luis, lambda m: "toque Unirme" in m.text)
+    prefs = await until(luis, lambda m: "toque “Unirme a la lista de espera”" in m.text)
     assert "⏳ Unirme a la lista de espera" in prefs.button_labels()  # the button the text names
     await luis.press(prefs, "jue")
     await luis.press(prefs, "Mañana")

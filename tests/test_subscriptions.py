@@ -260,7 +260,7 @@ async def test_1_subscribe_explains_what_how_often_how_to_stop_and_stores_nothin
         assert label in consent.text
     assert "How often: About twice a month, never more than once a week." in consent.text
     assert "/unsubscribe" in consent.text
-    assert "Unsubscribe under any news message" in consent.text
+    assert "“Unsubscribe” under any news message" in consent.text
     assert consent.button_labels() == [f"✅ {label}" for label in ALL_LABELS] + [YES, "No, thanks"]
     await bot.settle()
     assert subscription(bot, 1101) is None

@@ -71,7 +71,8 @@ async def receive(update: Update, context: WellbotContext, text: str) -> bool:
         return False
     received = actions.patient_wrote(deps, user.id, text, user.first_name)
     await reply(update, context, "desk_received", opened=received.opened, **_when(deps, received))
-    await notify_staff(context.bot, deps, "desk_staff_new", keyboard=staff_keyboard(received.thread.id),
+    keyboard = staff_keyboard(received.thread.id, deps.base_clinic.default_language)  # staff read the default
+    await notify_staff(context.bot, deps, "desk_staff_new", keyboard=keyboard,
                        name=received.thread.patient_name, user_id=user.id, text=text.strip())
     return True
 

@@ -24,7 +24,7 @@ from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.bot.monitor import CountedMessenger
 from wellbot.bot.ratelimit import BulkAwareRateLimiter, budget_of
 from wellbot.core.flows import Flow
-from wellbot.core.i18n import speaking
+from wellbot.core.i18n import N_, speaking
 from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store, translations
 from wellbot.newsletter.buttons import (
     ChooseAudience,
@@ -47,7 +47,7 @@ ALL_KEY = "*"  # the "all subscribers" audience inside callback_data (topic keys
 HISTORY_LIMIT = 10
 SEND_LABEL = "Send now"
 DROP_LABEL = "Cancel"
-RESUME_LABEL = "Resume sending"
+RESUME_LABEL = N_("Resume sending")  # bc_paused names it, in the staff's language
 RESEND_LABEL = "Resend to {count} uncertain"
 
 

@@ -19,6 +19,7 @@ from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.messaging import answer, reply, send_html, show
 from wellbot.core.clock import to_db
 from wellbot.core.flows import Flow
+from wellbot.core.i18n import N_
 from wellbot.newsletter import actions, digest, items, translations
 from wellbot.newsletter.buttons import NewsDelete, NewsDrop, NewsEditField, NewsSave, NewsTopic, NewsTopicsDone
 from wellbot.newsletter.messenger import subscription_keyboard
@@ -33,6 +34,7 @@ NONE_WORDS = ("none", "-", "no")
 LIST_LIMIT = 15
 FIELD_LABELS = {"title": "Title", "body": "Text", "link": "Link", "topics": "Topics", "publish": "Publish time"}
 CHECK = "✓ "
+DONE_LABEL = N_("Done")  # news_topics names it, in the staff's language
 
 
 async def start_add(update: Update, context: WellbotContext) -> None:
@@ -133,7 +135,7 @@ def _topics_keyboard(context: WellbotContext, state: Flow):
     chosen = set(state.data.get("topics", []))
     rows = [[((CHECK if t.key in chosen else "") + t.label, NewsTopic(state.token, t.key).pack())]
             for t in context.deps.clinic.topics]
-    rows.append([("Done", NewsTopicsDone(state.token).pack())])
+    rows.append([(DONE_LABEL, NewsTopicsDone(state.token).pack())])
     return keyboards.inline(rows)
 
 
