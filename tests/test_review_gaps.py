@@ -5,6 +5,9 @@ The clock starts Wed 10 June 2026, 09:00 New York (tests/conftest.py).
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from tests.test_languages import until
@@ -37,3 +40,55 @@ def test_the_safety_line_says_how_to_reach_the_crisis_line_once(lang, how):
         line = renderer.render("triage_safety_line", crisis=True,
                                crisis_line=triage_settings(clinic.localized(lang)).crisis_line)
     assert line.count(how) == 1, line
+
+
+# ---- 3. a US clinic's English texts use US spelling ----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# What an English-speaking patient can read: the English templates, the clinic file's texts, the FAQ and its
+# topics, and the words in Python code (the catalogue template).
+CLINIC = ROOT / "example-clinic"
+ENGLISH_TEXTS = [*sorted((ROOT / "templates").glob("*.html")), CLINIC / "clinic.toml",
+                 *sorted((CLINIC / "faq").glob("*.md")), CLINIC / "faq" / "topics.toml",
+                 ROOT / "wellbot" / "locale" / "wellbot.pot"]
+ISE = re.compile(r"\b[a-z]+is(?:e|es|ed|ing|ation|ations)\b", re.IGNORECASE)
+OUR = re.compile(r"\b[a-z]+our(?:s|ed|ing|ite|ites|able)?\b", re.IGNORECASE)
+DOUBLED_L = re.compile(r"\b(?:travel|counsel|spiral|label|model|signal|level|fuel|dial|equal|marvel|channel|tunnel"
+                       r"|pedal|quarrel|rival|initial|duel|jewel)l(?:ed|ing|er|ers|or|ors)\b", re.IGNORECASE)
+BRITISH_WORDS = re.compile(r"\b(?:\w*centre\w*|theatre|metres?|litres?|fibre|programmes?|catalogues?|anaesth\w*"
+                           r"|paediatr\w*|haem\w*|oedema|orthopaed\w*|oesophag\w*|diarrhoea|foetus|oestrogen|licence"
+                           r"|defence|offence|cheque|grey|tyres?|whilst|amongst|learnt|fortnight|aluminium|enrol"
+                           r"|enrolment|fulfil|fulfilment|judgement|ageing|manoeuvre|jewellery)\b", re.IGNORECASE)
+# US words that only look British to the patterns above ("anonymise" is a setting's value, not a text).
+US_WORDS = {"advise", "advised", "arise", "bruise", "bruised", "bruising", "clockwise", "compromise", "concise",
+            "devise", "disguise", "enterprise", "exercise", "exercises", "exercised", "exercising", "expertise",
+            "likewise", "noise", "otherwise", "praise", "precise", "premise", "promise", "promised", "raise", "raised",
+            "raising", "revise", "revised", "rise", "rising", "supervise", "supervised", "surprise", "surprised",
+            "wise", "anonymise", "hour", "hours", "your", "yours", "four", "ours", "tour", "tours", "pour", "detour",
+            "contour", "flour", "sour", "devour"}
+
+
+def british_spellings(text: str) -> list[str]:
+    """The British spellings in `text`."""
+    found = [w for pattern in (ISE, OUR) for w in pattern.findall(text) if w.lower() not in US_WORDS]
+    return found + DOUBLED_L.findall(text) + BRITISH_WORDS.findall(text)
+
+
+def test_the_spelling_check_tells_british_from_us():
+    assert british_spellings("Counselling at the centre; we recognise your colour and behaviour, whilst "
+                             "anaesthetics are practised.") == [
+        "recognise", "practised", "colour", "behaviour", "Counselling", "centre", "whilst", "anaesthetics"]
+    assert british_spellings("Counseling at the center; we recognize your color, exercise and hours.") == []
+
+
+@pytest.mark.parametrize("path", ENGLISH_TEXTS, ids=lambda p: p.name)
+def test_english_texts_use_us_spelling(path):
+    assert british_spellings(path.read_text(encoding="utf-8")) == []
+
+
+async def test_an_faq_answer_reads_in_us_spelling(bot):
+    kim = bot.user(3301, "Kim")
+    await kim.send("What is pain management?")
+    answer = await until(kim, lambda m: "Pain management" in m.text or "pain management" in m.text)
+    assert "counsel" in answer.text  # the answer that used to say "counselling" and "spiralling"
+    assert british_spellings(answer.text) == []
