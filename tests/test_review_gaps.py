@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_languages import until
+from tests.harness import STAFF_ID
+from tests.test_languages import press, until, with_button
 from wellbot.bot.render import Renderer
 from wellbot.core import i18n
 from wellbot.core.clinic import load_clinic
@@ -92,3 +93,53 @@ async def test_an_faq_answer_reads_in_us_spelling(bot):
     answer = await until(kim, lambda m: "Pain management" in m.text or "pain management" in m.text)
     assert "counsel" in answer.text  # the answer that used to say "counselling" and "spiralling"
     assert british_spellings(answer.text) == []
+
+
+# ---- 4. /news_add takes buttons, or "none" and "now" in the staff's language ----------------------------------
+
+async def _news_to_link_step(staff, title: str, ask_link: str) -> None:
+    """Start /news_add and answer the title and text."""
+    await staff.send("/news_add")
+    await staff.send(title)
+    await until(staff, lambda m: "Send the text" in m.text or "Envíe el texto" in m.text)
+    await staff.send("Gentle warmth eases tight muscles.")
+    await until(staff, lambda m: ask_link in m.text)
+
+
+async def _choose_topic(staff, done: str, topic: str) -> None:
+    topics = await until(staff, lambda m: done in m.button_labels())
+    await staff.press(topics, topic)
+    await staff.press(await until(staff, lambda m: f"✓ {topic}" in m.button_labels()), done)
+
+
+async def test_news_add_in_spanish_takes_spanish_words_for_none_and_now(bot):
+    staff = bot.server.user(STAFF_ID, "Sam", language_code="es")
+    await _news_to_link_step(staff, "Moxa y calor", "Envíe un enlace")
+    await staff.send("ninguno")
+    await _choose_topic(staff, "Listo", "Manejo del dolor")
+    await until(staff, lambda m: "¿Cuándo se debe publicar?" in m.text)
+    await staff.send("ahora")
+    confirm = await until(staff, with_button("nw:save"))
+    assert "¿Guardarla?" in confirm.text
+    await press(staff, confirm, "nw:save")
+    await until(staff, lambda m: "Noticia #1 guardada" in m.text)
+    [item] = bot.db.query("select link, publish_at from news_items")
+    assert item["link"] == ""
+    assert item["publish_at"].startswith("2026-06-10T13:00")  # now: 09:00 in New York
+
+
+async def test_news_add_offers_buttons_for_no_link_and_publish_now(bot):
+    staff = bot.staff()
+    await _news_to_link_step(staff, "Moxa & warmth", "Send a link")
+    ask = staff.messages[-1]
+    assert "No link" in ask.button_labels()
+    await staff.press(ask, "No link")
+    await _choose_topic(staff, "Done", "Pain management")
+    when = await until(staff, lambda m: "When should it be published" in m.text)
+    assert "Publish now" in when.button_labels()
+    await staff.press(when, "Publish now")
+    confirm = await until(staff, lambda m: "Save it?" in m.text)
+    await staff.press(confirm, "Save")
+    await until(staff, lambda m: "#1" in m.text)
+    [item] = bot.db.query("select link from news_items")
+    assert item["link"] == ""

@@ -91,6 +91,13 @@ class NewsDrop(Button, tag="nw:drop"):
 
 
 @dataclass(frozen=True)
+class NewsDefault(Button, tag="nw:dv"):
+    """The usual answer to the current step: no link, or publish now (so staff need not type English words)."""
+
+    token: str
+
+
+@dataclass(frozen=True)
 class NewsDelete(Button, tag="nw:del"):
     """Delete a saved item."""
 

@@ -21,7 +21,15 @@ from wellbot.core.clock import to_db
 from wellbot.core.flows import Flow
 from wellbot.core.i18n import N_
 from wellbot.newsletter import actions, digest, items, translations
-from wellbot.newsletter.buttons import NewsDelete, NewsDrop, NewsEditField, NewsSave, NewsTopic, NewsTopicsDone
+from wellbot.newsletter.buttons import (
+    NewsDefault,
+    NewsDelete,
+    NewsDrop,
+    NewsEditField,
+    NewsSave,
+    NewsTopic,
+    NewsTopicsDone,
+)
 from wellbot.newsletter.messenger import subscription_keyboard
 
 log = logging.getLogger(__name__)
@@ -30,11 +38,17 @@ FLOW = "news"
 STEPS = ("title", "body", "link", "topics", "publish")
 PREVIEW = "preview"
 PICK = "pick"
-NONE_WORDS = ("none", "-", "no")
+# What staff type for "no link" and "publish now", in every shipped language: a staff member writing in
+# Spanish types "ninguno" and "ahora", and may type the button's label too.
+NONE_WORDS = frozenset({"none", "-", "no", "no link", "ninguno", "ninguna", "nada", "sin enlace"})
+NOW_WORDS = frozenset({"now", "publish now", "ahora", "ya", "publicar ahora"})
+NOW = "now"  # what items.parse_local_time reads as the present moment
 LIST_LIMIT = 15
 FIELD_LABELS = {"title": "Title", "body": "Text", "link": "Link", "topics": "Topics", "publish": "Publish time"}
 CHECK = "✓ "
 DONE_LABEL = N_("Done")  # news_topics names it, in the staff's language
+DEFAULT_LABELS = {"link": N_("No link"), "publish": N_("Publish now")}  # NewsDefault at these steps
+DEFAULT_VALUES = {"link": "", "publish": NOW}
 
 
 async def start_add(update: Update, context: WellbotContext) -> None:
@@ -112,9 +126,16 @@ def _value(update: Update, context: WellbotContext, step: str) -> str:
     if step == "body":
         return items.check_body(update.message.text_html)  # keeps the staff's bold, italics and links
     if step == "link":
-        return "" if text.strip().lower() in NONE_WORDS else items.check_link(text)
+        return "" if _word(text) in NONE_WORDS else items.check_link(text)
+    if _word(text) in NOW_WORDS:
+        return NOW
     items.parse_local_time(text, context.deps.clinic.timezone, context.deps.clock)  # refuse bad times now
     return text.strip()
+
+
+def _word(text: str) -> str:
+    """Typed text as compared with NONE_WORDS and NOW_WORDS."""
+    return " ".join(text.lower().replace(".", " ").split())
 
 
 async def _prompt(update: Update, context: WellbotContext, state: Flow) -> None:
@@ -128,7 +149,10 @@ async def _prompt(update: Update, context: WellbotContext, state: Flow) -> None:
         await reply(update, context, "news_edit_pick", title=state.data["title"], keyboard=keyboards.inline(rows))
     else:
         editing = state.data["title"] if "edit_id" in state.data else ""  # an edit names the item, not "new"
-        await reply(update, context, "news_ask", step=state.step, editing=editing)
+        keyboard = None
+        if state.step in DEFAULT_LABELS:
+            keyboard = keyboards.inline([[(DEFAULT_LABELS[state.step], NewsDefault(state.token).pack())]])
+        await reply(update, context, "news_ask", step=state.step, editing=editing, keyboard=keyboard)
 
 
 def _topics_keyboard(context: WellbotContext, state: Flow):
@@ -189,6 +213,15 @@ async def topics_done(update: Update, context: WellbotContext, button: NewsTopic
     await _prompt(update, context, state)
 
 
+async def default_pressed(update: Update, context: WellbotContext, button: NewsDefault, state: Flow) -> None:
+    """No link, or publish now: the step's usual answer, as if typed."""
+    state.data[state.step] = DEFAULT_VALUES[state.step]
+    state.step = _step_after(state)
+    context.deps.flows.save(state)
+    await answer(update, context)
+    await _prompt(update, context, state)
+
+
 async def edit_field(update: Update, context: WellbotContext, button: NewsEditField, state: Flow) -> None:
     """Change one field of the item being edited."""
     field = button.field
@@ -232,7 +265,8 @@ async def delete_pressed(update: Update, context: WellbotContext, button: NewsDe
 NEWS_STEPS = FlowSteps(
     flow=FLOW,
     buttons={ANY_STEP: frozenset({NewsDrop}), "topics": frozenset({NewsTopic, NewsTopicsDone}),
-             PICK: frozenset({NewsEditField}), PREVIEW: frozenset({NewsSave})},
+             PICK: frozenset({NewsEditField}), PREVIEW: frozenset({NewsSave}),
+             **{step: frozenset({NewsDefault}) for step in DEFAULT_LABELS}},
     on_text=on_text,
     typed=frozenset(step for step in STEPS if step != "topics"),
     on_untyped=reprompt,
@@ -242,6 +276,7 @@ ROUTES = [
     ButtonRoute.typed(NewsTopic, toggle_topic, staff=True),
     ButtonRoute.typed(NewsTopicsDone, topics_done, staff=True),
     ButtonRoute.typed(NewsEditField, edit_field, staff=True),
+    ButtonRoute.typed(NewsDefault, default_pressed, staff=True),
     ButtonRoute.typed(NewsSave, save, staff=True),
     ButtonRoute.typed(NewsDrop, drop, staff=True),
     ButtonRoute.typed(NewsDelete, delete_pressed, staff=True),
