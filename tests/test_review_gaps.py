@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import STAFF_ID
+from tests.test_booking import to_summary
 from tests.test_languages import press, until, with_button
 from wellbot.bot.render import Renderer
 from wellbot.core import i18n
@@ -143,3 +144,60 @@ async def test_news_add_offers_buttons_for_no_link_and_publish_now(bot):
     await until(staff, lambda m: "#1" in m.text)
     [item] = bot.db.query("select link from news_items")
     assert item["link"] == ""
+
+
+# ---- 5. /language in the middle of a flow shows where the patient was, in the new language ------------------
+
+async def _switch_to(user, lang: str, name: str) -> None:
+    """/language, then the language's button."""
+    await user.send("/language")
+    await press(user, await until(user, lambda m: name in m.button_labels()), f"lang:{lang}")
+
+
+async def test_changing_language_at_the_phone_step_asks_for_the_phone_again_in_the_new_language(bot):
+    eva = bot.user(3401, "Eva", language_code="en")
+    await eva.send("/book")
+    await press(eva, await until(eva, with_button(":acupuncture")), ":acupuncture")
+    await eva.press(await until(eva, lambda m: "Thu 11 Jun" in m.button_labels()), "Thu 11 Jun")
+    await eva.press(await until(eva, lambda m: "10:00" in m.button_labels()), "10:00")
+    await until(eva, lambda m: "full name" in m.text)
+    await eva.send("Eva Ruiz")
+    await until(eva, lambda m: "phone number" in m.text)
+    await _switch_to(eva, "es", "Español")
+    done = await until(eva, lambda m: "Listo: a partir de ahora le escribo en español." in m.text)
+    assert "Puede seguir donde lo dejó" in done.text
+    asked = await until(eva, lambda m: "¿A qué <b>número de teléfono</b>" in m.html)
+    assert asked.message_id > done.message_id
+    assert "Compartir mi número de teléfono" in str(eva.keyboard)  # the reply keyboard, now in Spanish
+    await eva.send("+1 555 222 3333")
+    summary = await until(eva, with_button("book:ok"))
+    assert "Nombre: Eva Ruiz" in summary.text
+
+
+async def test_changing_language_at_the_day_step_shows_the_days_again_with_new_buttons(bot):
+    eva = bot.user(3402, "Eva", language_code="es")
+    await eva.send("/book")
+    await press(eva, await until(eva, with_button(":acupuncture")), ":acupuncture")
+    await until(eva, lambda m: "jue 11 jun" in m.button_labels())
+    await _switch_to(eva, "en", "English")
+    days = await until(eva, lambda m: "Thu 11 Jun" in m.button_labels())
+    await eva.press(days, "Thu 11 Jun")
+    await until(eva, lambda m: "10:00" in m.button_labels() and "Thursday" in m.text)
+
+
+async def test_changing_language_outside_any_flow_still_shows_the_menu(bot):
+    eva = bot.user(3403, "Eva", language_code="en")
+    await _switch_to(eva, "es", "Español")
+    done = await until(eva, lambda m: "Listo: a partir de ahora" in m.text)
+    assert "seguir donde lo dejó" not in done.text
+    await until(eva, lambda m: "Pedir una cita" in m.button_labels())
+
+
+async def test_changing_language_at_an_intake_question_asks_it_again_in_the_new_language(bot):
+    ann = bot.user(3404, "Ann", language_code="en")
+    await ann.press(await to_summary(bot, ann), "Confirm")
+    await ann.press(await ann.wait_for("short questions"), "Answer 5 questions")
+    await ann.wait_for("Question 1 of 5")
+    await _switch_to(ann, "es", "Español")
+    again = await until(ann, lambda m: "Pregunta 1 de 5" in m.text)
+    assert "Omitir esta pregunta" in again.button_labels()

@@ -861,6 +861,28 @@ def _waitlist_step(name: str):
     return run
 
 
+async def resume(update: Update, context: WellbotContext) -> None:
+    """Show the step the patient is at again, as a new message (after /language changed mid-flow)."""
+    state = context.deps.flows.get(update.effective_user.id)
+    if state is None:
+        return
+    if state.step == WAITLIST_STEP:
+        from wellbot.booking import waitlist  # waitlist builds on this module
+
+        await waitlist.show_preferences(update, context, state, new=True)
+    elif state.step in (SERVICE, DAY, TIME, SUMMARY):
+        show_step = {SERVICE: show_services, DAY: show_days, TIME: show_times, SUMMARY: show_summary}[state.step]
+        await show_step(update, context, state, new=True)
+    elif state.step == NAME:
+        await ask_name(update, context, state)
+    elif state.step == FAMILY_NAME:
+        await _ask_family_name(update, context, state, said_someone_else=False)
+    elif state.step == FAMILY_BIRTH:
+        await reply(update, context, "book_ask_birth_date", name=state.data["family_name"])
+    else:
+        await ask_phone(update, context, state)
+
+
 # Which buttons each step allows, and where typed text is read; the router enforces it.
 STEPS = FlowSteps(
     flow=FLOW,
@@ -876,6 +898,7 @@ STEPS = FlowSteps(
     typed=frozenset({NAME, PHONE, FAMILY_NAME, FAMILY_BIRTH}),
     use_buttons="book_use_buttons",
     on_stale=on_stale,
+    on_resume=resume,
 )
 
 # The flow's button routes, for the feature's declaration.

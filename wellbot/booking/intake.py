@@ -178,11 +178,19 @@ def answers_for_staff(deps: Deps, visit: store.Visit) -> list[dict]:
             for q in questions_for(deps, visit)]
 
 
+async def resume(update: Update, context: WellbotContext) -> None:
+    """Ask the current question again, as a new message (after /language changed mid-flow)."""
+    state = context.deps.flows.get(update.effective_user.id)
+    if state is not None:
+        await ask_next(update, context, state, new=True)
+
+
 STEPS = FlowSteps(
     flow=FLOW,
     buttons={ANY_STEP: frozenset({IntakeSkip, IntakeLater}), ASK: frozenset({IntakeAnswer})},
     on_text=on_text,
     typed=frozenset({TYPE, ASK}),  # answers offered as buttons may be typed too
+    on_resume=resume,
 )
 
 ROUTES = [

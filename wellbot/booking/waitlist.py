@@ -61,7 +61,7 @@ async def ask_preferences(update: Update, context: WellbotContext, button: JoinW
     await show_preferences(update, context, state)
 
 
-async def show_preferences(update: Update, context: WellbotContext, state: Flow) -> None:
+async def show_preferences(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
     """Weekday and part-of-day toggles, then Join."""
     deps = context.deps
     service = bookable_service(deps, state.data.get("service"))
@@ -79,8 +79,8 @@ async def show_preferences(update: Update, context: WellbotContext, state: Flow)
     rows.append([flow._button(JOIN_LABEL, WaitlistJoin(token))])
     rows.append([flow._button(flow.BACK, GoBack(token, flow.DAY)), flow._button(flow.CANCEL, CancelBooking(token))])
     first, last = flow.window(deps, state)
-    await show(update, context, "book_waitlist_prefs", keyboard=inline(rows), service=service,
-               first_day=flow.noon(deps, first), last_day=flow.noon(deps, last))
+    await flow._screen(update, context, new, "book_waitlist_prefs", inline(rows), service=service,
+                       first_day=flow.noon(deps, first), last_day=flow.noon(deps, last))
 
 
 def _tick(label: str, chosen: bool) -> str:

@@ -89,6 +89,7 @@ class FlowSteps:
     use_buttons: str = "use_buttons"
     on_untyped: Handler | None = None  # instead of `use_buttons`: e.g. show the step's buttons again
     on_stale: StaleHandler | None = None  # a button whose token is no longer live: True if it answered
+    on_resume: Handler | None = None  # show the current step again (after /language changed mid-flow)
 
     def allows(self, step: str, kind: type[Button]) -> bool:
         """True if a button of this kind may be pressed at `step`."""

@@ -10,8 +10,8 @@ from telegram.error import TelegramError
 
 from wellbot.bot import keyboards
 from wellbot.bot.callbacks import CallbackDataError
-from wellbot.bot.deps import WellbotContext
-from wellbot.bot.features import all_commands
+from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.features import Handler, all_commands
 from wellbot.bot.messaging import answer, reply, show
 from wellbot.bot.router import main_menu
 from wellbot.core import i18n
@@ -49,9 +49,22 @@ async def choose_language(update: Update, context: WellbotContext, button: Choos
         raise CallbackDataError("language no longer offered")
     i18n.set_language(button.language)  # this very answer is already in the new language
     await answer(update, context)
-    await show(update, context, "language_set", language=language_name(button.language))
-    await reply(update, context, "conv_menu", keyboard=main_menu(deps))
+    resume = _resumer(deps, user_id)
+    await show(update, context, "language_set", language=language_name(button.language), resumed=resume is not None)
+    if resume is not None:
+        await resume(update, context)  # the step on screen was in the old language: show it again
+    else:
+        await reply(update, context, "conv_menu", keyboard=main_menu(deps))
     await _publish_chat_menu(update, context, button.language)
+
+
+def _resumer(deps: Deps, user_id: int) -> Handler | None:
+    """What shows the user's current flow step again, if they are in a flow that can."""
+    state = deps.flows.get(user_id)
+    if state is None:
+        return None
+    return next((steps.on_resume for feature in deps.features for steps in feature.flow_steps
+                 if steps.flow == state.flow), None)
 
 
 async def _publish_chat_menu(update: Update, context: WellbotContext, lang: str) -> None:
