@@ -6,13 +6,16 @@ The clock starts Wed 10 June 2026, 09:00 New York (tests/conftest.py).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.harness import STAFF_ID
-from tests.test_booking import to_summary
+from tests.test_booking import at, direct_book, fill_first_week_but, to_summary
 from tests.test_languages import press, until, with_button
+from wellbot.booking import store, waitlist
+from wellbot.bot.notify import BotNotifier
 from wellbot.bot.render import Renderer
 from wellbot.core import i18n
 from wellbot.core.clinic import load_clinic
@@ -201,3 +204,42 @@ async def test_changing_language_at_an_intake_question_asks_it_again_in_the_new_
     await _switch_to(ann, "es", "Español")
     again = await until(ann, lambda m: "Pregunta 1 de 5" in m.text)
     assert "Omitir esta pregunta" in again.button_labels()
+
+
+# ---- 6. an expired waitlist offer is told to the patient, in their language -----------------------------------
+
+async def run_offer_sweep(bot) -> None:
+    """Run the worker's offer-expiry job once, as its timer would, and wait for what it sent."""
+    [job] = bot.app.job_queue.get_jobs_by_name(waitlist.EXPIRY_JOB)
+    await job.run(bot.app)
+    await bot.settle()
+
+
+@pytest.mark.parametrize("lang, expired, still", [
+    ("en", "has expired", "You are still on the waitlist"),
+    ("es", "venció", "Sigue en la lista de espera"),
+])
+async def test_an_expired_waitlist_offer_is_told_once_in_the_patients_language(bot, lang, expired, still):
+    fill_first_week_but(bot, at(10))
+    first = direct_book(bot, 3501, at(10))
+    direct_book(bot, 3502, at(10))
+    ben = bot.user(3503, "Ben", language_code=lang)
+    await ben.send("/book")
+    await press(ben, await until(ben, with_button(":acupuncture")), ":acupuncture")
+    await press(ben, await until(ben, with_button("book:wl")), "book:wl")
+    await press(ben, await until(ben, with_button("book:wj")), "book:wj")
+    await bot.settle()
+    with bot.db.atomic():
+        store.cancel(bot.db, first, store.BY_STAFF, bot.clock.now(), listeners=bot.deps.hooks.visit_changed)
+    await waitlist.offer_freed(bot.deps, BotNotifier(bot.app.bot, bot.deps), store.get_visit(bot.db, first))
+    offer = await until(ben, with_button("wl:claim"))
+    await run_offer_sweep(bot)  # still in time: nothing to say
+    assert ben.messages[-1].message_id == offer.message_id
+    bot.clock.advance(timedelta(minutes=31))
+    await run_offer_sweep(bot)
+    told = await until(ben, lambda m: m.message_id > offer.message_id)
+    assert expired in told.text
+    assert still in told.text
+    await run_offer_sweep(bot)  # told once
+    assert ben.messages[-1].message_id == told.message_id
+    assert [r["status"] for r in bot.db.query("select status from booking_offers")] == ["expired"]

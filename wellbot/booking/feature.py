@@ -43,4 +43,5 @@ FEATURE = Feature(
     # The waitlist settles its offers after a booking and offers a freed time to those waiting.
     after_visit_booked=waitlist.after_booking,
     after_visit_freed=waitlist.offer_freed,
+    startup=[waitlist.start_expiry],  # tells patients whose waitlist offer lapsed
 )

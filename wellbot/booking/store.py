@@ -670,6 +670,19 @@ def settle_offers(db: Database, service_key: str, start: datetime, claimed_by: i
     return others
 
 
-def expire_offer(db: Database, offer_id: int) -> None:
-    """Mark an offer whose claim time ran out."""
-    db.execute("update booking_offers set status = 'expired' where id = ? and status = 'open'", [offer_id])
+def expire_offer(db: Database, offer_id: int) -> bool:
+    """Mark an offer whose claim time ran out; False if it was no longer open (claimed or settled meanwhile)."""
+    return bool(db.execute("update booking_offers set status = 'expired' where id = ? and status = 'open'",
+                           [offer_id]).rowcount)
+
+
+def lapsed_offers(db: Database, now: datetime) -> list[Offer]:
+    """Open offers whose claim time has run out, oldest first."""
+    rows = db.query(_OFFER_SELECT + "where o.status = 'open' and o.expires_at <= ? order by o.id", [to_db(now)])
+    return [_offer(r) for r in rows]
+
+
+def still_waiting(db: Database, waitlist_id: int, today: date) -> bool:
+    """True if a waitlist entry is still waiting for a time and not yet past."""
+    return next(db.query("select 1 from booking_waitlist where id = ? and status = 'waiting' and last_day >= ?",
+                         [waitlist_id, today.isoformat()]), None) is not None

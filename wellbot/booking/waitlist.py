@@ -16,6 +16,7 @@ import logging
 from datetime import date, timedelta
 
 from telegram import Update
+from telegram.ext import Application
 
 from wellbot.booking import actions, flow, store
 from wellbot.booking.availability import is_free
@@ -30,9 +31,10 @@ from wellbot.booking.buttons import (
 )
 from wellbot.booking.common import bookable_service, day_bounds, eligible, patient_chat, rules_of
 from wellbot.bot.callbacks import CallbackDataError
-from wellbot.bot.deps import Deps, WellbotContext
+from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, show
+from wellbot.bot.notify import BotNotifier
 from wellbot.core.flows import Flow
 from wellbot.core.hooks import Notifier
 from wellbot.core.i18n import N_, _, speaking
@@ -40,6 +42,8 @@ from wellbot.core.i18n import N_, _, speaking
 log = logging.getLogger(__name__)
 
 MAX_OFFERS = 10  # per freed time: enough to fill it, few enough not to spam
+EXPIRY_JOB = "waitlist_offer_expiry"
+EXPIRY_INTERVAL = 60  # seconds between looks for lapsed offers
 CLAIM_LABEL = N_("Claim this time")
 JOIN_LABEL = N_("⏳ Join the waitlist")
 DAYS_PER_ROW = 3
@@ -205,6 +209,35 @@ async def claim(update: Update, context: WellbotContext, button: ClaimOffer) -> 
         await show(update, context, "book_waitlist_closed", status=store.OFFER_GONE, start=offer.start)
         return
     await flow.begin_claim(update, context, service, offer.start)
+
+
+async def expire_lapsed_offers(deps: Deps, notifier: Notifier) -> int:
+    """Close the offers whose claim time ran out and tell each patient (they stay on the waitlist); how many told."""
+    now = deps.clock.now()
+    today = now.astimezone(deps.clinic.timezone).date()
+    told = 0
+    for offer in store.lapsed_offers(deps.db, now):
+        if not store.expire_offer(deps.db, offer.id):  # claimed or settled since it was read
+            continue
+        with speaking(deps.language_of(offer.user_id)):
+            named = deps.clinic.service(offer.service_key)
+            told += await notifier.patient(offer.user_id, "book_waitlist_expired", start=offer.start,
+                                           service=named.name if named else offer.service_key,
+                                           waiting=store.still_waiting(deps.db, offer.waitlist_id, today))
+    if told:
+        log.info("lapsed waitlist offers told=%s", told)
+    return told
+
+
+async def start_expiry(application: Application) -> None:
+    """Look for lapsed offers every minute (an offer lasts waitlist_claim_minutes; a minute late is fine)."""
+    application.job_queue.run_repeating(_expiry_job, interval=EXPIRY_INTERVAL, first=EXPIRY_INTERVAL,
+                                        name=EXPIRY_JOB)
+
+
+async def _expiry_job(context: WellbotContext) -> None:
+    deps: Deps = context.application.bot_data[DEPS_KEY]
+    await expire_lapsed_offers(deps, BotNotifier(context.bot, deps))
 
 
 def _as_visit(offer: store.Offer) -> store.Visit:
