@@ -243,3 +243,61 @@ async def test_an_expired_waitlist_offer_is_told_once_in_the_patients_language(b
     await run_offer_sweep(bot)  # told once
     assert ben.messages[-1].message_id == told.message_id
     assert [r["status"] for r in bot.db.query("select status from booking_offers")] == ["expired"]
+
+
+# ---- 7. /unblock: staff reopen a time range /block closed ---------------------------------------------------
+
+async def _times_on_thursday(bot, user) -> list[str]:
+    """The time buttons a patient sees for acupuncture on Thu 11 Jun."""
+    await user.send("/book")
+    await user.press(await user.wait_for("which service"), "Acupuncture")
+    await user.press(await user.wait_for("Choose a day"), "Thu 11 Jun")
+    labels = (await user.wait_for("Choose a time")).button_labels()
+    await user.send("/cancel")
+    await user.wait_for("Cancelled")
+    return labels
+
+
+async def test_unblock_reopens_part_of_a_blocked_range_to_online_booking(bot):
+    staff = bot.staff()
+    await staff.send("/block 2026-06-11 13:30-15:00")
+    await staff.wait_for("Blocked")
+    hal = bot.user(3601, "Hal")
+    assert "14:00" not in await _times_on_thursday(bot, hal)
+    await staff.send("/unblock 2026-06-11 14:00-15:00")
+    reopened = await staff.wait_for("Reopened")
+    assert "Thu 11 Jun 2026, 14:00–15:00" in reopened.text
+    times = await _times_on_thursday(bot, hal)
+    assert "14:00" in times
+    assert "13:30" not in times  # the rest of the block stands
+    assert [(r["start_utc"], r["end_utc"]) for r in bot.db.query("select * from booking_blocks")] == [
+        ("2026-06-11T17:30:00Z", "2026-06-11T18:00:00Z")]
+    await staff.send("/schedule 2026-06-11")
+    assert "Blocked 13:30–14:00" in (await staff.wait_for("Schedule for")).text
+
+
+async def test_unblock_in_the_middle_of_a_block_splits_it_and_unblock_of_open_time_says_so(bot):
+    staff = bot.staff()
+    await staff.send("/block 2026-06-11 09:00-17:00")
+    await staff.wait_for("Blocked")
+    await staff.send("/unblock 2026-06-11 12:00-13:00")
+    await staff.wait_for("Reopened")
+    blocks = bot.db.query("select * from booking_blocks order by start_utc")
+    assert [(r["start_utc"], r["end_utc"]) for r in blocks] == [
+        ("2026-06-11T13:00:00Z", "2026-06-11T16:00:00Z"), ("2026-06-11T17:00:00Z", "2026-06-11T21:00:00Z")]
+    await staff.send("/unblock 2026-06-12 12:00-13:00")
+    nothing = await staff.wait_for("was not blocked")
+    assert "Nothing was changed" in nothing.text
+    await staff.send("/unblock 2026-06-12")
+    assert "/unblock" in (await staff.wait_for("like this")).text
+
+
+async def test_unblock_is_staff_only_and_listed_in_help(bot):
+    await bot.staff().send("/block 2026-06-11 13:30-15:00")
+    await bot.staff().wait_for("Blocked")
+    eve = bot.user(3602, "Eve")
+    await eve.send("/unblock 2026-06-11 13:30-15:00")
+    assert "staff" in (await eve.next_message()).text.lower()
+    assert len(list(bot.db.query("select * from booking_blocks"))) == 1
+    await bot.staff().send("/help")
+    assert "/unblock" in (await bot.staff().wait_for("Staff commands")).text

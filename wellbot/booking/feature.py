@@ -19,6 +19,8 @@ FEATURE = Feature(
                 usage="YYYY-MM-DD [practitioner|all]"),
         Command("block", "Close a time range to online booking", staff.block_command, staff=True,
                 usage="YYYY-MM-DD HH:MM-HH:MM"),
+        Command("unblock", "Reopen a blocked time range (or part of one) to online booking", staff.unblock_command,
+                staff=True, usage="YYYY-MM-DD HH:MM-HH:MM"),
         Command("patient", "Find a patient who phoned: book, move or cancel for them, or message them",
                 desk.patient_command, staff=True, usage="<name or phone>"),
         Command("newpatient", "Make a record for a patient without Telegram", desk.new_patient_command,

@@ -56,7 +56,7 @@ ALL, ALL_LABEL, FOR_LABEL = "", "👥 Everyone", "👤 {name}"
 
 
 async def _usage(update: Update, context: WellbotContext, command: str, problem: str = "") -> None:
-    """How to use /schedule, /today or /block, with tomorrow as the example date (never one in the past)."""
+    """How to use /schedule, /today, /block or /unblock, with tomorrow as the example date (never one in the past)."""
     deps = context.deps
     tomorrow = deps.clock.now().astimezone(deps.clinic.timezone).date() + timedelta(days=1)
     await reply(update, context, "sched_usage", command=command, problem=problem, example=tomorrow.isoformat())
@@ -121,6 +121,22 @@ async def block_command(update: Update, context: WellbotContext) -> None:
                if v.status == store.BOOKED and v.start < end and v.end > start]
     await reply(update, context, "sched_blocked", start=start, end=end,
                 clashes=[_line(deps, v, {}) for v in clashes])
+
+
+async def unblock_command(update: Update, context: WellbotContext) -> None:
+    """/unblock YYYY-MM-DD HH:MM-HH:MM: reopen a time range (or part of one) that /block closed."""
+    deps = context.deps
+    args = context.args or []
+    try:
+        if len(args) != 2:
+            raise InputError("usage")
+        start, end = parse_local_range(args[0], args[1], deps.clinic.timezone)
+    except InputError as exc:
+        await _usage(update, context, "unblock", problem=str(exc))
+        return
+    touched = store.reopen(deps.db, start, end)
+    log.info("time reopened by staff_id=%s blocks=%s", update.effective_user.id, touched)
+    await reply(update, context, "sched_unblocked", start=start, end=end, reopened=touched > 0)
 
 
 def _line(deps: Deps, visit: store.Visit, no_shows: dict[int, int]) -> dict:

@@ -422,6 +422,22 @@ def add_block(db: Database, start: datetime, end: datetime, by: int, now: dateti
         [to_db(start), to_db(end), by, to_db(now)]))
 
 
+def reopen(db: Database, start: datetime, end: datetime) -> int:
+    """Take [start, end) out of every block: trim, split or delete the blocks it overlaps; how many it touched."""
+    with db.atomic():
+        rows = list(db.query("select * from booking_blocks where start_utc < ? and end_utc > ? order by id",
+                             [to_db(end), to_db(start)]))
+        for row in rows:
+            begins, ends = from_db(row["start_utc"]), from_db(row["end_utc"])
+            db.execute("delete from booking_blocks where id = ?", [row["id"]])
+            for kept_start, kept_end in ((begins, min(ends, start)), (max(begins, end), ends)):
+                if kept_start < kept_end:  # the part of the block outside the reopened range stays closed
+                    db.execute("insert into booking_blocks (start_utc, end_utc, created_by, created_at) "
+                               "values (?, ?, ?, ?)",
+                               [to_db(kept_start), to_db(kept_end), row["created_by"], row["created_at"]])
+    return len(rows)
+
+
 # ---- patients the front desk books for ---------------------------------------------------------------
 
 TELEGRAM, PHONE_ONLY = "t", "p"  # kinds of patient record staff can find
