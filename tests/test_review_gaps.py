@@ -6,14 +6,16 @@ The clock starts Wed 10 June 2026, 09:00 New York (tests/conftest.py).
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.harness import STAFF_ID
 from tests.test_booking import at, direct_book, fill_first_week_but, to_summary
 from tests.test_languages import press, until, with_button
+from tests.test_reminders import run_at
 from wellbot.booking import store, waitlist
 from wellbot.bot.notify import BotNotifier
 from wellbot.bot.render import Renderer
@@ -301,3 +303,32 @@ async def test_unblock_is_staff_only_and_listed_in_help(bot):
     assert len(list(bot.db.query("select * from booking_blocks"))) == 1
     await bot.staff().send("/help")
     assert "/unblock" in (await bot.staff().wait_for("Staff commands")).text
+
+
+# ---- 8. a family member's visit gets its check-in, in the account holder's language ---------------------------
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+async def test_a_family_members_visit_gets_its_checkin_naming_them(bot, lang):
+    """Reported from one Spanish run: no check-in came after a family member's visit. Reproduced as booked."""
+    ana = bot.user(3701, "Ana", language_code=lang)
+    await ana.send("/book")
+    await press(ana, await until(ana, with_button(":acupuncture")), ":acupuncture")
+    spanish = lang == "es"
+    day, family = ("jue 11 jun", "👪 Alguien de mi familia") if spanish else ("Thu 11 Jun", "👪 Someone in my family")
+    await ana.press(await until(ana, lambda m: day in m.button_labels()), day)
+    await ana.press(await until(ana, lambda m: "10:00" in m.button_labels()), "10:00")
+    await until(ana, lambda m: "“" + family[2:] + "”" in m.text)
+    await ana.send(family)
+    await ana.send("Mia López")
+    await ana.send("3/5/2015" if lang == "es" else "3 May 2015")
+    await ana.send("+1 555 123 4567")
+    await press(ana, await until(ana, with_button("book:ok")), "book:ok")
+    await bot.settle()
+    [visit] = bot.db.query("select id, dependant_id from visits where user_id = 3701")
+    assert visit["dependant_id"] is not None
+    await run_at(bot, datetime(2026, 6, 12, 11, 5, tzinfo=ZoneInfo("America/New_York")))  # a day after it ended
+    checkin = await until(ana, with_button("rem:ci"))
+    assert "Mia López" in checkin.text  # the holder is asked about the family member, not their own pain
+    assert ("¿Cómo está el dolor de Mia López hoy" if lang == "es" else "How is Mia López's pain today") in checkin.text
+    [row] = bot.db.query("select status from reminders where kind = 'checkin'")
+    assert row["status"] == "sent"
