@@ -53,6 +53,43 @@ def test_a_waiting_reply_takes_the_next_slot_before_news():
     assert budget.wait_global(REMINDER) > 0, "so does a reminder"
 
 
+def test_a_clump_of_replies_goes_at_once_and_news_waits_the_slots_out():
+    """Found when tried: at a big clinic replies queued on the grid behind each other (p99 107 ms at 19/s)."""
+    t = FakeTime()
+    budget = Pacer(10.0, now=t.now, reply_burst=3)
+    for _ in range(3):
+        assert budget.wait_global(REPLY) <= 0, "a clump of up to reply_burst replies waits for no slot"
+        budget.take(None, REPLY)
+    assert abs(budget.wait_global(REPLY) - 0.1) < 1e-9, "the next reply waits one interval"
+    assert abs(budget.wait_global(NEWS) - 0.3) < 1e-9, "news waits out every slot the replies took early"
+    t.t += 0.3
+    assert budget.wait_global(REPLY) <= 0 and budget.wait_global(NEWS) <= 0
+
+
+def test_replies_ahead_of_the_grid_keep_the_rate_and_the_1_s_window():
+    """Replies as fast as they may go: the rate over time stays the configured one, no second holds more than 30."""
+    t = FakeTime()
+    budget = Pacer(29.5, now=t.now, window_limit=30, reply_burst=5)
+    sent = []
+    while t.t < 110.0:
+        wait = budget.wait_global(REPLY)
+        if wait > 0:
+            t.t += wait
+            continue
+        budget.answered(budget.take(None, REPLY))
+        sent.append(t.t)
+    assert len(sent) <= 29.5 * 10 + 5
+    assert max(sum(1 for s in sent if start <= s < start + 1.0) for start in sent) <= 30
+
+
+def test_news_and_reminders_never_run_ahead_of_the_grid():
+    t = FakeTime()
+    budget = Pacer(10.0, now=t.now, reply_burst=5)
+    budget.take(None, NEWS)
+    assert budget.wait_global(NEWS) > 0 and budget.wait_global(REMINDER) > 0
+    assert budget.wait_global(REPLY) <= 0
+
+
 async def test_replies_then_reminders_then_news_when_all_wait_at_once():
     budget = Pacer(20.0)  # the real clock: slots 50 ms apart
     budget.take(None, NEWS)  # the grid is busy for the next slot

@@ -35,7 +35,7 @@ from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.bot.render import Renderer
 from wellbot.clinic_info import feature as clinic_info
 from wellbot.conversation import feature as conversation
-from wellbot.core.budget import Pacer
+from wellbot.core.budget import REPLY_BURST, Pacer
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import LOOP_BUSY_TIMEOUT_MS, close_database, open_database, set_busy_timeout
@@ -213,7 +213,8 @@ def send_budget(settings: Settings) -> Pacer:
     # load, benchmarks/README.md, one sender (b)). Making up to 20 ms is safe under Telegram's limit:
     # the window guard still holds any second at 30.
     catch_up = max(config.catch_up, BUDGET_CATCH_UP) if config.window_limit else config.catch_up
-    return Pacer(config.rate, config.per_chat_interval, window_limit=config.window_limit, catch_up=catch_up)
+    return Pacer(config.rate, config.per_chat_interval, window_limit=config.window_limit, catch_up=catch_up,
+                 reply_burst=REPLY_BURST)
 
 
 def settle_heap() -> None:

@@ -23,7 +23,7 @@ from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
 from wellbot.bot.busy import note_request
-from wellbot.core.budget import DEFAULT_RATE, REMINDER, REPLY, TELEGRAM_LIMIT, Pacer
+from wellbot.core.budget import DEFAULT_RATE, REMINDER, REPLY, REPLY_BURST, TELEGRAM_LIMIT, Pacer
 from wellbot.core.monitor import Monitor
 
 BULK_BYPASS = "bulk-engine"
@@ -56,7 +56,7 @@ class BulkAwareRateLimiter(AIORateLimiter):
 
     def __init__(self, budget: Pacer | None = None, *, max_retries: int = 0, monitor: Monitor | None = None) -> None:
         super().__init__(overall_max_rate=0, overall_time_period=0, max_retries=max_retries)
-        self.budget = budget or Pacer(DEFAULT_RATE, window_limit=TELEGRAM_LIMIT)
+        self.budget = budget or Pacer(DEFAULT_RATE, window_limit=TELEGRAM_LIMIT, reply_burst=REPLY_BURST)
         self.monitor = monitor
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args) -> Any:
