@@ -55,6 +55,7 @@ async def test_worker_answers_and_stops_on_sigterm_within_ten_seconds(devserver,
     assert worker.returncode == 0, stderr.decode()
     log = stderr.decode()
     assert "worker stopped" in log
+    assert log.index("heap settled after start-up") > log.index("lease taken"), "frozen once start-up is done"
     assert TOKEN not in log
     assert "Ada" not in log
     wal = tmp_path / "wellbot.db-wal"
@@ -111,6 +112,39 @@ def test_settle_heap_freezes_what_start_up_built():
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+class StartingApplication:
+    """Just enough of an Application for Runner._serve: records the order start-up happens in."""
+
+    def __init__(self, order: list[str]) -> None:
+        self.order = order
+        self.updater = self
+
+    async def post_init(self, application) -> None:
+        self.order.append("features started")
+
+    async def start(self) -> None:
+        self.order.append("application started")
+
+    async def start_polling(self, **kwargs) -> None:
+        self.order.append("polling")
+
+
+async def test_the_heap_is_settled_once_after_the_features_start_and_before_updates(tmp_path):
+    """Found when tried: settled before start-up, the FAQ index and triage tables stayed in full collections."""
+    from wellbot.bot.runner import Runner
+    from wellbot.core.deps import POLLING
+    from wellbot.core.settings import Settings
+
+    order: list[str] = []
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "w.db")})
+    runner = Runner(settings, None, None, mode=POLLING, settle=lambda: order.append("settled"))
+    runner.stop.set()  # serve returns once updates have started
+    for _ in range(2):  # a second cycle (after a lost lease) settles nothing again
+        await runner._serve(StartingApplication(order))
+    assert order == ["features started", "application started", "settled", "polling",
+                     "features started", "application started", "polling"]
 
 
 async def test_loop_lag_monitor_warns_when_the_loop_is_held(caplog):

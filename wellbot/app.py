@@ -222,11 +222,15 @@ def settle_heap() -> None:
 
     A full collection walks every object the imports and the clinic set-up made:
     20-40 ms, long enough to hold one paced send back until 31 landed in Telegram's
-    1 s window (benchmarks/README.md, broadcasts (a)). Frozen objects are never
-    collected, so call this once, in the worker, after start-up and not per test.
+    1 s window (benchmarks/README.md, broadcasts (a)), and a patient's reply with it.
+    It must run after the features' start-up (the FAQ index, the triage tables):
+    run before them it froze only the imports, and full collections still walked
+    the rest, 25-55 ms each (benchmarks/README.md, a big clinic). Frozen objects
+    are never collected, so call this once, in the worker, and not per test.
     """
     gc.collect()
     gc.freeze()
+    log.info("heap settled after start-up objects_frozen=%d", gc.get_freeze_count())
 
 
 async def _post_init(application: Application) -> None:

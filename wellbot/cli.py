@@ -49,8 +49,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         add_secret(hook.secret)  # PTB logs setWebhook's parameters at DEBUG
     mode = WEBHOOK if hook else POLLING
     runner = Runner(settings, build_deps, build_application, mode=mode,
-                    webhook_options=hook.options() if hook else None)
-    settle_heap()
+                    webhook_options=hook.options() if hook else None, settle=settle_heap)
     return asyncio.run(runner.run())
 
 

@@ -61,8 +61,10 @@ class Runner:
     """One `wellbot run`: connect, take or wait for the lease, serve until a signal."""
 
     def __init__(self, settings: Settings, build_deps: BuildDeps, build_app: BuildApp, *,
-                 mode: str, webhook_options: dict | None = None, me: lease.Worker | None = None) -> None:
+                 mode: str, webhook_options: dict | None = None, me: lease.Worker | None = None,
+                 settle: Callable[[], None] | None = None) -> None:
         self.settings = settings
+        self.settle = settle  # called once, when the first start-up is done and before updates arrive
         self.build_deps = build_deps
         self.build_app = build_app
         self.mode = mode
@@ -224,6 +226,12 @@ class Runner:
             if application.post_init:
                 await application.post_init(application)
             await application.start()
+            if self.settle is not None:
+                # What start-up built (the FAQ index, the triage tables, the clinic) lives as long as the
+                # worker: frozen, later full collections skip it (benchmarks/README.md, a big clinic).
+                # Once only: a later cycle's objects stay collectable, so a lost lease leaks nothing.
+                self.settle()
+                self.settle = None
             if not await self._start_updates(application):
                 return
             stop = asyncio.ensure_future(self.stop.wait())
