@@ -17,6 +17,7 @@ from telegram.error import Forbidden
 
 from wellbot.booking import actions, ics, intake, store
 from wellbot.booking.availability import bookable_days, days_with_slots, free_slots, is_free, nearest_free
+from wellbot.booking.busy_cache import BusyCache
 from wellbot.booking.buttons import (
     CancelBooking,
     ConfirmBooking,
@@ -400,14 +401,26 @@ def staffing(deps: Deps, service_key: str, wanted: str | None, first: date, last
         return None
     start, _ = day_bounds(deps, first - timedelta(days=1))
     _, end = day_bounds(deps, last + timedelta(days=1))
-    return [(p.rules, store.practitioner_busy(deps.db, p.key, start, end, exclude)) for p in who]
+    cache = busy_cache(deps)
+    return [(p.rules, cache.read(("practitioner", p.key, start, end, exclude),
+                                 lambda key=p.key: store.practitioner_busy(deps.db, key, start, end, exclude)))
+            for p in who]
 
 
 def held(deps: Deps, first: date, last: date, exclude: int | None) -> tuple[list, list]:
     """Visits and blocks around [first, last] (a day either side for visits crossing midnight)."""
     start, _ = day_bounds(deps, first - timedelta(days=1))
     _, end = day_bounds(deps, last + timedelta(days=1))
-    return store.busy_between(deps.db, start, end, exclude=exclude), store.blocks_between(deps.db, start, end)
+    cache = busy_cache(deps)
+    busy = cache.read(("visits", start, end, exclude), lambda: store.busy_between(deps.db, start, end, exclude))
+    return busy, cache.read(("blocks", start, end), lambda: store.blocks_between(deps.db, start, end))
+
+
+def busy_cache(deps: Deps) -> BusyCache:
+    """The screens' cache of busy time for this database (made on first use)."""
+    if deps.busy_cache is None or deps.busy_cache.db is not deps.db:
+        deps.busy_cache = BusyCache(deps.db)
+    return deps.busy_cache
 
 
 def _visit_of(deps: Deps, state: Flow) -> store.Visit | None:

@@ -51,6 +51,7 @@ class Deps:
     worker_id: str = field(default_factory=lambda: Worker.this_process().id)
     worker_mode: str = POLLING  # how updates arrive: "polling" or "webhook" (set by `wellbot run`)
     booking_rules: Rules | None = None  # parsed once from the clinic file by the booking feature
+    busy_cache: Any = None  # the booking screens' reads of busy time (wellbot.booking.busy_cache), made on first use
     flood: FloodControl | None = None  # one flood limiter per running bot
     loop_lag: LoopLagMonitor | None = None  # the running event-loop lag monitor (between start-up and shutdown)
     reminders: Dispatcher | None = None  # the running reminder dispatcher (between start-up and shutdown)
