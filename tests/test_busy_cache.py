@@ -120,3 +120,26 @@ async def test_a_booking_by_this_worker_leaves_the_times_screen_at_once(bot):
     await pat.press(await pat.wait_for("Choose a day"), "Thu 11 Jun")
     assert "10:00" not in (await pat.wait_for("Choose a time")).button_labels()
     assert THU.isoformat() == "2026-06-11"
+
+
+async def test_the_times_screen_hides_the_patients_own_times_reading_their_visits_once(bot):
+    """Found when tried: each time on the screen asked for the patient's visits (and family) again, 50 queries a day."""
+    direct_book(bot, 1041, at(10))  # Pat holds 10:00-11:00
+    pat, quinn = bot.user(1041, "Pat"), bot.user(1042, "Quinn")
+    own_reads: list[str] = []
+    bot.db.conn.set_trace_callback(lambda sql: own_reads.append(sql) if "select start_utc, end_utc from visits where user_id" in sql
+                                   else None)
+    try:
+        await pat.send("/book")
+        await pat.press(await pat.wait_for("which service"), "Acupuncture")
+        await pat.press(await pat.wait_for("Choose a day"), "Thu 11 Jun")
+        labels = (await pat.wait_for("Choose a time")).button_labels()
+    finally:
+        bot.db.conn.set_trace_callback(None)
+    assert "10:00" not in labels and "10:45" not in labels, "her own visit's hour is not offered to her"
+    assert "11:00" in labels
+    assert len(own_reads) == 1, own_reads
+    await quinn.send("/book")
+    await quinn.press(await quinn.wait_for("which service"), "Acupuncture")
+    await quinn.press(await quinn.wait_for("Choose a day"), "Thu 11 Jun")
+    assert "10:00" in (await quinn.wait_for("Choose a time")).button_labels(), "a second room is free for others"

@@ -249,7 +249,7 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
     busy, blocks = held(deps, day, day, state.data.get("visit"))
     slots = free_slots(rules_of(deps), day, service.duration_minutes, busy, blocks, deps.clock.now(),
                        deps.clinic.timezone, staff_for(deps, state, day, day))
-    slots = [s for s in slots if not overlaps_own(deps, state, s, service)]
+    slots = without_own(deps, state, slots, service)
     if not slots:
         state.step = DAY
         deps.flows.save(state)
@@ -352,24 +352,33 @@ async def _service_gone(update: Update, context: WellbotContext, state: Flow, ne
 
 
 def overlaps_own(deps: Deps, state: Flow, start: datetime, service: Service) -> bool:
-    """True if the person the visit is for already holds another visit overlapping this time.
+    """True if the person the visit is for already holds another visit overlapping this time."""
+    return not without_own(deps, state, [start], service)
+
+
+def without_own(deps: Deps, state: Flow, starts: list[datetime], service: Service) -> list[datetime]:
+    """The start times at which the person the visit is for holds no other visit (their visits read once).
 
     While booking, times are chosen before who the visit is for: a patient with family
     members may be booking for one of them, so nothing is hidden and the store's own
-    check refuses an overlap at Confirm.
+    check refuses an overlap at Confirm. The person's visits are read once for all the
+    times: read per time, a day's 25 times cost 50 queries (benchmarks/README.md, a big clinic).
     """
-    end = start + timedelta(minutes=service.duration_minutes)
+    if not starts:
+        return starts
     moving = _visit_of(deps, state)
     if moving is not None:
         person = moving.dependant_id
     elif "dependant" in state.data:
         person = state.data["dependant"]
     elif "birth_date" in state.data or store.dependants_of(deps.db, state.user_id):
-        return False  # a family member named just now has no visits; with family, who is not known yet
+        return starts  # a family member named just now has no visits; with family, who is not known yet
     else:
         person = None
-    return bool(store.own_visits_between(deps.db, state.user_id, start, end, exclude=state.data.get("visit"),
-                                         dependant_id=person))
+    length = timedelta(minutes=service.duration_minutes)
+    held = store.own_visits_between(deps.db, state.user_id, min(starts), max(starts) + length,
+                                    exclude=state.data.get("visit"), dependant_id=person)
+    return [s for s in starts if not any(begins < s + length and ends > s for begins, ends in held)]
 
 
 def earliest_times(deps: Deps, state: Flow, service: Service) -> list[datetime]:
@@ -379,9 +388,8 @@ def earliest_times(deps: Deps, state: Flow, service: Service) -> list[datetime]:
     found: list[datetime] = []
     while day <= last and len(found) < FIRST_TIMES:
         busy, blocks = held(deps, day, day, state.data.get("visit"))
-        slots = [s for s in free_slots(rules, day, service.duration_minutes, busy, blocks, now, tz,
-                                       staff_for(deps, state, day, day))
-                 if not overlaps_own(deps, state, s, service)]
+        slots = without_own(deps, state, free_slots(rules, day, service.duration_minutes, busy, blocks, now, tz,
+                                                    staff_for(deps, state, day, day)), service)
         found.extend(slots[:min(FIRST_PER_DAY, FIRST_TIMES - len(found))])
         day += timedelta(days=1)
     return found
