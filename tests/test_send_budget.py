@@ -63,7 +63,8 @@ def test_a_clump_of_replies_goes_at_once_and_news_waits_the_slots_out():
     assert abs(budget.wait_global(REPLY) - 0.1) < 1e-9, "the next reply waits one interval"
     assert abs(budget.wait_global(NEWS) - 0.3) < 1e-9, "news waits out every slot the replies took early"
     t.t += 0.3
-    assert budget.wait_global(REPLY) <= 0 and budget.wait_global(NEWS) <= 0
+    assert budget.wait_global(REPLY) <= 0
+    assert budget.wait_global(NEWS) <= 0
 
 
 def test_replies_ahead_of_the_grid_keep_the_rate_and_the_1_s_window():
@@ -86,7 +87,8 @@ def test_news_and_reminders_never_run_ahead_of_the_grid():
     t = FakeTime()
     budget = Pacer(10.0, now=t.now, reply_burst=5)
     budget.take(None, NEWS)
-    assert budget.wait_global(NEWS) > 0 and budget.wait_global(REMINDER) > 0
+    assert budget.wait_global(NEWS) > 0
+    assert budget.wait_global(REMINDER) > 0
     assert budget.wait_global(REPLY) <= 0
 
 

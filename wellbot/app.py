@@ -8,6 +8,7 @@ checks) is applied by `wellbot.bot.router`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import sqlite3
@@ -39,6 +40,7 @@ from wellbot.core.budget import REPLY_BURST, Pacer
 from wellbot.core.clinic import Clinic, load_clinic
 from wellbot.core.clock import Clock, SystemClock
 from wellbot.core.db import LOOP_BUSY_TIMEOUT_MS, close_database, open_database, set_busy_timeout
+from wellbot.core.deps import POLLING
 from wellbot.core.errors import ConfigError
 from wellbot.core.flows import FlowStore
 from wellbot.core.i18n import translate
@@ -57,6 +59,7 @@ from wellbot.triage import feature as triage
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT_UPDATES = 64
+POLL_HEAD_START = 0.005  # seconds an update's handlers wait at most for the next getUpdates to go out first
 RATE_LIMIT_RETRIES = 3
 BUDGET_CATCH_UP = 0.02  # seconds a late slot of the shared send budget may be made up (see send_budget)
 
@@ -121,10 +124,13 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     each other (nor for a staff member's slow command).
     """
 
-    def __init__(self, max_concurrent_updates: int, on_handled: Callable[[float], None] | None = None) -> None:
+    def __init__(self, max_concurrent_updates: int, on_handled: Callable[[float], None] | None = None,
+                 polling: asyncio.Event | None = None, head_start: float = POLL_HEAD_START) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[Any, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._on_handled = on_handled  # the monitor's update count and handling-time histogram
+        self._polling = polling  # set while the next getUpdates is out (None: updates come by webhook)
+        self._head_start = head_start
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Await the update's handlers under its user's lock."""
@@ -132,6 +138,7 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         lock = self._locks[key]
         started = time.monotonic()
         try:
+            await self._after_next_poll()
             async with lock:
                 await coroutine
         finally:
@@ -139,6 +146,18 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
                 self._on_handled(time.monotonic() - started)
             if not lock.locked() and not lock._waiters:  # forget idle users' locks
                 self._locks.pop(key, None)
+
+    async def _after_next_poll(self) -> None:
+        """Let the next getUpdates go out before this update's handlers compute (waiting POLL_HEAD_START at most).
+
+        PTB asks for the next batch only after several turns of the loop, and the
+        handlers of the batch just fetched ran in those turns first: at a big clinic
+        88% of the gaps over 20 ms between two polls were handlers computing, while
+        other patients' messages waited at Telegram (benchmarks/README.md, a big clinic).
+        """
+        if self._polling is not None and not self._polling.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._polling.wait(), self._head_start)
 
     async def initialize(self) -> None:
         """Nothing to allocate."""
@@ -178,16 +197,18 @@ class WellbotApplication(Application):
 def build_application(deps: Deps, *, base_url: str | None = None, token: str | None = None,
                       rate_limiter: bool = True) -> Application:
     """The PTB Application with every feature installed; nothing is started."""
+    poller = heartbeat.PollRecordingRequest(deps.db, deps.clock)
     builder = (
         ApplicationBuilder()
         .token(token or deps.settings.require_token())
         .base_url(base_url or deps.settings.api_url)
         .context_types(ContextTypes(context=WellbotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.clinic.timezone))
-        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, deps.monitor.update_handled))
+        .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, deps.monitor.update_handled,
+                                                   poller.polling if deps.worker_mode == POLLING else None))
         .connect_timeout(CONNECT_TIMEOUT)
         # getUpdates through a request that records each successful poll for `wellbot status`.
-        .get_updates_request(heartbeat.PollRecordingRequest(deps.db, deps.clock))
+        .get_updates_request(poller)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

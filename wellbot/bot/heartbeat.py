@@ -99,6 +99,7 @@ class PollRecordingRequest(HTTPXRequest):
         self._last_recorded = float("-inf")
         self._next_offset: int | None = None  # what the next poll should ask for, after a batch
         self._refetches = 0
+        self.polling = asyncio.Event()  # set while a getUpdates request is out (wellbot.app.PerUserUpdateProcessor)
 
     async def do_request(self, url: str, method: str, request_data: Any = None, *args: Any,
                          **kwargs: Any) -> tuple[int, bytes]:
@@ -106,7 +107,12 @@ class PollRecordingRequest(HTTPXRequest):
         is_poll = url.endswith("/getUpdates")
         if is_poll:
             self._check_progress(request_data)
-        code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+            self.polling.set()
+        try:
+            code, payload = await super().do_request(url, method, request_data, *args, **kwargs)
+        finally:
+            if is_poll:
+                self.polling.clear()
         if 200 <= code < 300 and is_poll:
             screened = intake.screen(payload)
             if screened.skipped:
