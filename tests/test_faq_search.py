@@ -147,3 +147,10 @@ def test_ordinary_questions_raise_no_red_flag(text):
 def test_red_flags_come_from_the_clinic_file_list():
     assert find_red_flag("my toe is purple", ("purple toe",)) is None
     assert find_red_flag("my toe is purple", ("toe is purple",)) == "toe is purple"
+
+
+def test_texting_fillers_and_hedges_are_not_what_is_asked(faq_db):
+    own, _terms = search._own_and_all_terms(faq_db, "tbh is cupping gonna actually leave marks lol", "en")
+    assert set(own) == {"cupping", "leave", "marks"}
+    outcome = find(faq_db, "tbh is cupping gonna actually leave marks lol")
+    assert outcome.kind is Kind.ANSWER and outcome.hits[0].entry_id == "cupping"

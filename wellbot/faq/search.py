@@ -57,6 +57,9 @@ GENERIC = frozenset("""
     questions info information about also just
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 
+# The last two lines are texting fillers and hedges: they say how a patient
+# writes, not what they ask, and counted as unexplained words they pushed
+# real questions under the "I don't know" threshold.
 STOPWORDS = frozenset(
     """
     a about after again all am an and any are as at be been before being both but by can can't could couldn't
@@ -67,6 +70,8 @@ STOPWORDS = frozenset(
     where which while who whom why will with would you you're your yours know want need like really ok okay
     hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
     wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
+    gonna wanna gotta kinda sorta guys ya yeah yep yes hey lol omg thx tho btw rn idk imo tbh 1st
+    actually basically literally supposed honestly probably maybe even ever already
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
 
