@@ -49,6 +49,13 @@ INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("
 MIN_INFORMATION = 0.5  # ... but never below this
 EXPLAINED_POWER = 1.0  # how strongly the explained share re-orders the ranking (tuned on the tuning set)
 FOREIGN_PENALTY = 0.5  # per share of words no entry mentions, taken off a partly explained question
+# Words that refuse what follows them ("no needles", "without surgery", "dont want pills"), how far
+# their reach goes, and the words that end it ("no needles but acupuncture is fine").
+NEGATORS = frozenset({"no", "not", "dont", "without", "avoid", "avoiding", "arent", "isnt", "non", "never", "instead",
+                      "nothing"})
+NEGATION_REACH = 5
+CLAUSE_BREAKS = frozenset({"but", "except", "apart", "besides"})
+WITHOUT = "without"
 # Words that say what kind of question it is, not what it is about; they
 # neither need explaining nor explain anything ("do you treat cats").
 GENERIC = frozenset("""
@@ -238,14 +245,39 @@ def _own_and_all_terms(db: Database, text: str,
     if not terms:  # "what do you treat": the generic words are all there is
         terms = [t for t in tokens if t not in stopwords]
     own = {t: {_stem(t)} for t in terms}
-    for phrase, meaning in expansions(db, tokens, language):
+    refused = refused_words(tokens) if language == "en" else []
+    # "no needles", "dont want surgery": asked as "without ...", so the clinic's "without needles" line applies.
+    phrases = tokens + [word for refused_word in refused for word in (WITHOUT, refused_word)]
+    found = expansions(db, phrases, language)
+    # A refused word that a "without" line explained is what the patient does NOT want: it leaves the search,
+    # and so do its own lay-word meanings ("needles" -> acupuncture).
+    unwanted = {_stem(p.split()[1]) for p, _m in found if p.startswith(WITHOUT + " ") and len(p.split()) == 2}
+    unwanted &= {_stem(w) for w in refused}
+    for phrase, meaning in found:
+        phrase_stems = {_stem(w) for w in phrase.split()}
+        if phrase_stems <= unwanted:
+            continue
         added = [w for w in meaning.split() if w not in stopwords]
         terms.extend(added)
-        phrase_stems = {_stem(w) for w in phrase.split()}
         for word in own:
             if _stem(word) in phrase_stems:
                 own[word] |= {_stem(w) for w in added}
+    terms = [t for t in terms if _stem(t) not in unwanted or t not in own]
     return own, list(dict.fromkeys(terms))
+
+
+def refused_words(tokens: list[str]) -> list[str]:
+    """The content words a negation governs: "i dont want any needles or surgery" -> needles, surgery."""
+    refused: list[str] = []
+    for index, token in enumerate(tokens):
+        if token not in NEGATORS:
+            continue
+        for word in tokens[index + 1:index + 1 + NEGATION_REACH]:
+            if word in CLAUSE_BREAKS:
+                break
+            if word not in STOPWORDS and word not in GENERIC and word not in NEGATORS:
+                refused.append(word)
+    return refused
 
 
 def expand(db: Database, tokens: list[str], language: str = SOURCE_LANGUAGE) -> list[str]:
