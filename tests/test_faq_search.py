@@ -172,3 +172,10 @@ def test_a_refused_treatment_is_searched_as_without_it(faq_db):
 def test_a_negation_without_a_clinic_line_leaves_the_words_searched(faq_db):
     assert find(faq_db, "nothing helps my chronic pain anymore").hits[0].entry_id == "unbearable-chronic-pain"
     assert "acupuncture" in query_terms(faq_db, "needles dont scare me")
+
+
+def test_a_refused_word_the_meaning_repeats_stays_searched(faq_db):
+    own, terms = search._own_and_all_terms(faq_db, "treatments that arent invasive", "en")
+    assert "arent" not in own  # an apostrophe-less contraction is a stopword, not a word to explain
+    assert {"non", "invasive"} <= set(terms)
+    assert find(faq_db, "treatments that arent invasive").hits[0].entry_id == "non-invasive-options"

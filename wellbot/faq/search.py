@@ -77,6 +77,7 @@ STOPWORDS = frozenset(
     where which while who whom why will with would you you're your yours know want need like really ok okay
     hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
     wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
+    arent wasnt werent wouldnt couldnt shouldnt havent hasnt youre theyre
     gonna wanna gotta kinda sorta guys ya yeah yep yes hey lol omg thx tho btw rn idk imo tbh 1st
     actually basically literally supposed honestly probably maybe even ever already
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
@@ -253,6 +254,7 @@ def _own_and_all_terms(db: Database, text: str,
     # and so do its own lay-word meanings ("needles" -> acupuncture).
     unwanted = {_stem(p.split()[1]) for p, _m in found if p.startswith(WITHOUT + " ") and len(p.split()) == 2}
     unwanted &= {_stem(w) for w in refused}
+    terms = [t for t in terms if _stem(t) not in unwanted]
     for phrase, meaning in found:
         phrase_stems = {_stem(w) for w in phrase.split()}
         if phrase_stems <= unwanted:
@@ -262,7 +264,6 @@ def _own_and_all_terms(db: Database, text: str,
         for word in own:
             if _stem(word) in phrase_stems:
                 own[word] |= {_stem(w) for w in added}
-    terms = [t for t in terms if _stem(t) not in unwanted or t not in own]
     return own, list(dict.fromkeys(terms))
 
 
