@@ -179,3 +179,9 @@ def test_a_refused_word_the_meaning_repeats_stays_searched(faq_db):
     assert "arent" not in own  # an apostrophe-less contraction is a stopword, not a word to explain
     assert {"non", "invasive"} <= set(terms)
     assert find(faq_db, "treatments that arent invasive").hits[0].entry_id == "non-invasive-options"
+
+
+def test_verbs_of_placing_needles_are_not_what_is_asked(faq_db):
+    own, _terms = search._own_and_all_terms(faq_db, "why stick needles in my ear", "en")
+    assert "stick" not in own
+    assert find(faq_db, "why do you put needles in my ear").hits[0].entry_id == "auricular-acupuncture"

@@ -61,7 +61,7 @@ WITHOUT = "without"
 GENERIC = frozenset("""
     treat treats treatment treatments offer offers provide do does get give have help use used work works
     good best better new much many thing things people person mean means called explain tell ask question
-    questions info information about also just
+    questions info information about also just put stick place insert
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 
 # The last two lines are texting fillers and hedges: they say how a patient
