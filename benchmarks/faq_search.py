@@ -105,7 +105,7 @@ def print_leave_one_out(grid: bool) -> None:
 
     clinic = load_clinic(example_clinic_file())
     rows = leave_one_out(load_content(clinic.directory / "faq", [s.key for s in clinic.services]), grid)
-    columns = ["shipped", "content_left_out"] + (["grid_left_out"] if grid else [])
+    columns = ["shipped", "own_round_left_out", "content_left_out"] + (["grid_left_out"] if grid else [])
     print(f"{'set':<12} {'removed':>7}  " + "  ".join(f"{c + ' (right, off-topic)':<34}" for c in columns))
     for row in rows:
         cells = [f"{row[c][0]}/{row['questions']}, {row[c][1]}/{row['off_topic']}" for c in columns]
