@@ -185,3 +185,8 @@ def test_verbs_of_placing_needles_are_not_what_is_asked(faq_db):
     own, _terms = search._own_and_all_terms(faq_db, "why stick needles in my ear", "en")
     assert "stick" not in own
     assert find(faq_db, "why do you put needles in my ear").hits[0].entry_id == "auricular-acupuncture"
+
+
+def test_question_words_say_what_kind_of_answer_is_wanted(faq_db):
+    assert "who" in query_terms(faq_db, "who carries out interventional procedures")
+    assert find(faq_db, "who carries out interventional procedures").hits[0].entry_id == "what-is-interventional"

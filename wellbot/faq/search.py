@@ -64,17 +64,20 @@ GENERIC = frozenset("""
     questions info information about also just put stick place insert
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 
-# The last two lines are texting fillers and hedges: they say how a patient
-# writes, not what they ask, and counted as unexplained words they pushed
-# real questions under the "I don't know" threshold.
+# "who", "when", "why", "where" and "which" are NOT stopwords: they say what
+# kind of answer is wanted ("who does these procedures" is not "what
+# procedures are there"), and the entries' phrasings carry them. The last two
+# lines are texting fillers and hedges: they say how a patient writes, not what
+# they ask, and counted as unexplained words they pushed real questions under
+# the "I don't know" threshold.
 STOPWORDS = frozenset(
     """
     a about after again all am an and any are as at be been before being both but by can can't could couldn't
     did do does doing don't for from get got had has have having he her here hers him his how i i'd i'll i'm
     i've if in into is it it's its just let me might more most must my myself no nor not now of off on once
     only or other our ours out over own please same she should so some such tell than that that's the their
-    them then there these they this those through to too under until up us very was we were what what's when
-    where which while who whom why will with would you you're your yours know want need like really ok okay
+    them then there these they this those through to too under until up us very was we were what what's
+    while whom will with would you you're your yours know want need like really ok okay
     hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
     wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
     arent wasnt werent wouldnt couldnt shouldnt havent hasnt youre theyre
