@@ -10,6 +10,8 @@ Run from the repository root:
 
     python benchmarks/faq_search.py            # 1,000 entries, 3,000 queries
     python benchmarks/faq_search.py --entries 5000 --queries 5000
+    python benchmarks/faq_search.py --leave-one-out           # accuracy on unseen wording (faq_honest.py)
+    python benchmarks/faq_search.py --leave-one-out --no-grid # content left out only (faster)
 """
 
 from __future__ import annotations
@@ -97,12 +99,40 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * len(ordered)) - 1)]
 
 
+def print_leave_one_out(grid: bool) -> None:
+    """Per-set and pooled accuracy with each set treated as unseen (see benchmarks/faq_honest.py)."""
+    from benchmarks.faq_honest import leave_one_out
+
+    clinic = load_clinic(example_clinic_file())
+    rows = leave_one_out(load_content(clinic.directory / "faq", [s.key for s in clinic.services]), grid)
+    columns = ["shipped", "own_round_left_out", "content_left_out"] + (["grid_left_out"] if grid else [])
+    print(f"{'set':<12} {'removed':>7}  " + "  ".join(f"{c + ' (right, off-topic)':<34}" for c in columns))
+    for row in rows:
+        cells = [f"{row[c][0]}/{row['questions']}, {row[c][1]}/{row['off_topic']}" for c in columns]
+        print(f"{row['name']:<12} {row['removed']:>7}  " + "  ".join(f"{cell:<34}" for cell in cells)
+              + (f"  {row['point']}" if grid else ""))
+    for label, chosen in (("held-out 1-10", [r for r in rows if r["name"] != "tuning"]), ("all sets", rows)):
+        questions, off = sum(r["questions"] for r in chosen), sum(r["off_topic"] for r in chosen)
+        cells = []
+        for c in columns:
+            right, ok = sum(r[c][0] for r in chosen), sum(r[c][1] for r in chosen)
+            cells.append(f"{right}/{questions} {right / questions:.1%}, {ok}/{off} {ok / off:.1%}")
+        print(f"{label:<20} " + "  ".join(f"{cell:<34}" for cell in cells))
+
+
 def main() -> None:
     """Build, load, time and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--queries", type=int, default=3000)
+    parser.add_argument("--leave-one-out", action="store_true",
+                        help="print accuracy with each known question set treated as unseen, instead of latency")
+    parser.add_argument("--no-grid", dest="grid", action="store_false",
+                        help="with --leave-one-out: leave out content only, keep the shipped constants")
     args = parser.parse_args()
+    if args.leave_one_out:
+        print_leave_one_out(args.grid)
+        return
     rng = random.Random(SEED)
     content = build_content(args.entries, rng)
     queries = build_queries(content, args.queries, rng)

@@ -147,3 +147,46 @@ def test_ordinary_questions_raise_no_red_flag(text):
 def test_red_flags_come_from_the_clinic_file_list():
     assert find_red_flag("my toe is purple", ("purple toe",)) is None
     assert find_red_flag("my toe is purple", ("toe is purple",)) == "toe is purple"
+
+
+def test_texting_fillers_and_hedges_are_not_what_is_asked(faq_db):
+    own, _terms = search._own_and_all_terms(faq_db, "tbh is cupping gonna actually leave marks lol", "en")
+    assert set(own) == {"cupping", "leave", "marks"}
+    outcome = find(faq_db, "tbh is cupping gonna actually leave marks lol")
+    assert outcome.kind is Kind.ANSWER
+    assert outcome.hits[0].entry_id == "cupping"
+
+
+def test_refused_words_are_those_a_negation_governs_up_to_a_clause_break():
+    assert search.refused_words(["i", "dont", "want", "any", "needles", "or", "surgery"]) == ["needles", "surgery"]
+    assert search.refused_words(["no", "needles", "but", "acupuncture", "is", "fine"]) == ["needles"]
+    assert search.refused_words(["what", "is", "acupuncture"]) == []
+
+
+def test_a_refused_treatment_is_searched_as_without_it(faq_db):
+    outcome = find(faq_db, "is there anything for my back with no needles and no surgery")
+    assert outcome.hits[0].entry_id == "non-invasive-options"
+    assert "acupuncture" not in query_terms(faq_db, "something with no needles please")
+
+
+def test_a_negation_without_a_clinic_line_leaves_the_words_searched(faq_db):
+    assert find(faq_db, "nothing helps my chronic pain anymore").hits[0].entry_id == "unbearable-chronic-pain"
+    assert "acupuncture" in query_terms(faq_db, "needles dont scare me")
+
+
+def test_a_refused_word_the_meaning_repeats_stays_searched(faq_db):
+    own, terms = search._own_and_all_terms(faq_db, "treatments that arent invasive", "en")
+    assert "arent" not in own  # an apostrophe-less contraction is a stopword, not a word to explain
+    assert {"non", "invasive"} <= set(terms)
+    assert find(faq_db, "treatments that arent invasive").hits[0].entry_id == "non-invasive-options"
+
+
+def test_verbs_of_placing_needles_are_not_what_is_asked(faq_db):
+    own, _terms = search._own_and_all_terms(faq_db, "why stick needles in my ear", "en")
+    assert "stick" not in own
+    assert find(faq_db, "why do you put needles in my ear").hits[0].entry_id == "auricular-acupuncture"
+
+
+def test_question_words_say_what_kind_of_answer_is_wanted(faq_db):
+    assert "who" in query_terms(faq_db, "who carries out interventional procedures")
+    assert find(faq_db, "who carries out interventional procedures").hits[0].entry_id == "what-is-interventional"

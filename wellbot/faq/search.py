@@ -49,24 +49,40 @@ INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("
 MIN_INFORMATION = 0.5  # ... but never below this
 EXPLAINED_POWER = 1.0  # how strongly the explained share re-orders the ranking (tuned on the tuning set)
 FOREIGN_PENALTY = 0.5  # per share of words no entry mentions, taken off a partly explained question
+# Words that refuse what follows them ("no needles", "without surgery", "dont want pills"), how far
+# their reach goes, and the words that end it ("no needles but acupuncture is fine").
+NEGATORS = frozenset({"no", "not", "dont", "without", "avoid", "avoiding", "arent", "isnt", "non", "never", "instead",
+                      "nothing"})
+NEGATION_REACH = 5
+CLAUSE_BREAKS = frozenset({"but", "except", "apart", "besides"})
+WITHOUT = "without"
 # Words that say what kind of question it is, not what it is about; they
 # neither need explaining nor explain anything ("do you treat cats").
 GENERIC = frozenset("""
     treat treats treatment treatments offer offers provide do does get give have help use used work works
     good best better new much many thing things people person mean means called explain tell ask question
-    questions info information about also just
+    questions info information about also just put stick place insert
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 
+# "who", "when", "why", "where" and "which" are NOT stopwords: they say what
+# kind of answer is wanted ("who does these procedures" is not "what
+# procedures are there"), and the entries' phrasings carry them. The last two
+# lines are texting fillers and hedges: they say how a patient writes, not what
+# they ask, and counted as unexplained words they pushed real questions under
+# the "I don't know" threshold.
 STOPWORDS = frozenset(
     """
     a about after again all am an and any are as at be been before being both but by can can't could couldn't
     did do does doing don't for from get got had has have having he her here hers him his how i i'd i'll i'm
     i've if in into is it it's its just let me might more most must my myself no nor not now of off on once
     only or other our ours out over own please same she should so some such tell than that that's the their
-    them then there these they this those through to too under until up us very was we were what what's when
-    where which while who whom why will with would you you're your yours know want need like really ok okay
+    them then there these they this those through to too under until up us very was we were what what's
+    while whom will with would you you're your yours know want need like really ok okay
     hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
     wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
+    arent wasnt werent wouldnt couldnt shouldnt havent hasnt youre theyre
+    gonna wanna gotta kinda sorta guys ya yeah yep yes hey lol omg thx tho btw rn idk imo tbh 1st
+    actually basically literally supposed honestly probably maybe even ever already
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
 
@@ -233,14 +249,39 @@ def _own_and_all_terms(db: Database, text: str,
     if not terms:  # "what do you treat": the generic words are all there is
         terms = [t for t in tokens if t not in stopwords]
     own = {t: {_stem(t)} for t in terms}
-    for phrase, meaning in expansions(db, tokens, language):
+    refused = refused_words(tokens) if language == "en" else []
+    # "no needles", "dont want surgery": asked as "without ...", so the clinic's "without needles" line applies.
+    phrases = tokens + [word for refused_word in refused for word in (WITHOUT, refused_word)]
+    found = expansions(db, phrases, language)
+    # A refused word that a "without" line explained is what the patient does NOT want: it leaves the search,
+    # and so do its own lay-word meanings ("needles" -> acupuncture).
+    unwanted = {_stem(p.split()[1]) for p, _m in found if p.startswith(WITHOUT + " ") and len(p.split()) == 2}
+    unwanted &= {_stem(w) for w in refused}
+    terms = [t for t in terms if _stem(t) not in unwanted]
+    for phrase, meaning in found:
+        phrase_stems = {_stem(w) for w in phrase.split()}
+        if phrase_stems <= unwanted:
+            continue
         added = [w for w in meaning.split() if w not in stopwords]
         terms.extend(added)
-        phrase_stems = {_stem(w) for w in phrase.split()}
         for word in own:
             if _stem(word) in phrase_stems:
                 own[word] |= {_stem(w) for w in added}
     return own, list(dict.fromkeys(terms))
+
+
+def refused_words(tokens: list[str]) -> list[str]:
+    """The content words a negation governs: "i dont want any needles or surgery" -> needles, surgery."""
+    refused: list[str] = []
+    for index, token in enumerate(tokens):
+        if token not in NEGATORS:
+            continue
+        for word in tokens[index + 1:index + 1 + NEGATION_REACH]:
+            if word in CLAUSE_BREAKS:
+                break
+            if word not in STOPWORDS and word not in GENERIC and word not in NEGATORS:
+                refused.append(word)
+    return refused
 
 
 def expand(db: Database, tokens: list[str], language: str = SOURCE_LANGUAGE) -> list[str]:
