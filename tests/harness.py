@@ -7,17 +7,24 @@ what a patient would see. Time is a ManualClock in the clinic's zone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import socket
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+from telegram import Update
 from telegram.ext import Application
 
 from wellbot.app import build_application, build_deps, start_polling, stop_polling, wait_until_handled
 from wellbot.bot.deps import Deps
 from wellbot.bot.guards import FloodControl
+from wellbot.bot.webhook import WebhookConfig, webhook_config
 from wellbot.core.clinic import load_clinic
 from wellbot.core.clock import ManualClock
+from wellbot.core.deps import WEBHOOK
 from wellbot.core.resources import example_clinic_file
 from wellbot.core.settings import Settings
 from wellbot.sim.devserver import BotAPIServer, SimUser
@@ -89,3 +96,47 @@ class Harness:
     async def settle(self, timeout: float = 5) -> None:
         """Wait until the bot has handled everything sent so far."""
         await wait_until_handled(self.app, self.server.wait_idle, timeout)
+
+
+async def until(condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.02) -> None:
+    """Wait (briefly polling) until condition() is true; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "condition not met in time"
+        await asyncio.sleep(interval)
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def command_update(user: SimUser, update_id: int, text: str) -> dict:
+    """The JSON of an update carrying `text` (a command) from `user`, as Telegram posts it to a webhook."""
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": int(time.time()), "from": user.user_json(), "chat": user.chat_json(),
+        "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}}
+
+
+@asynccontextmanager
+async def webhook_worker(server: BotAPIServer, database: Path, public_url: str, env: Mapping[str, str] | None = None,
+                         ) -> AsyncIterator[tuple[WebhookConfig, Deps, Application]]:
+    """A worker taking updates by webhook on a free local port, started and stopped step by step as
+    `wellbot run --webhook` does; yields its webhook options, its Deps and its Application."""
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(database),
+                                  "WELLBOT_API_URL": server.base_url, **(env or {})})
+    hook = webhook_config(settings, public_url, free_port())
+    deps = build_deps(settings)
+    deps.worker_mode = WEBHOOK
+    app = build_application(deps)
+    await app.initialize()
+    await app.post_init(app)
+    await app.updater.start_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    try:
+        yield hook, deps, app
+    finally:
+        await stop_polling(app)  # stops the webhook's updater the same way, and closes the database

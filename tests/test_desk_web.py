@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.desk_helpers import book_a_day, desk_of, half_sent_broadcast, init_data
-from tests.harness import STAFF_ID, TOKEN
+from tests.harness import STAFF_ID, TOKEN, webhook_worker
 from wellbot.booking import store as booking
 from wellbot.core.errors import ConfigError
 from wellbot.core.settings import Settings
@@ -191,30 +191,13 @@ def test_bad_desk_settings_are_refused(listen, url):
 
 
 async def test_the_desk_is_served_in_webhook_mode_too(devserver, tmp_path):
-    import socket
     from datetime import UTC, datetime
 
-    from telegram import Update
-
-    from wellbot.app import build_application, build_deps
-    from wellbot.bot.webhook import webhook_config
     from wellbot.desk import web
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        hook_port = sock.getsockname()[1]
     devserver.user(STAFF_ID, "Sam")
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "w.db"),
-                                  "WELLBOT_API_URL": devserver.base_url, "WELLBOT_STAFF_IDS": str(STAFF_ID),
-                                  "WELLBOT_DESK_LISTEN": "127.0.0.1:0"})
-    deps = build_deps(settings)
-    app = build_application(deps)
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_webhook(**webhook_config(settings, "https://bot.example.org/hook", hook_port).options(),
-                                    allowed_updates=Update.ALL_TYPES)
-    await app.start()
-    try:
+    env = {"WELLBOT_STAFF_IDS": str(STAFF_ID), "WELLBOT_DESK_LISTEN": "127.0.0.1:0"}
+    async with webhook_worker(devserver, tmp_path / "w.db", "https://bot.example.org/hook", env) as (_, _, app):
         desk = web.running(app)
         assert devserver.menu_buttons[STAFF_ID]["web_app"]["url"] == desk.mini_app_url
         data = init_data(STAFF_ID, datetime.now(UTC))
@@ -223,12 +206,6 @@ async def test_the_desk_is_served_in_webhook_mode_too(devserver, tmp_path):
                                    headers={"X-Telegram-Init-Data": data})
         assert day.status_code == 200
         assert "No visits booked" in day.json()["html"]
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.post_stop(app)
-        await app.shutdown()
-        deps.db.close()
     assert web.running(app) is None
 
 

@@ -65,9 +65,10 @@ async def test_worker_answers_and_stops_on_sigterm_within_ten_seconds(devserver,
 async def test_webhook_worker_refuses_without_the_secret_answers_with_it_and_stops_on_sigterm(devserver, tmp_path):
     import httpx
 
-    from tests.test_webhook import SECRET, _free_port, _update
+    from tests.harness import command_update, free_port
+    from tests.test_webhook import SECRET
 
-    port = _free_port()
+    port = free_port()
     worker = await start_worker(devserver, tmp_path, "--webhook", "https://bot.example.org/hook", "--port", str(port),
                                 WELLBOT_WEBHOOK_SECRET=SECRET)
     await wait_for_call(devserver, "setWebhook")
@@ -76,11 +77,11 @@ async def test_webhook_worker_refuses_without_the_secret_answers_with_it_and_sto
     async with httpx.AsyncClient() as client:
         for _ in range(100):  # setWebhook comes just before the server listens
             try:
-                refused = await client.post(local, json=_update(patient, 1, "/start"))
+                refused = await client.post(local, json=command_update(patient, 1, "/start"))
                 break
             except httpx.ConnectError:
                 await asyncio.sleep(0.05)
-        accepted = await client.post(local, json=_update(patient, 2, "/start"),
+        accepted = await client.post(local, json=command_update(patient, 2, "/start"),
                                      headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
     assert (refused.status_code, accepted.status_code) == (403, 200)
     assert "Hello, Ada!" in (await patient.next_message(timeout=20)).text

@@ -6,26 +6,16 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from telegram import Update
 
 from tests.conftest import DEFAULT_START
-from tests.harness import TOKEN, Harness
-from wellbot.app import build_application, build_deps
+from tests.harness import TOKEN, Harness, command_update, free_port, webhook_worker
 from wellbot.bot.heartbeat import LAST_POLL, record
 from wellbot.bot.monitor import metrics_address, refresh_now, send_outcome
-from wellbot.bot.webhook import SECRET_HEADER, webhook_config
-from wellbot.core.deps import WEBHOOK
+from wellbot.bot.webhook import SECRET_HEADER
 from wellbot.core.errors import ConfigError
 from wellbot.core.lease_view import read_lease
-from wellbot.core.settings import Settings
 
 SECRET = "monitor-test-secret"
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _sample(text, name, **labels):
@@ -54,7 +44,7 @@ def _lease_table(db, holder, expires):
 @pytest.fixture
 async def watched(devserver, tmp_path):
     """A polling worker with its metrics server on a free port."""
-    port = _free_port()
+    port = free_port()
     harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START,
                       env={"WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"})
     await harness.start()
@@ -161,24 +151,12 @@ def test_send_outcome_labels():
 
 
 async def test_webhook_worker_serves_metrics_and_healthz_and_reports_telegrams_delivery_errors(devserver, tmp_path):
-    metrics_port = _free_port()
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "w.db"),
-                                  "WELLBOT_API_URL": devserver.base_url, "WELLBOT_WEBHOOK_SECRET": SECRET,
-                                  "WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"})
-    hook = webhook_config(settings, "https://bot.example.org/hook", _free_port())
-    deps = build_deps(settings)
-    deps.worker_mode = WEBHOOK
-    app = build_application(deps)
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES)
-    await app.start()
+    metrics_port = free_port()
+    env = {"WELLBOT_WEBHOOK_SECRET": SECRET, "WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{metrics_port}"}
     base = f"http://127.0.0.1:{metrics_port}"
-    try:
+    async with webhook_worker(devserver, tmp_path / "w.db", "https://bot.example.org/hook", env) as (hook, deps, app):
         user = devserver.user(1001, "Pat")
-        update = {"update_id": 1, "message": {"message_id": 1, "date": int(time.time()), "from": user.user_json(),
-                                              "chat": user.chat_json(), "text": "/start",
-                                              "entities": [{"type": "bot_command", "offset": 0, "length": 6}]}}
+        update = command_update(user, 1, "/start")
         async with httpx.AsyncClient() as client:
             posted = await client.post(f"http://127.0.0.1:{hook.port}/hook", json=update,
                                        headers={SECRET_HEADER: SECRET})
@@ -205,12 +183,6 @@ async def test_webhook_worker_serves_metrics_and_healthz_and_reports_telegrams_d
             assert "Telegram cannot deliver to the webhook: Connection refused" in answer.json()["reasons"][0]
             metrics = (await client.get(base + "/metrics")).text
             assert _sample(metrics, "wellbot_telegram_webhook_last_error_timestamp_seconds") > 0
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.post_stop(app)
-        await app.shutdown()
-        deps.db.close()
 
 
 def test_refresh_reads_queue_depths_reminder_lateness_and_campaign_progress(fresh_db):

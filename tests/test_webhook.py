@@ -1,15 +1,11 @@
 """Webhook mode: Telegram's secret header is checked on every request."""
 
 import asyncio
-import socket
-import time
 
 import httpx
 import pytest
-from telegram import Update
 
-from tests.harness import TOKEN
-from wellbot.app import build_application, build_deps
+from tests.harness import TOKEN, command_update, webhook_worker
 from wellbot.bot import heartbeat
 from wellbot.bot.webhook import SECRET_HEADER, SECRET_PATTERN, webhook_config, webhook_secret
 from wellbot.core.errors import ConfigError
@@ -52,52 +48,32 @@ def test_run_refuses_a_plain_http_webhook_before_touching_the_database(tmp_path,
     assert not (tmp_path / "db").exists()
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _update(user, update_id, text):
-    return {"update_id": update_id, "message": {
-        "message_id": update_id, "date": int(time.time()), "from": user.user_json(), "chat": user.chat_json(),
-        "text": text, "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}]}}
+def _running_webhook(devserver, tmp_path):
+    """A webhook worker with this file's secret, at PUBLIC_URL."""
+    return webhook_worker(devserver, tmp_path / "w.db", PUBLIC_URL, {"WELLBOT_WEBHOOK_SECRET": SECRET})
 
 
 async def test_webhook_refuses_requests_without_the_secret_and_processes_the_right_one(devserver, tmp_path):
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "w.db"),
-                                  "WELLBOT_API_URL": devserver.base_url, "WELLBOT_WEBHOOK_SECRET": SECRET})
-    hook = webhook_config(settings, PUBLIC_URL, _free_port())
-    deps = build_deps(settings)
-    app = build_application(deps)
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES)
-    await app.start()
-    try:
+    async with _running_webhook(devserver, tmp_path) as (hook, deps, _):
         assert devserver.webhook == {"url": PUBLIC_URL, "secret_token": SECRET}
         user = devserver.user(1001, "Pat")
         local = f"http://127.0.0.1:{hook.port}/hooks/telegram"
         async with httpx.AsyncClient() as client:
             refused = [
-                await client.post(local, json=_update(user, 1, "/start")),
-                await client.post(local, json=_update(user, 2, "/start"), headers={SECRET_HEADER: "guessed"}),
-                await client.post(local, json=_update(user, 3, "/start"), headers={SECRET_HEADER: SECRET + "x"}),
+                await client.post(local, json=command_update(user, 1, "/start")),
+                await client.post(local, json=command_update(user, 2, "/start"), headers={SECRET_HEADER: "guessed"}),
+                await client.post(local, json=command_update(user, 3, "/start"),
+                                  headers={SECRET_HEADER: SECRET + "x"}),
             ]
             assert [r.status_code for r in refused] == [403, 403, 403]
             assert deps.db["patients"].count == 0, "a refused request changes nothing"
-            accepted = await client.post(local, json=_update(user, 4, "/start"), headers={SECRET_HEADER: SECRET})
+            accepted = await client.post(local, json=command_update(user, 4, "/start"),
+                                         headers={SECRET_HEADER: SECRET})
         assert accepted.status_code == 200
         reply = await user.wait_for("Hello, Pat!")
         assert len(user.messages) == 1
         assert reply.text.startswith("Hello, Pat!")
         assert [r["user_id"] for r in deps.db.query("select user_id from patients")] == [1001]
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.post_stop(app)
-        await app.shutdown()
-        deps.db.close()
 
 
 BIG = 90 * 1024 * 1024  # what the attack posted, four at once
@@ -117,54 +93,29 @@ async def _answer_before_body(port, headers):
         writer.close()
 
 
-async def _running_webhook(devserver, tmp_path):
-    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "WELLBOT_DATABASE": str(tmp_path / "w.db"),
-                                  "WELLBOT_API_URL": devserver.base_url, "WELLBOT_WEBHOOK_SECRET": SECRET})
-    hook = webhook_config(settings, PUBLIC_URL, _free_port())
-    deps = build_deps(settings)
-    app = build_application(deps)
-    await app.initialize()
-    await app.updater.start_webhook(**hook.options(), allowed_updates=Update.ALL_TYPES)
-    await app.start()
-    return hook, deps, app
-
-
-async def _stop(app, deps):
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    deps.db.close()
-
-
 async def test_a_huge_body_is_refused_before_it_is_read(devserver, tmp_path):
-    hook, deps, app = await _running_webhook(devserver, tmp_path)
-    try:
+    async with _running_webhook(devserver, tmp_path) as (hook, _, _):
         assert (await _answer_before_body(hook.port, {})).startswith("HTTP/1.1 403")
         assert (await _answer_before_body(hook.port, {SECRET_HEADER: "guessed"})).startswith("HTTP/1.1 403")
         too_big = await _answer_before_body(hook.port, {SECRET_HEADER: SECRET})
         assert too_big.startswith("HTTP/1.1 413") or too_big == "", too_big  # refused, or the connection closed
         user = devserver.user(1001, "Pat")
         async with httpx.AsyncClient() as client:
-            ok = await client.post(f"http://127.0.0.1:{hook.port}/hooks/telegram", json=_update(user, 9, "/start"),
-                                   headers={SECRET_HEADER: SECRET})
+            ok = await client.post(f"http://127.0.0.1:{hook.port}/hooks/telegram",
+                                   json=command_update(user, 9, "/start"), headers={SECRET_HEADER: SECRET})
         assert ok.status_code == 200
         await user.wait_for("Hello, Pat!")
-    finally:
-        await _stop(app, deps)
 
 
 async def test_an_unreadable_update_by_webhook_is_acknowledged_and_skipped(devserver, tmp_path):
-    hook, deps, app = await _running_webhook(devserver, tmp_path)
-    try:
+    async with _running_webhook(devserver, tmp_path) as (hook, deps, _):
         user = devserver.user(1001, "Pat")
         local = f"http://127.0.0.1:{hook.port}/hooks/telegram"
         async with httpx.AsyncClient() as client:
             broken = await client.post(local, json={"update_id": 8, "poll": {"id": "1", "question": "+1 555 0199"}},
                                        headers={SECRET_HEADER: SECRET})
-            ok = await client.post(local, json=_update(user, 9, "/start"), headers={SECRET_HEADER: SECRET})
+            ok = await client.post(local, json=command_update(user, 9, "/start"), headers={SECRET_HEADER: SECRET})
         assert broken.status_code == 200, "acknowledged, or Telegram would send it again and again"
         assert ok.status_code == 200
         await user.wait_for("Hello, Pat!")
         assert heartbeat.read_state(deps.db)[heartbeat.SKIPPED]["value"] == "1 8"
-    finally:
-        await _stop(app, deps)
