@@ -60,13 +60,12 @@ def test_edit_throttle_waits_between_edits_and_never_repeats_text():
 
 # --- End to end: staff broadcast through the strict local Bot API server ----------
 
-import asyncio  # noqa: E402
 import json  # noqa: E402
 
 import pytest_asyncio  # noqa: E402
 
 from tests.conftest import DEFAULT_START  # noqa: E402
-from tests.harness import TOKEN, Harness  # noqa: E402
+from tests.harness import TOKEN, Harness, until  # noqa: E402
 from wellbot.core.clock import to_db  # noqa: E402
 from wellbot.sim.devserver import BotAPIServer  # noqa: E402
 
@@ -108,15 +107,6 @@ async def compose(bot, text, audience="All subscribers"):
     choose = await staff.wait_for("Who should get it?")
     await staff.press(choose, audience)
     return await staff.wait_for("Send it now?")
-
-
-async def until(condition, timeout=10.0):
-    """Wait (briefly polling) until condition() is true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 def campaign_status(bot, campaign_id):

@@ -8,7 +8,7 @@ import pytest
 from telegram.error import TimedOut
 from telegram.ext import ExtBot
 
-from tests.harness import TOKEN
+from tests.harness import TOKEN, until
 from wellbot.bot.lanes import LaneRequest
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.newsletter.messenger import bulk_bot
@@ -64,15 +64,6 @@ async def held():
     base_url = await server.start()
     yield server, base_url
     await server.stop()
-
-
-async def until(condition, timeout=5.0):
-    """Wait (briefly polling) until condition() is true."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.01)
 
 
 async def test_never_more_requests_at_once_than_lanes_and_one_connection_each(held):

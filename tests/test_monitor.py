@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.conftest import DEFAULT_START
-from tests.harness import TOKEN, Harness, command_update, free_port, webhook_worker
+from tests.harness import TOKEN, Harness, command_update, free_port, until, webhook_worker
 from wellbot.bot.heartbeat import LAST_POLL, record
 from wellbot.bot.monitor import metrics_address, refresh_now, send_outcome
 from wellbot.bot.webhook import SECRET_HEADER
@@ -266,7 +266,7 @@ def prometheus_text(monitor):
 
 
 async def test_bulk_sends_on_the_wire_are_counted_by_outcome(watched):
-    from tests.test_broadcast import compose, subscribe, until
+    from tests.test_broadcast import compose, subscribe
     from wellbot.newsletter import store
 
     subscribe(watched, range(3001, 3011))

@@ -16,22 +16,45 @@ import threading
 import time
 
 from tests import harness
+from tests.harness import until
 from tests.test_booking import at, direct_book, to_summary, visit_rows
 from wellbot.app import build_application
 
 BAD_GATEWAY = {"status": 502, "description": "Bad Gateway"}
+OUTAGE = 50  # failed answers per method: more than the outbox retries before the worker is stopped
 
 
-async def _until(condition, timeout=10.0):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
-
-
-def _effects(bot):
+def effects(bot):
+    """The outbox's rows as (kind, status)."""
     return {(r["kind"], r["status"]) for r in bot.db.query("select kind, status from outbox")}
+
+
+def telegram_down(bot, *methods):
+    """Telegram answers 502 to these methods, until restart_with_telegram_back."""
+    for method in methods:
+        bot.server.fail_next(method, count=OUTAGE, **BAD_GATEWAY)
+
+
+async def restart_with_telegram_back(bot):
+    """The worker stops while Telegram is down and starts again once it is back."""
+    await bot.stop()
+    bot.server._failures.clear()
+    await bot.start()
+
+
+async def until_pending(bot):
+    """Wait until the change is committed and its calendar file waits in the outbox, then let the bot settle."""
+    await until(lambda: ("booking.calendar", "pending") in effects(bot))
+    await bot.settle()
+
+
+async def restart_changes_nothing(bot, *people):
+    """A restart after everything was delivered sends nothing again."""
+    before = [len(p.messages) for p in people]
+    await bot.restart()
+    await bot.settle()
+    assert [len(p.messages) for p in people] == before, "a restart sent something twice"
+    assert {status for _, status in effects(bot)} == {"done"}
 
 
 async def test_a_failed_confirmation_edit_and_upload_still_tell_the_truth(bot):
@@ -43,35 +66,30 @@ async def test_a_failed_confirmation_edit_and_upload_still_tell_the_truth(bot):
     await ann.press(summary, "Confirm")
     await ann.wait_for("Booked!", timeout=10)
     await staff.wait_for("New booking", timeout=10)
-    await _until(lambda: any(m.document for m in ann.messages))
+    await until(lambda: any(m.document for m in ann.messages))
     await bot.settle()
     assert not [m for m in ann.messages if "nothing was changed" in m.text], "the patient was told a falsehood"
     assert len(visit_rows(bot)) == 1
     assert len([m for m in ann.messages if m.document]) == 1
     assert len([m for m in staff.messages if "New booking" in m.text]) == 1
-    assert {status for _, status in _effects(bot)} == {"done"}
+    assert {status for _, status in effects(bot)} == {"done"}
 
 
 async def test_effects_committed_before_a_crash_are_delivered_after_the_restart(bot):
     ann, staff = bot.user(1002, "Ann"), bot.staff()
     summary = await to_summary(bot, ann, name="Ann Lee")
-    for method in ("editMessageText", "sendDocument", "sendMessage"):
-        bot.server.fail_next(method, count=50, **BAD_GATEWAY)  # Telegram is down when the worker dies
+    telegram_down(bot, "editMessageText", "sendDocument", "sendMessage")  # down when the worker dies
     await ann.press(summary, "Confirm")
-    await _until(lambda: len(visit_rows(bot)) == 1)
+    await until(lambda: len(visit_rows(bot)) == 1)
     await bot.settle()
-    assert ("booking.calendar", "pending") in _effects(bot)
-    await bot.stop()
-    bot.server._failures.clear()  # Telegram is back
-    await bot.start()
+    assert ("booking.calendar", "pending") in effects(bot)
+    await restart_with_telegram_back(bot)
     await ann.wait_for("Booked!", timeout=10)
     await staff.wait_for("New booking", timeout=10)
-    await _until(lambda: any(m.document for m in ann.messages))
+    await until(lambda: any(m.document for m in ann.messages))
     await bot.settle()
-    assert {status for _, status in _effects(bot)} == {"done"}
-    await bot.restart()
-    await bot.settle()
-    assert len([m for m in ann.messages if m.document]) == 1, "delivered once, not again on the next start"
+    assert len([m for m in ann.messages if m.document]) == 1
+    await restart_changes_nothing(bot, ann, staff)  # delivered once, not again on the next start
 
 
 async def test_staff_cancel_tells_the_patient_even_when_the_first_try_fails(bot):
@@ -117,7 +135,7 @@ async def test_an_effect_that_may_have_arrived_is_not_pushed_again(bot):
     bot.server.answer_late("sendDocument", None, chat_id=1003)  # the .ics arrives, the answer never does
     await ann.press(summary, "Confirm")
     await ann.wait_for("Booked!")
-    await _until(lambda: ("booking.calendar", "uncertain") in _effects(bot))
+    await until(lambda: ("booking.calendar", "uncertain") in effects(bot))
     await bot.restart()
     await bot.settle()
     assert len([m for m in ann.messages if m.document]) == 1
@@ -150,13 +168,10 @@ async def test_features_starting_while_a_cli_holds_the_write_lock_start_and_deli
     'database is locked' and `wellbot run` died (a standby taking over during a CLI write did too)."""
     ann, staff = bot.user(1004, "Ann"), bot.staff()
     summary = await to_summary(bot, ann, name="Ann Lee")
-    for method in ("editMessageText", "sendDocument", "sendMessage"):
-        bot.server.fail_next(method, count=50, **BAD_GATEWAY)  # Telegram is down: the effects stay pending
+    telegram_down(bot, "editMessageText", "sendDocument", "sendMessage")  # the effects stay pending
     await ann.press(summary, "Confirm")
-    await _until(lambda: len(visit_rows(bot)) == 1)
+    await until(lambda: len(visit_rows(bot)) == 1)
     await bot.settle()
-    await bot.stop()
-    bot.server._failures.clear()  # Telegram is back
     locks: list[asyncio.Future] = []
 
     def build_application_under_a_lock(deps):
@@ -167,16 +182,14 @@ async def test_features_starting_while_a_cli_holds_the_write_lock_start_and_deli
         return build_application(deps)
 
     monkeypatch.setattr(harness, "build_application", build_application_under_a_lock)
-    await bot.start()
+    await restart_with_telegram_back(bot)
     await locks[0]
     await ann.wait_for("Booked!", timeout=10)
     await staff.wait_for("New booking", timeout=10)
-    await _until(lambda: any(m.document for m in ann.messages))
+    await until(lambda: any(m.document for m in ann.messages))
     await bot.settle()
-    assert {status for _, status in _effects(bot)} == {"done"}
-    await bot.restart()
-    await bot.settle()
-    assert len([m for m in ann.messages if m.document]) == 1, "recorded once it was pushed: not pushed again"
+    assert len([m for m in ann.messages if m.document]) == 1
+    await restart_changes_nothing(bot, ann, staff)  # recorded once it was pushed: not pushed again
 
 
 async def test_a_cli_write_while_an_effect_waits_to_be_retried_delays_it_only_as_long_as_the_lock(bot, caplog):
@@ -186,13 +199,13 @@ async def test_a_cli_write_while_an_effect_waits_to_be_retried_delays_it_only_as
     summary = await to_summary(bot, ann, name="Ann Lee")
     bot.server.fail_next("sendDocument", **BAD_GATEWAY)  # the calendar file waits for its retry (0.5 s)
     await ann.press(summary, "Confirm")
-    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
+    await until(lambda: ("booking.calendar", "pending") in effects(bot))
     await (await _while_locked(bot.database, 1.5))
     released = asyncio.get_running_loop().time()
-    await _until(lambda: any(m.document for m in ann.messages), timeout=5)
+    await until(lambda: any(m.document for m in ann.messages), timeout=5)
     assert asyncio.get_running_loop().time() - released < 2.0
     await bot.settle()
-    assert {status for _, status in _effects(bot)} == {"done"}
+    assert {status for _, status in effects(bot)} == {"done"}
     assert len([m for m in ann.messages if m.document]) == 1
     assert len([m for m in staff.messages if "New booking" in m.text]) == 1
     assert "outbox delivery stalled" not in caplog.text

@@ -11,9 +11,17 @@ change's own transaction; they arrive once, also across a restart.
 
 from __future__ import annotations
 
+from tests.harness import until
 from tests.test_booking import at, direct_book
 from tests.test_calendar_files import calendar_files
-from tests.test_outbox import BAD_GATEWAY, _effects, _until
+from tests.test_outbox import (
+    BAD_GATEWAY,
+    effects,
+    restart_changes_nothing,
+    restart_with_telegram_back,
+    telegram_down,
+    until_pending,
+)
 from wellbot.booking import store
 
 NOTHING_CHANGED = "nothing was changed"
@@ -39,15 +47,6 @@ async def _booked_patient(bot, user_id, name, hour=10):
     return patient, direct_book(bot, user_id, at(hour), name=name)
 
 
-async def _restart_changes_nothing(bot, *people):
-    """A restart after everything was delivered sends nothing again."""
-    before = [len(p.messages) for p in people]
-    await bot.restart()
-    await bot.settle()
-    assert [len(p.messages) for p in people] == before, "a restart sent something twice"
-    assert {status for _, status in _effects(bot)} == {"done"}
-
-
 # ---- the patient's reschedule -------------------------------------------------------------------
 
 async def _patient_moves(bot, patient, visit_id):
@@ -66,36 +65,32 @@ async def test_a_patient_reschedule_whose_confirmation_and_file_fail_still_tells
     await ann.press(ask, "Confirm")
     await ann.wait_for("Moved.", timeout=10)
     await staff.wait_for("Visit moved", timeout=10)
-    await _until(lambda: _documents(ann))
+    await until(lambda: _documents(ann))
     await bot.settle()
     assert not _told_falsehood(ann), "the patient was told nothing changed about a move that was made"
     assert store.get_visit(bot.db, visit_id).start.day == MOVED_TO_DAY
     assert len(_with(ann, "Moved.")) == 1
     assert len(_documents(ann)) == 1
     assert len(_with(staff, "Visit moved")) == 1
-    await _restart_changes_nothing(bot, ann, staff)
+    await restart_changes_nothing(bot, ann, staff)
 
 
 async def test_a_patient_reschedule_committed_while_telegram_is_down_is_delivered_after_a_restart(bot):
     staff = bot.staff()
     ann, visit_id = await _booked_patient(bot, 2102, "Ann Lee")
     ask = await _patient_moves(bot, ann, visit_id)
-    for method in ("editMessageText", "sendDocument", "sendMessage"):
-        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    telegram_down(bot, "editMessageText", "sendDocument", "sendMessage")
     await ann.press(ask, "Confirm")
-    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
-    await bot.settle()
-    await bot.stop()
-    bot.server._failures.clear()  # Telegram is back
-    await bot.start()
+    await until_pending(bot)
+    await restart_with_telegram_back(bot)
     await ann.wait_for("Moved.", timeout=10)
     await staff.wait_for("Visit moved", timeout=10)
-    await _until(lambda: _documents(ann))
+    await until(lambda: _documents(ann))
     await bot.settle()
     assert not _told_falsehood(ann)
     assert len(_documents(ann)) == 1
     assert len(_with(staff, "Visit moved")) == 1
-    await _restart_changes_nothing(bot, ann, staff)
+    await restart_changes_nothing(bot, ann, staff)
 
 
 # ---- the patient's own cancel -------------------------------------------------------------------
@@ -110,7 +105,7 @@ async def test_a_patient_cancel_whose_confirmation_and_cancellation_file_fail_st
     await ann.press(ask, "Yes, cancel it")
     await ann.wait_for("is cancelled", timeout=10)
     await staff.wait_for("Visit cancelled", timeout=10)
-    await _until(lambda: ("booking.calendar", "uncertain") in _effects(bot))
+    await until(lambda: ("booking.calendar", "uncertain") in effects(bot))
     await bot.settle()
     assert not _told_falsehood(ann), "the patient was told nothing changed about a cancel that was made"
     assert store.get_visit(bot.db, visit_id).status == "cancelled"
@@ -128,23 +123,19 @@ async def test_a_patient_cancel_committed_while_telegram_is_down_is_delivered_af
     ann, visit_id = await _booked_patient(bot, 2104, "Ann Lee")
     await ann.press_data(1, f"vis:cx:{visit_id}")
     ask = await ann.wait_for("Cancel your")
-    for method in ("editMessageText", "sendDocument", "sendMessage"):
-        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    telegram_down(bot, "editMessageText", "sendDocument", "sendMessage")
     await ann.press(ask, "Yes, cancel it")
-    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
-    await bot.settle()
-    await bot.stop()
-    bot.server._failures.clear()
-    await bot.start()
+    await until_pending(bot)
+    await restart_with_telegram_back(bot)
     await ann.wait_for("is cancelled", timeout=10)
     await staff.wait_for("Visit cancelled", timeout=10)
-    await _until(lambda: _documents(ann))
+    await until(lambda: _documents(ann))
     await bot.settle()
     assert not _told_falsehood(ann)
     [cancelled] = calendar_files(ann)
     assert str(cancelled["METHOD"]) == "CANCEL"
     assert len(_with(staff, "Visit cancelled")) == 1
-    await _restart_changes_nothing(bot, ann, staff)
+    await restart_changes_nothing(bot, ann, staff)
 
 
 # ---- staff move and clinic booking from the /patient card (issue 16) ----------------------------
@@ -173,7 +164,7 @@ async def test_a_staff_move_whose_patient_notice_and_file_fail_still_reaches_the
     await staff.press(ask, "Book it")
     await staff.wait_for("Moved:", timeout=10)
     await ann.wait_for("The clinic has moved", timeout=10)
-    await _until(lambda: _documents(ann))
+    await until(lambda: _documents(ann))
     await bot.settle()
     assert not _told_falsehood(ann, staff), "staff were told nothing changed about a move that was made"
     assert store.get_visit(bot.db, visit_id).start.day == MOVED_TO_DAY
@@ -181,29 +172,25 @@ async def test_a_staff_move_whose_patient_notice_and_file_fail_still_reaches_the
     assert "was Thu 11 Jun 2026, 10:00" in _with(ann, "The clinic has moved")[0].text
     assert len(_documents(ann)) == 1
     assert len(_with(staff, "Visit moved")) == 1
-    await _restart_changes_nothing(bot, ann, staff)
+    await restart_changes_nothing(bot, ann, staff)
 
 
 async def test_a_staff_move_committed_while_telegram_is_down_is_delivered_after_a_restart(bot):
     staff = bot.staff()
     ann, _ = await _booked_patient(bot, 2106, "Ann Lee")
     ask = await _staff_moves(bot, staff)
-    for method in ("sendDocument", "sendMessage"):
-        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    telegram_down(bot, "sendDocument", "sendMessage")
     await staff.press(ask, "Book it")
     await staff.wait_for("Moved:", timeout=10)
-    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
-    await bot.settle()
-    await bot.stop()
-    bot.server._failures.clear()
-    await bot.start()
+    await until_pending(bot)
+    await restart_with_telegram_back(bot)
     await ann.wait_for("The clinic has moved", timeout=10)
     await staff.wait_for("Visit moved", timeout=10)
-    await _until(lambda: _documents(ann))
+    await until(lambda: _documents(ann))
     await bot.settle()
     assert len(_with(ann, "The clinic has moved")) == 1
     assert len(_documents(ann)) == 1
-    await _restart_changes_nothing(bot, ann, staff)
+    await restart_changes_nothing(bot, ann, staff)
 
 
 async def _staff_books(bot, staff):
@@ -225,7 +212,7 @@ async def test_a_clinic_booking_whose_patient_notice_and_file_fail_still_reaches
     await staff.wait_for("Booked:", timeout=10)
     told = await ann.wait_for("The clinic has booked", timeout=10)
     assert "Cupping therapy" in told.text
-    await _until(lambda: ("booking.calendar", "uncertain") in _effects(bot))
+    await until(lambda: ("booking.calendar", "uncertain") in effects(bot))
     await bot.settle()
     assert not _told_falsehood(ann, staff), "staff were told nothing changed about a booking that was made"
     assert len(store.upcoming(bot.db, 2107, bot.clock.now())) == 2
@@ -242,19 +229,15 @@ async def test_a_clinic_booking_committed_while_telegram_is_down_is_delivered_af
     staff = bot.staff()
     ann, _ = await _booked_patient(bot, 2108, "Ann Lee", hour=9)
     ask = await _staff_books(bot, staff)
-    for method in ("sendDocument", "sendMessage"):
-        bot.server.fail_next(method, count=50, **BAD_GATEWAY)
+    telegram_down(bot, "sendDocument", "sendMessage")
     await staff.press(ask, "Book it")
     await staff.wait_for("Booked:", timeout=10)
-    await _until(lambda: ("booking.calendar", "pending") in _effects(bot))
-    await bot.settle()
-    await bot.stop()
-    bot.server._failures.clear()
-    await bot.start()
+    await until_pending(bot)
+    await restart_with_telegram_back(bot)
     await ann.wait_for("The clinic has booked", timeout=10)
     await staff.wait_for("New booking", timeout=10)
-    await _until(lambda: _documents(ann))
+    await until(lambda: _documents(ann))
     await bot.settle()
     assert len(_with(ann, "The clinic has booked")) == 1
     assert len(_documents(ann)) == 1
-    await _restart_changes_nothing(bot, ann, staff)
+    await restart_changes_nothing(bot, ann, staff)
