@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
 
-from tests.harness import TOKEN, Harness
+from tests.harness import STAFF_ID, TOKEN, Harness
 from wellbot.core.clinic import load_clinic
 from wellbot.core.clock import ManualClock
 from wellbot.core.db import open_database
@@ -57,13 +58,41 @@ async def devserver():
 
 
 @pytest_asyncio.fixture
-async def bot(devserver, tmp_path):
-    """A running wellbot worker polling the local server."""
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START)
-    await harness.start()
-    yield harness
-    await harness.stop()
+async def start_bot(devserver, tmp_path):
+    """Start a worker polling the local server, with more settings (`env`) or another clinic file.
+
+    Every worker it started is stopped after the test; then every pressed button must have been answered.
+    """
+    started: list[Harness] = []
+
+    async def start(env: dict[str, str] | None = None, clinic_path: Path | None = None) -> Harness:
+        harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START, env=env, clinic_path=clinic_path)
+        started.append(harness)  # before starting: a start that fails is stopped too
+        await harness.start()
+        return harness
+
+    yield start
+    for harness in started:
+        await harness.stop()
     assert devserver.unanswered_callbacks() == [], "every pressed button must be answered"
+
+
+@pytest_asyncio.fixture
+async def bot(start_bot):
+    """A running wellbot worker polling the local server."""
+    return await start_bot()
+
+
+@pytest.fixture
+def errors(bot):
+    """Every exception that reaches the running bot's error handlers."""
+    seen = []
+
+    async def record(update, context):
+        seen.append(context.error)
+
+    bot.app.add_error_handler(record)
+    return seen
 
 
 @pytest.fixture
@@ -80,10 +109,7 @@ def restore_logging():
 
 
 @pytest_asyncio.fixture
-async def desk_bot(devserver, tmp_path):
+async def desk_bot(devserver, start_bot):
     """A running worker with the staff desk switched on (any free port)."""
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START, env={"WELLBOT_DESK_LISTEN": "127.0.0.1:0"})
-    harness.staff()  # the staff member has a chat with the bot before the worker starts
-    await harness.start()
-    yield harness
-    await harness.stop()
+    devserver.user(STAFF_ID, "Sam")  # the staff member has a chat with the bot before the worker starts
+    return await start_bot({"WELLBOT_DESK_LISTEN": "127.0.0.1:0"})

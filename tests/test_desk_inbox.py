@@ -118,24 +118,17 @@ def test_day_words():
     assert logic.day_word(today + timedelta(days=5), today) == "on Monday 15 June"
 
 
-async def test_staff_reply_from_the_staff_group(devserver, tmp_path):
-    from tests.conftest import DEFAULT_START
-    from tests.harness import Harness
-
-    harness = Harness(devserver, tmp_path / "g.db", DEFAULT_START, env={"WELLBOT_STAFF_GROUP_ID": "-100200"})
+async def test_staff_reply_from_the_staff_group(devserver, start_bot):
     group = devserver.group(-100200, "Front desk")
-    await harness.start()
-    try:
-        staff, pat = harness.staff(), harness.user(3010, "Gus")
-        await pat.send("/ask Is the clinic open on the 4th of July?")
-        note = await group.wait_for("For the front desk")
-        await staff.press(note, "Reply")  # typed text is read in private chats: the prompt comes there
-        await staff.wait_for("Type your reply to Gus")
-        await staff.send("No, we are closed that day.")
-        await pat.wait_for("No, we are closed that day.")
-        await staff.wait_for("Sent to Gus")
-    finally:
-        await harness.stop()
+    harness = await start_bot({"WELLBOT_STAFF_GROUP_ID": "-100200"})
+    staff, pat = harness.staff(), harness.user(3010, "Gus")
+    await pat.send("/ask Is the clinic open on the 4th of July?")
+    note = await group.wait_for("For the front desk")
+    await staff.press(note, "Reply")  # typed text is read in private chats: the prompt comes there
+    await staff.wait_for("Type your reply to Gus")
+    await staff.send("No, we are closed that day.")
+    await pat.wait_for("No, we are closed that day.")
+    await staff.wait_for("Sent to Gus")
 
 
 async def test_asking_for_a_person_in_words_opens_the_inbox(bot):

@@ -106,17 +106,10 @@ async def test_forged_button_is_answered_and_changes_nothing(bot):
     assert "no longer active" in patient.callback_answers[-1]["text"]
 
 
-async def test_a_failing_set_my_commands_is_logged_not_fatal(devserver, tmp_path, caplog):
-    from tests.conftest import DEFAULT_START
-    from tests.harness import Harness
-
+async def test_a_failing_set_my_commands_is_logged_not_fatal(devserver, start_bot, caplog):
     devserver.fail_next("setMyCommands", status=500, count=5)
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START)
-    await harness.start()
-    try:
-        patient = harness.user(1009, "Cy")
-        await patient.send("/start")
-        assert "Hello, Cy!" in (await patient.next_message()).text
-    finally:
-        await harness.stop()
+    harness = await start_bot()
+    patient = harness.user(1009, "Cy")
+    await patient.send("/start")
+    assert "Hello, Cy!" in (await patient.next_message()).text
     assert "could not publish the command list" in caplog.text

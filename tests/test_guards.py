@@ -3,8 +3,6 @@
 import pytest
 import pytest_asyncio
 
-from tests.conftest import DEFAULT_START
-from tests.harness import Harness
 from tests.scripts import settle_answered
 from wellbot.bot.guards import MAX_TEXT_LENGTH, FloodControl, Verdict
 from wellbot.core.errors import ConfigError
@@ -64,18 +62,6 @@ def test_staff_group_setting():
 # --- the bot, end to end ---------------------------------------------------
 
 STAFF_GROUP = -5002
-
-
-@pytest.fixture
-def errors(bot):
-    """Every exception that reaches the application's error handlers."""
-    seen = []
-
-    async def record(update, context):
-        seen.append(context.error)
-
-    bot.app.add_error_handler(record)
-    return seen
 
 
 def _sends_to(server, chat_id):
@@ -172,12 +158,8 @@ def _count_patients(bot, user_id):
 
 
 @pytest_asyncio.fixture
-async def staff_group_bot(devserver, tmp_path):
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START,
-                      env={"WELLBOT_STAFF_GROUP_ID": str(STAFF_GROUP)})
-    await harness.start()
-    yield harness
-    await harness.stop()
+async def staff_group_bot(start_bot):
+    return await start_bot({"WELLBOT_STAFF_GROUP_ID": str(STAFF_GROUP)})
 
 
 async def test_the_staff_group_is_kept_and_gets_staff_notifications(staff_group_bot):

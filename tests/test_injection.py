@@ -29,17 +29,6 @@ def _formatted_spans(message) -> list[str]:
     return [units[2 * e["offset"]: 2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in message.entities]
 
 
-@pytest.fixture
-def errors(bot):
-    seen = []
-
-    async def record(update, context):
-        seen.append(context.error)
-
-    bot.app.add_error_handler(record)
-    return seen
-
-
 @pytest.mark.parametrize("journey", JOURNEYS, ids=[name for name, _ in JOURNEYS])
 @pytest.mark.parametrize("hostile", HOSTILE)
 async def test_hostile_input_is_shown_as_text_in_every_journey(bot, errors, journey, hostile):

@@ -24,8 +24,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import DEFAULT_START
-from tests.harness import Harness
 from tests.test_booking import direct_book
 from wellbot.app import FEATURES, command_menu
 from wellbot.booking import store
@@ -350,14 +348,11 @@ text = "¿Toma algún anticoagulante?"
 
 
 @pytest.fixture
-async def overlay_bot(devserver, tmp_path):
+async def overlay_bot(start_bot, tmp_path):
     """A worker on a copy of the example clinic with a small Spanish overlay (its intake questions)."""
     folder = copytree(example_clinic_file().parent, tmp_path / "clinic")
     (folder / "clinic.es.toml").write_text(PREGNANT_ES)
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START, clinic_path=folder / "clinic.toml")
-    await harness.start()
-    yield harness
-    await harness.stop()
+    return await start_bot(clinic_path=folder / "clinic.toml")
 
 
 async def test_intake_answers_are_shown_in_spanish_and_stored_as_the_clinic_file_words(overlay_bot):

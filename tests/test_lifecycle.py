@@ -7,8 +7,7 @@ import os
 import signal
 import sys
 
-from tests.conftest import DEFAULT_START
-from tests.harness import TOKEN, Harness
+from tests.harness import TOKEN
 from wellbot.app import settle_heap
 
 STOP_LIMIT_SECONDS = 10
@@ -183,15 +182,14 @@ def test_loop_lag_setting_is_validated():
             lag_threshold({"WELLBOT_LOOP_LAG_WARN_MS": bad})
 
 
-async def test_a_job_falling_due_while_the_worker_stops_is_not_cancelled_with_a_traceback(devserver, tmp_path, caplog):
+async def test_a_job_falling_due_while_the_worker_stops_is_not_cancelled_with_a_traceback(bot, caplog):
     """Found in a full-suite run of test_failover.py: a worker's log held a CancelledError traceback on a clean stop.
 
     PTB's JobQueue.stop waits for the jobs running when it starts, but APScheduler keeps starting jobs that
     fall due meanwhile (the reminder dispatcher re-arms itself and wakes the scheduler), then cancels those at
     shutdown and logs each as an error with its traceback.
     """
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START)
-    await harness.start()
+    harness = bot
     started = asyncio.Event()
     late_ran = []
 

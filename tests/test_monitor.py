@@ -7,8 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.conftest import DEFAULT_START
-from tests.harness import TOKEN, Harness, command_update, free_port, until, webhook_worker
+from tests.harness import TOKEN, command_update, free_port, until, webhook_worker
 from wellbot.bot.heartbeat import LAST_POLL, record
 from wellbot.bot.monitor import metrics_address, refresh_now, send_outcome
 from wellbot.bot.webhook import SECRET_HEADER
@@ -42,15 +41,12 @@ def _lease_table(db, holder, expires):
 
 
 @pytest.fixture
-async def watched(devserver, tmp_path):
+async def watched(start_bot):
     """A polling worker with its metrics server on a free port."""
     port = free_port()
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START,
-                      env={"WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"})
-    await harness.start()
+    harness = await start_bot({"WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"})
     harness.base = f"http://127.0.0.1:{port}"
-    yield harness
-    await harness.stop()
+    return harness
 
 
 async def test_polling_worker_serves_metrics_that_count_updates_and_sends(watched):
@@ -307,16 +303,13 @@ async def test_the_local_server_answers_get_webhook_info_as_strictly_as_telegram
         assert "last_error_date" not in (await client.post(api + "/getWebhookInfo")).json()["result"]
 
 
-async def test_a_metrics_port_already_taken_stops_the_start_with_a_configuration_error(devserver, tmp_path):
+async def test_a_metrics_port_already_taken_stops_the_start_with_a_configuration_error(start_bot):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START,
-                          env={"WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"})
         with pytest.raises(ConfigError, match=f"WELLBOT_METRICS_ADDRESS: cannot listen on 127.0.0.1:{port}"):
-            await harness.start()
-        await harness.stop()
+            await start_bot({"WELLBOT_METRICS_ADDRESS": f"127.0.0.1:{port}"})
 
 
 def test_check_refuses_a_malformed_metrics_address(tmp_path, capsys):

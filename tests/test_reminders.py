@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from tests.conftest import DEFAULT_START
-from tests.harness import Harness
 from wellbot.bot import callbacks
 from wellbot.core import patients, visit_events
 from wellbot.core.clinic import load_clinic
@@ -635,18 +633,14 @@ def test_bad_reminder_settings_name_the_problem(tmp_path, table, problem):
 
 
 @pytest_asyncio.fixture
-async def two_day_bot(devserver, tmp_path):
+async def two_day_bot(start_bot, tmp_path):
     """A worker whose clinic reminds two days ahead, outside booking's 24-hour cancellation window."""
     folder = tmp_path / "clinic"
     shutil.copytree(example_clinic_file().parent, folder)
     clinic = folder / "clinic.toml"
     text = clinic.read_text(encoding="utf-8").replace('offsets = ["24h", "2h"]', 'offsets = ["2d", "2h"]')
     clinic.write_text(text, encoding="utf-8")
-    harness = Harness(devserver, tmp_path / "bot.db", DEFAULT_START, clinic_path=clinic)
-    await harness.start()
-    yield harness
-    await harness.stop()
-    assert devserver.unanswered_callbacks() == [], "every pressed button must be answered"
+    return await start_bot(clinic_path=clinic)
 
 
 async def test_cancel_from_a_reminder_goes_through_booking_and_stops_the_rest(two_day_bot):

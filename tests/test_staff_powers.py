@@ -13,8 +13,6 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
-from tests.conftest import DEFAULT_START
-from tests.harness import Harness
 from tests.scripts import JOURNEYS, callback_data_seen, dump, no_flood_limit, run_journey, settle_answered
 from wellbot.app import FEATURES
 from wellbot.bot import callbacks, keyboards
@@ -52,16 +50,13 @@ STAFF_PREFIXES = [r.prefix for f in WITH_CANARY for r in f.buttons if r.staff]
 
 
 @pytest_asyncio.fixture
-async def guarded(devserver, tmp_path, monkeypatch):
+async def guarded(monkeypatch, start_bot):
     """The bot with every real feature plus the canary, and no flood limit (tests press a lot)."""
     monkeypatch.setattr("wellbot.app.FEATURES", WITH_CANARY)
-    harness = Harness(devserver, tmp_path / "wellbot.db", DEFAULT_START)
-    await harness.start()
+    harness = await start_bot()
     harness.db.execute("create table worker_state_canary (id integer primary key, note text)")
     no_flood_limit(harness)
-    yield harness
-    await harness.stop()
-    assert devserver.unanswered_callbacks() == [], "every pressed button must be answered"
+    return harness
 
 
 async def _greeted(bot, user_id=PATIENT):
