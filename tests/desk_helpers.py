@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
+from tests.booking_helpers import direct_book
 from tests.harness import TOKEN, Harness
-from tests.test_booking import direct_book
 from wellbot.booking import store as booking
 from wellbot.core.clock import to_db
 from wellbot.desk import logic, web

@@ -2,11 +2,23 @@
 
 import threading
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.booking_helpers import (
+    TZ,
+    at,
+    direct_book,
+    fill_first_week_but,
+    join_waitlist,
+    last_answer,
+    to_name_step,
+    to_summary,
+    to_times,
+    visit_rows,
+)
 from wellbot.booking import store
 from wellbot.booking.rules import parse_rules
 from wellbot.bot.notify import BotNotifier
@@ -14,15 +26,9 @@ from wellbot.core import visit_events
 from wellbot.core.clock import to_db
 from wellbot.core.db import open_database
 
-TZ = ZoneInfo("America/New_York")
 NOW = datetime(2026, 6, 10, 13, 0, tzinfo=UTC)
-THU = date(2026, 6, 11)
 RULES = parse_rules({"slot_minutes": 15, "buffer_minutes": 10, "min_notice_hours": 2, "capacity": 1,
                      "max_upcoming_per_patient": 2}, {"thu": ["09:00-17:00"], "fri": ["09:00-17:00"]}, "test")
-
-
-def at(hh: int, mm: int = 0, day: date = THU) -> datetime:
-    return datetime.combine(day, time(hh, mm), tzinfo=TZ).astimezone(UTC)
 
 
 @pytest.fixture
@@ -193,32 +199,6 @@ def test_export_erase_and_purge(db):
 # The bot's clock starts Wed 10 June 2026, 09:00 New York; the example clinic has two rooms,
 # a 15-minute grid, 10-minute buffers and two hours' minimum notice.
 
-def visit_rows(bot_or_db):
-    db = getattr(bot_or_db, "db", bot_or_db)
-    return list(db.query("select * from visits order by id"))
-
-
-async def to_summary(bot, user, service="Acupuncture", day="Thu 11 Jun", at_time="10:00",
-                     name="Ann Lee", phone="+1 555 123 4567"):
-    """Walk the flow up to the summary card; return it."""
-    await user.send("/book")
-    services = await user.wait_for("which service")
-    await user.press(services, service)
-    days = await user.wait_for("Choose a day")
-    await user.press(days, day)
-    times = await user.wait_for("Choose a time")
-    await user.press(times, at_time)
-    await user.wait_for("full name")
-    await user.send(name)
-    await user.wait_for("phone number")
-    await user.send(phone)
-    return await user.wait_for("Tap “Confirm”")
-
-
-def last_answer(user) -> str:
-    return (user.callback_answers[-1].get("text") or "") if user.callback_answers else ""
-
-
 async def test_patient_books_a_visit_and_gets_confirmation_calendar_file_and_staff_notice(bot):
     ann = bot.user(1001, "Ann")
     staff = bot.staff()
@@ -250,11 +230,7 @@ async def test_patient_books_a_visit_and_gets_confirmation_calendar_file_and_sta
 
 async def test_shared_contact_gives_name_and_phone(bot):
     bob = bot.user(1002, "Bob", last_name="Stone")
-    await bob.send("/book")
-    await bob.press(await bob.wait_for("which service"), "Cupping")
-    await bob.press(await bob.wait_for("Choose a day"), "Fri 12 Jun")
-    await bob.press(await bob.wait_for("Choose a time"), "09:00")
-    await bob.wait_for("full name")
+    await to_name_step(bob, day="Fri 12 Jun", at_time="09:00", service="Cupping")
     assert bob.keyboard
     assert "request_contact" in str(bob.keyboard)
     await bob.send_contact("+1 (555) 987-6543")
@@ -461,11 +437,7 @@ def test_names_and_phones_are_validated():
 
 async def test_bad_name_and_phone_are_refused_and_nothing_is_written(bot):
     kim = bot.user(1011, "Kim")
-    await kim.send("/book")
-    await kim.press(await kim.wait_for("which service"), "Acupuncture")
-    await kim.press(await kim.wait_for("Choose a day"), "Thu 11 Jun")
-    await kim.press(await kim.wait_for("Choose a time"), "10:00")
-    await kim.wait_for("full name")
+    await to_name_step(kim)
     await kim.send("12345")
     await kim.wait_for("does not look like a name")
     await kim.send("<script>")
@@ -508,10 +480,7 @@ async def test_forged_booking_buttons_change_nothing(bot):
 
 async def test_a_past_or_unoffered_time_is_refused(bot):
     ned = bot.user(1014, "Ned")
-    await ned.send("/book")
-    await ned.press(await ned.wait_for("which service"), "Acupuncture")
-    await ned.press(await ned.wait_for("Choose a day"), "Thu 11 Jun")
-    times = await ned.wait_for("Choose a time")
+    times = await to_times(ned)
     token = bot.deps.flows.get(1014).token
     for stamp_text in ("202606091400", "202606111230", "202606111410", "202606140900"):
         await ned.press_data(times.message_id, f"book:t:{token}:{stamp_text}")
@@ -523,10 +492,7 @@ async def test_a_past_or_unoffered_time_is_refused(bot):
 
 async def test_time_taken_while_choosing_and_days_that_fill_up(bot):
     oli = bot.user(1015, "Oli")
-    await oli.send("/book")
-    await oli.press(await oli.wait_for("which service"), "Acupuncture")
-    await oli.press(await oli.wait_for("Choose a day"), "Thu 11 Jun")
-    times = await oli.wait_for("Choose a time")
+    times = await to_times(oli)
     for user_id, name in ((1017, "Q One"), (1018, "R Two")):  # both rooms taken at 10:00 meanwhile
         other = bot.user(user_id, name.split()[0])
         await other.press(await to_summary(bot, other, name=name), "Confirm")
@@ -554,18 +520,6 @@ async def test_service_removed_from_the_clinic_file_mid_flow(bot):
 
 
 # ---- /visits: reschedule and cancel -------------------------------------------------------------
-
-def direct_book(bot, user_id, start, service="acupuncture", name="Pat Doe"):
-    """Book straight through the store (the flow is tested above), as the given patient."""
-    from wellbot.booking.common import rules_of
-    from wellbot.core import patients
-
-    patients.touch(bot.db, bot.clock, user_id, user_id)
-    minutes = bot.deps.clinic.service(service).duration_minutes
-    return store.book(bot.db, rules=rules_of(bot.deps), tz=TZ, service_key=service, minutes=minutes, start=start,
-                      user_id=user_id, name=name, phone="+15550000000", token=f"d{user_id}{start:%d%H%M}",
-                      now=bot.clock.now(), listeners=bot.deps.hooks.visit_changed)
-
 
 @pytest.fixture
 def bot_events(bot):
@@ -693,22 +647,6 @@ async def test_upcoming_visit_limit(bot):
 
 
 # ---- waitlist -----------------------------------------------------------------------------------
-
-async def join_waitlist(bot, user):
-    """Join the waitlist for Acupuncture in the first week (which the test has filled), any day, any time."""
-    await user.send("/book")
-    await user.press(await user.wait_for("which service"), "Acupuncture")
-    await user.press(await user.wait_for("No free times"), "Join the waitlist")
-    await user.press(await user.wait_for("Which days and times suit you"), "Join the waitlist")
-    return await user.wait_for("on the waitlist")
-
-
-def fill_first_week_but(bot, start):
-    """Staff close the first bookable week except the hour at `start` (the waitlist is for full weeks)."""
-    week_start = datetime(2026, 6, 10, 4, 0, tzinfo=UTC)  # Wed 00:00 New York
-    store.add_block(bot.db, week_start, start, 900, bot.clock.now())
-    store.add_block(bot.db, start + timedelta(hours=1), week_start + timedelta(days=7), 900, bot.clock.now())
-
 
 async def test_freed_time_goes_to_the_first_confirmed_claim(bot):
     fill_first_week_but(bot, at(10))

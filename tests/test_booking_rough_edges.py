@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.test_booking import at, direct_book, last_answer, to_summary, visit_rows
+from tests.booking_helpers import at, direct_book, last_answer, to_name_step, to_summary, to_times, visit_rows
 from wellbot.booking import store
 from wellbot.core.clock import to_db
 from wellbot.reminders.feature import dispatcher_of
@@ -23,10 +23,7 @@ async def test_the_same_patient_cannot_book_the_same_time_twice(bot):
     await ann.press(await to_summary(bot, ann, service=CONSULT, at_time="09:00"), "Confirm")
     await ann.wait_for("Booked!")
     # the same time again: it is no longer offered to her (the other room is still free for others)
-    await ann.send("/book")
-    await ann.press(await ann.wait_for("which service"), CONSULT)
-    await ann.press(await ann.wait_for("Choose a day"), "Thu 11 Jun")
-    times = await ann.wait_for("Choose a time")
+    times = await to_times(ann, CONSULT)
     assert "09:00" not in times.button_labels()
     assert "09:30" not in times.button_labels()
     assert "10:00" in times.button_labels()
@@ -184,7 +181,7 @@ async def test_no_buttons_that_can_only_refuse_inside_the_cancellation_window(bo
 
 async def test_name_step_knows_cancel_back_and_someone_else(bot):
     hal = bot.user(1116, "Hal")
-    await to_name_step(bot, hal)
+    await to_name_step(hal)
     assert "Cancel" in str(hal.keyboard)
     await hal.send("I want to book for my mother")
     reply = await hal.wait_for("someone else")
@@ -195,22 +192,14 @@ async def test_name_step_knows_cancel_back_and_someone_else(bot):
     await hal.wait_for("Please type your")
     await hal.send("back")
     await hal.wait_for("Choose a time")
-    await to_name_step(bot, hal)
+    await to_name_step(hal)
     await hal.send("cancel")
     await hal.wait_for("Cancelled")
     assert bot.deps.flows.get(1116) is None
-    await to_name_step(bot, hal)
+    await to_name_step(hal)
     await hal.send("✖ Cancel")
     await hal.wait_for("Cancelled")
     assert visit_rows(bot) == []
-
-
-async def to_name_step(bot, user):
-    await user.send("/book")
-    await user.press(await user.wait_for("which service"), "Acupuncture")
-    await user.press(await user.wait_for("Choose a day"), "Thu 11 Jun")
-    await user.press(await user.wait_for("Choose a time"), "10:00")
-    await user.wait_for("full name")
 
 
 async def test_times_say_their_time_zone(bot):
@@ -220,10 +209,7 @@ async def test_times_say_their_time_zone(bot):
     await ivy.press(summary, "Confirm")
     booked = await ivy.wait_for("Booked!")
     assert "EDT" in booked.text
-    await ivy.send("/book")
-    await ivy.press(await ivy.wait_for("which service"), "Acupuncture")
-    await ivy.press(await ivy.wait_for("Choose a day"), "Fri 12 Jun")
-    times_screen = await ivy.wait_for("Choose a time")
+    times_screen = await to_times(ivy, day="Fri 12 Jun")
     assert "New York time, EDT" in times_screen.text
 
 

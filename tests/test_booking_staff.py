@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from tests.test_booking import at, direct_book, last_answer, to_summary
+from tests.booking_helpers import at, direct_book, last_answer, to_summary, to_times
 from wellbot.booking import store
 from wellbot.core.clock import to_db
 
@@ -124,10 +124,7 @@ async def test_block_a_time_range(bot):
     [row] = bot.db.query("select * from booking_blocks")
     assert (row["start_utc"], row["end_utc"]) == ("2026-06-11T17:30:00Z", "2026-06-11T19:00:00Z")
     hal = bot.user(2010, "Hal")
-    await hal.send("/book")
-    await hal.press(await hal.wait_for("which service"), "Acupuncture")
-    await hal.press(await hal.wait_for("Choose a day"), "Thu 11 Jun")
-    times = await hal.wait_for("Choose a time")
+    times = await to_times(hal)
     labels = times.button_labels()
     assert "12:30" not in labels
     assert "13:30" not in labels

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.test_booking import THU, at, book, db, direct_book  # noqa: F401  (the `db` fixture)
+from tests.booking_helpers import THU, at, direct_book
+from tests.test_booking import book, db  # noqa: F401  (the `db` fixture)
 from wellbot.booking import store
 from wellbot.booking.busy_cache import BusyCache, booking_version
 from wellbot.core.clock import to_db

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_booking import at, direct_book, fill_first_week_but, to_summary
+from tests.booking_helpers import at, direct_book, fill_first_week_but, to_summary
 from tests.test_languages import press, until, with_button
 from wellbot.core import i18n
 

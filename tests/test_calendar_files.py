@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import icalendar
 
-from tests.test_booking import at, direct_book, to_summary
+from tests.booking_helpers import at, direct_book, to_summary
 from wellbot.booking import store
 from wellbot.core.db import open_database
 

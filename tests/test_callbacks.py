@@ -103,7 +103,7 @@ async def test_a_live_flow_button_pressed_out_of_step_is_refused_and_changes_not
 
 
 async def test_confirm_pressed_again_after_booking_says_already_booked_not_stale(bot):
-    from tests.test_booking import to_summary
+    from tests.booking_helpers import to_summary
 
     hal = bot.user(1202, "Hal")
     summary = await to_summary(bot, hal)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_booking import to_summary
+from tests.booking_helpers import to_summary
 from tests.test_subscriptions import subscribe_via_bot, subscription
 from wellbot.core import patients
 from wellbot.reminders.feature import dispatcher_of

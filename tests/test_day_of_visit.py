@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.test_booking import at, direct_book, last_answer
+from tests.booking_helpers import at, direct_book, last_answer
 from wellbot.booking import store
 from wellbot.reminders.feature import dispatcher_of
 

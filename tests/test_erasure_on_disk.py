@@ -9,7 +9,7 @@ and a stopped worker leaves one self-contained file.
 
 from __future__ import annotations
 
-from tests.test_booking import to_summary
+from tests.booking_helpers import to_summary
 
 NAME = "Xanthippe Quorravel"
 PHONE = "+1 555 013 7777"

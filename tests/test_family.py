@@ -7,17 +7,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from tests.test_booking import visit_rows
+from tests.booking_helpers import to_name_step, visit_rows
 from wellbot.booking import store
 from wellbot.reminders.feature import dispatcher_of
-
-
-async def to_name_step(user, day="Thu 11 Jun", at_time="10:00", service="Acupuncture"):
-    await user.send("/book")
-    await user.press(await user.wait_for("which service"), service)
-    await user.press(await user.wait_for("Choose a day"), day)
-    await user.press(await user.wait_for("Choose a time"), at_time)
-    return await user.wait_for("full name")
 
 
 async def test_booking_for_a_child_remembers_them_and_names_them_everywhere(bot):
@@ -128,7 +120,7 @@ def test_birth_dates_are_read_without_guessing_the_order():
 
 
 async def test_the_visit_limit_counts_per_person(bot):
-    from tests.test_booking import at, direct_book
+    from tests.booking_helpers import at, direct_book
     from wellbot.core.clock import to_db
 
     for hour in (9, 11, 14):

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from tests.test_booking import visit_rows
+from tests.booking_helpers import to_name_step, visit_rows
 
 LONG_FAQ = "/faq " + "back pain " * 480  # 4,805 characters
 
 
-async def _to_contact_step(bot, user):
-    await user.send("/book")
-    await user.press(await user.wait_for("which service"), "Acupuncture")
-    await user.press(await user.wait_for("Choose a day"), "Thu 11 Jun")
-    await user.press(await user.wait_for("Choose a time"), "10:00")
-    await user.wait_for("full name")
-
-
 async def test_someone_elses_contact_is_refused_and_nothing_is_booked(bot):
     eve = bot.user(1101, "Eve")
-    await _to_contact_step(bot, eve)
+    await to_name_step(eve)
     await eve.send_contact("+1 555 987 6543", own=False)  # a contact card with no Telegram account
     assert "not yours" in (await eve.next_message()).text
     await eve.send_contact("+1 555 987 6544", own=False, user_id=1102)  # another person's own contact
@@ -34,7 +26,7 @@ async def test_someone_elses_contact_is_refused_and_nothing_is_booked(bot):
 
 async def test_phone_in_other_scripts_is_stored_as_e164_and_shown_formatted(bot):
     ali, staff = bot.user(1103, "Ali"), bot.staff()
-    await _to_contact_step(bot, ali)
+    await to_name_step(ali)
     await ali.send("Ali Hassan")
     await ali.wait_for("phone number")
     await ali.send("\u0665\u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667")  # Arabic-Indic digits
@@ -50,7 +42,7 @@ async def test_phone_in_other_scripts_is_stored_as_e164_and_shown_formatted(bot)
 
 async def test_stacked_marks_are_refused_and_fullwidth_names_normalised(bot):
     zed = bot.user(1104, "Zed")
-    await _to_contact_step(bot, zed)
+    await to_name_step(zed)
     await zed.send("Z" + "\u0301" * 70 + "ed Mark")
     assert "does not look like a name" in (await zed.next_message()).text
     await zed.send("\uff3a\uff45\uff44 \uff2d\uff41\uff52\uff4b")  # fullwidth letters: "Zed Mark"

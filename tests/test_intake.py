@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.test_booking import at, direct_book, last_answer, to_summary
+from tests.booking_helpers import at, direct_book, last_answer, to_summary
 from wellbot.booking import store
 from wellbot.booking.questions import parse_intake
 from wellbot.core.errors import ConfigError

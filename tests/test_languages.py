@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_booking import direct_book
+from tests.booking_helpers import direct_book
 from wellbot.app import FEATURES, command_menu
 from wellbot.booking import store
 from wellbot.bot.features import all_commands

@@ -14,7 +14,7 @@ import logging
 
 import pytest
 
-from tests.test_booking import to_summary
+from tests.booking_helpers import to_summary
 from tests.test_broadcast import compose, subscribe
 from wellbot.core.logs import setup_logging
 

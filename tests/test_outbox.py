@@ -16,8 +16,8 @@ import threading
 import time
 
 from tests import harness
+from tests.booking_helpers import at, direct_book, to_summary, visit_rows
 from tests.harness import until
-from tests.test_booking import at, direct_book, to_summary, visit_rows
 from wellbot.app import build_application
 
 BAD_GATEWAY = {"status": 502, "description": "Bad Gateway"}

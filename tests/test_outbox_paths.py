@@ -11,8 +11,8 @@ change's own transaction; they arrive once, also across a restart.
 
 from __future__ import annotations
 
+from tests.booking_helpers import at, direct_book
 from tests.harness import until
-from tests.test_booking import at, direct_book
 from tests.test_calendar_files import calendar_files
 from tests.test_outbox import (
     BAD_GATEWAY,

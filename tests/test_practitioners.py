@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.test_booking import at, book, db, last_answer, to_summary  # noqa: F401 (db is a fixture)
+from tests.booking_helpers import at, last_answer, to_summary
+from tests.test_booking import book, db  # noqa: F401 (db is a fixture)
 from wellbot.booking import store
 from wellbot.booking.practitioners import parse_practitioners
 from wellbot.booking.rules import parse_rules

@@ -6,7 +6,7 @@ The clock starts Wed 10 June 2026, 09:00 New York (see tests/conftest.py).
 import contextlib
 from datetime import UTC, datetime, timedelta
 
-from tests.test_booking import to_summary
+from tests.booking_helpers import to_summary
 from wellbot.booking import store
 from wellbot.core import patients
 from wellbot.core.settings import Settings

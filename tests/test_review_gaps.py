@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.booking_helpers import at, direct_book, fill_first_week_but, to_summary
 from tests.harness import STAFF_ID
-from tests.test_booking import at, direct_book, fill_first_week_but, to_summary
 from tests.test_languages import press, until, with_button
 from tests.test_reminders import run_at
 from wellbot.booking import store, waitlist

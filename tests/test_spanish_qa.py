@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_booking import at, direct_book, fill_first_week_but
+from tests.booking_helpers import at, direct_book, fill_first_week_but
 from tests.test_languages import press, until, with_button
 from tests.test_reminders import at as local
 from tests.test_reminders import book, run_at
