@@ -56,7 +56,8 @@ def test_check_finds_a_damaged_table(tmp_path, capsys):
     assert "damaged" in out.err
 
 
-async def test_a_worker_starting_on_a_damaged_table_reports_it_to_status(bot):
+async def _restart_on_a_damaged_table(bot):
+    """A patient writes (their row exists); the worker stops, its patients table is damaged, it starts again."""
     pat = bot.user(1001, "Pat")
     await pat.send("/start")
     await pat.next_message()
@@ -64,20 +65,19 @@ async def test_a_worker_starting_on_a_damaged_table_reports_it_to_status(bot):
     await bot.stop()
     _corrupt_table(bot.database, "patients")
     await bot.start()
+    return pat
+
+
+async def test_a_worker_starting_on_a_damaged_table_reports_it_to_status(bot):
+    await _restart_on_a_damaged_table(bot)
     report = status_report(bot.db, bot.clock.now(), [])
     assert not report.healthy
     assert dict(report.lines)["database"].startswith("DAMAGED")
 
 
 async def test_a_damaged_table_found_while_handling_an_update_is_reported(bot, monkeypatch):
-    pat = bot.user(1001, "Pat")
-    await pat.send("/start")
-    await pat.next_message()
-    await bot.settle()
-    await bot.stop()
-    _corrupt_table(bot.database, "patients")
-    monkeypatch.setattr(heartbeat, "quick_check", lambda db: [])  # damage the start-up check did not see
-    await bot.start()
+    monkeypatch.setattr(heartbeat, "quick_check", lambda db: [])  # damage the start-up check will not see
+    pat = await _restart_on_a_damaged_table(bot)
     assert status_report(bot.db, bot.clock.now(), []).lines  # the report itself never crashes
     await pat.send("/help")
     await pat.wait_for("something went wrong")
@@ -111,13 +111,7 @@ def test_a_read_only_file_system_at_start_is_one_line_and_exit_2(tmp_path):
 
 
 async def test_status_command_exits_1_and_says_damaged(bot, capsys, restore_logging):
-    pat = bot.user(1001, "Pat")
-    await pat.send("/start")
-    await pat.next_message()
-    await bot.settle()
-    await bot.stop()
-    _corrupt_table(bot.database, "patients")
-    await bot.start()
+    await _restart_on_a_damaged_table(bot)
     await bot.stop()
     env = {"WELLBOT_DATABASE": str(bot.database)}
     assert main(["status"], env) == 1

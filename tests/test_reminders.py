@@ -90,6 +90,18 @@ def rows(bot, visit_id: int) -> dict[tuple[str, int], dict]:
             for r in bot.db.query("select * from reminders where visit_id = ? order by id", [visit_id])}
 
 
+@pytest.fixture
+def waits(bot) -> list[float]:
+    """The reminder dispatcher's back-off waits, recorded instead of slept."""
+    seen: list[float] = []
+
+    async def record(seconds: float) -> None:
+        seen.append(seconds)
+
+    dispatcher_of(bot.app).sleep = record
+    return seen
+
+
 async def toasts(bot, count: int) -> list[str]:
     """The last `count` button answers, once every pressed button has been answered."""
     loop = asyncio.get_running_loop()
@@ -417,15 +429,9 @@ async def test_429_waits_and_delivers_once(bot, devserver):
     assert row["message_id"] == user.last().message_id
 
 
-async def test_repeated_429s_pause_for_retry_after_each_time_and_are_recorded(bot, devserver):
+async def test_repeated_429s_pause_for_retry_after_each_time_and_are_recorded(bot, devserver, waits):
     user = bot.user(PATIENT)
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
-    waits: list[float] = []
-
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
-
-    dispatcher_of(bot.app).sleep = record
     devserver.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 7", retry_after=7,
                         count=2)
     await run_at(bot, at(2026, 6, 11, 10, 0))
@@ -436,14 +442,9 @@ async def test_repeated_429s_pause_for_retry_after_each_time_and_are_recorded(bo
     assert row["last_error"] == "429 retry_after=7s (attempt 2)"
 
 
-async def test_429_on_every_attempt_gives_up_and_records_it(bot, devserver):
+async def test_429_on_every_attempt_gives_up_and_records_it(bot, devserver, waits):
     user = bot.user(PATIENT)
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
-
-    async def no_wait(seconds: float) -> None:
-        pass
-
-    dispatcher_of(bot.app).sleep = no_wait
     devserver.fail_next("sendMessage", status=429, description="Too Many Requests: retry after 5", retry_after=5,
                         count=10)
     await run_at(bot, at(2026, 6, 11, 10, 0))
@@ -467,15 +468,9 @@ async def test_a_burst_of_due_reminders_is_paced_under_telegrams_30_per_second(b
     assert bot.db.execute("select count(*) from reminders where status = 'sent'").fetchone()[0] == due
 
 
-async def test_server_errors_are_retried_with_backoff(bot, devserver):
+async def test_server_errors_are_retried_with_backoff(bot, devserver, waits):
     user = bot.user(PATIENT)
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
-    waits: list[float] = []
-
-    async def record(seconds: float) -> None:
-        waits.append(seconds)
-
-    dispatcher_of(bot.app).sleep = record
     devserver.fail_next("sendMessage", status=500, count=2)
     await run_at(bot, at(2026, 6, 11, 10, 0))
     assert len(user.messages) == 1
@@ -484,14 +479,9 @@ async def test_server_errors_are_retried_with_backoff(bot, devserver):
     assert (row["status"], row["attempts"], row["outcome"]) == ("sent", 3, "sent_after_network_error")
 
 
-async def test_retries_are_bounded_and_the_failure_recorded(bot, devserver):
+async def test_retries_are_bounded_and_the_failure_recorded(bot, devserver, waits):
     user = bot.user(PATIENT)
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
-
-    async def no_wait(seconds: float) -> None:
-        pass
-
-    dispatcher_of(bot.app).sleep = no_wait
     devserver.fail_next("sendMessage", status=503, description="Service Unavailable", count=10)
     await run_at(bot, at(2026, 6, 11, 10, 0))
     assert user.messages == []
