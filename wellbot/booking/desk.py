@@ -34,7 +34,7 @@ from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, reply, show
+from wellbot.bot.messaging import answer, reply, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.flows import Flow
@@ -95,10 +95,7 @@ async def show_card(update: Update, context: WellbotContext, record: store.Patie
         rows.append([(MESSAGE_LABEL, DeskMessage(record.id).pack())])
     values = {"record": record, "visits": [{"start": v.start, "name": v.patient_name,
                                             "service": service_name(deps, v.service_key)} for v in visits]}
-    if new:
-        await reply(update, context, "desk_card", keyboard=inline(rows), **values)
-    else:
-        await show(update, context, "desk_card", keyboard=inline(rows), **values)
+    await reply_or_show(update, context, "desk_card", new=new, keyboard=inline(rows), **values)
 
 
 async def card_pressed(update: Update, context: WellbotContext, button: DeskPatient) -> None:
@@ -154,11 +151,8 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
     buttons = [(d.strftime("%a %d %b"), DeskDay(state.token, d.strftime(DAY_FORMAT)).pack()) for d in days]
     rows = [buttons[i:i + DAYS_PER_ROW] for i in range(0, len(buttons), DAYS_PER_ROW)]
     rows.append([(STOP_LABEL, DeskStop(state.token).pack())])
-    template_values = {"service": service, "has_days": bool(days)}
-    if new:
-        await reply(update, context, "desk_days", keyboard=inline(rows), **template_values)
-    else:
-        await show(update, context, "desk_days", keyboard=inline(rows), **template_values)
+    await reply_or_show(update, context, "desk_days", new=new, keyboard=inline(rows), service=service,
+                        has_days=bool(days))
 
 
 def _staffing(deps, state: Flow, first: date, last: date) -> list | None:

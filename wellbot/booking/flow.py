@@ -52,7 +52,7 @@ from wellbot.bot.callbacks import Button, CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, reply, show
+from wellbot.bot.messaging import answer, reply, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
 from wellbot.core import dates, patients
 from wellbot.core.clinic import Service
@@ -141,14 +141,6 @@ async def begin_reschedule(update: Update, context: WellbotContext, visit: store
 
 # ---- screens ------------------------------------------------------------------------------------
 
-async def _screen(update: Update, context: WellbotContext, new: bool, template: str, keyboard, **values) -> None:
-    """Send a new message, or edit the pressed one in place."""
-    if new:
-        await reply(update, context, template, keyboard=keyboard, **values)
-    else:
-        await show(update, context, template, keyboard=keyboard, **values)
-
-
 def _button(label: str, button: Button) -> tuple[str, str]:
     return label, button.pack()
 
@@ -164,8 +156,9 @@ async def show_services(update: Update, context: WellbotContext, state: Flow, *,
     services = context.deps.clinic.services
     rows = [[_button(s.name, PickService(state.token, s.key))] for s in services if s.bookable]
     rows.append([_button(CANCEL, CancelBooking(state.token))])
-    await _screen(update, context, new, "book_services", inline(rows), note=note, asked=asked,
-                  services=[s for s in services if s.bookable], phone_only=[s for s in services if not s.bookable])
+    await reply_or_show(update, context, "book_services", new=new, keyboard=inline(rows), note=note, asked=asked,
+                        services=[s for s in services if s.bookable],
+                        phone_only=[s for s in services if not s.bookable])
 
 
 def window(deps: Deps, state: Flow) -> tuple[date, date]:
@@ -222,9 +215,9 @@ async def show_days(update: Update, context: WellbotContext, state: Flow, *, new
     shown_start = start
     if start == first and not days_with_slots(rules, start, start, service.duration_minutes, [], [], now, tz):
         shown_start = min(start + timedelta(days=1), end)  # today is over (closed, or past the notice): not offered
-    await _screen(update, context, new, "book_days", inline([r for r in rows if r]), service=service, note=note,
-                  first_day=noon(deps, shown_start), last_day=noon(deps, end), has_days=bool(days),
-                  rescheduling=_visit_of(deps, state), with_name=_with_name(deps, state))
+    await reply_or_show(update, context, "book_days", new=new, keyboard=inline([r for r in rows if r]),
+                        service=service, note=note, first_day=noon(deps, shown_start), last_day=noon(deps, end),
+                        has_days=bool(days), rescheduling=_visit_of(deps, state), with_name=_with_name(deps, state))
 
 
 def _service_free(deps: Deps, state: Flow, service: Service, start: date, end: date) -> bool:
@@ -258,8 +251,8 @@ async def show_times(update: Update, context: WellbotContext, state: Flow, *, ne
     buttons = [_button(deps.renderer.local(s, "%H:%M"), PickTime(state.token, stamp(s))) for s in slots]
     rows = [buttons[i:i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
     rows.append([_button(BACK, GoBack(state.token, DAY)), _button(CANCEL, CancelBooking(state.token))])
-    await _screen(update, context, new, "book_times", inline(rows), service=service, day=noon(deps, day),
-                  note=note)
+    await reply_or_show(update, context, "book_times", new=new, keyboard=inline(rows), service=service,
+                        day=noon(deps, day), note=note)
 
 
 def _contact_keyboard(family: list[store.Dependant] | None = None) -> ReplyKeyboardMarkup:
@@ -307,10 +300,10 @@ async def show_summary(update: Update, context: WellbotContext, state: Flow, *, 
         rows.append([_button(CHANGE_DETAILS, GoBack(state.token, NAME))])
     rows.append([_button(CANCEL, CancelBooking(state.token))])
     start = from_db(state.data["start"])
-    await _screen(update, context, new, "book_summary", inline(rows), service=service, start=start,
-                  end=start + timedelta(minutes=service.duration_minutes), name=state.data.get("name"),
-                  phone=state.data.get("phone"), rescheduling=_visit_of(deps, state),
-                  birth_date=_birth_date(deps, state), with_name=_with_name(deps, state))
+    await reply_or_show(update, context, "book_summary", new=new, keyboard=inline(rows), service=service, start=start,
+                        end=start + timedelta(minutes=service.duration_minutes), name=state.data.get("name"),
+                        phone=state.data.get("phone"), rescheduling=_visit_of(deps, state),
+                        birth_date=_birth_date(deps, state), with_name=_with_name(deps, state))
 
 
 def _with_name(deps: Deps, state: Flow) -> str:
@@ -345,7 +338,7 @@ async def _service_gone(update: Update, context: WellbotContext, state: Flow, ne
     state.data.pop("service", None)
     if "visit" in state.data:
         context.deps.flows.clear(state.user_id)
-        await _screen(update, context, new, "book_service_gone", None, rescheduling=True)
+        await reply_or_show(update, context, "book_service_gone", new=new, rescheduling=True)
         return
     context.deps.flows.save(state)
     await show_services(update, context, state, new=new, note="service_gone")

@@ -19,7 +19,7 @@ from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, reply, show
+from wellbot.bot.messaging import answer, reply, reply_or_show, show
 from wellbot.core.flows import Flow
 from wellbot.core.i18n import N_, _
 
@@ -84,7 +84,7 @@ async def ask_next(update: Update, context: WellbotContext, state: Flow, *, new:
     left = pending(questions, store.intake_answers(deps.db, visit.id))
     if not left:
         deps.flows.clear(state.user_id)
-        await _send(update, context, new, "intake_done", None)
+        await reply_or_show(update, context, "intake_done", new=new)
         return
     question = left[0]
     state.step = TYPE if question.kind == TEXT else ASK
@@ -96,16 +96,8 @@ async def ask_next(update: Update, context: WellbotContext, state: Flow, *, new:
                                                                                         strict=False)]
     rows = [choices[i:i + CHOICES_PER_ROW] for i in range(0, len(choices), CHOICES_PER_ROW)]
     rows.append([(SKIP_LABEL, IntakeSkip(state.token).pack()), (LATER_LABEL, IntakeLater(state.token).pack())])
-    await _send(update, context, new, "intake_question", inline(rows), question=question,
-                number=len(questions) - len(left) + 1, total=len(questions), typed=question.kind == TEXT)
-
-
-async def _send(update: Update, context: WellbotContext, new: bool, template: str, keyboard, **values) -> None:
-    """A new message (after typed text or a fresh start), else edit the pressed one."""
-    if new:
-        await reply(update, context, template, keyboard=keyboard, **values)
-    else:
-        await show(update, context, template, keyboard=keyboard, **values)
+    await reply_or_show(update, context, "intake_question", new=new, keyboard=inline(rows), question=question,
+                        number=len(questions) - len(left) + 1, total=len(questions), typed=question.kind == TEXT)
 
 
 async def _record(update: Update, context: WellbotContext, state: Flow, value: str | None, *, new: bool) -> None:
@@ -114,7 +106,7 @@ async def _record(update: Update, context: WellbotContext, state: Flow, value: s
     if not actions.answer_intake(deps, visit_id=state.data["visit"], user_id=state.user_id, key=state.data["key"],
                                  answer=value):
         deps.flows.clear(state.user_id)
-        await _send(update, context, new, "visits_gone", None)
+        await reply_or_show(update, context, "visits_gone", new=new)
         return
     await ask_next(update, context, state, new=new)
 

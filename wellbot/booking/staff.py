@@ -38,7 +38,7 @@ from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, reply, show
+from wellbot.bot.messaging import answer, reply, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
 
 log = logging.getLogger(__name__)
@@ -181,10 +181,7 @@ async def reply_day(update: Update, context: WellbotContext, day: date, *, new: 
               "blocks": [{"start": b0, "end": b1} for b0, b1 in store.blocks_between(deps.db, start, end)],
               "who": practitioner_name(deps, who), "page": page + 1, "pages": pages, "total": total,
               "first": page * VISITS_PER_PAGE + 1, "last": page * VISITS_PER_PAGE + len(visits)}
-    if new:
-        await reply(update, context, "sched_day", keyboard=inline(rows), **values)
-    else:
-        await show(update, context, "sched_day", keyboard=inline(rows), **values)
+    await reply_or_show(update, context, "sched_day", new=new, keyboard=inline(rows), **values)
 
 
 async def day_pressed(update: Update, context: WellbotContext, button: StaffDay) -> None:

@@ -33,7 +33,7 @@ from wellbot.booking.common import bookable_service, day_bounds, eligible, patie
 from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.keyboards import inline
-from wellbot.bot.messaging import answer, show
+from wellbot.bot.messaging import answer, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
 from wellbot.core.flows import Flow
 from wellbot.core.hooks import Notifier
@@ -83,8 +83,8 @@ async def show_preferences(update: Update, context: WellbotContext, state: Flow,
     rows.append([flow._button(JOIN_LABEL, WaitlistJoin(token))])
     rows.append([flow._button(flow.BACK, GoBack(token, flow.DAY)), flow._button(flow.CANCEL, CancelBooking(token))])
     first, last = flow.window(deps, state)
-    await flow._screen(update, context, new, "book_waitlist_prefs", inline(rows), service=service,
-                       first_day=flow.noon(deps, first), last_day=flow.noon(deps, last))
+    await reply_or_show(update, context, "book_waitlist_prefs", new=new, keyboard=inline(rows), service=service,
+                        first_day=flow.noon(deps, first), last_day=flow.noon(deps, last))
 
 
 def _tick(label: str, chosen: bool) -> str:

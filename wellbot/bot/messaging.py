@@ -92,6 +92,14 @@ async def show(update: Update, context: WellbotContext, template: str, *,
     return edited if isinstance(edited, Message) else None
 
 
+async def reply_or_show(update: Update, context: WellbotContext, template: str, *, new: bool,
+                        keyboard: InlineKeyboardMarkup | None = None, **values: Any) -> Message | None:
+    """A new message when `new` (after a command or typed text), else the pressed message edited in place."""
+    if new:
+        return await reply(update, context, template, keyboard=keyboard, **values)
+    return await show(update, context, template, keyboard=keyboard, **values)
+
+
 async def answer(update: Update, context: WellbotContext, text: str | None = None, *, alert: bool = False) -> None:
     """Answer the pressed button once (a toast if `text`); later calls are ignored."""
     query = update.callback_query
