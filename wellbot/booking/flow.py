@@ -639,9 +639,8 @@ async def _take_member(update: Update, context: WellbotContext, state: Flow, mem
 
 async def _take_family_name(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
     """The family member's name: validate, then ask their date of birth."""
-    name = clean_name(text) if name_problem(text) is None else None
+    name = await _typed_name(update, context, text)
     if name is None:
-        await reply(update, context, "book_bad_name")
         return
     state.data["family_name"] = name
     state.step = FAMILY_BIRTH
@@ -698,17 +697,19 @@ async def _take_contact(update: Update, context: WellbotContext, state: Flow) ->
 
 async def _take_name(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
     """A typed name: validate, then ask the phone (unless already known)."""
+    name = await _typed_name(update, context, text)
+    if name is None:
+        return
+    state.data["name"] = name
+    await _after_person(update, context, state)
+
+
+async def _typed_name(update: Update, context: WellbotContext, text: str) -> str | None:
+    """The typed name, cleaned; None, and the patient told why, when it is not a name."""
     name = clean_name(text) if name_problem(text) is None else None
     if name is None:
         await reply(update, context, "book_bad_name")
-        return
-    state.data["name"] = name
-    if state.data.get("phone"):
-        await _to_summary(update, context, state)
-        return
-    state.step = PHONE
-    context.deps.flows.save(state)
-    await ask_phone(update, context, state)
+    return name
 
 
 async def _take_phone(update: Update, context: WellbotContext, state: Flow, text: str) -> None:
