@@ -105,14 +105,6 @@ def service_name(deps: Deps, key: str) -> str:
     return service.name if service else key
 
 
-def patient_chat(deps: Deps, user_id: int | None) -> int | None:
-    """The private chat of a patient, or None if unknown or erased."""
-    if user_id is None:
-        return None
-    row = next(deps.db.query("select chat_id from patients where user_id = ?", [user_id]), None)
-    return row["chat_id"] if row else None
-
-
 class InputError(ValueError):
     """Typed staff input that cannot be used; the message says why."""
 

@@ -15,9 +15,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from wellbot.booking import actions, store
-from wellbot.booking.common import patient_chat, practitioner_name, rules_of, service_name
+from wellbot.booking.common import practitioner_name, rules_of, service_name
 from wellbot.booking.flow import send_calendar
 from wellbot.bot.messaging import NOT_EDITABLE, NOT_MODIFIED, send, send_html
+from wellbot.core import patients
 from wellbot.core.clock import from_db
 from wellbot.core.deps import Deps
 from wellbot.core.outbox import Effect
@@ -73,7 +74,7 @@ async def confirm_to_patient(deps: Deps, bot: Any, effect: Effect) -> None:
 async def calendar_to_patient(deps: Deps, bot: Any, effect: Effect) -> None:
     """The visit's .ics file, or its cancellation (to the patient's chat when no chat was given)."""
     visit = store.get_visit(deps.db, effect.visit_id) if effect.visit_id is not None else None
-    chat_id = effect.payload.get("chat_id") or patient_chat(deps, effect.user_id)
+    chat_id = effect.payload.get("chat_id") or patients.chat_of(deps.db, effect.user_id)
     if visit is None or chat_id is None:
         return  # erased since: nobody to send it to
     await send_calendar(bot, deps, chat_id, visit, service_name(deps, visit.service_key),
@@ -83,7 +84,7 @@ async def calendar_to_patient(deps: Deps, bot: Any, effect: Effect) -> None:
 async def notice_to_patient(deps: Deps, bot: Any, effect: Effect) -> None:
     """A notice in the patient's private chat (the clinic booked, moved or cancelled their visit)."""
     visit = store.get_visit(deps.db, effect.visit_id) if effect.visit_id is not None else None
-    chat_id = patient_chat(deps, effect.user_id)
+    chat_id = patients.chat_of(deps.db, effect.user_id)
     if visit is None or chat_id is None:
         return  # erased since: nobody to tell
     values = {"start": visit.start, "end": visit.end, "service": service_name(deps, visit.service_key)}

@@ -29,12 +29,13 @@ from wellbot.booking.buttons import (
     WaitlistJoin,
     WaitlistPart,
 )
-from wellbot.booking.common import bookable_service, day_bounds, eligible, patient_chat, rules_of
+from wellbot.booking.common import bookable_service, day_bounds, eligible, rules_of
 from wellbot.bot.callbacks import CallbackDataError
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
+from wellbot.core import patients
 from wellbot.core.flows import Flow
 from wellbot.core.hooks import Notifier
 from wellbot.core.i18n import N_, _, speaking
@@ -155,7 +156,7 @@ async def offer_freed(deps: Deps, notifier: Notifier, visit: store.Visit) -> Non
         return
     expires = now + timedelta(minutes=rules.waitlist_claim_minutes)
     for entry in entries[:MAX_OFFERS]:
-        if patient_chat(deps, entry.user_id) is None:
+        if patients.chat_of(deps.db, entry.user_id) is None:
             continue
         offer_id = store.create_offer(deps.db, entry.id, visit.start, expires, now)
         with speaking(deps.language_of(entry.user_id)):  # the offer is written for the waiting patient

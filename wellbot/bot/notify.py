@@ -12,6 +12,7 @@ from typing import Any
 from telegram.error import TelegramError
 
 from wellbot.bot.messaging import send
+from wellbot.core import patients
 from wellbot.core.deps import Deps
 from wellbot.core.i18n import speaking
 from wellbot.staff import notify_staff
@@ -36,7 +37,7 @@ class BotNotifier:
         `keyboard` may be a function building it, called in the patient's language (its labels are translated
         when built): the notice goes to someone other than the person whose update is being handled.
         """
-        chat_id = patient_chat(self.deps, user_id)
+        chat_id = patients.chat_of(self.deps.db, user_id)
         if chat_id is None:
             return False
         try:
@@ -48,10 +49,3 @@ class BotNotifier:
                         type(exc).__name__)
             return False
 
-
-def patient_chat(deps: Deps, user_id: int | None) -> int | None:
-    """The private chat of a patient, or None if unknown or erased."""
-    if user_id is None:
-        return None
-    row = next(deps.db.query("select chat_id from patients where user_id = ?", [user_id]), None)
-    return row["chat_id"] if row else None

@@ -60,6 +60,14 @@ def is_known(db: Database, user_id: int) -> bool:
     return db.execute("select 1 from patients where user_id = ?", [user_id]).fetchone() is not None
 
 
+def chat_of(db: Database, user_id: int | None) -> int | None:
+    """The private chat of a patient, or None if unknown or erased."""
+    if user_id is None:
+        return None
+    row = next(db.query("select chat_id from patients where user_id = ?", [user_id]), None)
+    return row["chat_id"] if row else None
+
+
 def is_blocked(db: Database, user_id: int) -> bool:
     """True if the user has blocked the bot."""
     row = next(db.query("select status from patients where user_id = ?", [user_id]), None)
