@@ -12,6 +12,7 @@ import json
 from datetime import timedelta
 from types import SimpleNamespace
 
+from tests.booking_helpers import at, direct_book
 from tests.harness import STAFF_ID
 from wellbot.core.clock import to_db
 from wellbot.privacy import handlers as privacy
@@ -97,3 +98,25 @@ async def test_a_removed_staff_member_cannot_finish_a_staff_conversation(bot):
     await bot.settle()
     assert _rows(bot, "flows", STAFF_ID) == []
     assert not [m for m in staff.messages if "Who should get it" in m.text]
+
+
+async def test_a_removed_staff_member_cannot_finish_a_message_to_a_patient(bot):
+    """Found in review: the desk's typed message step was not a staff-only flow, so it still reached the patient."""
+    staff = bot.staff()
+    bea = bot.user(3410, "Bea")
+    await bea.send("/start")
+    await bea.wait_for("")
+    direct_book(bot, 3410, at(9), name="Bea Cole")
+    await staff.send("/patient bea")
+    await staff.press(await staff.wait_for("Patients found"), "Bea Cole")
+    await staff.press(await staff.wait_for("On Telegram"), "Message the patient")
+    await staff.wait_for("Type the message for")
+    bot.env["WELLBOT_STAFF_IDS"] = "12345"  # removed from staff, then the worker restarts
+    await bot.restart()
+    seen = len(bea.messages)
+    await staff.send("Your results are in")
+    refusal = await staff.next_message()
+    assert "staff" in refusal.text.lower()
+    await bot.settle()
+    assert _rows(bot, "flows", STAFF_ID) == []
+    assert not [m for m in bea.messages[seen:] if "Your results are in" in m.text]

@@ -34,6 +34,7 @@ FEATURE = Feature(
     ],
     deep_links={"book": flow.book_command},
     flow_steps=[flow.STEPS, intake.STEPS, desk.STEPS],
+    staff_flows=frozenset({desk.FLOW}),  # booking or messaging for a patient: only while still staff
     checks=[check_rules, check_intake, check_practitioners],
     export_data=store.export_visits,
     erase_data=store.erase_visits,
