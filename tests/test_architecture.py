@@ -93,3 +93,14 @@ def test_domain_module_never_imports_telegram(module):
 def test_the_worker_and_its_commands_never_load_the_simulator():
     loaded = set(json.loads(run_child(WORKER_PROBE)))
     assert loaded.isdisjoint(SIMULATOR), f"wellbot run would load {sorted(loaded & SIMULATOR)}"
+
+
+def test_a_flow_with_only_staff_buttons_is_a_staff_flow():
+    """A flow whose every button is staff-only is re-checked per typed message (found: the desk's was not)."""
+    from wellbot.app import FEATURES
+
+    for feature in FEATURES:
+        staff_kinds = {route.button for route in feature.buttons if route.staff and route.button is not None}
+        for steps in feature.flow_steps:
+            if steps.kinds() and steps.kinds() <= staff_kinds:
+                assert steps.flow in feature.staff_flows, f"{feature.name}: flow {steps.flow!r} is staff-only"
