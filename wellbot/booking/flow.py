@@ -829,9 +829,11 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
     """Someone else got the time first: offer the nearest free times (a waitlist claim stays waiting)."""
     deps = context.deps
     offer_id = state.data.pop("offer", None)
-    if offer_id is not None and store.close_offer(deps.db, int(offer_id)):
+    offer = store.get_offer(deps.db, int(offer_id)) if offer_id is not None else None
+    claimed = offer is not None and offer.start == start  # the offered time, not one picked after Back
+    if claimed and store.close_offer(deps.db, offer.id):
         # Taken by a booking that settled no offers (staff, the desk): no "expired" notice later.
-        log.info("waitlist claim lost offer_id=%s", offer_id)
+        log.info("waitlist claim lost offer_id=%s", offer.id)
     day = start.astimezone(deps.clinic.timezone).date()
     busy, blocks = held(deps, day, day + timedelta(days=rules_of(deps).horizon_days), state.data.get("visit"))
     near = nearest_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
@@ -843,7 +845,7 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
     rows = [[_button(deps.renderer.local(s, "%a %d %b %H:%M"), PickTime(state.token, stamp(s)))] for s in near]
     rows.append([_button(BACK, GoBack(state.token, DAY)), _button(CANCEL, CancelBooking(state.token))])
     await show(update, context, "book_taken", keyboard=inline(rows), service=service, start=start,
-               has_times=bool(near), waitlist=offer_id is not None)
+               has_times=bool(near), waitlist=claimed)
 
 
 def calendar_file(deps: Deps, visit: store.Visit, service_name: str, *, cancelled: bool = False) -> bytes:
