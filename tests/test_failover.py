@@ -26,6 +26,7 @@ from tests.workers import (
     wait_campaign,
     worker_env,
 )
+from wellbot.bot.runner import NOT_TELEGRAM
 from wellbot.core import lease
 from wellbot.core.db import open_database
 
@@ -208,6 +209,43 @@ async def test_a_404_that_is_not_from_telegram_is_retried_not_taken_for_a_refuse
     attempts = [line for line in worker.log().splitlines() if "cannot reach the Bot API" in line]
     assert "NonTelegramAnswer" in attempts[0]
     assert "refused the token" not in worker.log()
+
+
+def _html_answer(status: bytes):
+    """A proxy in front of Telegram answering with its own HTML page instead of the Bot API's JSON."""
+    async def answer(reader, writer):
+        await reader.readuntil(b"\r\n\r\n")
+        body = b"<html><head><title>Proxy</title></head><body>upstream unavailable</body></html>"
+        writer.write(b"HTTP/1.1 %s\r\nContent-Type: text/html\r\nContent-Length: %d\r\n"
+                     b"Connection: close\r\n\r\n%s" % (status, len(body), body))
+        await writer.drain()
+        writer.close()
+    return answer
+
+
+@pytest.mark.parametrize("status", [b"200 OK", b"502 Bad Gateway", b"404 Not Found"])
+async def test_a_proxy_answering_html_is_one_line_per_attempt_without_a_traceback(tmp_path, status):
+    """Review finding: PTB logged a JSONDecodeError traceback, with the proxy's page, on every attempt."""
+    proxy = await asyncio.start_server(_html_answer(status), "127.0.0.1", 0)
+    port = proxy.sockets[0].getsockname()[1]
+    env = worker_env(None, tmp_path / "wellbot.db", WELLBOT_API_URL=f"http://127.0.0.1:{port}/bot")
+    worker = await Worker("proxy", env, tmp_path).start()
+    try:
+        await worker.wait_log("(attempt 2)", timeout=20)
+        assert worker.running(), "retried as before"
+    finally:
+        code = await worker.stop()
+        proxy.close()
+    assert code == 0
+    log = worker.log()
+    assert "Traceback" not in log
+    assert "JSONDecodeError" not in log
+    assert "<html" not in log, "the proxy's page is not copied into the log"
+    attempts = [line for line in log.splitlines() if "cannot reach the Bot API" in line]
+    assert len(attempts) >= 2
+    assert all(NOT_TELEGRAM in line for line in attempts), attempts
+    others = [line for line in log.splitlines() if (" WARNING " in line or " ERROR " in line) and line not in attempts]
+    assert others == [], "one line per attempt, nothing else"
 
 
 async def test_a_token_telegram_refuses_is_a_configuration_error_exit_2(devserver, tmp_path):

@@ -87,3 +87,46 @@ async def test_a_reminder_whose_answer_never_came_is_not_sent_again(bot):
     row = rows(bot, visit_id)[("reminder", 1440)]
     assert (row["status"], row["outcome"]) == ("failed", "uncertain_not_resent")
     assert "may have arrived" in row["last_error"]
+
+
+async def test_staff_can_resend_an_uncertain_reminder_once(bot):
+    """Review finding: staff saw nothing of an uncertain reminder and had no way to send it again."""
+    from tests.test_reminders import PATIENT, at, book, rows, run_at
+
+    user, staff = bot.user(PATIENT), bot.staff()
+    visit_id = book(bot, at(2026, 6, 12, 10, 0))
+    bot.server.answer_late("sendMessage", None, chat_id=PATIENT)  # delivered, then the connection drops
+    await run_at(bot, at(2026, 6, 11, 10, 0))
+    notice = await staff.wait_for("may or may not have reached")
+    assert "Ada Tester" in notice.text
+    await user.press_data(notice.message_id, notice.buttons()[0][0]["callback_data"])  # a patient: refused
+    await bot.settle()
+    assert "only for the clinic's staff" in user.callback_answers[-1]["text"]
+    assert len(user.messages) == 1
+    bot.clock.set(at(2026, 6, 11, 11, 30))  # well past the reminder's grace: staff chose to send it anyway
+    await staff.press(notice, "Resend")
+    await user.wait_for("Reminder", timeout=5)
+    await bot.settle()
+    assert len(user.messages) == 2
+    row = rows(bot, visit_id)[("reminder", 1440)]
+    assert (row["status"], row["outcome"]) == ("sent", f"resent_by_staff:{staff.id}")
+    await staff.press(notice, "Resend")  # a second tap, or a second staff member: nothing sent again
+    await bot.settle()
+    assert len(user.messages) == 2
+    assert "Already resent" in staff.callback_answers[-1]["text"]
+
+
+async def test_an_uncertain_reminder_for_a_cancelled_visit_is_not_resent(bot):
+    from tests.test_reminders import PATIENT, at, book, rows, run_at
+
+    user, staff = bot.user(PATIENT), bot.staff()
+    visit_id = book(bot, at(2026, 6, 12, 10, 0))
+    bot.server.answer_late("sendMessage", None, chat_id=PATIENT)
+    await run_at(bot, at(2026, 6, 11, 10, 0))
+    notice = await staff.wait_for("may or may not have reached")
+    bot.db.execute("update visits set status = 'cancelled' where id = ?", [visit_id])
+    await staff.press(notice, "Resend")
+    await bot.settle()
+    assert len(user.messages) == 1
+    assert "no longer" in staff.callback_answers[-1]["text"]
+    assert rows(bot, visit_id)[("reminder", 1440)]["outcome"] == "uncertain_not_resent"

@@ -30,7 +30,7 @@ from wellbot.booking import feature as booking
 from wellbot.bot import guards, heartbeat, monitor, outbox, router, webhook
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import Command, Feature, all_commands, collect_hooks
-from wellbot.bot.lanes import CONNECT_TIMEOUT
+from wellbot.bot.lanes import BotRequest
 from wellbot.bot.messaging import reply
 from wellbot.bot.ratelimit import BulkAwareRateLimiter
 from wellbot.bot.render import Renderer
@@ -206,7 +206,7 @@ def build_application(deps: Deps, *, base_url: str | None = None, token: str | N
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=deps.clinic.timezone))
         .concurrent_updates(PerUserUpdateProcessor(MAX_CONCURRENT_UPDATES, deps.monitor.update_handled,
                                                    poller.polling if deps.worker_mode == POLLING else None))
-        .connect_timeout(CONNECT_TIMEOUT)
+        .request(BotRequest())  # PTB's pool and our connect timeout; a proxy's HTML answer is logged in one line
         # getUpdates through a request that records each successful poll for `wellbot status`.
         .get_updates_request(poller)
         .post_init(_post_init)

@@ -112,7 +112,12 @@ async def book_pressed(update: Update, context: WellbotContext, button: DeskBook
     if record is None:
         raise CallbackDataError("no such patient")
     state = deps.flows.start(update.effective_user.id, FLOW, SERVICE, {"kind": record.kind, "record": record.id})
-    rows = [[(s.name, DeskService(state.token, s.key).pack())] for s in deps.clinic.services]
+    await _show_services(update, context, state, record)
+
+
+async def _show_services(update: Update, context: WellbotContext, state: Flow, record: store.PatientRecord) -> None:
+    """The services to book for the patient, as a new message."""
+    rows = [[(s.name, DeskService(state.token, s.key).pack())] for s in context.deps.clinic.services]
     rows.append([(STOP_LABEL, DeskStop(state.token).pack())])
     await reply(update, context, "desk_services", keyboard=inline(rows), record=record)
 
@@ -168,33 +173,46 @@ def _days(first: date, last: date) -> list[date]:
 
 async def day_pressed(update: Update, context: WellbotContext, button: DeskDay, state: Flow) -> None:
     """A day: its free times."""
+    state.step = TIME
+    state.data["day"] = parse_day(button.day).strftime(DAY_FORMAT)  # kept, to show the times again
+    context.deps.flows.save(state)
+    await _show_times(update, context, state)
+
+
+async def _show_times(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
+    """The chosen day's free times."""
     deps = context.deps
-    day = parse_day(button.day)
+    day = parse_day(state.data["day"])
     service = deps.clinic.service(state.data["service"])
     busy, blocks = flow.held(deps, day, day, state.data.get("move"))
     slots = free_slots(rules_of(deps), day, service.duration_minutes, busy, blocks, deps.clock.now(),
                        deps.clinic.timezone, _staffing(deps, state, day, day))
-    state.step = TIME
-    deps.flows.save(state)
     buttons = [(deps.renderer.local(s, "%H:%M"), DeskTime(state.token, stamp(s)).pack()) for s in slots]
     rows = [buttons[i:i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
     rows.append([(STOP_LABEL, DeskStop(state.token).pack())])
-    await show(update, context, "desk_times", keyboard=inline(rows), service=service, day=flow.noon(deps, day))
+    await (reply if new else show)(update, context, "desk_times", keyboard=inline(rows), service=service,
+                                   day=flow.noon(deps, day))
 
 
 async def time_pressed(update: Update, context: WellbotContext, button: DeskTime, state: Flow) -> None:
     """A time: the summary to confirm."""
-    deps = context.deps
-    start = parse_stamp(button.stamp)
-    state.data["start"] = to_db(start)
+    state.data["start"] = to_db(parse_stamp(button.stamp))
     state.step = CONFIRM
-    deps.flows.save(state)
+    context.deps.flows.save(state)
+    await _show_summary(update, context, state)
+
+
+async def _show_summary(update: Update, context: WellbotContext, state: Flow, *, new: bool = False) -> None:
+    """What will be booked or moved, with Book it and Stop."""
+    deps = context.deps
+    start = from_db(state.data["start"])
     service = deps.clinic.service(state.data["service"])
     visit = store.get_visit(deps.db, state.data["move"]) if "move" in state.data else None
     record = None if visit else store.patient_record(deps.db, state.data["kind"], state.data["record"])
     rows = [[(CONFIRM_LABEL, DeskConfirm(state.token).pack())], [(STOP_LABEL, DeskStop(state.token).pack())]]
-    await show(update, context, "desk_confirm", keyboard=inline(rows), service=service, start=start,
-               end=start + timedelta(minutes=service.duration_minutes), record=record, moving=visit)
+    await (reply if new else show)(update, context, "desk_confirm", keyboard=inline(rows), service=service,
+                                   start=start, end=start + timedelta(minutes=service.duration_minutes),
+                                   record=record, moving=visit)
 
 
 async def confirm_pressed(update: Update, context: WellbotContext, button: DeskConfirm, state: Flow) -> None:
@@ -257,6 +275,30 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     await reply(update, context, "desk_message_sent", delivered=delivered)
 
 
+async def resume(update: Update, context: WellbotContext) -> None:
+    """Show the step staff are at again, as a new message (after /language changed mid-flow)."""
+    deps = context.deps
+    state = deps.flows.get(update.effective_user.id)
+    if state is None:
+        return
+    if state.step == SERVICE:
+        await _show_services(update, context, state,
+                             store.patient_record(deps.db, state.data["kind"], state.data["record"]))
+    elif state.step == DAY:
+        await show_days(update, context, state, new=True)
+    elif state.step == TIME and "day" in state.data:
+        await _show_times(update, context, state, new=True)
+    elif state.step == TIME:  # a flow saved before the day was kept: choose the day again
+        state.step = DAY
+        deps.flows.save(state)
+        await show_days(update, context, state, new=True)
+    elif state.step == CONFIRM:
+        await _show_summary(update, context, state, new=True)
+    else:
+        await reply(update, context, "desk_message_ask",
+                    record=store.patient_record(deps.db, store.TELEGRAM, state.data["to"]), too_long=False)
+
+
 STEPS = FlowSteps(
     flow=FLOW,
     buttons={ANY_STEP: frozenset({DeskStop}), SERVICE: frozenset({DeskService}), DAY: frozenset({DeskDay}),
@@ -264,6 +306,7 @@ STEPS = FlowSteps(
     on_text=on_text,
     typed=frozenset({MESSAGE}),
     use_buttons="book_use_buttons",
+    on_resume=resume,
 )
 
 ROUTES = [

@@ -121,12 +121,14 @@ async def begin(update: Update, context: WellbotContext, service_key: str | None
     await show_services(update, context, state, new=True, asked=deps.clinic.service(service_key or ""))
 
 
-async def begin_claim(update: Update, context: WellbotContext, service: Service, start: datetime) -> None:
+async def begin_claim(update: Update, context: WellbotContext, service: Service, start: datetime,
+                      offer_id: int) -> None:
     """Start the flow at the name step for a freed time claimed from the waitlist."""
     day = start.astimezone(context.deps.clinic.timezone).date()
+    # The offer is remembered so a lost race can say the patient is still waiting, and close it.
     state = context.deps.flows.start(update.effective_user.id, FLOW, NAME,
                                      {"service": service.key, "day": day.isoformat(),
-                                      "start": to_db(start)})
+                                      "start": to_db(start), "offer": offer_id})
     await show(update, context, "book_chosen", service=service, start=start)
     await ask_name(update, context, state)
 
@@ -818,8 +820,14 @@ async def _confirm_reschedule(update: Update, context: WellbotContext, state: Fl
 
 async def _show_taken(update: Update, context: WellbotContext, state: Flow, service: Service,
                       start: datetime) -> None:
-    """Someone else got the time first: offer the nearest free times."""
+    """Someone else got the time first: offer the nearest free times (a waitlist claim stays waiting)."""
     deps = context.deps
+    offer_id = state.data.pop("offer", None)
+    offer = store.get_offer(deps.db, int(offer_id)) if offer_id is not None else None
+    claimed = offer is not None and offer.start == start  # the offered time, not one picked after Back
+    if claimed and store.close_offer(deps.db, offer.id):
+        # Taken by a booking that settled no offers (staff, the desk): no "expired" notice later.
+        log.info("waitlist claim lost offer_id=%s", offer.id)
     day = start.astimezone(deps.clinic.timezone).date()
     busy, blocks = held(deps, day, day + timedelta(days=rules_of(deps).horizon_days), state.data.get("visit"))
     near = nearest_free(rules_of(deps), start, service.duration_minutes, busy, blocks, deps.clock.now(),
@@ -831,7 +839,7 @@ async def _show_taken(update: Update, context: WellbotContext, state: Flow, serv
     rows = [[_button(deps.renderer.local(s, "%a %d %b %H:%M"), PickTime(state.token, stamp(s)))] for s in near]
     rows.append([_button(BACK, GoBack(state.token, DAY)), _button(CANCEL, CancelBooking(state.token))])
     await show(update, context, "book_taken", keyboard=inline(rows), service=service, start=start,
-               has_times=bool(near))
+               has_times=bool(near), waitlist=claimed)
 
 
 def calendar_file(deps: Deps, visit: store.Visit, service_name: str, *, cancelled: bool = False) -> bytes:

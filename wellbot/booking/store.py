@@ -686,6 +686,12 @@ def settle_offers(db: Database, service_key: str, start: datetime, claimed_by: i
     return others
 
 
+def close_offer(db: Database, offer_id: int) -> bool:
+    """Its time went to someone else while it was being claimed; False if it was settled already."""
+    return bool(db.execute("update booking_offers set status = ? where id = ? and status = 'open'",
+                           [OFFER_GONE, offer_id]).rowcount)
+
+
 def expire_offer(db: Database, offer_id: int) -> bool:
     """Mark an offer whose claim time ran out; False if it was no longer open (claimed or settled meanwhile)."""
     return bool(db.execute("update booking_offers set status = 'expired' where id = ? and status = 'open'",

@@ -209,7 +209,7 @@ async def claim(update: Update, context: WellbotContext, button: ClaimOffer) -> 
         await answer(update, context, deps.renderer.render("book_time_gone_toast"), alert=True)
         await show(update, context, "book_waitlist_closed", status=store.OFFER_GONE, start=offer.start)
         return
-    await flow.begin_claim(update, context, service, offer.start)
+    await flow.begin_claim(update, context, service, offer.start, offer.id)
 
 
 async def expire_lapsed_offers(deps: Deps, notifier: Notifier) -> int:

@@ -29,6 +29,7 @@ from telegram.request import HTTPXRequest
 from wellbot.bot import callbacks, intake
 from wellbot.bot.deps import Deps, WellbotContext
 from wellbot.bot.features import Feature, all_commands
+from wellbot.bot.lanes import BotApiJson
 from wellbot.bot.router import OpenMenuItem
 from wellbot.core import deps as deps_module
 from wellbot.core.busy import locked
@@ -82,7 +83,7 @@ def read_state(db: Database) -> dict[str, dict[str, str]]:
     return {row["key"]: row for row in db.query("select key, value, updated_at from worker_state")}
 
 
-class PollRecordingRequest(HTTPXRequest):
+class PollRecordingRequest(BotApiJson, HTTPXRequest):
     """The getUpdates connection: screens each batch, notes each successful poll and any lack of progress.
 
     A successful poll (HTTP 2xx) is the proof that Telegram and the network

@@ -10,24 +10,73 @@ anyway, so it sends through `LaneRequest`: each request takes a free lane (an
 `HTTPXRequest` with one keep-alive connection) and gives it back when done.
 
 It also keeps bulk sends off the connections that replies to patients use.
+
+Every request of the bot reads answers through `BotApiJson`: a proxy's HTML
+page is one TelegramError for the caller's single log line, not PTB's
+traceback with the page copied into the log on every retry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+from typing import Any
 
 import httpx
-from telegram.error import TimedOut
+from telegram.error import TelegramError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 CONNECT_TIMEOUT = 10.0  # seconds; every connection to the Bot API (the application's bot uses it too)
 READ_TIMEOUT = 5.0  # PTB's HTTPXRequest defaults
 WRITE_TIMEOUT = 5.0
+MAIN_POOL_SIZE = 256  # what PTB's ApplicationBuilder gives the application's bot
 POOL_TIMEOUT = 1.0  # seconds to wait for a free lane before giving up (the request is not sent)
 POOL_TIMEOUT_TEXT = "Pool timeout: every lane is busy; the request was not sent"
+NOT_JSON_TEXT = "The answer was not the Bot API's JSON (a proxy or captive portal answered?)"
+
+log = logging.getLogger(__name__)
 
 
-class LaneRequest(BaseRequest):
+def parse_bot_api_json(payload: bytes) -> Any:
+    """The Bot API's JSON answer; anything else raises one TelegramError, its page left out of the logs."""
+    try:
+        return json.loads(payload.decode("utf-8", "replace"))
+    except ValueError as exc:
+        # PTB logs this with a traceback and the whole page; the caller logs one line per attempt instead.
+        log.debug("answer not JSON bytes=%s", len(payload))
+        raise TelegramError(NOT_JSON_TEXT) from exc
+
+
+def not_json_answer(error: BaseException) -> bool:
+    """True if `error`, or what caused it, is an answer that was not the Bot API's JSON."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, TelegramError) and seen.message == NOT_JSON_TEXT:
+            return True
+        seen = seen.__cause__
+    return False
+
+
+class BotApiJson:
+    """Mixed into every request class of the bot: answers are read by `parse_bot_api_json`."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> Any:
+        """The Bot API's JSON, or one quiet TelegramError."""
+        return parse_bot_api_json(payload)
+
+
+class BotRequest(BotApiJson, HTTPXRequest):
+    """The application bot's request (PTB's HTTPXRequest, with answers read quietly)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("connection_pool_size", MAIN_POOL_SIZE)
+        kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        super().__init__(**kwargs)
+
+
+class LaneRequest(BotApiJson, BaseRequest):
     """A BaseRequest over `lanes` HTTPXRequests of one connection each; one request per lane at a time."""
 
     def __init__(self, lanes: int, *, connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,

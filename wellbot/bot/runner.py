@@ -30,6 +30,7 @@ from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from wellbot.bot.deps import Deps
+from wellbot.bot.lanes import not_json_answer
 from wellbot.core import lease
 from wellbot.core.errors import ConfigError
 from wellbot.core.settings import Settings
@@ -146,7 +147,7 @@ class Runner:
                 wait = connect_delay(attempt)
                 if isinstance(exc, RetryAfter):
                     wait = max(wait, _seconds(exc.retry_after))
-                reason = NOT_TELEGRAM if isinstance(exc, InvalidToken) else type(exc).__name__
+                reason = NOT_TELEGRAM if isinstance(exc, InvalidToken) or not_json_answer(exc) else type(exc).__name__
                 log.warning("cannot reach the Bot API at %s (attempt %s): %s; retrying in %.0fs",
                             self.settings.api_url, attempt, reason, wait)
                 await self._sleep(wait)

@@ -35,8 +35,10 @@ FEATURE = Feature(
         ButtonRoute.typed(DeskClose, handlers.close_pressed, staff=True),
     ],
     flow_steps=[
-        FlowSteps(handlers.ASK_FLOW, {}, on_text=handlers.on_patient_text, typed=WRITING),
-        FlowSteps(handlers.REPLY_FLOW, {}, on_text=handlers.on_staff_text, typed=WRITING),
+        FlowSteps(handlers.ASK_FLOW, {}, on_text=handlers.on_patient_text, typed=WRITING,
+                  on_resume=handlers.resume_ask),
+        FlowSteps(handlers.REPLY_FLOW, {}, on_text=handlers.on_staff_text, typed=WRITING,
+                  on_resume=handlers.resume_reply),
     ],
     startup=[web.startup],  # the Mini App and feeds, in polling and webhook mode alike
     shutdown=[web.shutdown],

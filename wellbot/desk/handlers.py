@@ -47,6 +47,24 @@ async def ask_person(update: Update, context: WellbotContext) -> None:
     await reply(update, context, "desk_ask_prompt")
 
 
+async def resume_ask(update: Update, context: WellbotContext) -> None:
+    """Ask for the patient's message again (after /language changed mid-flow)."""
+    await reply(update, context, "desk_ask_prompt")
+
+
+async def resume_reply(update: Update, context: WellbotContext) -> None:
+    """Staff: ask for the reply again, naming the patient (after /language changed mid-flow)."""
+    deps = context.deps
+    state = deps.flows.get(update.effective_user.id)
+    thread = store.get_thread(deps.db, state.data["thread_id"]) if state is not None else None
+    if thread is None or thread.status != store.OPEN:  # closed meanwhile: nothing to reply to
+        deps.flows.clear(update.effective_user.id)
+        await reply(update, context, "desk_closed_toast",
+                    outcome=(actions.Outcome.GONE if thread is None else actions.Outcome.CLOSED).value)
+        return
+    await reply(update, context, "desk_reply_prompt", name=thread.patient_name, user_id=thread.user_id)
+
+
 async def ask_pressed(update: Update, context: WellbotContext, button: AskDesk) -> None:
     """The "Ask the front desk" or "Write back" button."""
     await answer(update, context)

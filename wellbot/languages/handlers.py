@@ -50,7 +50,10 @@ async def choose_language(update: Update, context: WellbotContext, button: Choos
     i18n.set_language(button.language)  # this very answer is already in the new language
     await answer(update, context)
     resume = _resumer(deps, user_id)
-    await show(update, context, "language_set", language=language_name(button.language), resumed=resume is not None)
+    # A flow that cannot show its step again is still open: say so, above the menu.
+    pending = resume is None and deps.flows.get(user_id) is not None
+    await show(update, context, "language_set", language=language_name(button.language), resumed=resume is not None,
+               pending=pending)
     if resume is not None:
         await resume(update, context)  # the step on screen was in the old language: show it again
     else:

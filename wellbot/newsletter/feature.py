@@ -29,6 +29,7 @@ from wellbot.newsletter.handlers import (
     on_broadcast_text,
     resend,
     resume,
+    resume_broadcast,
     start_broadcast,
     start_engine,
     status_lines,
@@ -38,7 +39,8 @@ from wellbot.newsletter.handlers import (
 # The broadcast flow: typed text is the broadcast at the compose step; afterwards the audience
 # buttons are shown again instead.
 BROADCAST_STEPS = FlowSteps(FLOW, {STEP_AUDIENCE: frozenset({ChooseAudience})}, on_text=on_broadcast_text,
-                            typed=frozenset({STEP_COMPOSE}), on_untyped=ask_audience_again)
+                            typed=frozenset({STEP_COMPOSE}), on_untyped=ask_audience_again,
+                            on_resume=resume_broadcast)
 
 FEATURE = Feature(
     name="newsletter",

@@ -194,6 +194,17 @@ async def ask_audience_again(update: Update, context: WellbotContext) -> None:
     await _ask_audience(update, context, context.deps.flows.get(update.effective_user.id).token)
 
 
+async def resume_broadcast(update: Update, context: WellbotContext) -> None:
+    """Ask for the text, or show the audience buttons, again (after /language changed mid-flow)."""
+    state = context.deps.flows.get(update.effective_user.id)
+    if state is None:
+        return
+    if state.step == STEP_COMPOSE:
+        await reply(update, context, "bc_compose")
+    else:
+        await _ask_audience(update, context, state.token)
+
+
 async def _ask_audience(update: Update, context: WellbotContext, token: str) -> None:
     options = broadcast.audiences(context.deps.db, context.deps.clinic)
     rows = [[(f"{label} ({count})", ChooseAudience(token, _audience_key(audience)).pack())]

@@ -270,6 +270,7 @@ NEWS_STEPS = FlowSteps(
     on_text=on_text,
     typed=frozenset(step for step in STEPS if step != "topics"),
     on_untyped=reprompt,
+    on_resume=reprompt,  # after /language changed mid-flow: the same step, asked in the new language
 )
 
 ROUTES = [

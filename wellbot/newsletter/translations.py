@@ -152,8 +152,21 @@ async def _news_body(update: Update, context: WellbotContext, state: Flow, typed
                 language=language_name(lang), keyboard=news_keyboard(deps, item_id) if saved else None)
 
 
+async def resume(update: Update, context: WellbotContext) -> None:
+    """Ask for the version's text (or the news title) again (after /language changed mid-flow)."""
+    state = context.deps.flows.get(update.effective_user.id)
+    if state is None:
+        return
+    language = language_name(state.data["language"])
+    if state.step == BROADCAST_TEXT:
+        await reply(update, context, "bc_translate_ask", language=language)
+    else:
+        field = "title" if state.step == NEWS_TITLE else "text"
+        await reply(update, context, "news_translate_ask", field=field, language=language)
+
+
 STEPS = FlowSteps(FLOW, {ANY_STEP: frozenset()}, on_text=on_text,
-                  typed=frozenset({BROADCAST_TEXT, NEWS_TITLE, NEWS_BODY}))
+                  typed=frozenset({BROADCAST_TEXT, NEWS_TITLE, NEWS_BODY}), on_resume=resume)
 
 ROUTES = [ButtonRoute.typed(AddBroadcastText, add_broadcast_text, staff=True),
           ButtonRoute.typed(AddNewsText, add_news_text, staff=True)]

@@ -104,6 +104,14 @@ async def on_typed_while_confirming(update: Update, context: WellbotContext) -> 
     await reply(update, context, "privacy_forget_pending", keyboard=_confirm_keyboard(state.token))
 
 
+async def resume_forget(update: Update, context: WellbotContext) -> None:
+    """Ask again, with the same flow's buttons (after /language changed mid-flow)."""
+    state = context.deps.flows.get(update.effective_user.id)
+    if state is not None:
+        await reply(update, context, "privacy_forget_confirm", keyboard=_confirm_keyboard(state.token),
+                    anonymise=policy(context.deps).visit_erasure == personal_data.ANONYMISE)
+
+
 async def reply_to_media(update: Update, context: WellbotContext) -> None:
     """Stickers, photos, voice, video and files: a polite note that only typed text is read."""
     await reply(update, context, "privacy_media", kind=media_kind(update.message))

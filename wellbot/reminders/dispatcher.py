@@ -42,7 +42,10 @@ JOB_NAME = "reminders-dispatcher"
 BATCH_SIZE = 50
 SEND_CONCURRENCY = 8  # in flight at once; their pace is the bot's one send budget (wellbot.core.budget)
 MAX_ATTEMPTS = 4  # per reminder and wake: the first try plus three retries
-UNCERTAIN_OUTCOME = "uncertain_not_resent"  # written to Telegram, no answer: it may have arrived
+UNCERTAIN_OUTCOME = store.UNCERTAIN  # written to Telegram, no answer: it may have arrived
+RESEND_ALREADY = "already"  # a staff resend found the row no longer uncertain: another tap got there first
+RESEND_VISIT_OFF = "visit_off"  # the visit was cancelled, moved or has begun: no reminder to resend
+RESEND_UNCERTAIN = "uncertain"  # the resend's answer was lost too: it may have arrived
 BACKOFF_BASE_SECONDS = 1.0  # network/5xx: 1 s, 2 s, 4 s
 MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attempt may 429 again
 # Also wake at least this often, so a change made outside an update (another
@@ -238,6 +241,32 @@ class Dispatcher:
                  (deps.clock.now() - store.from_db(row["due_at"])).total_seconds())
         if result.status == store.BLOCKED:
             await self._alert_blocked(row, visit)
+        if result.outcome == UNCERTAIN_OUTCOME:  # staff decide whether a second copy is worth it
+            await notify_staff(self.application.bot, self.deps, "rem_staff_uncertain",
+                               keyboard=views.resend_keyboard(row["id"]), **views.visit_values(deps, visit))
+
+    async def resend_uncertain(self, reminder_id: int, by: int) -> str:
+        """Staff chose to send an uncertain reminder again: once, whoever taps; sent, uncertain, failed or already."""
+        deps = self.deps
+        row = await self._write(lambda: store.claim_uncertain(deps.db, reminder_id, deps.clock.now(), self.owner))
+        if row is None:
+            return RESEND_ALREADY
+        visit = store.visit(deps.db, row["visit_id"])
+        if skip_reason(row, visit, deps.clock.now(), self.policy) not in (None, "grace_expired"):
+            # Cancelled, moved or begun: nothing to remind of. Left as it was, uncertain.
+            await self._write(lambda: store.finish(deps.db, row["id"], store.FAILED, UNCERTAIN_OUTCOME,
+                                                   deps.clock.now(), owner=self.owner))
+            return RESEND_VISIT_OFF
+        with speaking(deps.language_of(visit["user_id"])):
+            parts, keyboard = self._render(row, visit)
+        result = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
+        outcome = f"resent_by_staff:{by}" if result.status == store.SENT else result.outcome
+        await self._write(lambda: store.finish(
+            deps.db, row["id"], result.status, outcome, deps.clock.now(), attempts=result.attempts,
+            message_id=result.message_id, last_error=result.last_error, owner=self.owner))
+        log.info("uncertain reminder resent by staff reminder_id=%s by=%s status=%s outcome=%s", row["id"], by,
+                 result.status, result.outcome)
+        return RESEND_UNCERTAIN if result.outcome == UNCERTAIN_OUTCOME else result.status
 
     def _render(self, row: dict, visit: dict) -> tuple[list[str], object]:
         """The message parts and buttons for a patient reminder or check-in."""

@@ -27,7 +27,7 @@ from wellbot.reminders import handlers, store
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.dispatcher import Dispatcher
 from wellbot.reminders.times import Policy
-from wellbot.reminders.views import CheckinScore, ConfirmVisit
+from wellbot.reminders.views import CheckinScore, ConfirmVisit, ResendReminder
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ FEATURE = Feature(
     commands=[Command("checkins", "Patients' pain scores after visits, as a trend", handlers.checkins,
                       staff=True, usage="[patient user id]")],
     buttons=[ButtonRoute.typed(ConfirmVisit, handlers.confirm),
-             ButtonRoute.typed(CheckinScore, handlers.answer_checkin)],
+             ButtonRoute.typed(CheckinScore, handlers.answer_checkin),
+             ButtonRoute.typed(ResendReminder, handlers.resend, staff=True)],
     handlers=[(TypeHandler(Update, _wake_after_update), WAKE_GROUP)],
     startup=[startup],
     shutdown=[shutdown],

@@ -49,6 +49,17 @@ async def answer_checkin(update: Update, context: WellbotContext, button: views.
     await show(update, context, "rem_checkin_thanks", score=stored)
 
 
+async def resend(update: Update, context: WellbotContext, button: views.ResendReminder) -> None:
+    """Staff: send an uncertain reminder once more (the router checked the presser is staff)."""
+    deps = context.deps
+    dispatcher = deps.reminders
+    if dispatcher is None:  # stopping: nothing sends now
+        await answer(update, context, deps.renderer.render("rem_resend_toast", result="stopped"))
+        return
+    result = await dispatcher.resend_uncertain(button.reminder_id, update.effective_user.id)
+    await answer(update, context, deps.renderer.render("rem_resend_toast", result=result))
+
+
 async def typed_checkin(update: Update, context: WellbotContext) -> bool:
     """A pain score typed instead of tapped answers the open check-in; False when the text is not one."""
     result = actions.typed_checkin(context.deps, user_id=update.effective_user.id, text=update.message.text)

@@ -31,6 +31,7 @@ SKIPPED = "skipped"
 CANCELLED = "cancelled"
 FAILED = "failed"
 BLOCKED = "blocked"
+UNCERTAIN = "uncertain_not_resent"  # outcome of a failed row: written to Telegram, no answer, may have arrived
 MAX_CLAIMS = 2  # the first send, plus at most one resend after a crash
 TREND_PATIENTS = 20
 TREND_SCORES = 8
@@ -115,6 +116,24 @@ def claim_due(db: Database, now: datetime, limit: int, owner: str = "") -> list[
         """,
         [stamp, stamp, owner, stamp, limit],
     ))
+
+
+def claim_uncertain(db: Database, reminder_id: int, now: datetime, owner: str) -> dict[str, Any] | None:
+    """Claim a reminder whose send was uncertain, for a staff resend; None if it is not (or no longer) one.
+
+    A compare-and-set on status and outcome: of two taps (or two staff
+    members) only one claims it, so the patient gets at most one more copy.
+    Claims count up too, so a crash mid-resend leaves it failed, not resent.
+    """
+    stamp = to_db(now)
+    return next(db.query(
+        """
+        update reminders set status = 'claimed', claims = claims + 1, claimed_at = ?, updated_at = ?,
+            claimed_by = ?
+        where id = ? and status = 'failed' and outcome = ?
+        returning id, visit_id, kind, offset_minutes, due_at, idempotency_key, claims
+        """,
+        [stamp, stamp, owner, reminder_id, UNCERTAIN]), None)
 
 
 def next_due(db: Database) -> datetime | None:

@@ -33,11 +33,19 @@ class CheckinScore(Button, tag="rem:ci"):
     score: int
 
 
+@dataclass(frozen=True)
+class ResendReminder(Button, tag="rem:rs"):
+    """Staff: send a reminder whose first send was uncertain once more (they chose to: it may have arrived)."""
+
+    reminder_id: int
+
+
 CONFIRM_LABEL = N_("✅ Confirm")
 RESCHEDULE_LABEL = N_("🔁 Reschedule")
 CANCEL_LABEL = N_("✖️ Cancel visit")
 LATE_LABEL = N_("🕒 Running late")
 CALL_LABEL = N_("📞 Call the clinic")
+RESEND_LABEL = N_("🔁 Resend the reminder")
 SCORES = range(0, 11)
 SCORES_PER_ROW = 6
 
@@ -89,3 +97,8 @@ def checkin_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
     """Score buttons 0 to 10."""
     buttons = [(str(score), CheckinScore(reminder_id, score).pack()) for score in SCORES]
     return keyboards.inline([buttons[:SCORES_PER_ROW], buttons[SCORES_PER_ROW:]])
+
+
+def resend_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
+    """Staff's one button under an uncertain reminder's notice."""
+    return keyboards.inline([[(RESEND_LABEL, ResendReminder(reminder_id).pack())]])
