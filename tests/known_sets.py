@@ -1,0 +1,58 @@
+"""The known message sets, named once: the tests, the trainer and benchmarks/triage_readings.py load them from here.
+
+Every file is named one by one (no glob): a blind set added to tests/heldout/
+for the lead's one measurement must not be read by anything until it is
+known.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+HELDOUT = HERE / "heldout"
+ENGLISH_ROUNDS = range(2, 11)  # tests/heldout/round{n}_heldout.toml known since its blind run
+
+# English triage sets (emergencies and near-misses; the held-out rounds carry FAQ questions too).
+TRIAGE_TUNING = HERE / "triage_tuning.toml"
+TRIAGE_HELDOUT = HELDOUT / "triage_heldout.toml"
+ROUND_FILES = {n: HELDOUT / f"round{n}_heldout.toml" for n in ENGLISH_ROUNDS}
+ENGLISH_TRIAGE_FILES = [TRIAGE_TUNING, TRIAGE_HELDOUT, *ROUND_FILES.values()]
+FAQ_TUNING = HERE / "faq_questions.toml"
+FAQ_HELDOUT = HELDOUT / "faq_heldout.toml"
+INTENTS_TUNING = HERE / "intents_tuning.toml"
+INTENTS_HELDOUT = HELDOUT / "intents_heldout.toml"
+
+# Spanish triage sets.
+TRIAGE_TUNING_ES = HERE / "triage_tuning_es.toml"
+TRIAGE_DEV_ES = HERE / "triage_dev_es.toml"
+ES_ROUND1 = HELDOUT / "es_round1_heldout.toml"
+ES_ROUND2 = HELDOUT / "es_round2_heldout.toml"  # known since its one run
+INTENTS_TUNING_ES = HERE / "intents_tuning_es.toml"
+
+ALL_FILES = [FAQ_TUNING, INTENTS_TUNING, INTENTS_TUNING_ES, TRIAGE_DEV_ES, TRIAGE_TUNING, TRIAGE_TUNING_ES,
+             ES_ROUND1, ES_ROUND2, FAQ_HELDOUT, INTENTS_HELDOUT, TRIAGE_HELDOUT, *ROUND_FILES.values()]
+
+
+def load(path: Path) -> dict[str, Any]:
+    """One set file as TOML data."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def texts(data: dict[str, Any], part: str) -> list[str]:
+    """The messages of one part of a set: `emergencies`, `near_misses`, `questions` or `off_topic` (may be absent)."""
+    return [item if isinstance(item, str) else item.get("text", item.get("q")) for item in data.get(part, [])]
+
+
+def english_triage_sets() -> dict[str, dict[str, Any]]:
+    """The English triage sets by name: the issue's held-out set, the tuning set and rounds 2-10."""
+    return {"heldout": load(TRIAGE_HELDOUT), "tuning": load(TRIAGE_TUNING),
+            **{f"heldout{n}": load(path) for n, path in ROUND_FILES.items()}}
+
+
+def spanish_triage_sets() -> dict[str, dict[str, Any]]:
+    """The Spanish triage sets by name: tuning, dev and the two held-out sets known since their one run."""
+    return {"tuning": load(TRIAGE_TUNING_ES), "dev": load(TRIAGE_DEV_ES), "es_round1": load(ES_ROUND1),
+            "es_round2": load(ES_ROUND2)}
