@@ -1,4 +1,8 @@
-"""Spotting emergencies in what patients type, the way a clinician reads it. No Telegram imports.
+"""Spotting emergencies in what patients type, the way a clinician reads it: the English lexicon. No Telegram imports.
+
+This module holds the English words (the ENGLISH lexicon) and the public
+functions the bot calls; the reading itself is wellbot.triage.engine, shared
+with the Spanish lexicon (wellbot.triage.spanish).
 
 A message is read in four steps:
 
@@ -34,41 +38,22 @@ up") is urgent too: the patient needs the emergency number.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import Enum
-from functools import cache
 
 from wellbot.language.words import fold, repair_tokens, tokens
-from wellbot.triage import model
-
-MAX_WORDS = 120  # a pasted essay is read by its first words only
-NEGATION_WINDOW = 3  # words before a finding that can negate it ("no chest pain", "not really short of breath")
-
-
-class Level(Enum):
-    """How the bot must answer."""
-
-    NONE = "none"  # nothing of concern
-    MENTION = "mention"  # a past, hypothetical or someone else's mention: normal answer plus a safety line
-    URGENT = "urgent"  # happening now: the emergency number first
-
-
-# Concepts whose urgent reply also gives the crisis line.
-CRISIS_CONCEPTS = frozenset({"suicidal", "self_harm"})
-
-_ = r"(?:\s+\S+){0,%d}\s+"  # a gap of up to N words between two parts of a pattern
-
-
-def gap(n: int) -> str:
-    """A regex gap of up to `n` words."""
-    return _ % n
-
-
-def near(a: str, b: str, n: int = 4) -> str:
-    """`a` and `b` within `n` words of each other, in either order."""
-    return rf"\b(?:{a})\w*{gap(n)}(?:{b})|\b(?:{b})\w*{gap(n)}(?:{a})"
-
+from wellbot.triage import engine, model
+from wellbot.triage.engine import (  # noqa: F401  (the public names the rest of the bot reads from here)
+    CRISIS_CONCEPTS,
+    MODEL_CONCEPT,
+    MODEL_CONFIRMS,
+    MODEL_MIN_WORDS,
+    MODEL_URGENT,
+    SAFETY_NET,
+    Concept,
+    Finding,
+    Level,
+    gap,
+    near,
+)
 
 CHEST_FEELING = (r"pain|pains|painful|hurt|hurts|hurting|ache|aches|aching|pressure|tight|tightness|heavy|heaviness"
                  r"|weight|squeez\w*|crush\w*|elephant|vice|burning|stabbing|sore")
@@ -166,17 +151,6 @@ HOPELESS = (r"\b(?:whats the point|what is the point|no point|pointless|hopeless
             r"|nothing to live for|no way out|(?:tired|sick) of (?:living|life|everything|fighting|it all|being alive)"
             r"|no future|had enough|burden|goodbye|cant keep going"
             r"|for good)\b")
-
-
-@dataclass(frozen=True)
-class Concept:
-    """An emergency a clinician listens for."""
-
-    key: str
-    patterns: tuple[str, ...] = ()  # any one, inside one clause
-    pairs: tuple[tuple[str, str], ...] = ()  # a finding AND its context anywhere in the message
-    together: tuple[tuple[str, str], ...] = ()  # two word classes anywhere in the same clause
-    topic: str = ""  # words that only ever make a mention on their own ("stroke", "overdose")
 
 
 # Checked in this order: the first urgent concept names the reply (suicidal
@@ -336,7 +310,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ), topic=r"\bfaint\w*|\bpass\w* out\b"),
 )
 
-FINDING = "FINDING"  # stands in for the finding itself while its clause is checked for markers (never in folded text)
+FINDING = engine.FINDING  # stands in for the finding while its clause is checked for markers
 # A clause with one of these is about the past, a "what if", a habit or a
 # general question: what it finds is a mention, not an emergency now.
 MENTION_MARKERS = re.compile("|".join((
@@ -406,17 +380,6 @@ SYMPTOM = re.compile(r"\b(?:chest|breath\w*|numb\w*|faint\w*|bleed\w*|blood|feve
 HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|afternoon|evening)|since|just|suddenly"
                            r"|sudden|keep|keeps|at the moment|currently|started|starting|an hour|minutes?|hours?"
                            r"|getting worse|worse|worst|emergency|urgent)\b")
-SAFETY_NET = "symptom_now"  # the concept name of a net finding
-MODEL_CONCEPT = "sounds_urgent"  # the concept name of an emergency only the learned model recognised
-# The model's probability from which a message the rules did not recognise
-# is urgent, and below which the rules' urgent finding is only a mention.
-# Chosen on held-out sets 5-9 as they first met the code (benchmarks/README.md):
-# about 90% of emergencies urgent with 1% false urgent there.
-MODEL_URGENT = 0.8
-MODEL_CONFIRMS = 0.5
-# Fewer words say too little for the model: a name at the booking's name
-# step ("Ivy Black" scored 0.87) or "Thursday" must never be urgent.
-MODEL_MIN_WORDS = 4
 # Words that make an emergency only the model recognised get the crisis line too.
 CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kill\w*|suicid\w*|end (?:it|this|things)"
                           r"|myself|burden|pointless|hopeless|give up|goodbye|no point|worth|tablets|pills|overdos\w*"
@@ -440,185 +403,62 @@ NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "denies", "nor"}
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
 
 
-@dataclass(frozen=True)
-class Finding:
-    """What triage made of one message."""
-
-    level: Level
-    concept: str | None = None  # the concept behind an urgent reply or a mention
-
-    @property
-    def crisis(self) -> bool:
-        """Whether the reply must also give the crisis line."""
-        return self.level is Level.URGENT and self.concept in CRISIS_CONCEPTS
-
-
-@cache
-def vocabulary() -> frozenset[str]:
-    """Every word the concepts spell out: what a misspelt token may be repaired towards."""
-    source = " ".join(p for c in CONCEPTS for p in (*c.patterns, *(x for pair in c.pairs for x in pair), c.topic))
-    source += " " + MENTION_MARKERS.pattern + " " + " ".join(EXTRA_VOCABULARY)
-    return frozenset(w for w in re.findall(r"[a-z]{4,}", source))
-
-
-Pattern = re.Pattern[str]
-Pairs = tuple[tuple[Pattern, Pattern], ...]
-# A compiled concept: key, patterns, pairs, together, topic.
-Compiled = tuple[str, tuple[Pattern, ...], Pairs, Pairs, Pattern | None]
-
-
-@cache
-def _compiled() -> tuple[Compiled, ...]:
-    """The concepts' regexes, compiled once."""
-    return tuple(
-        (c.key, tuple(re.compile(p) for p in c.patterns),
-         tuple((re.compile(a), re.compile(b)) for a, b in c.pairs),
-         tuple((re.compile(a), re.compile(b)) for a, b in c.together), re.compile(c.topic) if c.topic else None)
-        for c in CONCEPTS
-    )
-
-
-def _in_clause(patterns: tuple[Pattern, ...], together: Pairs, clause: str) -> Iterator[tuple[int, int]]:
-    """The span of each finding in a clause: a pattern, or two word classes anywhere in it (both words and between)."""
-    for pattern in patterns:
-        match = _find(pattern, clause)
-        if match is not None:
-            yield match.span()
-    for first, second in together:
-        one, two = _find(first, clause), _find(second, clause)
-        if one is not None and two is not None:
-            yield min(one.start(), two.start()), max(one.end(), two.end())
-
-
-def prepare(text: str) -> list[str]:
-    """The message as clauses of folded, typo-repaired words."""
-    folded = fold(text)
-    for figure, meaning in FIGURES_OF_SPEECH:
-        folded = figure.sub(meaning, folded)
-    clauses = []
-    for part in CLAUSE_BREAK.split(folded):
-        words = repair_tokens(tokens(part), vocabulary())
-        if words:
-            clauses.append(" ".join(words))
-    # keep only the first MAX_WORDS words
-    kept, count = [], 0
-    for clause in clauses:
-        words = clause.split()[: MAX_WORDS - count]
-        if not words:
-            break
-        kept.append(" ".join(words))
-        count += len(words)
-    return kept
-
-
-def _negated(clause: str, start: int) -> bool:
-    """Whether one of the few words before a finding negates it."""
-    before = clause[:start].split()[-NEGATION_WINDOW:]
-    return any(word in NEGATIONS for word in before)
-
-
-def _find(pattern: Pattern, clause: str) -> re.Match[str] | None:
-    """Where a pattern matches the clause without being negated, or None."""
-    return next((m for m in pattern.finditer(clause) if not _negated(clause, m.start())), None)
-
-
-def _marked(clause: str, span: tuple[int, int]) -> bool:
-    """Whether the clause, apart from the finding itself, says past, hypothetical or habit.
-
-    The finding is replaced by a placeholder first: "better off if i was
-    gone" must not count its own "if i" as a "what if", while "is fainting
-    common" still reads as a question about fainting.
-    """
-    rest = clause[: span[0]] + FINDING + clause[span[1]:]
-    return MENTION_MARKERS.search(rest) is not None
-
-
 QUESTION_START = re.compile(r"^(?:what|whats|how|does|do|can|could|is|are|will|would|should|why|when|which|who"
                             r"|where)\b")
 PERSON = re.compile(r"\b(?:i|im|ive|my|me|he|hes|she|shes|his|her|they|their)\b")
 
 
-def _reports_symptom(text: str, clauses: list[str]) -> bool:
-    """The safety net: a symptom said to be happening now, or stated about someone (not asked about in general)."""
-    question = "?" in text or QUESTION_START.match(clauses[0]) is not None
-    return any(SYMPTOM.search(c) and (HAPPENING_NOW.search(c) or (not question and PERSON.search(c)))
-               for c in clauses)
+def _fold(text: str) -> str:
+    """The message folded, its harmless figures of speech read as what they mean."""
+    folded = fold(text)
+    for figure, meaning in FIGURES_OF_SPEECH:
+        folded = figure.sub(meaning, folded)
+    return folded
+
+
+def _words(part: str) -> list[str]:
+    """One folded clause as words, misspelt ones repaired (real English words are never changed)."""
+    return repair_tokens(tokens(part), engine.vocabulary(ENGLISH))
+
+
+def _crisis(text: str) -> bool:
+    """Whether an emergency only the model recognised has words of despair or pills (then: the crisis line too)."""
+    return CRISIS_WORDS.search(fold(text)) is not None
+
+
+ENGLISH = engine.Lexicon(
+    concepts=CONCEPTS, fold=_fold, words=_words, clause_break=CLAUSE_BREAK, mention_markers=MENTION_MARKERS,
+    resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
+    question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
+    extra_vocabulary=EXTRA_VOCABULARY, legacy_vocabulary=True,
+)
+
+
+def vocabulary() -> frozenset[str]:
+    """Every word the English concepts spell out: what a misspelt token may be repaired towards."""
+    return engine.vocabulary(ENGLISH)
+
+
+def prepare(text: str) -> list[str]:
+    """The message as clauses of folded, typo-repaired words."""
+    return engine.prepare(ENGLISH, text)
 
 
 def rules_reading(text: str) -> tuple[Finding, bool]:
     """The concept rules alone, and whether they found an emergency but read it as past, hypothetical or over."""
-    clauses = prepare(text)
-    return _rules(clauses, text) if clauses else (Finding(Level.NONE), False)
-
-
-def _rules(clauses: list[str], text: str) -> tuple[Finding, bool]:
-    """The concept rules alone: urgent (with its concept), a mention, or nothing; and whether a finding was marked."""
-    whole = " ".join(clauses)
-    resolved = RESOLVED.search(whole) is not None
-    mention: str | None = None
-    marked = False
-    for key, patterns, pairs, together, topic in _compiled():
-        findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
-        for clause in clauses:
-            for span in _in_clause(findings, together, clause):
-                if not resolved and not _marked(clause, span):
-                    return Finding(Level.URGENT, key), False
-                mention, marked = mention or key, True
-        if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
-            mention = key
-    if mention is None and _reports_symptom(text, clauses):
-        mention = SAFETY_NET
-    return (Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)), marked
-
-
-def _tags(clauses: list[str]) -> list[str]:
-    """What the rules' markers say about the whole message, as features for the model."""
-    whole = " ".join(clauses)
-    found = []
-    if RESOLVED.search(whole):
-        found.append("resolved")
-    if any(MENTION_MARKERS.search(clause) for clause in clauses):
-        found.append("marked")
-    return found
+    return engine.rules_reading(ENGLISH, text)
 
 
 def model_features(text: str) -> dict[str, float]:
     """What the learned model sees of a message (also what benchmarks/triage_model.py trains on)."""
-    clauses = prepare(text)
-    return model.features(clauses, _tags(clauses))
+    return engine.model_features(ENGLISH, text)
 
 
 def combine(rules: Finding, marked: bool, probability: float, low: float, high: float, text: str) -> Finding:
-    """The rules' finding weighed with the model's probability.
-
-    The rules' urgent finding stands when the model finds it at least `low`
-    likely (else it becomes a mention: the normal answer and the safety
-    line), and always for suicidal thoughts or self-harm. A message the
-    rules did not find urgent becomes urgent when the model is at least
-    `high` sure, unless the rules recognised the emergency and read it as
-    past, hypothetical or over (`marked`). A message of fewer than
-    MODEL_MIN_WORDS words is the rules' alone.
-    """
-    if len(tokens(fold(text))) < MODEL_MIN_WORDS:
-        return rules
-    if rules.level is Level.URGENT:
-        # Suicidal intent the rules recognised stands whatever the model says:
-        # said as a plan or a time ("this is my last night") it has few of the
-        # words the model learned, and a crisis line too much costs little.
-        trusted = probability >= low or rules.concept in CRISIS_CONCEPTS
-        return rules if trusted else Finding(Level.MENTION, rules.concept)
-    if probability < high or marked:
-        return rules
-    # Safety first: a crisis line too much costs little, one missing costs a lot.
-    return Finding(Level.URGENT, "suicidal" if CRISIS_WORDS.search(fold(text)) else MODEL_CONCEPT)
+    """The English rules' finding weighed with the model's probability (see engine.combine)."""
+    return engine.combine(ENGLISH, rules, marked, probability, low, high, text)
 
 
 def assess(text: str, use_model: bool = True) -> Finding:
     """Read one message: urgent (with its concept), a mention, or nothing."""
-    clauses = prepare(text)
-    if not clauses:
-        return Finding(Level.NONE)
-    finding, marked = _rules(clauses, text)
-    if not use_model:
-        return finding
-    return combine(finding, marked, model.probability(clauses, _tags(clauses)), MODEL_CONFIRMS, MODEL_URGENT, text)
+    return engine.assess(ENGLISH, text, use_model)

@@ -1,7 +1,8 @@
 """Spotting emergencies in Spanish, the way a clinician reads it. No Telegram imports.
 
-The same three steps as the English reading (wellbot.triage.logic), with
-Spanish words, and the same Finding as its answer:
+The SPANISH lexicon of the triage engine (wellbot.triage.engine), which
+reads English too (wellbot.triage.logic): the same steps with Spanish
+words and folding, and the same Finding as its answer:
 
 1. The message is folded: lower case, accents and the tilde dropped ("á" ->
    "a", "ñ" -> "n", the way patients type on an English keyboard), "¿" and
@@ -23,7 +24,8 @@ Spanish words, and the same Finding as its answer:
    MENTION; any other finding is URGENT. A habit does not soften suicidal
    thoughts or self-harm.
 4. A small learned model (wellbot.triage.model, weights in model_es.json,
-   trained by benchmarks/triage_model_es.py on every known Spanish set)
+   trained by `benchmarks/triage_model.py --language es` on every known
+   Spanish set)
    backs the rules for a message mostly in Spanish, as the English model
    does (logic.combine): a message the rules missed is urgent from
    MODEL_URGENT, never over a past or hypothetical mention; a rules' urgent
@@ -42,15 +44,22 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english, release_word_lists
-from wellbot.triage import logic, model
-from wellbot.triage.logic import Finding, Level
+from wellbot.triage import engine, logic, model
+from wellbot.triage.engine import (  # noqa: F401  (the public names the rest of the bot reads from here)
+    CRISIS_CONCEPTS,
+    MAX_WORDS,
+    MODEL_CONFIRMS,
+    MODEL_URGENT,
+    SAFETY_NET,
+    Concept,
+    Finding,
+    Level,
+    gap,
+    near,
+)
 
-MAX_WORDS = 120  # a pasted essay is read by its first words only (as in English)
-NEGATION_WINDOW = 3  # words before a finding that can negate it ("no tengo dolor de pecho")
 # Zipf frequency from which a folded token counts as correctly spelt Spanish.
 # Measured on wordfreq's "large" Spanish list (accents folded, the commonest
 # spelling kept): misspellings of the words triage needs sit far below it
@@ -75,19 +84,6 @@ SHORTHAND = {
     "muxo": "mucho", "noxe": "noche", "m": "me", "t": "te", "ta": "esta", "tas": "estas", "tamos": "estamos",
 }
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:pero|aunque|ahora|ya|sino|but|now)\s+")
-
-_ = r"(?:\s+\S+){0,%d}\s+"
-
-
-def gap(n: int) -> str:
-    """A regex gap of up to `n` words."""
-    return _ % n
-
-
-def near(a: str, b: str, n: int = 4) -> str:
-    """`a` and `b` within `n` words of each other, in either order."""
-    return rf"\b(?:{a})\w*{gap(n)}(?:{b})|\b(?:{b})\w*{gap(n)}(?:{a})"
-
 
 # Word classes (folded Spanish).
 CHEST = r"pecho|torax|esternon|chest(?! wall| muscle)"
@@ -173,17 +169,6 @@ LIMBS_FAILING = (r"\b(?:piernas?|pies)(?: \S+){0,4} (?:debil\w*|dormid\w*|adorme
                  r"|no (?:me |le )?(?:responden|sostienen|aguantan))\b"
                  r"|\bno (?:siento|puedo mover) (?:las|mis) piernas\b"
                  r"|\bno puedo (?:caminar|pararme)\b(?! bien| del dolor| por el dolor| de dolor)")
-
-
-@dataclass(frozen=True)
-class Concept:
-    """An emergency a clinician listens for, in Spanish words."""
-
-    key: str
-    patterns: tuple[str, ...] = ()  # any one, inside one clause
-    pairs: tuple[tuple[str, str], ...] = ()  # a finding AND its context anywhere in the message
-    together: tuple[tuple[str, str], ...] = ()  # two word classes anywhere in the same clause
-    topic: str = ""  # words that only ever make a mention on their own ("infarto", "sobredosis")
 
 
 # "me estoy ahogando en deudas": a figure of speech, not breathing.
@@ -408,7 +393,7 @@ CONCEPTS: tuple[Concept, ...] = (
     ), topic=r"\bdesmay\w*"),
 )
 
-FINDING = "FINDING"  # stands in for the finding while its clause is checked for markers (never in folded text)
+FINDING = engine.FINDING  # stands in for the finding while its clause is checked for markers
 # A clause with one of these is about the past, a "what if", a habit or a
 # general question: what it finds is a mention, not an emergency now.
 MENTION_MARKERS = re.compile("|".join((
@@ -467,7 +452,6 @@ HABIT_MARKERS = re.compile("|".join((
     r"\bcuando (?:estoy|me pongo|me siento|se pone) (?:estresad\w*|nervios\w*|ansios\w*|preocupad\w*|enojad\w*)\b",
     r"\b(?:con|por) (?:la ansiedad|los nervios|el estres)\b", r"\b(?:cuando hace|con el|por el|de) frio\b",
 )))
-CRISIS_CONCEPTS = frozenset({"suicidal", "self_harm"})  # as in English: these also get the crisis line
 # "...pero ya estoy bien" anywhere makes the whole message a past mention
 # (read on the folded text before it is cut at "ya" and "ahora").
 RESOLVED = re.compile(r"\b(?:ya|ahora) (?:estoy|me siento|esta|se siente|me encuentro) (?:bien|mejor|tranquil\w*"
@@ -498,14 +482,10 @@ HAPPENING_NOW = re.compile(r"\b(?:ahora|hoy|esta (?:manana|tarde|noche)|anoche|d
                            r"|cada vez peor|peor|empeor\w*|emergencia|urgente|ayuda|minutos?|horas?|rato)\b")
 QUESTION_START = re.compile(r"^(?:que|como|cuando|donde|cual\w*|cuant\w*|puede\w*|es|hay|por que|se puede)\b")
 PERSON = re.compile(r"\b(?:me|mi|mis|tengo|estoy|siento|el|ella|esta)\b")
-SAFETY_NET = "symptom_now"  # the concept name of a net finding, as in English
 # Asking whether something is common or normal, with nothing said to be happening now, is a question.
 # ("es normal?" is not one: "me tome las pastillas de mas, es normal?" asks about now.)
 GENERAL_QUESTION = re.compile(r"\b(?:es|sera|seria) (?:comun|frecuente|habitual)\b"
                               r"|\bpasa (?:seguido|mucho|a menudo|con frecuencia)\b")
-# The learned model's cut-offs (benchmarks/triage_model.py --spanish; leave-one-set-out in benchmarks/README.md).
-MODEL_URGENT = 0.8
-MODEL_CONFIRMS = 0.5
 # Colloquial words for a faint and a procedure site still bleeding through its gauze, added as rules after the
 # Spanish model was last trained (es_round2): it has not learned them, so the rules' urgent finding on them
 # stands whatever the model says.
@@ -551,15 +531,6 @@ def is_spanish(word: str) -> bool:
     return word in _spanish_table()
 
 
-@functools.cache
-def vocabulary() -> frozenset[str]:
-    """Every word the Spanish concepts spell out: what a misspelt token may be repaired towards."""
-    source = " ".join(p for c in CONCEPTS for p in (*c.patterns, *(x for pair in c.pairs for x in pair),
-                                                      *(x for pair in c.together for x in pair), c.topic))
-    source += " " + MENTION_MARKERS.pattern + " " + " ".join(EXTRA_VOCABULARY)
-    return frozenset(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", source)))  # "\\bpecho" is "pecho"
-
-
 def repair(word: str) -> str:
     """The concept word a misspelt token stands for; real Spanish and English words are left alone."""
     if word.endswith("ao") and len(word) > MIN_REPAIR_LENGTH and is_spanish(word[:-2] + "ado"):
@@ -578,148 +549,64 @@ def _repair_targets() -> frozenset[str]:
     return frozenset(w for w in vocabulary() if wordfreq.zipf_frequency(w, "es") < COMMONEST_ZIPF)
 
 
+
+def _flat(text: str) -> str:
+    """The whole message folded into one line of words (where "ya estoy bien" is read, before clauses cut at "ya")."""
+    return " ".join(TOKEN.findall(fold(text)))
+
+
+def _words(part: str) -> list[str]:
+    """One folded clause as words, misspelt ones repaired."""
+    return [repair(w) for w in TOKEN.findall(part)]
+
+
+def _crisis(text: str) -> bool:
+    """Whether an emergency only the model recognised has words of despair or pills, in English or Spanish."""
+    return logic.ENGLISH.crisis(text) or CRISIS_WORDS.search(_flat(text)) is not None
+
+
+SPANISH = engine.Lexicon(
+    concepts=CONCEPTS, fold=fold, words=_words, clause_break=CLAUSE_BREAK, mention_markers=MENTION_MARKERS,
+    resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
+    question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE_ES,
+    extra_vocabulary=EXTRA_VOCABULARY, flat=_flat, habit_markers=HABIT_MARKERS,
+    complaint_after_no=COMPLAINT_AFTER_NO, general_question=GENERAL_QUESTION, rules_stand=RULES_STAND,
+    figurative=FIGURATIVE,
+    # The model backs the rules only for a message mostly in Spanish: it was trained on Spanish and knows
+    # nothing of English wording, which the English reading (and its own model) covers.
+    model_applies=lambda text: _mostly_spanish(text),
+)
+
+
+def vocabulary() -> frozenset[str]:
+    """Every word the Spanish concepts spell out: what a misspelt token may be repaired towards."""
+    return engine.vocabulary(SPANISH)
+
+
 def prepare(text: str) -> list[str]:
     """The message as clauses of folded, typo-repaired words (at most MAX_WORDS words)."""
-    clauses, count = [], 0
-    for part in CLAUSE_BREAK.split(fold(text)):
-        words = [repair(w) for w in TOKEN.findall(part)][: MAX_WORDS - count]
-        if words:
-            clauses.append(" ".join(words))
-            count += len(words)
-        if count >= MAX_WORDS:
-            break
-    return clauses
-
-
-Pattern = re.Pattern[str]
-Pairs = tuple[tuple[Pattern, Pattern], ...]
-Compiled = tuple[str, tuple[Pattern, ...], Pairs, Pairs, Pattern | None]
-
-
-@functools.cache
-def _compiled() -> tuple[Compiled, ...]:
-    """The concepts' regexes, compiled once."""
-    return tuple(
-        (c.key, tuple(re.compile(p) for p in c.patterns),
-         tuple((re.compile(a), re.compile(b)) for a, b in c.pairs),
-         tuple((re.compile(a), re.compile(b)) for a, b in c.together), re.compile(c.topic) if c.topic else None)
-        for c in CONCEPTS)
-
-
-def _negated(clause: str, start: int) -> bool:
-    """Whether one of the few words before a finding denies it ("no tengo", "sin"), not "no siento"."""
-    before = clause[:start].split()
-    window = range(max(0, len(before) - NEGATION_WINDOW), len(before))
-    return any(before[i] in NEGATIONS and not (before[i] == "no" and i + 1 < len(before)
-                                               and before[i + 1] in COMPLAINT_AFTER_NO) for i in window)
-
-
-def _find(pattern: Pattern, clause: str) -> re.Match[str] | None:
-    """Where a pattern matches the clause without being negated, or None."""
-    return next((m for m in pattern.finditer(clause) if not _negated(clause, m.start())), None)
-
-
-def _in_clause(patterns: tuple[Pattern, ...], together: Pairs, clause: str) -> Iterator[tuple[int, int]]:
-    """The span of each finding in a clause: a pattern, or two word classes anywhere in it."""
-    for pattern in patterns:
-        match = _find(pattern, clause)
-        if match is not None:
-            yield match.span()
-    for first, second in together:
-        one, two = _find(first, clause), _find(second, clause)
-        if one is not None and two is not None:
-            yield min(one.start(), two.start()), max(one.end(), two.end())
-
-
-def _marked(clause: str, span: tuple[int, int], key: str) -> bool:
-    """Whether the clause, apart from the finding itself, says past, hypothetical or (but for a crisis) habit."""
-    rest = clause[: span[0]] + FINDING + clause[span[1]:]
-    habit = key not in CRISIS_CONCEPTS and HABIT_MARKERS.search(rest) is not None
-    return habit or MENTION_MARKERS.search(rest) is not None
-
-
-def _reports_symptom(text: str, clauses: list[str]) -> bool:
-    """The safety net: a symptom said to be happening now, or stated about someone (not asked about in general)."""
-    question = "?" in text or QUESTION_START.match(clauses[0]) is not None
-    return any(SYMPTOM.search(c) and (HAPPENING_NOW.search(c) or (not question and PERSON.search(c)))
-               for c in clauses)
+    return engine.prepare(SPANISH, text)
 
 
 def rules_reading(text: str) -> tuple[Finding, bool]:
     """The Spanish concept rules alone, and whether they found an emergency but read it as past or hypothetical."""
-    clauses = prepare(text)
-    return _rules(clauses, text) if clauses else (Finding(Level.NONE), False)
-
-
-def _rules(clauses: list[str], text: str) -> tuple[Finding, bool]:
-    """The concept rules alone: urgent (with its concept), a mention, or nothing; and whether a finding was marked."""
-    whole = " ".join(clauses)
-    resolved = RESOLVED.search(" ".join(TOKEN.findall(fold(text)))) is not None
-    # "una amiga se desmayo en su sesion, eso es comun?": asking in general, nothing said to be happening now
-    general = GENERAL_QUESTION.search(whole) is not None and HAPPENING_NOW.search(whole) is None
-    mention: str | None = None
-    marked = False
-    for key, patterns, pairs, together, topic in _compiled():
-        findings = (*patterns, *(finding for finding, context in pairs if _find(context, whole)))
-        for clause in clauses:
-            for span in _in_clause(findings, together, clause):
-                if not resolved and not _marked(clause, span, key) and not (general and key not in CRISIS_CONCEPTS):
-                    return Finding(Level.URGENT, key), False
-                mention, marked = mention or key, True
-        if mention is None and topic is not None and any(topic.search(clause) for clause in clauses):
-            mention = key
-    if mention is None and _reports_symptom(text, clauses):
-        mention = SAFETY_NET
-    return (Finding(Level.MENTION, mention) if mention else Finding(Level.NONE)), marked
-
-
-def _tags(clauses: list[str], text: str) -> list[str]:
-    """What the rules' markers say about the whole message, as features for the model (as in English)."""
-    found = []
-    if RESOLVED.search(" ".join(TOKEN.findall(fold(text)))):
-        found.append("resolved")
-    if any(MENTION_MARKERS.search(clause) or HABIT_MARKERS.search(clause) for clause in clauses):
-        found.append("marked")
-    return found
+    return engine.rules_reading(SPANISH, text)
 
 
 def model_features(text: str) -> dict[str, float]:
-    """What the Spanish learned model sees of a message (also what benchmarks/triage_model.py --spanish trains on)."""
-    clauses = prepare(text)
-    return model.features(clauses, _tags(clauses, text))
+    """What the Spanish learned model sees of a message (what `triage_model.py --language es` trains on)."""
+    return engine.model_features(SPANISH, text)
 
 
 def combine(rules: Finding, marked: bool, probability: float, low: float, high: float, text: str) -> Finding:
-    """The Spanish rules' finding weighed with the Spanish model's probability, as logic.combine does in English.
-
-    An emergency only the model recognised gets the crisis line too when it
-    has Spanish words of despair or pills (CRISIS_WORDS).
-    """
-    finding = logic.combine(rules, marked, probability, low, high, text)
-    if rules.level is Level.URGENT and finding.level is not Level.URGENT and RULES_STAND.search(
-            " ".join(TOKEN.findall(fold(text)))):
-        return rules
-    if finding.concept == logic.MODEL_CONCEPT and CRISIS_WORDS.search(" ".join(TOKEN.findall(fold(text)))):
-        return Finding(Level.URGENT, "suicidal")
-    return finding
+    """The Spanish rules' finding weighed with the Spanish model's probability (see engine.combine)."""
+    return engine.combine(SPANISH, rules, marked, probability, low, high, text)
 
 
 def assess(text: str, use_model: bool = True) -> Finding:
-    """Read one message in Spanish: urgent (with its concept), a mention, or nothing.
+    """Read one message in Spanish: urgent (with its concept), a mention, or nothing."""
+    return engine.assess(SPANISH, text, use_model)
 
-    The learned model backs the rules only for a message mostly in Spanish:
-    it was trained on Spanish and knows nothing of English wording, which
-    the English reading (and its own model) covers.
-    """
-    clauses = prepare(text)
-    if not clauses:
-        return Finding(Level.NONE)
-    finding, marked = _rules(clauses, text)
-    marked = marked or FIGURATIVE.search(" ".join(clauses)) is not None
-    if not use_model or not _mostly_spanish(text):
-        return finding
-    probability = model.probability(clauses, _tags(clauses, text), model.MODEL_FILE_ES)
-    return combine(finding, marked, probability, MODEL_CONFIRMS, MODEL_URGENT, text)
 
 
 def warm() -> None:
@@ -729,7 +616,7 @@ def warm() -> None:
     release_word_lists()  # built from it: wordfreq's whole list would only take memory (one at a time: the peak)
     is_english("a")
     release_word_lists()
-    _compiled()
+    engine.compiled(SPANISH)
 
 
 def _mostly_spanish(text: str) -> bool:
