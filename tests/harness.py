@@ -140,3 +140,13 @@ async def webhook_worker(server: BotAPIServer, database: Path, public_url: str, 
         yield hook, deps, app
     finally:
         await stop_polling(app)  # stops the webhook's updater the same way, and closes the database
+
+
+async def book_to_name_step(user: SimUser, service: str = "Acupuncture", day: str = "Thu 11 Jun",
+                            slot: str = "10:00") -> None:
+    """Take a patient through /book up to the step that asks for their full name (the default clinic's first slot)."""
+    await user.send("/book")
+    await user.press(await user.wait_for("which service"), service)
+    await user.press(await user.wait_for("Choose a day"), day)
+    await user.press(await user.wait_for("Choose a time"), slot)
+    await user.wait_for("full name")

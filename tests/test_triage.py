@@ -6,21 +6,18 @@ rounds were tuned with it in view. These tests keep every set passing; the
 blind first-run figures are in benchmarks/README.md.
 """
 
-import tomllib
+
 from pathlib import Path
 
 import pytest
 
+from tests import known_sets
 from wellbot.language.words import closest, fold, is_english, repair_tokens
 from wellbot.triage import logic, model
 from wellbot.triage.logic import Level, assess, vocabulary
 
-HERE = Path(__file__).parent
-HELDOUT = tomllib.loads((HERE / "heldout" / "triage_heldout.toml").read_text(encoding="utf-8"))
-TUNING = tomllib.loads((HERE / "triage_tuning.toml").read_text(encoding="utf-8"))
-ROUNDS = {f"heldout{n}": tomllib.loads((HERE / "heldout" / f"round{n}_heldout.toml").read_text(encoding="utf-8"))
-          for n in range(2, 11)}
-SETS = {"heldout": HELDOUT, "tuning": TUNING, **ROUNDS}
+SETS = known_sets.english_triage_sets()
+HELDOUT = SETS["heldout"]
 MAX_FALSE_URGENT = 0.02  # issue 14: at most 2% of harmless messages get the urgent-only reply
 
 

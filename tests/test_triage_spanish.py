@@ -7,26 +7,19 @@ Spanish model was not retrained on it.
 """
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
 
+from tests import known_sets
+from tests.harness import book_to_name_step
 from wellbot.language.words import is_english
 from wellbot.triage import logic, model, spanish
 from wellbot.triage.logic import Level
 from wellbot.triage.spanish import assess, assess_both, fold, repair
 
-HERE = Path(__file__).parent
-TUNING = tomllib.loads((HERE / "triage_tuning_es.toml").read_text(encoding="utf-8"))
-DEV = tomllib.loads((HERE / "triage_dev_es.toml").read_text(encoding="utf-8"))
-ROUND1 = tomllib.loads((HERE / "heldout" / "es_round1_heldout.toml").read_text(encoding="utf-8"))
-ROUND2 = tomllib.loads((HERE / "heldout" / "es_round2_heldout.toml").read_text(encoding="utf-8"))
-KNOWN = {"tuning": TUNING, "dev": DEV, "es_round1": ROUND1, "es_round2": ROUND2}  # es_round2: known since its one run
-# The English sets already measured, to show the Spanish reading changes nothing there. Named one by one:
-# English round 10 is known since its blind run.
-ENGLISH_SETS = [HERE / "triage_tuning.toml", HERE / "heldout" / "triage_heldout.toml",
-                *(HERE / "heldout" / f"round{n}_heldout.toml" for n in range(2, 11))]
+KNOWN = known_sets.spanish_triage_sets()  # es_round2: known since its one run
+TUNING, DEV, ROUND1 = KNOWN["tuning"], KNOWN["dev"], KNOWN["es_round1"]
 MAX_FALSE_URGENT = 0.02  # issue 14's goal, the same for Spanish
 
 
@@ -63,8 +56,8 @@ def test_spanish_suicidal_and_self_harm_messages_get_the_crisis_line(name):
 
 def test_the_spanish_reading_changes_nothing_on_the_english_sets():
     texts = []
-    for path in ENGLISH_SETS:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for path in known_sets.ENGLISH_TRIAGE_FILES:  # the English sets already measured
+        data = known_sets.load(path)
         texts += [c["text"] for c in data.get("emergencies", []) + data.get("near_misses", [])]
         texts += [c["q"] for c in data.get("questions", [])] + data.get("off_topic", [])
     assert len(texts) > 1000
@@ -259,11 +252,7 @@ async def test_a_spanish_emergency_outside_a_flow_gets_the_emergency_number_firs
 
 async def test_a_spanish_emergency_at_the_booking_name_step_is_not_saved_as_the_name(bot):
     luis = bot.user(3102, "Luis")
-    await luis.send("/book")
-    await luis.press(await luis.wait_for("which service"), "Acupuncture")
-    await luis.press(await luis.wait_for("Choose a day"), "Thu 11 Jun")
-    await luis.press(await luis.wait_for("Choose a time"), "10:00")
-    await luis.wait_for("full name")
+    await book_to_name_step(luis)
     await luis.send("me tome todas mis pastillas del dolor")
     urgent = await luis.next_message()
     assert "911" in urgent.text

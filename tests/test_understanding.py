@@ -13,18 +13,14 @@ import shutil
 import pytest_asyncio
 
 from tests.conftest import DEFAULT_START
-from tests.harness import STAFF_ID, Harness
+from tests.harness import STAFF_ID, Harness, book_to_name_step
 from wellbot.core.resources import example_clinic_file
 
 
 async def test_emergency_typed_at_the_name_step_is_not_saved_as_the_name(bot):
     ann = bot.user(3001, "Ann")
     staff = bot.staff()
-    await ann.send("/book")
-    await ann.press(await ann.wait_for("which service"), "Acupuncture")
-    await ann.press(await ann.wait_for("Choose a day"), "Thu 11 Jun")
-    await ann.press(await ann.wait_for("Choose a time"), "10:00")
-    await ann.wait_for("full name")
+    await book_to_name_step(ann)
     await ann.send("i think i took too many of my pain pills")
     urgent = await ann.next_message()
     assert "911" in urgent.text
@@ -55,11 +51,7 @@ async def test_emergency_typed_at_the_service_step_gets_the_urgent_reply_not_use
 
 async def test_emergency_typed_at_the_phone_step_is_not_taken_as_a_phone(bot):
     cat = bot.user(3003, "Cat")
-    await cat.send("/book")
-    await cat.press(await cat.wait_for("which service"), "Acupuncture")
-    await cat.press(await cat.wait_for("Choose a day"), "Thu 11 Jun")
-    await cat.press(await cat.wait_for("Choose a time"), "10:00")
-    await cat.wait_for("full name")
+    await book_to_name_step(cat)
     await cat.send("Cat Day")
     await cat.wait_for("phone number")
     await cat.send("cant breath")
@@ -222,11 +214,7 @@ async def test_an_emergency_only_the_learned_model_recognises_gets_the_urgent_re
     """The concept rules miss this wording (tests/test_triage.py); the shipped model catches it inside a flow too."""
     gil = bot.user(3011, "Gil")
     staff = bot.staff()
-    await gil.send("/book")
-    await gil.press(await gil.wait_for("which service"), "Acupuncture")
-    await gil.press(await gil.wait_for("Choose a day"), "Thu 11 Jun")
-    await gil.press(await gil.wait_for("Choose a time"), "10:00")
-    await gil.wait_for("full name")
+    await book_to_name_step(gil)
     await gil.send("hubby went grey and slumped over at the table")
     urgent = await gil.next_message()
     assert urgent.text.startswith("Please get help now")

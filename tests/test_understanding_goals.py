@@ -5,11 +5,11 @@ blind first-run figures are in benchmarks/README.md. These tests hold the
 goals on all of them together, and on the issue's own held-out set.
 """
 
-import tomllib
-from pathlib import Path
+
 
 import pytest
 
+from tests import known_sets
 from wellbot.conversation.logic import detect
 from wellbot.core.clinic import load_clinic
 from wellbot.core.db import open_database
@@ -17,13 +17,11 @@ from wellbot.core.resources import example_clinic_file
 from wellbot.faq import search, store
 from wellbot.faq.content import load_content
 
-HERE = Path(__file__).parent
-FAQ = tomllib.loads((HERE / "heldout" / "faq_heldout.toml").read_text(encoding="utf-8"))
-ROUNDS = [tomllib.loads((HERE / "heldout" / f"round{n}_heldout.toml").read_text(encoding="utf-8"))
-          for n in range(2, 11)]
+FAQ = known_sets.load(known_sets.FAQ_HELDOUT)
+ROUNDS = [known_sets.load(path) for path in known_sets.ROUND_FILES.values()]
 ALL_QUESTIONS = FAQ["questions"] + [q for r in ROUNDS for q in r["questions"]]
 ALL_OFF_TOPIC = FAQ["off_topic"] + [q for r in ROUNDS for q in r["off_topic"]]
-INTENTS = tomllib.loads((HERE / "heldout" / "intents_heldout.toml").read_text(encoding="utf-8"))
+INTENTS = known_sets.load(known_sets.INTENTS_HELDOUT)
 FAQ_RIGHT_FIRST = 0.90
 OFF_TOPIC_DONT_KNOW = 0.80
 
