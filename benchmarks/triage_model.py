@@ -1,27 +1,44 @@
-"""Train triage's learned model, and estimate honestly how it generalises (leave one set out).
+"""Train triage's learned model for one language, and estimate honestly how it generalises (leave one set out).
 
 Run from the repository root:
-    python benchmarks/triage_model.py            # leave-one-set-out figures, then train and write the model
-    python benchmarks/triage_model.py --compare  # also naive Bayes and the model without letter groups/augmentation
+    python benchmarks/triage_model.py                       # English: leave-one-set-out figures, then write the model
+    python benchmarks/triage_model.py --compare --no-write  # English: also naive Bayes and simpler variants
+    python benchmarks/triage_model.py --language es         # Spanish: the same for the Spanish reading's model
 
-The known sets are the triage tuning set and held-out sets 1-10 (each with
-emergencies and near-misses; FAQ questions and off-topic questions count as
-harmless messages too). For each of the 11 sets, a model is trained without
-it and measured on it: that figure estimates what happens on wording nobody
-tuned on. Then one model is trained on all of them and written to
-wellbot/triage/model.json (what ships). The rules in wellbot/triage/logic.py
-were tuned with all of these sets in view, so the figures for "rules" and
-"rules + model" on a left-out set are NOT blind; the blind figures of the
-rules alone are in benchmarks/README.md.
+One model for each lexicon of the triage engine (wellbot.triage.engine):
+logistic regression over the lexicon's folded, typo-repaired words, word
+pairs and letter groups, trained with a typo'd copy and a politely wrapped
+copy of each message. Training is deterministic (fixed seed, fixed order):
+the same sets give the same figures and the same model file.
+
+English (--language en): the known sets are the triage tuning set and
+held-out sets 1-10 (FAQ and off-topic questions count as harmless too). For
+each of the 11 sets a model is trained without it and measured on it; held-out
+sets 5-9 are also measured with the rules of the commit that added each (as
+they first met the code: the honest estimate for rules + model). Then one
+model is trained on all of them and written to wellbot/triage/model.json.
+
+Spanish (--language es): the known sets are the batches of
+tests/triage_tuning_es.toml, the dev set and es_round1; the Spanish intents
+set and the bot's own Spanish words are harmless training for every run.
+Never es_round2 (it stays out of training, see benchmarks/README.md).
+The model is written to wellbot/triage/model_es.json.
+
+The rules were tuned with all of these sets in view, so the "rules now"
+figures on a left-out set are NOT blind.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import random
+import re
+import subprocess
 import sys
+import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Callable
@@ -30,18 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from wellbot.triage import logic, model  # noqa: E402
+from tests import known_sets  # noqa: E402
+from wellbot.triage import logic, model, spanish  # noqa: E402
 
-TESTS = ROOT / "tests"
-HELDOUT = TESTS / "heldout"
-# (name, triage file, FAQ file): the eleven known sets (set 10 since its blind run).
-# Never the blind Spanish ones (es_*).
-SETS = [
-    ("tuning", TESTS / "triage_tuning.toml", TESTS / "faq_questions.toml"),
-    ("held-out 1", HELDOUT / "triage_heldout.toml", HELDOUT / "faq_heldout.toml"),
-    *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml") for n in range(2, 11)),
-]
-INTENTS = TESTS / "intents_tuning.toml"
 EPOCHS = 15
 LEARNING_RATE = 0.5
 L2 = 1e-3  # compared with 1e-4 and 1e-5 (30 epochs) by the figures below: the same trade-off, fewer wild scores
@@ -49,20 +57,15 @@ PRUNE = 1e-3  # weights smaller than this are left out of the shipped file
 SEED = 14
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9)  # each is measured as the model's "urgent" line
 LOW = logic.MODEL_CONFIRMS
-LOWS = (0.0, 0.1, 0.2, 0.3, 0.5)  # the rules' urgent finding stands from this probability (measured: sets 5-9)
 
 Example = tuple[str, int]  # (text, 1 for an emergency happening now)
+Sets = dict[str, dict[str, list[str]]]  # set name -> emergencies / near_misses / harmless -> messages
 
 
-def load_set(triage_file: Path, faq_file: Path) -> dict[str, list[str]]:
-    """One set's messages by kind."""
-    triage = tomllib.loads(triage_file.read_text(encoding="utf-8"))
-    faq = tomllib.loads(faq_file.read_text(encoding="utf-8"))
-    return {
-        "emergencies": [c["text"] for c in triage["emergencies"]],
-        "near_misses": [c["text"] for c in triage["near_misses"]],
-        "harmless": [c["q"] for c in faq["questions"]] + list(faq["off_topic"]),
-    }
+@functools.cache
+def features(language: str, text: str) -> dict[str, float]:
+    """What the language's shipped model sees of a message (the same call as triage makes; every fold reuses it)."""
+    return (spanish if language == "es" else logic).model_features(text)
 
 
 def examples(data: dict[str, list[str]]) -> list[Example]:
@@ -89,24 +92,20 @@ def typo(text: str, rng: random.Random) -> str:
 # How patients wrap a message. Given to emergencies and harmless messages
 # alike, so that the wrapping itself says nothing ("hi, can you help me? i
 # can not breathe" is still an emergency).
-WRAPPERS = (
-    "hi, {}", "hello {}", "sorry to bother you but {}", "can you help me? {}", "{} what should i do?",
-    "{} please help", "good morning, {}", "{} is that normal?", "quick question, {}", "{}, can someone call me",
-)
+WRAPPERS = {
+    "en": ("hi, {}", "hello {}", "sorry to bother you but {}", "can you help me? {}", "{} what should i do?",
+           "{} please help", "good morning, {}", "{} is that normal?", "quick question, {}",
+           "{}, can someone call me"),
+    "es": ("hola, {}", "buenas tardes {}", "perdon que moleste pero {}", "me pueden ayudar? {}", "{} que hago?",
+           "{} ayuda por favor", "buenos dias, {}", "disculpe, {}", "una pregunta, {}",
+           "{}, alguien me puede llamar"),
+}
 
 
-def augment(train: list[Example], rng: random.Random) -> list[Example]:
+def augment(train: list[Example], rng: random.Random, language: str = "en") -> list[Example]:
     """The examples plus a typo'd copy and a politely wrapped copy of each."""
     return (train + [(typo(t, rng), y) for t, y in train]
-            + [(rng.choice(WRAPPERS).format(t), y) for t, y in train])
-
-
-def featurize(text: str, chars: bool = True) -> dict[str, float]:
-    """What the shipped model sees of a message (the same call as triage makes)."""
-    found = logic.model_features(text)
-    if not chars:
-        found = {k: v for k, v in found.items() if not k.startswith("c:")}
-    return found
+            + [(rng.choice(WRAPPERS[language]).format(t), y) for t, y in train])
 
 
 def train_logistic(data: list[tuple[dict[str, float], int]], seed: int = SEED) -> tuple[dict[str, float], float]:
@@ -133,6 +132,65 @@ def train_logistic(data: list[tuple[dict[str, float], int]], seed: int = SEED) -
     return weights, bias
 
 
+def train(language: str, data: list[Example]) -> tuple[dict[str, float], float]:
+    """The language's model trained on these examples (with their copies)."""
+    copies = augment(data, random.Random(SEED), language)
+    return train_logistic([(features(language, t), y) for t, y in copies])
+
+
+def write_model(path: Path, weights: dict[str, float], bias: float, about: str) -> None:
+    """Write a shipped model file (small weights pruned, keys sorted: the same training gives the same file)."""
+    kept = {k: round(w, 4) for k, w in sorted(weights.items()) if abs(w) >= PRUNE}
+    path.write_text(json.dumps({"about": about, "bias": round(bias, 4), "weights": kept},
+                               separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
+    print(f"\nwrote {path.relative_to(ROOT)}: {len(kept)} weights (of {len(weights)}), "
+          f"{path.stat().st_size // 1024} KiB")
+
+
+def old_readings(commit: str, script: str, args: list[str], stdin: str = "") -> dict:
+    """What `script` prints (as JSON) when run against the wellbot package of an old commit."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "wellbot"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        return json.loads(subprocess.run([sys.executable, "-c", script, tmp, *args], input=stdin, check=True,
+                                         capture_output=True, text=True).stdout)
+
+
+# ---------------------------------------------------------------- English
+
+EN_INTENTS = known_sets.INTENTS_TUNING
+LOWS = (0.0, 0.1, 0.2, 0.3, 0.5)  # the rules' urgent finding stands from this probability (measured: sets 5-9)
+
+
+def load_set(triage_file: Path, faq_file: Path) -> dict[str, list[str]]:
+    """One English set's messages by kind."""
+    triage, faq = known_sets.load(triage_file), known_sets.load(faq_file)
+    return {
+        "emergencies": known_sets.texts(triage, "emergencies"),
+        "near_misses": known_sets.texts(triage, "near_misses"),
+        "harmless": known_sets.texts(faq, "questions") + known_sets.texts(faq, "off_topic"),
+    }
+
+
+def english_sets() -> Sets:
+    """The eleven known English sets (tuning, held-out 1-10), each with its FAQ questions as harmless messages."""
+    return {"tuning": load_set(known_sets.TRIAGE_TUNING, known_sets.FAQ_TUNING),
+            "held-out 1": load_set(known_sets.TRIAGE_HELDOUT, known_sets.FAQ_HELDOUT),
+            **{f"held-out {n}": load_set(path, path) for n, path in known_sets.ROUND_FILES.items()}}
+
+
+def english_intents() -> list[Example]:
+    """The English conversation set, as harmless messages."""
+    return [(m["text"], 0) for m in known_sets.load(EN_INTENTS)["messages"]]
+
+
+def featurize(text: str, chars: bool = True) -> dict[str, float]:
+    """What the English model sees of a message, optionally without letter groups (for --compare)."""
+    found = features("en", text)
+    return found if chars else {k: v for k, v in found.items() if not k.startswith("c:")}
+
+
 def train_bayes(data: list[tuple[dict[str, float], int]]) -> Callable[[dict[str, float]], float]:
     """Multinomial naive Bayes over the same features (for comparison), as a probability function."""
     counts = {0: Counter[str](), 1: Counter[str]()}
@@ -150,25 +208,20 @@ def train_bayes(data: list[tuple[dict[str, float], int]]) -> Callable[[dict[str,
     return probability
 
 
-def rules(text: str) -> tuple[logic.Finding, bool]:
-    """The concept rules alone (no model), and whether they read a finding as a mention."""
-    return logic.rules_reading(text)
-
-
 def leave_one_out(kind: str, chars: bool, augmented: bool, probabilities: dict | None = None) -> dict:
     """Per threshold, pooled counts (model alone; rules + model), each set measured by a model trained without it."""
-    sets = {name: load_set(t, f) for name, t, f in SETS}
-    intents = [(m["text"], 0) for m in tomllib.loads(INTENTS.read_text(encoding="utf-8"))["messages"]]
+    sets = english_sets()
+    intents = english_intents()
     pooled: dict[str, dict[float, list[int]]] = {}
     print(f"\nleave one set out: {kind}, letter groups {'on' if chars else 'off'}, "
           f"typo augmentation {'on' if augmented else 'off'}")
     print(f"  {'left-out set':<12} {'threshold':>9}  {'model: urgent / false / harmless':>34}  "
           f"{'rules+model: urgent / false / harmless':>40}")
     for name, left_out in sets.items():
-        train = intents + [e for other, data in sets.items() if other != name for e in examples(data)]
+        train_set = intents + [e for other, data in sets.items() if other != name for e in examples(data)]
         if augmented:
-            train = augment(train, random.Random(SEED))
-        featurized = [(featurize(t, chars), y) for t, y in train]
+            train_set = augment(train_set, random.Random(SEED))
+        featurized = [(featurize(t, chars), y) for t, y in train_set]
         if kind == "logistic":
             weights, bias = train_logistic(featurized)
 
@@ -176,7 +229,7 @@ def leave_one_out(kind: str, chars: bool, augmented: bool, probabilities: dict |
                 return model.score(w, b, found)
         else:
             prob = train_bayes(featurized)
-        scored = {part: [(text, prob(featurize(text, chars)), rules(text)) for text in texts]
+        scored = {part: [(text, prob(featurize(text, chars)), logic.rules_reading(text)) for text in texts]
                   for part, texts in left_out.items()}
         if probabilities is not None:
             probabilities[name] = {part: [p for _t, p, _f in rows] for part, rows in scored.items()}
@@ -205,7 +258,7 @@ def leave_one_out(kind: str, chars: bool, augmented: bool, probabilities: dict |
 
 
 HISTORY = {5: "6a6d212", 6: "65e8443", 7: "7a17720", 8: "04c9bb2", 9: "e1892d6"}  # commits that added each set
-OLD_RULES = """
+EN_OLD_RULES = """
 import json, sys, tomllib
 sys.path.insert(0, sys.argv[1])
 from wellbot.triage.logic import assess
@@ -227,20 +280,12 @@ def historical(probabilities: dict) -> None:
 
     This is the honest estimate for rules + model: neither part saw the set.
     """
-    import subprocess
-    import tempfile
-
     pooled: dict[str, list[int]] = {}
     for n, commit in HISTORY.items():
-        with tempfile.TemporaryDirectory() as tmp:
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "wellbot"], check=True,
-                                     capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-            old = json.loads(subprocess.run([sys.executable, "-c", OLD_RULES, tmp,
-                                             str(HELDOUT / f"round{n}_heldout.toml")],
-                                            check=True, capture_output=True, text=True).stdout)
+        path = known_sets.ROUND_FILES[n]
+        old = old_readings(commit, EN_OLD_RULES, [str(path)])
         probs = probabilities[f"held-out {n}"]
-        texts = load_set(HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml")
+        texts = load_set(path, path)
         for low in LOWS:
             for t in THRESHOLDS:
                 for part in ("emergencies", "near_misses", "harmless"):
@@ -269,45 +314,200 @@ def historical(probabilities: dict) -> None:
 
 
 def rules_alone() -> None:
-    """The rules' figures on every set (not blind: they were tuned on all of them)."""
-    sets = {name: load_set(t, f) for name, t, f in SETS}
-    e = sum(rules(t)[0].level is logic.Level.URGENT for d in sets.values() for t in d["emergencies"])
-    n = sum(rules(t)[0].level is logic.Level.URGENT for d in sets.values() for t in d["near_misses"])
+    """The English rules' figures on every set (not blind: they were tuned on all of them)."""
+    sets = english_sets()
+    e = sum(logic.rules_reading(t)[0].level is logic.Level.URGENT for d in sets.values() for t in d["emergencies"])
+    n = sum(logic.rules_reading(t)[0].level is logic.Level.URGENT for d in sets.values() for t in d["near_misses"])
     ne = sum(len(d["emergencies"]) for d in sets.values())
     nn = sum(len(d["near_misses"]) for d in sets.values())
     print(f"\nrules alone, every known set (tuned on them, not blind): urgent {e}/{ne}, false {n}/{nn}")
 
 
-def train_and_write() -> None:
-    """Train on every known set (with typo copies) and write the shipped model file."""
-    sets = [load_set(t, f) for _name, t, f in SETS]
-    intents = [(m["text"], 0) for m in tomllib.loads(INTENTS.read_text(encoding="utf-8"))["messages"]]
-    train = augment(intents + [e for data in sets for e in examples(data)], random.Random(SEED))
-    weights, bias = train_logistic([(featurize(t), y) for t, y in train])
-    kept = {k: round(w, 4) for k, w in sorted(weights.items()) if abs(w) >= PRUNE}
-    model.MODEL_FILE.write_text(json.dumps({
-        "about": "wellbot triage model: logistic regression, trained by benchmarks/triage_model.py",
-        "bias": round(bias, 4), "weights": kept,
-    }, separators=(",", ":"), sort_keys=True) + "\n", encoding="utf-8")
-    print(f"\nwrote {model.MODEL_FILE.relative_to(ROOT)}: {len(kept)} weights (of {len(weights)}), "
-          f"{model.MODEL_FILE.stat().st_size // 1024} KiB")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--compare", action="store_true", help="also measure naive Bayes and simpler features")
-    parser.add_argument("--no-write", action="store_true", help="measure only; leave model.json alone")
-    args = parser.parse_args()
+def english(args: argparse.Namespace) -> None:
+    """The English figures, then (unless --no-write) the shipped English model."""
     rules_alone()
     probabilities: dict = {}
     leave_one_out("logistic", chars=True, augmented=True, probabilities=probabilities)
-    historical(probabilities)
+    if not args.no_history:
+        historical(probabilities)
     if args.compare:
         leave_one_out("logistic", chars=True, augmented=False)
         leave_one_out("logistic", chars=False, augmented=True)
         leave_one_out("bayes", chars=True, augmented=True)
     if not args.no_write:
-        train_and_write()
+        weights, bias = train("en", english_intents() + [e for data in english_sets().values() for e in examples(data)])
+        write_model(model.MODEL_FILE, weights, bias,
+                    "wellbot triage model: logistic regression, trained by benchmarks/triage_model.py")
+
+
+# ---------------------------------------------------------------- Spanish
+
+CATALOGUE = ROOT / "wellbot" / "locale" / "es" / "LC_MESSAGES" / "wellbot.po"
+BATCH_WORDS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+               "eleventh")
+# The commit whose rules each set first met: the parent of the commit that added each batch; the fifth
+# round's commit for the dev set (its one run); the commit the lead measured es_round1 at.
+FIRST_MET = {
+    "batch 2": "45296cb^", "batch 3": "dcefe66^", "batch 4": "208179c^", "batch 5": "81ee0fe^",
+    "batch 6": "6d2e7cf^", "batch 7": "956910d^", "batch 8": "7dac321^", "batch 9": "7440047^",
+    "batch 10": "31b1de5^", "dev": "81ee0fe", "es_round1": "bec42d6",
+}
+ES_LOWS = (0.0, 0.5)  # the rules' urgent finding stands from this probability
+ES_OLD_RULES = """
+import json, sys, tomllib
+sys.path.insert(0, sys.argv[1])
+from wellbot.triage.spanish import assess_both
+texts = json.loads(sys.stdin.read())
+print(json.dumps({part: [[assess_both(t).level.value, assess_both(t).concept] for t in ts]
+                  for part, ts in texts.items()}))
+"""
+
+
+def tuning_batches() -> Sets:
+    """The Spanish tuning set cut into its batches, by the comment that opens each batch."""
+    batches: Sets = {f"batch {n}": {"emergencies": [], "near_misses": [], "harmless": []} for n in range(1, 12)}
+    part, batch = "emergencies", 1
+    text = known_sets.TRIAGE_TUNING_ES.read_text(encoding="utf-8")
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("near_misses"):
+            part, batch = "near_misses", 1
+        elif stripped.startswith("#") and "batch" in stripped:
+            batch = BATCH_WORDS.index(re.search(r"(\w+) batch", stripped).group(1)) + 1  # type: ignore[union-attr]
+        elif stripped.startswith("{ text"):
+            batches[f"batch {batch}"][part].append(tomllib.loads("x = " + stripped.rstrip(","))["x"]["text"])
+    whole = tomllib.loads(text)
+    assert sum(len(b["emergencies"]) for b in batches.values()) == len(whole["emergencies"])
+    assert sum(len(b["near_misses"]) for b in batches.values()) == len(whole["near_misses"])
+    return batches
+
+
+def spanish_sets() -> Sets:
+    """Every known Spanish set by name: the tuning batches, the dev set and es_round1."""
+    sets = tuning_batches()
+    dev = known_sets.load(known_sets.TRIAGE_DEV_ES)
+    sets["dev"] = {"emergencies": known_sets.texts(dev, "emergencies"),
+                   "near_misses": known_sets.texts(dev, "near_misses"), "harmless": []}
+    first = known_sets.load(known_sets.ES_ROUND1)
+    sets["es_round1"] = {"emergencies": known_sets.texts(first, "emergencies"),
+                         "near_misses": known_sets.texts(first, "near_misses"),
+                         "harmless": known_sets.texts(first, "questions") + known_sets.texts(first, "off_topic")}
+    return sets
+
+
+def spanish_intents() -> list[Example]:
+    """The Spanish conversation set and the bot's own Spanish words (a reply-keyboard label comes back as text)."""
+    labels = re.findall(r'^msgstr "(.+)"$', CATALOGUE.read_text(encoding="utf-8"), re.MULTILINE)
+    return ([(m["text"], 0) for m in known_sets.load(known_sets.INTENTS_TUNING_ES)["messages"]]
+            + [(label, 0) for label in labels if "{" not in label])
+
+
+def first_met(sets: Sets) -> dict[str, dict[str, list[tuple[logic.Finding, bool]]]]:
+    """Each set read by the rules of the commit it first met (assess_both there), and whether read as a mention."""
+    found = {}
+    for name, commit in FIRST_MET.items():
+        old = old_readings(commit, ES_OLD_RULES, [], json.dumps(sets[name]))
+        found[name] = {part: [(f, f.level is logic.Level.MENTION and f.concept != spanish.SAFETY_NET)
+                              for f in (logic.Finding(logic.Level(level), concept) for level, concept in rows)]
+                       for part, rows in old.items()}
+    return found
+
+
+def decide(text: str, rules: tuple[logic.Finding, bool], p: float, low: float, high: float) -> logic.Finding:
+    """What the bot does with the Spanish rules' reading and the model's probability (model only for mostly Spanish)."""
+    finding, marked = rules
+    if spanish._mostly_spanish(text):
+        finding = spanish.combine(finding, marked, p, low, high, text)
+    return finding
+
+
+def tally(rows: dict[str, list[int]], key: str, hits: list[bool]) -> None:
+    """Add a count of hits and a total to one pooled row."""
+    row = rows.setdefault(key, [0, 0])
+    row[0] += sum(hits)
+    row[1] += len(hits)
+
+
+def spanish_leave_one_out(sets: Sets, old: dict) -> None:
+    """Each set scored by a model trained without it; pooled figures for the model alone and with the rules."""
+    pooled: dict[str, list[int]] = {}
+    print("left-out set, model alone: urgent emergencies / urgent near-misses / urgent harmless")
+    for name, left_out in sets.items():
+        line: list[str] = []
+        weights, bias = train("es", spanish_intents() + [e for other, data in sets.items() if other != name
+                                                         for e in examples(data)])
+        for part, texts in left_out.items():
+            probs = [model.score(weights, bias, features("es", t)) for t in texts]
+            now = [spanish.rules_reading(t) for t in texts]
+            english_findings = [logic.assess(t) for t in texts]
+            want = logic.Level.URGENT
+            for t in THRESHOLDS:
+                tally(pooled, f"model {t} {part}", [p >= t for p in probs])
+                for low in ES_LOWS:
+                    tally(pooled, f"now {low} {t} {part}",
+                          [spanish.merge(e, decide(x, r, p, low, t), x).level is want
+                           for x, r, p, e in zip(texts, now, probs, english_findings, strict=True)])
+                    if name in old:
+                        decided = [decide(x, r, p, low, t) for x, r, p in zip(texts, old[name][part], probs,
+                                                                               strict=True)]
+                        tally(pooled, f"old {low} {t} {part}", [d.level is want for d in decided])
+                        tally(pooled, f"old-none {low} {t} {part}", [d.level is logic.Level.NONE for d in decided])
+            tally(pooled, f"rules-now {part}",
+                  [spanish.merge(e, r[0], x).level is want
+                   for x, r, e in zip(texts, now, english_findings, strict=True)])
+            if name in old:
+                tally(pooled, f"rules-old {part}", [r[0].level is want for r in old[name][part]])
+            line.append(f"{sum(p >= spanish.MODEL_URGENT for p in probs)}/{len(texts)}")
+        print(f"{name:<11} model alone at {spanish.MODEL_URGENT}: {' '.join(line)}")
+    _print_pooled(pooled)
+
+
+def _print_pooled(pooled: dict[str, list[int]]) -> None:
+    """The pooled Spanish figures, one line per reading and cut-off."""
+    def fig(key: str) -> str:
+        hit, total = pooled.get(key, [0, 0])
+        return f"{hit}/{total} ({hit / total:.1%})" if total else "-"
+
+    parts = ("emergencies", "near_misses", "harmless")
+    print("\npooled over every left-out set: urgent / false urgent / harmless urgent")
+    print("  rules now alone (tuned on every set):", " / ".join(fig(f"rules-now {p}") for p in parts))
+    print("  rules as first met alone (11 sets, not batch 1):", " / ".join(fig(f"rules-old {p}") for p in parts))
+    for t in THRESHOLDS:
+        print(f"  model alone at {t}:", " / ".join(fig(f"model {t} {p}") for p in parts))
+    for low in ES_LOWS:
+        for t in THRESHOLDS:
+            print(f"  rules now + model, confirms {low}, urgent {t}:",
+                  " / ".join(fig(f"now {low} {t} {p}") for p in parts))
+    for low in ES_LOWS:
+        for t in THRESHOLDS:
+            print(f"  rules as first met + model, confirms {low}, urgent {t}:",
+                  " / ".join(fig(f"old {low} {t} {p}") for p in parts),
+                  f"; emergencies with neither urgent reply nor safety line {fig(f'old-none {low} {t} emergencies')}")
+
+
+def spanish_figures(args: argparse.Namespace) -> None:
+    """The Spanish figures, then (unless --no-write) the shipped Spanish model."""
+    sets = spanish_sets()
+    print("sets:", ", ".join(f"{n} {len(d['emergencies'])}/{len(d['near_misses'])}" for n, d in sets.items()))
+    old = {} if args.no_history else first_met(sets)
+    spanish_leave_one_out(sets, old)
+    if not args.no_write:
+        weights, bias = train("es", spanish_intents() + [e for data in sets.values() for e in examples(data)])
+        write_model(model.MODEL_FILE_ES, weights, bias,
+                    "wellbot Spanish triage model: logistic regression, trained by benchmarks/triage_model.py")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--language", choices=("en", "es"), default="en", help="which lexicon's model (default en)")
+    parser.add_argument("--compare", action="store_true", help="English: also naive Bayes and simpler features")
+    parser.add_argument("--no-write", action="store_true", help="measure only; leave the model file alone")
+    parser.add_argument("--no-history", action="store_true", help="skip the rules as each set first met them")
+    args = parser.parse_args()
+    if args.language == "es":
+        spanish_figures(args)
+    else:
+        english(args)
 
 
 if __name__ == "__main__":
