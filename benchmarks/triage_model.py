@@ -60,6 +60,17 @@ LOW = logic.MODEL_CONFIRMS
 
 Example = tuple[str, int]  # (text, 1 for an emergency happening now)
 Sets = dict[str, dict[str, list[str]]]  # set name -> emergencies / near_misses / harmless -> messages
+# Messages written from the concepts for training only (never measured): in every run unless --no-synthetic.
+SYNTHETIC = {language: ROOT / "benchmarks" / "data" / f"triage_synthetic_{language}.toml" for language in ("en", "es")}
+
+
+def synthetic(language: str, wanted: bool = True) -> list[Example]:
+    """The language's synthetic training messages (emergencies and near-misses), or none."""
+    if not wanted:
+        return []
+    data = known_sets.load(SYNTHETIC[language])
+    return ([(t, 1) for t in known_sets.texts(data, "emergencies")]
+            + [(t, 0) for t in known_sets.texts(data, "near_misses")])
 
 
 @functools.cache
@@ -208,10 +219,11 @@ def train_bayes(data: list[tuple[dict[str, float], int]]) -> Callable[[dict[str,
     return probability
 
 
-def leave_one_out(kind: str, chars: bool, augmented: bool, probabilities: dict | None = None) -> dict:
+def leave_one_out(kind: str, chars: bool, augmented: bool, probabilities: dict | None = None,
+                  extra: list[Example] | None = None) -> dict:
     """Per threshold, pooled counts (model alone; rules + model), each set measured by a model trained without it."""
     sets = english_sets()
-    intents = english_intents()
+    intents = english_intents() + (extra or [])
     pooled: dict[str, dict[float, list[int]]] = {}
     print(f"\nleave one set out: {kind}, letter groups {'on' if chars else 'off'}, "
           f"typo augmentation {'on' if augmented else 'off'}")
@@ -327,15 +339,17 @@ def english(args: argparse.Namespace) -> None:
     """The English figures, then (unless --no-write) the shipped English model."""
     rules_alone()
     probabilities: dict = {}
-    leave_one_out("logistic", chars=True, augmented=True, probabilities=probabilities)
+    extra = synthetic("en", not args.no_synthetic)
+    leave_one_out("logistic", chars=True, augmented=True, probabilities=probabilities, extra=extra)
     if not args.no_history:
         historical(probabilities)
     if args.compare:
-        leave_one_out("logistic", chars=True, augmented=False)
-        leave_one_out("logistic", chars=False, augmented=True)
-        leave_one_out("bayes", chars=True, augmented=True)
+        leave_one_out("logistic", chars=True, augmented=False, extra=extra)
+        leave_one_out("logistic", chars=False, augmented=True, extra=extra)
+        leave_one_out("bayes", chars=True, augmented=True, extra=extra)
     if not args.no_write:
-        weights, bias = train("en", english_intents() + [e for data in english_sets().values() for e in examples(data)])
+        weights, bias = train("en", english_intents() + extra
+                              + [e for data in english_sets().values() for e in examples(data)])
         write_model(model.MODEL_FILE, weights, bias,
                     "wellbot triage model: logistic regression, trained by benchmarks/triage_model.py")
 
@@ -428,14 +442,14 @@ def tally(rows: dict[str, list[int]], key: str, hits: list[bool]) -> None:
     row[1] += len(hits)
 
 
-def spanish_leave_one_out(sets: Sets, old: dict) -> None:
+def spanish_leave_one_out(sets: Sets, old: dict, extra: list[Example]) -> None:
     """Each set scored by a model trained without it; pooled figures for the model alone and with the rules."""
     pooled: dict[str, list[int]] = {}
     print("left-out set, model alone: urgent emergencies / urgent near-misses / urgent harmless")
     for name, left_out in sets.items():
         line: list[str] = []
-        weights, bias = train("es", spanish_intents() + [e for other, data in sets.items() if other != name
-                                                         for e in examples(data)])
+        weights, bias = train("es", spanish_intents() + extra + [e for other, data in sets.items() if other != name
+                                                                 for e in examples(data)])
         for part, texts in left_out.items():
             probs = [model.score(weights, bias, features("es", t)) for t in texts]
             now = [spanish.rules_reading(t) for t in texts]
@@ -490,9 +504,10 @@ def spanish_figures(args: argparse.Namespace) -> None:
     sets = spanish_sets()
     print("sets:", ", ".join(f"{n} {len(d['emergencies'])}/{len(d['near_misses'])}" for n, d in sets.items()))
     old = {} if args.no_history else first_met(sets)
-    spanish_leave_one_out(sets, old)
+    extra = synthetic("es", not args.no_synthetic)
+    spanish_leave_one_out(sets, old, extra)
     if not args.no_write:
-        weights, bias = train("es", spanish_intents() + [e for data in sets.values() for e in examples(data)])
+        weights, bias = train("es", spanish_intents() + extra + [e for data in sets.values() for e in examples(data)])
         write_model(model.MODEL_FILE_ES, weights, bias,
                     "wellbot Spanish triage model: logistic regression, trained by benchmarks/triage_model.py")
 
@@ -503,6 +518,8 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="English: also naive Bayes and simpler features")
     parser.add_argument("--no-write", action="store_true", help="measure only; leave the model file alone")
     parser.add_argument("--no-history", action="store_true", help="skip the rules as each set first met them")
+    parser.add_argument("--no-synthetic", action="store_true",
+                        help="train without benchmarks/data/triage_synthetic_*.toml (the figures before they existed)")
     args = parser.parse_args()
     if args.language == "es":
         spanish_figures(args)

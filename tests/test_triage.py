@@ -215,3 +215,29 @@ def test_figures_of_speech_are_not_emergencies(text):
 def test_im_done_with_a_pain_complaint_is_not_hopelessness():
     """'Nothing works' is a pain clinic's everyday complaint: with 'im done' it still asks for an answer."""
     assert assess("im done, nothing works, can i try something else").level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "she is seizing",
+    "hes fitting",
+    "my husband is having a seizure on the kitchen floor",
+    "my son is convulsing and his eyes are rolling back",
+    "im with my mum she started having a fit 5 minutes ago",
+    "he keeps having seizures one after another",
+])
+def test_a_seizure_happening_now_is_urgent_and_named(text):
+    """Found when tried (issue 14, triage part 1): no concept knew seizures; short ones got the normal answer."""
+    assert assess(text) == logic.Finding(Level.URGENT, "seizure")
+
+
+@pytest.mark.parametrize("text", [
+    "my daughter had a seizure years ago, can she have acupuncture",
+    "can acupuncture trigger a seizure?",
+    "i have epilepsy, is cupping safe for me",
+    "my boss is having a fit about the parking",
+    "does the appointment fit around school pickup",
+    "im having a fit of giggles at the waiting room music",
+    "what are the signs of a seizure",
+])
+def test_seizure_near_misses_are_not_urgent(text):
+    assert assess(text).level is not Level.URGENT

@@ -347,3 +347,22 @@ def test_a_farewell_saying_they_will_not_be_seen_again_gets_the_crisis_line(text
 ])
 def test_near_misses_of_the_second_round_rules_are_not_urgent(text):
     assert assess_both(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "mi hijo esta convulsionando",
+    "a mi esposo le esta dando una convulsion y no responde",
+    "le esta dando un ataque epileptico",
+])
+def test_a_seizure_happening_now_is_urgent_in_spanish(text):
+    """Found when tried (issue 14, triage part 1): "esta convulsionando" was only a mention."""
+    assert assess_both(text) == logic.Finding(Level.URGENT, "seizure")
+
+
+@pytest.mark.parametrize("text", [
+    "tengo epilepsia, puedo hacerme acupuntura?",
+    "mi hija tuvo convulsiones de bebe, es seguro?",
+    "la acupuntura puede causar convulsiones?",
+])
+def test_spanish_seizure_near_misses_are_not_urgent(text):
+    assert assess_both(text).level is not Level.URGENT

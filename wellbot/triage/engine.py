@@ -117,23 +117,15 @@ class Lexicon:
     rules_stand: Pattern | None = None  # words that keep the rules' urgent finding whatever the model says
     figurative: Pattern | None = None  # figures of speech: the model alone does not make them urgent
     model_applies: Callable[[str], bool] | None = None  # whether the model may weigh in; None: always
-    # English's repair targets as first shipped: `together` word classes left out and "\b" glued to the next
-    # word ("bchest"). Kept so the engine's refactor changed no reading; see benchmarks/README.md.
-    legacy_vocabulary: bool = False
 
 
 @cache
 def vocabulary(lexicon: Lexicon) -> frozenset[str]:
     """Every word the lexicon's concepts spell out: what a misspelt token may be repaired towards."""
-    parts = []
-    for c in lexicon.concepts:
-        parts += [*c.patterns, *(x for pair in c.pairs for x in pair), c.topic]
-        if not lexicon.legacy_vocabulary:
-            parts += [x for pair in c.together for x in pair]
+    parts = [p for c in lexicon.concepts
+             for p in (*c.patterns, *(x for pair in (*c.pairs, *c.together) for x in pair), c.topic)]
     source = " ".join(parts) + " " + lexicon.mention_markers.pattern + " " + " ".join(lexicon.extra_vocabulary)
-    if not lexicon.legacy_vocabulary:
-        source = re.sub(r"\\[a-zA-Z]", " ", source)  # "\\bpecho" is "pecho"
-    return frozenset(re.findall(r"[a-z]{4,}", source))
+    return frozenset(re.findall(r"[a-z]{4,}", re.sub(r"\\[a-zA-Z]", " ", source)))  # "\\bchest" is "chest"
 
 
 @cache

@@ -132,6 +132,13 @@ C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive
                   r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out"
                   r"|(?:wont|isnt|not|cant) answer\w*|on the floor and|not moving)\b")
 THIRD_SELF = r"himself|herself|themselves|themself"
+# Jerking movements with a sign of a seizure (not a tremor or a twitchy eyelid).
+SEIZURE_MOVES = r"\b(?:shaking|shakes|jerking|jerks|thrashing)\b"
+SEIZURE_SIGN = (r"\b(?:unresponsive|not responding|wont respond|eyes (?:rolled|rolling|rolling back)|foaming|frothing"
+                r"|bit (?:his|her|my) tongue|biting (?:his|her|my) tongue|cant wake|wont wake"
+                r"|whole body|arms and legs|stiffened|gone stiff|went stiff|rigid)\b")
+# "having a fit of giggles", "having a fit about the bill": temper, not a seizure.
+SEIZURE_NOT = r"(?! (?:of|about|over|at|when|if|because)\b)"
 # Suicidal intent is often said as a decision, a plan or a time, without the
 # word: "ive decided tonight is the last night", "i wont be here tomorrow".
 # Each such finding counts only with hopelessness (or a stated decision)
@@ -308,6 +315,16 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:came|come|coming|woke|waking|wake) (?:to|up|round|around) (?:on|in|lying on) (?:the|my|a)"
         r" (?:floor|ground|bathroom|kitchen|pavement|stairs)\b",
     ), topic=r"\bfaint\w*|\bpass\w* out\b"),
+    # A seizure happening now (said as a fit, fitting, convulsing or seizing):
+    # "having a fit" of anger or giggles is not one.
+    Concept("seizure", patterns=(
+        r"\bseizing\b", r"\bconvuls\w*", r"\b(?:is|s|are|keeps|kept|started|starts|been|still|wont stop|hes|shes"
+        r"|theyre|im) fitting\b(?! (?:in|into|around|well|nicely|perfectly|the|a|an|my|your)\b)",
+        rf"\b(?:having|just had|has just had|gone into|going into|went into|in the middle of)"
+        rf" (?:a |another |an |some )?(?:\S+ )?(?:seizures?|fits?)\b{SEIZURE_NOT}",
+        r"\b(?:seizure|fit)s?(?: \S+){0,3} (?:wont stop|isnt stopping|not stopping|still going|keeps going"
+        r"|for (?:\d+|five|ten|two|three) minutes|one after another)\b",
+    ), together=((SEIZURE_MOVES, SEIZURE_SIGN),), topic=r"\bseizur\w*|\bepilep\w*|\bconvuls\w*"),
 )
 
 FINDING = engine.FINDING  # stands in for the finding while its clause is checked for markers
@@ -430,7 +447,7 @@ ENGLISH = engine.Lexicon(
     concepts=CONCEPTS, fold=_fold, words=_words, clause_break=CLAUSE_BREAK, mention_markers=MENTION_MARKERS,
     resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
     question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
-    extra_vocabulary=EXTRA_VOCABULARY, legacy_vocabulary=True,
+    extra_vocabulary=EXTRA_VOCABULARY,
 )
 
 

@@ -47,18 +47,9 @@ import unicodedata
 
 from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest, is_english, release_word_lists
 from wellbot.triage import engine, logic, model
-from wellbot.triage.engine import (  # noqa: F401  (the public names the rest of the bot reads from here)
-    CRISIS_CONCEPTS,
-    MAX_WORDS,
-    MODEL_CONFIRMS,
-    MODEL_URGENT,
-    SAFETY_NET,
-    Concept,
-    Finding,
-    Level,
-    gap,
-    near,
-)
+
+# Re-exported: the bot and the benchmarks read these from here (spanish.MODEL_URGENT, spanish.SAFETY_NET).
+from wellbot.triage.engine import MODEL_CONFIRMS, MODEL_URGENT, SAFETY_NET, Concept, Finding, Level, gap, near  # noqa: F401
 
 # Zipf frequency from which a folded token counts as correctly spelt Spanish.
 # Measured on wordfreq's "large" Spanish list (accents folded, the commonest
@@ -391,6 +382,16 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:todavia|aun|ahora|de repente|de golpe|sigo|lo sigo) (?:lo )?(?:veo|viendo) (?:todo )?negro\b",
         r"\b(?:piso|suelo|se cayo|se desplomo)(?: \S+){0,3} y no (?:contesta|responde|reacciona|se mueve)\b",
     ), topic=r"\bdesmay\w*"),
+    # A seizure happening now (as in English): "esta convulsionando", "le esta dando una convulsion".
+    Concept("seizure", patterns=(
+        r"\bconvulsionand\w*", r"\b(?:esta|estan|sigue|siguen|empezo a|comenzo a) convulsion\w*",
+        r"\b(?:le|me|les) (?:esta|estan|acaba de|acaban de) (?:dando|dar|venir|viniendo) (?:un |una |otra |otro )?"
+        r"(?:convulsion\w*|ataque (?:epileptico|de epilepsia|convulsivo)|crisis (?:epileptica|convulsiva))",
+        r"\b(?:convulsion|ataque epileptico|crisis)(?:es)?(?: \S+){0,3} (?:no (?:para|se detiene|se quita)|sin parar)",
+    ), together=((r"\b(?:temblando|tiembla|sacudiendo|sacude|convulsion\w*)\b",
+                  r"\b(?:no (?:responde|reacciona|contesta|despierta)|ojos en blanco|espuma|se mordio la lengua"
+                  r"|todo el cuerpo|rigid[oa]|tiesa|tieso)\b"),),
+        topic=r"\bepilep\w*|\bconvulsion\w*"),
 )
 
 FINDING = engine.FINDING  # stands in for the finding while its clause is checked for markers
@@ -584,7 +585,7 @@ def vocabulary() -> frozenset[str]:
 
 
 def prepare(text: str) -> list[str]:
-    """The message as clauses of folded, typo-repaired words (at most MAX_WORDS words)."""
+    """The message as clauses of folded, typo-repaired words (at most engine.MAX_WORDS words)."""
     return engine.prepare(SPANISH, text)
 
 
