@@ -14,8 +14,8 @@ A message is read in four steps:
    the part it belongs to.
 2. Each clause is matched against CONCEPTS: what a clinician listens for
    (heart attack, stroke, breathing, severe allergy, cauda equina, infection
-   or bleeding after a procedure, overdose, fainting, suicidal thoughts,
-   self-harm). Some need two findings anywhere in the message (jaw pain WITH
+   or bleeding after a procedure, overdose, fainting, seizures, suicidal
+   thoughts, self-harm). Some need two findings anywhere in the message (jaw pain WITH
    sweating; a fever WITH a recent injection).
 3. A finding in a clause that is historical ("in 2019", "years ago", "used
    to"), hypothetical ("what if", "can needles ever cause", "signs of"),
@@ -25,7 +25,8 @@ A message is read in four steps:
 Someone else's emergency happening now ("my dad collapsed and wont wake
 up") is urgent too: the patient needs the emergency number.
 
-4. A small learned model (wellbot.triage.model, trained on every known set)
+4. A small learned model (wellbot.triage.model, trained on every known set
+   and benchmarks/data/triage_synthetic_en.toml)
    weighs in: a message the rules did not find urgent is urgent when the
    model is at least MODEL_URGENT sure, unless the rules found the emergency
    and read it as a mention; a rules' urgent finding the model finds less
