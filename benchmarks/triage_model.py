@@ -171,7 +171,7 @@ def old_readings(commit: str, script: str, args: list[str], stdin: str = "") -> 
 # ---------------------------------------------------------------- English
 
 EN_INTENTS = known_sets.INTENTS_TUNING
-LOWS = (0.0, 0.1, 0.2, 0.3, 0.5)  # the rules' urgent finding stands from this probability (measured: sets 5-9)
+LOWS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # the rules' urgent finding stands from this probability (measured: sets 5-9)
 
 
 def load_set(triage_file: Path, faq_file: Path) -> dict[str, list[str]]:

@@ -117,6 +117,7 @@ class Lexicon:
     rules_stand: Pattern | None = None  # words that keep the rules' urgent finding whatever the model says
     figurative: Pattern | None = None  # figures of speech: the model alone does not make them urgent
     model_applies: Callable[[str], bool] | None = None  # whether the model may weigh in; None: always
+    model_confirms: float = MODEL_CONFIRMS  # the rules' urgent finding stands from this probability
 
 
 @cache
@@ -292,4 +293,4 @@ def assess(lexicon: Lexicon, text: str, use_model: bool = True) -> Finding:
     if lexicon.figurative is not None and lexicon.figurative.search(" ".join(clauses)):
         marked = True
     probability = model.probability(clauses, tags(lexicon, clauses, text), lexicon.model_file)
-    return combine(lexicon, finding, marked, probability, MODEL_CONFIRMS, MODEL_URGENT, text)
+    return combine(lexicon, finding, marked, probability, lexicon.model_confirms, MODEL_URGENT, text)
