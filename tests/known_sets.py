@@ -13,7 +13,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 HELDOUT = HERE / "heldout"
-ENGLISH_ROUNDS = range(2, 11)  # tests/heldout/round{n}_heldout.toml known since its blind run
+ENGLISH_ROUNDS = range(2, 12)  # tests/heldout/round{n}_heldout.toml known since its blind run
 
 # English triage sets (emergencies and near-misses; the held-out rounds carry FAQ questions too).
 TRIAGE_TUNING = HERE / "triage_tuning.toml"
@@ -47,7 +47,7 @@ def texts(data: dict[str, Any], part: str) -> list[str]:
 
 
 def english_triage_sets() -> dict[str, dict[str, Any]]:
-    """The English triage sets by name: the issue's held-out set, the tuning set and rounds 2-10."""
+    """The English triage sets by name: the issue's held-out set, the tuning set and rounds 2-11."""
     return {"heldout": load(TRIAGE_HELDOUT), "tuning": load(TRIAGE_TUNING),
             **{f"heldout{n}": load(path) for n, path in ROUND_FILES.items()}}
 

@@ -241,3 +241,40 @@ def test_a_seizure_happening_now_is_urgent_and_named(text):
 ])
 def test_seizure_near_misses_are_not_urgent(text):
     assert assess(text).level is not Level.URGENT
+
+
+# Set 11's two false urgents, as general rules (its own messages first, then wordings in no set).
+@pytest.mark.parametrize("text", [
+    "My biggest fear is passing out in front of everyone. Can I lie down for the injection?",
+    "im terrified of fainting during my acupuncture next week",
+    "my main worry is having a seizure in the middle of the procedure, should i tell the doctor",
+    "i dread blacking out at my appointment, can my husband come in with me",
+    "my worst fear is collapsing during the nerve block",
+])
+def test_found_when_tried_a_fear_of_a_symptom_at_a_coming_visit_is_not_urgent(text):
+    """Found when tried (blind set 11): a fear of passing out at an injection got the urgent reply."""
+    assert assess(text, use_model=False).level is Level.MENTION
+    assert assess(text).level is Level.MENTION
+
+
+@pytest.mark.parametrize("text", [
+    "I've blacked out the whole of next Friday in my planner for the RFA - is it morning or afternoon?",
+    "ive blacked out my calendar for the nerve block, what time should i arrive",
+    "can i black out next tuesday for the injection or is it a full day",
+    "i blacked out two days in my diary for the ablation",
+])
+def test_found_when_tried_blacking_out_a_day_in_a_calendar_is_a_figure_of_speech(text):
+    """Found when tried (blind set 11): "blacked out next Friday in my planner" got the urgent reply."""
+    assert assess(text, use_model=False).level is Level.NONE
+    assert assess(text).level is Level.NONE
+
+
+@pytest.mark.parametrize("text", [
+    "I blacked out in the shower just now",
+    "im scared im going to pass out, everything is going dark",
+    "i blacked out this morning and still feel awful",
+    "i keep blacking out today and cant stand up",
+    "im at the clinic for my injection and im worried about passing out right now",
+])
+def test_fainting_now_stays_urgent_beside_fears_and_calendars(text):
+    assert assess(text).level is Level.URGENT

@@ -9,8 +9,9 @@ reading a clinician does. The steps, for any language:
    towards the concepts' words (at most MAX_WORDS words in all).
 2. rules: each clause is matched against the concepts in order; a finding
    marked as past, hypothetical or habit (or in a message that says it is
-   over) is a MENTION, any other is URGENT. A symptom said to be happening
-   now that no concept recognised is a mention (the safety net).
+   over, or feared in a message about a coming visit) is a MENTION, any
+   other is URGENT. A symptom said to be happening now that no concept
+   recognised is a mention (the safety net).
 3. combine: the learned model (wellbot.triage.model) weighs in.
 """
 
@@ -118,6 +119,10 @@ class Lexicon:
     figurative: Pattern | None = None  # figures of speech: the model alone does not make them urgent
     model_applies: Callable[[str], bool] | None = None  # whether the model may weigh in; None: always
     model_confirms: float = MODEL_CONFIRMS  # the rules' urgent finding stands from this probability
+    # A fear of a finding ("my biggest fear is FINDING") is hypothetical in a
+    # message that names a coming visit and says nothing is happening now.
+    feared: Pattern | None = None  # read on the clause with the finding as FINDING
+    coming_visit: Pattern | None = None  # a procedure or visit named anywhere in the message
 
 
 @cache
@@ -180,8 +185,8 @@ def _in_clause(lexicon: Lexicon, patterns: tuple[Pattern, ...], together: Pairs,
             yield min(one.start(), two.start()), max(one.end(), two.end())
 
 
-def _marked(lexicon: Lexicon, clause: str, span: tuple[int, int], key: str) -> bool:
-    """Whether the clause, apart from the finding itself, says past, hypothetical or (but for a crisis) habit.
+def _marked(lexicon: Lexicon, clause: str, span: tuple[int, int], key: str, anticipating: bool = False) -> bool:
+    """Whether the clause, apart from the finding, says past, hypothetical, or (but for a crisis) habit or fear.
 
     The finding is replaced by a placeholder first: "better off if i was
     gone" must not count its own "if i" as a "what if", while "is fainting
@@ -190,7 +195,10 @@ def _marked(lexicon: Lexicon, clause: str, span: tuple[int, int], key: str) -> b
     rest = clause[: span[0]] + FINDING + clause[span[1]:]
     habit = (lexicon.habit_markers is not None and key not in CRISIS_CONCEPTS
              and lexicon.habit_markers.search(rest) is not None)
-    return habit or lexicon.mention_markers.search(rest) is not None
+    # "im scared of killing myself" is a disclosure, never a fear of a procedure
+    feared = (anticipating and lexicon.feared is not None and key not in CRISIS_CONCEPTS
+              and lexicon.feared.search(rest) is not None)
+    return habit or feared or lexicon.mention_markers.search(rest) is not None
 
 
 def _reports_symptom(lexicon: Lexicon, text: str, clauses: list[str]) -> bool:
@@ -199,6 +207,12 @@ def _reports_symptom(lexicon: Lexicon, text: str, clauses: list[str]) -> bool:
     return any(lexicon.symptom.search(c) and (lexicon.happening_now.search(c)
                                               or (not question and lexicon.person.search(c)))
                for c in clauses)
+
+
+def _anticipating(lexicon: Lexicon, whole: str) -> bool:
+    """Whether the message names a coming procedure or visit and says nothing is happening now (fears count then)."""
+    return (lexicon.coming_visit is not None and lexicon.coming_visit.search(whole) is not None
+            and lexicon.happening_now.search(whole) is None)
 
 
 def _resolved(lexicon: Lexicon, clauses: list[str], text: str) -> bool:
@@ -214,13 +228,15 @@ def rules(lexicon: Lexicon, clauses: list[str], text: str) -> tuple[Finding, boo
     # "is fainting common after a session?": asking in general, nothing said to be happening now
     general = (lexicon.general_question is not None and lexicon.general_question.search(whole) is not None
                and lexicon.happening_now.search(whole) is None)
+    # "my biggest fear is passing out ... can i lie down for the injection?": afraid of it, not having it
+    anticipating = _anticipating(lexicon, whole)
     mention: str | None = None
     marked = False
     for key, patterns, pairs, together, topic in compiled(lexicon):
         findings = (*patterns, *(finding for finding, context in pairs if _find(lexicon, context, whole)))
         for clause in clauses:
             for span in _in_clause(lexicon, findings, together, clause):
-                if (not resolved and not _marked(lexicon, clause, span, key)
+                if (not resolved and not _marked(lexicon, clause, span, key, anticipating)
                         and not (general and key not in CRISIS_CONCEPTS)):
                     return Finding(Level.URGENT, key), False
                 mention, marked = mention or key, True

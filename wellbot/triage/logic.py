@@ -19,8 +19,10 @@ A message is read in four steps:
    sweating; a fever WITH a recent injection).
 3. A finding in a clause that is historical ("in 2019", "years ago", "used
    to"), hypothetical ("what if", "can needles ever cause", "signs of"),
-   habitual ("at the sight of") or negated ("no chest pain") is a MENTION:
-   the normal answer plus a safety line. Any other finding is URGENT.
+   habitual ("at the sight of"), negated ("no chest pain") or feared in a
+   message about a coming visit ("my biggest fear is passing out ... at the
+   injection") is a MENTION: the normal answer plus a safety line. Any
+   other finding is URGENT.
 
 Someone else's emergency happening now ("my dad collapsed and wont wake
 up") is urgent too: the patient needs the emergency number.
@@ -381,6 +383,17 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b",
     r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
+# A fear of a finding is hypothetical in a message that names a coming
+# procedure or visit and says nothing is happening now (engine.Lexicon.feared):
+# "my biggest fear is passing out in front of everyone. can i lie down for
+# the injection?" The fear must be of the finding ("fear is", "worried
+# about", "dread"): "im scared im going to pass out" says it is happening.
+FEAR = (r"fears?|feared|afraid|scared|terrified|frightened|petrified|worr(?:y|ies|ied|ying)|nervous|anxious"
+        r"|concern(?:s|ed)?|dread(?:s|ed|ing)?|phobi\w*|panic(?:s|ked|king)?")
+FEARED = re.compile(rf"\b(?:{FEAR})(?: (?:is|was|of|about|at|that|the thought of))+"
+                    rf"(?: (?:i|ill|i will|i might|i may|i could|i would|me|getting|having|a|an))? {FINDING}"
+                    rf"|\b(?:dread|fear)(?:s|ed|ing)? {FINDING}")
+COMING_VISIT = re.compile(rf"\b(?:{PROCEDURE}|appointments?|appt|sessions?|visits?|consultation|blood tests?)\b")
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
 # of them can be repaired too ("brethe" -> "breathe").
 EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting", "faint", "collapsed", "unconscious",
@@ -407,6 +420,16 @@ RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:
                       r"|good)"
                       r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay"
                       r"|all good) now\b")
+# "ive blacked out the whole of next friday in my planner": a day set aside in
+# a calendar, not fainting. Only with a calendar or dates as its object, or a
+# coming day, or a day "in my diary": "i blacked out this morning", "blacked
+# out on friday" and "blacked out the next day" are fainting.
+CALENDAR = r"diary|calendar|calender|planner|schedule|agenda|rota|dates?"
+DAYS = (r"days?|weeks?|weekends?|months?|mornings?|afternoons?|evenings?|slots?|time|hours|mondays?|tuesdays?"
+        r"|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|\d+(?:st|nd|rd|th)?")
+DAYS_OF = r"(?:(?:the|my|a|an|all|of|whole|entire|this|that|these|those|every|two|three|few|some|next|coming) )*"
+SET_ASIDE = (rf" {DAYS_OF}(?:{CALENDAR})\b| (?:(?:all|all of|the whole|the whole of|the entire) )?(?:next|coming)"
+             rf" (?:{DAYS})\b| {DAYS_OF}(?:{DAYS}) (?:in|on|from) (?:my|the|our|your|his|her) (?:{CALENDAR})\b")
 # Harmless figures of speech, read as what they mean before anything else
 # sees the message: "my shoulder is frozen and its driving me crazy" is a
 # stiff, annoying shoulder, not a stroke sign or a mental-health crisis.
@@ -415,6 +438,9 @@ FIGURES_OF_SPEECH = (
                 r"|round the bend|around the bend|barmy|potty)\b"), "annoying me"),
     (re.compile(r"\bfrozen (shoulders?)\b|\b(shoulders?) (?:is|are|feels|feel|has gone|have gone|went|got|gets|getting)"
                 r" (?:\S+ )?frozen\b"), r"stiff \1\2"),
+    (re.compile(rf"\bblack(?:ed|ing|s)? out(?={SET_ASIDE})"), "set aside"),
+    # "my worst fear is ...": the biggest fear, not the worst symptom ("worst" says happening now)
+    (re.compile(r"\bworst (fears?|worry|worries|nightmare)\b"), r"biggest \1"),
 )
 NEGATIONS = frozenset({"no", "not", "never", "without", "dont", "denies", "nor"})
 CLAUSE_BREAK = re.compile(r"[.,;!?\n:()]+|\s+(?:but|though|although|however|now|and now|then|so)\s+")
@@ -453,7 +479,7 @@ ENGLISH = engine.Lexicon(
     concepts=CONCEPTS, fold=_fold, words=_words, clause_break=CLAUSE_BREAK, mention_markers=MENTION_MARKERS,
     resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
     question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
-    extra_vocabulary=EXTRA_VOCABULARY, model_confirms=MODEL_CONFIRMS,
+    extra_vocabulary=EXTRA_VOCABULARY, model_confirms=MODEL_CONFIRMS, feared=FEARED, coming_visit=COMING_VISIT,
 )
 
 
