@@ -274,7 +274,33 @@ def test_found_when_tried_blacking_out_a_day_in_a_calendar_is_a_figure_of_speech
     "im scared im going to pass out, everything is going dark",
     "i blacked out this morning and still feel awful",
     "i keep blacking out today and cant stand up",
-    "im at the clinic for my injection and im worried about passing out right now",
 ])
 def test_fainting_now_stays_urgent_beside_fears_and_calendars(text):
     assert assess(text).level is Level.URGENT
+
+
+def test_a_fear_said_with_something_happening_now_is_not_read_as_hypothetical():
+    """The rules' part: "right now" keeps the finding urgent (the model may still weigh it down to a mention)."""
+    text = "im at the clinic for my injection and im worried about passing out right now"
+    assert assess(text, use_model=False).level is Level.URGENT
+
+
+# Set 11's two emergencies that got the urgent reply only from the model, without the crisis line.
+@pytest.mark.parametrize("text", [
+    "cancel all my appts pls, i wont be around after this weekend. ive made my plan",
+    "i wont be here after tonight, ive made my decision",
+    "just scratched my legs open with scissors and i keep wanting to do more",
+    "been slashing my arms with a blade, cant stop",
+])
+def test_found_when_tried_a_plan_and_a_time_or_skin_cut_with_a_blade_gets_the_crisis_line(text):
+    """Found when tried (set 11): these were urgent only by the model, as "sounds urgent", with no crisis line."""
+    assert assess(text, use_model=False).crisis
+    assert assess(text).crisis
+
+
+@pytest.mark.parametrize("text", [
+    "i wont be around after this weekend, ive made my plans for the holiday, can i move my appt",
+    "ive made a plan for my pain with the physio",
+])
+def test_plans_for_a_holiday_or_the_pain_are_not_a_crisis(text):
+    assert not assess(text).crisis

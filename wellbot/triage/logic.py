@@ -149,12 +149,14 @@ SEIZURE_NOT = r"(?! (?:of|about|over|at|when|if|because)\b)"
 FINAL_TIME = (r"\b(?:tonight|today|this|tomorrow) (?:is|will be) (?:the|my) (?:last|final) (?:night|day|time)\b"
               r"|\b(?:tonight|today|this) is (?:the (?:night|day|end)|it|goodbye)\b"
               r"|\b(?:wont|will not|not going to|dont plan to) be (?:here|around|alive)(?: \S+){0,1}"
-              r" (?:tomorrow|much longer|for long|anymore|any more|by (?:the )?morning|next week)\b"
+              r" (?:tomorrow|much longer|for long|anymore|any more|by (?:the )?morning|next week"
+              r"|after (?:this|the|tonight|today|tomorrow)(?: weekend| week)?)\b"
               r"|\b(?:my|the) last (?:night|day) (?:alive|on earth|here)\b|\bgoodbye (?:everyone|everybody|world|all)\b"
               r"|\bsaying (?:my )?goodbyes\b")
 DONE = (r"\b(?:im|i am) (?:just |so |completely |totally |really )?done\b"
         r"(?! with (?!(?:life|living|everything|it all|all of it|this life|this world)\b))")
-DECISION = r"\b(?:ive|i have|i|im|i am) (?:decided|made (?:up )?my (?:mind|decision)|made a decision|ready to go)\b"
+DECISION = (r"\b(?:ive|i have|i|im|i am) (?:decided|made (?:up )?my (?:mind|decision)|made a decision|ready to go"
+            r"|made (?:my|a|the) plan\b(?! (?:to|for) (?!end|die|kill)))")
 HOPELESS = (r"\b(?:whats the point|what is the point|no point|pointless|hopeless|no hope|give up|given up|giving up"
             r"|cant (?:take|do|cope with|handle) (?:this|it)(?: \S+){0,2} any ?more|cant go on|nothing left"
             r"|nothing to live for|no way out|(?:tired|sick) of (?:living|life|everything|fighting|it all|being alive)"
@@ -222,6 +224,10 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
         r"\b(?:hit\w*|bang\w*|punch\w*|cut\w*|burn\w*|scratch\w*|slam\w*) (?:my|myself)(?: \S+){0,6} on purpose\b",
         r"\b(?:hit\w*|bang\w*|slam\w*) my head (?:against|on|into) (?:the |a )?(?:wall|floor|door)s?\b",
+        # one's own skin cut or scratched with a blade, not by accident (set 11: "scratched my legs open with scissors")
+        r"\b(?:cut|cutting|scratch\w*|slash\w*|carv\w*) (?:my|into my) (?:arms?|legs?|wrists?|skin|thighs?)"
+        r"(?: \S+){0,2} with (?:a |the |my |some )?(?:scissors|razors?|blades?|knife|glass)\b"
+        r"(?!.*\b(?:by accident|accidentally|by mistake|while|when)\b)",
     ), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
         near(r"chest(?! muscle| wall)", CHEST_FEELING, 5),
