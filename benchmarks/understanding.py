@@ -36,6 +36,7 @@ from wellbot.faq import search, store  # noqa: E402
 from wellbot.faq.content import load_content  # noqa: E402
 from wellbot.language import words  # noqa: E402
 from wellbot.triage.logic import Level  # noqa: E402
+from tests.known_sets import is_right  # noqa: E402
 from wellbot.triage.spanish import assess_both as assess  # noqa: E402
 
 TESTS = ROOT / "tests"
@@ -46,7 +47,7 @@ SETS = [
     ("held-out 1 (issue's)", HELDOUT / "triage_heldout.toml", HELDOUT / "faq_heldout.toml",
      HELDOUT / "intents_heldout.toml"),
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml", None)
-      for n in range(2, 11)),
+      for n in range(2, 12)),
 ]
 # Spanish triage (issue 17): tuned on, set aside before tuning, and both held-out sets (known since their one run).
 SPANISH_SETS = [
@@ -80,8 +81,11 @@ def measure(db, triage_file: Path, faq_file: Path, intents_file: Path | None) ->
         "near-misses urgent": (sum(assess(c["text"]).level is Level.URGENT for c in near), len(near)),
         "emergencies with no urgent reply and no safety line":
             (sum(assess(c["text"]).level is Level.NONE for c in emergencies), len(emergencies)),
-        "FAQ right first": (sum(first_answer(db, c["q"]) == c["expect"] for c in faq.get("questions", [])),
+        "FAQ right first": (sum(is_right(first_answer(db, c["q"]), c["expect"]) for c in faq.get("questions", [])),
                             len(faq.get("questions", []))),
+        "  of which My visits for a reschedule question": (
+            sum(first_answer(db, c["q"]) != c["expect"] and is_right(first_answer(db, c["q"]), c["expect"])
+                for c in faq.get("questions", [])), len(faq.get("questions", []))),
         "off-topic 'I don't know'": (sum(first_answer(db, q) is None for q in off), len(off)),
     }
     if intents:
