@@ -50,7 +50,7 @@ MIN_EXPLAINED = 0.4
 # tmrw" about cancelling). They are still searched for, but weigh least when judging what an entry explains.
 CONTEXT_WORDS = frozenset("""
     appointment appointments appt appts visit visits session sessions clinic
-    today tomorrow tmrw tmr tomoz tonight week weekend monday tuesday wednesday thursday friday saturday sunday
+    today tomorrow tmrw tmr tomoz tonight week weeks weekend monday tuesday wednesday thursday friday saturday sunday
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 CONTEXT_WORDS_BY_LANGUAGE = {"en": CONTEXT_WORDS}
 INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("the" is about 7.7) ...
