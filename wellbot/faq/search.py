@@ -80,7 +80,7 @@ GENERIC = frozenset("""
 # the "I don't know" threshold.
 STOPWORDS = frozenset(
     """
-    a about after again all am an and any are as at be been before being both but by can can't could couldn't
+    a about after again all am an and any are as at be been before being between both but by can can't could couldn't
     did do does doing don't for from get got had has have having he her here hers him his how i i'd i'll i'm
     i've if in into is it it's its just let me might more most must my myself no nor not now of off on once
     only or other our ours out over own please same she should so some such tell than that that's the their
