@@ -190,10 +190,10 @@ def leave_one_out(content: Content, grid: bool = True) -> list[dict]:
             first_at, seen_at = first, added[left_out.name]
             next_seen = min((at for at in added.values() if at > seen_at), default=len(first) + 10**9)
         # Optimistic bound: only what was written between this set and the next one (its own round of fixes).
-        own_round, _ = without_set(content, lambda item, a=seen_at, b=next_seen: a < first_at.get(item, -1) < b)
+        own_round, _ = without_set(content, lambda item, a=seen_at, b=next_seen, f=first_at: a < f.get(item, -1) < b)
         store.replace_content(db, own_round)
         own_round_score = score(db, left_out)
-        trimmed, removed = without_set(content, lambda item, a=seen_at: first_at.get(item, -1) > a)
+        trimmed, removed = without_set(content, lambda item, a=seen_at, f=first_at: f.get(item, -1) > a)
         store.replace_content(db, trimmed)
         row = {"name": left_out.name, "questions": len(left_out.questions), "off_topic": len(left_out.off_topic),
                "shipped": shipped[left_out.name], "content_left_out": score(db, left_out), "removed": removed,

@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.known_sets import is_right  # noqa: E402
 from wellbot.conversation.logic import detect  # noqa: E402
 from wellbot.core.clinic import load_clinic  # noqa: E402
 from wellbot.core.db import open_database  # noqa: E402
@@ -36,7 +37,6 @@ from wellbot.faq import search, store  # noqa: E402
 from wellbot.faq.content import load_content  # noqa: E402
 from wellbot.language import words  # noqa: E402
 from wellbot.triage.logic import Level  # noqa: E402
-from tests.known_sets import is_right  # noqa: E402
 from wellbot.triage.spanish import assess_both as assess  # noqa: E402
 
 TESTS = ROOT / "tests"

@@ -199,7 +199,7 @@ def test_found_when_tried_an_animal_at_the_visit_is_not_what_to_bring(faq_db, te
     assert find(faq_db, text).kind is Kind.NONE
 
 
-@pytest.mark.parametrize(("text", "expect"), [("what should I bring to my appointment", "what-to-bring"),
+@pytest.mark.parametrize("text,expect", [("what should I bring to my appointment", "what-to-bring"),
                                               ("how do i cancel tmrw??", "reschedule"),
                                               ("can I cancel today", "reschedule")])
 def test_words_naming_the_visit_or_its_day_weigh_little_but_still_search(faq_db, text, expect):
@@ -207,7 +207,7 @@ def test_words_naming_the_visit_or_its_day_weigh_little_but_still_search(faq_db,
     assert find(faq_db, text).hits[0].entry_id == expect
 
 
-@pytest.mark.parametrize(("text", "expect"), [
+@pytest.mark.parametrize("text,expect", [
     ("whats pain mgmt", "what-is-pain-management"),  # a texting abbreviation of the answers' word
     ("is moxa smoky", "moxibustion"),  # an adjective of the answers' noun
     ("do the cupping bruises go away", "cupping"),  # a lay phrase for the answers' "fade"
