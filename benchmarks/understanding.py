@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.known_sets import is_right  # noqa: E402
 from wellbot.conversation.logic import detect  # noqa: E402
 from wellbot.core.clinic import load_clinic  # noqa: E402
 from wellbot.core.db import open_database  # noqa: E402
@@ -80,8 +81,11 @@ def measure(db, triage_file: Path, faq_file: Path, intents_file: Path | None) ->
         "near-misses urgent": (sum(assess(c["text"]).level is Level.URGENT for c in near), len(near)),
         "emergencies with no urgent reply and no safety line":
             (sum(assess(c["text"]).level is Level.NONE for c in emergencies), len(emergencies)),
-        "FAQ right first": (sum(first_answer(db, c["q"]) == c["expect"] for c in faq.get("questions", [])),
+        "FAQ right first": (sum(is_right(first_answer(db, c["q"]), c["expect"]) for c in faq.get("questions", [])),
                             len(faq.get("questions", []))),
+        "  of which My visits for a reschedule question": (
+            sum(first_answer(db, c["q"]) != c["expect"] and is_right(first_answer(db, c["q"]), c["expect"])
+                for c in faq.get("questions", [])), len(faq.get("questions", []))),
         "off-topic 'I don't know'": (sum(first_answer(db, q) is None for q in off), len(off)),
     }
     if intents:

@@ -190,3 +190,29 @@ def test_verbs_of_placing_needles_are_not_what_is_asked(faq_db):
 def test_question_words_say_what_kind_of_answer_is_wanted(faq_db):
     assert "who" in query_terms(faq_db, "who carries out interventional procedures")
     assert find(faq_db, "who carries out interventional procedures").hits[0].entry_id == "what-is-interventional"
+
+
+@pytest.mark.parametrize("text", ["Can I bring my dog to my appointment?", "can i bring my cat to the visit",
+                                  "may my parrot come to my session"])
+def test_found_when_tried_an_animal_at_the_visit_is_not_what_to_bring(faq_db, text):
+    # Round 11: "bring" + "appointment" alone answered with what to bring; the visit's own words say little.
+    assert find(faq_db, text).kind is Kind.NONE
+
+
+@pytest.mark.parametrize("text,expect", [("what should I bring to my appointment", "what-to-bring"),
+                                              ("how do i cancel tmrw??", "reschedule"),
+                                              ("can I cancel today", "reschedule")])
+def test_words_naming_the_visit_or_its_day_weigh_little_but_still_search(faq_db, text, expect):
+    assert search.information("appointment") == search.information("tmrw") == search.MIN_INFORMATION
+    assert find(faq_db, text).hits[0].entry_id == expect
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("whats pain mgmt", "what-is-pain-management"),  # a texting abbreviation of the answers' word
+    ("is moxa smoky", "moxibustion"),  # an adjective of the answers' noun
+    ("do the cupping bruises go away", "cupping"),  # a lay phrase for the answers' "fade"
+    ("can i wear moisturizer for cupping", "cupping"),  # the patient's product for the answers' "lotion"
+    ("i get anxious with needles, can i stop the acupuncture", "does-acupuncture-hurt"),
+])
+def test_everyday_words_reach_the_answers_words(faq_db, text, expect):
+    assert find(faq_db, text).hits[0].entry_id == expect

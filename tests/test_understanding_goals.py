@@ -55,7 +55,7 @@ def test_off_topic_questions_get_i_dont_know(faq_db, off_topic):
 @pytest.mark.parametrize("questions", [FAQ["questions"], ALL_QUESTIONS], ids=["issue-heldout", "all-heldout"])
 def test_faq_right_answer_first(faq_db, questions):
     misses = [(c["q"], c["expect"], first_answer(faq_db, c["q"])) for c in questions
-              if first_answer(faq_db, c["q"]) != c["expect"]]
+              if not known_sets.is_right(first_answer(faq_db, c["q"]), c["expect"])]
     rate = 1 - len(misses) / len(questions)
     print(f"\nFAQ right first: {rate:.0%}; misses: {misses}")
     assert len(questions) >= 60

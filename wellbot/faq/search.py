@@ -45,6 +45,14 @@ MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
 # content words (tuned on tests/faq_questions.toml's off_topic list): below
 # it the bot says "I don't know that one" instead of offering a weak match.
 MIN_EXPLAINED = 0.4
+# Words that name the visit itself or when it is: every question to a clinic is about its visits, so they
+# say little about WHAT is asked ("can I bring my dog to my appointment" is about the dog, "how do i cancel
+# tmrw" about cancelling). They are still searched for, but weigh least when judging what an entry explains.
+CONTEXT_WORDS = frozenset("""
+    appointment appointments appt appts visit visits session sessions clinic
+    today tomorrow tmrw tmr tomoz tonight week weeks weekend monday tuesday wednesday thursday friday saturday sunday
+    """.split())  # noqa: SIM905 - a word list reads and diffs better as text
+CONTEXT_WORDS_BY_LANGUAGE = {"en": CONTEXT_WORDS}
 INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("the" is about 7.7) ...
 MIN_INFORMATION = 0.5  # ... but never below this
 EXPLAINED_POWER = 1.0  # how strongly the explained share re-orders the ranking (tuned on the tuning set)
@@ -72,14 +80,14 @@ GENERIC = frozenset("""
 # the "I don't know" threshold.
 STOPWORDS = frozenset(
     """
-    a about after again all am an and any are as at be been before being both but by can can't could couldn't
+    a about after again all am an and any are as at be been before being between both but by can can't could couldn't
     did do does doing don't for from get got had has have having he her here hers him his how i i'd i'll i'm
     i've if in into is it it's its just let me might more most must my myself no nor not now of off on once
     only or other our ours out over own please same she should so some such tell than that that's the their
     them then there these they this those through to too under until up us very was we were what what's
     while whom will with would you you're your yours know want need like really ok okay
     hi hello help take thanks thank anything something someone there's still also way kind sort bit lot
-    wat u ur r pls plz dont doesnt cant wont im ive whats thats theres isnt didnt
+    wat u ur r pls plz thru dont doesnt cant wont im ive whats thats theres isnt didnt
     arent wasnt werent wouldnt couldnt shouldnt havent hasnt youre theyre
     gonna wanna gotta kinda sorta guys ya yeah yep yes hey lol omg thx tho btw rn idk imo tbh 1st
     actually basically literally supposed honestly probably maybe even ever already
@@ -192,6 +200,8 @@ def explained(own: dict[str, set[str]], entry_stems: set[str], language: str = S
 
 def information(word: str, language: str = SOURCE_LANGUAGE) -> float:
     """How much a word says about what is asked: rarer words say more (never less than MIN_INFORMATION)."""
+    if word in CONTEXT_WORDS_BY_LANGUAGE.get(language, frozenset()):
+        return MIN_INFORMATION
     return max(MIN_INFORMATION, INFORMATION_CEILING - zipf(word, language))
 
 
