@@ -304,3 +304,24 @@ def test_found_when_tried_a_plan_and_a_time_or_skin_cut_with_a_blade_gets_the_cr
 ])
 def test_plans_for_a_holiday_or_the_pain_are_not_a_crisis(text):
     assert not assess(text).crisis
+
+
+@pytest.mark.parametrize("text", [
+    "im scared of killing myself before my appointment",
+    "I am scared I will kill myself",
+    "im afraid ill hurt myself tonight",
+    "honestly im terrified i might end it all",
+])
+def test_being_afraid_of_harming_oneself_is_a_disclosure_not_a_worry(text):
+    """Found in review: "scared of killing myself" read as a hypothetical fear and got only the safety line."""
+    finding = assess(text)
+    assert finding.level is Level.URGENT
+    assert finding.crisis
+
+
+@pytest.mark.parametrize("text", [
+    "im scared of dying during the nerve block, is it safe",
+    "scared that i will faint at the injection",
+])
+def test_a_fear_of_a_symptom_at_a_procedure_stays_a_mention(text):
+    assert assess(text).level is not Level.URGENT

@@ -346,7 +346,7 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
     r"\bin the past\b",
     r"\b(?:at|after|during) (?:his|her|my|their|the) (?:last|previous) (?:injection|visit|appointment"
-    r"|session|treatment|procedure)\b", rf"\b(?:i|he|she|they|we|you) (?:might|may|could) {FINDING}",
+    r"|session|treatment|procedure)\b", rf"\b(?:he|she|they|we|you) (?:might|may|could) {FINDING}",
     r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
     r"\b(?:passed|fainted|blacked) out once\b", r"\bsince (?:a|my|his|her) (?:mild |minor |small |big )?"
     r"(?:stroke|heart attack)\b",
@@ -370,8 +370,6 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bfrom (?:a|an|the|my) (?:cold|cough|coughing|flu|chest infection|tooth|dental|dentist|abscess|tooth abscess"
     r"|sting"
     r"|bee sting|sunburn|sprain)\b",
-    r"\b(?:scared|afraid|worried|terrified|frightened|anxious|nervous) (?:that )?(?:i|ill"
-    r"|i will|i might|i may|of)\b",
     r"\bafter (?:climbing|walking up|running up|going up)\b", r"\bbut (?:im |i am )?(?:fine|ok|okay|better) now\b",
     r"\b(?:can|could|does|do|will|would) (?:\S+ ){0,3}make (?:my|me|you|your)\b",
     r"\b(?:is|are)(?: \S+){0,3} common\b", r"\bhow common\b",
@@ -389,6 +387,12 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bi get (?:a bit |quite |sometimes )?(?:breathless|dizzy|faint|light ?headed)\b", r"\bevery time\b",
     r"\bat the sight of\b", r"\bwhen (?:i|he|she|they) (?:see|sees)\b",
 )))
+# Being scared that one might faint is a worry (a mention), but being scared
+# of killing or hurting oneself, or saying one might, is a disclosure: the engine applies these
+# markers to every finding except suicidal thoughts and self-harm.
+HABIT_MARKERS = re.compile(r"\b(?:scared|afraid|worried|terrified|frightened|anxious|nervous) (?:that )?(?:i|ill"
+                           r"|i will|i might|i may|of)\b"
+                           rf"|\bi (?:might|may|could) {FINDING}")  # "i might faint", never "i might end it all"
 # A fear of a finding is hypothetical in a message that names a coming
 # procedure or visit and says nothing is happening now (engine.Lexicon.feared):
 # "my biggest fear is passing out in front of everyone. can i lie down for
@@ -483,6 +487,7 @@ MODEL_CONFIRMS = 0.4
 
 ENGLISH = engine.Lexicon(
     concepts=CONCEPTS, fold=_fold, words=_words, clause_break=CLAUSE_BREAK, mention_markers=MENTION_MARKERS,
+    habit_markers=HABIT_MARKERS,
     resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
     question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
     extra_vocabulary=EXTRA_VOCABULARY, model_confirms=MODEL_CONFIRMS, feared=FEARED, coming_visit=COMING_VISIT,
