@@ -13,7 +13,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 HELDOUT = HERE / "heldout"
-ENGLISH_ROUNDS = range(2, 12)  # tests/heldout/round{n}_heldout.toml known since its blind run (11: since 01f2134's)
+ENGLISH_ROUNDS = range(2, 13)  # round{n}_heldout.toml, known since its blind run (11: 731f18a, 12: bafef09)
 
 # English triage sets (emergencies and near-misses; the held-out rounds carry FAQ questions too).
 TRIAGE_TUNING = HERE / "triage_tuning.toml"

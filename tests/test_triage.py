@@ -325,3 +325,20 @@ def test_being_afraid_of_harming_oneself_is_a_disclosure_not_a_worry(text):
 ])
 def test_a_fear_of_a_symptom_at_a_procedure_stays_a_mention(text):
     assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "im scratching my wrists with broken glass right now, theres blood everywhere",
+    "cutting my arms with a sharp knife again",
+])
+def test_skin_cut_with_a_described_sharp_thing_is_self_harm(text):
+    """Found in set 12's one blind run: "with broken glass" (a word before the blade) missed the crisis line."""
+    assert assess(text).crisis
+
+
+def test_someone_with_the_patient_whose_procedure_was_today_is_not_a_past_mention():
+    """Found in set 12's one blind run: "my mum had her nerve block this morning" read as someone else's past."""
+    text = ("my mum had her nerve block this morning and the lump where they injected keeps growing, "
+            "it's doubled in the last hour and she's gone pale")
+    assert assess(text).level is Level.URGENT
+    assert assess("my dad had a heart attack in 2019, is acupuncture ok").level is not Level.URGENT

@@ -226,7 +226,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:hit\w*|bang\w*|slam\w*) my head (?:against|on|into) (?:the |a )?(?:wall|floor|door)s?\b",
         # one's own skin cut or scratched with a blade, not by accident (set 11: "scratched my legs open with scissors")
         r"\b(?:cut|cutting|scratch\w*|slash\w*|carv\w*) (?:my|into my) (?:arms?|legs?|wrists?|skin|thighs?)"
-        r"(?: \S+){0,2} with (?:a |the |my |some )?(?:scissors|razors?|blades?|knife|glass)\b"
+        r"(?: \S+){0,2} with (?:a |the |my |some )?(?:\S+ )?(?:scissors|razors?|blades?|knife|glass)\b"
         r"(?!.*\b(?:by accident|accidentally|by mistake|while|when)\b)",
     ), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
@@ -357,7 +357,9 @@ MENTION_MARKERS = re.compile("|".join((
     # someone else, in the past
     r"\b(?:my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|"
     r"grandma|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss)"
-    r"|a friend(?: of mine)?|someone i know) (?:had|was|has had|tried|died)\b",
+    r"|a friend(?: of mine)?|someone i know) (?:had|was|has had|tried|died)\b"
+    # ...unless it was today: "my mum had her nerve block this morning and the lump keeps growing"
+    r"(?!(?: \S+){0,5} (?:this morning|this afternoon|today|tonight|earlier today|an hour ago|hours ago))",
     # what if, could it, signs of
     r"\bwhat (?:if|happens if|should i do if|do i do if|do you do if|to do if)\b", r"\bif (?:i|you|someone|somebody|"
     r"he|she|they|my|a|the|it|people)\b", r"\bin case\b", r"\b(?:can|could|does|do|would|will|might|may)(?: \S+){0,4}"
