@@ -342,3 +342,9 @@ def test_someone_with_the_patient_whose_procedure_was_today_is_not_a_past_mentio
             "it's doubled in the last hour and she's gone pale")
     assert assess(text).level is Level.URGENT
     assert assess("my dad had a heart attack in 2019, is acupuncture ok").level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", ["Yes, from 8:30.", "yes 8:30 works", "ok 10:15 tmrw", "see you at 9:45 on the 12th"])
+def test_a_time_or_a_date_is_not_an_emergency(text):
+    """Found by CI: a staff reply "Yes, from 8:30." got the urgent reply (the model learned digits)."""
+    assert assess(text).level is Level.NONE
