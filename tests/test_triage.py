@@ -348,3 +348,9 @@ def test_someone_with_the_patient_whose_procedure_was_today_is_not_a_past_mentio
 def test_a_time_or_a_date_is_not_an_emergency(text):
     """Found by CI: a staff reply "Yes, from 8:30." got the urgent reply (the model learned digits)."""
     assert assess(text).level is Level.NONE
+
+
+def test_a_pain_score_is_for_the_rules_alone():
+    """Found in review: the model alone made a check-in answer urgent; the rules still catch an emergency with one."""
+    assert assess("it was 8 out of 10 yesterday, now 5").level is Level.NONE
+    assert assess("my pain is 10/10 and my chest is crushing, sweating").level is Level.URGENT

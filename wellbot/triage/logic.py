@@ -487,9 +487,21 @@ def _crisis(text: str) -> bool:
 MODEL_CONFIRMS = 0.4
 
 
+# A pain score ("8 out of 10", "7/10") answers the check-in's question; the
+# model learned digits from emergencies ("30 minutes ago", "fever 39.5") and
+# read "it was 8 out of 10 yesterday, now 5" as urgent. The rules still read
+# such a message: "10/10 and my chest is crushing" stays urgent.
+PAIN_SCORE = re.compile(r"\b(?:10|[0-9])(?: ?/ ?| out of )10\b")
+
+
+def _model_applies(text: str) -> bool:
+    """Whether the learned model may weigh in: not on a pain score."""
+    return PAIN_SCORE.search(text.lower()) is None
+
+
 ENGLISH = engine.Lexicon(
     concepts=CONCEPTS, fold=_fold, words=_words, clause_break=CLAUSE_BREAK, mention_markers=MENTION_MARKERS,
-    habit_markers=HABIT_MARKERS,
+    habit_markers=HABIT_MARKERS, model_applies=_model_applies,
     resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
     question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
     extra_vocabulary=EXTRA_VOCABULARY, model_confirms=MODEL_CONFIRMS, feared=FEARED, coming_visit=COMING_VISIT,
