@@ -7,7 +7,7 @@ checks the presser each time; here each visit id is re-read from the database.
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -100,17 +100,25 @@ def _who(deps: Deps, staff_id: int, args: list[str]) -> str | None:
     return wanted if any(p.key == wanted for p in listed) else None
 
 
-async def block_command(update: Update, context: WellbotContext) -> None:
-    """/block YYYY-MM-DD HH:MM-HH:MM: close a time range to online booking."""
-    deps = context.deps
+async def _typed_range(update: Update, context: WellbotContext, command: str) -> tuple[datetime, datetime] | None:
+    """The command's "YYYY-MM-DD HH:MM-HH:MM" as UTC (start, end), or None after showing its usage."""
     args = context.args or []
     try:
         if len(args) != 2:
             raise InputError("usage")
-        start, end = parse_local_range(args[0], args[1], deps.clinic.timezone)
+        return parse_local_range(args[0], args[1], context.deps.clinic.timezone)
     except InputError as exc:
-        await _usage(update, context, "block", problem=str(exc))
+        await _usage(update, context, command, problem=str(exc))
+        return None
+
+
+async def block_command(update: Update, context: WellbotContext) -> None:
+    """/block YYYY-MM-DD HH:MM-HH:MM: close a time range to online booking."""
+    deps = context.deps
+    typed = await _typed_range(update, context, "block")
+    if typed is None:
         return
+    start, end = typed
     now = deps.clock.now()
     if end <= now:
         await _usage(update, context, "block", problem="past")
@@ -126,14 +134,10 @@ async def block_command(update: Update, context: WellbotContext) -> None:
 async def unblock_command(update: Update, context: WellbotContext) -> None:
     """/unblock YYYY-MM-DD HH:MM-HH:MM: reopen a time range (or part of one) that /block closed."""
     deps = context.deps
-    args = context.args or []
-    try:
-        if len(args) != 2:
-            raise InputError("usage")
-        start, end = parse_local_range(args[0], args[1], deps.clinic.timezone)
-    except InputError as exc:
-        await _usage(update, context, "unblock", problem=str(exc))
+    typed = await _typed_range(update, context, "unblock")
+    if typed is None:
         return
+    start, end = typed
     touched = store.reopen(deps.db, start, end)
     log.info("time reopened by staff_id=%s blocks=%s", update.effective_user.id, touched)
     await reply(update, context, "sched_unblocked", start=start, end=end, reopened=touched > 0)
