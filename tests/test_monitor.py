@@ -65,6 +65,7 @@ async def test_polling_worker_serves_metrics_that_count_updates_and_sends(watche
     assert _sample(text, "wellbot_sends_total", outcome="429") == 0
     assert "wellbot_lease_held" in text
     assert "wellbot_reminder_lateness_seconds_bucket" in text
+    assert _sample(text, "wellbot_event_loop_lag_seconds_count") >= 1, "issue 22: the loop's lag is a metric"
 
 
 async def test_sends_are_counted_by_outcome_when_telegram_refuses(watched):

@@ -155,8 +155,10 @@ class LoopLagMonitor:
     """
 
     def __init__(self, warn_ms: float, tick: float = LAG_TICK_SECONDS,
-                 now: Callable[[], float] = time.perf_counter) -> None:
+                 now: Callable[[], float] = time.perf_counter,
+                 observe: Callable[[float], None] | None = None) -> None:
         self.warn_ms = warn_ms
+        self.observe = observe  # each tick's lag in seconds, for the metrics (wellbot_event_loop_lag_seconds)
         self.tick = tick
         self.now = now
         self.worst_ms = 0.0  # since the last take_worst()
@@ -178,6 +180,8 @@ class LoopLagMonitor:
     def note(self, lag_ms: float) -> None:
         """Account for one tick that came `lag_ms` late."""
         self.worst_ms = max(self.worst_ms, lag_ms)
+        if self.observe is not None:
+            self.observe(lag_ms / 1000)
         if lag_ms >= self.warn_ms:
             self.warnings += 1
             log.warning("event loop held lag_ms=%.0f threshold_ms=%.0f (a handler or job computed without "
@@ -284,7 +288,7 @@ async def start_heartbeat(application: Application) -> None:
     record(deps.db, STARTED, str(os.getpid()), now)
     record(deps.db, MODE, deps.worker_mode, now)
     record(deps.db, HEARTBEAT, str(os.getpid()), now)
-    deps.loop_lag = LoopLagMonitor(lag_threshold(deps.settings.extra))
+    deps.loop_lag = LoopLagMonitor(lag_threshold(deps.settings.extra), observe=deps.monitor.loop_lag.observe)
     deps.loop_lag.start()
     if application.job_queue is None:
         log.warning("no job queue: heartbeat disabled (install python-telegram-bot[job-queue])")

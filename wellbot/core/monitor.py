@@ -32,6 +32,7 @@ SEND_OUTCOMES = ("ok", "429", "403", "400", "5xx", "network")
 # Handling times of a chat bot: most updates take milliseconds, a slow disk or Telegram can take seconds.
 UPDATE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LATENESS_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 300.0, 900.0, 1800.0, 3600.0)
+LOOP_LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0)  # issue 22: nothing may hold it 50 ms
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,9 @@ class Monitor:
         self.telegram_error = Gauge("wellbot_telegram_webhook_last_error_timestamp_seconds",
                                     "When Telegram last failed to deliver to the webhook (0: never)", registry=r)
         self.healthy = Gauge("wellbot_healthy", "1 when /healthz answers 200", registry=r)
+        self.loop_lag = Histogram("wellbot_event_loop_lag_seconds",
+                                  "How late the event loop's lag tick woke: the time something held the loop",
+                                  buckets=LOOP_LAG_BUCKETS, registry=r)
         self._lock = threading.Lock()
         self._health = Health(False, ("starting",), time.monotonic())
         self._lateness_since: datetime | None = None
