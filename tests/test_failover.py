@@ -192,19 +192,26 @@ async def _not_telegram(reader, writer):
     writer.close()
 
 
+async def _two_attempts_against(answer, name: str, tmp_path, why: str):
+    """Start `wellbot run` against a local server that is not Telegram; (worker, exit code) after its 2nd attempt."""
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = worker_env(None, tmp_path / "wellbot.db", WELLBOT_API_URL=f"http://127.0.0.1:{port}/bot")
+    worker = await Worker(name, env, tmp_path).start()
+    try:
+        await worker.wait_log("(attempt 2)", timeout=20)
+        assert worker.running(), why
+    finally:
+        code = await worker.stop()
+        server.close()
+    return worker, code
+
+
 async def test_a_404_that_is_not_from_telegram_is_retried_not_taken_for_a_refused_token(tmp_path):
     """Found trying issue 15 with no network: a middlebox answering 404 without Telegram's JSON made
     `wellbot run` say the token was refused and exit 2, which systemd does not restart."""
-    portal = await asyncio.start_server(_not_telegram, "127.0.0.1", 0)
-    port = portal.sockets[0].getsockname()[1]
-    env = worker_env(None, tmp_path / "wellbot.db", WELLBOT_API_URL=f"http://127.0.0.1:{port}/bot")
-    worker = await Worker("portal", env, tmp_path).start()
-    try:
-        await worker.wait_log("(attempt 2)", timeout=20)
-        assert worker.running(), "a network that is not up yet is not a configuration error"
-    finally:
-        code = await worker.stop()
-        portal.close()
+    worker, code = await _two_attempts_against(_not_telegram, "portal", tmp_path,
+                                               "a network that is not up yet is not a configuration error")
     assert code == 0
     attempts = [line for line in worker.log().splitlines() if "cannot reach the Bot API" in line]
     assert "NonTelegramAnswer" in attempts[0]
@@ -226,16 +233,7 @@ def _html_answer(status: bytes):
 @pytest.mark.parametrize("status", [b"200 OK", b"502 Bad Gateway", b"404 Not Found"])
 async def test_a_proxy_answering_html_is_one_line_per_attempt_without_a_traceback(tmp_path, status):
     """Review finding: PTB logged a JSONDecodeError traceback, with the proxy's page, on every attempt."""
-    proxy = await asyncio.start_server(_html_answer(status), "127.0.0.1", 0)
-    port = proxy.sockets[0].getsockname()[1]
-    env = worker_env(None, tmp_path / "wellbot.db", WELLBOT_API_URL=f"http://127.0.0.1:{port}/bot")
-    worker = await Worker("proxy", env, tmp_path).start()
-    try:
-        await worker.wait_log("(attempt 2)", timeout=20)
-        assert worker.running(), "retried as before"
-    finally:
-        code = await worker.stop()
-        proxy.close()
+    worker, code = await _two_attempts_against(_html_answer(status), "proxy", tmp_path, "retried as before")
     assert code == 0
     log = worker.log()
     assert "Traceback" not in log

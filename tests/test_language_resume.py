@@ -110,13 +110,18 @@ async def test_news_item_step_is_asked_again(bot):
     assert bot.deps.flows.get(staff.id).data["body"] == "We open at 9 from December."
 
 
-async def test_front_desk_booking_at_the_time_step_shows_the_times_again(bot):
-    staff = bot.staff()
+async def _desk_booking_to_times(staff):
+    """Staff book by phone for a new patient, up to the times screen of Thu 11 Jun."""
     await staff.send("/newpatient Rose Stone +1 (555) 777-8888")
     card = await staff.wait_for("No Telegram")
     await staff.press(card, "Book a visit")
     await staff.press(await staff.wait_for("which service"), "Acupuncture")
     await staff.press(await staff.wait_for("choose a day"), "Thu 11 Jun")
+
+
+async def test_front_desk_booking_at_the_time_step_shows_the_times_again(bot):
+    staff = bot.staff()
+    await _desk_booking_to_times(staff)
     await staff.wait_for("choose a time")
     done = await _to_spanish(staff)
     times = await _after(staff, done, lambda m: "10:00" in m.button_labels())
@@ -174,11 +179,7 @@ async def test_a_broadcast_translation_asks_for_its_text_again(bot):
 
 async def test_front_desk_booking_at_the_summary_shows_it_again(bot):
     staff = bot.staff()
-    await staff.send("/newpatient Rose Stone +1 (555) 777-8888")
-    card = await staff.wait_for("No Telegram")
-    await staff.press(card, "Book a visit")
-    await staff.press(await staff.wait_for("which service"), "Acupuncture")
-    await staff.press(await staff.wait_for("choose a day"), "Thu 11 Jun")
+    await _desk_booking_to_times(staff)
     await staff.press(await staff.wait_for("choose a time"), "10:00")
     await until(staff, with_button("desk:ok"))
     done = await _to_spanish(staff)
