@@ -218,6 +218,9 @@ def figures(messages: list[Message], readings: list[Reading]) -> dict[str, tuple
         "  of which My visits for a reschedule question": (
             sum(r.answer != m.expect and is_right(r.answer, m.expect) for m, r in questions), len(questions)),
         "off-topic 'I don't know'": (sum(r.level != URGENT and r.answer is None for _, r in off), len(off)),
+        # measure() does not triage FAQ questions; a patient asking one may get the urgent reply instead.
+        "FAQ questions and off-topic that got the urgent reply": (
+            sum(r.level == URGENT for _, r in questions + off), len(questions + off)),
     }
 
 
