@@ -354,3 +354,18 @@ def test_a_pain_score_is_for_the_rules_alone():
     """Found in review: the model alone made a check-in answer urgent; the rules still catch an emergency with one."""
     assert assess("it was 8 out of 10 yesterday, now 5").level is Level.NONE
     assert assess("my pain is 10/10 and my chest is crushing, sweating").level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", ["i dont want to live on painkillers", "I don't want to live on pills forever",
+                                  "i dont want to live on opioids for the rest of my life",
+                                  "dont want to live on my medication, what else can help"])
+def test_found_when_tried_not_wanting_to_live_on_painkillers_is_a_question_about_medicines(text):
+    """Found by benchmarks/understanding_live.py: this FAQ tuning question got the crisis line through the bot."""
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", ["i dont want to live anymore", "i dont want to live like this",
+                                  "i dont want to live on this earth", "i dont want to live"])
+def test_not_wanting_to_live_stays_urgent(text):
+    assert assess(text).level is Level.URGENT
+    assert assess(text).concept == "suicidal"

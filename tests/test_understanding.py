@@ -222,3 +222,13 @@ async def test_an_emergency_only_the_learned_model_recognises_gets_the_urgent_re
     assert "name" not in bot.deps.flows.get(3011).data
     alert = await staff.wait_for("Urgent reply sent")
     assert "sounds urgent" in alert.text
+
+
+async def test_found_when_tried_not_wanting_to_live_on_painkillers_gets_the_medicines_answer(bot):
+    """Found by benchmarks/understanding_live.py: a FAQ tuning question got the crisis line through the bot."""
+    fay = bot.user(3099, "Fay")
+    await fay.send("i dont want to live on painkillers")
+    answer = await fay.next_message()
+    assert "Please get help now" not in answer.text
+    assert answer.text.startswith(bot.deps.db.execute(
+        "select question from faq_entries where id = 'medications-role' and language = 'en'").fetchone()[0])

@@ -189,7 +189,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
         r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b",
-        r"\bdont want to (?:be here|live|wake up|exist|be alive)\b",
+        # "I don't want to live on painkillers" asks about medicines (found through the running bot).
+        rf"\bdont want to (?:be here|live\b(?! on (?:\S+ ){{0,2}}(?:{DRUG}|drugs)\b)|wake up|exist|be alive)\b",
         r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
         r"\bsaving (?:up )?(?:my |the )?(?:pills|tablets|meds)\b", r"\bno point (?:to|in|of) anything\b",
         r"\b(?:want to|wanna) (?:not exist|stop existing|not be here)\b", r"\bnot (?:to )?exist\b",
