@@ -3,7 +3,8 @@
 Run from the repository root:  python benchmarks/understanding_live.py SET.toml
 SET.toml is in the held-out sets' format (`emergencies` [{text, concept}],
 `near_misses` [{text, kind}], `questions` [{q, expect}], `off_topic`
-[strings]; any part may be absent).
+[strings]; any part may be absent), or an intents set's (`messages`
+[{text, expect}], expect an intent or "none").
 
 The real telegram.ext.Application is built and started as the tests do
 (tests/harness.py), polling the strict local Bot API server
@@ -98,7 +99,8 @@ def messages_of(data: dict) -> list[Message]:
     return ([Message("emergencies", c["text"]) for c in data.get("emergencies", [])]
             + [Message("near_misses", c["text"]) for c in data.get("near_misses", [])]
             + [Message("questions", c["q"], c["expect"]) for c in data.get("questions", [])]
-            + [Message("off_topic", text) for text in data.get("off_topic", [])])
+            + [Message("off_topic", text) for text in data.get("off_topic", [])]
+            + [Message("intents", m["text"], m["expect"]) for m in data.get("messages", [])])
 
 
 class Screens:
@@ -209,7 +211,8 @@ def figures(messages: list[Message], readings: list[Reading]) -> dict[str, tuple
 
     emergencies, near, questions, off = (part(name) for name in ("emergencies", "near_misses", "questions",
                                                                   "off_topic"))
-    return {
+    intents = part("intents")
+    values = {
         "emergencies urgent": (sum(r.level == URGENT for _, r in emergencies), len(emergencies)),
         "near-misses urgent": (sum(r.level == URGENT for _, r in near), len(near)),
         "emergencies with no urgent reply and no safety line": (sum(r.level == NONE for _, r in emergencies),
@@ -222,6 +225,15 @@ def figures(messages: list[Message], readings: list[Reading]) -> dict[str, tuple
         "FAQ questions and off-topic that got the urgent reply": (
             sum(r.level == URGENT for _, r in questions + off), len(questions + off)),
     }
+    if intents:
+        values["basics and clinic facts"] = (sum(intent_of(r) == m.expect for m, r in intents), len(intents))
+    return values
+
+
+def intent_of(reading: Reading) -> str:
+    """The intent a reading shows, "none" for anything else (measure()'s reading of the intents sets)."""
+    answer = reading.answer or ""
+    return answer.removeprefix("intent:") if reading.level != URGENT and answer.startswith("intent:") else "none"
 
 
 def is_miss(message: Message, reading: Reading) -> bool:
@@ -232,6 +244,8 @@ def is_miss(message: Message, reading: Reading) -> bool:
         return reading.level == URGENT
     if message.part == "questions":
         return not is_right(reading.answer, message.expect)
+    if message.part == "intents":
+        return intent_of(reading) != message.expect
     return reading.level == URGENT or reading.answer is not None
 
 
@@ -273,7 +287,8 @@ def main() -> None:
     db = open_database(":memory:")
     store.replace_content(db, load_content(clinic.directory / "faq", [s.key for s in clinic.services]))
     print_figures("measure() in benchmarks/understanding.py (function calls; FAQ questions not triaged)",
-                  measure(db, args.set_file, args.set_file, None))
+                  measure(db, args.set_file, args.set_file, args.set_file if any(m.part == "intents" for m in messages)
+                          else None))
 
     functions = [function_reading(db, message) for message in messages]
     unrecognised = [m for m, (r, _) in zip(messages, live, strict=True) if r.answer == UNRECOGNISED]
@@ -282,7 +297,7 @@ def main() -> None:
                     if r.level == f.level and f.answer not in answers]
     print(f"\nlive vs function reading, {len(messages)} messages: triage level differs on {len(triage_apart)}, "
           f"first answer differs on {len(answer_apart)} (same level), screens not recognised {len(unrecognised)}")
-    for name in ("emergencies", "near_misses", "questions", "off_topic"):
+    for name in ("emergencies", "near_misses", "questions", "off_topic", "intents"):
         total = sum(m.part == name for m in messages)
         apart = sum(m.part == name for m, _, _ in triage_apart + answer_apart)
         if total:
