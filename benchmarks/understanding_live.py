@@ -46,11 +46,13 @@ sys.path.insert(0, str(ROOT))  # measure the checkout, as the tests do
 
 from benchmarks.understanding import first_answer, load, measure  # noqa: E402
 from tests.conftest import DEFAULT_START  # noqa: E402
-from tests.harness import Harness  # noqa: E402
+from tests.harness import TOKEN, Harness  # noqa: E402
 from tests.known_sets import is_right  # noqa: E402
 from wellbot.clinic_info import actions as info_actions  # noqa: E402
 from wellbot.conversation.logic import Intent  # noqa: E402
+from wellbot.core.clinic import load_clinic  # noqa: E402
 from wellbot.core.db import open_database  # noqa: E402
+from wellbot.core.resources import example_clinic_file  # noqa: E402
 from wellbot.faq import loading, store  # noqa: E402
 from wellbot.faq.content import load_content  # noqa: E402
 from wellbot.faq.handlers import _label as button_label  # noqa: E402
@@ -59,7 +61,6 @@ from wellbot.triage.logic import Level  # noqa: E402
 from wellbot.triage.settings import triage_settings  # noqa: E402
 from wellbot.triage.spanish import assess_both  # noqa: E402
 
-TOKEN = "123456:TEST-token-for-the-local-server-only"
 FIRST_PATIENT_ID = 100_000  # far from the staff id and the reference patients
 REFERENCE_PATIENT_ID = 90_000
 PATIENT_NAME = "Pat"
@@ -198,6 +199,14 @@ async def live_readings(messages: list[Message], batch: int) -> list[tuple[Readi
     return readings
 
 
+def function_db():
+    """The in-memory FAQ database measure() reads, loaded the way understanding.py loads it."""
+    clinic = load_clinic(example_clinic_file())
+    db = open_database(":memory:")
+    store.replace_content(db, load_content(clinic.directory / "faq", [s.key for s in clinic.services]))
+    return db
+
+
 def function_reading(db, message: Message) -> Reading:
     """measure()'s reading of one message: triage by assess_both, then the first answer unless urgent."""
     level = LEVELS[assess_both(message.text).level]
@@ -281,11 +290,7 @@ def main() -> None:
     print(f"{len(messages)} messages, each from a new patient, through the running bot in {elapsed:.1f} s")
     print_figures("through the running bot (what each patient saw)", figures(messages, readings))
 
-    from wellbot.core.clinic import load_clinic
-    from wellbot.core.resources import example_clinic_file
-    clinic = load_clinic(example_clinic_file())
-    db = open_database(":memory:")
-    store.replace_content(db, load_content(clinic.directory / "faq", [s.key for s in clinic.services]))
+    db = function_db()
     print_figures("measure() in benchmarks/understanding.py (function calls; FAQ questions not triaged)",
                   measure(db, args.set_file, args.set_file, args.set_file if any(m.part == "intents" for m in messages)
                           else None))
