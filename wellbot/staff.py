@@ -10,8 +10,17 @@ from telegram.error import TelegramError
 from wellbot.bot.deps import Deps
 from wellbot.bot.messaging import Markup, send
 from wellbot.core.i18n import speaking
+from wellbot.core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def staff_chats(settings: Settings) -> list[int]:
+    """Every chat staff notices go to: each staff member's private chat, then the staff group if set."""
+    chats = sorted(settings.staff_ids)
+    if settings.staff_group_id is not None:
+        chats.append(settings.staff_group_id)
+    return chats
 
 
 async def notify_staff(bot: Any, deps: Deps, template: str, *, keyboard: Markup = None, **values: Any) -> int:
@@ -20,10 +29,7 @@ async def notify_staff(bot: Any, deps: Deps, template: str, *, keyboard: Markup 
     A failure to reach one staff member is logged and does not stop the others.
     """
     delivered = 0
-    chats = sorted(deps.settings.staff_ids)
-    if deps.settings.staff_group_id is not None:
-        chats.append(deps.settings.staff_group_id)
-    for staff_id in chats:
+    for staff_id in staff_chats(deps.settings):
         try:
             with speaking(deps.base_clinic.default_language):  # staff read the clinic's default language
                 sent = await send(bot, deps, staff_id, template, keyboard=keyboard, **values)

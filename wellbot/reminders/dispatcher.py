@@ -8,16 +8,25 @@ Sends bypass the app's AIORateLimiter (as the newsletter engine's do): its
 hidden retries would wait out a 429 unseen, and the row would claim a clean
 first-try send. The dispatcher paces itself instead and, on a 429, pauses all
 of its sends for `retry_after` before retrying.
+
+A send that timed out (it may have arrived) is not retried; staff are told.
+Such reminders wait in their rows until NOTICE_WINDOW after the first was
+found, then one notice per staff chat lists them all with one "resend all"
+button: an outage that times out 200 sends gives each staff chat one message,
+not 200. A wake still delivering tells staff at the latest after
+NOTICE_MAX_WAIT. Which reminders were told, and to which chats, is in SQLite.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +35,7 @@ from telegram.ext import Application, Job
 from telegram.warnings import PTBDeprecationWarning
 
 from wellbot.bot.deps import Deps
-from wellbot.bot.messaging import may_have_arrived, send_html
+from wellbot.bot.messaging import may_have_arrived, send, send_html
 from wellbot.bot.ratelimit import REMINDER_LANE, BulkAwareRateLimiter
 from wellbot.core import patients
 from wellbot.core.busy import before_writing, wait_while_busy
@@ -34,7 +43,7 @@ from wellbot.core.db import is_busy
 from wellbot.core.i18n import speaking
 from wellbot.reminders import store, views
 from wellbot.reminders.times import CHECKIN, CONFIRM_ALERT, REMINDER, Policy, overdue_fate
-from wellbot.staff import notify_staff
+from wellbot.staff import notify_staff, staff_chats
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,10 @@ MAX_RETRY_AFTER_SECONDS = 60.0  # a longer flood wait is capped; the next attemp
 # Also wake at least this often, so a change made outside an update (another
 # process, a job) is noticed within this time even if nothing re-armed us.
 SAFETY_INTERVAL_SECONDS = 30.0
+# Uncertain reminders found within this time of the first share one staff notice (a burst of timeouts is one
+# outage); a wake still delivering holds its notice back at most NOTICE_MAX_WAIT, so staff are not kept waiting.
+NOTICE_WINDOW = timedelta(seconds=60)
+NOTICE_MAX_WAIT = timedelta(minutes=5)
 BUSY_STEP = 0.05  # seconds before a write refused on a locked database is tried again (off the loop)
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -134,10 +147,11 @@ class Dispatcher:
         """(Re)schedule the single job at the earliest pending due time, or the safety interval."""
         if self._stopping:
             return
-        due = store.next_due(self.deps.db)
+        due, now = store.next_due(self.deps.db), self.deps.clock.now()
         delay = SAFETY_INTERVAL_SECONDS
-        if due is not None:
-            delay = min(max((due - self.deps.clock.now()).total_seconds(), 0.0), SAFETY_INTERVAL_SECONDS)
+        for when in (due, self._notice_due()):
+            if when is not None:
+                delay = min(max((when - now).total_seconds(), 0.0), delay)
         self._cancel_job()
         # APScheduler drops a job more than 1 s late by default; this one must always run.
         self._job = self.application.job_queue.run_once(self._on_job, when=delay, name=JOB_NAME,
@@ -177,6 +191,8 @@ class Dispatcher:
                     break
                 handled += len(batch)
                 await self._deliver_batch(batch)
+                await self._notify_staff_if_due(NOTICE_MAX_WAIT)
+            await self._notify_staff_if_due(NOTICE_WINDOW)
             self.arm()
         return handled
 
@@ -241,9 +257,7 @@ class Dispatcher:
                  (deps.clock.now() - store.from_db(row["due_at"])).total_seconds())
         if result.status == store.BLOCKED:
             await self._alert_blocked(row, visit)
-        if result.outcome == UNCERTAIN_OUTCOME:  # staff decide whether a second copy is worth it
-            await notify_staff(self.application.bot, self.deps, "rem_staff_uncertain",
-                               keyboard=views.resend_keyboard(row["id"]), **views.visit_values(deps, visit))
+        # An uncertain row waits for the next staff notice (_notify_staff_if_due): staff decide on a second copy.
 
     async def resend_uncertain(self, reminder_id: int, by: int) -> str:
         """Staff chose to send an uncertain reminder again: once, whoever taps; sent, uncertain, failed or already."""
@@ -267,6 +281,69 @@ class Dispatcher:
         log.info("uncertain reminder resent by staff reminder_id=%s by=%s status=%s outcome=%s", row["id"], by,
                  result.status, result.outcome)
         return RESEND_UNCERTAIN if result.outcome == UNCERTAIN_OUTCOME else result.status
+
+    async def resend_notice(self, notice_id: int, by: int) -> Counter[str]:
+        """Staff chose to resend every reminder of a notice still uncertain: each once, whoever taps first."""
+        results: Counter[str] = Counter()
+        gate = asyncio.Semaphore(SEND_CONCURRENCY)
+
+        async def one(reminder_id: int) -> None:
+            """Resend one (its claim is a compare-and-set: a second tap finds it taken)."""
+            async with gate:
+                results[await self.resend_uncertain(reminder_id, by)] += 1
+
+        await asyncio.gather(*(one(rid) for rid in store.still_uncertain(self.deps.db, notice_id)))
+        log.info("uncertain reminders resent by staff notice_id=%s by=%s results=%s", notice_id, by,
+                 dict(results))
+        return results
+
+    # ----- telling staff of uncertain reminders ------------------------------------------------
+
+    def _notice_due(self) -> datetime | None:
+        """When the next staff notice is due: at once for one a restart cut short, or the window after the first."""
+        if store.unsent_notice(self.deps.db) is not None:
+            return self.deps.clock.now()
+        oldest = store.oldest_unnoticed(self.deps.db)
+        return oldest + NOTICE_WINDOW if oldest is not None else None
+
+    async def _notify_staff_if_due(self, wait: timedelta) -> None:
+        """Send the notice of uncertain reminders once the first has waited `wait` (or finish a cut-short one)."""
+        deps = self.deps
+        notice = store.unsent_notice(deps.db)
+        if notice is None:
+            oldest = store.oldest_unnoticed(deps.db)
+            if oldest is None or deps.clock.now() - oldest < wait:
+                return
+            notice = await self._write(lambda: store.gather_notice(deps.db, deps.clock.now()))
+            if notice is None:
+                return
+        await self._send_notice(notice)
+
+    async def _send_notice(self, notice_id: int) -> None:
+        """Send one notice to each staff chat that has not had it, recording each; then mark it sent."""
+        deps = self.deps
+        reminders = store.notice_reminders(deps.db, notice_id)
+        told = store.notice_chats(deps.db, notice_id)
+        delivered = 0
+        for chat_id in staff_chats(deps.settings):
+            if chat_id in told or not reminders:
+                continue
+            try:
+                with speaking(deps.base_clinic.default_language):  # staff read the clinic's default language
+                    message = await send(self.application.bot, deps, chat_id, "rem_staff_uncertain",
+                                         keyboard=views.resend_all_keyboard(notice_id),
+                                         **views.notice_values(deps, reminders))
+            except TelegramError as exc:  # one staff chat out of reach must not keep the others waiting
+                log.warning("uncertain reminder notice failed notice_id=%s staff_id=%s error=%s", notice_id,
+                            chat_id, type(exc).__name__)
+                continue
+            if message is not None:
+                delivered += 1
+                await self._write(partial(store.record_notice_chat, deps.db, notice_id, chat_id, message.message_id,
+                                          deps.clock.now()))
+        await self._write(lambda: store.notice_sent(deps.db, notice_id, deps.clock.now()))
+        log.info("staff told of uncertain reminders notice_id=%s reminders=%s chats=%s", notice_id, len(reminders),
+                 delivered)
 
     def _render(self, row: dict, visit: dict) -> tuple[list[str], object]:
         """The message parts and buttons for a patient reminder or check-in."""

@@ -27,7 +27,7 @@ from wellbot.reminders import handlers, store
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.dispatcher import Dispatcher
 from wellbot.reminders.times import Policy
-from wellbot.reminders.views import CheckinScore, ConfirmVisit, ResendReminder
+from wellbot.reminders.views import CheckinScore, ConfirmVisit, ResendNotice, ResendReminder
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,8 @@ FEATURE = Feature(
                       staff=True, usage="[patient user id]")],
     buttons=[ButtonRoute.typed(ConfirmVisit, handlers.confirm),
              ButtonRoute.typed(CheckinScore, handlers.answer_checkin),
-             ButtonRoute.typed(ResendReminder, handlers.resend, staff=True)],
+             ButtonRoute.typed(ResendReminder, handlers.resend, staff=True),  # under notices sent before 0130
+             ButtonRoute.typed(ResendNotice, handlers.resend_all, staff=True)],
     handlers=[(TypeHandler(Update, _wake_after_update), WAKE_GROUP)],
     startup=[startup],
     shutdown=[shutdown],

@@ -60,6 +60,23 @@ async def resend(update: Update, context: WellbotContext, button: views.ResendRe
     await answer(update, context, deps.renderer.render("rem_resend_toast", result=result))
 
 
+async def resend_all(update: Update, context: WellbotContext, button: views.ResendNotice) -> None:
+    """Staff: send every reminder of a notice still uncertain once more (the router checked the presser is staff)."""
+    deps = context.deps
+    if not store.notice_exists(deps.db, button.notice_id):
+        raise callbacks.CallbackDataError("no such reminder notice")
+    dispatcher = deps.reminders
+    if dispatcher is None:  # stopping: nothing sends now
+        await answer(update, context, deps.renderer.render("rem_resend_toast", result="stopped"))
+        return
+    waiting = len(store.still_uncertain(deps.db, button.notice_id))
+    # Answered before sending: many resends take longer than a button may spin.
+    await answer(update, context, deps.renderer.render("rem_resend_all_toast", count=waiting))
+    if waiting:
+        results = await dispatcher.resend_notice(button.notice_id, update.effective_user.id)
+        await reply(update, context, "rem_resend_all_done", results=dict(results))
+
+
 async def typed_checkin(update: Update, context: WellbotContext) -> bool:
     """A pain score typed instead of tapped answers the open check-in; False when the text is not one."""
     result = actions.typed_checkin(context.deps, user_id=update.effective_user.id, text=update.message.text)

@@ -157,6 +157,72 @@ def finish(db: Database, reminder_id: int, status: str, outcome: str, now: datet
         [status, outcome, attempts, message_id, last_error, status, stamp, stamp, reminder_id, owner]).rowcount)
 
 
+# ----- staff notices of uncertain reminders (one per staff chat for all found together) -----------------
+
+
+def oldest_unnoticed(db: Database) -> datetime | None:
+    """When the longest-waiting uncertain reminder staff were not yet told of was found, or None."""
+    value = db.execute("select min(updated_at) from reminders where status = 'failed' and notice_id is null "
+                       "and outcome = ?", [UNCERTAIN]).fetchone()[0]
+    return from_db(value) if value else None
+
+
+def unsent_notice(db: Database) -> int | None:
+    """A notice whose sending a stop or crash cut short (the restart finishes it), or None."""
+    row = db.execute("select id from reminder_notices where sent_at is null order by id limit 1").fetchone()
+    return row[0] if row else None
+
+
+def gather_notice(db: Database, now: datetime) -> int | None:
+    """Put every uncertain reminder staff were not told of into one new notice; its id, or None if none wait."""
+    stamp = to_db(now)
+    with db.atomic():
+        notice = db.execute("insert into reminder_notices (reminders, created_at) values (0, ?)", [stamp]).lastrowid
+        count = db.execute("update reminders set notice_id = ? where status = 'failed' and notice_id is null "
+                           "and outcome = ?", [notice, UNCERTAIN]).rowcount
+        if not count:
+            db.execute("delete from reminder_notices where id = ?", [notice])
+            return None
+        db.execute("update reminder_notices set reminders = ? where id = ?", [count, notice])
+    return notice
+
+
+def notice_reminders(db: Database, notice_id: int) -> list[dict[str, Any]]:
+    """The reminders a notice covers with their visits' service, start and name, earliest visit first."""
+    return list(db.query(
+        "select r.id, r.status, r.outcome, v.service_key, v.start_utc, v.patient_name "
+        "from reminders r join visits v on v.id = r.visit_id where r.notice_id = ? order by v.start_utc, r.id",
+        [notice_id]))
+
+
+def notice_exists(db: Database, notice_id: int) -> bool:
+    """True if the notice was ever made (a button naming another one is forged or from a wiped database)."""
+    return db.execute("select 1 from reminder_notices where id = ?", [notice_id]).fetchone() is not None
+
+
+def notice_chats(db: Database, notice_id: int) -> set[int]:
+    """The staff chats that already received a notice."""
+    return {chat for (chat,) in db.execute("select chat_id from reminder_notice_chats where notice_id = ?",
+                                           [notice_id]).fetchall()}
+
+
+def record_notice_chat(db: Database, notice_id: int, chat_id: int, message_id: int | None, now: datetime) -> None:
+    """Remember that one staff chat received a notice, so a restart does not send it there again."""
+    db.execute("insert into reminder_notice_chats (notice_id, chat_id, message_id, sent_at) values (?, ?, ?, ?) "
+               "on conflict do nothing", [notice_id, chat_id, message_id, to_db(now)])
+
+
+def notice_sent(db: Database, notice_id: int, now: datetime) -> None:
+    """Every staff chat was tried: the notice is done, whatever each chat's send came to."""
+    db.execute("update reminder_notices set sent_at = ? where id = ? and sent_at is null", [to_db(now), notice_id])
+
+
+def still_uncertain(db: Database, notice_id: int) -> list[int]:
+    """Reminders of a notice that nobody resent yet (the ones a "resend all" tap would claim)."""
+    return [rid for (rid,) in db.execute("select id from reminders where notice_id = ? and status = 'failed' "
+                                         "and outcome = ? order by id", [notice_id, UNCERTAIN]).fetchall()]
+
+
 def blocked_alert_already_sent(db: Database, visit_id: int, reminder_id: int) -> bool:
     """True if another row of this visit already found the patient blocked (staff were told then)."""
     return db.execute("select 1 from reminders where visit_id = ? and id != ? and status = 'blocked' limit 1",
@@ -287,6 +353,9 @@ def purge(db: Database, cutoff: datetime) -> int:
         old = "select id from visits where end_utc < ?"
         removed = db.execute(f"delete from checkins where visit_id in ({old})", [stamp]).rowcount
         removed += db.execute(f"delete from reminders where visit_id in ({old})", [stamp]).rowcount
+        # A notice names no patient; it goes once none of its reminders is left.
+        db.execute("delete from reminder_notices where sent_at is not null and id not in "
+                   "(select notice_id from reminders where notice_id is not null)")
     return removed
 
 

@@ -40,12 +40,21 @@ class ResendReminder(Button, tag="rem:rs"):
     reminder_id: int
 
 
+@dataclass(frozen=True)
+class ResendNotice(Button, tag="rem:ra"):
+    """Staff: send once more every reminder of one notice that is still uncertain (whoever taps first)."""
+
+    notice_id: int
+
+
 CONFIRM_LABEL = N_("✅ Confirm")
 RESCHEDULE_LABEL = N_("🔁 Reschedule")
 CANCEL_LABEL = N_("✖️ Cancel visit")
 LATE_LABEL = N_("🕒 Running late")
 CALL_LABEL = N_("📞 Call the clinic")
 RESEND_LABEL = N_("🔁 Resend the reminder")
+RESEND_ALL_LABEL = N_("🔁 Resend all still uncertain")
+NOTICE_LISTED = 10  # a notice lists this many reminders and counts the rest: one screen, even for 200
 SCORES = range(0, 11)
 SCORES_PER_ROW = 6
 
@@ -102,3 +111,24 @@ def checkin_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
 def resend_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
     """Staff's one button under an uncertain reminder's notice."""
     return keyboards.inline([[(RESEND_LABEL, ResendReminder(reminder_id).pack())]])
+
+
+def resend_all_keyboard(notice_id: int) -> InlineKeyboardMarkup:
+    """Staff's one button under a notice of uncertain reminders."""
+    return keyboards.inline([[(RESEND_ALL_LABEL, ResendNotice(notice_id).pack())]])
+
+
+def notice_values(deps: Deps, reminders: list[dict]) -> dict[str, Any]:
+    """Template values of a notice: how many, the visits' first and last start, the first few, how many more."""
+    starts = [from_db(r["start_utc"]) for r in reminders]
+    listed = [{"service": _service_name(deps, r["service_key"]), "start": start,
+               "patient_name": r["patient_name"] or ""}
+              for r, start in zip(reminders[:NOTICE_LISTED], starts, strict=False)]
+    return {"count": len(reminders), "first": min(starts), "last": max(starts), "listed": listed,
+            "more": len(reminders) - len(listed)}
+
+
+def _service_name(deps: Deps, key: str) -> str:
+    """A service's name in the language being written, or its key if the clinic dropped it."""
+    service = deps.clinic.service(key)
+    return service.name if service else key
