@@ -97,6 +97,7 @@ async def test_staff_can_resend_an_uncertain_reminder_once(bot):
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
     bot.server.answer_late("sendMessage", None, chat_id=PATIENT)  # delivered, then the connection drops
     await run_at(bot, at(2026, 6, 11, 10, 0))
+    await run_at(bot, at(2026, 6, 11, 10, 2))  # a minute on: the staff notice of what timed out meanwhile
     notice = await staff.wait_for("may or may not have reached")
     assert "Ada Tester" in notice.text
     await user.press_data(notice.message_id, notice.buttons()[0][0]["callback_data"])  # a patient: refused
@@ -113,6 +114,25 @@ async def test_staff_can_resend_an_uncertain_reminder_once(bot):
     await staff.press(notice, "Resend")  # a second tap, or a second staff member: nothing sent again
     await bot.settle()
     assert len(user.messages) == 2
+    assert "Already handled" in staff.callback_answers[-1]["text"]
+
+
+async def test_a_resend_button_under_a_notice_from_before_notices_were_gathered_still_works_once(bot):
+    """Notices sent one per reminder (before migration 0130) keep their working button."""
+    from tests.test_reminders import PATIENT, at, book, rows, run_at
+    from wellbot.reminders.views import ResendReminder
+
+    user, staff = bot.user(PATIENT), bot.staff()
+    visit_id = book(bot, at(2026, 6, 12, 10, 0))
+    bot.server.answer_late("sendMessage", None, chat_id=PATIENT)
+    await run_at(bot, at(2026, 6, 11, 10, 0))
+    reminder_id = rows(bot, visit_id)[("reminder", 1440)]["id"]
+    old = await staff.send("/help")  # a message to hang the old notice's button on
+    await staff.press_data(old, ResendReminder(reminder_id).pack())
+    await user.wait_for("Reminder", timeout=5)
+    await staff.press_data(old, ResendReminder(reminder_id).pack())
+    await bot.settle()
+    assert len(user.messages) == 2
     assert "Already resent" in staff.callback_answers[-1]["text"]
 
 
@@ -123,10 +143,12 @@ async def test_an_uncertain_reminder_for_a_cancelled_visit_is_not_resent(bot):
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
     bot.server.answer_late("sendMessage", None, chat_id=PATIENT)
     await run_at(bot, at(2026, 6, 11, 10, 0))
+    await run_at(bot, at(2026, 6, 11, 10, 2))
     notice = await staff.wait_for("may or may not have reached")
     bot.db.execute("update visits set status = 'cancelled' where id = ?", [visit_id])
     await staff.press(notice, "Resend")
+    summary = await staff.wait_for("Uncertain reminders resent")
     await bot.settle()
     assert len(user.messages) == 1
-    assert "no longer" in staff.callback_answers[-1]["text"]
+    assert "0 sent" in summary.text and "1 not sent: the visit is no longer on" in summary.text
     assert rows(bot, visit_id)[("reminder", 1440)]["outcome"] == "uncertain_not_resent"
