@@ -150,5 +150,6 @@ async def test_an_uncertain_reminder_for_a_cancelled_visit_is_not_resent(bot):
     summary = await staff.wait_for("Uncertain reminders resent")
     await bot.settle()
     assert len(user.messages) == 1
-    assert "0 sent" in summary.text and "1 not sent: the visit is no longer on" in summary.text
+    assert "0 sent" in summary.text
+    assert "1 not sent: the visit is no longer on" in summary.text
     assert rows(bot, visit_id)[("reminder", 1440)]["outcome"] == "uncertain_not_resent"

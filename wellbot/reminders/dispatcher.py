@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter
 import logging
 import warnings
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
@@ -307,6 +307,13 @@ class Dispatcher:
         return oldest + NOTICE_WINDOW if oldest is not None else None
 
     async def _notify_staff_if_due(self, wait: timedelta) -> None:
+        """Tell staff of uncertain reminders when due; a bug here is logged, never stops reminders going out."""
+        try:
+            await self._notify_staff(wait)
+        except Exception as exc:  # the rows keep waiting (or the notice stays unsent): the next wake tries again
+            log.exception("uncertain reminder notice failed error=%s", type(exc).__name__)
+
+    async def _notify_staff(self, wait: timedelta) -> None:
         """Send the notice of uncertain reminders once the first has waited `wait` (or finish a cut-short one)."""
         deps = self.deps
         notice = store.unsent_notice(deps.db)
