@@ -35,7 +35,7 @@ class CheckinScore(Button, tag="rem:ci"):
 
 @dataclass(frozen=True)
 class ResendReminder(Button, tag="rem:rs"):
-    """Staff: send a reminder whose first send was uncertain once more (they chose to: it may have arrived)."""
+    """Staff: send one uncertain reminder once more; the button under notices sent one per reminder (before 0130)."""
 
     reminder_id: int
 
@@ -52,7 +52,6 @@ RESCHEDULE_LABEL = N_("🔁 Reschedule")
 CANCEL_LABEL = N_("✖️ Cancel visit")
 LATE_LABEL = N_("🕒 Running late")
 CALL_LABEL = N_("📞 Call the clinic")
-RESEND_LABEL = N_("🔁 Resend the reminder")
 RESEND_ALL_LABEL = N_("🔁 Resend all still uncertain")
 NOTICE_LISTED = 10  # a notice lists this many reminders and counts the rest: one screen, even for 200
 SCORES = range(0, 11)
@@ -106,11 +105,6 @@ def checkin_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
     """Score buttons 0 to 10."""
     buttons = [(str(score), CheckinScore(reminder_id, score).pack()) for score in SCORES]
     return keyboards.inline([buttons[:SCORES_PER_ROW], buttons[SCORES_PER_ROW:]])
-
-
-def resend_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
-    """Staff's one button under an uncertain reminder's notice."""
-    return keyboards.inline([[(RESEND_LABEL, ResendReminder(reminder_id).pack())]])
 
 
 def resend_all_keyboard(notice_id: int) -> InlineKeyboardMarkup:
