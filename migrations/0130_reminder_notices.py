@@ -3,8 +3,9 @@
 A reminder whose send timed out (it may have arrived) waits with a null
 `notice_id` until the next notice gathers it; the notice's row is written
 before any staff chat is sent to, and each chat that got it is recorded, so a
-restart sends a half-sent notice only to the chats still missing it and never
-tells staff twice about a reminder they were already told of.
+restart sends a half-sent notice only to the chats still missing it (a chat
+gets it twice only if the worker died between its send and its record), and a
+reminder in a notice is never gathered into another.
 """
 
 from sqlite_utils import Migrations
