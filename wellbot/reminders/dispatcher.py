@@ -275,6 +275,8 @@ class Dispatcher:
             parts, keyboard = self._render(row, visit)
         result = await self._send_with_retries(row, visit["chat_id"], parts, keyboard)
         outcome = f"resent_by_staff:{by}" if result.status == store.SENT else result.outcome
+        if outcome == UNCERTAIN_OUTCOME:  # once each: a later tap (or "resend all") finds it handled
+            outcome = store.UNCERTAIN_AGAIN
         await self._write(lambda: store.finish(
             deps.db, row["id"], result.status, outcome, deps.clock.now(), attempts=result.attempts,
             message_id=result.message_id, last_error=result.last_error, owner=self.owner))

@@ -32,6 +32,7 @@ CANCELLED = "cancelled"
 FAILED = "failed"
 BLOCKED = "blocked"
 UNCERTAIN = "uncertain_not_resent"  # outcome of a failed row: written to Telegram, no answer, may have arrived
+UNCERTAIN_AGAIN = "uncertain_after_staff_resend"  # staff resent it and again no answer: not offered for resending again
 MAX_CLAIMS = 2  # the first send, plus at most one resend after a crash
 TREND_PATIENTS = 20
 TREND_SCORES = 8
