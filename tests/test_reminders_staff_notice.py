@@ -187,7 +187,7 @@ def test_the_notice_is_escaped_and_written_in_english_and_spanish(bot):
     assert len(views.ResendNotice(10**12).pack().encode()) <= 64
 
 
-def test_reminders_told_one_by_one_before_the_migration_are_not_told_again():
+def test_reminders_told_one_by_one_before_the_migration_are_not_told_again_and_purge_drops_notices():
     db = Database(memory=True)
     db.execute("pragma foreign_keys = on")
     sets = migration_sets()
@@ -208,3 +208,5 @@ def test_reminders_told_one_by_one_before_the_migration_are_not_told_again():
     assert store.oldest_unnoticed(db) is None
     assert store.unsent_notice(db) is None
     assert store.gather_notice(db, at(2026, 6, 11, 11, 0)) is None
+    store.purge(db, at(2026, 7, 1, 0, 0))  # retention: the visit ended long ago
+    assert db.execute("select count(*) from reminder_notices").fetchone()[0] == 0
