@@ -10,7 +10,7 @@ listing the first few and counting the rest, with one "resend all" button.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -19,7 +19,8 @@ from tests.test_reminders import at, book, run_at
 from wellbot.core import i18n
 from wellbot.core.db import migration_sets
 from wellbot.reminders import store, views
-from wellbot.reminders.dispatcher import NOTICE_WINDOW
+from wellbot.reminders.dispatcher import NOTICE_WINDOW, SAFETY_INTERVAL_SECONDS
+from wellbot.reminders.feature import dispatcher_of
 
 MANY = 40  # reminders due together whose sends all time out
 FIRST_PATIENT = 2001
@@ -151,6 +152,26 @@ async def test_reminders_found_apart_get_their_own_notice_and_are_never_told_twi
     assert "2 reminders" in first.text
     assert "A reminder may or may not have reached the patient" in second.text
     assert second.text.count("• ") == 1
+
+
+async def test_a_bug_in_the_notice_is_logged_and_neither_spins_the_wake_up_nor_loses_the_notice(bot, monkeypatch,
+                                                                                                  caplog):
+    staff = bot.staff()
+    _outage(bot, count=2)
+    await run_at(bot, DUE)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the notice")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(views, "notice_values", broken)
+        await run_at(bot, AFTER_WINDOW)
+    assert _notices(staff) == []
+    assert "uncertain reminder notice failed" in caplog.text
+    job = dispatcher_of(bot.app)._job
+    assert (job.next_t - datetime.now(UTC)).total_seconds() > SAFETY_INTERVAL_SECONDS / 2, "not woken at once"
+    await run_at(bot, AFTER_WINDOW + NOTICE_WINDOW)
+    assert len(_notices(staff)) == 1
 
 
 async def test_the_notice_keeps_names_out_of_info_logs(bot, caplog):

@@ -101,6 +101,7 @@ class Dispatcher:
             # A REMINDER slot of the shared budget: after patients' replies, before news; a 429 is ours to see.
             self._send_options["rate_limit_args"] = REMINDER_LANE
         self._paused_until = 0.0
+        self._notice_held_until: datetime | None = None  # after a failed notice: do not wake for it before then
         self._recovered = True  # loop time: a 429 holds back every send of this dispatcher until then
 
     # ----- lifecycle -----------------------------------------------------------------
@@ -303,10 +304,14 @@ class Dispatcher:
 
     def _notice_due(self) -> datetime | None:
         """When the next staff notice is due: at once for one a restart cut short, or the window after the first."""
+        due = None
         if store.unsent_notice(self.deps.db) is not None:
-            return self.deps.clock.now()
-        oldest = store.oldest_unnoticed(self.deps.db)
-        return oldest + NOTICE_WINDOW if oldest is not None else None
+            due = self.deps.clock.now()
+        elif (oldest := store.oldest_unnoticed(self.deps.db)) is not None:
+            due = oldest + NOTICE_WINDOW
+        if due is not None and self._notice_held_until is not None:
+            due = max(due, self._notice_held_until)
+        return due
 
     async def _notify_staff_if_due(self, wait: timedelta) -> None:
         """Tell staff of uncertain reminders when due; a bug here is logged, never stops reminders going out."""
@@ -314,6 +319,7 @@ class Dispatcher:
             await self._notify_staff(wait)
         except Exception as exc:  # the rows keep waiting (or the notice stays unsent): the next wake tries again
             log.exception("uncertain reminder notice failed error=%s", type(exc).__name__)
+            self._notice_held_until = self.deps.clock.now() + NOTICE_WINDOW  # a bug must not spin the wake-up
 
     async def _notify_staff(self, wait: timedelta) -> None:
         """Send the notice of uncertain reminders once the first has waited `wait` (or finish a cut-short one)."""
