@@ -281,27 +281,27 @@ async def _post_shutdown(application: Application) -> None:
 
 
 def command_menu(commands: list[Command], lang: str, *, staff: bool = False) -> list[BotCommand]:
-    """The command menu in `lang`: patient commands, plus staff commands (left in the default language) if `staff`."""
+    """The command menu in `lang`: patient commands, plus staff commands if `staff`."""
     return [BotCommand(c.name, translate(c.description, lang)) for c in commands if staff or not c.staff]
 
 
 async def publish_commands(application: Application, deps: Deps) -> None:
-    """setMyCommands: patients see patient commands in their app's language; each staff chat sees all.
+    """setMyCommands: patients see patient commands in their app's language; each staff chat sees all, in its own.
 
     The menu without a language is in the clinic's default language (Telegram shows it when no menu matches
     the app's language); each other configured language gets its own (`language_code`). Failure is not fatal.
     """
     commands = all_commands(deps.features)
     clinic = deps.base_clinic
-    everyone = command_menu(commands, clinic.default_language, staff=True)
     try:
         await application.bot.set_my_commands(command_menu(commands, clinic.default_language),
                                               scope=BotCommandScopeDefault())
         for lang in clinic.languages[1:]:
             await application.bot.set_my_commands(command_menu(commands, lang), scope=BotCommandScopeDefault(),
                                                   language_code=lang)
-        for staff_id in sorted(deps.settings.staff_ids):
-            await application.bot.set_my_commands(everyone, scope=BotCommandScopeChat(staff_id))
+        for staff_id in sorted(deps.settings.staff_ids):  # each in the staff member's own language
+            await application.bot.set_my_commands(command_menu(commands, deps.staff_language(staff_id), staff=True),
+                                                  scope=BotCommandScopeChat(staff_id))
     except TelegramError as exc:
         log.warning("could not publish the command list (the bot works without it): %s", exc)
 

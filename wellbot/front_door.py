@@ -36,10 +36,9 @@ async def show_help(update: Update, context: WellbotContext) -> None:
     """List the commands this user may use, from the same registry as setMyCommands."""
     commands = all_commands(context.deps.features)
     staff = context.deps.settings.is_staff(update.effective_user.id)
-    await reply(update, context, "help",
-                commands=[replace(c, description=_(c.description), usage=_(c.usage) if c.usage else "")
-                          for c in commands if not c.staff],
-                staff_commands=[c for c in commands if c.staff] if staff else [])
+    shown = [replace(c, description=_(c.description), usage=_(c.usage) if c.usage else "") for c in commands]
+    await reply(update, context, "help", commands=[c for c in shown if not c.staff],
+                staff_commands=[c for c in shown if c.staff] if staff else [])
 
 
 async def cancel(update: Update, context: WellbotContext) -> None:

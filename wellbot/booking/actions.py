@@ -288,8 +288,8 @@ async def report_late(deps: Deps, notifier: Notifier, *, visit_id: int, user_id:
                                                                          deps.clock.now()):
         return Result(Outcome.GONE, visit)
     log.info("running late visit_id=%s minutes=%s", visit_id, minutes)
-    await notifier.staff("sched_running_late", start=visit.start, service=service_name(deps, visit.service_key),
-                         name=visit.patient_name, phone=visit.patient_phone, minutes=minutes)
+    await notifier.staff("sched_running_late", start=visit.start, name=visit.patient_name, phone=visit.patient_phone,
+                         minutes=minutes, localized=lambda: {"service": service_name(deps, visit.service_key)})
     return Result(Outcome.DONE, store.get_visit(deps.db, visit_id))
 
 

@@ -38,6 +38,7 @@ from wellbot.bot.messaging import answer, reply, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.flows import Flow
+from wellbot.core.i18n import N_
 from wellbot.desk import actions as inbox
 from wellbot.desk import views as inbox_views
 
@@ -49,8 +50,9 @@ DESK_DAYS = 21  # days ahead shown to staff booking by phone
 DAYS_PER_ROW, TIMES_PER_ROW = 3, 4
 MESSAGE_MAX = 1000  # characters staff may write to one patient
 PHONE_START = re.compile(r"[+(\d]")  # where the phone number begins in "/newpatient Name Phone"
-BOOK_LABEL, MOVE_LABEL, MESSAGE_LABEL = "📅 Book a visit", "🔁 Move (patient phoned)", "✉️ Message the patient"
-CONFIRM_LABEL, STOP_LABEL = "✅ Book it", "✖ Cancel"
+BOOK_LABEL, MOVE_LABEL = N_("📅 Book a visit"), N_("🔁 Move (patient phoned)")
+MESSAGE_LABEL = N_("✉️ Message the patient")
+CONFIRM_LABEL, STOP_LABEL = N_("✅ Book it"), N_("✖ Cancel")
 
 
 # ---- finding and creating patients -----------------------------------------------------------------

@@ -21,6 +21,7 @@ from wellbot.bot.messaging import NOT_EDITABLE, NOT_MODIFIED, send, send_html
 from wellbot.core import patients
 from wellbot.core.clock import from_db
 from wellbot.core.deps import Deps
+from wellbot.core.i18n import speaking
 from wellbot.core.outbox import Effect
 
 
@@ -94,10 +95,16 @@ async def notice_to_patient(deps: Deps, bot: Any, effect: Effect) -> None:
 
 
 async def notice_to_staff(deps: Deps, bot: Any, effect: Effect) -> None:
-    """A booking notice to one staff chat."""
+    """A booking notice to one staff chat, in that chat's language (not the patient's the effect concerns)."""
     visit = store.get_visit(deps.db, effect.visit_id) if effect.visit_id is not None else None
     if visit is None:
         return
+    with speaking(deps.staff_language(effect.payload["chat_id"])):
+        await _notice_to_staff(deps, bot, effect, visit)
+
+
+async def _notice_to_staff(deps: Deps, bot: Any, effect: Effect, visit: store.Visit) -> None:
+    """Render and send one staff notice in the language being written."""
     payload = effect.payload
     values = _values(deps, visit, payload)
     if payload["template"] == "sched_cancelled":

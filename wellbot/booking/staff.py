@@ -40,19 +40,20 @@ from wellbot.bot.features import ButtonRoute
 from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
+from wellbot.core.i18n import N_
 
 log = logging.getLogger(__name__)
 
 LABEL_NAME_CHARS = 24
-PREVIOUS_DAY, NEXT_DAY, BACK_TO_DAY = "‹ Previous day", "Next day ›", "‹ Back to the day"
+PREVIOUS_DAY, NEXT_DAY, BACK_TO_DAY = N_("‹ Previous day"), N_("Next day ›"), N_("‹ Back to the day")
 # A busy day is paged: Telegram refuses an inline keyboard over 100 buttons (and the
 # text would run to several messages), so one message shows this many visits at a time.
 VISITS_PER_PAGE = 25
-EARLIER_VISITS, LATER_VISITS = "‹ Earlier visits", "Later visits ›"
-ATTENDED_LABEL, NO_SHOW_LABEL = "✅ Attended", "🚫 No-show"
-CANCEL_LABEL, CANCEL_YES_LABEL = "❌ Cancel visit", "Yes, cancel and tell the patient"
-MOVE_LABEL = "🔁 Move (patient phoned)"
-ALL, ALL_LABEL, FOR_LABEL = "", "👥 Everyone", "👤 {name}"
+EARLIER_VISITS, LATER_VISITS = N_("‹ Earlier visits"), N_("Later visits ›")
+ATTENDED_LABEL, NO_SHOW_LABEL = N_("✅ Attended"), N_("🚫 No-show")
+CANCEL_LABEL, CANCEL_YES_LABEL = N_("❌ Cancel visit"), N_("Yes, cancel and tell the patient")
+MOVE_LABEL = N_("🔁 Move (patient phoned)")
+ALL, ALL_LABEL, FOR_LABEL = "", N_("👥 Everyone"), "👤 {name}"
 
 
 async def _usage(update: Update, context: WellbotContext, command: str, problem: str = "") -> None:

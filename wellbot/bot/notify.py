@@ -28,7 +28,7 @@ class BotNotifier:
         self.deps = deps
 
     async def staff(self, template: str, **values: Any) -> int:
-        """Tell every staff member (and the staff group); return how many got it."""
+        """Tell every staff member (and the staff group), each in their language; return how many got it."""
         return await notify_staff(self.bot, self.deps, template, **values)
 
     async def patient(self, user_id: int | None, template: str, *, keyboard: Any = None, **values: Any) -> bool:

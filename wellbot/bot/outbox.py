@@ -170,7 +170,7 @@ class Outbox:
         if performer is None:
             return LookupError(f"no performer for {effect.kind}")
         try:
-            # Written for the patient the effect concerns (staff notices switch to the default language).
+            # Written for the patient the effect concerns (a staff notice switches to its staff chat's language).
             with speaking(self.deps.language_of(effect.user_id)):
                 await performer(self.deps, self.bot, effect)
         except Exception as exc:

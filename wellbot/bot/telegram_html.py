@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wellbot.core.i18n import N_, Reason
+
 MAX_MESSAGE_LENGTH = 4096  # Telegram counts UTF-16 code units after parsing.
 
 # Tag name -> attributes it may carry. Telegram refuses anything else.
@@ -169,20 +171,21 @@ def validate(html: str) -> None:
 
 
 def check_text(html: str, limit: int, noun: str, markup_noun: str | None = None) -> str:
-    """Stripped `html` if non-empty, valid and at most `limit` visible units; ValueError saying why.
+    """Stripped `html` if non-empty, valid and at most `limit` visible units; a Reason (a ValueError) saying why.
 
-    `noun` names the text in the reasons ("the message is empty"); `markup_noun`,
+    `noun` (a catalogue message, `N_()`) names the text in the reasons ("the message is empty"); `markup_noun`,
     if given, names it where the HTML is at fault ("the formatting is not valid").
     """
     html = html.strip()
     if not html:
-        raise ValueError(f"the {noun} is empty")
+        raise Reason(N_("the {noun} is empty"), {"noun": noun})
     try:
         validate(html)
-    except TelegramHTMLError as exc:
-        raise ValueError(f"the {markup_noun or noun} is not valid Telegram HTML ({exc})") from None
+    except TelegramHTMLError as exc:  # Telegram's own words for what is wrong, as Telegram says them
+        raise Reason(N_("the {noun} is not valid Telegram HTML ({detail})"), {"noun": markup_noun or noun},
+                     detail=str(exc)) from None
     if visible_length(html) > limit:
-        raise ValueError(f"the {noun} is longer than {limit} characters")
+        raise Reason(N_("the {noun} is longer than {limit} characters"), {"noun": noun}, limit=limit)
     return html
 
 

@@ -71,6 +71,15 @@ class Deps:
         """The patient's stored language if the clinic still offers it, else the clinic's default."""
         return patients.language_of(self.db, user_id, self._clinic.languages, self._clinic.default_language)
 
+    def staff_language(self, chat_id: int | None) -> str:
+        """The language a staff chat reads: a staff member's own (as a patient's), the clinic's default elsewhere.
+
+        A staff group is read by several people at once, so it gets the clinic's default language.
+        """
+        if not self.settings.is_staff(chat_id):  # a private chat's id is its user's id
+            return self._clinic.default_language
+        return self.language_of(chat_id)
+
 
 def _clinic(self: Deps) -> Clinic:
     """The clinic in the language being written (wellbot.core.i18n): its texts as the reader should see them."""

@@ -29,7 +29,10 @@ class Notifier(Protocol):
     """How actions reach people after a change; the bot layer implements it (`wellbot.bot.notify`)."""
 
     async def staff(self, template: str, **values: Any) -> int:
-        """Tell every staff member; return how many were reached."""
+        """Tell every staff member, each in their language; return how many were reached.
+
+        `localized=` (a function returning values) is called in each reader's language: a service's name.
+        """
         ...
 
     async def patient(self, user_id: int | None, template: str, *, keyboard: Any = None, **values: Any) -> bool:

@@ -16,11 +16,12 @@ patient's language never leaks into another's reply.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any, Self
 
 from babel.messages.pofile import read_po
 
@@ -93,6 +94,37 @@ def _(message: str) -> str:
 def N_(message: str) -> str:
     """Mark a string for the catalogue where it is declared; it is translated where it is shown."""
     return message
+
+
+class Reason(ValueError):
+    """A refusal whose reason is a catalogue message: `str()` in the source language (logs, the CLI), `shown()`
+    in the language being written (the staff member's screen).
+
+    `message` is marked with `N_()` and may hold `{name}` fields; `words` fill fields with catalogue messages
+    too (translated when shown: "the {noun} is empty" with noun "text"); `values` fill the rest as they are.
+    A message given with no fields at all is shown as it is (it may hold braces of its own).
+    """
+
+    def __init__(self, message: str, /, words: Mapping[str, str] | None = None, **values: Any) -> None:
+        self.message, self.words, self.values = message, dict(words or {}), values
+        super().__init__(self._fill(message, self.words))
+
+    @classmethod
+    def like(cls, other: Reason) -> Self:
+        """The same reason as another kind of refusal."""
+        return cls(other.message, other.words, **other.values)
+
+    def shown(self) -> str:
+        """The reason in the language being written."""
+        return self._fill(_(self.message), {name: _(word) for name, word in self.words.items()})
+
+    def _fill(self, message: str, words: Mapping[str, str]) -> str:
+        return message.format(**words, **self.values) if words or self.values else message
+
+
+def shown(error: Exception) -> str:
+    """An exception's reason as a reader sees it: translated if it is a Reason, else as it was raised."""
+    return error.shown() if isinstance(error, Reason) else str(error)
 
 
 def catalogue_ids() -> list[str]:

@@ -21,11 +21,11 @@ FEATURE = Feature(
     commands=[
         Command("ask", N_("Write to the front desk (a person replies here)"), handlers.ask_command,
                 usage=N_("[message]")),
-        Command("inbox", "Open conversations with patients", handlers.inbox_command, staff=True),
-        Command("desk", "Open the staff desk (schedule, patients, inbox) as a Mini App", handlers.desk_command,
+        Command("inbox", N_("Open conversations with patients"), handlers.inbox_command, staff=True),
+        Command("desk", N_("Open the staff desk (schedule, patients, inbox) as a Mini App"), handlers.desk_command,
                 staff=True),
-        Command("calendar_feed", "Your secret calendar (iCalendar) address, or revoke it",
-                handlers.calendar_feed_command, staff=True, usage="[revoke]"),
+        Command("calendar_feed", N_("Your secret calendar (iCalendar) address, or revoke it"),
+                handlers.calendar_feed_command, staff=True, usage=N_("[revoke]")),
     ],
     menu=[MenuItem("ask", N_("💬 Talk to a person"), handlers.ask_person, order=80)],
     buttons=[

@@ -19,6 +19,7 @@ from wellbot.bot.keyboards import inline
 from wellbot.bot.messaging import answer, reply, send
 from wellbot.bot.notify import BotNotifier
 from wellbot.core import patients
+from wellbot.core.i18n import N_, _
 from wellbot.desk import actions, logic, store, web
 from wellbot.desk.buttons import AskDesk, DeskClose, DeskReply
 from wellbot.desk.views import CLOSE_LABEL, REPLY_LABEL, patient_keyboard, staff_keyboard
@@ -27,7 +28,7 @@ from wellbot.staff import notify_staff
 log = logging.getLogger(__name__)
 
 ASK_FLOW, REPLY_FLOW, WRITE_STEP = "desk_ask", "desk_reply", "write"
-OPEN_DESK_LABEL = "🗓 Open the desk"
+OPEN_DESK_LABEL = N_("🗓 Open the desk")
 INBOX_SHOWN = 20  # two buttons each: well under Telegram's 100 inline buttons a message; the desk shows them all
 
 
@@ -89,8 +90,8 @@ async def receive(update: Update, context: WellbotContext, text: str) -> bool:
         return False
     received = actions.patient_wrote(deps, user.id, text, user.first_name)
     await reply(update, context, "desk_received", opened=received.opened, **_when(deps, received))
-    keyboard = staff_keyboard(received.thread.id, deps.base_clinic.default_language)  # staff read the default
-    await notify_staff(context.bot, deps, "desk_staff_new", keyboard=keyboard,
+    thread_id = received.thread.id
+    await notify_staff(context.bot, deps, "desk_staff_new", keyboard=lambda: staff_keyboard(thread_id),
                        name=received.thread.patient_name, user_id=user.id, text=text.strip())
     return True
 
@@ -163,13 +164,13 @@ async def inbox_command(update: Update, context: WellbotContext) -> None:
     rows = []
     for thread in threads:
         who = (thread.patient_name or str(thread.user_id))[:20]
-        rows.append([(f"{REPLY_LABEL} {who}", DeskReply(thread.id).pack()),
-                     (f"{CLOSE_LABEL} {who}", DeskClose(thread.id).pack())])
+        rows.append([(f"{_(REPLY_LABEL)} {who}", DeskReply(thread.id).pack()),
+                     (f"{_(CLOSE_LABEL)} {who}", DeskClose(thread.id).pack())])
     lines = []
     for thread in threads:
         last = store.messages(deps.db, thread.id)[-1]
         lines.append({"name": thread.patient_name, "user_id": thread.user_id, "updated_at": thread.updated_at,
-                      "last": ("You: " if last.sender == store.STAFF else "") + last.body[:200]})
+                      "last": (_("You") + ": " if last.sender == store.STAFF else "") + last.body[:200]})
     await reply(update, context, "desk_inbox", threads=lines, keyboard=inline(rows) if rows else None)
 
 
@@ -181,7 +182,7 @@ async def desk_command(update: Update, context: WellbotContext) -> None:
     if desk is None:
         await reply(update, context, "desk_off")
         return
-    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(OPEN_DESK_LABEL, web_app=WebAppInfo(desk.mini_app_url))]])
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(_(OPEN_DESK_LABEL), web_app=WebAppInfo(desk.mini_app_url))]])
     await web.set_menu_button(context.bot, desk, update.effective_user.id)  # missed at start if the chat was new
     await reply(update, context, "desk_open", keyboard=keyboard)
 

@@ -27,6 +27,7 @@ from wellbot.booking import actions as booking_actions
 from wellbot.booking import store as booking
 from wellbot.bot.notify import BotNotifier
 from wellbot.core.deps import Deps
+from wellbot.core.i18n import N_, translate
 from wellbot.desk import actions, feeds, logic, screens
 from wellbot.desk.config import MAX_INIT_DATA_AGE, DeskConfig, desk_config
 from wellbot.desk.views import patient_keyboard
@@ -293,7 +294,7 @@ class Feed(Base):
 
 
 DESK_KEY = "desk"  # bot_data key of the running Desk
-MENU_LABEL = "Desk"
+MENU_LABEL = N_("Desk")
 
 
 def running(application: Any) -> Desk | None:
@@ -319,7 +320,7 @@ async def set_menu_button(bot: Any, desk: Desk, staff_id: int) -> bool:
     """The desk on one staff chat's menu button (per chat: patients keep the default commands menu)."""
     try:
         await bot.set_chat_menu_button(chat_id=staff_id, menu_button=MenuButtonWebApp(
-            MENU_LABEL, WebAppInfo(desk.mini_app_url)))
+            translate(MENU_LABEL, desk.deps.staff_language(staff_id)), WebAppInfo(desk.mini_app_url)))
     except TelegramError as exc:  # e.g. a staff member who has not opened the bot yet: /desk sets it later
         log.warning("could not set the desk menu button staff_id=%s error=%s", staff_id, type(exc).__name__)
         return False

@@ -71,14 +71,13 @@ def _resumer(deps: Deps, user_id: int) -> Handler | None:
 
 
 async def _publish_chat_menu(update: Update, context: WellbotContext, lang: str) -> None:
-    """The patient's command menu in the chosen language (staff keep theirs, published at start)."""
+    """The chat's command menu in the chosen language (a staff member's has the staff commands too)."""
     deps, user_id = context.deps, update.effective_user.id
-    if deps.settings.is_staff(user_id):
-        return
     from wellbot.app import command_menu  # the one place menus are built; app imports every feature
 
     try:
-        await context.bot.set_my_commands(command_menu(all_commands(deps.features), lang),
+        await context.bot.set_my_commands(command_menu(all_commands(deps.features), lang,
+                                                       staff=deps.settings.is_staff(user_id)),
                                           scope=BotCommandScopeChat(update.effective_chat.id))
     except TelegramError as exc:
         log.warning("could not publish the chat's command menu user_id=%s error=%s", user_id, type(exc).__name__)

@@ -6,6 +6,7 @@ No Telegram imports; the handlers render and send what these functions decide.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,27 +16,58 @@ from sqlite_utils import Database
 
 from wellbot.bot.telegram_html import MAX_MESSAGE_LENGTH, check_text
 from wellbot.core.clinic import Clinic
+from wellbot.core.i18n import N_, Reason, _
 from wellbot.newsletter import store
 
 KIND = "broadcast"
 PROGRESS_MIN_INTERVAL = 3.0  # seconds between two edits of the staff's progress message
 
 
-class BodyError(ValueError):
-    """A broadcast text Telegram would refuse, with a reason staff can act on."""
+class BodyError(Reason):
+    """A broadcast text Telegram would refuse, with a reason staff can act on (in their language: `shown()`)."""
 
 
 def check_body(html: str) -> str:
     """The body if Telegram would accept it as one message; BodyError otherwise."""
     try:
-        return check_text(html, MAX_MESSAGE_LENGTH, "message", "formatting")
-    except ValueError as exc:
-        raise BodyError(str(exc)) from None
+        return check_text(html, MAX_MESSAGE_LENGTH, N_("message"), N_("formatting"))
+    except Reason as exc:
+        raise BodyError.like(exc) from None
+
+
+# Words staff read in the progress, history and notices (the database keeps the English keys).
+ALL_LABEL = N_("All subscribers")
+STATUS_WORDS = {"draft": N_("draft"), "queued": N_("queued"), "running": N_("running"), "paused": N_("paused"),
+                "done": N_("done"), "cancelled": N_("cancelled"), "not paused": N_("not paused")}
+KIND_WORDS = {KIND: N_("broadcast"), "digest": N_("digest")}
+# The delivery engine's pause reasons (wellbot.newsletter.engine), as staff read them.
+PAUSE_REASONS = ((re.compile(r"^(\d+) messages failed$"), N_("{count} messages failed")),
+                 (re.compile(r"^(\d+) network or server errors in a row$"),
+                  N_("{count} network or server errors in a row")))
+
+
+def status_word(status: str) -> str:
+    """A campaign status as staff read it, in the language being written."""
+    return _(STATUS_WORDS.get(status, status))
+
+
+def kind_word(kind: str) -> str:
+    """A campaign kind (broadcast, digest) as staff read it."""
+    return _(KIND_WORDS.get(kind, kind))
+
+
+def pause_reason(reason: str) -> str:
+    """Why the engine paused a campaign, as staff read it (an unknown reason is shown as it was recorded)."""
+    for pattern, message in PAUSE_REASONS:
+        found = pattern.match(reason)
+        if found:
+            return _(message).format(count=found.group(1))
+    return reason
 
 
 def audiences(db: Database, clinic: Clinic) -> list[tuple[str, str, int]]:
     """(audience, label, recipients now) for everyone and for each topic."""
-    labels = {store.ALL: "All subscribers"} | {store.TOPIC_PREFIX + topic.key: topic.label for topic in clinic.topics}
+    labels = {store.ALL: _(ALL_LABEL)} | {store.TOPIC_PREFIX + topic.key: topic.label for topic in clinic.topics}
     counts = store.audience_counts(db, list(labels))
     return [(audience, label, counts[audience]) for audience, label in labels.items()]
 
@@ -44,9 +76,9 @@ def audience_label(clinic: Clinic, audience: str) -> str:
     """How staff see an audience."""
     key = store.audience_topic(audience)
     if key is None:
-        return "all subscribers"
+        return _("all subscribers")
     topic = clinic.topic(key)
-    return f"subscribers to {topic.label}" if topic else f"subscribers to {key}"
+    return _("subscribers to {topic}").format(topic=topic.label if topic else key)
 
 
 def valid_audience(clinic: Clinic, audience: str) -> bool:

@@ -12,6 +12,7 @@ from telegram.ext import Application
 from wellbot.bot import keyboards
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.messaging import answer, reply, send_html, show
+from wellbot.core.i18n import N_
 from wellbot.newsletter import actions, digest, store
 from wellbot.newsletter.buttons import PreviewFor, SendDigest
 from wellbot.newsletter.messenger import subscription_keyboard
@@ -19,7 +20,7 @@ from wellbot.newsletter.messenger import subscription_keyboard
 log = logging.getLogger(__name__)
 
 JOB_NAME = "newsletter-digest"
-SEND_LABEL = "Send the digest now"
+SEND_LABEL = N_("Send the digest now")
 PICK_LIMIT = 10
 
 

@@ -4,6 +4,7 @@ the delivery engine's start and stop, and its personal-data hooks."""
 from __future__ import annotations
 
 from wellbot.bot.features import ButtonRoute, Command, Feature, FlowSteps
+from wellbot.core.i18n import N_
 from wellbot.newsletter import cli as news_cli
 from wellbot.newsletter import digest_handlers, news_handlers, store, translations
 from wellbot.newsletter.buttons import (
@@ -46,16 +47,16 @@ FEATURE = Feature(
     name="newsletter",
     cli=news_cli.COMMANDS,  # wellbot news add/list/delete/import
     commands=[
-        Command("broadcast", "Send a message to subscribers", start_broadcast, staff=True),
-        Command("broadcast_cancel", "Stop the broadcast being sent", cancel_broadcast, staff=True),
-        Command("broadcasts", "Past broadcasts and their results", list_broadcasts, staff=True),
-        Command("news_add", "Write a health-news item", news_handlers.start_add, staff=True),
-        Command("news_list", "The latest health-news items", news_handlers.list_news, staff=True),
-        Command("news_edit", "Change a news item", news_handlers.start_edit, staff=True, usage="<id>"),
-        Command("news_delete", "Delete a news item", news_handlers.ask_delete, staff=True, usage="<id>"),
-        Command("digest_preview", "What a subscriber's next digest looks like", digest_handlers.preview,
-                staff=True, usage="[user id]"),
-        Command("digest_send", "Send the next digest now", digest_handlers.ask_send, staff=True),
+        Command("broadcast", N_("Send a message to subscribers"), start_broadcast, staff=True),
+        Command("broadcast_cancel", N_("Stop the broadcast being sent"), cancel_broadcast, staff=True),
+        Command("broadcasts", N_("Past broadcasts and their results"), list_broadcasts, staff=True),
+        Command("news_add", N_("Write a health-news item"), news_handlers.start_add, staff=True),
+        Command("news_list", N_("The latest health-news items"), news_handlers.list_news, staff=True),
+        Command("news_edit", N_("Change a news item"), news_handlers.start_edit, staff=True, usage=N_("<id>")),
+        Command("news_delete", N_("Delete a news item"), news_handlers.ask_delete, staff=True, usage=N_("<id>")),
+        Command("digest_preview", N_("What a subscriber's next digest looks like"), digest_handlers.preview,
+                staff=True, usage=N_("[user id]")),
+        Command("digest_send", N_("Send the next digest now"), digest_handlers.ask_send, staff=True),
     ],
     buttons=[ButtonRoute.typed(ChooseAudience, choose_audience, staff=True),
              ButtonRoute.typed(SendBroadcast, confirm, staff=True),

@@ -24,7 +24,7 @@ from wellbot.bot.messaging import NOT_MODIFIED, answer, reply, send_html, show
 from wellbot.bot.monitor import CountedMessenger
 from wellbot.bot.ratelimit import BulkAwareRateLimiter, budget_of
 from wellbot.core.flows import Flow
-from wellbot.core.i18n import N_, speaking
+from wellbot.core.i18n import N_, _, speaking
 from wellbot.newsletter import actions, broadcast, digest, digest_handlers, store, translations
 from wellbot.newsletter.buttons import (
     ChooseAudience,
@@ -45,10 +45,8 @@ STEP_COMPOSE = "compose"
 STEP_AUDIENCE = "audience"
 ALL_KEY = "*"  # the "all subscribers" audience inside callback_data (topic keys are [a-z0-9_])
 HISTORY_LIMIT = 10
-SEND_LABEL = "Send now"
-DROP_LABEL = "Cancel"
 RESUME_LABEL = N_("Resume sending")  # bc_paused names it, in the staff's language
-RESEND_LABEL = "Resend to {count} uncertain"
+RESEND_LABEL = N_("Resend to {count} uncertain")
 
 
 def engine_of(deps: Deps) -> Engine | None:
@@ -71,29 +69,35 @@ class StaffReporter:
         await self._edit(campaign.id, counts, rate, Status.RUNNING.value, force=False)
 
     async def finished(self, campaign: Campaign, counts: dict[str, int], status: Status, reason: str) -> None:
-        """Show the final figures; if the campaign paused, tell every staff member why."""
+        """Show the final figures; if the campaign paused, tell every staff member why (each in their language)."""
         shown = await self._edit(campaign.id, counts, 0.0, status.value, force=True)
         self.throttle.forget(campaign.id)
+        figures, uncertain, kind = broadcast.progress_figures(counts, 0.0), counts["uncertain"], campaign.kind
         if status is Status.PAUSED:
-            keyboard = keyboards.inline([[(RESUME_LABEL, ResumeCampaign(campaign.id).pack())]])
-            await notify_staff(self.bot, self.deps, "bc_paused", keyboard=keyboard, campaign_id=campaign.id,
-                               kind=campaign.kind, reason=reason, **broadcast.progress_figures(counts, 0.0))
+            await notify_staff(self.bot, self.deps, "bc_paused", campaign_id=campaign.id,
+                               keyboard=lambda: keyboards.inline([[(RESUME_LABEL,
+                                                                    ResumeCampaign(campaign.id).pack())]]),
+                               localized=lambda: {"kind": broadcast.kind_word(kind),
+                                                  "reason": broadcast.pause_reason(reason)}, **figures)
         elif not shown:
-            await notify_staff(self.bot, self.deps, "bc_finished", campaign_id=campaign.id, kind=campaign.kind,
-                               status=status.value, **broadcast.progress_figures(counts, 0.0))
-        if counts["uncertain"]:
-            keyboard = keyboards.inline([[(RESEND_LABEL.format(count=counts["uncertain"]),
-                                           ResendUncertain(campaign.id).pack())]])
-            await notify_staff(self.bot, self.deps, "bc_uncertain", keyboard=keyboard, campaign_id=campaign.id,
-                               kind=campaign.kind, uncertain=counts["uncertain"])
+            await notify_staff(self.bot, self.deps, "bc_finished", campaign_id=campaign.id,
+                               localized=lambda: {"kind": broadcast.kind_word(kind),
+                                                  "status": broadcast.status_word(status.value)}, **figures)
+        if uncertain:
+            await notify_staff(self.bot, self.deps, "bc_uncertain", campaign_id=campaign.id, uncertain=uncertain,
+                               keyboard=lambda: keyboards.inline([[(_(RESEND_LABEL).format(count=uncertain),
+                                                                    ResendUncertain(campaign.id).pack())]]),
+                               localized=lambda: {"kind": broadcast.kind_word(kind)})
 
     async def _edit(self, campaign_id: int, counts: dict[str, int], rate: float, status: str, force: bool) -> bool:
         row = store.get_campaign(self.deps.db, campaign_id)
         if row is None or not row["progress_message_id"]:
             return False
-        text = self.deps.renderer.render("bc_progress", campaign_id=campaign_id, status=status,
-                                         audience=broadcast.audience_label(self.deps.clinic, row["audience"]),
-                                         **broadcast.progress_figures(counts, rate))
+        with speaking(self.deps.staff_language(row["progress_chat_id"])):  # the staff member who sent it
+            text = self.deps.renderer.render("bc_progress", campaign_id=campaign_id,
+                                             status=broadcast.status_word(status),
+                                             audience=broadcast.audience_label(self.deps.clinic, row["audience"]),
+                                             **broadcast.progress_figures(counts, rate))
         if not self.throttle.should_edit(campaign_id, text, force=force):
             return True
         try:
@@ -181,7 +185,7 @@ async def on_broadcast_text(update: Update, context: WellbotContext) -> None:
     try:
         body = broadcast.check_body(update.message.text_html if update.message.text else "")
     except broadcast.BodyError as exc:
-        await reply(update, context, "bc_invalid", reason=str(exc))
+        await reply(update, context, "bc_invalid", reason=exc.shown())
         return
     state.data["body"] = body
     state.step = STEP_AUDIENCE
@@ -251,7 +255,8 @@ async def confirm(update: Update, context: WellbotContext, button: SendBroadcast
     deps = context.deps
     row = _own_draft(update, context, button.campaign_id)
     if not actions.queue_broadcast(deps, row["id"], update.effective_user.id):
-        await answer(update, context, deps.renderer.render("bc_already_toast", status=row["status"]))
+        await answer(update, context, deps.renderer.render("bc_already_toast",
+                                                           status=broadcast.status_word(row["status"])))
         return
     ahead = [c for c in store.active_campaigns(deps.db) if c["id"] != row["id"] and c["status"] != "paused"]
     await show(update, context, "bc_queued", campaign_id=row["id"], ahead=len(ahead))
@@ -259,7 +264,8 @@ async def confirm(update: Update, context: WellbotContext, button: SendBroadcast
     counts = {**dict.fromkeys(store.DELIVERY_STATUSES, 0), "pending": count, "total": count}
     rate = sender.config.rate if (sender := engine_of(deps)) is not None else 0.0
     try:
-        progress = await reply(update, context, "bc_progress", campaign_id=row["id"], status=Status.QUEUED.value,
+        progress = await reply(update, context, "bc_progress", campaign_id=row["id"],
+                               status=broadcast.status_word(Status.QUEUED.value),
                                audience=broadcast.audience_label(deps.clinic, row["audience"]),
                                **broadcast.progress_figures(counts, rate))
         if progress is not None:
@@ -274,7 +280,8 @@ async def drop(update: Update, context: WellbotContext, button: DropBroadcast) -
     if actions.drop_draft(context.deps, row["id"]) or row["status"] == "cancelled":
         await show(update, context, "bc_dropped")
     else:
-        await answer(update, context, context.deps.renderer.render("bc_already_toast", status=row["status"]))
+        await answer(update, context, context.deps.renderer.render("bc_already_toast",
+                                                                   status=broadcast.status_word(row["status"])))
 
 
 async def resume(update: Update, context: WellbotContext, button: ResumeCampaign) -> None:
@@ -284,7 +291,8 @@ async def resume(update: Update, context: WellbotContext, button: ResumeCampaign
     if store.get_campaign(deps.db, campaign_id) is None:
         raise callbacks.CallbackDataError("no such campaign")
     if not actions.resume_campaign(deps, campaign_id, update.effective_user.id):
-        await answer(update, context, deps.renderer.render("bc_already_toast", status="not paused"))
+        await answer(update, context, deps.renderer.render("bc_already_toast",
+                                                           status=broadcast.status_word("not paused")))
         return
     await show(update, context, "bc_resumed", campaign_id=campaign_id)
 
@@ -299,7 +307,8 @@ async def resend(update: Update, context: WellbotContext, button: ResendUncertai
     if not count:
         await answer(update, context, deps.renderer.render("bc_nothing_uncertain_toast"))
         return
-    await show(update, context, "bc_resending", campaign_id=row["id"], kind=row["kind"], count=count)
+    await show(update, context, "bc_resending", campaign_id=row["id"], kind=broadcast.kind_word(row["kind"]),
+               count=count)
 
 
 async def cancel_broadcast(update: Update, context: WellbotContext) -> None:
@@ -322,7 +331,9 @@ async def cancel_broadcast(update: Update, context: WellbotContext) -> None:
 async def list_broadcasts(update: Update, context: WellbotContext) -> None:
     """Past and current broadcasts with their results."""
     deps = context.deps
-    rows = [{**row, "audience_label": broadcast.audience_label(deps.clinic, row["audience"])}
+    rows = [{**row, "audience_label": broadcast.audience_label(deps.clinic, row["audience"]),
+             "status": broadcast.status_word(row["status"]),
+             "pause_reason": broadcast.pause_reason(row["pause_reason"]) if row.get("pause_reason") else ""}
             for row in store.list_campaigns(deps.db, broadcast.KIND, HISTORY_LIMIT)]
     await reply(update, context, "bc_history", campaigns=rows)
 

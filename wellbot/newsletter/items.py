@@ -24,6 +24,7 @@ from wellbot.bot.telegram_html import check_text
 from wellbot.core.clinic import Clinic
 from wellbot.core.clock import Clock, from_db, to_db
 from wellbot.core.db import inserted_id
+from wellbot.core.i18n import N_, Reason
 
 MAX_TITLE = 120
 MAX_BODY = 3000  # visible characters: leaves room for the digest's headings and other items
@@ -32,8 +33,8 @@ LOCAL_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
 FIELDS = ("title", "body", "link", "topics", "publish_at")
 
 
-class ItemError(ValueError):
-    """A news item that cannot be saved, with a reason staff can act on."""
+class ItemError(Reason):
+    """A news item that cannot be saved, with a reason staff can act on (in their language: `shown()`)."""
 
 
 @dataclass(frozen=True)
@@ -53,25 +54,25 @@ def check_title(text: str) -> str:
     """A non-empty one-line title of at most MAX_TITLE characters."""
     text = " ".join(text.split())
     if not text:
-        raise ItemError("the title is empty")
+        raise ItemError(N_("the title is empty"))
     if len(text) > MAX_TITLE:
-        raise ItemError(f"the title is longer than {MAX_TITLE} characters")
+        raise ItemError(N_("the title is longer than {limit} characters"), limit=MAX_TITLE)
     return text
 
 
 def check_body(html: str) -> str:
     """Valid Telegram HTML of at most MAX_BODY visible characters."""
     try:
-        return check_text(html, MAX_BODY, "text")
-    except ValueError as exc:
-        raise ItemError(str(exc)) from None
+        return check_text(html, MAX_BODY, N_("text"))
+    except Reason as exc:
+        raise ItemError.like(exc) from None
 
 
 def check_link(text: str) -> str:
     """Empty, or an http(s) address."""
     text = text.strip()
     if text and (not re.match(r"^https?://[^\s<>\"]+$", text) or len(text) > MAX_LINK):
-        raise ItemError("the link must be a web address starting with http:// or https://")
+        raise ItemError(N_("the link must be a web address starting with http:// or https://"))
     return text
 
 
@@ -80,9 +81,10 @@ def check_topics(clinic: Clinic, keys: Iterable[str]) -> tuple[str, ...]:
     wanted = {key.strip() for key in keys if key.strip()}
     unknown = sorted(wanted - {t.key for t in clinic.topics})
     if unknown:
-        raise ItemError(f"unknown topic {', '.join(unknown)} (known: {', '.join(t.key for t in clinic.topics)})")
+        raise ItemError(N_("unknown topic {unknown} (known: {known})"), unknown=", ".join(unknown),
+                        known=", ".join(t.key for t in clinic.topics))
     if not wanted:
-        raise ItemError("choose at least one topic")
+        raise ItemError(N_("choose at least one topic"))
     return tuple(t.key for t in clinic.topics if t.key in wanted)
 
 
@@ -96,7 +98,7 @@ def parse_local_time(text: str, tz: ZoneInfo, clock: Clock) -> datetime:
             return datetime.strptime(text, fmt).replace(tzinfo=tz).astimezone(clock.now().tzinfo)
         except ValueError:
             continue
-    raise ItemError(f"{text!r} is not a time like 2026-06-15 09:00 (clinic time) or 'now'")
+    raise ItemError(N_("{text} is not a time like 2026-06-15 09:00 (clinic time) or 'now'"), text=repr(text))
 
 
 def make_item(clinic: Clinic, clock: Clock, *, title: str, body: str, topics: Iterable[str], publish: str = "now",

@@ -44,11 +44,13 @@ NONE_WORDS = frozenset({"none", "-", "no", "no link", "ninguno", "ninguna", "nad
 NOW_WORDS = frozenset({"now", "publish now", "ahora", "ya", "publicar ahora"})
 NOW = "now"  # what items.parse_local_time reads as the present moment
 LIST_LIMIT = 15
-FIELD_LABELS = {"title": "Title", "body": "Text", "link": "Link", "topics": "Topics", "publish": "Publish time"}
+FIELD_LABELS = {"title": N_("Title"), "body": N_("Text"), "link": N_("Link"), "topics": N_("Topics"),
+                "publish": N_("Publish time")}
 CHECK = "✓ "
 DONE_LABEL = N_("Done")  # news_topics names it, in the staff's language
 DEFAULT_LABELS = {"link": N_("No link"), "publish": N_("Publish now")}  # NewsDefault at these steps
 DEFAULT_VALUES = {"link": "", "publish": NOW}
+SAVE_LABEL, DROP_LABEL, DELETE_LABEL = N_("Save"), N_("Cancel"), N_("Delete")
 
 
 async def start_add(update: Update, context: WellbotContext) -> None:
@@ -81,7 +83,7 @@ async def ask_delete(update: Update, context: WellbotContext) -> None:
     if item is None:
         await reply(update, context, "news_not_found", usage="/news_delete")
         return
-    keyboard = keyboards.inline([[("Delete", NewsDelete(item.id).pack())]])
+    keyboard = keyboards.inline([[(DELETE_LABEL, NewsDelete(item.id).pack())]])
     await reply(update, context, "news_delete_confirm", item=item, keyboard=keyboard)
 
 
@@ -101,7 +103,7 @@ async def on_text(update: Update, context: WellbotContext) -> None:
     try:
         state.data[state.step] = _value(update, context, state.step)
     except items.ItemError as exc:
-        await reply(update, context, "news_invalid", reason=str(exc))
+        await reply(update, context, "news_invalid", reason=exc.shown())
         return
     state.step = _step_after(state)
     deps.flows.save(state)
@@ -177,14 +179,14 @@ async def _preview(update: Update, context: WellbotContext, state: Flow) -> None
     try:
         item = _build(context, state)
     except items.ItemError as exc:
-        await reply(update, context, "news_invalid", reason=str(exc))
+        await reply(update, context, "news_invalid", reason=exc.shown())
         return
     row = {"id": 0, "title": item.title, "body": item.body, "link": item.link,
            "publish_at": to_db(item.publish_at), "topics": json.dumps(list(item.topics))}
     text, _ids = digest.render_digest(deps.renderer, deps.clinic, [row])
     await send_html(context.bot, deps, update.effective_chat.id, [text], subscription_keyboard())
-    keyboard = keyboards.inline([[("Save", NewsSave(state.token).pack()),
-                                  ("Cancel", NewsDrop(state.token).pack())]])
+    keyboard = keyboards.inline([[(SAVE_LABEL, NewsSave(state.token).pack()),
+                                  (DROP_LABEL, NewsDrop(state.token).pack())]])
     labels = [t.label for t in deps.clinic.topics if t.key in item.topics]
     await reply(update, context, "news_preview", topics=labels, publish_at=item.publish_at,
                 editing="edit_id" in state.data, keyboard=keyboard)
@@ -239,7 +241,7 @@ async def save(update: Update, context: WellbotContext, button: NewsSave, state:
     try:
         item = _build(context, state)
     except items.ItemError as exc:
-        await show(update, context, "news_invalid", reason=str(exc))
+        await show(update, context, "news_invalid", reason=exc.shown())
         return
     item_id = actions.save_item(deps, item, state.data.get("edit_id"), state.user_id)
     deps.flows.clear(state.user_id)

@@ -21,7 +21,7 @@ from wellbot.bot.features import ANY_STEP, ButtonRoute, FlowSteps
 from wellbot.bot.messaging import answer, reply, send_html
 from wellbot.core.clock import to_db
 from wellbot.core.flows import Flow
-from wellbot.core.i18n import speaking
+from wellbot.core.i18n import N_, _, speaking
 from wellbot.languages.handlers import language_name
 from wellbot.newsletter import broadcast, digest, items, store
 from wellbot.newsletter.buttons import AddBroadcastText, AddNewsText, DropBroadcast, SendBroadcast
@@ -31,15 +31,18 @@ log = logging.getLogger(__name__)
 
 FLOW = "translate"
 BROADCAST_TEXT, NEWS_TITLE, NEWS_BODY = "bc_text", "nw_title", "nw_body"
-ADD_LABEL = "+ Add {language} version"
-REPLACE_LABEL = "✎ Replace {language} version"  # after the default text changed, or to correct it
-SEND_LABEL, DROP_LABEL = "Send now", "Cancel"
+ADD_LABEL = N_("+ Add {language} version")
+REPLACE_LABEL = N_("✎ Replace {language} version")  # after the default text changed, or to correct it
+SEND_LABEL, DROP_LABEL = N_("Send now"), N_("Cancel")
 
 
 def add_buttons(deps: Deps, have: list[str], make: Any) -> list[list[tuple[str, str]]]:
-    """One row per other configured language: "Add <language> version", or "Replace" once there is one."""
+    """One row per other configured language: "Add <language> version", or "Replace" once there is one.
+
+    The label is translated before the language's name goes in (the keyboard cannot find it after).
+    """
     clinic = deps.base_clinic
-    return [[((REPLACE_LABEL if lang in have else ADD_LABEL).format(language=language_name(lang)),
+    return [[(_(REPLACE_LABEL if lang in have else ADD_LABEL).format(language=language_name(lang)),
               make(lang).pack())] for lang in clinic.languages[1:]]
 
 
@@ -103,7 +106,7 @@ async def _broadcast_text(update: Update, context: WellbotContext, state: Flow, 
     try:
         body = broadcast.check_body(typed)
     except broadcast.BodyError as exc:
-        await reply(update, context, "bc_invalid", reason=str(exc))
+        await reply(update, context, "bc_invalid", reason=exc.shown())
         return
     with speaking(lang):  # the message's own frame (bc_message) in the recipients' language
         text = deps.renderer.render("bc_message", body=Markup(body))
@@ -115,7 +118,7 @@ async def _broadcast_text(update: Update, context: WellbotContext, state: Flow, 
     row = store.get_campaign(deps.db, campaign_id)
     count = store.count_recipients(deps.db, row["audience"]) if row else 0
     await reply(update, context, "bc_translate_done", language=language_name(lang), count=count,
-                audience=broadcast.audience_label(deps.base_clinic, row["audience"]) if row else "",
+                audience=broadcast.audience_label(deps.clinic, row["audience"]) if row else "",
                 keyboard=broadcast_keyboard(deps, campaign_id))
 
 
@@ -123,7 +126,7 @@ async def _news_title(update: Update, context: WellbotContext, state: Flow, type
     try:
         state.data["title"] = items.check_title(update.message.text or "")
     except items.ItemError as exc:
-        await reply(update, context, "news_invalid", reason=str(exc))
+        await reply(update, context, "news_invalid", reason=exc.shown())
         return
     state.step = NEWS_BODY
     context.deps.flows.save(state)
@@ -135,7 +138,7 @@ async def _news_body(update: Update, context: WellbotContext, state: Flow, typed
     try:
         body = items.check_body(typed)
     except items.ItemError as exc:
-        await reply(update, context, "news_invalid", reason=str(exc))
+        await reply(update, context, "news_invalid", reason=exc.shown())
         return
     saved = items.set_item_text(deps.db, item_id, lang, state.data["title"], body)
     deps.flows.clear(state.user_id)

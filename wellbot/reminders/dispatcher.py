@@ -344,7 +344,7 @@ class Dispatcher:
             if chat_id in told or not reminders:
                 continue
             try:
-                with speaking(deps.base_clinic.default_language):  # staff read the clinic's default language
+                with speaking(deps.staff_language(chat_id)):  # each staff member's language; a group the default
                     message = await send(self.application.bot, deps, chat_id, "rem_staff_uncertain",
                                          keyboard=views.resend_all_keyboard(notice_id),
                                          **views.notice_values(deps, reminders))
@@ -426,7 +426,7 @@ class Dispatcher:
     async def _alert_unconfirmed(self, row: dict, visit: dict) -> None:
         """Tell staff to phone a patient who has not confirmed by the deadline."""
         delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_unconfirmed",
-                                       **views.visit_values(self.deps, visit))
+                                       localized=lambda: views.visit_values(self.deps, visit))
         status = store.SENT if delivered else store.FAILED
         await self._write(lambda: store.finish(self.deps.db, row["id"], status, f"staff_notified:{delivered}",
                                                self.deps.clock.now(), attempts=1, owner=self.owner))
@@ -434,7 +434,7 @@ class Dispatcher:
     async def _call_list(self, row: dict, visit: dict) -> None:
         """A phone-only patient's reminder goes to the front desk's call list instead."""
         delivered = await notify_staff(self.application.bot, self.deps, "rem_staff_call",
-                                       **views.visit_values(self.deps, visit))
+                                       localized=lambda: views.visit_values(self.deps, visit))
         status = store.SENT if delivered else store.FAILED
         await self._write(lambda: store.finish(self.deps.db, row["id"], status, f"front_desk:{delivered}",
                                                self.deps.clock.now(), attempts=1, owner=self.owner))
@@ -443,7 +443,8 @@ class Dispatcher:
         """Tell staff, once per visit, to phone a patient the bot can no longer reach."""
         if store.blocked_alert_already_sent(self.deps.db, visit["id"], row["id"]):
             return
-        await notify_staff(self.application.bot, self.deps, "rem_staff_blocked", **views.visit_values(self.deps, visit))
+        await notify_staff(self.application.bot, self.deps, "rem_staff_blocked",
+                           localized=lambda: views.visit_values(self.deps, visit))
 
 
 def for_front_desk(row: dict, visit: dict) -> bool:

@@ -23,6 +23,7 @@ from telegram.ext import Application, TypeHandler
 
 from wellbot.bot.deps import DEPS_KEY, Deps, WellbotContext
 from wellbot.bot.features import ButtonRoute, Command, Feature
+from wellbot.core.i18n import N_
 from wellbot.reminders import handlers, store
 from wellbot.reminders.config import policy_from_clinic
 from wellbot.reminders.dispatcher import Dispatcher
@@ -107,8 +108,8 @@ async def shutdown(application: Application) -> None:
 
 FEATURE = Feature(
     name="reminders",
-    commands=[Command("checkins", "Patients' pain scores after visits, as a trend", handlers.checkins,
-                      staff=True, usage="[patient user id]")],
+    commands=[Command("checkins", N_("Patients' pain scores after visits, as a trend"), handlers.checkins,
+                      staff=True, usage=N_("[patient user id]"))],
     buttons=[ButtonRoute.typed(ConfirmVisit, handlers.confirm),
              ButtonRoute.typed(CheckinScore, handlers.answer_checkin),
              ButtonRoute.typed(ResendReminder, handlers.resend, staff=True),  # under notices sent before 0130

@@ -41,7 +41,7 @@ FEATURE = Feature(
         Command("subscribe", N_("Sign up for health news"), handlers.open_news),
         Command("news", N_("Your health news: topics, pause, stop"), handlers.show_manage),
         Command("unsubscribe", N_("Stop health news at once"), handlers.unsubscribe_command),
-        Command("subscribers", "Health-news subscribers by status and topic", handlers.subscribers, staff=True),
+        Command("subscribers", N_("Health-news subscribers by status and topic"), handlers.subscribers, staff=True),
     ],
     buttons=handlers.ROUTES,
     menu=[MenuItem(MENU_KEY, N_("Health news"), handlers.open_news, order=MENU_ORDER)],
