@@ -6,6 +6,7 @@ import logging
 
 from wellbot.core.deps import Deps
 from wellbot.core.hooks import Notifier
+from wellbot.core.i18n import N_, _
 from wellbot.faq import loading as faq_loading
 from wellbot.faq.search import find_red_flag
 from wellbot.triage import logic, spanish
@@ -14,6 +15,13 @@ from wellbot.triage.settings import triage_settings
 log = logging.getLogger(__name__)
 
 CLINIC_PHRASE = "clinic_phrase"  # the concept name of a match on the clinic's own `[faq] red_flags`
+# What staff read for each concept in an urgent-reply alert, in their language (the names are the triage's own
+# keys with spaces; a concept not listed here is shown as its key).
+CONCEPT_WORDS = {"anaphylaxis": N_("anaphylaxis"), "breathing": N_("breathing"), "cauda_equina": N_("cauda equina"),
+                 "fainting": N_("fainting"), "heart": N_("heart"), "overdose": N_("overdose"),
+                 "post_procedure": N_("post procedure"), "seizure": N_("seizure"), "self_harm": N_("self harm"),
+                 "stroke": N_("stroke"), "suicidal": N_("suicidal"), "sounds_urgent": N_("sounds urgent"),
+                 CLINIC_PHRASE: N_("clinic phrase")}
 
 
 def read(deps: Deps, text: str) -> logic.Finding:
@@ -32,13 +40,20 @@ def composing(deps: Deps, flow: str | None) -> bool:
     return flow is not None and any(flow in feature.composing_flows for feature in deps.features)
 
 
+def concept_word(concept: str | None) -> str:
+    """A triage concept as staff read it, in the language being written."""
+    return _(CONCEPT_WORDS[concept]) if concept in CONCEPT_WORDS else str(concept or "")
+
+
 async def alert_staff(deps: Deps, notifier: Notifier, finding: logic.Finding, *, user_id: int, name: str,
                       username: str, text: str) -> int:
     """Tell staff a patient got the urgent reply (if the clinic wants that); return how many were told."""
     settings = triage_settings(deps.clinic)
     if not settings.alert_staff or deps.settings.is_staff(user_id):
         return 0
+    concept = finding.concept
     told = await notifier.staff("triage_staff_alert", user_id=user_id, name=name, username=username,
-                                concept=finding.concept, text=text if settings.alert_text else "")
+                                text=text if settings.alert_text else "",
+                                localized=lambda: {"concept": concept_word(concept)})
     log.info("staff told of an urgent reply user_id=%s staff_reached=%s", user_id, told)
     return told
