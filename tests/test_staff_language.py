@@ -66,7 +66,7 @@ async def test_a_spanish_staff_member_writes_edits_and_deletes_news_in_spanish(s
     assert "Listo" in labels(topics)
     await press(ana, topics, "nw:td")  # no topic yet: the toast says why, in Spanish
     await bot.settle()
-    assert "Elija" in ana.callback_answers[-1]["text"] or "elija" in ana.callback_answers[-1]["text"]
+    assert ana.callback_answers[-1]["text"].startswith("Elija")
     first_topic = topics.buttons()[0][0]["callback_data"]
     await ana.press(topics, first_topic)
     await press(ana, await until(ana, with_button("nw:td")), "nw:td")
@@ -258,6 +258,14 @@ def test_campaign_words_and_pause_reasons_are_shown_in_the_readers_language():
         assert broadcast.pause_reason("12 messages failed") == "12 mensajes fallaron"
         assert broadcast.pause_reason("something new") == "something new"
     assert broadcast.pause_reason("3 network or server errors in a row") == "3 network or server errors in a row"
+
+
+def test_a_pain_trend_reads_in_the_staff_members_language():
+    from wellbot.reminders.handlers import summarize
+
+    with i18n.speaking("es"):
+        assert summarize([7, 5, 3])["direction"] == "mejor"
+    assert summarize([3, 5, 7])["direction"] == "worse"
 
 
 def test_the_staff_language_is_the_staff_members_own_and_the_groups_is_the_default(tmp_path):

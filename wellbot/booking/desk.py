@@ -38,7 +38,7 @@ from wellbot.bot.messaging import answer, reply, reply_or_show, show
 from wellbot.bot.notify import BotNotifier
 from wellbot.core.clock import from_db, to_db
 from wellbot.core.flows import Flow
-from wellbot.core.i18n import N_
+from wellbot.core.i18n import N_, _
 from wellbot.desk import actions as inbox
 from wellbot.desk import views as inbox_views
 
@@ -53,6 +53,7 @@ PHONE_START = re.compile(r"[+(\d]")  # where the phone number begins in "/newpat
 BOOK_LABEL, MOVE_LABEL = N_("📅 Book a visit"), N_("🔁 Move (patient phoned)")
 MESSAGE_LABEL = N_("✉️ Message the patient")
 CONFIRM_LABEL, STOP_LABEL = N_("✅ Book it"), N_("✖ Cancel")
+PHONE_ONLY_MARK = N_("(phone only)")  # after a found patient who has no Telegram
 
 
 # ---- finding and creating patients -----------------------------------------------------------------
@@ -64,7 +65,7 @@ async def patient_command(update: Update, context: WellbotContext) -> None:
         await reply(update, context, "desk_usage", problem="patient")
         return
     found = store.search_patients(context.deps.db, query)
-    rows = [[(f"{r.name} · {r.phone}{' (phone only)' if r.kind == store.PHONE_ONLY else ''}",
+    rows = [[(f"{r.name} · {r.phone}{' ' + _(PHONE_ONLY_MARK) if r.kind == store.PHONE_ONLY else ''}",
               DeskPatient(r.kind, r.id).pack())] for r in found]
     await reply(update, context, "desk_found", keyboard=inline(rows) if rows else None, count=len(found))
 

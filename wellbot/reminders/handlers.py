@@ -10,14 +10,24 @@ from telegram import InputFile, Update
 from wellbot.bot import callbacks
 from wellbot.bot.deps import WellbotContext
 from wellbot.bot.messaging import answer, reply, show
+from wellbot.core.i18n import N_, _
 from wellbot.desk import charts
 from wellbot.reminders import actions, store, views
+from wellbot.reminders import trends as trend_logic
 from wellbot.reminders.config import policy_from_clinic
-from wellbot.reminders.trends import summarize
 
 log = logging.getLogger(__name__)
 
 CHART_WORD = "chart"  # `/checkins <user id> chart`: the trend as a picture
+# A trend's direction as staff read it (trends.summarize gives the English keys).
+DIRECTION_WORDS = {"better": N_("better"), "worse": N_("worse"), "steady": N_("steady")}
+
+
+def summarize(scores: list[int]) -> dict:
+    """trends.summarize, with the direction in the language being written."""
+    summary = trend_logic.summarize(scores)
+    direction = summary["direction"]
+    return {**summary, "direction": _(DIRECTION_WORDS[direction]) if direction in DIRECTION_WORDS else direction}
 
 
 
