@@ -281,4 +281,6 @@ def test_the_staff_language_is_the_staff_members_own_and_the_groups_is_the_defau
     patients.touch(deps.db, deps.clock, 1234, 1234, "es")
     assert deps.staff_language(1234) == "en"  # not staff: never asked, but never a patient's language either
     assert deps.staff_language(None) == "en"
+    deps.db.execute("alter table patients rename to patients_gone")  # unreadable: an alert still goes out
+    assert deps.staff_language(SPANISH_STAFF) == "en"
 

@@ -7,6 +7,8 @@ live here: actions and stores take `Deps` without importing the bot layer.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from wellbot.bot.render import Renderer
     from wellbot.newsletter.engine import Engine
     from wellbot.reminders.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
 
 POLLING = "polling"
 WEBHOOK = "webhook"
@@ -76,9 +80,16 @@ class Deps:
 
         A staff group is read by several people at once, so it gets the clinic's default language.
         """
-        if not self.settings.is_staff(chat_id):  # a private chat's id is its user's id
+        if chat_id is None or not self.settings.is_staff(chat_id):  # a private chat's id is its user's id
             return self._clinic.default_language
-        return self.language_of(chat_id)
+        try:
+            stored = patients.stored_language(self.db, chat_id)
+        except sqlite3.Error as exc:
+            # An urgent alert (or the start-up menus) must not fail for want of a language: the default will do.
+            log.warning("staff language not read, the default used staff_id=%s error=%s", chat_id,
+                        type(exc).__name__)
+            return self._clinic.default_language
+        return stored if stored in self._clinic.languages else self._clinic.default_language
 
 
 def _clinic(self: Deps) -> Clinic:

@@ -50,6 +50,13 @@ def language_of(db: Database, user_id: int | None, languages: Sequence[str], def
     return str(stored) if stored in languages else default
 
 
+def stored_language(db: Database, user_id: int) -> str | None:
+    """The language stored on a user, or None; a plain read (no savepoint), so a damaged table leaves no
+    transaction open behind the sqlite3.Error it raises."""
+    row = db.execute("select language from patients where user_id = ?", [user_id]).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
 def set_language(db: Database, user_id: int, language: str) -> None:
     """Store the language a patient chose."""
     db.execute("update patients set language = ? where user_id = ?", [language, user_id])
