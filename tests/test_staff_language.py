@@ -189,11 +189,13 @@ async def test_an_uncertain_reminder_notice_is_in_each_staff_members_language(st
     book(bot, at(2026, 6, 12, 10, 0))
     bot.server.answer_late("sendMessage", None, chat_id=PATIENT)  # delivered, then the connection drops
     await run_at(bot, at(2026, 6, 11, 10, 0))
+    await run_at(bot, at(2026, 6, 11, 10, 2))  # a minute on: the staff notice of what timed out meanwhile
     spanish = await ana.wait_for("Puede que un recordatorio no haya llegado")
     assert "Acupuntura" in spanish.text
-    assert labels(spanish) == {"🔁 Reenviar el recordatorio"}
+    assert labels(spanish) == {"🔁 Reenviar todos los inciertos"}
     english = await ben.wait_for("may or may not have reached")
-    assert labels(english) == {"🔁 Resend the reminder"}
+    assert "Acupuncture" in english.text
+    assert labels(english) == {"🔁 Resend all still uncertain"}
 
 
 async def test_a_spanish_patients_running_late_notice_is_in_each_staff_members_language(staff_bot):
