@@ -216,3 +216,19 @@ def test_words_naming_the_visit_or_its_day_weigh_little_but_still_search(faq_db,
 ])
 def test_everyday_words_reach_the_answers_words(faq_db, text, expect):
     assert find(faq_db, text).hits[0].entry_id == expect
+
+
+@pytest.mark.parametrize("text", ["Respected Sir, kindly tell me, will cupping leave marks?",
+                                  "hi, quick question, sorry to bother you: will cupping leave marks? cheers",
+                                  "i was wondering, will cupping leave marks? thanks in advance"])
+def test_courtesy_words_are_not_what_is_asked(faq_db, text):
+    # Dev set 15: polite openings and closings counted as unexplained words and pushed real questions to "I don't know".
+    own, _terms = search._own_and_all_terms(faq_db, text, "en")
+    assert set(own) == {"cupping", "leave", "marks"}
+    assert find(faq_db, text).hits[0].entry_id == "cupping"
+
+
+def test_who_asks_for_whom_weighs_least():
+    # "my mum is having a nerve block": the relative says who the question is for, not what it is about.
+    assert search.information("mum") == search.information("husband") == search.MIN_INFORMATION
+    assert search.information("warfarin") > search.MIN_INFORMATION

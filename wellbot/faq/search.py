@@ -51,7 +51,11 @@ MIN_EXPLAINED = 0.4
 CONTEXT_WORDS = frozenset("""
     appointment appointments appt appts visit visits session sessions clinic
     today tomorrow tmrw tmr tomoz tonight week weeks weekend monday tuesday wednesday thursday friday saturday sunday
-    """.split())  # noqa: SIM905 - a word list reads and diffs better as text
+    """.split()) | frozenset("""
+    mother mum mom mam mama mummy father dad papa daddy husband wife son sons daughter daughters brother sister
+    grandmother grandfather grandma grandpa granny nan nana grandson granddaughter grandchildren partner boyfriend
+    girlfriend fiance friend friends cousin aunt uncle niece nephew neighbour neighbor relative relatives family
+    """.split())  # noqa: SIM905 - who asks or for whom ("my mum is having a nerve block") says nothing about what
 CONTEXT_WORDS_BY_LANGUAGE = {"en": CONTEXT_WORDS}
 INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("the" is about 7.7) ...
 MIN_INFORMATION = 0.5  # ... but never below this
@@ -69,7 +73,7 @@ WITHOUT = "without"
 GENERIC = frozenset("""
     treat treats treatment treatments offer offers provide do does get give have help use used work works
     good best better new much many thing things people person mean means called explain tell ask question
-    questions info information about also just put stick place insert
+    questions info information about also just put stick place insert asked asking asks
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 
 # "who", "when", "why", "where" and "which" are NOT stopwords: they say what
@@ -91,6 +95,9 @@ STOPWORDS = frozenset(
     arent wasnt werent wouldnt couldnt shouldnt havent hasnt youre theyre
     gonna wanna gotta kinda sorta guys ya yeah yep yes hey lol omg thx tho btw rn idk imo tbh 1st
     actually basically literally supposed honestly probably maybe even ever already
+    sir madam maam ma'am dear respected kindly regards cheers sorry bother wondering wonder wondered curious
+    quick q hiya howdy greetings morning afternoon advance appreciate appreciated grateful haha hehe
+    exactly roughly simply plain simple possibly anyway ok alright
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
 
@@ -110,6 +117,7 @@ class Hit:
     entry_id: str
     score: float
     explained: float = 1.0  # share of the patient's content words this entry covers (0 to 1)
+    covered: float = 0.0  # how much information (summed word weights) of the patient's words this entry covers
 
 
 @dataclass(frozen=True)
@@ -158,10 +166,11 @@ def search(db: Database, text: str, limit: int = SEARCH_LIMIT, language: str = S
         asked = [_content_stems(text) for text in (question, *phrasings.splitlines())]
         everything = set().union(*asked, _content_stems(tags), _content_stems(answer))
         share = explained(own, everything, language)
+        covered = explained_information(own, everything, language)
         # An entry that explains more of what was asked ranks higher ...
         rank = score * (1 + COVERAGE_WEIGHT * coverage(stems, asked)) * share ** EXPLAINED_POWER
         # ... and words the whole FAQ never mentions make a partly explained question doubtful.
-        hits.append(Hit(entry_id, rank, share - FOREIGN_PENALTY * foreign if share < 1 else share))
+        hits.append(Hit(entry_id, rank, share - FOREIGN_PENALTY * foreign if share < 1 else share, covered))
     return sorted(hits, key=lambda hit: -hit.score)[:limit]
 
 
@@ -196,6 +205,11 @@ def explained(own: dict[str, set[str]], entry_stems: set[str], language: str = S
     weights = {word: information(word, language) for word in own}
     total = sum(weights.values())
     return sum(weights[word] for word, stems in own.items() if stems & entry_stems) / total
+
+
+def explained_information(own: dict[str, set[str]], entry_stems: set[str], language: str = SOURCE_LANGUAGE) -> float:
+    """The summed information of the patient's words that the entry covers."""
+    return sum(information(word, language) for word, stems in own.items() if stems & entry_stems)
 
 
 def information(word: str, language: str = SOURCE_LANGUAGE) -> float:
