@@ -232,3 +232,23 @@ def test_who_asks_for_whom_weighs_least():
     # "my mum is having a nerve block": the relative says who the question is for, not what it is about.
     assert search.information("mum") == search.information("husband") == search.MIN_INFORMATION
     assert search.information("warfarin") > search.MIN_INFORMATION
+
+
+def test_a_long_message_is_answered_when_its_telling_words_point_to_one_entry():
+    # Dev set 15: rambles and relatives' questions had the right entry first but a low share of words explained.
+    weak = search.MIN_EXPLAINED / 2
+    assert decide([Hit("a", 10.0, weak, search.MIN_COVERED), Hit("b", 5.0, weak)]).kind is Kind.ANSWER
+    # Too little information explained, or no clear lead over the next entry: still "I don't know".
+    assert decide([Hit("a", 10.0, weak, search.MIN_COVERED - 1), Hit("b", 5.0, weak)]).kind is Kind.NONE
+    assert decide([Hit("a", 10.0, weak, search.MIN_COVERED), Hit("b", 9.0, weak)]).kind is Kind.NONE
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("my dad's back operation failed twice and now his surgeon mentions a stimulator device, what is that",
+     "spinal-cord-stimulation"),
+    ("i work shifts and my manager keeps asking, so how long does a session of cupping last", "visit-length"),
+])
+def test_found_when_tried_context_around_the_question_does_not_hide_it(faq_db, text, expect):
+    outcome = find(faq_db, text)
+    assert outcome.kind is not Kind.NONE
+    assert outcome.hits[0].entry_id == expect

@@ -45,6 +45,11 @@ MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
 # content words (tuned on tests/faq_questions.toml's off_topic list): below
 # it the bot says "I don't know that one" instead of offering a weak match.
 MIN_EXPLAINED = 0.4
+# ... unless it explains at least this much information (word weights summed: "cupping" about 4.4,
+# "moxibustion" 7, "pain" 2) and scores this many times the runner-up (tuned on dev set 15 and
+# the known sets' strict leave-one-out run; see benchmarks/README.md).
+MIN_COVERED = 5.5
+COVERED_LEAD = 1.5
 # Words that name the visit itself or when it is: every question to a clinic is about its visits, so they
 # say little about WHAT is asked ("can I bring my dog to my appointment" is about the dog, "how do i cancel
 # tmrw" about cancelling). They are still searched for, but weigh least when judging what an entry explains.
@@ -245,13 +250,26 @@ def _stem(word: str) -> str:
 
 def decide(hits: list[Hit]) -> Outcome:
     """One answer if the best clearly leads, else up to three close choices, else none."""
-    if not hits or hits[0].score <= 0 or hits[0].explained < MIN_EXPLAINED:
+    if not hits or hits[0].score <= 0 or not confident(hits):
         return Outcome(Kind.NONE)  # honest "I don't know" rather than a weak match
     best = hits[0]
     if len(hits) == 1 or best.score >= hits[1].score * CLEAR_RATIO:
         return Outcome(Kind.ANSWER, (best,))
     close = tuple(h for h in hits[:MAX_CHOICES] if h.score >= best.score * CLOSE_FRACTION)
     return Outcome(Kind.CHOICES, close)
+
+
+def confident(hits: list[Hit]) -> bool:
+    """Whether the best entry explains enough of what was asked to be worth answering.
+
+    Mostly a share of the patient's words; but a long message ("my mother's back surgery failed twice and
+    someone mentioned a stimulator device, what is that?") is mostly context, so an entry that explains
+    several telling words of it, and clearly leads the next one, is answered even below that share.
+    """
+    best = hits[0]
+    if best.explained >= MIN_EXPLAINED:
+        return True
+    return best.covered >= MIN_COVERED and (len(hits) == 1 or best.score >= hits[1].score * COVERED_LEAD)
 
 
 def find(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome:
