@@ -32,7 +32,7 @@ WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
 SEARCH_LIMIT = 5
 RERANK_POOL = 12  # bm25's best entries that the coverage bonus re-orders
 COVERAGE_WEIGHT = 2.0  # an entry whose question the patient's words cover fully scores 3x
-STEM_PREFIX = 5  # words sharing their first letters (up to this many) count as the same word
+STEM_PREFIX = 6  # words sharing their first letters (up to this many) count as the same word (5 made "medical" "medication")
 MAX_CHOICES = 3
 CLEAR_RATIO = 1.4  # the best must score this many times the runner-up to be answered outright
 CLOSE_FRACTION = 0.55  # runners-up within this fraction of the best are offered as choices
@@ -347,7 +347,7 @@ def repair(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> str:
     """
     if (not MIN_TYPO_WORD <= len(token) <= MAX_TYPO_WORD or not token.isalpha()
             or token in STOPWORDS_BY_LANGUAGE.get(language, STOPWORDS)
-            or is_word(token, language) or _indexed(db, token, language)):
+            or is_word(token, language) or _in_vocabulary(db, token, language)):
         return token
     candidates = _one_edit_away(db, token, language) or _same_shape(db, token, language)
     # Typos rarely touch the first letter; the rule keeps "weather" from becoming "rather".
@@ -373,6 +373,11 @@ def _same_shape(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> li
         [language, token[0], len(token) - MAX_LENGTH_CHANGE, len(token) + MAX_LENGTH_CHANGE],
     ).fetchall()
     return [word for (word,) in rows]
+
+
+def _in_vocabulary(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> bool:
+    """Whether the FAQ uses exactly this word (a word it only shares a stem with may be a typo: "managment")."""
+    return db.execute("select 1 from faq_vocab where language = ? and word = ?", [language, token]).fetchone() is not None
 
 
 def _indexed(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> bool:
