@@ -44,6 +44,7 @@ KNOWN_SETS = [
     ("tuning", ROOT / "tests" / "faq_questions.toml"),
     ("held-out 1", HELDOUT / "faq_heldout.toml"),
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml") for n in range(2, 13)),
+    ("dev 15", ROOT / "tests" / "faq_dev15.toml"),
 ]
 FAQ_PATH = "example-clinic/faq"
 # The last commit before the FAQ was reworked for new wording (issue 14 part 2). Content that appeared up to it
@@ -53,7 +54,8 @@ BASE = "9b0771715522c5e28ea8ccfb50063a13681d81c9"
 # Sets measured blind after BASE, with the commit of that one run: what was written after it may come from the
 # set's misses, so leaving the set out takes it away (judged on the history up to HEAD, not BASE).
 MEASURED_AT = {"held-out 11": "731f18ad86be3b5b28d727227e4a102861f98521",
-               "held-out 12": "bafef09a027452bb991c59f4458d0c450d738942"}
+               "held-out 12": "bafef09a027452bb991c59f4458d0c450d738942",
+               "dev 15": "23b32bbd2d809e7e3a47d3d1a820d4e92884d5b8"}  # first run on main's search as it arrived
 # The constants the grid may choose, with the values tried (each includes the shipped value).
 GRID = {
     "COVERAGE_WEIGHT": (1.0, 2.0, 3.0),
