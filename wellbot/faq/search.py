@@ -32,7 +32,7 @@ WEIGHTS = (0.0, 10.0, 8.0, 5.0, 1.0)
 SEARCH_LIMIT = 5
 RERANK_POOL = 12  # bm25's best entries that the coverage bonus re-orders
 COVERAGE_WEIGHT = 2.0  # an entry whose question the patient's words cover fully scores 3x
-STEM_PREFIX = 6  # words sharing their first letters (up to this many) count as the same word (5 made "medical" "medication")
+STEM_PREFIX = 6  # words sharing their first letters (up to this many) count as one ("medical" is not "medication")
 MAX_CHOICES = 3
 CLEAR_RATIO = 1.4  # the best must score this many times the runner-up to be answered outright
 CLOSE_FRACTION = 0.55  # runners-up within this fraction of the best are offered as choices
@@ -212,7 +212,8 @@ def explained(own: dict[str, set[str]], entry_stems: set[str], language: str = S
     return sum(weights[word] for word, stems in own.items() if stems & entry_stems) / total
 
 
-def explained_information(own: dict[str, set[str]], entry_stems: set[str], language: str = SOURCE_LANGUAGE) -> float:
+def explained_information(own: dict[str, set[str]], entry_stems: set[str],
+                          language: str = SOURCE_LANGUAGE) -> float:
     """The summed information of the patient's words that the entry covers."""
     return sum(information(word, language) for word, stems in own.items() if stems & entry_stems)
 
@@ -377,7 +378,8 @@ def _same_shape(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> li
 
 def _in_vocabulary(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> bool:
     """Whether the FAQ uses exactly this word (a word it only shares a stem with may be a typo: "managment")."""
-    return db.execute("select 1 from faq_vocab where language = ? and word = ?", [language, token]).fetchone() is not None
+    row = db.execute("select 1 from faq_vocab where language = ? and word = ?", [language, token]).fetchone()
+    return row is not None
 
 
 def _indexed(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> bool:
