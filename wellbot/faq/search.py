@@ -102,7 +102,7 @@ STOPWORDS = frozenset(
     actually basically literally supposed honestly probably maybe even ever already
     sir madam maam ma'am dear respected kindly regards cheers sorry bother wondering wonder wondered curious
     quick q hiya howdy greetings morning afternoon advance appreciate appreciated grateful haha hehe
-    exactly roughly simply plain simple possibly anyway ok alright
+    exactly roughly simply plain simple possibly anyway ok alright excuse um uh hmm erm wants wanted hoping
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
 
