@@ -44,6 +44,7 @@ KNOWN_SETS = [
     ("tuning", ROOT / "tests" / "faq_questions.toml"),
     ("held-out 1", HELDOUT / "faq_heldout.toml"),
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml") for n in range(2, 13)),
+    ("dev 15", ROOT / "tests" / "faq_dev15.toml"),
 ]
 FAQ_PATH = "example-clinic/faq"
 # The last commit before the FAQ was reworked for new wording (issue 14 part 2). Content that appeared up to it
@@ -52,8 +53,9 @@ FAQ_PATH = "example-clinic/faq"
 BASE = "9b0771715522c5e28ea8ccfb50063a13681d81c9"
 # Sets measured blind after BASE, with the commit of that one run: what was written after it may come from the
 # set's misses, so leaving the set out takes it away (judged on the history up to HEAD, not BASE).
-MEASURED_AT = {"held-out 11": "731f18ad86be3b5b28d727227e4a102861f98521",
-               "held-out 12": "bafef09a027452bb991c59f4458d0c450d738942"}
+MEASURED_AT: dict[str, str | None] = {"held-out 11": "731f18ad86be3b5b28d727227e4a102861f98521",
+               "held-out 12": "bafef09a027452bb991c59f4458d0c450d738942",
+               "dev 15": None}  # measured on main's search as it arrived: the commit that added it (survives a rebase)
 # The constants the grid may choose, with the values tried (each includes the shipped value).
 GRID = {
     "COVERAGE_WEIGHT": (1.0, 2.0, 3.0),
@@ -131,6 +133,9 @@ def history(tip: str = BASE) -> tuple[dict[tuple[str, ...], int], dict[str, int]
         if name in MEASURED_AT:
             if MEASURED_AT[name] in order:
                 added[name] = order[MEASURED_AT[name]]
+            elif MEASURED_AT[name] is None and tip != BASE:  # measured as it arrived: the commit that added it
+                arrived = _run_git("log", "--diff-filter=A", "--format=%H", tip, "--", str(path.relative_to(ROOT)))
+                added[name] = order[arrived.split()[-1]]
             continue
         commits = _run_git("log", "--diff-filter=A", "--format=%H", BASE, "--", str(path.relative_to(ROOT))).split()
         added[name] = order[commits[-1]]

@@ -111,7 +111,8 @@ def print_leave_one_out(grid: bool) -> None:
         cells = [f"{row[c][0]}/{row['questions']}, {row[c][1]}/{row['off_topic']}" for c in columns]
         print(f"{row['name']:<12} {row['removed']:>7}  " + "  ".join(f"{cell:<34}" for cell in cells)
               + (f"  {row['point']}" if grid else ""))
-    for label, chosen in (("held-out 1-11", [r for r in rows if r["name"] != "tuning"]), ("all sets", rows)):
+    held_out = [r for r in rows if r["name"].startswith("held-out")]
+    for label, chosen in ((f"held-out 1-{len(held_out)}", held_out), ("all sets", rows)):
         questions, off = sum(r["questions"] for r in chosen), sum(r["off_topic"] for r in chosen)
         cells = []
         for c in columns:
