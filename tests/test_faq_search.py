@@ -113,7 +113,7 @@ def test_decide_by_score_gaps():
 
 
 def test_coverage_prefers_the_question_made_of_the_patients_words():
-    stems = {_content_stems(word).pop() for word in ["pain", "management"]}
+    stems = {next(iter(_content_stems(word))) for word in ["pain", "management"]}
     assert coverage(stems, [_content_stems("What is pain management?")]) == 1.0
     long_question = _content_stems("How is pain management different from interventional pain management?")
     assert coverage(stems, [long_question]) < 1.0

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -225,7 +228,7 @@ def information(word: str, language: str = SOURCE_LANGUAGE) -> float:
     return max(MIN_INFORMATION, INFORMATION_CEILING - zipf(word, language))
 
 
-def coverage(stems: set[str], questions: list[set[str]]) -> float:
+def coverage(stems: AbstractSet[str], questions: Sequence[AbstractSet[str]]) -> float:
     """How much of the entry's best-fitting question the patient's words cover (0 to 1).
 
     bm25 favours long questions that repeat a word; a patient who typed
@@ -235,11 +238,18 @@ def coverage(stems: set[str], questions: list[set[str]]) -> float:
     return max((len(question & stems) / len(question) for question in questions if question), default=0.0)
 
 
-def _content_stems(text: str) -> set[str]:
+# Each search re-reads its candidate entries' texts: their stems are remembered (entries change only on reload,
+# and a changed text is simply a new key), which keeps a 1,000-entry FAQ's p99 near a millisecond.
+STEM_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=STEM_CACHE_SIZE)
+def _content_stems(text: str) -> frozenset[str]:
     """The stems of a text's words, stopwords left out."""
-    return {_stem(word) for word in words(text) if word not in STOPWORDS}
+    return frozenset(_stem(word) for word in words(text) if word not in STOPWORDS)
 
 
+@lru_cache(maxsize=STEM_CACHE_SIZE * 4)
 def _stem(word: str) -> str:
     """A crude stem (common endings off, then the first letters): "injections" = "injection", "stops" = "stop"."""
     for ending in ("ing", "ed", "es", "s"):
