@@ -350,6 +350,23 @@ def test_a_time_or_a_date_is_not_an_emergency(text):
     assert assess(text).level is Level.NONE
 
 
+@pytest.mark.parametrize("text", [
+    "my number is 07700 900123", "my new mobile is +44 7911 123456, the old one is gone",
+    "call me on 0161 496 0000 after 5", "ok 3pm thursday", "DOB 12/03/1961", "date of birth 03.11.58",
+    "booked for 14/12 at 10:30, see you then", "can we do the 4th at 11", "pain 6/10 today", "pain score 8 out of 10",
+    "back pain about a 7 today, 5 yesterday", "ref 20931, invoice 2024-118", "room 3, 2nd floor, bus 38 from the station",
+])
+def test_figures_in_a_booking_reply_or_a_check_in_give_no_safety_line(text):
+    """Issue 14: phone numbers, times, dates and pain scores are not emergencies: neither urgent nor a safety line."""
+    assert assess(text).level is Level.NONE
+
+
+def test_the_model_reads_no_figures():
+    """The model learned digits from emergencies ("30 minutes ago", "fever 39.5"): it now reads only words."""
+    assert not any(ch.isdigit() for name in logic.model_features("took 20 pills 30mins ago, 2x 500mg") for ch in name)
+    assert logic.model_features("call me on 07700 900123 please") == logic.model_features("call me on please")
+
+
 def test_a_pain_score_is_for_the_rules_alone():
     """Found in review: the model alone made a check-in answer urgent; the rules still catch an emergency with one."""
     assert assess("it was 8 out of 10 yesterday, now 5").level is Level.NONE

@@ -106,7 +106,7 @@ C_NEURO_DEFICIT = (r"\b(?:droop\w*|slipped|twisted|lopsided|crooked|sagg\w*|slur
                    r"|garbled|drunk|double|paralys\w*|floppy|limp|wont (?:move|work)|cant (?:move|lift|raise|feel|get)"
                    r"|doesnt make sense|not making sense|rubbish|dribbl\w*|drool\w*|has gone|gone numb)\b")
 C_SUDDEN = r"\b(?:sudden\w*|all of a sudden|out of nowhere|woke up (?:and|with)|just now|came on)\b"
-C_NEURO_SIGN = (r"\b(?:numb\w*|weak\w*|heavy|blurr\w*|double|dizz\w*|cant walk|confus\w*|headache|vision|blind"
+C_NEURO_SIGN = (r"\b(?:numb(?!er)\w*|weak\w*|heavy|blurr\w*|double|dizz\w*|cant walk|confus\w*|headache|vision|blind"
                 r"|cant see|cant speak|cant talk|words|cant understand|talking rubbish|lost the feeling|no feeling"
                 r"|balance)\b")
 C_AIR = r"\b(?:breath\w*|air|lungs?)\b"
@@ -120,7 +120,7 @@ C_SPREAD = (r"\b(?:all over|everywhere|whole body|spreading|throat|lips|tongue|d
             r"|light headed|breath\w*)\b")
 C_SADDLE = (r"\b(?:groin|bum|bottom|buttock\w*|saddle|privates?|private parts?|genital\w*|down below|down there"
             r"|back passage|between (?:my|the|his|her) legs)\b")
-C_NO_FEELING = r"\b(?:numb\w*|no feeling|cant feel|tingl\w*|pins and needles|dead)\b"
+C_NO_FEELING = r"\b(?:numb(?!er)\w*|no feeling|cant feel|tingl\w*|pins and needles|dead)\b"
 C_CONTINENCE = r"\b(?:pee\w*|wee\w*|urin\w*|bladder|bowel\w*|toilet|poo\w*|wet (?:myself|the bed)|leak\w*|soil\w*)\b"
 C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|control|without (?:feeling|noticing|knowing"
                      r"|warning)"
@@ -242,7 +242,7 @@ CONCEPTS: tuple[Concept, ...] = (
          r"\bsweat\w*|\bclammy|\bnause\w*|\bfeel sick|\bvomit\w*|\bthrowing up|\bgrey|\bgray|\bpale"),
     ), together=((C_CHEST, C_DISCOMFORT),), topic=r"\bheart attack|\bchest pain"),
     Concept("stroke", patterns=(
-        near(FACE, r"droop\w*|dropp\w*|drop|lopsided|fallen|sagg\w*|numb\w*|crooked|uneven", 5),
+        near(FACE, r"droop\w*|dropp\w*|drop|lopsided|fallen|sagg\w*|numb(?!er)\w*|crooked|uneven", 5),
         r"\bcant smile\b", near(SPEECH, r"slurr\w*|jumbled|garbled|wrong|muddled|not making sense", 5),
         near(r"speech|words|voice", r"weird|strange|funny|odd|off|gone", 3),
         near(r"face", r"wont move|cant move|frozen|paralys\w*|gone dead|not moving", 4),
@@ -256,8 +256,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bcant (?:lift|raise|move|feel) (?:my|his|her|their) (?:right |left )?(?:arm|hand|leg)\b",
         r"\b(?:arm|hand|leg)s? (?:wont|doesnt|dont|will not) (?:work|move)\b",
         r"\bcant feel (?:the |my |his |her )?(?:left|right|one) side\b",
-        near(r"numb\w*|weak\w*|cant feel|droop\w*|paralys\w*|dead", r"one side", 4),
-        near(TIME_SUDDEN, r"numb\w*|weak\w*|cant (?:feel|speak|see|move)|lost|vision|blind|confus\w*", 6),
+        near(r"numb(?!er)\w*|weak\w*|cant feel|droop\w*|paralys\w*|dead", r"one side", 4),
+        near(TIME_SUDDEN, r"numb(?!er)\w*|weak\w*|cant (?:feel|speak|see|move)|lost|vision|blind|confus\w*", 6),
         r"\bworst headache\b", r"\bthunderclap\b", r"\bsudden\w*(?:\s+\S+){0,2}\s+(?:severe|terrible|awful|bad|worst)"
         r"(?:\s+\S+){0,1}\s+headache", r"\b(?:lost|losing|lose) (?:the |my )?(?:vision|sight)\b",
         r"\bhaving a stroke\b", r"\bthink (?:im|i am|hes|shes|he is|she is|its) (?:having )?a stroke\b",
@@ -286,7 +286,7 @@ CONCEPTS: tuple[Concept, ...] = (
         near(r"hives|rash|welts", r"all over|everywhere|whole body|spreading|throat|lips|face|tongue", 5),
     ), together=((C_SWELL_PART, C_SWELL), (C_SKIN, C_SPREAD)), topic=r"\banaphyla\w*|\ballergic|\ballergy"),
     Concept("cauda_equina", patterns=(
-        near(r"numb\w*|no feeling|cant feel|tingl\w*|pins and needles", r"between (?:my|the|his|her) legs|groin|bum"
+        near(r"numb(?!er)\w*|no feeling|cant feel|tingl\w*|pins and needles", r"between (?:my|the|his|her) legs|groin|bum"
              r"|bottom|buttock\w*|saddle|private\w*|genital\w*|down there|back passage", 5),
         r"\bcant feel (?:it )?when i wipe\b",
         r"\b(?:cant|unable to|trouble|difficulty|struggling to|hard to) (?:\S+ )?(?:pee|wee|urinate|pass urine"
@@ -297,7 +297,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:wet|peed|pissed|soiled|pooed|pooped) (?:myself|himself|herself)\b",
         r"\bcant (?:tell|feel) when i need (?:the toilet|to go|to pee|to wee)",
         r"\blegs? (?:keep |keeps |kept |are |is )?(?:giving|gave|give|giving out|buckl\w*) (?:way|out)",
-        r"\bcant feel (?:my|both|his|her) legs\b", r"\bboth legs(?: \S+){0,2} (?:numb\w*|tingl\w*|weak\w*|dead)",
+        r"\bcant feel (?:my|both|his|her) legs\b", r"\bboth legs(?: \S+){0,2} (?:numb(?!er)\w*|tingl\w*|weak\w*|dead)",
         r"\b(?:have|got|having) cauda equina\b",
     ), together=((C_SADDLE, C_NO_FEELING), (C_CONTINENCE, C_CONTINENCE_LOSS), (C_LEGS, C_LEGS_FAIL)),
         topic=r"\bcauda equina|\bbladder|\bbowel"),
@@ -417,7 +417,7 @@ EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting",
 # recognised, still gets the safety line after the normal answer. Patterns
 # cannot foresee every wording of an emergency (each held-out round found new
 # ones); this way an unrecognised one is never answered without the number.
-SYMPTOM = re.compile(r"\b(?:chest|breath\w*|numb\w*|faint\w*|bleed\w*|blood|fever\w*|temperature|swell\w*|swollen"
+SYMPTOM = re.compile(r"\b(?:chest|breath\w*|numb(?!er)\w*|faint\w*|bleed\w*|blood|fever\w*|temperature|swell\w*|swollen"
                      r"|rash|hives|vomit\w*|throwing up|collaps\w*|unconscious|overdos\w*|die|dying|dead|sweat\w*"
                      r"|confus\w*|seizure|fitting|choking|swallow\w*|bladder|bowels?|vision|speech|pus)\b")
 HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|afternoon|evening)|since|just|suddenly"

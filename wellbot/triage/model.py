@@ -4,7 +4,10 @@ The concept rules in wellbot.triage.logic miss about a fifth of new wordings
 (benchmarks/README.md). This model reads the same folded, typo-repaired
 clauses and scores how much a message sounds like an emergency, from words,
 word pairs and the letter groups inside words (so "breathin", "brething" and
-"breathing" share most of their features). Its weights are trained by
+"breathing" share most of their features). Words with digits in them are left
+out: figures say nothing about whether a message is an emergency, and a model
+that saw "30 minutes ago" and "fever 39.5" in emergencies learned to read a
+phone number, a time or a date of birth as one. Its weights are trained by
 benchmarks/triage_model.py on every known set and ship in model.json beside
 this file: nothing is downloaded or trained at run time.
 """
@@ -25,11 +28,16 @@ CHAR_WEIGHT = 0.5  # letter groups are many and overlapping: each counts less th
 MAX_EXPONENT = 30.0  # keeps math.exp in range for any score
 
 
+def words_of(clause: str) -> list[str]:
+    """The clause's words the model reads: every one without a digit ("took 20 pills" reads as "took pills")."""
+    return [word for word in clause.split() if not any(ch.isdigit() for ch in word)]
+
+
 def features(clauses: Iterable[str], tags: Iterable[str] = ()) -> dict[str, float]:
     """The message's features: words, word pairs (within a clause), letter groups and triage's own tags; unit length."""
     found: dict[str, float] = {}
     for clause in clauses:
-        words = clause.split()
+        words = words_of(clause)
         for word in words:
             found["w:" + word] = 1.0
             edged = f"<{word}>"
