@@ -354,7 +354,8 @@ def test_a_time_or_a_date_is_not_an_emergency(text):
     "my number is 07700 900123", "my new mobile is +44 7911 123456, the old one is gone",
     "call me on 0161 496 0000 after 5", "ok 3pm thursday", "DOB 12/03/1961", "date of birth 03.11.58",
     "booked for 14/12 at 10:30, see you then", "can we do the 4th at 11", "pain 6/10 today", "pain score 8 out of 10",
-    "back pain about a 7 today, 5 yesterday", "ref 20931, invoice 2024-118", "room 3, 2nd floor, bus 38 from the station",
+    "back pain about a 7 today, 5 yesterday", "ref 20931, invoice 2024-118",
+    "room 3, 2nd floor, bus 38 from the station",
 ])
 def test_figures_in_a_booking_reply_or_a_check_in_give_no_safety_line(text):
     """Issue 14: phone numbers, times, dates and pain scores are not emergencies: neither urgent nor a safety line."""

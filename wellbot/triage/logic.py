@@ -286,8 +286,9 @@ CONCEPTS: tuple[Concept, ...] = (
         near(r"hives|rash|welts", r"all over|everywhere|whole body|spreading|throat|lips|face|tongue", 5),
     ), together=((C_SWELL_PART, C_SWELL), (C_SKIN, C_SPREAD)), topic=r"\banaphyla\w*|\ballergic|\ballergy"),
     Concept("cauda_equina", patterns=(
-        near(r"numb(?!er)\w*|no feeling|cant feel|tingl\w*|pins and needles", r"between (?:my|the|his|her) legs|groin|bum"
-             r"|bottom|buttock\w*|saddle|private\w*|genital\w*|down there|back passage", 5),
+        near(r"numb(?!er)\w*|no feeling|cant feel|tingl\w*|pins and needles",
+             r"between (?:my|the|his|her) legs|groin|bum|bottom|buttock\w*|saddle|private\w*|genital\w*"
+             r"|down there|back passage", 5),
         r"\bcant feel (?:it )?when i wipe\b",
         r"\b(?:cant|unable to|trouble|difficulty|struggling to|hard to) (?:\S+ )?(?:pee|wee|urinate|pass urine"
         r"|pass water)",
