@@ -280,11 +280,10 @@ def combine(lexicon: Lexicon, rules_finding: Finding, marked: bool, probability:
     lexicon's `rules_stand` words. A message the rules did not find urgent
     becomes urgent when the model is at least `high` sure, unless the rules
     recognised the emergency and read it as past, hypothetical or over
-    (`marked`). A message of fewer than MODEL_MIN_WORDS words (not counting numbers) is the rules' alone.
+    (`marked`). A message of fewer than MODEL_MIN_WORDS words the model reads (figures are not read: "yes, from
+    8:30" is two words) is the rules' alone.
     """
-    # Numbers are not words here: "yes, from 8:30" is two words, and the model
-    # learned digits from emergencies ("30 minutes ago", "fever 39.5").
-    if sum(any(ch.isalpha() for ch in token) for token in tokens(fold(text))) < MODEL_MIN_WORDS:
+    if len(model.words_of(" ".join(tokens(fold(text))))) < MODEL_MIN_WORDS:
         return rules_finding
     if rules_finding.level is Level.URGENT:
         # Suicidal intent the rules recognised stands whatever the model says:

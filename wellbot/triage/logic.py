@@ -489,10 +489,12 @@ def _crisis(text: str) -> bool:
 MODEL_CONFIRMS = 0.4
 
 
-# A pain score ("8 out of 10", "7/10") answers the check-in's question; the
-# model learned digits from emergencies ("30 minutes ago", "fever 39.5") and
-# read "it was 8 out of 10 yesterday, now 5" as urgent. The rules still read
-# such a message: "10/10 and my chest is crushing" stays urgent.
+# A pain score ("8 out of 10", "7/10") answers the check-in's question. The
+# model once read "it was 8 out of 10 yesterday, now 5" as urgent from its
+# digits; it reads no figures now, but a check-in answer still talks of pain
+# in the words emergencies use (that one scores 0.6, "back pain is 8/10 today
+# and the tablets are not touching it" 0.62), so the rules alone read it:
+# "10/10 and my chest is crushing" stays urgent.
 PAIN_SCORE = re.compile(r"\b(?:10|[0-9])(?: ?/ ?| out of )10\b")
 
 
