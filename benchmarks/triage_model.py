@@ -11,9 +11,9 @@ pairs and letter groups, trained with a typo'd copy and a politely wrapped
 copy of each message. Training is deterministic (fixed seed, fixed order):
 the same sets give the same figures and the same model file.
 
-English (--language en): the known sets are the triage tuning set and
-held-out sets 1-11 (FAQ and off-topic questions count as harmless too). For
-each of the 12 sets a model is trained without it and measured on it; held-out
+English (--language en): the known sets are the triage tuning and stress
+sets and held-out sets 1-12 (FAQ and off-topic questions count as harmless
+too). For each of the 14 sets a model is trained without it and measured on it; held-out
 sets 5-9 are also measured with the rules of the commit that added each (as
 they first met the code: the honest estimate for rules + model). Then one
 model is trained on all of them and written to wellbot/triage/model.json.
@@ -185,8 +185,9 @@ def load_set(triage_file: Path, faq_file: Path) -> dict[str, list[str]]:
 
 
 def english_sets() -> Sets:
-    """The twelve known English sets (tuning, held-out 1-11), each with its FAQ questions as harmless messages."""
+    """The known English sets (tuning, stress, held-out 1-12), each with its FAQ questions as harmless messages."""
     return {"tuning": load_set(known_sets.TRIAGE_TUNING, known_sets.FAQ_TUNING),
+            "stress": load_set(known_sets.TRIAGE_STRESS, known_sets.TRIAGE_STRESS),
             "held-out 1": load_set(known_sets.TRIAGE_HELDOUT, known_sets.FAQ_HELDOUT),
             **{f"held-out {n}": load_set(path, path) for n, path in known_sets.ROUND_FILES.items()}}
 

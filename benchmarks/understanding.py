@@ -44,6 +44,7 @@ HELDOUT = TESTS / "heldout"
 # (name, triage file, FAQ file, intents file); None where a set has no such part.
 SETS = [
     ("tuning", TESTS / "triage_tuning.toml", TESTS / "faq_questions.toml", TESTS / "intents_tuning.toml"),
+    ("stress (tuning, triage only)", TESTS / "triage_stress_en.toml", None, None),
     ("held-out 1 (issue's)", HELDOUT / "triage_heldout.toml", HELDOUT / "faq_heldout.toml",
      HELDOUT / "intents_heldout.toml"),
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml", None)

@@ -387,3 +387,89 @@ def test_found_when_tried_not_wanting_to_live_on_painkillers_is_a_question_about
 def test_not_wanting_to_live_stays_urgent(text):
     assert assess(text).level is Level.URGENT
     assert assess(text).concept == "suicidal"
+
+
+# The stress set's first run (tests/triage_stress_en.toml), as general rules (wordings in no set).
+@pytest.mark.parametrize("text", [
+    "anaphylaxis starting i think, throat itchy and tight",
+    "allergic reaction getting worse by the minute, hives up my neck",
+    "gave her her epipen 5 mins ago and shes still wheezing",
+    "had to use my epi pen, still feel awful",
+])
+def test_an_allergic_reaction_said_to_be_going_on_or_an_epipen_used_is_urgent(text):
+    assert assess(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "i used my epipen once as a child after a bee sting",
+    "what should i do if i need to use my epipen at the clinic?",
+    "do you keep an epipen at the clinic",
+])
+def test_an_epipen_in_the_past_or_a_question_is_not_urgent(text):
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "im sat on the ledge of the car park roof",
+    "i have climbed onto the roof and i want it to stop",
+    "i am standing at the train tracks",
+])
+def test_the_writer_at_a_place_to_jump_from_gets_the_crisis_line(text):
+    assert assess(text).crisis
+
+
+@pytest.mark.parametrize("text", [
+    "we stood on the bridge for photos last summer, lovely view",
+    "is the clinic near the bridge",
+    "im sitting on the edge of my bed, back too sore to stand",
+])
+def test_a_bridge_or_an_edge_in_passing_is_not_urgent(text):
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "picked at my face until it bled, cant stop",
+    "bit my hand till it was bleeding because everything hurts",
+])
+def test_skin_hurt_until_it_bled_is_self_harm_in_any_tense(text):
+    assert assess(text).crisis
+
+
+@pytest.mark.parametrize("text", [
+    "my friend collapsed at the gym and was taken to hospital, can exercise cause that?",
+    "a colleague had a seizure at work and was sent home, can stress do that",
+    "my neighbour is in hospital after a stroke, can i bring her card to reception",
+])
+def test_someone_else_gone_home_or_in_hospital_is_a_mention(text):
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "my son is home from school and hes having a fit on the sofa",
+    "my husband collapsed in the kitchen and wont wake up",
+])
+def test_someone_with_the_writer_stays_urgent(text):
+    assert assess(text).level is Level.URGENT
+
+
+def test_someone_elses_self_harm_in_a_carers_hands_is_a_mention_unless_now():
+    assert assess("my daughter self harms and her counsellor thinks yoga might help").level is not Level.URGENT
+    now = assess("my daughter is self harming right now and her counsellor isnt picking up")
+    assert now.level is Level.URGENT
+    assert now.crisis
+
+
+@pytest.mark.parametrize("text", [
+    "is it normal for my face to droop on one side? its happening as i type",
+    "should i be worried about a tight chest and my arm aching, its going on right now",
+])
+def test_a_question_about_a_finding_said_to_be_happening_now_is_urgent(text):
+    assert assess(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "is it normal to faint after cupping?",
+    "i had a seizure in 2008, my appointment is happening now, can i still have needles",
+])
+def test_a_general_question_or_a_past_finding_stays_a_mention(text):
+    assert assess(text).level is not Level.URGENT

@@ -123,6 +123,10 @@ class Lexicon:
     # message that names a coming visit and says nothing is happening now.
     feared: Pattern | None = None  # read on the clause with the finding as FINDING
     coming_visit: Pattern | None = None  # a procedure or visit named anywhere in the message
+    # "is it normal to have FINDING? its happening right now": a message that insists the finding is going on
+    # now is not asking in general, so these question markers do not make it a mention (past ones still do).
+    insisted_now: Pattern | None = None  # read on the whole prepared message
+    asked: Pattern | None = None  # the question markers it overrides (a part of `mention_markers`)
 
 
 @cache
@@ -185,7 +189,8 @@ def _in_clause(lexicon: Lexicon, patterns: tuple[Pattern, ...], together: Pairs,
             yield min(one.start(), two.start()), max(one.end(), two.end())
 
 
-def _marked(lexicon: Lexicon, clause: str, span: tuple[int, int], key: str, anticipating: bool = False) -> bool:
+def _marked(lexicon: Lexicon, clause: str, span: tuple[int, int], key: str, anticipating: bool = False,
+            insisted: bool = False) -> bool:
     """Whether the clause, apart from the finding, says past, hypothetical, or (but for a crisis) habit or fear.
 
     The finding is replaced by a placeholder first: "better off if i was
@@ -193,6 +198,8 @@ def _marked(lexicon: Lexicon, clause: str, span: tuple[int, int], key: str, anti
     common" still reads as a question about fainting.
     """
     rest = clause[: span[0]] + FINDING + clause[span[1]:]
+    if insisted and lexicon.asked is not None:
+        rest = lexicon.asked.sub(" ", rest)
     habit = (lexicon.habit_markers is not None and key not in CRISIS_CONCEPTS
              and lexicon.habit_markers.search(rest) is not None)
     # "im scared of killing myself" is a disclosure, never a fear of a procedure
@@ -230,13 +237,14 @@ def rules(lexicon: Lexicon, clauses: list[str], text: str) -> tuple[Finding, boo
                and lexicon.happening_now.search(whole) is None)
     # "my biggest fear is passing out ... can i lie down for the injection?": afraid of it, not having it
     anticipating = _anticipating(lexicon, whole)
+    insisted = lexicon.insisted_now is not None and lexicon.insisted_now.search(whole) is not None
     mention: str | None = None
     marked = False
     for key, patterns, pairs, together, topic in compiled(lexicon):
         findings = (*patterns, *(finding for finding, context in pairs if _find(lexicon, context, whole)))
         for clause in clauses:
             for span in _in_clause(lexicon, findings, together, clause):
-                if (not resolved and not _marked(lexicon, clause, span, key, anticipating)
+                if (not resolved and not _marked(lexicon, clause, span, key, anticipating, insisted)
                         and not (general and key not in CRISIS_CONCEPTS)):
                     return Finding(Level.URGENT, key), False
                 mention, marked = mention or key, True
@@ -289,9 +297,13 @@ def combine(lexicon: Lexicon, rules_finding: Finding, marked: bool, probability:
         # Suicidal intent the rules recognised stands whatever the model says:
         # said as a plan or a time ("this is my last night") it has few of the
         # words the model learned, and a crisis line too much costs little.
+        # So does a finding the message insists is going on now: the model learned "is it normal to..." from
+        # general questions, and the patient has said it is no question.
         trusted = (probability >= low or rules_finding.concept in CRISIS_CONCEPTS
                    or (lexicon.rules_stand is not None and lexicon.flat is not None
-                       and lexicon.rules_stand.search(lexicon.flat(text)) is not None))
+                       and lexicon.rules_stand.search(lexicon.flat(text)) is not None)
+                   or (lexicon.insisted_now is not None
+                       and lexicon.insisted_now.search(lexicon.fold(text)) is not None))
         return rules_finding if trusted else Finding(Level.MENTION, rules_finding.concept)
     if probability < high or marked:
         return rules_finding

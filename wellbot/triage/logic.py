@@ -211,6 +211,10 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bsay(?:ing)? goodbye\b(?! to (?:my|the) (?:pain|back))", r"\bend it (?:tonight|today|now|soon|all)\b",
         r"\bdecided to (?:end|die|go)\b", r"\b(?:nobody|no one|noone) (?:would|will) (?:miss|care|notice)\b",
         r"\bif i (?:was|were) gone\b", r"\bjump\w* (?:off|from|in front of)\b", r"\bhang(?:ing)? myself\b",
+        # the writer at a place to jump from (stress set: "im standing on the bridge right now")
+        r"\b(?:im|i am|i|ive|i have|currently) (?:\S+ )?(?:standing|stood|sitting|sat|climbed|up|out) (?:on|onto|at)"
+        r" (?:the |a |top of (?:the |a )?|the edge of (?:the |a )?)?(?:bridge|ledge|roof|rooftop|cliff|cliff edge"
+        r"|railway line|train tracks|tracks|parapet|multi ?storey)\b",
         r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b",
         r"\blife is(?:nt| not) worth\b",
         r"\bgiv\w* away (?:all )?(?:of )?(?:my )?(?:things|stuff|belongings|possessions)\b",
@@ -221,8 +225,9 @@ CONCEPTS: tuple[Concept, ...] = (
         rf"|scratching|scratch|biting|bite|starving|starve) (?:{SELF})\b", r"\b(?:been |started |keep |am |im )?cutting"
         r" (?:again|myself)\b",
         r"\bpunch\w* (?:the )?walls?\b", r"\b(?:cut|cutting|burn\w*) my (?:arms?|legs?|wrists?|thighs?|skin)\b",
-        r"\b(?:scratch\w*|cut\w*|pick\w*|hit\w*|punch\w*) (?:my|at my) (?:arms?|legs?|wrists?|skin|thighs?)"
-        r"(?: \S+){0,3} (?:until|till|til) (?:it|they) bleeds?\b",
+        r"\b(?:scratch\w*|cut\w*|pick\w*|hit\w*|punch\w*|bit|bite|biting|claw\w*) (?:my|at my) (?:arms?|legs?|wrists?"
+        r"|skin|thighs?|hands?|face|scalp|body)(?: \S+){0,3} (?:until|till|til) (?:it|they|i)"
+        r" (?:was |were |is |are |started )?(?:bleeds?|bled|bleeding)\b",
         r"\b(?:hit\w*|bang\w*|punch\w*|cut\w*|burn\w*|scratch\w*|slam\w*) (?:my|myself)(?: \S+){0,6} on purpose\b",
         r"\b(?:hit\w*|bang\w*|slam\w*) my head (?:against|on|into) (?:the |a )?(?:wall|floor|door)s?\b",
         # one's own skin cut or scratched with a blade, not by accident (set 11: "scratched my legs open with scissors")
@@ -282,6 +287,11 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:having|have|got|get\w*) (?:a |an )?(?:bad |severe |serious )?(?:allergic reaction|anaphyla\w*)",
         r"\bthink (?:im|i am|its) (?:having )?(?:a |an )?(?:allergic reaction|anaphyla\w*)",
         r"\b(?:bad|severe|serious) allergic reaction", r"\banaphylactic shock\b",
+        # the reaction said to be going on, or its own treatment given (stress set: "allergic reaction
+        # happening, used my epipen but its not getting better")
+        r"\b(?:allergic reaction|anaphyla\w*)(?: is| still)? (?:happening|going on|now|right now|getting worse"
+        r"|spreading|kicking in|starting)\b",
+        r"\b(?:used|use|using|had to use|gave (?:him|her|them|me)) (?:my |his |her |their |the |an |a )?epi ?pens?\b",
         r"\b(?:hard|difficult|cant|unable) to swallow\b|\bcant swallow\b",
         near(r"hives|rash|welts", r"all over|everywhere|whole body|spreading|throat|lips|face|tongue", 5),
     ), together=((C_SWELL_PART, C_SWELL), (C_SKIN, C_SPREAD)), topic=r"\banaphyla\w*|\ballergic|\ballergy"),
@@ -340,6 +350,11 @@ CONCEPTS: tuple[Concept, ...] = (
 FINDING = engine.FINDING  # stands in for the finding while its clause is checked for markers
 # A clause with one of these is about the past, a "what if", a habit or a
 # general question: what it finds is a mention, not an emergency now.
+# People other than the writer, as a message names them ("my colleague", "a friend of mine").
+OTHERS = (r"my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|grandma"
+          r"|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss"
+          r"|colleague|coworker|co worker|workmate|classmate|flatmate|housemate|client|child|kid|teenager)"
+          r"|a friend(?: of mine)?|someone i know|a colleague|a neighbou?r")
 MENTION_MARKERS = re.compile("|".join((
     # the past
     r"\b(?:in |back in )?(?:19|20)\d\d\b", r"\b(?:years?|months?|weeks?|decades?) (?:ago|back)\b",
@@ -362,6 +377,15 @@ MENTION_MARKERS = re.compile("|".join((
     r"|a friend(?: of mine)?|someone i know) (?:had|was|has had|tried|died)\b"
     # ...unless it was today: "my mum had her nerve block this morning and the lump keeps growing"
     r"(?!(?: \S+){0,5} (?:this morning|this afternoon|today|tonight|earlier today|an hour ago|hours ago))",
+    # someone else, not with the writer: gone home or in hospital's care (stress set: "my colleague fainted at
+    # work today and went home")
+    rf"\b(?:{OTHERS})\b(?: \S+){{0,8}} (?:and |but )?(?:(?:went|has gone|had to go|was sent|got sent|was taken"
+    r"|got taken|was rushed) (?:home|to (?:the )?hospital|to a and e)\b|(?:is|is now|is still|has been) in"
+    r" (?:the )?hospital)\b",
+    # someone else's long-standing self-harm in a carer's hands, nothing said to be happening now (stress set:
+    # "my son self harms and his therapist suggested mindfulness")
+    rf"\b(?:{OTHERS}) {FINDING}(?!.*\b(?:now|tonight|again|just)\b)(?=.*\b(?:his|her|their) (?:therapist|counsell?or"
+    r"|psychologist|psychiatrist|camhs|gp|doctor|care team|support worker|nurse|key worker)\b)",
     # what if, could it, signs of
     r"\bwhat (?:if|happens if|should i do if|do i do if|do you do if|to do if)\b", r"\bif (?:i|you|someone|somebody|"
     r"he|she|they|my|a|the|it|people)\b", r"\bin case\b", r"\b(?:can|could|does|do|would|will|might|may)(?: \S+){0,4}"
@@ -407,6 +431,15 @@ FEAR = (r"fears?|feared|afraid|scared|terrified|frightened|petrified|worr(?:y|ie
 FEARED = re.compile(rf"\b(?:{FEAR})(?: (?:is|was|of|about|at|that|the thought of))+"
                     rf"(?: (?:i|ill|i will|i might|i may|i could|i would|me|getting|having|a|an))? {FINDING}"
                     rf"|\b(?:dread|fear)(?:s|ed|ing)? {FINDING}")
+# A message that insists the finding is going on now ("its happening right now", "as i type") is not a
+# question in general: these question markers then do not make it a mention (stress set: "is it normal to
+# have a pressure in the middle of my chest ... its happening right now"). Past markers still do.
+INSISTED_NOW = re.compile(r"\b(?:(?:its|it is|this is|thats|that is|all)(?: \S+)? (?:happening|going on)"
+                          r" (?:right )?now|happening (?:right )?now|as (?:i|we) (?:type|write|speak)"
+                          r"|while (?:i|im|i am) (?:type|typing|write|writing))\b")
+ASKED = re.compile(r"^(?:will|would|could|can|does|do|is|are|should) (?:\S+ )?(?:the|it|this|that|a|an|i)\b"
+                   r"|\bis (?:it|this|that) (?:normal|ok|okay|serious|bad|common|something)\b|\b(?:is|are)(?: \S+){0,3}"
+                   r" common\b|\bsymptoms?\b|\bsigns?\b|\bshould i (?:be )?worr\w*\b")
 COMING_VISIT = re.compile(rf"\b(?:{PROCEDURE}|appointments?|appt|sessions?|visits?|consultation|blood tests?)\b")
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
 # of them can be repaired too ("brethe" -> "breathe").
@@ -427,7 +460,7 @@ HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|af
 # Words that make an emergency only the model recognised get the crisis line too.
 CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kill\w*|suicid\w*|end (?:it|this|things)"
                           r"|myself|burden|pointless|hopeless|give up|goodbye|no point|worth|tablets|pills|overdos\w*"
-                          r"|cut\w*|harm\w*|anymore|any more)\b")
+                          r"|cut\w*|harm\w*|anymore|any more|bridge|ledge|cliff|jump\w*)\b")
 
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
@@ -509,6 +542,7 @@ ENGLISH = engine.Lexicon(
     resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
     question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
     extra_vocabulary=EXTRA_VOCABULARY, model_confirms=MODEL_CONFIRMS, feared=FEARED, coming_visit=COMING_VISIT,
+    insisted_now=INSISTED_NOW, asked=ASKED,
 )
 
 
