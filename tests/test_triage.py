@@ -413,6 +413,7 @@ def test_an_epipen_in_the_past_or_a_question_is_not_urgent(text):
     "im sat on the ledge of the car park roof",
     "i have climbed onto the roof and i want it to stop",
     "i am standing at the train tracks",
+    "stood on the roof edge, this is it",
 ])
 def test_the_writer_at_a_place_to_jump_from_gets_the_crisis_line(text):
     assert assess(text).crisis
@@ -422,6 +423,8 @@ def test_the_writer_at_a_place_to_jump_from_gets_the_crisis_line(text):
     "we stood on the bridge for photos last summer, lovely view",
     "is the clinic near the bridge",
     "im sitting on the edge of my bed, back too sore to stand",
+    "stood on the platform for ages this morning, knees aching",
+    "sitting on the roof terrace of the cafe next door, can i come in 10 minutes early",
 ])
 def test_a_bridge_or_an_edge_in_passing_is_not_urgent(text):
     assert assess(text).level is not Level.URGENT

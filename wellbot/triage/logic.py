@@ -212,7 +212,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\bdecided to (?:end|die|go)\b", r"\b(?:nobody|no one|noone) (?:would|will) (?:miss|care|notice)\b",
         r"\bif i (?:was|were) gone\b", r"\bjump\w* (?:off|from|in front of)\b", r"\bhang(?:ing)? myself\b",
         # the writer at a place to jump from (stress set: "im standing on the bridge right now")
-        r"\b(?:im|i am|i|ive|i have|currently) (?:\S+ )?(?:standing|stood|sitting|sat|climbed|up|out) (?:on|onto|at)"
+        r"(?:\b(?:im|i am|i|ive|i have|currently) (?:\S+ )?(?:standing|stood|sitting|sat|climbed|up|out)"
+        r"|^(?:standing|stood|up|out)) (?:on|onto|at)"
         r" (?:the |a |top of (?:the |a )?|the edge of (?:the |a )?)?(?:bridge|ledge|roof|rooftop|cliff|cliff edge"
         r"|railway line|train tracks|tracks|parapet|multi ?storey)\b",
         r"\b(?:took|taken|swallowed) (?:\S+ ){0,4}on purpose\b", r"\b(?:not|isnt) worth living\b",
