@@ -437,7 +437,14 @@ FEARED = re.compile(rf"\b(?:{FEAR})(?: (?:is|was|of|about|at|that|the thought of
 # have a pressure in the middle of my chest ... its happening right now"). Past markers still do.
 INSISTED_NOW = re.compile(r"\b(?:(?:its|it is|this is|thats|that is|all)(?: \S+)? (?:happening|going on)"
                           r" (?:right )?now|happening (?:right )?now|as (?:i|we) (?:type|write|speak)"
-                          r"|while (?:i|im|i am) (?:type|typing|write|writing))\b")
+                          r"|while (?:i|im|i am) (?:type|typing|write|writing))\b"
+                          # a message that opens by saying the writer has the symptom ("I have chest pain after
+                          # acupuncture, is that normal?": the model, trained on check-ins that ask the same of
+                          # harmless aches, scored it 0.32)
+                          r"|^(?:(?:hi|hello|help|please|sorry)\s+)*(?:i have|i have got|ive got|ive|im having"
+                          r"|i am having) (?:\S+ ){0,2}(?:chest|breath\w*|numb(?!er)\w*|bleed\w*|fever\w*"
+                          r"|swell\w*|swollen|hives"
+                          r"|rash)\b")
 ASKED = re.compile(r"^(?:will|would|could|can|does|do|is|are|should) (?:\S+ )?(?:the|it|this|that|a|an|i)\b"
                    r"|\bis (?:it|this|that) (?:normal|ok|okay|serious|bad|common|something)\b|\b(?:is|are)(?: \S+){0,3}"
                    r" common\b|\bsymptoms?\b|\bsigns?\b|\bshould i (?:be )?worr\w*\b")
