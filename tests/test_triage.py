@@ -476,3 +476,13 @@ def test_a_question_about_a_finding_said_to_be_happening_now_is_urgent(text):
 ])
 def test_a_general_question_or_a_past_finding_stays_a_mention(text):
     assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "I have chest pain after acupuncture, is that normal?",
+    "hi i have a swollen tongue since the injection, is this normal?",
+    "ive got chest pains after the cupping, is that normal",
+])
+def test_found_by_the_full_suite_a_symptom_the_writer_has_asked_as_is_that_normal_stays_urgent(text):
+    """The round's retrain scored the first 0.32: check-ins ask "is that normal?" of harmless aches."""
+    assert assess(text).level is Level.URGENT
