@@ -116,3 +116,37 @@ def test_questions_that_only_look_like_requests_are_not_intents(text):
 
 def test_a_greeting_before_a_request_is_the_request():
     assert detect("hi, I want to book an appointment") is Intent.BOOK
+
+
+@pytest.mark.parametrize("text", [
+    "change it for him", "change the day of my cita", "push the visit back", "can I push my appt to next week",
+    "need to shift my appointment", "bring my visit forward", "call off my booking", "I'd like to call my appt off",
+    "could you move it to friday please", "rearange my apointment", "delay my session by a week",
+    "put off my consultation", "swap my slot for a later one", "cancle my appointmnet", "resched my appt",
+    "can I make my visit earlier", "push back my booking"])
+def test_lay_ways_to_move_or_cancel_a_visit_open_my_visits(text):
+    assert detect(text) is Intent.VISITS
+
+
+@pytest.mark.parametrize("text", [
+    "apple's stock price", "what's the price of petrol", "how much does a car cost", "price of bitcoin",
+    "how much is a pint of milk", "what does a house cost these days", "cost of living", "gold price today",
+    "how much is a flight to london", "are iphones expensive"])
+def test_prices_of_things_that_are_not_the_clinics_are_not_the_prices_intent(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("how much is a session", Intent.PRICES), ("is cupping expensive", Intent.PRICES),
+    ("do you take insurance", Intent.INSURANCE), ("what are your fees", Intent.PRICES),
+    ("how much does acupuncture cost", Intent.PRICES), ("price of a first visit", Intent.PRICES),
+    ("how much will it cost me", Intent.PRICES)])
+def test_the_clinics_own_prices_are_still_the_prices_intent(text, intent):
+    assert detect(text) is intent
+
+
+@pytest.mark.parametrize("text", [
+    "what should I bring to my appointment", "how long does a session take", "do I need to change into a gown for "
+    "the session", "will my pain change after the session", "can I move around after my appointment"])
+def test_visit_questions_that_do_not_move_a_visit_stay_faq_questions(text):
+    assert detect(text) is None
