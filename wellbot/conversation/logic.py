@@ -41,6 +41,19 @@ ONLY_THANKS = re.compile(rf"^(?:{THANKS}){POLITE_TAIL}$")
 LEADING_GREETING = re.compile(rf"^{GREETING}\b(?:\s+there)?\s*")
 APPOINTMENT = r"(?:appointment|appointments|appt|appts|visit|visits|booking|bookings|session|consultation|slot)"
 
+# Ways to move, postpone, bring forward, swap or cancel, with common typos ("cancle", "rearange", "resched").
+CHANGE_VISIT = (r"(?:cancel\w*|cancle\w*|cansel\w*|call(?:ing|ed)? off|move|moving|moved|re-?schedul\w*|resched\w*"
+                r"|postpone\w*|postpne\w*|re-?book\w*|push(?:ing)?(?: back| forward)?|bring forward|shift|shifting"
+                r"|change|changing|chnage|swap|swapping|switch|switching|delay|put off|re-?arr?ange?\w*"
+                r"|amend|modify|adjust)")
+# Words between the verb and the visit; "before", "after", "into" make it about the visit, not moving it.
+FILLER = r"(?!(?:before|after|during|into|around|while|when|at|in|with|without|for)\b)\S+"
+MODAL = (r"(?:please|pls|can (?:i|you|we)|could (?:i|you|we)|i (?:need|want|have|would like|d like) to"
+         r"|(?:need|want|have) to|id like to|i wanna|wanna)")
+# The visit, with typos ("apointment", "appoitment", "appt", "apt") and the Spanish "cita" patients mix in.
+LOOSE_APPOINTMENT = (rf"(?:{APPOINTMENT}|ap+oi?n?t?m\w*|ap+oin\w*|ap+ts?|sessions|slots|consultations|reservations?"
+                     r"|citas?)")
+
 # Checked in this order: the first that matches wins.
 PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile(pattern)) for intent, pattern in (
     (Intent.MENU, r"^(?:the |main |show (?:me )?(?:the )?|open (?:the )?|back to (?:the )?|go to (?:the )?)?(?:main )?"
@@ -50,7 +63,11 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile
                   r"|^what (?:else )?can you do(?: for me| here)?$"
                   r"|^what do you do$|\bhow does this (?:bot |thing )?work\b|\bwhat can i (?:ask|do) (?:here|you)\b"
                   r"|\bhow do i use (?:this|you)\b"),
-    (Intent.VISITS, rf"\b(?:cancel|move|reschedule|postpone|rebook|push back)\w*\b(?:\s+\S+){{0,3}}\s+{APPOINTMENT}\b"
+    (Intent.VISITS, rf"\b{CHANGE_VISIT}(?:\s+{FILLER}){{0,4}}\s+{LOOSE_APPOINTMENT}\b"
+                    rf"|\b(?:bring|make|push|put|call)(?:\s+{FILLER}){{0,2}}\s+{LOOSE_APPOINTMENT}"
+                    rf"\s+(?:forward|earlier|later|back|off)\b"
+                    rf"|^(?:{MODAL}\s+)?{CHANGE_VISIT} (?:it|that|this)(?: back| forward| off)?"
+                    rf"(?: for (?:him|her|them|me|us|my \w+))?(?: to (?:\w+ ){{0,2}}\w+)?(?: please| pls)?$"
                     rf"|\bmy (?:next |upcoming |future )?(?:appointments|visits|bookings)\b|\bwhen is my (?:next )?"
                     rf"{APPOINTMENT}\b|^(?:cancel|reschedule|my visits)$"),
     (Intent.BOOK, rf"\b(?:book|make|schedule|arrange|get|need|want|like|request|have)\w*(?: me| in| an?| another| a new"
@@ -91,6 +108,19 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile
 ))
 
 
+# Prices of things that are not the clinic's ("apple's stock price", "how much does a car cost") are not a
+# question for the clinic: they go on to the FAQ search, which answers an honest "I don't know".
+NOT_OUR_PRICE = re.compile(
+    r"\b(?:stocks?|shares?|bitcoin|btc|crypto\w*|ethereum|gold|silver|oil|petrol|gas|gasoline|diesel|fuel|cars?"
+    r"|vehicles?|house|houses|home|homes|rent|mortgage|property|flights?|tickets?|hotels?|taxi|uber|train fare"
+    r"|milk|bread|eggs|beer|coffee|food|groceries|iphones?|phones?|laptops?|tv|netflix|living|electricity|energy"
+    r"|dollar|euro|pound|exchange rate|market|apple|tesla|amazon|google|nvidia|shipping|postage|stamps?)\b")
+# Words that make a price question about the clinic even when it also names something else.
+OUR_PRICE = re.compile(
+    rf"\b(?:you|your|u|here|clinic|{LOOSE_APPOINTMENT}|treatments?|acupuncture|cupping|massage|therapy|needl\w*"
+    r"|injections?|consult\w*|assessment|package)\b")
+
+
 # Booking something that is not a visit here ("book me a taxi") is not a booking request.
 NOT_OUR_BOOKING = re.compile(r"\b(?:taxi|cab|uber|ride|table|restaurant|flights?|hotel|room|car|tickets?)\b")
 
@@ -105,6 +135,15 @@ def detect(text: str) -> Intent | None:
         return Intent.THANKS
     rest = LEADING_GREETING.sub("", folded).strip() or folded
     for intent, pattern in PATTERNS:
-        if pattern.search(rest) and not (intent is Intent.BOOK and NOT_OUR_BOOKING.search(rest)):
+        if pattern.search(rest) and not _not_ours(intent, rest):
             return intent
     return None
+
+
+def _not_ours(intent: Intent, text: str) -> bool:
+    """Whether a matched booking or price request is about something other than this clinic."""
+    if intent is Intent.BOOK:
+        return bool(NOT_OUR_BOOKING.search(text))
+    if intent is Intent.PRICES:
+        return bool(NOT_OUR_PRICE.search(text)) and not OUR_PRICE.search(text)
+    return False
