@@ -136,7 +136,7 @@ def test_prices_of_things_that_are_not_the_clinics_are_not_the_prices_intent(tex
     assert detect(text) is None
 
 
-@pytest.mark.parametrize(("text", "intent"), [
+@pytest.mark.parametrize("text, intent", [
     ("how much is a session", Intent.PRICES), ("is cupping expensive", Intent.PRICES),
     ("do you take insurance", Intent.INSURANCE), ("what are your fees", Intent.PRICES),
     ("how much does acupuncture cost", Intent.PRICES), ("price of a first visit", Intent.PRICES),
