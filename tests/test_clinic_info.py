@@ -150,3 +150,13 @@ def test_the_clinics_own_prices_are_still_the_prices_intent(text, intent):
     "the session", "will my pain change after the session", "can I move around after my appointment"])
 def test_visit_questions_that_do_not_move_a_visit_stay_faq_questions(text):
     assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", ["will my sleep change between sessions", "can i switch therapists between sessions"])
+def test_change_between_visits_is_a_question_not_a_move(text):
+    assert detect(text) is None
+
+
+def test_cheaper_and_pricey_ask_about_our_prices():
+    assert detect("is it cheaper to buy a package of sessions") is Intent.PRICES
+    assert detect("is acupuncture pricey") is Intent.PRICES

@@ -46,8 +46,8 @@ CHANGE_VISIT = (r"(?:cancel\w*|cancle\w*|cansel\w*|call(?:ing|ed)? off|move|movi
                 r"|postpone\w*|postpne\w*|re-?book\w*|push(?:ing)?(?: back| forward)?|bring forward|shift|shifting"
                 r"|change|changing|chnage|swap|swapping|switch|switching|delay|put off|re-?arr?ange?\w*"
                 r"|amend|modify|adjust)")
-# Words between the verb and the visit; "before", "after", "into" make it about the visit, not moving it.
-FILLER = r"(?!(?:before|after|during|into|around|while|when|at|in|with|without|for)\b)\S+"
+# Words between the verb and the visit; "before", "between", "into" make it about the visit, not moving it.
+FILLER = r"(?!(?:before|after|during|between|into|around|while|when|at|in|with|without|for|per|each|every)\b)\S+"
 MODAL = (r"(?:please|pls|can (?:i|you|we)|could (?:i|you|we)|i (?:need|want|have|would like|d like) to"
          r"|(?:need|want|have) to|id like to|i wanna|wanna)")
 # The visit, with typos ("apointment", "appoitment", "appt", "apt") and the Spanish "cita" patients mix in.
@@ -104,7 +104,7 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile
     (Intent.PRICES,
                     r"\bhow much (?:is|are|for|to)\b|\bhow much (?:does|do|will|would)(?: \S+){0,4} (?:cost|charge|be"
                     r"|pay)\b|\bcosts?\b|\bprices?\b|\bpricing\b|\bfees?\b"
-                    r"|\bcharges?\b|\bafford\b|\bexpensive\b|\bcheap\b(?! flights)"),
+                    r"|\bcharges?\b|\bafford\b|\bexpensive\b|\bpricey\b|\bcostly\b|\bcheap(?:er|est)?\b(?! flights)"),
 ))
 
 
