@@ -19,6 +19,7 @@ one blind run).
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.known_sets import is_right  # noqa: E402
+from tests.known_sets import ENGLISH_TRIAGE_FILES, is_right  # noqa: E402
 from wellbot.conversation.logic import detect  # noqa: E402
 from wellbot.core.clinic import load_clinic  # noqa: E402
 from wellbot.core.db import open_database  # noqa: E402
@@ -157,13 +158,39 @@ def latency(db, texts: list[str], rounds: int) -> None:
           f"p99 {p99:.2f} ms, max {times[-1]:.2f} ms (target p99 < 20 ms)")
 
 
+MENTION_KINDS = ("historical", "hypothetical", "third_party")
+QUESTION_START = re.compile(r"(?:^|[,.;!?]\s*)(what|how|can|could|is|are|does|do|should|will|would|why|when|where|which"
+                            r"|who|any)\b", re.IGNORECASE)
+
+
+def mentions(db) -> None:
+    """Near-misses of the mention kinds that ask a question: the first answer each gets (issue 14's safety line +
+    the normal answer)."""
+    answered = total = 0
+    for path in ENGLISH_TRIAGE_FILES:
+        for case in load(path).get("near_misses", []):
+            text = case["text"]
+            if case.get("kind") not in MENTION_KINDS or not ("?" in text or QUESTION_START.search(text)):
+                continue
+            answer = first_answer(db, text)
+            total += 1
+            answered += answer is not None
+            print(f"  {answer or '-':<28} {path.stem}: {text}")
+    print(f"\nmention near-misses that ask a question: {answered}/{total} get an answer (intent or FAQ entry)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times each message is timed [3]")
+    parser.add_argument("--mentions", action="store_true",
+                        help="only list the mention near-misses that ask a question, with the answer each gets")
     args = parser.parse_args()
     clinic = load_clinic(example_clinic_file())
     db = open_database(":memory:")
     store.replace_content(db, load_content(clinic.directory / "faq", [s.key for s in clinic.services]))
+    if args.mentions:
+        mentions(db)
+        return
     start = time.perf_counter()
     words.english_words()
     print(f"wordfreq English list: {len(words.english_words())} words, loaded once in "

@@ -78,6 +78,21 @@ async def test_a_historical_mention_gets_the_answer_and_a_safety_line(bot):
     assert line.message_id > first.message_id
 
 
+async def test_a_mention_beside_a_question_gets_the_answer_then_the_safety_line_not_i_dont_know(bot):
+    # Found when tried: the story's words matched no entry, so the safety line came after "I don't know".
+    fay = bot.user(3015, "Fay")
+    await fay.send("I had a stroke 3 years ago. Is acupuncture safe for me?")
+    first = await fay.next_message()
+    assert "Please get help now" not in first.text
+    assert "I don't know that one" not in first.text
+    assert first.text.startswith("What is acupuncture?")
+    line = await fay.wait_for("right now, call 911")
+    assert line.message_id > first.message_id
+    await fay.send("my mum had a heart attack last year, can she have a nerve block")
+    answer = await fay.next_message()
+    assert answer.text.startswith("What is a nerve block?")
+
+
 async def test_staff_writing_a_news_item_keep_their_text(bot):
     staff = bot.staff()
     await staff.send("/news_add")

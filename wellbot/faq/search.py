@@ -44,6 +44,14 @@ MAX_TYPO_WORD = 30  # longer tokens are not misspelt words (and their edits woul
 TYPO_CUTOFF = 0.75  # difflib ratio a repaired word must reach
 MAX_LENGTH_CHANGE = 2  # letters a typo may add or drop
 MAX_QUERY_WORDS = 30  # a pasted essay is searched by its first words only
+# A message no entry explains as a whole may still ask one answerable thing beside a story ("my father had a heart
+# attack in 2019, what is acupuncture"): its sentences and comma-separated clauses are then searched one by one.
+# A full stop counts only before a space or the end ("1.5 mg" stays whole).
+CLAUSE_BREAK = re.compile(r"[?!;,\n]+|\.+(?=\s|$)")
+MAX_CLAUSES = 6  # a long list of clauses is a story, not a question; its first clauses are tried
+# ... and a clause is answered only when the words its entry explains say something telling (a treatment's name is
+# about 4): "is that usual?", "im fine now", "mine is next month" lean on the story around them.
+MIN_CLAUSE_COVERED = 3.75
 # The best entry must explain at least this share of the patient's own
 # content words (tuned on tests/faq_questions.toml's off_topic list): below
 # it the bot says "I don't know that one" instead of offering a weak match.
@@ -284,8 +292,38 @@ def confident(hits: list[Hit]) -> bool:
 
 
 def find(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome:
-    """Search and decide in one call."""
-    return decide(search(db, text, language=language))
+    """Search and decide in one call; a message the whole search answers only weakly (nothing, or an entry that
+    explains little of it) is answered by the one clause that has a confident answer of its own."""
+    outcome = decide(search(db, text, language=language))
+    if outcome.kind is Kind.NONE or (outcome.kind is Kind.ANSWER and outcome.hits[0].explained < MIN_EXPLAINED):
+        return answered_part(db, text, language) or outcome
+    return outcome
+
+
+def clauses(text: str) -> list[str]:
+    """The message's sentences and comma-separated clauses (up to MAX_CLAUSES), or [] when it is just one."""
+    parts = [part.strip() for part in CLAUSE_BREAK.split(text or "") if part.strip()]
+    return parts[:MAX_CLAUSES] if len(parts) > 1 else []
+
+
+def answered_part(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome | None:
+    """The answer when exactly one entry answers the clauses on their own, under a standalone question's rules.
+
+    The clause telling a story ("I had a stroke 3 years ago") finds nothing and the clause asking ("is
+    acupuncture safe for me?") is answered as if typed alone. Clauses answered by different entries are two
+    questions (even when one leans on weak words), which are not half-answered; and the one entry must explain
+    something telling in its clause (MIN_CLAUSE_COVERED).
+    """
+    answers: dict[str, Hit] = {}
+    for part in clauses(text):
+        outcome = decide(search(db, part, language=language))
+        if outcome.kind is Kind.ANSWER:
+            best = outcome.hits[0]
+            answers[best.entry_id] = max(best, answers.get(best.entry_id, best), key=lambda hit: hit.covered)
+    if len(answers) != 1:
+        return None
+    (hit,) = answers.values()
+    return Outcome(Kind.ANSWER, (hit,)) if hit.covered >= MIN_CLAUSE_COVERED else None
 
 
 def query_terms(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> list[str]:
