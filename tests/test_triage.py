@@ -486,3 +486,36 @@ def test_a_general_question_or_a_past_finding_stays_a_mention(text):
 def test_found_by_the_full_suite_a_symptom_the_writer_has_asked_as_is_that_normal_stays_urgent(text):
     """The round's retrain scored the first 0.32: check-ins ask "is that normal?" of harmless aches."""
     assert assess(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "PASSED OUT JUST NOW AFTER MY ACUPUNCTURE SESSION, STILL SHAKY",  # set 13, blind: the model said 0.29
+    "blacked out a few minutes ago on the stairs and my head is pounding",
+    "fainted moments ago in the waiting room after the injection",
+])
+def test_found_in_blind_set_13_a_faint_a_moment_ago_is_urgent(text):
+    """"just now" dates the clause it is in (it used to split it) and says the event is going on."""
+    assert assess(text).level is Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "i read just now that fainting can happen after acupuncture, is that true?",
+    "my friend fainted a few minutes ago in a film i was watching lol",
+    "passed out after my acupuncture last month, is that normal",
+])
+def test_a_faint_read_about_a_moment_ago_or_someone_elses_stays_a_mention(text):
+    assert assess(text).level is Level.MENTION
+
+
+@pytest.mark.parametrize("text", [
+    "need to feel something other than this pain so im holding the hot iron against my leg",  # set 13, blind
+    "pressing a lit cigarette onto my arm again",
+    "i keep putting the lighter to my wrist",
+])
+def test_found_in_blind_set_13_burning_oneself_with_something_hot_gets_the_crisis_line(text):
+    finding = assess(text)
+    assert (finding.level, finding.concept, finding.crisis) == (Level.URGENT, "self_harm", True)
+
+
+def test_a_hot_object_against_the_skin_by_accident_is_not_self_harm():
+    assert assess("i put the hot pan on my leg by accident, will it scar").concept != "self_harm"
