@@ -160,3 +160,21 @@ def test_change_between_visits_is_a_question_not_a_move(text):
 def test_cheaper_and_pricey_ask_about_our_prices():
     assert detect("is it cheaper to buy a package of sessions") is Intent.PRICES
     assert detect("is acupuncture pricey") is Intent.PRICES
+
+
+@pytest.mark.parametrize("text", [
+    "rfa how many hours does it take",  # set 13, blind: answered with the opening hours
+    "my back has hurt for hours, what can help",
+    "is it 2 hours of treatment",
+    "the pain has been awful for months and nothing helps anymore, its unbearable, what are my options",  # set 13
+])
+def test_found_in_blind_set_13_durations_and_treatment_options_are_faq_questions(text):
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("what are my options", Intent.MENU), ("show me the options", Intent.MENU), ("hours?", Intent.HOURS),
+    ("what are your hours on saturday", Intent.HOURS), ("clinic hours", Intent.HOURS),
+])
+def test_hours_and_options_on_their_own_keep_their_intents(text, intent):
+    assert detect(text) is intent

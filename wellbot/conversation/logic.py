@@ -57,7 +57,9 @@ LOOSE_APPOINTMENT = (rf"(?:{APPOINTMENT}|ap+oi?n?t?m\w*|ap+oin\w*|ap+ts?|session
 # Checked in this order: the first that matches wins.
 PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile(pattern)) for intent, pattern in (
     (Intent.MENU, r"^(?:the |main |show (?:me )?(?:the )?|open (?:the )?|back to (?:the )?|go to (?:the )?)?(?:main )?"
-                  r"(?:menu|options)$|^(?:start|start over|home|main menu)$|\bwhat are (?:the|my) options\b"),
+                  r"(?:menu|options)$|^(?:start|start over|home|main menu)$"
+                  # only on its own: "...nothing helps, what are my options" asks about treatment (set 13)
+                  r"|^(?:so |ok |okay |hi |hello )?what are (?:the|my) options(?: here| please)?$"),
     (Intent.HELP,
                   r"^(?:help|help me|i need help|need help|can you help(?: me)?|please help|\?+)$"
                   r"|^what (?:else )?can you do(?: for me| here)?$"
@@ -88,7 +90,12 @@ PATTERNS: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple((intent, re.compile
                    r"|tomorrow|now|right now|late|early|this|next|sunday|monday|tuesday|wednesday|thursday|friday"
                    r"|saturday|weekends?|christmas|holidays?)\b|\bwhat time do you\b|\bwhen (?:do|are) you (?:open"
                    r"|close)"
-                   r"|\b(?:your )?hours\b|\bclos(?:e|ed|ing) (?:on|at|today|tomorrow|time)\b|^open\b"),
+                   # "hours" asks when the clinic is open, not how long something lasts ("rfa how many hours
+                   # does it take", set 13) or has gone on ("it has hurt for hours")
+                   r"|\b(?:your |the |clinic |office |business |working )?hours\b(?<!\bmany hours)(?<!\bfor hours)"
+                   r"(?<!\bin hours)(?<!\bfew hours)(?<!\d hours)(?! (?:does|do|will|would|did|is|it|of|after|later|ago"
+                   r"|long|each|per|a day)\b)"
+                   r"|\bclos(?:e|ed|ing) (?:on|at|today|tomorrow|time)\b|^open\b"),
     (Intent.PHONE,
                    r"\b(?:your|the clinic|clinic|office|contact|reception) (?:phone|number)\b|\bphone (?:number|you"
                    r"|the clinic|us)\b"
