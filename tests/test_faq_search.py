@@ -238,9 +238,10 @@ def test_a_long_message_is_answered_when_its_telling_words_point_to_one_entry():
     # Dev set 15: rambles and relatives' questions had the right entry first but a low share of words explained.
     weak = search.MIN_EXPLAINED / 2
     assert decide([Hit("a", 10.0, weak, search.MIN_COVERED), Hit("b", 5.0, weak)]).kind is Kind.ANSWER
-    # Too little information explained, or no clear lead over the next entry: still "I don't know".
+    # Too little information explained: still "I don't know"; no clear lead over the next entry: the patient
+    # chooses (blind set 13), never one answer.
     assert decide([Hit("a", 10.0, weak, search.MIN_COVERED - 1), Hit("b", 5.0, weak)]).kind is Kind.NONE
-    assert decide([Hit("a", 10.0, weak, search.MIN_COVERED), Hit("b", 9.0, weak)]).kind is Kind.NONE
+    assert decide([Hit("a", 10.0, weak, search.MIN_COVERED), Hit("b", 9.0, weak)]).kind is Kind.CHOICES
 
 
 @pytest.mark.parametrize("text,expect", [
@@ -306,3 +307,22 @@ def test_a_weak_whole_answer_stays_when_another_clause_asks_something_else(faq_d
     # dev set 15: the tablets clause alone is pain management, the prescribing clause medication: two questions.
     text = "Im so sick of doctors just handing me tablets, do you do anything else or just prescribe"
     assert find(faq_db, text).hits[0].entry_id == "medications-role"
+
+
+@pytest.mark.parametrize("text,first", [
+    ("My friend had little needles in her ear for her back pain?? how does that work", "auricular-acupuncture"),
+    ("I'm confused, my GP referred me to 'interventional pain' but your site says 'pain management'. How are they"
+     " different?", "pain-vs-interventional"),
+])
+def test_found_in_blind_set_13_a_long_message_several_entries_explain_offers_choices(faq_db, text, first):
+    """Each entry explains telling words but none leads clearly: "which did you mean", not "I don't know"."""
+    outcome = find(faq_db, text)
+    assert outcome.kind is Kind.CHOICES
+    assert outcome.hits[0].entry_id == first
+
+
+def test_choices_need_telling_words_explained_not_just_close_scores():
+    weak = [search.Hit("a", 2.0, explained=0.3, covered=2.8), search.Hit("b", 1.9, explained=0.3, covered=2.8)]
+    assert decide(weak).kind is Kind.NONE
+    telling = [search.Hit("a", 20.0, explained=0.39, covered=5.9), search.Hit("b", 17.0, explained=0.5, covered=7.8)]
+    assert decide(telling) == search.Outcome(Kind.CHOICES, tuple(telling))

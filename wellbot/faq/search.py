@@ -269,12 +269,19 @@ def _stem(word: str) -> str:
 
 def decide(hits: list[Hit]) -> Outcome:
     """One answer if the best clearly leads, else up to three close choices, else none."""
-    if not hits or hits[0].score <= 0 or not confident(hits):
-        return Outcome(Kind.NONE)  # honest "I don't know" rather than a weak match
+    if not hits or hits[0].score <= 0:
+        return Outcome(Kind.NONE)
     best = hits[0]
+    close = tuple(h for h in hits[:MAX_CHOICES] if h.score >= best.score * CLOSE_FRACTION)
+    if not confident(hits):
+        # Several entries each explaining telling words of a long message, none clearly first ("my friend had
+        # little needles in her ear for her back pain?? how does that work"): the patient picks, rather than
+        # hearing "I don't know" about what the FAQ does cover.
+        if best.covered >= MIN_COVERED and len(close) > 1:
+            return Outcome(Kind.CHOICES, close)
+        return Outcome(Kind.NONE)  # honest "I don't know" rather than a weak match
     if len(hits) == 1 or best.score >= hits[1].score * CLEAR_RATIO:
         return Outcome(Kind.ANSWER, (best,))
-    close = tuple(h for h in hits[:MAX_CHOICES] if h.score >= best.score * CLOSE_FRACTION)
     return Outcome(Kind.CHOICES, close)
 
 
