@@ -43,7 +43,7 @@ HELDOUT = ROOT / "tests" / "heldout"
 KNOWN_SETS = [
     ("tuning", ROOT / "tests" / "faq_questions.toml"),
     ("held-out 1", HELDOUT / "faq_heldout.toml"),
-    *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml") for n in range(2, 14)),
+    *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml") for n in range(2, 15)),
     ("dev 15", ROOT / "tests" / "faq_dev15.toml"),
 ]
 FAQ_PATH = "example-clinic/faq"
@@ -56,6 +56,7 @@ BASE = "9b0771715522c5e28ea8ccfb50063a13681d81c9"
 MEASURED_AT: dict[str, str | None] = {"held-out 11": "731f18ad86be3b5b28d727227e4a102861f98521",
                "held-out 12": "bafef09a027452bb991c59f4458d0c450d738942",
                "held-out 13": "8ba40f4d30f28cb0b938589aa3b6af50eeb084c1",
+               "held-out 14": "d9040b7bd65b5458faa838cbabf92305833def21",
                "dev 15": None}  # measured on main's search as it arrived: the commit that added it (survives a rebase)
 # The constants the grid may choose, with the values tried (each includes the shipped value).
 GRID = {

@@ -13,8 +13,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 HELDOUT = HERE / "heldout"
-# round{n}_heldout.toml, known since its blind run (11: 731f18a, 12: bafef09, 13: 8ba40f4)
-ENGLISH_ROUNDS = range(2, 14)
+# round{n}_heldout.toml, known since its blind run (11: 731f18a, 12: bafef09, 13: 8ba40f4, 14: d9040b7)
+ENGLISH_ROUNDS = range(2, 15)
 
 # English triage sets (emergencies and near-misses; the held-out rounds carry FAQ questions too).
 TRIAGE_TUNING = HERE / "triage_tuning.toml"
