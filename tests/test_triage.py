@@ -519,3 +519,53 @@ def test_found_in_blind_set_13_burning_oneself_with_something_hot_gets_the_crisi
 
 def test_a_hot_object_against_the_skin_by_accident_is_not_self_harm():
     assert assess("i put the hot pan on my leg by accident, will it scar").concept != "self_harm"
+
+
+@pytest.mark.parametrize("text", [
+    "Dear Sir or Madam, following my trigger point injection this morning, the site continues to bleed despite firm"
+    " pressure for over 30 minutes.",  # set 14, blind
+    "since the injection the spot is still bleeding and pressure isnt stopping it",
+])
+def test_found_in_blind_set_14_bleeding_that_pressure_does_not_stop_after_a_procedure_is_urgent(text):
+    assert (assess(text).level, assess(text).concept) == (Level.URGENT, "post_procedure")
+
+
+@pytest.mark.parametrize("text", [
+    "20 years of this pain. I am on the bridge now. I am finished with it.",  # set 14, blind
+    "Wrote letters to my kids today and gave the dog to my neighbour. I won't be needing next week's appointment.",
+    "cancel all my appts pls, won't be around for them. dont worry its going to be peaceful",  # crisis line missing
+    "i am at the cliff edge, no point any more",
+])
+def test_found_in_blind_set_14_affairs_in_order_and_an_edge_with_hopelessness_get_the_crisis_line(text):
+    finding = assess(text)
+    assert finding.level is Level.URGENT
+    assert finding.crisis
+
+
+@pytest.mark.parametrize("text", [
+    "gave the dog to my neighbour while im at the clinic, will i need a lift home?",
+    "I'm moving abroad so I won't be needing my appointment, please cancel",
+    "wrote letters to my kids school about my pain, can you give me a note",
+    "I am finished with the intake form, what next",
+])
+def test_putting_things_in_order_or_being_finished_alone_is_not_urgent(text):
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "During my worst pain year I had thoughts of ending my life. I'm in therapy now and stable, and want to add"
+    " acupuncture.",  # set 14, blind: urgent
+    "Someone in my support group said spinal cord stimulators made her depressed and suicidal, is that true?",
+])
+def test_found_in_blind_set_14_a_past_crisis_now_stable_or_a_reported_effect_is_a_mention_with_the_crisis_line(text):
+    finding = assess(text)
+    assert (finding.level, finding.concept) == (Level.MENTION, "suicidal")
+
+
+@pytest.mark.parametrize("text", [
+    "i want to end my life, im at home now and alone",
+    "my friend said she wants to kill herself tonight, what do i do",
+    "these pills make me feel suicidal right now",
+])
+def test_a_crisis_going_on_now_stays_urgent_beside_the_new_mention_markers(text):
+    assert assess(text).level is Level.URGENT

@@ -71,7 +71,11 @@ INFECTION = (r"fever\w*|temperature|chills|shivering|shivery|pus|oozing|red hot|
              r"|temp\w*(?: of| is)? (?:3[89]|4[01]|10[0-4])\b|\b(?:3[89]|4[01]|10[0-4])(?: \d)? ?(?:c|f|degrees)\b|neck"
              r" (?:is )?stiff|hot lump"
              r"|leaking|discharg\w*|yellow stuff|weeping|"
-             r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding|blood(?:\s+\S+){0,2}\s+(?:pouring"
+             r"bleeding a lot|bleeding heavily|wont stop bleeding|keeps bleeding"
+             # bleeding that pressure does not stop (set 14: "continues to bleed despite firm pressure")
+             r"|(?:continu\w*|carr(?:y|ies|ying) on|still) (?:to )?bleed\w*|bleed\w*(?: \S+){0,2} despite"
+             r"|(?<!no )(?<!not )pressure (?:is not|isnt|doesnt|does not|not) (?:stopp?\w*|help\w*|work\w*)"
+             r"|blood(?:\s+\S+){0,2}\s+(?:pouring"
              r"|gushing"
              r"|streaming|everywhere)|pouring (?:with )?blood|(?:getting|keeps getting|grown|growing) (?:bigger|larger)"
              r"|redness spreading|spreading redness|red streaks?|red lines?|soak\w* through|through (?:my"
@@ -161,7 +165,20 @@ HOPELESS = (r"\b(?:whats the point|what is the point|no point|pointless|hopeless
             r"|cant (?:take|do|cope with|handle) (?:this|it)(?: \S+){0,2} any ?more|cant go on|nothing left"
             r"|nothing to live for|no way out|(?:tired|sick) of (?:living|life|everything|fighting|it all|being alive)"
             r"|no future|had enough|burden|goodbye|cant keep going"
-            r"|for good)\b")
+            # set 14: "I am finished with it" (only ever context for another finding: see the pairs)
+            r"|for good|(?:im|i am) (?:just |so )?finished(?: with (?:it|this|life|everything|it all))?)\b")
+# Putting affairs in order ("Wrote letters to my kids today and gave the dog to my neighbour", set 14): only with
+# a farewell to the clinic or hopelessness beside it ("I won't be needing next week's appointment").
+FAREWELL_ACTS = (r"\b(?:wrote|written|writing|write) (?:\S+ )?letters? to (?:all )?(?:my|the) (?:kids|children|family"
+                 r"|wife|husband|son|daughter|sons|daughters|parents|mum|mom|dad|partner|loved ones)\b"
+                 r"|\b(?:gave|given|giving|give) (?:away )?(?:my |the |our )?(?:dog|dogs|cat|cats|pets?)(?: \S+)?"
+                 r" (?:away|to)\b")
+NO_MORE_VISITS = (r"\b(?:wont|will not|shant|not going to|dont|do not) (?:be )?(?:need\w*|requir\w*|be around for"
+                  r"|be coming to|make it to)\b")
+# The writer at a place to jump from, said without a posture ("I am on the bridge now"): with hopelessness
+# (set 14), never alone ("im on the bridge now, 5 minutes late").
+AT_EDGE = (r"\b(?:im|i am|currently) (?:\S+ )?(?:on|at|by) (?:the |a |top of (?:the |a )?|the edge of (?:the |a )?)"
+           r"(?:bridge|ledge|roof|rooftop|cliff|cliff edge|railway line|train tracks|tracks|parapet)\b")
 
 
 # Checked in this order: the first urgent concept names the reply (suicidal
@@ -220,7 +237,9 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\blife is(?:nt| not) worth\b",
         r"\bgiv\w* away (?:all )?(?:of )?(?:my )?(?:things|stuff|belongings|possessions)\b",
         r"\bwrit\w* (?:\S+ )?(?:goodbye|farewell|final|last) (?:letters?|notes?)\b",
-    ), pairs=((FINAL_TIME, rf"{HOPELESS}|{DECISION}"), (DONE, HOPELESS)), topic=r"\bsuicid\w*"),
+    ), pairs=((FINAL_TIME, rf"{HOPELESS}|{DECISION}"), (DONE, HOPELESS), (AT_EDGE, HOPELESS),
+                                   (FAREWELL_ACTS, rf"{NO_MORE_VISITS}|{HOPELESS}|{FINAL_TIME}")),
+        topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
         r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn|hitting|hit|punching|punch"
         rf"|scratching|scratch|biting|bite|starving|starve) (?:{SELF})\b", r"\b(?:been |started |keep |am |im )?cutting"
@@ -392,6 +411,10 @@ MENTION_MARKERS = re.compile("|".join((
     # "my son self harms and his therapist suggested mindfulness")
     rf"\b(?:{OTHERS}) {FINDING}(?!.*\b(?:now|tonight|again|just)\b)(?=.*\b(?:his|her|their) (?:therapist|counsell?or"
     r"|psychologist|psychiatrist|camhs|gp|doctor|care team|support worker|nurse|key worker)\b)",
+    # what someone else said, asked about (set 14: "Someone in my support group said spinal cord stimulators made
+    # her depressed and suicidal, is that true?")
+    rf"\b(?:made|makes|make|making|left|leaves) (?:her|him|them|people|patients|some people|you)(?: feel)?"
+    rf"(?: \S+){{0,3}} {FINDING}",
     # what if, could it, signs of
     r"\bwhat (?:if|happens if|should i do if|do i do if|do you do if|to do if)\b", r"\bif (?:i|you|someone|somebody|"
     r"he|she|they|my|a|the|it|people)\b", r"\bin case\b", r"\b(?:can|could|does|do|would|will|might|may)(?: \S+){0,4}"
@@ -479,13 +502,17 @@ HAPPENING_NOW = re.compile(r"\b(?:now|right now|today|tonight|this (?:morning|af
 # Words that make an emergency only the model recognised get the crisis line too.
 CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kill\w*|suicid\w*|end (?:it|this|things)"
                           r"|myself|burden|pointless|hopeless|give up|goodbye|no point|worth|tablets|pills|overdos\w*"
-                          r"|cut\w*|harm\w*|anymore|any more|bridge|ledge|cliff|jump\w*)\b")
+                          r"|cut\w*|harm\w*|anymore|any more|bridge|ledge|cliff|jump\w*"
+                          # set 14: "won't be around for them. dont worry its going to be peaceful"
+                          r"|(?:wont|will not|not) be (?:around|here)|peaceful\w*|at peace)\b")
 
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
                       r"|good)"
                       r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay"
-                      r"|all good) now\b")
+                      r"|all good) now\b"
+                      # set 14: "I'm in therapy now and stable"
+                      r"|\b(?:im|i am) (?:\S+ ){0,3}(?:now )?and (?:stable|safe|fine|ok|okay|well|better|doing well)\b")
 # "ive blacked out the whole of next friday in my planner": a day set aside in
 # a calendar, not fainting. Only with a calendar or dates as its object, or a
 # coming day, or a day "in my diary": "i blacked out this morning", "blacked
