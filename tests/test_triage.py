@@ -569,3 +569,17 @@ def test_found_in_blind_set_14_a_past_crisis_now_stable_or_a_reported_effect_is_
 ])
 def test_a_crisis_going_on_now_stays_urgent_beside_the_new_mention_markers(text):
     assert assess(text).level is Level.URGENT
+
+
+def test_running_late_on_a_bridge_is_where_the_patient_is_not_a_crisis():
+    """The model alone made it urgent with the crisis line (found in this round's review)."""
+    assert assess("im on the bridge now, 5 minutes late sorry").level is Level.NONE
+
+
+@pytest.mark.parametrize("text", [
+    "running late, chest pain and sweating, cant breathe",
+    "on my way but my face is drooping and my arm is weak",
+    "im on my way to the bridge to end it all",
+])
+def test_an_emergency_on_the_way_to_the_clinic_stays_urgent(text):
+    assert assess(text).level is Level.URGENT

@@ -580,6 +580,12 @@ MODEL_CONFIRMS = 0.4
 PAIN_SCORE = re.compile(r"\b(?:10|[0-9])(?: ?/ ?| out of )10\b")
 
 
+# On the way to the clinic, running late: where the patient is, not what they mean to do ("im on the bridge now,
+# 5 minutes late sorry" was urgent by the model alone). The rules still read such a message in full.
+ON_THE_WAY = re.compile(r"\b(?:running|be|am|im|a bit|bit|slightly|little) late\b|\b\d+ (?:mins?|minutes) late\b"
+                        r"|\bon (?:my|our) way\b|\bstuck in traffic\b|\bbe there (?:in|by|soon)\b")
+
+
 def _model_applies(text: str) -> bool:
     """Whether the learned model may weigh in: not on a pain score."""
     return PAIN_SCORE.search(text.lower()) is None
@@ -587,7 +593,7 @@ def _model_applies(text: str) -> bool:
 
 ENGLISH = engine.Lexicon(
     concepts=CONCEPTS, fold=_fold, words=_words, clause_break=CLAUSE_BREAK, mention_markers=MENTION_MARKERS,
-    habit_markers=HABIT_MARKERS, model_applies=_model_applies,
+    habit_markers=HABIT_MARKERS, model_applies=_model_applies, figurative=ON_THE_WAY,
     resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
     question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
     extra_vocabulary=EXTRA_VOCABULARY, model_confirms=MODEL_CONFIRMS, feared=FEARED, coming_visit=COMING_VISIT,
