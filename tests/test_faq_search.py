@@ -326,3 +326,27 @@ def test_choices_need_telling_words_explained_not_just_close_scores():
     assert decide(weak).kind is Kind.NONE
     telling = [search.Hit("a", 20.0, explained=0.39, covered=5.9), search.Hit("b", 17.0, explained=0.5, covered=7.8)]
     assert decide(telling) == search.Outcome(Kind.CHOICES, tuple(telling))
+
+
+@pytest.mark.parametrize("text,first", [
+    # Short or roundabout comparisons ("diff", "not the same") ask for the difference ...
+    ("diff between interventional and pain management", "pain-vs-interventional"),
+    ("Why is interventional care not the same as pain management?", "pain-vs-interventional"),
+    # ... "similar" asks what they share.
+    ("Is regular pain management similar to the interventional approach?", "pain-and-interventional-in-common"),
+    # A Spanish greeting or word in an English message (found in blind set 14).
+    ("Buenas, how does the oreja treatment work?", "auricular-acupuncture"),
+    # "my MRI" is a scan the patient brings; being handed pills is being given them.
+    ("Should I bring my MRI?", "what-to-bring"),
+    ("Am I going to be handed pills?", "medications-role"),
+])
+def test_found_in_blind_set_14_comparison_and_mixed_language_shapes(faq_db, text, first):
+    """Shapes of set 14's misses, in other words: each reaches the entry that answers it."""
+    outcome = find(faq_db, text)
+    assert outcome.kind is not Kind.NONE
+    assert outcome.hits[0].entry_id == first
+
+
+def test_a_scan_the_clinic_is_asked_to_do_is_not_what_to_bring(faq_db):
+    """ "my MRI" is brought along; "do you do MRI scans" asks for a service the FAQ does not cover."""
+    assert find(faq_db, "do you do mri scans").kind is Kind.NONE

@@ -112,7 +112,7 @@ STOPWORDS = frozenset(
     gonna wanna gotta kinda sorta guys ya yeah yep yes hey lol omg thx tho btw rn idk imo tbh 1st
     actually basically literally supposed honestly probably maybe even ever already
     sir madam maam ma'am dear respected kindly regards cheers sorry bother wondering wonder wondered curious
-    quick q hiya howdy greetings morning afternoon advance appreciate appreciated grateful haha hehe
+    quick q hiya howdy greetings morning afternoon hola buenos buenas dias gracias advance appreciate appreciated grateful haha hehe
     exactly roughly simply plain simple possibly anyway ok alright excuse um uh hmm erm wants wanted hoping
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
@@ -362,6 +362,10 @@ def _own_and_all_terms(db: Database, text: str,
             continue
         added = [w for w in meaning.split() if w not in stopwords]
         terms.extend(added)
+        if added and all(w in stopwords for w in phrase.split()):
+            # "how are they not the same": a phrase of stopwords alone still asks something; its meaning stands
+            # in for it among the patient's own words ("difference"), to be explained like any other.
+            own.setdefault(added[0], set()).update(_stem(w) for w in added)
         for word in own:
             if _stem(word) in phrase_stems:
                 own[word] |= {_stem(w) for w in added}
