@@ -94,8 +94,9 @@ GENERIC = frozenset("""
 
 # "who", "when", "why", "where" and "which" are NOT stopwords: they say what
 # kind of answer is wanted ("who does these procedures" is not "what
-# procedures are there"), and the entries' phrasings carry them. The last two
-# lines are texting fillers and hedges: they say how a patient writes, not what
+# procedures are there"), and the entries' phrasings carry them. The last
+# lines are texting fillers, hedges and greetings (Spanish ones too, "buenos dias"):
+# they say how a patient writes, not what
 # they ask, and counted as unexplained words they pushed real questions under
 # the "I don't know" threshold.
 STOPWORDS = frozenset(
@@ -112,7 +113,8 @@ STOPWORDS = frozenset(
     gonna wanna gotta kinda sorta guys ya yeah yep yes hey lol omg thx tho btw rn idk imo tbh 1st
     actually basically literally supposed honestly probably maybe even ever already
     sir madam maam ma'am dear respected kindly regards cheers sorry bother wondering wonder wondered curious
-    quick q hiya howdy greetings morning afternoon hola buenos buenas dias gracias advance appreciate appreciated grateful haha hehe
+    quick q hiya howdy greetings morning afternoon advance appreciate appreciated grateful haha hehe
+    hola buenos buenas dias gracias
     exactly roughly simply plain simple possibly anyway ok alright excuse um uh hmm erm wants wanted hoping
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
