@@ -75,13 +75,22 @@ def test_only_errors_after_the_request_was_written_are_uncertain(cause, outcome)
     assert network_outcome(TimedOut(POOL_TIMEOUT_TEXT)) is Outcome.TRANSIENT
 
 
-async def test_a_reminder_whose_answer_never_came_is_not_sent_again(bot):
-    from tests.test_reminders import PATIENT, at, book, rows, run_at
 
-    user = bot.user(PATIENT)
+async def _lost_reminder(bot):
+    """A visit tomorrow at 10:00 whose day-before reminder was delivered but its answer lost; its visit id."""
+    from tests.test_reminders import PATIENT, at, book, run_at
+
     visit_id = book(bot, at(2026, 6, 12, 10, 0))
     bot.server.answer_late("sendMessage", None, chat_id=PATIENT)  # delivered, then the connection drops
     await run_at(bot, at(2026, 6, 11, 10, 0))
+    return visit_id
+
+
+async def test_a_reminder_whose_answer_never_came_is_not_sent_again(bot):
+    from tests.test_reminders import PATIENT, at, rows, run_at
+
+    user = bot.user(PATIENT)
+    visit_id = await _lost_reminder(bot)
     await run_at(bot, at(2026, 6, 11, 10, 5))
     assert len(user.messages) == 1
     row = rows(bot, visit_id)[("reminder", 1440)]
@@ -91,12 +100,10 @@ async def test_a_reminder_whose_answer_never_came_is_not_sent_again(bot):
 
 async def test_staff_can_resend_an_uncertain_reminder_once(bot):
     """Review finding: staff saw nothing of an uncertain reminder and had no way to send it again."""
-    from tests.test_reminders import PATIENT, at, book, rows, run_at
+    from tests.test_reminders import PATIENT, at, rows, run_at
 
     user, staff = bot.user(PATIENT), bot.staff()
-    visit_id = book(bot, at(2026, 6, 12, 10, 0))
-    bot.server.answer_late("sendMessage", None, chat_id=PATIENT)  # delivered, then the connection drops
-    await run_at(bot, at(2026, 6, 11, 10, 0))
+    visit_id = await _lost_reminder(bot)
     await run_at(bot, at(2026, 6, 11, 10, 2))  # a minute on: the staff notice of what timed out meanwhile
     notice = await staff.wait_for("may or may not have reached")
     assert "Ada Tester" in notice.text
@@ -119,13 +126,11 @@ async def test_staff_can_resend_an_uncertain_reminder_once(bot):
 
 async def test_a_resend_button_under_a_notice_from_before_notices_were_gathered_still_works_once(bot):
     """Notices sent one per reminder (before migration 0130) keep their working button."""
-    from tests.test_reminders import PATIENT, at, book, rows, run_at
+    from tests.test_reminders import PATIENT, rows
     from wellbot.reminders.views import ResendReminder
 
     user, staff = bot.user(PATIENT), bot.staff()
-    visit_id = book(bot, at(2026, 6, 12, 10, 0))
-    bot.server.answer_late("sendMessage", None, chat_id=PATIENT)
-    await run_at(bot, at(2026, 6, 11, 10, 0))
+    visit_id = await _lost_reminder(bot)
     reminder_id = rows(bot, visit_id)[("reminder", 1440)]["id"]
     old = await staff.send("/help")  # a message to hang the old notice's button on
     await staff.press_data(old, ResendReminder(reminder_id).pack())
@@ -137,12 +142,10 @@ async def test_a_resend_button_under_a_notice_from_before_notices_were_gathered_
 
 
 async def test_an_uncertain_reminder_for_a_cancelled_visit_is_not_resent(bot):
-    from tests.test_reminders import PATIENT, at, book, rows, run_at
+    from tests.test_reminders import PATIENT, at, rows, run_at
 
     user, staff = bot.user(PATIENT), bot.staff()
-    visit_id = book(bot, at(2026, 6, 12, 10, 0))
-    bot.server.answer_late("sendMessage", None, chat_id=PATIENT)
-    await run_at(bot, at(2026, 6, 11, 10, 0))
+    visit_id = await _lost_reminder(bot)
     await run_at(bot, at(2026, 6, 11, 10, 2))
     notice = await staff.wait_for("may or may not have reached")
     bot.db.execute("update visits set status = 'cancelled' where id = ?", [visit_id])
