@@ -278,6 +278,11 @@ def model_features(lexicon: Lexicon, text: str) -> dict[str, float]:
     return model.features(clauses, tags(lexicon, clauses, text))
 
 
+def _flat_or_folded(lexicon: Lexicon, text: str) -> str:
+    """The message as the lexicon reads `rules_stand` in it: flat if it has a flat form, else folded."""
+    return lexicon.flat(text) if lexicon.flat is not None else lexicon.fold(text)
+
+
 def combine(lexicon: Lexicon, rules_finding: Finding, marked: bool, probability: float, low: float, high: float,
             text: str) -> Finding:
     """The rules' finding weighed with the model's probability.
@@ -300,8 +305,8 @@ def combine(lexicon: Lexicon, rules_finding: Finding, marked: bool, probability:
         # So does a finding the message insists is going on now: the model learned "is it normal to..." from
         # general questions, and the patient has said it is no question.
         trusted = (probability >= low or rules_finding.concept in CRISIS_CONCEPTS
-                   or (lexicon.rules_stand is not None and lexicon.flat is not None
-                       and lexicon.rules_stand.search(lexicon.flat(text)) is not None)
+                   or (lexicon.rules_stand is not None
+                       and lexicon.rules_stand.search(_flat_or_folded(lexicon, text)) is not None)
                    or (lexicon.insisted_now is not None
                        and lexicon.insisted_now.search(lexicon.fold(text)) is not None))
         return rules_finding if trusted else Finding(Level.MENTION, rules_finding.concept)
