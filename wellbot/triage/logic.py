@@ -94,6 +94,35 @@ PROCEDURE_DONE = (rf"\b(?:after|since|from|following|post)(?: \S+){{0,3}} (?:{PR
                   rf"|\bwhere (?:they|i had|you|the)\b|\b(?:{PROCEDURE})(?: \S+){{0,2}} (?:yesterday|today|this morning"
                   rf"|last night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
 SELF = r"myself|my self"
+# A count of ten or more, never a strength ("500mg"): "took like 15 of my pain pills" (set 16).
+COUNT = (r"(?:[1-9]\d|\d{3}|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens|a hundred)"
+         r"(?! ?(?:mg|mcg|ug|ml|mls|g|milligrams?|micrograms?|grams?)\b)")
+# Medicine taken as prescribed over days, by the day or as a course: a count then is no overdose.
+DOSING = (r"(?!.*\b(?:(?:a|per|each|every) (?:day|week|month|fortnight)|daily|over (?:the |a |two |three |\d+ )?"
+          r"(?:weeks?|months?|days|fortnight)|prescri\w*|course)\b)")
+INGEST = r"took|taken|swallowed|had|ate|eaten|chewed|downed|necked|emptied|finished"
+CONTAINER = r"pack|packs|packet|packets|bottle|bottles|box|boxes|tub|strip|strips|blister|sheet|jar|container|tube"
+# A quantity of medicine taken: a count, or a whole container ("kid chewed up a whole pack of my melatonin
+# gummies", set 19; "emptied the bottle of pills", set 20).
+QUANTITY_TAKEN = (rf"\b(?:{INGEST})(?: \S+){{0,2}} {COUNT}(?: of)?(?: (?:my|the|his|her|their|those|these|them))?"
+                  rf"(?: \S+){{0,2}} (?:{DRUG}|gummies)\b{DOSING}"
+                  rf"|\b(?:{INGEST})(?: \S+){{0,3}} (?:a |the |my |his |her )?(?:whole|entire|full) (?:{CONTAINER})"
+                  rf"(?: of)?(?: \S+){{0,3}} (?:{DRUG}|gummies)\b"
+                  rf"|\bemptied (?:the|a|my|his|her|their) (?:\S+ )?(?:{CONTAINER})(?: of)?(?: \S+){{0,3}}"
+                  rf" (?:{DRUG}|gummies)\b")
+
+# Self-harm said through its motive ("smashing my bad knee with a hammer because I want it to hurt properly", set 20),
+# a relapse with its wounds ("relapsed after 2 years clean, the marks are deep", set 19) or an act on one's own skin
+# done again ("hurting my skin, I did it again just now", set 19).
+SH_ACT = (r"\b(?:smash\w*|hit\w*|bang\w*|hammer\w*|stab\w*|punch\w*|cut\w*|burn\w*|slash\w*|hurt\w*)"
+          r" (?:\S+ )?(?:my|myself)\b")
+SH_MOTIVE = (r"\b(?:just |only )?to feel something\b|\bto punish (?:myself|me)\b|\b(?:want|wanted|need|needed|wanting)"
+             r" (?:it|myself|the pain) to hurt\b(?! less| a bit less| no more)|\bdeserve (?:it|the pain|to hurt)\b")
+RELAPSED = r"\brelaps\w*"
+SH_WOUNDS = r"\b(?:marks|cuts|wounds?|gash\w*|stitches|blades?|razors?|bleed\w*)\b"
+SKIN_HARM = (r"\b(?:hurt\w*|cut\w*|burn\w*|scratch\w*|carv\w*|pick\w*) (?:at |into )?my (?:own )?(?:skin|arms?|wrists?"
+             r"|thighs?|legs?|stomach)\b")
+AGAIN = r"\b(?:did|done|doing) it again\b|\brelaps\w*"
 
 # Word classes that signal an emergency when they meet in one clause, in any
 # order and at any distance ("pain ... right in my breastbone"). Phrases
@@ -153,20 +182,27 @@ SEIZURE_NOT = r"(?! (?:of|about|over|at|when|if|because)\b)"
 FINAL_TIME = (r"\b(?:tonight|today|this|tomorrow) (?:is|will be) (?:the|my) (?:last|final) (?:night|day|time)\b"
               r"|\b(?:tonight|today|this) is (?:the (?:night|day|end)|it|goodbye)\b"
               r"|\b(?:wont|will not|not going to|dont plan to) be (?:here|around|alive)(?: \S+){0,1}"
-              r" (?:tomorrow|much longer|for long|anymore|any more|by (?:the )?morning|next week"
+              r" (?:tomorrow|much longer|for long|anymore|any more|by (?:the )?morning|next week|by then"
               r"|after (?:this|the|tonight|today|tomorrow)(?: weekend| week)?)\b"
               r"|\b(?:my|the) last (?:night|day) (?:alive|on earth|here)\b|\bgoodbye (?:everyone|everybody|world|all)\b"
               r"|\bsaying (?:my )?goodbyes\b")
 DONE = (r"\b(?:im|i am) (?:just |so |completely |totally |really )?done\b"
         r"(?! with (?!(?:life|living|everything|it all|all of it|this life|this world)\b))")
+# Having a plan, said without what for ("i have a plan"): with hopelessness beside it (set 20), a warning sign.
+PLAN = r"\b(?:ive|i have|ive got|i have got|i got|got) (?:a|the|my) plan\b(?! (?:to|for) (?!end|die|kill))"
 DECISION = (r"\b(?:ive|i have|i|im|i am) (?:decided|made (?:up )?my (?:mind|decision)|made a decision|ready to go"
-            r"|made (?:my|a|the) plan\b(?! (?:to|for) (?!end|die|kill)))")
+            r"|made (?:my|a|the) plan\b(?! (?:to|for) (?!end|die|kill)))"
+            # a decision said without "i" ("made up my mind tonight is the night", set 16), or a plan
+            rf"|\bmade up my mind\b|{PLAN}")
 HOPELESS = (r"\b(?:whats the point|what is the point|no point|pointless|hopeless|no hope|give up|given up|giving up"
             r"|cant (?:take|do|cope with|handle) (?:this|it)(?: \S+){0,2} any ?more|cant go on|nothing left"
             r"|nothing to live for|no way out|(?:tired|sick) of (?:living|life|everything|fighting|it all|being alive)"
             r"|no future|had enough|burden|goodbye|cant keep going"
             # set 14: "I am finished with it" (only ever context for another finding: see the pairs)
-            r"|for good|(?:im|i am) (?:just |so )?finished(?: with (?:it|this|life|everything|it all))?)\b")
+            r"|for good|(?:im|i am) (?:just |so )?finished(?: with (?:it|this|life|everything|it all))?"
+            # set 20: "dont know how much longer i can do this"; set 16: "I have no wish to be [around]"
+            r"|(?:dont|do not) know how (?:much )?longer i can"
+            r"|(?:no|ive no|have no) (?:wish|desire) to (?:be|live|go on))\b")
 # Putting affairs in order ("Wrote letters to my kids today and gave the dog to my neighbour", set 14): only with
 # a farewell to the clinic or hopelessness beside it ("I won't be needing next week's appointment").
 FAREWELL_ACTS = (r"\b(?:wrote|written|writing|write) (?:\S+ )?letters? to (?:all )?(?:my|the) (?:kids|children|family"
@@ -175,6 +211,29 @@ FAREWELL_ACTS = (r"\b(?:wrote|written|writing|write) (?:\S+ )?letters? to (?:all
                  r" (?:away|to)\b")
 NO_MORE_VISITS = (r"\b(?:wont|will not|shant|not going to|dont|do not) (?:be )?(?:need\w*|requir\w*|be around for"
                   r"|be coming to|make it to)\b")
+# Putting one's affairs in order, and a sudden calm: warning signs beside giving things away or a decision ("I have
+# decided ... I have put my affairs in order", set 16). Alone, a will is planning ("sorting my will with a solicitor").
+AFFAIRS = (r"\b(?:sorted|sorting|made|making|written|wrote|writing|finished|finalised|finalized|updated|put|putting"
+           r"|got|getting) (?:out |all )?(?:my|all my) (?:will|affairs)\b")
+SUDDEN_CALM = (r"\b(?:feel|feeling|felt|im|i am) (?:so |really |strangely |oddly |finally |very |quite |weirdly )?"
+               r"(?:calm|at peace|peaceful)\b")
+# Reasons a patient gives for ending their visits or being away that are no warning sign: a cancel request with one
+# of them is ordinary ("cancel, I won't need them, my back is better"; "won't be around much longer, moving to Perth").
+GOOD_REASON = (r"better|improv\w*|healed|recovered|fixed|cured|pain free|gone away|mov(?:e|ed|ing)|relocat\w*|holidays?"
+               r"|vacation|abroad|away|travel\w*|trip|emigrat\w*|overseas|job|work|deploy\w*|posted|retir\w*|uni"
+               r"|university|college|another (?:clinic|practitioner|physio|doctor)|elsewhere|insurance|afford|money"
+               r"|cost|surgery|operation|pregnan\w*|baby|terminal|cancer|palliative|hospice|referred")
+NO_GOOD_REASON = rf"^(?!.*\b(?:{GOOD_REASON})\b)"
+# Not being around for long, said of oneself without a reason ("Im not going to be around much longer", set 19).
+NOT_AROUND = (r"\b(?:i|ill|im|i am)(?: \S+){0,2} (?:wont|will not|not going to|dont expect to|do not expect to"
+              r"|not expecting to|dont think ill) be (?:here|around|alive)"
+              r" (?:much longer|for (?:much )?longer|for long|anymore|any more)\b")
+# Cancelling every visit because they will not be needed, no reason given ("cancel all my appointments please, i
+# wont be needing them after this weekend", set 19): the warning sign of a cancelled future.
+CANCEL_ALL = (r"\bcancel\w*(?: \S+){0,2} (?:all|every|each|the rest of|remaining|standing|future|upcoming)"
+              r"(?: \S+){0,2} (?:appointments?|appts?|bookings?|sessions?|visits?)\b")
+NOT_NEEDED = (rf"{NO_GOOD_REASON}.*\b(?:wont|will not|shant|not going to) (?:be )?need\w*"
+              r" (?:them|any|it|more|anymore|any more|these|those)\b")
 # The writer at a place to jump from, said without a posture ("I am on the bridge now"): with hopelessness
 # (set 14), never alone ("im on the bridge now, 5 minutes late").
 AT_EDGE = (r"\b(?:im|i am|currently) (?:\S+ )?(?:on|at|by) (?:the |a |top of (?:the |a )?|the edge of (?:the |a )?)"
@@ -215,7 +274,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"| for)",
         r"\bdriv\w* (?:my car |the car )?(?:into|off) (?:a|the) (?:wall|tree|bridge|cliff|traffic|lorry|truck)\b",
         r"\b(?:step\w*|throw\w* myself|jump\w*) (?:in front of|under) (?:a|the)\b",
-        r"\bcrash\w* (?:my|the) car on purpose\b", r"\b(?:thinking|thought|think|thinks) (?:about|of) (?:taking an "
+        r"\bcrash\w* (?:my|the) car on purpose\b",
+        r"\b(?:thinking|thinkin|thought|think|thinks) (?:about|of|bout) (?:taking an "
         r"overdose|overdosing|ending|dying|not being here)\b", r"\brather (?:be dead|die)\b",
         r"\bgiv\w* (?:all )?(?:my |away my )?(?:things|stuff|belongings|possessions) away\b",
         r"\bwant (?:it|this|everything)"
@@ -237,8 +297,12 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\blife is(?:nt| not) worth\b",
         r"\bgiv\w* away (?:all )?(?:of )?(?:my )?(?:things|stuff|belongings|possessions)\b",
         r"\bwrit\w* (?:\S+ )?(?:goodbye|farewell|final|last) (?:letters?|notes?)\b",
+        # "kms": texting for "kill myself" (set 19), never a distance ("walked 5 kms")
+        r"(?<!\d )(?<!\d)\bkms\b",
     ), pairs=((FINAL_TIME, rf"{HOPELESS}|{DECISION}"), (DONE, HOPELESS), (AT_EDGE, HOPELESS),
-                                   (FAREWELL_ACTS, rf"{NO_MORE_VISITS}|{HOPELESS}|{FINAL_TIME}")),
+              (FAREWELL_ACTS, rf"{NO_MORE_VISITS}|{HOPELESS}|{FINAL_TIME}|{AFFAIRS}|{SUDDEN_CALM}"),
+              (AFFAIRS, rf"{FAREWELL_ACTS}|{SUDDEN_CALM}|{HOPELESS}|{DECISION}|{FINAL_TIME}"),
+              (PLAN, HOPELESS), (NOT_AROUND, NO_GOOD_REASON), (CANCEL_ALL, NOT_NEEDED)),
         topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
         r"\bself ?harm\w*", rf"\b(?:cutting|cut|hurting|hurt|harming|harm|burning|burn|hitting|hit|punching|punch"
@@ -250,6 +314,23 @@ CONCEPTS: tuple[Concept, ...] = (
         r" (?:was |were |is |are |started )?(?:bleeds?|bled|bleeding)\b",
         r"\b(?:hit\w*|bang\w*|punch\w*|cut\w*|burn\w*|scratch\w*|slam\w*) (?:my|myself)(?: \S+){0,6} on purpose\b",
         r"\b(?:hit\w*|bang\w*|slam\w*) my head (?:against|on|into) (?:the |a )?(?:wall|floor|door)s?\b",
+        # someone banging their head now, again and again (set 19), not a knock in a fall
+        r"\b(?:keeps?|is|are|wont stop) (?:banging|hitting|slamming) (?:his|her|their|my) head\b",
+        r"\b(?:bang\w*|hit\w*|slam\w*) (?:his|her|their|my) head(?: \S+){0,4} (?:over and over|again and again"
+        r"|repeatedly)\b",
+        # a mirror or window struck on purpose (set 20: "punched the mirror on purpose")
+        r"\b(?:punch\w*|smash\w*|hit\w*) (?:the |a |my )?(?:mirror|window|glass|wall)(?: \S+){0,3} on purpose\b",
+        # lay words (sets 19, 20): "sh" for self-harm said as now or again; skin carved; cuts made on a wrist; a blade
+        # taken to one's own body, not by accident
+        r"\bsh (?:again|tonight|today|last night|just now|earlier)\b",
+        r"\b(?:relapsed|did|done|doing) (?:on |with )?sh\b",
+        r"\bcarv\w*(?: \S+){0,3} (?:into|in|on) (?:my|his|her|their) (?:skin|arms?|legs?|wrists?|thighs?|stomach|belly"
+        r"|body)\b",
+        r"\b(?:makes?|made|making|doing|did|do) (?:\S+ )?cuts? (?:on|in|into|to) (?:my|his|her|their) (?:arms?|wrists?"
+        r"|legs?|thighs?|skin|stomach|body)\b",
+        r"\b(?:knife|blade|razor|scissors|glass)(?: \S+){0,2} (?:on|to|into|across) (?:my|his|her|their) (?:wrists?"
+        r"|arms?|thighs?|legs?|skin|neck|stomach|body)\b"
+        r"(?!.*\b(?:by accident|accidentally|by mistake|while|when|dropped|slipped|cooking|chopping)\b)",
         # one's own skin cut or scratched with a blade, not by accident (set 11: "scratched my legs open with scissors")
         r"\b(?:cut|cutting|scratch\w*|slash\w*|carv\w*) (?:my|into my) (?:arms?|legs?|wrists?|skin|thighs?)"
         r"(?: \S+){0,2} with (?:a |the |my |some )?(?:\S+ )?(?:scissors|razors?|blades?|knife|glass)\b"
@@ -259,7 +340,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?:iron|lighter|cigarettes?|cigs?|match(?:es)?|flame|pan|kettle|stove|hob|curling (?:iron|tongs)"
         r"|straighteners|knife|blade|spoon)(?: \S+){0,2} (?:against|on|onto|to|into) my (?:arms?|legs?|wrists?|skin"
         r"|thighs?|hands?|stomach|belly|body)\b(?!.*\b(?:by accident|accidentally|by mistake)\b)",
-    ), topic=r"\bself ?harm\w*"),
+    ), pairs=((SH_ACT, SH_MOTIVE), (RELAPSED, SH_WOUNDS), (SKIN_HARM, AGAIN)), topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
         near(r"chest(?! muscle| wall)", CHEST_FEELING, 5),
         near(r"heart(?! goes| is set| sinks| rate| out| of)", r"hurt|hurts|hurting|pain|aches|aching|squeez\w*", 2),
@@ -346,7 +427,7 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:took|taken|had)(?: \S+){0,3} more(?: \S+){0,3} than\b",
         rf"\b(?:got|gotten|been|get\w*) (?:into|hold of) (?:my|the|his|her|their|our|some) (?:\S+ )?(?:{DRUG})\b",
         rf"\bdoubled up (?:on )?(?:my |the )?(?:\S+ )?(?:{DRUG})\b",
-        rf"\b(?:took|taken|swallowed|had|ate)(?: \S+){{0,2}} (?:[1-9]\d|\d{{3}}) (?:\S+ )?(?:{DRUG})\b",
+        QUANTITY_TAKEN,
         r"\b(?:really |very )?out of it\b(?=.*\b(?:took|taken|had|patch\w*|pills|tablets|doses?)\b)",
         rf"\b(?:mixed|mixing|with|and) (?:\S+ ){{0,4}}(?:alcohol|drink|drinks|booze|vodka|wine"
         rf"|beer)\b(?=.*\b(?:{DRUG}|cant stay"
@@ -383,7 +464,10 @@ OTHERS = (r"my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty
 MENTION_MARKERS = re.compile("|".join((
     # the past
     r"\b(?:in |back in )?(?:19|20)\d\d\b", r"\b(?:years?|months?|weeks?|decades?) (?:ago|back)\b",
-    r"\b\d+ (?:years?|months?|weeks?) ago\b", r"\blast (?:year|month|week|summer|winter|spring|autumn|fall|time)\b",
+    r"\b\d+ (?:years?|yrs?|months?|mths?|weeks?|wks?) ago\b",
+    r"\blast (?:year|yr|month|week|summer|winter|spring|autumn|fall|time)\b",
+    # scars of it are of the past ("my old scars from self-harm", set 19); a scar bleeding now is no scar "from" it
+    r"\b(?:old|healed|faded|white|silver) scars?\b", rf"\bscar(?:s|ring)? (?:from|of) (?:my )?(?:old |past )?{FINDING}",
     r"\bas a (?:kid|child|teen|teenager|baby|student)\b", r"\bin my (?:teens|twenties|thirties|youth|childhood|past)\b",
     r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
     r"\bin the past\b",
@@ -532,6 +616,9 @@ FIGURES_OF_SPEECH = (
     (re.compile(r"\bfrozen (shoulders?)\b|\b(shoulders?) (?:is|are|feels|feel|has gone|have gone|went|got|gets|getting)"
                 r" (?:\S+ )?frozen\b"), r"stiff \1\2"),
     (re.compile(rf"\bblack(?:ed|ing|s)? out(?={SET_ASIDE})"), "set aside"),
+    # "going to die of embarrassment" (set 19): mortified, not a wish to die
+    (re.compile(r"\b(?:die|died|dying|dead) (?:of|from|with) (?:embarrassment|shame|boredom|laughter|laughing|cringe"
+                r"|curiosity|jealousy|envy)\b"), "mortified"),
     # "my worst fear is ...": the biggest fear, not the worst symptom ("worst" says happening now)
     (re.compile(r"\bworst (fears?|worry|worries|nightmare)\b"), r"biggest \1"),
 )
@@ -586,6 +673,15 @@ ON_THE_WAY = re.compile(r"\b(?:running|be|am|im|a bit|bit|slightly|little) late\
                         r"|\bon (?:my|our) way\b|\bstuck in traffic\b|\bbe there (?:in|by|soon)\b")
 
 
+# An overdose the rules recognised stands whatever the model says when the message counts what was taken, or says
+# too much was taken with a sign of poisoning: the model, which reads no figures, scored "took like 15 of my pain
+# pills" 0.3, and "took way too much of my nerve pain medicine, can't see straight, slurring" 0.17 (set 19).
+POISONING = (r"slurr\w*|cant see straight|cant (?:stay|keep) awake|drowsy|cant keep (?:my )?eyes open|throwing up"
+             r"|vomit\w*|confus\w*|out of it|feel\w* sick")
+RULES_STAND = re.compile(rf"{QUANTITY_TAKEN}|\b(?:{INGEST}|taking)(?: \S+){{0,3}} (?:too much|too many|way more)\b"
+                         rf"(?=.*\b(?:{POISONING})\b)")
+
+
 def _model_applies(text: str) -> bool:
     """Whether the learned model may weigh in: not on a pain score."""
     return PAIN_SCORE.search(text.lower()) is None
@@ -597,7 +693,7 @@ ENGLISH = engine.Lexicon(
     resolved=RESOLVED, negations=NEGATIONS, symptom=SYMPTOM, happening_now=HAPPENING_NOW,
     question_start=QUESTION_START, person=PERSON, crisis=_crisis, model_file=model.MODEL_FILE,
     extra_vocabulary=EXTRA_VOCABULARY, model_confirms=MODEL_CONFIRMS, feared=FEARED, coming_visit=COMING_VISIT,
-    insisted_now=INSISTED_NOW, asked=ASKED,
+    insisted_now=INSISTED_NOW, asked=ASKED, rules_stand=RULES_STAND,
 )
 
 
