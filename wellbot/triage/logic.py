@@ -228,12 +228,16 @@ NO_GOOD_REASON = rf"^(?!.*\b(?:{GOOD_REASON})\b)"
 NOT_AROUND = (r"\b(?:i|ill|im|i am)(?: \S+){0,2} (?:wont|will not|not going to|dont expect to|do not expect to"
               r"|not expecting to|dont think ill) be (?:here|around|alive)"
               r" (?:much longer|for (?:much )?longer|for long|anymore|any more)\b")
-# Cancelling every visit because they will not be needed, no reason given ("cancel all my appointments please, i
-# wont be needing them after this weekend", set 19): the warning sign of a cancelled future.
+# Cancelling every visit because they will not be needed after a near day, no reason given ("cancel all my
+# appointments please, i wont be needing them after this weekend", set 19): the warning sign of a cancelled future.
+# or beside goodbyes said. Without either ("cancel all my appointments, I won't need them") it is an ordinary
+# cancellation: My visits.
 CANCEL_ALL = (r"\bcancel\w*(?: \S+){0,2} (?:all|every|each|the rest of|remaining|standing|future|upcoming)"
               r"(?: \S+){0,2} (?:appointments?|appts?|bookings?|sessions?|visits?)\b")
 NOT_NEEDED = (rf"{NO_GOOD_REASON}.*\b(?:wont|will not|shant|not going to) (?:be )?need\w*"
-              r" (?:them|any|it|more|anymore|any more|these|those)\b")
+              r" (?:them|any|it|more|anymore|any more|these|those)(?:(?: \S+)? (?:after (?:this|the|tonight"
+              r"|today|tomorrow|\w+day)(?: weekend| week)?|ever again|where im going)\b"
+              r"|.*\b(?:said|saying) (?:my )?goodbyes?\b)")
 # The writer at a place to jump from, said without a posture ("I am on the bridge now"): with hopelessness
 # (set 14), never alone ("im on the bridge now, 5 minutes late").
 AT_EDGE = (r"\b(?:im|i am|currently) (?:\S+ )?(?:on|at|by) (?:the |a |top of (?:the |a )?|the edge of (?:the |a )?)"
