@@ -583,3 +583,66 @@ def test_running_late_on_a_bridge_is_where_the_patient_is_not_a_crisis():
 ])
 def test_an_emergency_on_the_way_to_the_clinic_stays_urgent(text):
     assert assess(text).level is Level.URGENT
+
+
+# Issue 14, dev sets 19 and 20: emergencies in new words. Each rule is tested in wordings of no set, beside near
+# wordings (history, hypotheticals, figures of speech) that must stay non-urgent.
+@pytest.mark.parametrize("text, concept", [
+    ("since teatime mum cant lie flat, she ends up panting and has to sit on the edge of the bed", "breathing"),
+    ("as soon as i lie back in bed tonight it feels like drowning, i have to sit up to breathe", "breathing"),
+    ("my epidural site started bleeding again two hours after i got home", "post_procedure"),
+    ("had the epidural today and there is blood dripping down my back", "post_procedure"),
+    ("im on warfarin and since the injection yesterday the bruise on my hip is getting bigger", "post_procedure"),
+    ("after his facet injection on monday hes burning up and confused, doesnt know what day it is", "post_procedure"),
+    ("my husband slumped to the ground in the car park just outside", "fainting"),
+    ("she keeled over at the reception desk", "fainting"),
+    ("she just crumpled to the floor in the lift", "fainting"),
+    ("so dizzy and sweating, think im about to go down", "fainting"),
+    ("my sight is going grey at the edges and im really woozy", "fainting"),
+])
+def test_dev_sets_19_and_20_new_words_for_an_emergency_now_are_urgent(text, concept):
+    finding = assess(text)
+    assert (finding.level, finding.concept) == (Level.URGENT, concept)
+
+
+@pytest.mark.parametrize("text", [
+    "i cant lie flat on my back because of the sciatica, can i have the injection sitting up?",
+    "im drowning in paperwork for my insurance claim, can you send the invoice again",
+    "is it normal for a bruise after an injection to get bigger over a few days?",
+    "i'm confused about whether to take my warfarin before the injection",
+    "i dropped my phone on the floor in your waiting room, has anyone handed it in",
+    "about to go into my appointment, anything i should bring?",
+    "i get tunnel vision when im concentrating on work",
+    "my friend looked like she was about to pass out at the gym yesterday but she was fine",
+    "last yr i had a bad allergic reaction to plasters, please use tape",
+    "my son choked on a grape over christmas, we were all so shocked, is first aid taught here",
+    "im going to die of embarrassment if i have to undress for the session",
+])
+def test_dev_sets_19_and_20_near_wordings_of_the_new_rules_stay_non_urgent(text):
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "is it normal to get a tight chest going up hills? this time it hasnt eased with sitting down for half an hour",
+    "booked in for acupuncture friday, also rn my chest is really heavy and my left arm aches haha probably nothing",
+])
+def test_a_chest_pain_that_rest_does_not_ease_or_said_to_be_now_is_urgent_despite_a_question_or_a_laugh(text):
+    assert (assess(text).level, assess(text).concept) == (Level.URGENT, "heart")
+
+
+@pytest.mark.parametrize("text", [
+    "is it normal to get a tight chest after climbing stairs? it goes once i rest",
+    "my chest was heavy last week lol, all fine now, see you thursday",
+])
+def test_an_exertion_pain_that_eases_or_a_past_one_stays_a_mention(text):
+    assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "last yr i had a bad allergic reaction to plasters, please use tape",
+    "my son choked on a grape over christmas, we were all so shocked, is first aid taught here",
+    "the man behind me at the pharmacy seemed like he was about to faint, hope hes alright",
+    "had chest pain 3 yrs ago, just so you know before the acupuncture",
+])
+def test_texting_years_a_feast_day_and_how_someone_looked_date_a_finding_as_past(text):
+    assert logic.rules_reading(text)[1] is True
