@@ -643,8 +643,8 @@ COMING_VISIT = re.compile(rf"\b(?:{PROCEDURE}|appointments?|appt|sessions?|visit
 # they keep only an urgent finding the rules made, never make one): breathing that fails on lying down, a faint on
 # its way or come, a bruise growing on blood thinners (dev sets 19/20; the model, which had few such words, scored
 # them 0.39-0.40).
-RULES_STAND = re.compile(rf"{ORTHOPNOEA}|{DROWNING_LYING}|\babout to (?:go|drop|go down|keel over|hit the floor"
-                         rf"|pass out|faint)\b|{VISION_FADING}|{WENT_DOWN}|{EYES_ROLLED}|{BRUISE_SPREADING}")
+BODY_STANDS = (rf"{ORTHOPNOEA}|{DROWNING_LYING}|\babout to (?:go|drop|go down|keel over|hit the floor"
+               rf"|pass out|faint)\b|{VISION_FADING}|{WENT_DOWN}|{EYES_ROLLED}|{BRUISE_SPREADING}")
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
 # of them can be repaired too ("brethe" -> "breathe").
 EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting", "faint", "collapsed", "unconscious",
@@ -756,8 +756,9 @@ ON_THE_WAY = re.compile(r"\b(?:running|be|am|im|a bit|bit|slightly|little) late\
 # pills" 0.3, and "took way too much of my nerve pain medicine, can't see straight, slurring" 0.17 (set 19).
 POISONING = (r"slurr\w*|cant see straight|cant (?:stay|keep) awake|drowsy|cant keep (?:my )?eyes open|throwing up"
              r"|vomit\w*|confus\w*|out of it|feel\w* sick")
-RULES_STAND = re.compile(rf"{QUANTITY_TAKEN}|\b(?:{INGEST}|taking)(?: \S+){{0,3}} (?:too much|too many|way more)\b"
-                         rf"(?=.*\b(?:{POISONING})\b)")
+OVERDOSE_STANDS = (rf"{QUANTITY_TAKEN}|\b(?:{INGEST}|taking)(?: \S+){{0,3}} (?:too much|too many|way more)\b"
+                   rf"(?=.*\b(?:{POISONING})\b)")
+RULES_STAND = re.compile(rf"{BODY_STANDS}|{OVERDOSE_STANDS}")
 
 
 def _model_applies(text: str) -> bool:
