@@ -32,6 +32,7 @@ from wellbot.core.db import open_database
 
 LEASE = 1.5  # seconds (WELLBOT_LEASE_SECONDS): a standby looks every LEASE / 3
 RATE = "40"  # messages per second (WELLBOT_SEND_RATE): a 200-recipient broadcast takes about 5 s
+KILL_RATE = "20"  # messages per second in the takeover test: about 10 s for the broadcast
 BODY = "The clinic is closed on Monday"
 FIRST = 50_001
 STARTUP_SLACK = 2.0  # seconds a standby may need, after taking the lease, to resume the campaign
@@ -117,18 +118,21 @@ async def test_two_workers_started_at_once_one_holds_the_lease_and_one_stands_by
 async def test_standby_takes_over_a_killed_holder_mid_campaign_within_the_lease_time(devserver, tmp_path, setup):
     ids, database = setup
     campaign = queue_broadcast(database, BODY)
-    holder = await Worker("holder", env(devserver, database), tmp_path).start()
+    # Slower than the other tests and killed early: about 9 s of sending are left at the kill, so a test process
+    # slowed by a loaded machine still kills the holder mid-campaign (at 40/s and 60 sent, 3.5 s were once too few).
+    slow = {"WELLBOT_SEND_RATE": KILL_RATE}
+    holder = await Worker("holder", env(devserver, database, **slow), tmp_path).start()
     standby = None
     try:
         await holder.wait_log("lease taken")
-        standby = await Worker("standby", env(devserver, database), tmp_path).start()
+        standby = await Worker("standby", env(devserver, database, **slow), tmp_path).start()
         await standby.wait_log("standby:")
-        await sent_count(devserver, ids, 60)
+        await sent_count(devserver, ids, 20)
         killed_at = holder.kill()
         await holder.process.wait()
-        taken_at = await standby.wait_log("lease taken", timeout=LEASE * 4 + 10)
         sent_at_kill = sum(1 for n in copies(devserver, ids, BODY).values() if n)
         assert sent_at_kill < len(ids), "the kill came mid-campaign"
+        taken_at = await standby.wait_log("lease taken", timeout=LEASE * 4 + 10)
         await wait_campaign(database, campaign)
     finally:
         if standby is not None:
