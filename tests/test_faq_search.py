@@ -350,3 +350,47 @@ def test_found_in_blind_set_14_comparison_and_mixed_language_shapes(faq_db, text
 def test_a_scan_the_clinic_is_asked_to_do_is_not_what_to_bring(faq_db):
     """ "my MRI" is brought along; "do you do MRI scans" asks for a service the FAQ does not cover."""
     assert find(faq_db, "do you do mri scans").kind is Kind.NONE
+
+
+def _first(db, text):
+    """The entry shown first, or None for "I don't know"."""
+    outcome = find(db, text)
+    return outcome.hits[0].entry_id if outcome.kind is not Kind.NONE else None
+
+
+@pytest.mark.parametrize("text, expect", [
+    # idioms: "falls under" is "part of"; "be away" is "cannot come"; "the go-to one" is the usual one
+    ("which treatments fall under interventional medicine", "interventional-modalities"),
+    ("what injections come under interventional pain management", "interventional-modalities"),
+    ("we will be away that week, how can i move my visit", "reschedule"),
+    ("what is your go to injection for a sore joint", "most-common-intervention"),
+    # "entail" asks what something is; "radiofrequency" alone names the ablation; a referrer is context
+    ("my gp recommended a radiofrequency procedure, what does it entail", "radiofrequency-ablation"),
+    ("what does a nerve block entail", "nerve-block"),
+    # time to keep free for a visit
+    ("how many hours should i block out for an epidural", "visit-length"),
+])
+def test_idioms_reach_the_entry_that_answers(faq_db, text, expect):
+    assert _first(faq_db, text) == expect
+
+
+@pytest.mark.parametrize("text", [
+    "can you suggest a decent chiropodist for an ingrown toenail",
+    "does my cat need a vet for her sore paw",
+    "is there a chemist near you that sells heat packs",
+    "my horse is lame, would acupuncture help him",
+    "any good solicitor for a workplace injury claim",
+])
+def test_questions_for_another_business_or_an_animal_are_not_ours(faq_db, text):
+    assert _first(faq_db, text) is None
+
+
+@pytest.mark.parametrize("text, expect", [
+    # a story about a dentist beside a question about the patient's own care is still answered
+    ("i went pale at the dentist last year when i saw the needle, does acupuncture hurt", "does-acupuncture-hurt"),
+    ("do I need a PET scan before spinal cord stimulation", "spinal-cord-stimulation"),
+    ("how long does relief from nerve ablation last", "radiofrequency-ablation"),
+    ("what is the most common injection for pain", "most-common-intervention"),
+])
+def test_near_wordings_keep_their_answer(faq_db, text, expect):
+    assert _first(faq_db, text) == expect

@@ -128,6 +128,14 @@ OUR_PRICE = re.compile(
     r"|injections?|consult\w*|assessment|package)\b")
 
 
+# Opening hours of another place ("is the chemist open on sundays") are not a question for the clinic; they
+# go on to the FAQ search, which answers an honest "I don't know" (unless the clinic is named too).
+NOT_OUR_PLACE = re.compile(
+    r"\b(?:pharmac(?:y|ies)|pharmacist|chemists?|drugstores?|shops?|stores?|supermarkets?|banks?|post office"
+    r"|library|gym|pool|restaurants?|cafe|pub|bar|dentists?|vets?|garage|mall|market|church|council)\b")
+OUR_PLACE = re.compile(r"\b(?:you|your|u|ur|clinic|reception|front desk)\b")
+
+
 # Booking something that is not a visit here ("book me a taxi") is not a booking request.
 NOT_OUR_BOOKING = re.compile(r"\b(?:taxi|cab|uber|ride|table|restaurant|flights?|hotel|room|car|tickets?)\b")
 
@@ -148,9 +156,11 @@ def detect(text: str) -> Intent | None:
 
 
 def _not_ours(intent: Intent, text: str) -> bool:
-    """Whether a matched booking or price request is about something other than this clinic."""
+    """Whether a matched booking, hours or price request is about something other than this clinic."""
     if intent is Intent.BOOK:
         return bool(NOT_OUR_BOOKING.search(text))
+    if intent is Intent.HOURS:
+        return bool(NOT_OUR_PLACE.search(text)) and not OUR_PLACE.search(text)
     if intent is Intent.PRICES:
         return bool(NOT_OUR_PRICE.search(text)) and not OUR_PRICE.search(text)
     return False

@@ -71,7 +71,10 @@ CONTEXT_WORDS = frozenset("""
     mother mum mom mam mama mummy father dad papa daddy husband wife son sons daughter daughters brother sister
     grandmother grandfather grandma grandpa granny nan nana grandson granddaughter grandchildren partner boyfriend
     girlfriend fiance friend friends cousin aunt uncle niece nephew neighbour neighbor relative relatives family
-    """.split())  # noqa: SIM905 - who asks or for whom ("my mum is having a nerve block") says nothing about what
+    """.split()) | frozenset("""
+    suggested recommended mentioned advised referred proposed
+    """.split())  # noqa: SIM905 - who asks, for whom ("my mum is having a nerve block") or who proposed it ("my
+# doctor suggested an epidural") says nothing about what
 CONTEXT_WORDS_BY_LANGUAGE = {"en": CONTEXT_WORDS}
 INFORMATION_CEILING = 7.0  # a word's weight is this minus its Zipf frequency ("the" is about 7.7) ...
 MIN_INFORMATION = 0.5  # ... but never below this
@@ -89,7 +92,7 @@ WITHOUT = "without"
 GENERIC = frozenset("""
     treat treats treatment treatments offer offers provide do does get give have help use used work works
     good best better new much many thing things people person mean means called explain tell ask question
-    questions info information about also just put stick place insert asked asking asks
+    questions info information about also just put stick place insert asked asking asks entail entails
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 
 # "who", "when", "why", "where" and "which" are NOT stopwords: they say what
@@ -116,8 +119,28 @@ STOPWORDS = frozenset(
     quick q hiya howdy greetings morning afternoon advance appreciate appreciated grateful haha hehe
     hola buenos buenas dias gracias
     exactly roughly simply plain simple possibly anyway ok alright excuse um uh hmm erm wants wanted hoping
+    shall
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
+# A question for or about another business, another kind of professional, or an animal is not one the
+# clinic's FAQ answers, whatever treatment it names ("can my cat have acupuncture", "know a good dentist").
+# Such a message (or clause) gets an honest "I don't know"; a clause beside it that asks about the patient's
+# own care is still answered. Professions the clinic's own care overlaps with (chiropractor, physio) are not
+# listed: patients compare them with us.
+# An animal makes the whole message about it ("my horse is lame, would acupuncture help him"): no clause of
+# it is answered on its own.
+ANIMALS = frozenset("""
+    dog dogs puppy puppies cat cats kitten kittens pet pets horse horses rabbit rabbits hamster parrot vet vets
+    veterinarian veterinarians veterinary
+    """.split())  # noqa: SIM905 - a word list reads and diffs better as text
+ELSEWHERE = ANIMALS | frozenset("""
+    podiatrist podiatrists chiropodist chiropodists dentist dentists
+    orthodontist optician opticians optometrist optometrists pharmacy pharmacies pharmacist pharmacists chemist
+    chemists drugstore lawyer lawyers solicitor solicitors attorney attorneys plumber plumbers electrician
+    mechanic mechanics hairdresser hairdressers barber barbers accountant accountants supermarket restaurant
+    """.split())  # noqa: SIM905 - a word list reads and diffs better as text
+# ... except as the name of a scan ("do I need a PET scan first").
+NOT_ELSEWHERE_BEFORE = frozenset({"scan", "scans"})
 
 
 class Kind(Enum):
@@ -303,10 +326,26 @@ def confident(hits: list[Hit]) -> bool:
 def find(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome:
     """Search and decide in one call; a message the whole search answers only weakly (nothing, or an entry that
     explains little of it) is answered by the one clause that has a confident answer of its own."""
-    outcome = decide(search(db, text, language=language))
+    outcome = judge(db, text, language)
+    if language == "en" and names_elsewhere(text, ANIMALS):
+        return outcome
     if outcome.kind is Kind.NONE or (outcome.kind is Kind.ANSWER and outcome.hits[0].explained < MIN_EXPLAINED):
         return answered_part(db, text, language) or outcome
     return outcome
+
+
+def judge(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome:
+    """The decision for one message or clause: none for one about another business or an animal."""
+    if language == "en" and names_elsewhere(text):
+        return Outcome(Kind.NONE)
+    return decide(search(db, text, language=language))
+
+
+def names_elsewhere(text: str, named: AbstractSet[str] = ELSEWHERE) -> bool:
+    """Whether the text names another business, another kind of professional or an animal (ELSEWHERE)."""
+    tokens = words(fold(text))
+    return any(token in named and (index + 1 == len(tokens) or tokens[index + 1] not in NOT_ELSEWHERE_BEFORE)
+               for index, token in enumerate(tokens))
 
 
 def clauses(text: str) -> list[str]:
@@ -325,7 +364,7 @@ def answered_part(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> O
     """
     answers: dict[str, Hit] = {}
     for part in clauses(text):
-        outcome = decide(search(db, part, language=language))
+        outcome = judge(db, part, language)
         if outcome.kind is Kind.ANSWER:
             best = outcome.hits[0]
             answers[best.entry_id] = max(best, answers.get(best.entry_id, best), key=lambda hit: hit.covered)
