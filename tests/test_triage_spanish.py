@@ -14,7 +14,7 @@ import pytest
 from tests import known_sets
 from tests.harness import book_to_name_step
 from wellbot.language.words import is_english
-from wellbot.triage import logic, model, spanish
+from wellbot.triage import engine, logic, model, spanish
 from wellbot.triage.logic import Level
 from wellbot.triage.spanish import assess, assess_both, fold, repair
 
@@ -366,3 +366,14 @@ def test_a_seizure_happening_now_is_urgent_in_spanish(text):
 ])
 def test_spanish_seizure_near_misses_are_not_urgent(text):
     assert assess_both(text).level is not Level.URGENT
+
+
+def test_when_both_readings_are_urgent_the_named_concept_wins_over_the_models_guess():
+    """Staff are told "stroke", not "sounds urgent", when one reading named it (found after a retrain)."""
+    named = logic.Finding(Level.URGENT, "stroke")
+    guessed = logic.Finding(Level.URGENT, engine.MODEL_CONCEPT)
+    text = "se le cayo la cara de un lado"
+    assert spanish.merge(guessed, named, text) == named
+    assert spanish.merge(named, guessed, text) == named
+    crisis = logic.Finding(Level.URGENT, "suicidal")
+    assert spanish.merge(named, crisis, text) == crisis

@@ -49,7 +49,17 @@ from wellbot.language.words import MAX_REPAIR_LENGTH, MIN_REPAIR_LENGTH, closest
 from wellbot.triage import engine, logic, model
 
 # Re-exported: the bot and the benchmarks read these from here (spanish.MODEL_URGENT, spanish.SAFETY_NET).
-from wellbot.triage.engine import MODEL_CONFIRMS, MODEL_URGENT, SAFETY_NET, Concept, Finding, Level, gap, near  # noqa: F401
+from wellbot.triage.engine import (  # noqa: F401
+    MODEL_CONCEPT,
+    MODEL_CONFIRMS,
+    MODEL_URGENT,
+    SAFETY_NET,
+    Concept,
+    Finding,
+    Level,
+    gap,
+    near,
+)
 
 # Zipf frequency from which a folded token counts as correctly spelt Spanish.
 # Measured on wordfreq's "large" Spanish list (accents folded, the commonest
@@ -646,7 +656,8 @@ def merge(english: Finding, spanish: Finding, text: str) -> Finding:
         return spanish if _mostly_spanish(text) else english
     if Level.URGENT in (english.level, spanish.level):
         urgent = [f for f in (english, spanish) if f.level is Level.URGENT]
-        return next((f for f in urgent if f.crisis), urgent[0])  # the crisis line is never lost
+        # The crisis line is never lost, and a named concept tells staff more than the model's "sounds urgent".
+        return next((f for f in urgent if f.crisis), next((f for f in urgent if f.concept != MODEL_CONCEPT), urgent[0]))
     if english.level is Level.MENTION and (english.concept != SAFETY_NET or spanish.level is Level.NONE):
         return english
     return spanish if spanish.level is Level.MENTION else english
