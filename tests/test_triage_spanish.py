@@ -61,7 +61,15 @@ def test_the_spanish_reading_changes_nothing_on_the_english_sets():
         texts += [c["text"] for c in data.get("emergencies", []) + data.get("near_misses", [])]
         texts += [c["q"] for c in data.get("questions", [])] + data.get("off_topic", [])
     assert len(texts) > 1000
-    assert [t for t in texts if assess_both(t) != logic.assess(t)] == []
+    assert [t for t in texts if not _same_reading(assess_both(t), logic.assess(t))] == []
+
+
+def _same_reading(both: logic.Finding, english: logic.Finding) -> bool:
+    """The same finding, or the same urgent reply with the model's "sounds urgent" named by the other reading."""
+    if both == english:
+        return True
+    return (both.level is english.level is Level.URGENT and english.concept == engine.MODEL_CONCEPT
+            and both.crisis == english.crisis)
 
 
 def test_folding_drops_accents_marks_and_held_letters_and_expands_texting():
