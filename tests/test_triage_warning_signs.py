@@ -14,6 +14,7 @@ from wellbot.triage.logic import Level, assess
     "Got my affairs in order this week. so tired of fighting",
     "can you cancel the rest of my bookings, i will not need them after friday",
     "cancel all my sessions, i won't need them, i've said my goodbyes",
+    "please cancel the rest of my visits, i will not be around for them",
     "I dont think ill be around much longer, dont reschedule me",
     "got a plan now. cant keep going",
     "kms fr",
@@ -52,6 +53,8 @@ def test_a_quantity_of_medicine_taken_is_urgent(text):
 @pytest.mark.parametrize("text", [
     "cancel all my appointments please, I won't need them, the injections fixed my back",
     "please cancel all my future bookings, I won't need them",
+    "cancel all my bookings, I don't need them anymore",
+    "cancel the rest of my sessions, won't be around for them, moving to Denver",
     "cancel every appointment I have, won't be needing them anymore thanks",
     "I won't be around next week, on holiday in Spain, can we move Tuesday?",
     "Im not going to be around much longer in London, moving to Leeds in May",

@@ -276,7 +276,9 @@ CANCEL_ALL = (r"\bcancel\w*(?: \S+){0,2} (?:all|every|each|the rest of|remaining
 NOT_NEEDED = (rf"{NO_GOOD_REASON}.*\b(?:wont|will not|shant|not going to) (?:be )?need\w*"
               r" (?:them|any|it|more|anymore|any more|these|those)(?:(?: \S+)? (?:after (?:this|the|tonight"
               r"|today|tomorrow|\w+day)(?: weekend| week)?|ever again|where im going)\b"
-              r"|.*\b(?:said|saying) (?:my )?goodbyes?\b)")
+              r"|.*\b(?:said|saying) (?:my )?goodbyes?\b)"
+              # or not being there for them at all ("cancel all my appts pls, won't be around for them", set 14)
+              rf"|{NO_GOOD_REASON}.*\b(?:wont|will not|not going to) be (?:around|here|alive) for (?:them|it|any)\b")
 # The writer at a place to jump from, said without a posture ("I am on the bridge now"): with hopelessness
 # (set 14), never alone ("im on the bridge now, 5 minutes late").
 AT_EDGE = (r"\b(?:im|i am|currently) (?:\S+ )?(?:on|at|by) (?:the |a |top of (?:the |a )?|the edge of (?:the |a )?)"
@@ -747,8 +749,14 @@ PAIN_SCORE = re.compile(r"\b(?:10|[0-9])(?: ?/ ?| out of )10\b")
 
 # On the way to the clinic, running late: where the patient is, not what they mean to do ("im on the bridge now,
 # 5 minutes late sorry" was urgent by the model alone). The rules still read such a message in full.
+# A request to cancel visits is the patient's business with the desk: the model, which learned "I won't be needing
+# them" from farewells, made "cancel all my bookings, I don't need them anymore" a crisis by itself. The rules still
+# read the warning signs beside it (a near day, goodbyes, not being around, hopelessness).
+CANCELLING = (r"\bcancel\w*(?: \S+){0,4} (?:appointments?|appts?|bookings?|sessions?|visits?|treatments?)\b"
+              r"|\b(?:appointments?|appts?|bookings?|sessions?|visits?)(?: \S+){0,4} cancel\w*\b")
 ON_THE_WAY = re.compile(r"\b(?:running|be|am|im|a bit|bit|slightly|little) late\b|\b\d+ (?:mins?|minutes) late\b"
-                        r"|\bon (?:my|our) way\b|\bstuck in traffic\b|\bbe there (?:in|by|soon)\b")
+                        r"|\bon (?:my|our) way\b|\bstuck in traffic\b|\bbe there (?:in|by|soon)\b"
+                        rf"|{CANCELLING}")
 
 
 # An overdose the rules recognised stands whatever the model says when the message counts what was taken, or says
