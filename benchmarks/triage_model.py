@@ -193,7 +193,6 @@ def english_sets() -> Sets:
             "held-out 1": load_set(known_sets.TRIAGE_HELDOUT, known_sets.FAQ_HELDOUT),
             **{f"held-out {n}": load_set(path, path) for n, path in known_sets.ROUND_FILES.items()},
             # Known since their first run this round: folds of their own, so each is measured by a model without it.
-            "held-out 16": load_set(known_sets.ROUND16, known_sets.ROUND16),
             "dev 19": load_set(known_sets.TRIAGE_DEV19, known_sets.TRIAGE_DEV19),
             "dev 20": load_set(known_sets.TRIAGE_DEV20, known_sets.TRIAGE_DEV20)}
 

@@ -65,8 +65,12 @@ def test_the_spanish_reading_changes_nothing_on_the_english_sets():
 
 
 def _same_reading(both: logic.Finding, english: logic.Finding) -> bool:
-    """The same finding, or the same urgent reply with the model's "sounds urgent" named by the other reading."""
-    if both == english:
+    """The same finding; the same urgent reply with the model's "sounds urgent" named; or a Spanish clause's mention.
+
+    Dev set 19 mixes languages ("Mi hermano tuvo un derrame cerebral hace 3 años, he has pain in the arm"): only
+    the Spanish reading sees the stroke, and it adds the safety line the English reading cannot.
+    """
+    if both == english or (both.level is Level.MENTION and english.level is Level.NONE):
         return True
     return (both.level is english.level is Level.URGENT and english.concept == engine.MODEL_CONCEPT
             and both.crisis == english.crisis)
