@@ -129,6 +129,13 @@ SH_WOUNDS = r"\b(?:marks|cuts|wounds?|gash\w*|stitches|blades?|razors?|bleed\w*)
 SKIN_HARM = (r"\b(?:hurt\w*|cut\w*|burn\w*|scratch\w*|carv\w*|pick\w*) (?:at |into )?my (?:own )?(?:skin|arms?|wrists?"
              r"|thighs?|legs?|stomach)\b")
 AGAIN = r"\b(?:did|done|doing) it again\b|\brelaps\w*"
+# A sharp thing dug or pressed into the skin, by the writer or someone beside them (set 17: "digging a compass into
+# his wrist"); never a needle (the clinic's own), nor by accident (a message with no word of one: NOT_BY_ACCIDENT).
+SHARP = r"compass\w*|knife|knives|blades?|razors?|scissors|glass|shards?|scalpel|sharpener|box cutter|stanley knife"
+SHARP_INTO_SKIN = (rf"\b(?:dig\w*|dug|press\w*|scratch\w*|goug\w*|grind\w*|jab\w*) (?:\S+ ){{0,3}}(?:{SHARP})"
+                   r"(?: \S+){0,3} (?:into|in|on|against|across) (?:my|his|her|their) (?:own )?(?:wrists?|forearms?"
+                   r"|arms?|skin|thighs?|legs?|stomach|belly|hands?|palms?)\b")
+NOT_BY_ACCIDENT = r"^(?!.*\b(?:by accident|accidentally|by mistake)\b)"
 
 # Bleeding under the skin after a procedure, in a patient on blood thinners (dev set 20: "on blood thinners, had my
 # injection today, the bruise is spreading down my leg"): a growing bruise is then a bleed, not a bruise.
@@ -254,6 +261,12 @@ NO_MORE_VISITS = (r"\b(?:wont|will not|shant|not going to|dont|do not) (?:be )?(
 # decided ... I have put my affairs in order", set 16). Alone, a will is planning ("sorting my will with a solicitor").
 AFFAIRS = (r"\b(?:sorted|sorting|made|making|written|wrote|writing|finished|finalised|finalized|updated|put|putting"
            r"|got|getting) (?:out |all )?(?:my|all my) (?:will|affairs)\b")
+# A request to cancel visits (read by the model's guard too, see ON_THE_WAY).
+CANCELLING = (r"\bcancel\w*(?: \S+){0,4} (?:appointments?|appts?|bookings?|sessions?|visits?|treatments?)\b"
+              r"|\b(?:appointments?|appts?|bookings?|sessions?|visits?)(?: \S+){0,4} cancel\w*\b")
+# Goodbyes said, with no reason given for them ("I've sorted my affairs and said my goodbyes", set 17): only ever
+# context, beside affairs put in order or visits cancelled ("said my goodbyes at the leaving do, I'm retiring" is not).
+GOODBYES_SAID = r"\b(?:said|saying|say) (?:all )?(?:my|our) goodbyes\b"
 SUDDEN_CALM = (r"\b(?:feel|feeling|felt|im|i am) (?:so |really |strangely |oddly |finally |very |quite |weirdly )?"
                r"(?:calm|at peace|peaceful)\b")
 # Reasons a patient gives for ending their visits or being away that are no warning sign: a cancel request with one
@@ -263,6 +276,9 @@ GOOD_REASON = (r"better|improv\w*|healed|recovered|fixed|cured|pain free|gone aw
                r"|university|college|another (?:clinic|practitioner|physio|doctor)|elsewhere|insurance|afford|money"
                r"|cost|surgery|operation|pregnan\w*|baby|terminal|cancer|palliative|hospice|referred")
 NO_GOOD_REASON = rf"^(?!.*\b(?:{GOOD_REASON})\b)"
+GOODBYES_NO_REASON = rf"{NO_GOOD_REASON}.*{GOODBYES_SAID}"
+# Visits cancelled as not needed, no reason given: beside affairs put in order, a cancelled future (set 17).
+VISITS_NOT_NEEDED = rf"{NO_GOOD_REASON}(?=.*(?:{CANCELLING})).*{NO_MORE_VISITS}"
 # Not being around for long, said of oneself without a reason ("Im not going to be around much longer", set 19).
 NOT_AROUND = (r"\b(?:i|ill|im|i am)(?: \S+){0,2} (?:wont|will not|not going to|dont expect to|do not expect to"
               r"|not expecting to|dont think ill) be (?:here|around|alive)"
@@ -277,6 +293,9 @@ NOT_NEEDED = (rf"{NO_GOOD_REASON}.*\b(?:wont|will not|shant|not going to) (?:be 
               r" (?:them|any|it|more|anymore|any more|these|those)(?:(?: \S+)? (?:after (?:this|the|tonight"
               r"|today|tomorrow|\w+day)(?: weekend| week)?|ever again|where im going)\b"
               r"|.*\b(?:said|saying) (?:my )?goodbyes?\b)"
+              # goodbyes said before the cancelling, as well as after it (set 17)
+              rf"|{NO_GOOD_REASON}(?=.*{GOODBYES_SAID}).*\b(?:wont|will not|shant|not going to) (?:be )?need\w*"
+              r" (?:them|any|it|more|anymore|any more|these|those)\b"
               # or not being there for them at all ("cancel all my appts pls, won't be around for them", set 14)
               rf"|{NO_GOOD_REASON}.*\b(?:wont|will not|not going to) be (?:around|here|alive) for (?:them|it|any)\b")
 # The writer at a place to jump from, said without a posture ("I am on the bridge now"): with hopelessness
@@ -346,7 +365,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?<!\d )(?<!\d)\bkms\b",
     ), pairs=((FINAL_TIME, rf"{HOPELESS}|{DECISION}"), (DONE, HOPELESS), (AT_EDGE, HOPELESS),
               (FAREWELL_ACTS, rf"{NO_MORE_VISITS}|{HOPELESS}|{FINAL_TIME}|{AFFAIRS}|{SUDDEN_CALM}"),
-              (AFFAIRS, rf"{FAREWELL_ACTS}|{SUDDEN_CALM}|{HOPELESS}|{DECISION}|{FINAL_TIME}"),
+              (AFFAIRS, rf"{FAREWELL_ACTS}|{SUDDEN_CALM}|{HOPELESS}|{DECISION}|{FINAL_TIME}|{GOODBYES_NO_REASON}"
+                        rf"|{VISITS_NOT_NEEDED}"),
               (PLAN, HOPELESS), (NOT_AROUND, NO_GOOD_REASON), (CANCEL_ALL, NOT_NEEDED)),
         topic=r"\bsuicid\w*"),
     Concept("self_harm", patterns=(
@@ -385,7 +405,8 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?:iron|lighter|cigarettes?|cigs?|match(?:es)?|flame|pan|kettle|stove|hob|curling (?:iron|tongs)"
         r"|straighteners|knife|blade|spoon)(?: \S+){0,2} (?:against|on|onto|to|into) my (?:arms?|legs?|wrists?|skin"
         r"|thighs?|hands?|stomach|belly|body)\b(?!.*\b(?:by accident|accidentally|by mistake)\b)",
-    ), pairs=((SH_ACT, SH_MOTIVE), (RELAPSED, SH_WOUNDS), (SKIN_HARM, AGAIN)), topic=r"\bself ?harm\w*"),
+    ), pairs=((SH_ACT, SH_MOTIVE), (RELAPSED, SH_WOUNDS), (SKIN_HARM, AGAIN), (SHARP_INTO_SKIN, NOT_BY_ACCIDENT)),
+        topic=r"\bself ?harm\w*"),
     Concept("heart", patterns=(
         near(r"chest(?! muscle| wall)", CHEST_FEELING, 5),
         near(r"heart(?! goes| is set| sinks| rate| out| of)", r"hurt|hurts|hurting|pain|aches|aching|squeez\w*", 2),
@@ -510,10 +531,16 @@ FINDING = engine.FINDING  # stands in for the finding while its clause is checke
 # A clause with one of these is about the past, a "what if", a habit or a
 # general question: what it finds is a mention, not an emergency now.
 # People other than the writer, as a message names them ("my colleague", "a friend of mine").
-OTHERS = (r"my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|grandma"
+# Exes, mates and partners by other names are other people too (set 17: "my ex had suicidal thoughts", "mate of mine").
+MORE_OTHERS = r"ex|mate|pal|bestie|boyfriend|girlfriend|bf|gf|fiance|fiancee|roommate"
+OTHERS = (rf"my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|grandma"
           r"|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss"
-          r"|colleague|coworker|co worker|workmate|classmate|flatmate|housemate|client|child|kid|teenager)"
-          r"|a friend(?: of mine)?|someone i know|a colleague|a neighbou?r")
+          r"|colleague|coworker|co worker|workmate|classmate|flatmate|housemate|client|child|kid|teenager|{MORE_OTHERS})"
+          r"|a friend(?: of mine)?|someone i know|a colleague|a neighbou?r|(?:a )?(?:mate|pal) of mine")
+MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
+# Words that say a clause is told as now, coming or ongoing, not in the past.
+NOT_PAST = (r"now|today|tonight|currently|at the moment|still|again|just|since|is|are|am|im|will|ill|going to|gonna"
+            r"|next|this|coming|keeps?|cant|wont|isnt|arent|hasnt|havent|getting")
 MENTION_MARKERS = re.compile("|".join((
     # the past
     r"\b(?:in |back in )?(?:19|20)\d\d\b", r"\b(?:years?|yrs?|months?|weeks?|decades?) (?:ago|back)\b",
@@ -530,6 +557,14 @@ MENTION_MARKERS = re.compile("|".join((
     r"\bas a (?:kid|child|teen|teenager|baby|student)\b", r"\bin my (?:teens|twenties|thirties|youth|childhood|past)\b",
     r"\bwhen i was (?:young|little|younger|a kid|a child|a teen|\d+)\b", r"\bused to\b", r"\ba while (?:ago|back)\b",
     r"\bin the past\b",
+    # a month, in a clause told in the past (set 17: "keeled over at my cousins wedding in august"): not when the
+    # clause says it is now, coming or ongoing ("since august ... and now its crushing", "my injection is in may")
+    rf"^(?!.*\b(?:{NOT_PAST})\b).*\b(?:in|back in|during|over|early|late|mid|at the (?:start|end|beginning) of)"
+    rf" (?:{MONTHS})\b",
+    # a phase gone through, or a time at school, told as over (set 17: "went through a phase of self harming at uni")
+    r"\b(?:went|been|gone|got) through (?:a |an )?(?:\S+ )?(?:phase|period|spell|stage|patch|bout|time) (?:of|with"
+    r"|where|when)\b",
+    r"\bwhen (?:i|he|she|they|we) (?:was|were) (?:at |in )(?:uni|university|college|school|sixth form)\b",
     r"\b(?:at|after|during) (?:his|her|my|their|the) (?:last|previous) (?:injection|visit|appointment"
     r"|session|treatment|procedure)\b", rf"\b(?:he|she|they|we|you) (?:might|may|could) {FINDING}",
     r"\bpreviously\b", r"\bhistory of\b", r"\bdied (?:of|from)\b", r"\bonce (?:as|during|at|when)\b",
@@ -541,8 +576,9 @@ MENTION_MARKERS = re.compile("|".join((
     r"(?:better|fine|gone|over) now\b", r"\bit stopped\b", r"\bhas stopped\b", r"\brecovered\b",
     # someone else, in the past
     r"\b(?:my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|"
-    r"grandma|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss)"
-    r"|a friend(?: of mine)?|someone i know) (?:had|was|has had|tried|died)\b"
+    rf"grandma|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss"
+    rf"|{MORE_OTHERS})|a friend(?: of mine)?|(?:a )?(?:mate|pal) of mine|someone i know) (?:had|was|has had|tried"
+    r"|died)\b"
     # ...unless it was today: "my mum had her nerve block this morning and the lump keeps growing"
     r"(?!(?: \S+){0,5} (?:this morning|this afternoon|today|tonight|earlier today|an hour ago|hours ago))",
     # someone else, not with the writer: gone home or in hospital's care (stress set: "my colleague fainted at
@@ -670,13 +706,23 @@ CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kil
                           # set 14: "won't be around for them. dont worry its going to be peaceful"
                           r"|(?:wont|will not|not) be (?:around|here)|peaceful\w*|at peace)\b")
 
+# Words that say a message is told as now or ongoing: a passing or an all clear then resolves nothing. "still ok to
+# come" and "still fine" ask about a visit, and "ive been fine since" is told in the past.
+NOT_PAST_NOW = (r"now|today|tonight|currently|at the moment|again|is|are|am|im|cant|wont|isnt|arent|hasnt|havent"
+                r"|getting|keeps?|still(?! (?:ok|okay|fine|alright|good|able|allowed)\b)|just now"
+                r"|(?:ive|has|have|hes|shes|weve|theyve) just")
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
                       r"|good)"
                       r" place)(?: now| these days| nowadays)\b|(?:^|\s)(?:feel |feeling )?(?:fine|ok|okay"
                       r"|all good) now\b"
                       # set 14: "I'm in therapy now and stable"
-                      r"|\b(?:im|i am) (?:\S+ ){0,3}(?:now )?and (?:stable|safe|fine|ok|okay|well|better|doing well)\b")
+                      r"|\b(?:im|i am) (?:\S+ ){0,3}(?:now )?and (?:stable|safe|fine|ok|okay|well|better|doing well)\b"
+                      # set 17: "it passed straight away and ive been totally fine since", "GP checked me, all clear";
+                      # only in a message told wholly in the past ("the dizziness passed but my chest is crushing")
+                      rf"|^(?!.*\b(?:{NOT_PAST_NOW})\b).*\b(?:(?:it|that|the (?:\S+ )?(?:feeling|spell|episode|dizziness))"
+                      r" (?:\S+ )?passed\b(?! (?:out|through|down|on|away)\b)|(?:been|felt|feeling|was) (?:\S+ )?(?:fine|ok"
+                      r"|okay|good|well|normal|alright) (?:ever )?since\b(?! (?:the|my|a|an|his|her|their)\b)|all clear\b)")
 # "ive blacked out the whole of next friday in my planner": a day set aside in
 # a calendar, not fainting. Only with a calendar or dates as its object, or a
 # coming day, or a day "in my diary": "i blacked out this morning", "blacked
@@ -752,8 +798,6 @@ PAIN_SCORE = re.compile(r"\b(?:10|[0-9])(?: ?/ ?| out of )10\b")
 # A request to cancel visits is the patient's business with the desk: the model, which learned "I won't be needing
 # them" from farewells, made "cancel all my bookings, I don't need them anymore" a crisis by itself. The rules still
 # read the warning signs beside it (a near day, goodbyes, not being around, hopelessness).
-CANCELLING = (r"\bcancel\w*(?: \S+){0,4} (?:appointments?|appts?|bookings?|sessions?|visits?|treatments?)\b"
-              r"|\b(?:appointments?|appts?|bookings?|sessions?|visits?)(?: \S+){0,4} cancel\w*\b")
 ON_THE_WAY = re.compile(r"\b(?:running|be|am|im|a bit|bit|slightly|little) late\b|\b\d+ (?:mins?|minutes) late\b"
                         r"|\bon (?:my|our) way\b|\bstuck in traffic\b|\bbe there (?:in|by|soon)\b"
                         rf"|{CANCELLING}")
