@@ -51,7 +51,7 @@ def test_a_needle_or_an_accident_is_not_self_harm(text):
 
 @pytest.mark.parametrize("text", [
     "Passed out on the train in March, it was the heat. Can I book cupping?",
-    "my husband collapsed at a football match back in October, cardiology found nothing. Can he book a back assessment?",
+    "my husband collapsed at a football match back in October, cardiology found nothing. Can he book?",
     "I blacked out at a festival in July after too little water",
 ])
 def test_a_finding_in_a_month_told_in_the_past_is_a_mention(text):
@@ -132,3 +132,11 @@ def test_an_ex_or_a_mate_in_a_crisis_now_stays_urgent(text):
 def test_a_message_told_in_the_past_that_says_fine_since_or_all_clear_is_resolved(text):
     assert logic.rules_reading(text)[1] is True
     assert assess(text).level is not Level.URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "my ex fainted at work and was sent home, can he still book?",
+    "a mate of mine self harms and his therapist suggested acupuncture",
+])
+def test_an_ex_or_a_mate_gone_home_or_in_a_carers_hands_is_someone_elses_mention(text):
+    assert logic.rules_reading(text)[1] is True

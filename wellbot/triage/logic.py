@@ -533,9 +533,10 @@ FINDING = engine.FINDING  # stands in for the finding while its clause is checke
 # People other than the writer, as a message names them ("my colleague", "a friend of mine").
 # Exes, mates and partners by other names are other people too (set 17: "my ex had suicidal thoughts", "mate of mine").
 MORE_OTHERS = r"ex|mate|pal|bestie|boyfriend|girlfriend|bf|gf|fiance|fiancee|roommate"
-OTHERS = (rf"my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|grandma"
+OTHERS = (r"my (?:\w+ )?(?:father|dad|mother|mum|mom|mam|friend|uncle|aunt|aunty|brother|sister|grandad|grandpa|grandma"
           r"|gran|granny|grandmother|grandfather|husband|wife|partner|son|daughter|cousin|neighbour|neighbor|boss"
-          r"|colleague|coworker|co worker|workmate|classmate|flatmate|housemate|client|child|kid|teenager|{MORE_OTHERS})"
+          r"|colleague|coworker|co worker|workmate|classmate|flatmate|housemate|client|child|kid|teenager"
+          rf"|{MORE_OTHERS})"
           r"|a friend(?: of mine)?|someone i know|a colleague|a neighbou?r|(?:a )?(?:mate|pal) of mine")
 MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december"
 # Words that say a clause is told as now, coming or ongoing, not in the past.
@@ -711,6 +712,10 @@ CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kil
 NOT_PAST_NOW = (r"now|today|tonight|currently|at the moment|again|is|are|am|im|cant|wont|isnt|arent|hasnt|havent"
                 r"|getting|keeps?|still(?! (?:ok|okay|fine|alright|good|able|allowed)\b)|just now"
                 r"|(?:ive|has|have|hes|shes|weve|theyve) just")
+# Said of a finding as over: it passed, fine since (not "fine since the injection"), an all clear.
+OVER_SINCE = (r"(?:it|that|the (?:\S+ )?(?:feeling|spell|episode|dizziness)) (?:\S+ )?passed\b"
+              r"(?! (?:out|through|down|on|away)\b)|(?:been|felt|feeling|was) (?:\S+ )?(?:fine|ok|okay|good|well"
+              r"|normal|alright) (?:ever )?since\b(?! (?:the|my|a|an|his|her|their)\b)|all clear\b")
 # "...but I'm fine now" anywhere makes the whole message a past mention.
 RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:well|better|fine|ok)|in a (?:better"
                       r"|good)"
@@ -720,9 +725,7 @@ RESOLVED = re.compile(r"\b(?:im|i am) (?:fine|ok|okay|better|well|safe|doing (?:
                       r"|\b(?:im|i am) (?:\S+ ){0,3}(?:now )?and (?:stable|safe|fine|ok|okay|well|better|doing well)\b"
                       # set 17: "it passed straight away and ive been totally fine since", "GP checked me, all clear";
                       # only in a message told wholly in the past ("the dizziness passed but my chest is crushing")
-                      rf"|^(?!.*\b(?:{NOT_PAST_NOW})\b).*\b(?:(?:it|that|the (?:\S+ )?(?:feeling|spell|episode|dizziness))"
-                      r" (?:\S+ )?passed\b(?! (?:out|through|down|on|away)\b)|(?:been|felt|feeling|was) (?:\S+ )?(?:fine|ok"
-                      r"|okay|good|well|normal|alright) (?:ever )?since\b(?! (?:the|my|a|an|his|her|their)\b)|all clear\b)")
+                      rf"|^(?!.*\b(?:{NOT_PAST_NOW})\b).*\b(?:{OVER_SINCE})")
 # "ive blacked out the whole of next friday in my planner": a day set aside in
 # a calendar, not fainting. Only with a calendar or dates as its object, or a
 # coming day, or a day "in my diary": "i blacked out this morning", "blacked
