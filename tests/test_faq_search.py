@@ -394,3 +394,47 @@ def test_questions_for_another_business_or_an_animal_are_not_ours(faq_db, text):
 ])
 def test_near_wordings_keep_their_answer(faq_db, text, expect):
     assert _first(faq_db, text) == expect
+
+
+@pytest.mark.parametrize("text, expect", [
+    # strong fear, and the needle a blood test uses, ask whether acupuncture needles hurt
+    ("are your acupuncture needles like the ones for a blood test? terrified", "does-acupuncture-hurt"),
+    # "doped up" / "drugged" is about medicines; "feature" asks their role
+    ("i dont want to be drugged, do pills feature much in treatment here", "medications-role"),
+    # what most people have is the most common one
+    ("what procedure do most people have for their back", "most-common-intervention"),
+    # a herb that smoulders is moxa
+    ("whats the treatment where a herb is smoldering over your skin", "moxibustion"),
+    # "doesnt" refuses what follows, like "dont"; "prefer" and "rather" are hedges, not what is asked
+    ("what can i have that doesnt involve injections", "non-invasive-options"),
+    ("i'd rather have nothing invasive, what is there", "non-invasive-options"),
+    # "similar" / "alike" ask what two kinds of care have in common
+    ("is integrated care similar to interventional care", "pain-and-interventional-in-common"),
+    # a pump that gives medicine by the spine is the intrathecal pump the stimulation entry explains
+    ("a friend has a pump put in near her spine for medicine, what is that", "spinal-cord-stimulation"),
+])
+def test_found_in_set_17_shapes_reach_the_entry_that_answers(faq_db, text, expect):
+    assert _first(faq_db, text) == expect
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("what does interventional care involve", "interventional-modalities"),
+    ("will i end up on pills forever", "medications-role"),
+    ("what is the difference between integrated and interventional care", "pain-vs-interventional"),
+    ("does moxibustion smoke", "moxibustion"),
+    ("what is spinal cord stimulation", "spinal-cord-stimulation"),
+    ("is acupuncture painful", "does-acupuncture-hurt"),
+    ("what kinds of acupuncture are there", "acupuncture-kinds"),
+    ("would you recommend physio or acupuncture for my knee", "non-invasive-options"),
+])
+def test_near_set_17_wordings_keep_their_answer(faq_db, text, expect):
+    assert _first(faq_db, text) == expect
+
+
+@pytest.mark.parametrize("text", [
+    "could you suggest any good osteopaths near me",
+    "could you suggest a good physio for my son",
+    "any recommendations for a physiotherapist closer to home?",
+])
+def test_a_request_to_recommend_another_practitioner_is_not_ours(faq_db, text):
+    assert _first(faq_db, text) is None

@@ -82,8 +82,8 @@ EXPLAINED_POWER = 1.0  # how strongly the explained share re-orders the ranking 
 FOREIGN_PENALTY = 0.5  # per share of words no entry mentions, taken off a partly explained question
 # Words that refuse what follows them ("no needles", "without surgery", "dont want pills"), how far
 # their reach goes, and the words that end it ("no needles but acupuncture is fine").
-NEGATORS = frozenset({"no", "not", "dont", "without", "avoid", "avoiding", "arent", "isnt", "non", "never", "instead",
-                      "nothing"})
+NEGATORS = frozenset({"no", "not", "dont", "doesnt", "without", "avoid", "avoiding", "arent", "isnt", "non", "never",
+                      "instead", "nothing"})
 NEGATION_REACH = 5
 CLAUSE_BREAKS = frozenset({"but", "except", "apart", "besides"})
 WITHOUT = "without"
@@ -119,7 +119,7 @@ STOPWORDS = frozenset(
     quick q hiya howdy greetings morning afternoon advance appreciate appreciated grateful haha hehe
     hola buenos buenas dias gracias
     exactly roughly simply plain simple possibly anyway ok alright excuse um uh hmm erm wants wanted hoping
-    shall
+    shall rather prefer preferably
     """.split()  # noqa: SIM905 - a word list reads and diffs better as text than as 150 quoted items
 )
 # A question for or about another business, another kind of professional, or an animal is not one the
@@ -141,6 +141,16 @@ ELSEWHERE = ANIMALS | frozenset("""
     """.split())  # noqa: SIM905 - a word list reads and diffs better as text
 # ... except as the name of a scan ("do I need a PET scan first").
 NOT_ELSEWHERE_BEFORE = frozenset({"scan", "scans"})
+# The professions our care overlaps with are ours to compare with ("is acupuncture like seeing a chiropractor"),
+# but a request to RECOMMEND one of them ("can you suggest a good osteopath") asks for another practice.
+PRACTITIONERS = frozenset("""
+    physio physios physiotherapist physiotherapists therapist therapists chiropractor chiropractors chiro chiros
+    osteopath osteopaths
+    """.split())  # noqa: SIM905 - a word list reads and diffs better as text
+RECOMMENDING = frozenset({"recommend", "recommendation", "recommendations", "suggest", "suggestion", "suggestions"})
+# ... the practitioner must follow the request closely, after an article: "recommend physio" asks about a treatment.
+PRACTITIONER_ARTICLES = frozenset({"a", "an", "any", "some"})
+RECOMMEND_REACH = 4
 
 
 class Kind(Enum):
@@ -335,8 +345,9 @@ def find(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome:
 
 
 def judge(db: Database, text: str, language: str = SOURCE_LANGUAGE) -> Outcome:
-    """The decision for one message or clause: none for one about another business or an animal."""
-    if language == "en" and names_elsewhere(text):
+    """The decision for one message or clause: none for one about another business or an animal, or asking us to
+    recommend another practitioner."""
+    if language == "en" and (names_elsewhere(text) or asks_for_practitioner(text)):
         return Outcome(Kind.NONE)
     return decide(search(db, text, language=language))
 
@@ -346,6 +357,18 @@ def names_elsewhere(text: str, named: AbstractSet[str] = ELSEWHERE) -> bool:
     tokens = words(fold(text))
     return any(token in named and (index + 1 == len(tokens) or tokens[index + 1] not in NOT_ELSEWHERE_BEFORE)
                for index, token in enumerate(tokens))
+
+
+def asks_for_practitioner(text: str) -> bool:
+    """Whether the text asks us to recommend a practitioner: "recommend a physio", "suggest any osteopaths"."""
+    tokens = words(fold(text))
+    for index, token in enumerate(tokens):
+        if token in RECOMMENDING:
+            following = tokens[index + 1:index + 1 + RECOMMEND_REACH]
+            articles = [at for at, word in enumerate(following) if word in PRACTITIONER_ARTICLES]
+            if articles and any(word in PRACTITIONERS for word in following[articles[0] + 1:]):
+                return True
+    return False
 
 
 def clauses(text: str) -> list[str]:
