@@ -140,3 +140,27 @@ def test_a_message_told_in_the_past_that_says_fine_since_or_all_clear_is_resolve
 ])
 def test_an_ex_or_a_mate_gone_home_or_in_a_carers_hands_is_someone_elses_mention(text):
     assert logic.rules_reading(text)[1] is True
+
+
+@pytest.mark.parametrize("text", [
+    "lately i keep thinking about never waking up again",
+    "every night I pray I don't wake up in the morning",
+    "honestly I'm dreaming of just not waking up, I have the pills ready",
+])
+def test_wishing_not_to_wake_up_is_suicidal_with_the_crisis_line(text):
+    finding = assess(text)
+    assert finding.level is Level.URGENT
+    assert finding.crisis
+
+
+@pytest.mark.parametrize("text", [
+    "I was thinking about not waking up early on Friday, is 11 free?",
+    "hoping I don't wake up with a stiff neck after the cupping tomorrow",
+])
+def test_not_waking_early_and_hoping_a_side_effect_away_are_not_urgent(text):
+    assert assess(text).level is not Level.URGENT
+
+
+def test_a_collapse_today_stays_urgent_beside_an_old_all_clear():
+    text = "the cardiologist gave me the all clear in May but I fainted twice this morning"
+    assert assess(text).level is Level.URGENT

@@ -208,7 +208,8 @@ C_CONTINENCE_LOSS = (r"\b(?:cant|cannot|problem\w*|trouble|lost|loss|lose|contro
 C_LEGS = r"\b(?:legs|both legs|feet)\b"
 C_LEGS_FAIL = (r"\b(?:giv\w* (?:way|out)|gave (?:way|out)|jelly|buckl\w*|collaps\w*|dragging|wont hold|falling over"
                r"|fall over|keep falling|stopped working)\b")
-C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive|wont wake|isnt waking|not waking"
+C_UNRESPONSIVE = (r"\b(?:(?:not|isnt|arent|wont|stopped) respond\w*|unresponsive|wont wake|isnt waking"
+                  r"|not waking(?! up (?:early|earlier|late|in time|on time)\b)"
                   r"|cant wake|unconscious"
                   r"|came round|come round|hit the floor|barely breathing|not breathing|blacked out|passed out"
                   r"|(?:wont|isnt|not|cant) answer\w*|on the floor and|not moving)\b")
@@ -329,6 +330,11 @@ CONCEPTS: tuple[Concept, ...] = (
         r"(?:going on|living|anymore|any more|in life|of life|to life|in anything|of anything)",
         r"\bwhats the point (?:of|in) (?:living|life|going on|being alive|carrying on)\b",
         r"\b(?:sleep|go to sleep) and (?:not|never) wake up\b",
+        # wishing not to wake, said of oneself ("keep thinking about just not waking up", set 17): not the
+        # unresponsive person of the fainting concept
+        r"\b(?:think\w*|thought|dream\w*|wish\w*|hope|hoping|pray\w*|want\w*|fantasi\w*) (?:about |of )?(?:\S+ ){0,2}"
+        r"(?:not|never|dont|didnt|wont) (?:wak\w*|wok\w*) up\b(?! (?:early|earlier|late|in time|on time|at|for|before"
+        r"|to|with|when)\b)",
         # "I don't want to live on painkillers" asks about medicines (found through the running bot).
         rf"\bdont want to (?:be here|live\b(?! on (?:\S+ ){{0,2}}(?:{DRUG}|drugs)\b)|wake up|exist|be alive)\b",
         r"\bwish i (?:wasnt|werent|was not|were not) (?:here|alive|around|born)\b", r"\bcant go on\b",
@@ -629,7 +635,10 @@ MENTION_MARKERS = re.compile("|".join((
 # markers to every finding except suicidal thoughts and self-harm.
 HABIT_MARKERS = re.compile(r"\b(?:scared|afraid|worried|terrified|frightened|anxious|nervous) (?:that )?(?:i|ill"
                            r"|i will|i might|i may|of)\b"
-                           rf"|\bi (?:might|may|could) {FINDING}")  # "i might faint", never "i might end it all"
+                           rf"|\bi (?:might|may|could) {FINDING}"  # "i might faint", never "i might end it all"
+                           # a hope that it will not happen ("hope i dont wake up with a stiff neck after cupping")
+                           r"|\bhop(?:e|ing) (?:that )?(?:i|it|he|she|they)"
+                           r" (?:dont|doesnt|wont|will not|do not|does not)\b")
 # A fear of a finding is hypothetical in a message that names a coming
 # procedure or visit and says nothing is happening now (engine.Lexicon.feared):
 # "my biggest fear is passing out in front of everyone. can i lie down for
@@ -683,7 +692,11 @@ COMING_VISIT = re.compile(rf"\b(?:{PROCEDURE}|appointments?|appt|sessions?|visit
 # its way or come, a bruise growing on blood thinners (dev sets 19/20; the model, which had few such words, scored
 # them 0.39-0.40).
 BODY_STANDS = (rf"{ORTHOPNOEA}|{DROWNING_LYING}|\babout to (?:go|drop|go down|keel over|hit the floor"
-               rf"|pass out|faint)\b|{VISION_FADING}|{WENT_DOWN}|{EYES_ROLLED}|{BRUISE_SPREADING}")
+               rf"|pass out|faint)\b|{VISION_FADING}|{WENT_DOWN}|{EYES_ROLLED}|{BRUISE_SPREADING}"
+               # a collapse dated today ("had the all clear last month but I've collapsed twice today": the model,
+               # trained on set 17's all-clear stories, talked it down)
+               r"|\b(?:collapsed|fainted|passed out|blacked out|keeled over)(?: \S+){0,2} (?:today|this morning"
+               r"|this afternoon|this evening|tonight)\b")
 # Whole forms of words the patterns match by prefix ("breath\w*"), so typos
 # of them can be repaired too ("brethe" -> "breathe").
 EXTRA_VOCABULARY = ("breathe", "breathing", "breathless", "fainted", "fainting", "faint", "collapsed", "unconscious",
@@ -709,7 +722,9 @@ CRISIS_WORDS = re.compile(r"\b(?:die|dying|dead|death|life|live|living|alive|kil
 
 # Words that say a message is told as now or ongoing: a passing or an all clear then resolves nothing. "still ok to
 # come" and "still fine" ask about a visit, and "ive been fine since" is told in the past.
-NOT_PAST_NOW = (r"now|today|tonight|currently|at the moment|again|is|are|am|im|cant|wont|isnt|arent|hasnt|havent"
+# A finding that came back ("fainted twice this morning") is no single spell that passed.
+NOT_PAST_NOW = (r"now|today|tonight|currently|at the moment|again|twice|three times|several times|repeatedly"
+                r"|is|are|am|im|cant|wont|isnt|arent|hasnt|havent"
                 r"|getting|keeps?|still(?! (?:ok|okay|fine|alright|good|able|allowed)\b)|just now"
                 r"|(?:ive|has|have|hes|shes|weve|theyve) just")
 # Said of a finding as over: it passed, fine since (not "fine since the injection"), an all clear.
@@ -796,14 +811,18 @@ MODEL_CONFIRMS = 0.4
 PAIN_SCORE = re.compile(r"\b(?:10|[0-9])(?: ?/ ?| out of )10\b")
 
 
-# On the way to the clinic, running late: where the patient is, not what they mean to do ("im on the bridge now,
-# 5 minutes late sorry" was urgent by the model alone). The rules still read such a message in full.
+# On the way to the clinic, running late, or when to wake for it: where and when the patient is, not what they
+# mean to do ("im on the bridge now, 5 minutes late sorry" was urgent by the model alone). The rules still read
+# such a message in full.
 # A request to cancel visits is the patient's business with the desk: the model, which learned "I won't be needing
 # them" from farewells, made "cancel all my bookings, I don't need them anymore" a crisis by itself. The rules still
 # read the warning signs beside it (a near day, goodbyes, not being around, hopelessness).
 ON_THE_WAY = re.compile(r"\b(?:running|be|am|im|a bit|bit|slightly|little) late\b|\b\d+ (?:mins?|minutes) late\b"
                         r"|\bon (?:my|our) way\b|\bstuck in traffic\b|\bbe there (?:in|by|soon)\b"
-                        rf"|{CANCELLING}")
+                        rf"|{CANCELLING}"
+                        # when to wake for a visit ("not waking up early on Friday, is 11 free?"): the model, trained
+                        # on wishes not to wake at all (set 17), read the words, not the time
+                        r"|\bwak\w* up (?:early|earlier|late|in time|on time)\b")
 
 
 # An overdose the rules recognised stands whatever the model says when the message counts what was taken, or says
