@@ -191,7 +191,8 @@ def english_sets() -> Sets:
     return {"tuning": load_set(known_sets.TRIAGE_TUNING, known_sets.FAQ_TUNING),
             "stress": load_set(known_sets.TRIAGE_STRESS, known_sets.TRIAGE_STRESS),
             "held-out 1": load_set(known_sets.TRIAGE_HELDOUT, known_sets.FAQ_HELDOUT),
-            **{f"held-out {n}": load_set(path, path) for n, path in known_sets.ROUND_FILES.items()},
+            **{f"held-out {n}": load_set(path, path) for n, path in known_sets.ROUND_FILES.items()
+               if n not in known_sets.UNTRAINED_ROUNDS},
             # Known since their first run this round: folds of their own, so each is measured by a model without it.
             "dev 19": load_set(known_sets.TRIAGE_DEV19, known_sets.TRIAGE_DEV19),
             "dev 20": load_set(known_sets.TRIAGE_DEV20, known_sets.TRIAGE_DEV20)}

@@ -49,7 +49,7 @@ SETS = [
     ("held-out 1 (issue's)", HELDOUT / "triage_heldout.toml", HELDOUT / "faq_heldout.toml",
      HELDOUT / "intents_heldout.toml"),
     *((f"held-out {n}", HELDOUT / f"round{n}_heldout.toml", HELDOUT / f"round{n}_heldout.toml", None)
-      for n in (*range(2, 15), 16, 17)),
+      for n in (*range(2, 15), 16, 17, 18)),
     ("dev 15 (FAQ only; known, tuned on since its first run)", None, TESTS / "faq_dev15.toml", None),
     ("dev 19 (triage only; known, tuned on since its first run)", TESTS / "triage_dev19.toml", None, None),
     ("dev 20 (triage only; known, tuned on since its first run)", TESTS / "triage_dev20.toml", None, None),

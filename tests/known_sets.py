@@ -14,9 +14,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 HELDOUT = HERE / "heldout"
 # round{n}_heldout.toml, known since its blind run (11: 731f18a, 12: bafef09, 13: 8ba40f4, 14: d9040b7,
-# 16: 77221dd, 17: 2cd980e);
-# 18 is blind until its one run.
-ENGLISH_ROUNDS = (*range(2, 15), 16, 17)
+# 16: 77221dd, 17: 2cd980e, 18: 2a81093, the round's final code).
+ENGLISH_ROUNDS = (*range(2, 15), 16, 17, 18)
+# Known, but not yet trained on: the shipped model is the one set 18's blind figure measured (the trainer skips these).
+UNTRAINED_ROUNDS = frozenset({18})
 
 # English triage sets (emergencies and near-misses; the held-out rounds carry FAQ questions too).
 TRIAGE_TUNING = HERE / "triage_tuning.toml"
