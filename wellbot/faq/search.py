@@ -282,8 +282,9 @@ def coverage(stems: AbstractSet[str], questions: Sequence[AbstractSet[str]]) -> 
 
 
 # Each search re-reads its candidate entries' texts: their stems are remembered (entries change only on reload,
-# and a changed text is simply a new key), which keeps a 1,000-entry FAQ's p99 near a millisecond.
-STEM_CACHE_SIZE = 4096
+# and a changed text is simply a new key), which keeps a 1,000-entry FAQ's p99 near a millisecond. Sized for such a
+# FAQ's five texts an entry (question, two phrasings, tags, answer): at 4,096 its texts kept evicting each other.
+STEM_CACHE_SIZE = 16384
 
 
 @lru_cache(maxsize=STEM_CACHE_SIZE)
@@ -459,8 +460,13 @@ def expansions(db: Database, tokens: list[str], language: str = SOURCE_LANGUAGE)
     """(phrase, meaning) of each synonym of `language` whose everyday phrase is in the tokens (endings aside)."""
     padded = f" {' '.join(_stem(t) for t in tokens)} "
     rows = db.execute("select phrase, meaning from faq_synonyms where language = ?", [language]).fetchall()
-    return [(phrase, meaning) for phrase, meaning in rows
-            if f" {' '.join(_stem(w) for w in phrase.split())} " in padded]
+    return [(phrase, meaning) for phrase, meaning in rows if _padded_stems(phrase) in padded]
+
+
+@lru_cache(maxsize=STEM_CACHE_SIZE)
+def _padded_stems(phrase: str) -> str:
+    """A synonym's phrase as its words' stems between spaces: every search tests every synonym, so it is kept."""
+    return f" {' '.join(_stem(w) for w in phrase.split())} "
 
 
 def repair(db: Database, token: str, language: str = SOURCE_LANGUAGE) -> str:

@@ -173,6 +173,11 @@ def _negated(lexicon: Lexicon, clause: str, start: int) -> bool:
 
 def _find(lexicon: Lexicon, pattern: Pattern, clause: str) -> re.Match[str] | None:
     """Where a pattern matches the clause without being negated, or None."""
+    first = pattern.search(clause)  # most patterns miss most clauses: no iterator to build for them
+    if first is None:
+        return None
+    if not _negated(lexicon, clause, first.start()):
+        return first
     return next((m for m in pattern.finditer(clause) if not _negated(lexicon, clause, m.start())), None)
 
 

@@ -493,9 +493,11 @@ CONCEPTS: tuple[Concept, ...] = (
         r"\b(?:have|got|having) cauda equina\b",
     ), together=((C_SADDLE, C_NO_FEELING), (C_CONTINENCE, C_CONTINENCE_LOSS), (C_LEGS, C_LEGS_FAIL)),
         topic=r"\bcauda equina|\bbladder|\bbowel"),
+    # Both contexts anywhere in the message. Anchored: the prepared message is one line of words, so if the
+    # lookaheads hold anywhere they hold at its start, and re need not retry both ".*" scans at every letter.
     Concept("post_procedure", pairs=(
-        (INFECTION, PROCEDURE_DONE), (BRUISE_SPREADING, rf"(?=.*(?:{ANTICOAGULANT}))(?=.*(?:{PROCEDURE_DONE}))"),
-        (CONFUSED, rf"(?=.*(?:{FEVERISH}))(?=.*(?:{PROCEDURE_DONE}))"),
+        (INFECTION, PROCEDURE_DONE), (BRUISE_SPREADING, rf"^(?=.*(?:{ANTICOAGULANT}))(?=.*(?:{PROCEDURE_DONE}))"),
+        (CONFUSED, rf"^(?=.*(?:{FEVERISH}))(?=.*(?:{PROCEDURE_DONE}))"),
     ), topic=r"\binfect\w*|\bbleed\w*"),
     Concept("overdose", patterns=(
         r"\b(?:i|ive|im|he|she|hes|shes|they|theyve|we)(?: \S+){0,3} overdos\w*", r"\b(?:took|taken|had) an? overdose",
